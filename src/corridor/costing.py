@@ -1,0 +1,158 @@
+"""Turn the parameters table into per-TEU metrics for links, sea lanes and transfers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .datasets import KINDS, MODES, Link, Parameter, Place, read_parameters
+from .errors import DataError
+from .geo import path_length_km
+
+METRICS = ("distance_km", "time_h", "cost_usd", "co2_kg")
+HOURS_PER_WEEK = 168.0
+
+# Parameter names, the scopes they take, and whether every scope needs a value.
+PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "payload_t_per_teu": (("all",), True),
+    "speed_kmh": (MODES, True),
+    "speed_down_kmh": (("river",), True),
+    "speed_up_kmh": (("river",), True),
+    "port_calls_h_per_1000km": (("sea",), False),
+    "frequency_per_week": (MODES, False),
+    "cost_usd_per_teu_km": (MODES, True),
+    "cost_usd_per_leg": (MODES, False),
+    "co2_g_per_tkm": (MODES, True),
+    "handling_h": (KINDS, True),
+    "handling_usd": (KINDS, True),
+    "circuity": (("rail", "road", "river"), True),
+}
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The four per-TEU figures every edge carries."""
+
+    distance_km: float = 0.0
+    time_h: float = 0.0
+    cost_usd: float = 0.0
+    co2_kg: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {m: getattr(self, m) for m in METRICS}
+
+
+class Parameters:
+    """Speeds, tariffs, emission factors and handling, each with its source."""
+
+    def __init__(self, table: dict[tuple[str, str], Parameter]):
+        self.table = dict(table)
+        problems = []
+        for (name, scope) in self.table:
+            if name not in PARAMETER_NAMES:
+                problems.append(f"unknown parameter {name!r} (known: {', '.join(sorted(PARAMETER_NAMES))})")
+            elif scope not in PARAMETER_NAMES[name][0]:
+                problems.append(f"{name} has no scope {scope!r} (scopes: {', '.join(PARAMETER_NAMES[name][0])})")
+        for name, (scopes, required) in PARAMETER_NAMES.items():
+            if required:
+                problems.extend(f"{name} for {scope} is missing" for scope in scopes if (name, scope) not in self.table)
+        if problems:
+            raise DataError("the parameters table is incomplete or wrong", problems)
+
+    @classmethod
+    def from_files(cls, base: Path, override: Path | None = None) -> Parameters:
+        """Read the dataset's parameters, with a user's file replacing matching rows."""
+        table = read_parameters(base)
+        if override is not None:
+            table.update(read_parameters(override))
+        return cls(table)
+
+    def value(self, name: str, scope: str, default: float | None = None) -> float:
+        parameter = self.table.get((name, scope))
+        if parameter is None:
+            if default is None:
+                raise DataError(f"parameter {name} for {scope} is missing")
+            return default
+        return parameter.value
+
+    def source(self, name: str, scope: str) -> str:
+        parameter = self.table.get((name, scope))
+        return parameter.source if parameter else ""
+
+    @property
+    def payload_t_per_teu(self) -> float:
+        return self.value("payload_t_per_teu", "all")
+
+    def service_wait_h(self, mode: str, frequency_per_week: float | None = None) -> float:
+        """Return the mean wait for a departure: half the headway of the service."""
+        frequency = frequency_per_week or self.value("frequency_per_week", mode, 0.0)
+        return 0.5 * HOURS_PER_WEEK / frequency if frequency > 0 else 0.0
+
+    def co2_kg(self, mode: str, distance_km: float) -> float:
+        return distance_km * self.payload_t_per_teu * self.value("co2_g_per_tkm", mode) / 1000.0
+
+    # ------------------------------------------------------------------ edges
+
+    def boarding(self, mode: str) -> Metrics:
+        """Metrics of boarding a mode: waiting for a departure and the fixed charge per leg."""
+        return Metrics(
+            time_h=self.service_wait_h(mode),
+            cost_usd=self.value("cost_usd_per_leg", mode, 0.0),
+        )
+
+    def handling(self, place: Place) -> Metrics:
+        """Metrics of moving a container between two modes at a place."""
+        time_h = place.handling_h if place.handling_h is not None else self.value("handling_h", place.kind)
+        cost = place.handling_usd if place.handling_usd is not None else self.value("handling_usd", place.kind)
+        return Metrics(time_h=time_h, cost_usd=cost)
+
+    def transfer(self, place: Place, to_mode: str) -> Metrics:
+        """Metrics of a transfer: handling plus boarding the next mode."""
+        handling, boarding = self.handling(place), self.boarding(to_mode)
+        return Metrics(time_h=handling.time_h + boarding.time_h, cost_usd=handling.cost_usd + boarding.cost_usd)
+
+    def link_distance_km(self, link: Link, start: Place, end: Place) -> float:
+        """Return the link's published distance, else its length along its via points x circuity."""
+        if link.distance_km is not None:
+            return link.distance_km
+        coords = [(start.lon, start.lat), *link.via, (end.lon, end.lat)]
+        return path_length_km(coords) * self.value("circuity", link.mode)
+
+    def link(self, link: Link, start: Place, end: Place, *, forward: bool) -> Metrics:
+        """Metrics of travelling a link in one direction, arriving at `end` (or `start` if not forward)."""
+        distance = self.link_distance_km(link, start, end)
+        published = link.time_h if forward else link.time_back_h
+        if published is None and not link.current:
+            # Without a current the published time holds both ways.
+            published = link.time_back_h if forward else link.time_h
+        running = published if published is not None else distance / self._speed(link, forward)
+        # A published frequency replaces the mode's default one, whose wait is paid on boarding.
+        extra_wait = 0.0
+        if link.frequency_per_week:
+            extra_wait = max(0.0, self.service_wait_h(link.mode, link.frequency_per_week) - self.service_wait_h(link.mode))
+        arrival = end if forward else start
+        return Metrics(
+            distance_km=distance,
+            time_h=running + extra_wait + arrival.dwell_h,
+            cost_usd=distance * self.value("cost_usd_per_teu_km", link.mode),
+            co2_kg=self.co2_kg(link.mode, distance),
+        )
+
+    def _speed(self, link: Link, forward: bool) -> float:
+        if link.mode == "river" and link.current:
+            downstream = (link.current == "down") == forward
+            return self.value("speed_down_kmh" if downstream else "speed_up_kmh", "river")
+        return self.value("speed_kmh", link.mode)
+
+    def sea(self, distance_km: float, *, arrival: Place | None = None) -> Metrics:
+        """Metrics of a stretch of sea lane (or a port's access to it)."""
+        calls = self.value("port_calls_h_per_1000km", "sea", 0.0)
+        time_h = distance_km / self.value("speed_kmh", "sea") + distance_km / 1000.0 * calls
+        if arrival is not None:
+            time_h += arrival.dwell_h
+        return Metrics(
+            distance_km=distance_km,
+            time_h=time_h,
+            cost_usd=distance_km * self.value("cost_usd_per_teu_km", "sea"),
+            co2_kg=self.co2_kg("sea", distance_km),
+        )

@@ -1,0 +1,509 @@
+"""Locate a dataset directory, read its tables and check every rule they must follow."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DataError
+
+MODES = ("rail", "river", "sea", "road")
+KINDS = ("seaport", "river_port", "rail_terminal", "dry_port", "border", "lock", "city")
+STATUSES = ("operational", "planned")
+CURRENTS = ("", "down", "up")
+
+PLACES_FILE = Path("ports/places.csv")
+LINKS_FILE = Path("links/links.csv")
+PARAMETERS_FILE = Path("parameters.csv")
+SOURCES_FILE = Path("sources.csv")
+COUNTRIES_FILE = Path("countries.csv")
+
+PLACE_COLUMNS = (
+    "id", "name", "aliases", "area", "country", "lat", "lon", "kind", "modes", "status",
+    "handling_h", "handling_usd", "dwell_h",
+    "coord_source", "source", "handling_source", "dwell_source", "notes",
+)  # fmt: skip
+LINK_COLUMNS = (
+    "id", "from", "to", "mode", "distance_km", "distance_source", "time_h", "time_source",
+    "time_back_h", "time_back_source", "frequency_per_week", "frequency_source",
+    "one_way", "current", "via", "name", "notes",
+)  # fmt: skip
+PARAMETER_COLUMNS = ("name", "scope", "value", "source")
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,39}$")
+LIST_SEPARATOR = ";"
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+
+
+def is_estimate(source: str) -> bool:
+    """Return True when a source field marks its figure as an estimate."""
+    return source.strip().lower().startswith("estimate")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A port, terminal, border crossing or lock: a node of the network."""
+
+    id: str
+    name: str
+    country: str
+    lat: float
+    lon: float
+    kind: str
+    modes: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    area: str = ""
+    status: str = "operational"
+    handling_h: float | None = None
+    handling_usd: float | None = None
+    dwell_h: float = 0.0
+    coord_source: str = ""
+    source: str = ""
+    handling_source: str = ""
+    dwell_source: str = ""
+    notes: str = ""
+    origin: str = "curated"
+
+    @property
+    def operational(self) -> bool:
+        return self.status == "operational"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A curated rail, road or river service between two places."""
+
+    id: str
+    from_id: str
+    to_id: str
+    mode: str
+    distance_km: float | None = None
+    distance_source: str = ""
+    time_h: float | None = None
+    time_source: str = ""
+    time_back_h: float | None = None
+    time_back_source: str = ""
+    frequency_per_week: float | None = None
+    frequency_source: str = ""
+    one_way: bool = False
+    current: str = ""
+    via: tuple[tuple[float, float], ...] = ()
+    name: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One figure of the parameters table, with its source."""
+
+    name: str
+    scope: str
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited document: the target of the short ids used in source fields."""
+
+    id: str
+    title: str
+    url: str
+
+
+@dataclass
+class Dataset:
+    """Everything read from one dataset directory."""
+
+    root: Path
+    places: dict[str, Place]
+    links: list[Link]
+    parameters: dict[tuple[str, str], Parameter]
+    sources: dict[str, Source] = field(default_factory=dict)
+    countries: dict[str, str] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- locating
+
+
+def bundled_data_dir() -> Path:
+    """Return the dataset shipped with corridor (installed wheel or source checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data", here.parent.parent / "data"):
+        if (candidate / PLACES_FILE).is_file():
+            return candidate
+    raise DataError(
+        "the bundled dataset is missing",
+        [f"looked in {here / 'data'} and {here.parent.parent / 'data'}; reinstall corridor"],
+    )
+
+
+def dataset_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Return the selected dataset directory: `explicit`, else $CORRIDOR_DATA, else bundled."""
+    chosen = explicit if explicit not in (None, "") else os.environ.get("CORRIDOR_DATA") or None
+    if chosen is None:
+        return bundled_data_dir()
+    root = Path(chosen).expanduser()
+    if not root.is_dir():
+        raise DataError(f"dataset directory {root} does not exist (create one with `corridor init {root}`)")
+    if not (root / PLACES_FILE).is_file():
+        raise DataError(
+            f"{root} is not a corridor dataset: {PLACES_FILE} is missing "
+            f"(create one with `corridor init DIR`)"
+        )
+    return root
+
+
+def is_inside_installed_package(root: Path) -> bool:
+    """Return True when `root` is the dataset inside an installed package (not editable)."""
+    resolved = root.resolve()
+    return any(part in ("site-packages", "dist-packages") for part in resolved.parts)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text table, refusing binary, oversized or wrongly encoded files."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DataError(f"{path} is missing") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+    if size > MAX_TABLE_BYTES:
+        raise DataError(f"{path} is {size // (1024 * 1024)} MB, more than a table of this kind can be")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+    if b"\x00" in raw:
+        raise DataError(f"{path} is a binary file, not a CSV table")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def iter_csv_rows(
+    text: str, *, path: str, required: Iterable[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) for a CSV text whose header has the required columns."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise DataError(f"{path}: malformed CSV header ({exc})") from None
+    if not header:
+        raise DataError(f"{path} is empty: expected a header with {', '.join(required)}")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataError(f"{path}: header lacks column(s) {', '.join(missing)}")
+    try:
+        for row in reader:
+            if None in row:
+                raise DataError(f"{path}:{reader.line_num}: more fields than header columns")
+            yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+    except csv.Error as exc:
+        raise DataError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+
+
+class _Problems:
+    """Collect validation problems as `file:line: column: message` strings."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, where: str, column: str, message: str) -> None:
+        self.items.append(f"{where}: {column}: {message}" if column else f"{where}: {message}")
+
+    def number(
+        self,
+        row: dict[str, str],
+        column: str,
+        where: str,
+        *,
+        required: bool = False,
+        lo: float | None = None,
+        hi: float | None = None,
+    ) -> float | None:
+        text = row.get(column, "")
+        if text == "":
+            if required:
+                self.add(where, column, "is required")
+            return None
+        try:
+            value = float(text.replace("_", "x"))  # float() accepts "1_0"; a table should not
+        except ValueError:
+            self.add(where, column, f"{text!r} is not a number")
+            return None
+        if not math.isfinite(value):
+            self.add(where, column, f"{text!r} is not a finite number")
+            return None
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            self.add(where, column, f"{value:g} is outside [{lo:g}, {hi:g}]")
+            return None
+        return value
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """Split a `;`-separated cell into its non-empty items."""
+    return tuple(item.strip() for item in text.split(LIST_SEPARATOR) if item.strip())
+
+
+def parse_place_row(
+    row: dict[str, str], where: str, problems: _Problems, countries: dict[str, str] | None
+) -> Place | None:
+    """Validate one places.csv row; record problems and return the place if it is sound."""
+    start = len(problems.items)
+    pid = row.get("id", "")
+    if not ID_PATTERN.match(pid):
+        problems.add(where, "id", f"{pid!r} is not a valid id (2-40 letters, digits, '-', '_' or '.')")
+    name = row.get("name", "")
+    if not name:
+        problems.add(where, "name", "is empty")
+    elif any(ord(ch) < 32 for ch in name):
+        problems.add(where, "name", "contains control characters")
+    country = row.get("country", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        problems.add(where, "country", f"{row.get('country', '')!r} is not an ISO 3166 alpha-2 code")
+    elif countries is not None and country not in countries:
+        problems.add(where, "country", f"{country!r} is not a known country code")
+    lat = problems.number(row, "lat", where, required=True, lo=-90, hi=90)
+    lon = problems.number(row, "lon", where, required=True, lo=-180, hi=180)
+    kind = row.get("kind", "")
+    if kind not in KINDS:
+        problems.add(where, "kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    modes = split_list(row.get("modes", ""))
+    if not modes:
+        problems.add(where, "modes", f"is empty: give one or more of {', '.join(MODES)}")
+    for mode in modes:
+        if mode not in MODES:
+            problems.add(where, "modes", f"{mode!r} is not one of {', '.join(MODES)}")
+    status = row.get("status", "") or "operational"
+    if status not in STATUSES:
+        problems.add(where, "status", f"{status!r} is not one of {', '.join(STATUSES)}")
+    handling_h = problems.number(row, "handling_h", where, lo=0, hi=24 * 60)
+    handling_usd = problems.number(row, "handling_usd", where, lo=0, hi=100_000)
+    dwell_h = problems.number(row, "dwell_h", where, lo=0, hi=24 * 90)
+    if not row.get("coord_source"):
+        problems.add(where, "coord_source", "is empty: cite a source or write 'estimate'")
+    for value, src in (("handling_h", "handling_source"), ("handling_usd", "handling_source"), ("dwell_h", "dwell_source")):
+        if row.get(value) and not row.get(src):
+            problems.add(where, src, f"is empty while {value} is set: cite a source or write 'estimate'")
+    if len(problems.items) > start:
+        return None
+    return Place(
+        id=pid,
+        name=name,
+        country=country,
+        lat=lat,
+        lon=lon,
+        kind=kind,
+        modes=tuple(dict.fromkeys(modes)),
+        aliases=split_list(row.get("aliases", "")),
+        area=row.get("area", ""),
+        status=status,
+        handling_h=handling_h,
+        handling_usd=handling_usd,
+        dwell_h=dwell_h or 0.0,
+        coord_source=row.get("coord_source", ""),
+        source=row.get("source", ""),
+        handling_source=row.get("handling_source", ""),
+        dwell_source=row.get("dwell_source", ""),
+        notes=row.get("notes", ""),
+    )
+
+
+def _parse_via(text: str, where: str, problems: _Problems) -> tuple[tuple[float, float], ...]:
+    points = []
+    for item in split_list(text):
+        parts = item.split()
+        try:
+            lon, lat = (float(p) for p in parts)
+        except ValueError:
+            problems.add(where, "via", f"{item!r} is not 'lon lat'")
+            continue
+        if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+            problems.add(where, "via", f"{item!r} is outside lon [-180, 180], lat [-90, 90]")
+            continue
+        points.append((lon, lat))
+    return tuple(points)
+
+
+def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link | None:
+    """Validate one links.csv row; record problems and return the link if it is sound."""
+    start = len(problems.items)
+    lid = row.get("id", "")
+    if not ID_PATTERN.match(lid):
+        problems.add(where, "id", f"{lid!r} is not a valid id")
+    mode = row.get("mode", "")
+    if mode not in MODES or mode == "sea":
+        problems.add(where, "mode", f"{mode!r} is not one of rail, river, road (sea legs follow the lanes)")
+    if row.get("from") == row.get("to"):
+        problems.add(where, "to", "equals from")
+    for column in ("from", "to"):
+        if not row.get(column):
+            problems.add(where, column, "is empty")
+    distance = problems.number(row, "distance_km", where, lo=0.1, hi=20_000)
+    time_h = problems.number(row, "time_h", where, lo=0.01, hi=24 * 120)
+    time_back = problems.number(row, "time_back_h", where, lo=0.01, hi=24 * 120)
+    frequency = problems.number(row, "frequency_per_week", where, lo=0.01, hi=1000)
+    for value, src in (
+        ("distance_km", "distance_source"),
+        ("time_h", "time_source"),
+        ("time_back_h", "time_back_source"),
+        ("frequency_per_week", "frequency_source"),
+    ):
+        if row.get(value) and not row.get(src):
+            problems.add(where, src, f"is empty while {value} is set: cite a source or write 'estimate'")
+    one_way = row.get("one_way", "").lower()
+    if one_way not in ("", "no", "yes", "true", "false", "0", "1"):
+        problems.add(where, "one_way", f"{one_way!r} is not yes or no")
+    current = row.get("current", "")
+    if current not in CURRENTS:
+        problems.add(where, "current", f"{current!r} is not down, up or empty")
+    elif current and mode != "river":
+        problems.add(where, "current", "applies to river links only")
+    via = _parse_via(row.get("via", ""), where, problems)
+    if len(problems.items) > start:
+        return None
+    return Link(
+        id=lid,
+        from_id=row["from"],
+        to_id=row["to"],
+        mode=mode,
+        distance_km=distance,
+        distance_source=row.get("distance_source", ""),
+        time_h=time_h,
+        time_source=row.get("time_source", ""),
+        time_back_h=time_back,
+        time_back_source=row.get("time_back_source", ""),
+        frequency_per_week=frequency,
+        frequency_source=row.get("frequency_source", ""),
+        one_way=one_way in ("yes", "true", "1"),
+        current=current,
+        via=via,
+        name=row.get("name", ""),
+        notes=row.get("notes", ""),
+    )
+
+
+def read_places(path: Path, countries: dict[str, str] | None = None) -> dict[str, Place]:
+    """Read and validate a places table; raise DataError listing every problem."""
+    problems = _Problems()
+    places: dict[str, Place] = {}
+    seen_line: dict[str, int] = {}
+    text = read_text(path)
+    for line, row in iter_csv_rows(text, path=str(path), required=("id", "name", "country", "lat", "lon", "kind", "modes")):
+        where = f"{path}:{line}"
+        place = parse_place_row(row, where, problems, countries)
+        if place is None:
+            continue
+        key = place.id.upper()
+        if key in seen_line:
+            problems.add(where, "id", f"duplicate id {place.id!r} (first on line {seen_line[key]})")
+            continue
+        seen_line[key] = line
+        places[place.id] = place
+    if problems.items:
+        raise DataError(f"{path} has invalid rows", problems.items)
+    return places
+
+
+def read_links(path: Path, place_ids: Iterable[str] | None = None) -> list[Link]:
+    """Read and validate a links table; raise DataError listing every problem."""
+    problems = _Problems()
+    links: list[Link] = []
+    seen: dict[str, int] = {}
+    known = set(place_ids) if place_ids is not None else None
+    text = read_text(path)
+    for line, row in iter_csv_rows(text, path=str(path), required=("id", "from", "to", "mode")):
+        where = f"{path}:{line}"
+        link = parse_link_row(row, where, problems)
+        if link is None:
+            continue
+        if link.id in seen:
+            problems.add(where, "id", f"duplicate id {link.id!r} (first on line {seen[link.id]})")
+            continue
+        seen[link.id] = line
+        if known is not None:
+            for column, pid in (("from", link.from_id), ("to", link.to_id)):
+                if pid not in known:
+                    problems.add(where, column, f"unknown place {pid!r}")
+        links.append(link)
+    if problems.items:
+        raise DataError(f"{path} has invalid rows", problems.items)
+    return links
+
+
+def read_parameters(path: Path) -> dict[tuple[str, str], Parameter]:
+    """Read and validate a parameters table keyed by (name, scope)."""
+    problems = _Problems()
+    params: dict[tuple[str, str], Parameter] = {}
+    text = read_text(path)
+    for line, row in iter_csv_rows(text, path=str(path), required=PARAMETER_COLUMNS):
+        where = f"{path}:{line}"
+        value = problems.number(row, "value", where, required=True, lo=0, hi=1e7)
+        if not row["name"]:
+            problems.add(where, "name", "is empty")
+        if not row["scope"]:
+            problems.add(where, "scope", "is empty")
+        if not row["source"]:
+            problems.add(where, "source", "is empty: cite a source or write 'estimate'")
+        if value is None or not row["name"] or not row["scope"]:
+            continue
+        params[(row["name"], row["scope"])] = Parameter(row["name"], row["scope"], value, row["source"])
+    if problems.items:
+        raise DataError(f"{path} has invalid rows", problems.items)
+    return params
+
+
+def read_sources(path: Path) -> dict[str, Source]:
+    """Read the table of cited documents."""
+    if not path.is_file():
+        return {}
+    text = read_text(path)
+    return {
+        row["id"]: Source(row["id"], row.get("title", ""), row.get("url", ""))
+        for _, row in iter_csv_rows(text, path=str(path), required=("id", "title", "url"))
+        if row["id"]
+    }
+
+
+def read_countries(path: Path) -> dict[str, str]:
+    """Read the ISO 3166 alpha-2 codes the dataset accepts, with their names."""
+    if not path.is_file():
+        return {}
+    text = read_text(path)
+    return {row["code"].upper(): row["name"] for _, row in iter_csv_rows(text, path=str(path), required=("code", "name")) if row["code"]}
+
+
+def load_dataset(root: Path) -> Dataset:
+    """Read every table of a dataset directory, checking each and their cross-references."""
+    countries = read_countries(root / COUNTRIES_FILE)
+    places = read_places(root / PLACES_FILE, countries or None)
+    links = read_links(root / LINKS_FILE, places.keys()) if (root / LINKS_FILE).is_file() else []
+    unserved = [
+        f"{root / LINKS_FILE}: link {link.id}: {pid} does not serve {link.mode}"
+        for link in links
+        for pid in (link.from_id, link.to_id)
+        if link.mode not in places[pid].modes
+    ]
+    if unserved:
+        raise DataError(f"{root / LINKS_FILE} has links to places without their mode", unserved)
+    parameters = read_parameters(root / PARAMETERS_FILE)
+    sources = read_sources(root / SOURCES_FILE)
+    return Dataset(root, places, links, parameters, sources, countries)
+
+
+def data_files(root: Path) -> list[Path]:
+    """Return every file the network is built from, for cache keys."""
+    files = [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    return sorted(files)

@@ -1,0 +1,43 @@
+"""Exceptions a user can cause, each mapped to a CLI exit code."""
+
+from __future__ import annotations
+
+
+class CorridorError(Exception):
+    """Base class: a problem with the request or the data the user can act on."""
+
+    exit_code = 1
+
+
+class DataError(CorridorError, ValueError):
+    """A dataset file is missing, unreadable or breaks a rule; lists every problem found."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        if not self.problems:
+            return base
+        if len(self.problems) == 1:
+            return f"{base}: {self.problems[0]}"
+        return f"{base}: {len(self.problems)} problems, first: {self.problems[0]}"
+
+
+class PlaceError(CorridorError, LookupError):
+    """A place name matched nothing, or matched several places."""
+
+    def __init__(self, message: str, candidates: list[str] | None = None):
+        super().__init__(message)
+        self.candidates = list(candidates or [])
+
+
+class NoRouteError(CorridorError):
+    """No route satisfies the request; the message names what blocks it."""
+
+
+class UsageError(CorridorError, ValueError):
+    """An argument is malformed or out of range (exit code 2)."""
+
+    exit_code = 2

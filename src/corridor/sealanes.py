@@ -1,0 +1,224 @@
+"""Read the maritime lane network and join seaports to it without crossing land."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .datasets import Place
+from .errors import DataError
+from .geo import haversine_km, normalize_lon
+
+LANES_FILE = Path("sea/marnet.geojson")
+LAND_FILE = Path("land/ne_10m_land.geojson.gz")
+
+# Passage names users may give to --avoid, mapped to the tags of the lane network.
+PASSAGES = {
+    "malacca": "malacca",
+    "hormuz": "ormuz",
+    "suez": "suez",
+    "panama": "panama",
+    "bab-el-mandeb": "babalmandab",
+    "gibraltar": "gibraltar",
+    "bosporus": "bosporus",
+    "dardanelles": "dardanelles",
+    "sunda": "sunda",
+    "northwest-passage": "northwest",
+    "bering": "bering",
+    "magellan": "chili",
+    "cape-of-good-hope": "south_africa",
+}
+PASSAGE_ALIASES = {
+    "ormuz": "hormuz",
+    "strait-of-hormuz": "hormuz",
+    "babalmandab": "bab-el-mandeb",
+    "bab-al-mandab": "bab-el-mandeb",
+    "strait-of-malacca": "malacca",
+    "suez-canal": "suez",
+    "panama-canal": "panama",
+    "cape": "cape-of-good-hope",
+    "good-hope": "cape-of-good-hope",
+    "south-africa": "cape-of-good-hope",
+    "chili": "magellan",
+    "northwest": "northwest-passage",
+}
+
+# A port's coordinates may sit a little inland (a town centre, a quay): land within this
+# distance of the port does not count as crossing.
+PORT_LAND_TOLERANCE_KM = 4.0
+ACCESS_MAX_KM = 120.0
+ACCESS_CANDIDATES = 8
+ACCESS_EDGES = 2
+
+
+def passage_name(text: str) -> str | None:
+    """Return the canonical passage name for user text, or None if it is not a passage."""
+    key = text.strip().lower().replace(" ", "-").replace("_", "-")
+    key = PASSAGE_ALIASES.get(key, key)
+    return key if key in PASSAGES else None
+
+
+@dataclass
+class Lanes:
+    """The lane network: node coordinates and undirected segments."""
+
+    coords: list[tuple[float, float]]
+    edges: list[tuple[int, int, float, str]]  # (u, v, distance_km, passage tag or "")
+    index: dict[tuple[float, float], int] = field(default_factory=dict)
+
+    def node(self, lon: float, lat: float) -> int:
+        key = (round(normalize_lon(lon), 5), round(lat, 5))
+        found = self.index.get(key)
+        if found is None:
+            found = len(self.coords)
+            self.index[key] = found
+            self.coords.append(key)
+        return found
+
+    def add_line(self, coords: Iterable[Iterable[float]], passage: str = "") -> None:
+        prev = None
+        for lon, lat, *_ in coords:
+            node = self.node(lon, lat)
+            if prev is not None and prev != node:
+                (lon1, lat1), (lon2, lat2) = self.coords[prev], self.coords[node]
+                self.edges.append((prev, node, haversine_km(lon1, lat1, lon2, lat2), passage))
+            prev = node
+
+
+def _lines(geometry: dict) -> list[list]:
+    if geometry["type"] == "LineString":
+        return [geometry["coordinates"]]
+    if geometry["type"] == "MultiLineString":
+        return geometry["coordinates"]
+    return []
+
+
+def read_lanes(root: Path) -> Lanes:
+    """Read the lane network of a dataset: the base network plus its corrections."""
+    path = root / LANES_FILE
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+        features = collection["features"]
+    except FileNotFoundError:
+        raise DataError(f"{path} is missing") from None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path} is not a GeoJSON FeatureCollection ({exc})") from None
+    lanes = Lanes(coords=[], edges=[])
+    for feature in features:
+        passage = (feature.get("properties") or {}).get("passage") or ""
+        for line in _lines(feature.get("geometry") or {"type": None}):
+            lanes.add_line(line, passage)
+    return lanes
+
+
+class LandMask:
+    """Natural Earth land polygons, to tell whether a straight segment crosses land."""
+
+    def __init__(self, root: Path):
+        import shapely
+
+        path = root / LAND_FILE
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
+                collection = json.load(handle)
+        except FileNotFoundError:
+            raise DataError(f"{path} is missing") from None
+        except (OSError, ValueError, EOFError) as exc:
+            raise DataError(f"{path} is not gzipped GeoJSON ({exc})") from None
+        parts = []
+        for feature in collection.get("features", []):
+            geometry = shapely.geometry.shape(feature["geometry"])
+            parts.extend(shapely.get_parts(geometry))
+        shapely.prepare(parts)
+        self._shapely = shapely
+        self._parts = parts
+        self._tree = shapely.STRtree(parts)
+
+    def contains(self, lon: float, lat: float) -> bool:
+        point = self._shapely.Point(lon, lat)
+        return bool(len(self._tree.query(point, predicate="intersects")))
+
+    def crosses(self, start: tuple[float, float], end: tuple[float, float], *, skip_start_km: float = 0.0) -> bool:
+        """Return True if the segment start-end crosses land beyond `skip_start_km` from start."""
+        length = haversine_km(*start, *end)
+        if length <= skip_start_km:
+            return False
+        t0 = skip_start_km / length if length else 0.0
+        lon0 = start[0] + (end[0] - start[0]) * t0
+        lat0 = start[1] + (end[1] - start[1]) * t0
+        segment = self._shapely.LineString([(lon0, lat0), end])
+        return bool(len(self._tree.query(segment, predicate="intersects")))
+
+
+@dataclass(frozen=True)
+class Access:
+    """How a seaport joins the lanes: the lane nodes and the lengths of its access edges."""
+
+    place_id: str
+    nodes: tuple[tuple[int, float], ...]  # (lane node, distance_km)
+    problem: str = ""
+
+
+class LaneLocator:
+    """Find lane nodes near a point, using a coarse grid of one-degree cells."""
+
+    def __init__(self, coords: list[tuple[float, float]]):
+        self.coords = coords
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        for i, (lon, lat) in enumerate(coords):
+            self.cells.setdefault((math.floor(lon), math.floor(lat)), []).append(i)
+
+    def near(self, lon: float, lat: float, max_km: float) -> list[tuple[float, int]]:
+        """Return (distance_km, node) for lane nodes within max_km, nearest first."""
+        dlat = max_km / 111.0 + 1
+        dlon = max_km / (111.0 * max(math.cos(math.radians(lat)), 0.05)) + 1
+        found = []
+        for cx in range(math.floor(lon - dlon), math.floor(lon + dlon) + 1):
+            wrapped = ((cx + 180) % 360) - 180
+            for cy in range(math.floor(lat - dlat), math.floor(lat + dlat) + 1):
+                for node in self.cells.get((wrapped, cy), ()):
+                    nlon, nlat = self.coords[node]
+                    d = haversine_km(lon, lat, nlon, nlat)
+                    if d <= max_km:
+                        found.append((d, node))
+        found.sort()
+        return found
+
+
+def attach_ports(places: Iterable[Place], lanes: Lanes, land: LandMask) -> dict[str, Access]:
+    """Join each seaport to its nearest lane nodes by straight edges that stay at sea.
+
+    A port none of whose candidates can be reached without crossing land is reported with a
+    problem instead of being snapped far away.
+    """
+    locator = LaneLocator(lanes.coords)
+    result: dict[str, Access] = {}
+    for place in places:
+        if "sea" not in place.modes:
+            continue
+        candidates = locator.near(place.lon, place.lat, ACCESS_MAX_KM)[:ACCESS_CANDIDATES]
+        if not candidates:
+            result[place.id] = Access(place.id, (), f"no sea lane within {ACCESS_MAX_KM:.0f} km")
+            continue
+        chosen: list[tuple[int, float]] = []
+        for distance, node in candidates:
+            lane_point = lanes.coords[node]
+            if land.crosses((place.lon, place.lat), lane_point, skip_start_km=PORT_LAND_TOLERANCE_KM):
+                continue
+            chosen.append((node, distance))
+            if len(chosen) == ACCESS_EDGES:
+                break
+        if chosen:
+            result[place.id] = Access(place.id, tuple(chosen))
+        else:
+            nearest = candidates[0][0]
+            result[place.id] = Access(
+                place.id,
+                (),
+                f"every lane node within {ACCESS_MAX_KM:.0f} km (nearest {nearest:.0f} km) lies across land",
+            )
+    return result
