@@ -19,6 +19,7 @@ PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     "speed_down_kmh": (("river",), True),
     "speed_up_kmh": (("river",), True),
     "port_calls_h_per_1000km": (("sea",), False),
+    "port_call_h": (("sea",), False),
     "frequency_per_week": (MODES, False),
     "cost_usd_per_teu_km": (MODES, True),
     "cost_usd_per_leg": (MODES, False),
@@ -93,10 +94,14 @@ class Parameters:
 
     # ------------------------------------------------------------------ edges
 
-    def boarding(self, mode: str) -> Metrics:
-        """Metrics of boarding a mode: waiting for a departure and the fixed charge per leg."""
+    def boarding(self, mode: str, place: Place | None = None) -> Metrics:
+        """Metrics of boarding a mode at a place: waiting for a departure and the charge per leg.
+
+        A seaport's own sea departures per week, where known, replace the default frequency.
+        """
+        frequency = place.sea_departures_per_week if place is not None and mode == "sea" else None
         return Metrics(
-            time_h=self.service_wait_h(mode),
+            time_h=self.service_wait_h(mode, frequency),
             cost_usd=self.value("cost_usd_per_leg", mode, 0.0),
         )
 
@@ -108,7 +113,7 @@ class Parameters:
 
     def transfer(self, place: Place, to_mode: str) -> Metrics:
         """Metrics of a transfer: handling plus boarding the next mode."""
-        handling, boarding = self.handling(place), self.boarding(to_mode)
+        handling, boarding = self.handling(place), self.boarding(to_mode, place)
         return Metrics(time_h=handling.time_h + boarding.time_h, cost_usd=handling.cost_usd + boarding.cost_usd)
 
     def link_distance_km(self, link: Link, start: Place, end: Place) -> float:
@@ -149,7 +154,7 @@ class Parameters:
         calls = self.value("port_calls_h_per_1000km", "sea", 0.0)
         time_h = distance_km / self.value("speed_kmh", "sea") + distance_km / 1000.0 * calls
         if arrival is not None:
-            time_h += arrival.dwell_h
+            time_h += self.value("port_call_h", "sea", 0.0) + arrival.dwell_h
         return Metrics(
             distance_km=distance_km,
             time_h=time_h,

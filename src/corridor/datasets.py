@@ -26,8 +26,8 @@ COUNTRIES_FILE = Path("countries.csv")
 
 PLACE_COLUMNS = (
     "id", "name", "aliases", "area", "country", "lat", "lon", "kind", "modes", "status",
-    "handling_h", "handling_usd", "dwell_h",
-    "coord_source", "source", "handling_source", "dwell_source", "notes",
+    "handling_h", "handling_usd", "dwell_h", "sea_departures_per_week",
+    "coord_source", "source", "handling_source", "dwell_source", "sea_departures_source", "notes",
 )  # fmt: skip
 LINK_COLUMNS = (
     "id", "from", "to", "mode", "distance_km", "distance_source", "time_h", "time_source",
@@ -63,10 +63,12 @@ class Place:
     handling_h: float | None = None
     handling_usd: float | None = None
     dwell_h: float = 0.0
+    sea_departures_per_week: float | None = None
     coord_source: str = ""
     source: str = ""
     handling_source: str = ""
     dwell_source: str = ""
+    sea_departures_source: str = ""
     notes: str = ""
     origin: str = "curated"
 
@@ -292,9 +294,15 @@ def parse_place_row(
     handling_h = problems.number(row, "handling_h", where, lo=0, hi=24 * 60)
     handling_usd = problems.number(row, "handling_usd", where, lo=0, hi=100_000)
     dwell_h = problems.number(row, "dwell_h", where, lo=0, hi=24 * 90)
+    departures = problems.number(row, "sea_departures_per_week", where, lo=0.01, hi=1000)
     if not row.get("coord_source"):
         problems.add(where, "coord_source", "is empty: cite a source or write 'estimate'")
-    for value, src in (("handling_h", "handling_source"), ("handling_usd", "handling_source"), ("dwell_h", "dwell_source")):
+    for value, src in (
+        ("handling_h", "handling_source"),
+        ("handling_usd", "handling_source"),
+        ("dwell_h", "dwell_source"),
+        ("sea_departures_per_week", "sea_departures_source"),
+    ):
         if row.get(value) and not row.get(src):
             problems.add(where, src, f"is empty while {value} is set: cite a source or write 'estimate'")
     if len(problems.items) > start:
@@ -313,10 +321,12 @@ def parse_place_row(
         handling_h=handling_h,
         handling_usd=handling_usd,
         dwell_h=dwell_h or 0.0,
+        sea_departures_per_week=departures,
         coord_source=row.get("coord_source", ""),
         source=row.get("source", ""),
         handling_source=row.get("handling_source", ""),
         dwell_source=row.get("dwell_source", ""),
+        sea_departures_source=row.get("sea_departures_source", ""),
         notes=row.get("notes", ""),
     )
 

@@ -138,7 +138,7 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
         modes = [m for m in place.modes if m != "sea" or access.get(place.id, Access(place.id, ())).nodes]
         for mode in modes:
             arrive, depart = mode_node(place.id, mode, ARRIVE), mode_node(place.id, mode, DEPART)
-            _add(graph, place.id, depart, ENTER, mode, parameters.boarding(mode))
+            _add(graph, place.id, depart, ENTER, mode, parameters.boarding(mode, place))
             _add(graph, arrive, place.id, EXIT, mode, Metrics())
             _add(graph, arrive, depart, THROUGH, mode, Metrics())
             for other in modes:

@@ -140,7 +140,7 @@ class Constraints:
     modes: frozenset[str] = frozenset(MODES)
     avoid_places: frozenset[str] = frozenset()
     avoid_passages: frozenset[str] = frozenset()
-    banned: frozenset = frozenset()  # edge refs (u, v, key) and ("transfer-at", place)
+    banned: frozenset = frozenset()  # arrival nodes (place, mode, "in") and ("transfer-at", place)
 
 
 @dataclass
@@ -191,7 +191,7 @@ def _edge_allowed(search: _Search, u: object, v: object, key: int, data: dict, s
         return False
     if role == LANE and data["passage"] and data["passage"] in c.avoid_passages:
         return False
-    if c.banned and (u, v, key) in c.banned:
+    if c.banned and v in c.banned:
         return False
     return True
 
@@ -389,15 +389,18 @@ def _weight_of(search: _Search, edges: Iterable[EdgeRef]) -> float:
 
 
 def _ban_options(search: _Search, edges: Sequence[EdgeRef]) -> list[object]:
-    """Return what to ban, one at a time, to push the search onto a different route."""
-    graph = search.network.graph
+    """Return what to ban, one at a time, to push the search onto a different corridor.
+
+    For each leg: arriving at its end place by its mode; for each transfer: transferring there.
+    Banning whole arrivals rather than single links skips the near-copies of a corridor (the
+    same line from another terminal, a parallel link) that edge bans would enumerate first.
+    """
     options: list[object] = []
-    for u, v, key in edges:
-        role = graph[u][v][key]["role"]
-        if role == TRANSFER:
-            options.append(("transfer-at", u[0]))
-        elif role in (LINK, ENTER, EXIT):
-            options.append((u, v, key))
+    for leg in _legs(search.network, edges, 1.0):
+        if leg.mode == "transfer":
+            options.append(("transfer-at", leg.from_id))
+        else:
+            options.append(mode_node(leg.to_id, leg.mode, ARRIVE))
     return list(dict.fromkeys(options))
 
 

@@ -14,6 +14,8 @@ from .errors import DataError
 from .geo import haversine_km, normalize_lon
 
 LANES_FILE = Path("sea/marnet.geojson")
+CORRECTIONS_FILE = Path("sea/corrections.geojson")
+SNAP_KM = 3.0
 LAND_FILE = Path("land/ne_10m_land.geojson.gz")
 
 # Passage names users may give to --avoid, mapped to the tags of the lane network.
@@ -97,9 +99,7 @@ def _lines(geometry: dict) -> list[list]:
     return []
 
 
-def read_lanes(root: Path) -> Lanes:
-    """Read the lane network of a dataset: the base network plus its corrections."""
-    path = root / LANES_FILE
+def _read_collection(path: Path) -> list[dict]:
     try:
         collection = json.loads(path.read_text(encoding="utf-8"))
         features = collection["features"]
@@ -107,12 +107,66 @@ def read_lanes(root: Path) -> Lanes:
         raise DataError(f"{path} is missing") from None
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path} is not a GeoJSON FeatureCollection ({exc})") from None
+    if not isinstance(features, list):
+        raise DataError(f"{path}: 'features' is not a list")
+    return features
+
+
+def read_lanes(root: Path) -> Lanes:
+    """Read the lane network of a dataset: the base network plus its corrections."""
     lanes = Lanes(coords=[], edges=[])
-    for feature in features:
+    for feature in _read_collection(root / LANES_FILE):
         passage = (feature.get("properties") or {}).get("passage") or ""
         for line in _lines(feature.get("geometry") or {"type": None}):
             lanes.add_line(line, passage)
+    if (root / CORRECTIONS_FILE).is_file():
+        apply_corrections(lanes, _read_collection(root / CORRECTIONS_FILE), root / CORRECTIONS_FILE)
     return lanes
+
+
+def _snap(lanes: Lanes, locator: LaneLocator, lon: float, lat: float) -> int | None:
+    near = locator.near(lon, lat, SNAP_KM)
+    return near[0][1] if near else None
+
+
+def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
+    """Add and remove lane segments as the corrections file says, each with its reason.
+
+    `add` lines join the network where their ends lie within SNAP_KM of a lane node; `remove`
+    lines name lane nodes (each within SNAP_KM) whose consecutive segments are dropped.
+    """
+    problems = []
+    locator = LaneLocator(lanes.coords)
+    removed: set[frozenset[int]] = set()
+    for number, feature in enumerate(features, 1):
+        props = feature.get("properties") or {}
+        action = props.get("action")
+        where = f"{path}: feature {number} ({props.get('id', 'no id')})"
+        if not props.get("reason"):
+            problems.append(f"{where}: every correction needs a reason")
+        lines = _lines(feature.get("geometry") or {"type": None})
+        if action not in ("add", "remove") or not lines:
+            problems.append(f"{where}: needs action 'add' or 'remove' and a LineString")
+            continue
+        for line in lines:
+            if action == "add":
+                points = [tuple(p[:2]) for p in line]
+                for end in (0, -1):
+                    snapped = _snap(lanes, locator, *points[end])
+                    if snapped is not None:
+                        points[end] = lanes.coords[snapped]
+                lanes.add_line(points, props.get("passage") or "")
+                locator = LaneLocator(lanes.coords)  # later corrections may join this one
+                continue
+            nodes = [_snap(lanes, locator, *p[:2]) for p in line]
+            if any(n is None for n in nodes):
+                problems.append(f"{where}: a point to remove is not within {SNAP_KM:g} km of a lane node")
+                continue
+            removed.update(frozenset(pair) for pair in zip(nodes, nodes[1:]))
+    if problems:
+        raise DataError(f"{path} has invalid corrections", problems)
+    if removed:
+        lanes.edges = [e for e in lanes.edges if frozenset(e[:2]) not in removed]
 
 
 class LandMask:

@@ -1,0 +1,129 @@
+"""Shared fixtures: the bundled network, a synthetic dataset builder and a CLI runner."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from corridor.cli import main
+from corridor.datasets import PLACE_COLUMNS, LINK_COLUMNS, bundled_data_dir
+from corridor.network import load_network
+
+BUNDLED = bundled_data_dir()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Keep every test's graph cache out of the user's cache directory."""
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.delenv("CORRIDOR_DATA", raising=False)
+
+
+@pytest.fixture(scope="session")
+def network(tmp_path_factory):
+    """The network built from the bundled dataset (built once per test session)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CORRIDOR_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+    try:
+        yield load_network()
+    finally:
+        mp.undo()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the CLI in-process; return its exit code, stdout and stderr."""
+
+    def runner(*argv: str) -> CliResult:
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse exits on usage errors and --help
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return runner
+
+
+def write_csv(path: Path, columns, rows) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in columns})
+
+
+def place(pid, name, lon, lat, modes, kind="seaport", country="CN", **extra):
+    return {
+        "id": pid, "name": name, "country": country, "lat": lat, "lon": lon, "kind": kind,
+        "modes": ";".join(modes), "coord_source": "estimate: synthetic", **extra,
+    }  # fmt: skip
+
+
+def make_dataset(root: Path, *, places, links=(), lanes=(), land=()) -> Path:
+    """Write a small dataset: places, links, lane LineStrings and land polygons (lon, lat lists)."""
+    root.mkdir(parents=True, exist_ok=True)
+    write_csv(root / "ports" / "places.csv", PLACE_COLUMNS, places)
+    write_csv(root / "links" / "links.csv", LINK_COLUMNS, links)
+    for name in ("parameters.csv", "sources.csv", "countries.csv"):
+        shutil.copy(BUNDLED / name, root / name)
+    (root / "sea").mkdir(exist_ok=True)
+    features = [
+        {"type": "Feature", "properties": dict(props), "geometry": {"type": "LineString", "coordinates": coords}}
+        for coords, props in lanes
+    ]
+    (root / "sea" / "marnet.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    (root / "land").mkdir(exist_ok=True)
+    polygons = [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}} for ring in land
+    ]
+    with gzip.open(root / "land" / "ne_10m_land.geojson.gz", "wt", encoding="utf-8") as handle:
+        json.dump({"type": "FeatureCollection", "features": polygons}, handle)
+    return root
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """A synthetic coast: ports A and B joined by rail and by a sea lane (through a 'strait'
+    passage), an inland terminal C by rail from A, and an island port I on a lane of its own."""
+    land = [
+        [[0.0, 0.0], [4.0, 0.0], [4.0, 2.0], [0.0, 2.0], [0.0, 0.0]],  # the mainland, coast at lat 0
+        [[10.0, -3.2], [10.4, -3.2], [10.4, -2.8], [10.0, -2.8], [10.0, -3.2]],  # the island
+    ]
+    lanes = [
+        ([[0.5, -0.1], [2.0, -0.2], [3.5, -0.1]], {"passage": "malacca"}),
+        ([[0.5, -0.1], [2.0, -1.0], [3.5, -0.1]], {}),  # a longer way round
+        ([[9.5, -3.0], [9.0, -4.0]], {}),  # the island's lane, not joined to the rest
+    ]
+    places = [
+        place("CNAAA", "Alpha Port", 0.5, 0.0, ["sea", "rail", "road"], aliases="Alpha"),
+        place("CNBBB", "Bravo Port", 3.5, 0.0, ["sea", "rail", "road"]),
+        place("CNCCC", "Charlie Terminal", 1.0, 1.5, ["rail", "road"], kind="rail_terminal", area="Charlie City"),
+        place("CNCCD", "Charlie River Port", 1.2, 1.5, ["road"], kind="river_port", area="Charlie City"),
+        place("IDIII", "Island Port", 10.0, -3.0, ["sea"], country="ID"),
+        place("CNPPP", "Planned Port", 2.0, 0.0, ["sea"], status="planned"),
+    ]
+    links = [
+        {"id": "rail-a-b", "from": "CNAAA", "to": "CNBBB", "mode": "rail", "distance_km": 400,
+         "distance_source": "estimate", "time_h": 20, "time_source": "estimate"},
+        {"id": "rail-c-a", "from": "CNCCC", "to": "CNAAA", "mode": "rail", "distance_km": 200, "distance_source": "estimate"},
+        {"id": "road-c-d", "from": "CNCCC", "to": "CNCCD", "mode": "road", "distance_km": 25, "distance_source": "estimate"},
+    ]  # fmt: skip
+    return make_dataset(tmp_path / "tiny", places=places, links=links, lanes=lanes, land=land)

@@ -1,0 +1,76 @@
+"""The bundled ILSTC network behaves like the corridor's published services."""
+
+from __future__ import annotations
+
+import pytest
+
+from corridor.routing import find_routes, reach, signature
+
+BEIBU_GULF = {"CNQZH", "CNBIH", "CNFAN"}
+DAY = 24.0
+
+
+def non_transfer(route):
+    return [leg for leg in route.legs if leg.mode != "transfer"]
+
+
+def test_fastest_to_singapore_is_rail_to_the_beibu_gulf_then_sea(network):
+    fastest = find_routes(network, "Chongqing", "Singapore", by="time")[0]
+    first, second = non_transfer(fastest)
+    assert (first.mode, second.mode) == ("rail", "sea")
+    assert first.to_id in BEIBU_GULF
+    assert second.to_id == "SGSIN"
+    # Published: rail about 2 days to Qinzhou, Qinzhou-Singapore about 6 days.
+    assert 6 * DAY < fastest.time_h < 14 * DAY
+
+
+def test_the_all_water_yangtze_route_to_singapore_is_far_slower(network):
+    fastest = find_routes(network, "Chongqing", "Singapore", by="time")[0]
+    water = find_routes(network, "Chongqing", "Singapore", by="time", modes=["river", "sea"])[0]
+    assert [leg.mode for leg in non_transfer(water)] == ["river", "sea"]
+    assert water.time_h > 1.5 * fastest.time_h
+
+
+def test_hong_kong_fastest_is_days_by_rail_and_barge(network):
+    fastest = find_routes(network, "Chongqing", "Hong Kong", by="time")[0]
+    assert [leg.mode for leg in non_transfer(fastest)] == ["rail", "river"]
+    assert fastest.destination == "HKHKG"
+    assert 2 * DAY < fastest.time_h < 7 * DAY
+
+
+@pytest.mark.parametrize(("destination", "arrival"), [("Hanoi", "VNYEV"), ("Vientiane", "LATHG")])
+def test_hanoi_and_vientiane_take_days_by_rail(network, destination, arrival):
+    route = find_routes(network, "Chongqing", destination, by="time", modes=["rail"])[0]
+    assert route.modes == ("rail",)
+    assert route.destination == arrival
+    # Published: 4-5 days (Guoyuan-Hanoi train; Chongqing-Vientiane via the China-Laos Railway).
+    assert 3 * DAY < route.time_h < 7 * DAY
+
+
+def corridor(route):
+    return [(leg.mode, leg.to_id) for leg in non_transfer(route)]
+
+
+def test_umm_qasr_has_rail_sea_via_qinzhou_and_river_sea_via_shanghai(network):
+    routes = find_routes(network, "Chongqing", "Umm Qasr", by="cost", alternatives=4)
+    corridors = [corridor(r) for r in routes]
+    assert len({signature(network, r) for r in routes}) == len(routes)
+    rail_sea = routes[corridors.index([("rail", "CNQZH"), ("sea", "IQUQR")])]
+    river_sea = routes[corridors.index([("river", "CNSHA"), ("sea", "IQUQR")])]
+    # The Yangtze is cheaper per km but much slower, and passes the Three Gorges locks.
+    assert river_sea.time_h > rail_sea.time_h + 7 * DAY
+    assert "cn-three-gorges" in non_transfer(river_sea)[0].via
+    assert 15 * DAY < rail_sea.time_h < 45 * DAY
+
+
+def test_basrah_is_reachable(network):
+    route = find_routes(network, "Chongqing", "Basrah", by="cost")[0]
+    assert route.destination == "IQBSR"
+    assert "IQBSR" in {r.place_id for r in reach(network, "Chongqing")}
+
+
+def test_avoiding_the_three_gorges_moves_river_freight_off_the_yangtze(network):
+    water = find_routes(network, "Chongqing", "Shanghai", by="cost", modes=["river"])[0]
+    assert "cn-three-gorges" in water.legs[0].via
+    route = find_routes(network, "Chongqing", "Shanghai", by="cost", avoid=["three-gorges"])[0]
+    assert all("cn-three-gorges" not in leg.via for leg in route.legs)

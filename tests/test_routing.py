@@ -1,0 +1,148 @@
+"""Routing on a small synthetic network: metrics, filters, alternatives, via, avoid, TEU."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from corridor.errors import NoRouteError, PlaceError, UsageError
+from corridor.network import load_network
+from corridor.routing import compare, find_routes, reach, signature
+
+
+@pytest.fixture
+def net(tiny):
+    return load_network(tiny)
+
+
+def edge_sum(network, route, metric):
+    return sum(network.graph[u][v][k][metric] for u, v, k in route.edges)
+
+
+def test_totals_are_the_sum_of_the_chosen_edges(net):
+    route = find_routes(net, "Alpha", "Bravo Port", by="time")[0]
+    for metric in ("distance_km", "time_h", "cost_usd", "co2_kg"):
+        assert math.isclose(getattr(route, metric), edge_sum(net, route, metric))
+        assert math.isclose(getattr(route, metric), sum(getattr(leg, metric) for leg in route.legs))
+
+
+def test_each_metric_picks_its_own_mode(net):
+    # Rail is published at 20 h over 400 km; the sea way is ~330 km plus waiting for a ship.
+    fastest = find_routes(net, "Alpha", "Bravo Port", by="time")[0]
+    shortest = find_routes(net, "Alpha", "Bravo Port", by="distance")[0]
+    assert fastest.modes == ("rail",)
+    assert shortest.modes == ("sea",)
+    assert shortest.distance_km < fastest.distance_km
+    assert fastest.time_h < shortest.time_h
+
+
+def test_a_multigraph_route_never_mixes_parallel_edges(net):
+    # Both parallel sea lanes join the same nodes; totals must come from one of them, not a
+    # per-metric minimum across both.
+    route = find_routes(net, "Alpha", "Bravo Port", by="distance", modes=["sea"])[0]
+    keys = {(u, v): k for u, v, k in route.edges}
+    for (u, v), k in keys.items():
+        assert k in net.graph[u][v]
+    assert math.isclose(route.co2_kg, edge_sum(net, route, "co2_kg"))
+
+
+def test_modes_filter_is_obeyed(net):
+    route = find_routes(net, "Alpha", "Bravo Port", by="time", modes=["sea"])[0]
+    assert set(route.modes) == {"sea"}
+    with pytest.raises(NoRouteError, match="--modes road"):
+        find_routes(net, "Alpha", "Bravo Port", modes=["road"])
+
+
+def test_avoiding_a_passage_takes_the_longer_lane(net):
+    direct = find_routes(net, "Alpha", "Bravo Port", by="distance", modes=["sea"])[0]
+    around = find_routes(net, "Alpha", "Bravo Port", by="distance", modes=["sea"], avoid=["malacca"])[0]
+    assert "malacca" in direct.legs[0].passages
+    assert "malacca" not in around.legs[0].passages
+    assert around.distance_km > direct.distance_km + 50
+    assert around.time_h > direct.time_h
+
+
+def test_a_blocking_avoid_is_named(net):
+    # Charlie's only way out is the rail link to Alpha.
+    with pytest.raises(NoRouteError, match="blocked by --avoid Alpha"):
+        find_routes(net, "Charlie Terminal", "Bravo Port", avoid=["Alpha"])
+
+
+def test_the_island_is_unreachable_and_says_so(net):
+    with pytest.raises(NoRouteError, match="not connected"):
+        find_routes(net, "Alpha", "Island Port")
+    assert "IDIII" not in {r.place_id for r in reach(net, "Alpha")}
+
+
+def test_planned_places_are_not_routable(net):
+    with pytest.raises(NoRouteError, match="planned"):
+        find_routes(net, "Alpha", "Planned Port")
+
+
+def test_an_area_starts_from_its_best_terminal(net):
+    route = find_routes(net, "Charlie City", "Bravo Port", by="time")[0]
+    assert route.origin == "CNCCC"
+    assert route.modes == ("rail",)
+
+
+def test_alternatives_are_genuinely_different(net):
+    routes = find_routes(net, "Alpha", "Bravo Port", by="time", alternatives=3)
+    signatures = [signature(net, r) for r in routes]
+    assert len(routes) >= 2
+    assert len(set(signatures)) == len(signatures)
+    assert [r.time_h for r in routes] == sorted(r.time_h for r in routes)
+
+
+def test_via_forces_the_stop_and_charges_the_transfer(net):
+    plain = find_routes(net, "Charlie Terminal", "Bravo Port", by="time")[0]
+    assert plain.modes == ("rail",)
+    via = find_routes(net, "Charlie Terminal", "Bravo Port", by="distance", via=["Alpha"], modes=["rail", "sea"])[0]
+    assert "CNAAA" in [leg.from_id for leg in via.legs] or "CNAAA" in via.legs[0].via
+    assert via.modes == ("rail", "sea")
+    assert "transfer" in [leg.mode for leg in via.legs]
+
+
+def test_teu_scales_cost_and_co2_only(net):
+    one = find_routes(net, "Alpha", "Bravo Port", by="cost")[0]
+    ten = find_routes(net, "Alpha", "Bravo Port", by="cost", teu=10)[0]
+    assert math.isclose(ten.cost_usd, 10 * one.cost_usd)
+    assert math.isclose(ten.co2_kg, 10 * one.co2_kg)
+    assert math.isclose(ten.distance_km, one.distance_km)
+    assert math.isclose(ten.time_h, one.time_h)
+
+
+def test_compare_gives_one_route_per_metric(net):
+    best = compare(net, "Alpha", "Bravo Port")
+    assert set(best) == {"cost", "time", "distance", "co2"}
+    assert best["time"].time_h <= min(r.time_h for r in best.values())
+    assert best["distance"].distance_km <= min(r.distance_km for r in best.values())
+
+
+def test_reach_totals_match_a_route_query(net):
+    rows = {r.place_id: r for r in reach(net, "Alpha", by="time")}
+    route = find_routes(net, "Alpha", "Bravo Port", by="time")[0]
+    assert math.isclose(rows["CNBBB"].time_h, route.time_h)
+    assert math.isclose(rows["CNBBB"].cost_usd, route.cost_usd)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"by": "speed"}, UsageError),
+        ({"teu": 0}, UsageError),
+        ({"teu": float("nan")}, UsageError),
+        ({"modes": ["air"]}, UsageError),
+        ({"avoid": ["Bravo Port"]}, UsageError),
+        ({"avoid": ["Nowhere At All"]}, PlaceError),
+    ],
+)
+def test_bad_requests_raise_clear_errors(net, kwargs, error):
+    with pytest.raises(error):
+        find_routes(net, "Alpha", "Bravo Port", **kwargs)
+
+
+def test_unknown_place_offers_candidates(net):
+    with pytest.raises(PlaceError) as info:
+        find_routes(net, "Alpah", "Bravo Port")
+    assert any("Alpha Port" in c for c in info.value.candidates)
