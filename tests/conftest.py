@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from corridor.cli import main
-from corridor.datasets import PLACE_COLUMNS, LINK_COLUMNS, bundled_data_dir
+from corridor.datasets import LINK_COLUMNS, PLACE_COLUMNS, bundled_data_dir
 from corridor.network import load_network
 
 BUNDLED = bundled_data_dir()
@@ -123,7 +123,9 @@ def tiny(tmp_path):
     links = [
         {"id": "rail-a-b", "from": "CNAAA", "to": "CNBBB", "mode": "rail", "distance_km": 400,
          "distance_source": "estimate", "time_h": 20, "time_source": "estimate"},
-        {"id": "rail-c-a", "from": "CNCCC", "to": "CNAAA", "mode": "rail", "distance_km": 200, "distance_source": "estimate"},
-        {"id": "road-c-d", "from": "CNCCC", "to": "CNCCD", "mode": "road", "distance_km": 25, "distance_source": "estimate"},
+        {"id": "rail-c-a", "from": "CNCCC", "to": "CNAAA", "mode": "rail", "distance_km": 200,
+         "distance_source": "estimate"},
+        {"id": "road-c-d", "from": "CNCCC", "to": "CNCCD", "mode": "road", "distance_km": 25,
+         "distance_source": "estimate"},
     ]  # fmt: skip
     return make_dataset(tmp_path / "tiny", places=places, links=links, lanes=lanes, land=land)

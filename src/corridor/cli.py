@@ -57,7 +57,9 @@ def _modes(text: str) -> list[str]:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("dataset and output")
-    group.add_argument("--data", metavar="DIR", help="dataset directory (default: $CORRIDOR_DATA, else the bundled one)")
+    group.add_argument(
+        "--data", metavar="DIR", help="dataset directory (default: $CORRIDOR_DATA, else the bundled one)"
+    )
     group.add_argument("--params", metavar="FILE", help="parameters CSV whose rows replace the dataset's")
     group.add_argument("-v", "--verbose", action="count", default=0, help="say more on stderr")
     group.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
@@ -66,7 +68,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _filters(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
     if by:
         parser.add_argument("--by", choices=METRIC_CHOICES, default="cost", help="metric to minimise (default: cost)")
-    parser.add_argument("--modes", type=_modes, help="comma-separated modes allowed: rail,river,sea,road (default: all)")
+    parser.add_argument(
+        "--modes", type=_modes, help="comma-separated modes allowed: rail,river,sea,road (default: all)"
+    )
     parser.add_argument("--avoid", action="append", default=[], metavar="PLACE_OR_PASSAGE",
                         help="a place, 'three-gorges', or a sea passage (malacca, hormuz, suez, sunda, "
                              "bab-el-mandeb, panama, ...); repeatable")  # fmt: skip
@@ -104,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     reach = sub.add_parser("reach", help="every place reachable from an origin, with totals")
     reach.add_argument("origin")
     _filters(reach)
-    reach.add_argument("--sort", choices=METRIC_CHOICES + ("name", "country"), help="sort by (default: --by)")
+    reach.add_argument("--sort", choices=(*METRIC_CHOICES, "name", "country"), help="sort by (default: --by)")
     reach.add_argument("--country", help="only places in this country (ISO code)")
     reach.add_argument("--limit", type=int, help="show at most N rows")
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
@@ -251,7 +255,10 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
         lines = [f"{len(network.problems)} problem(s) in {network.root}:", *(f"  {p}" for p in network.problems)]
         return "\n".join(lines), 1
     routable = sum(1 for p in network.places if network.routable(p))
-    return f"{network.root}: {len(network.places)} places ({routable} routable), {len(network.links)} links: no problems", 0
+    return (
+        f"{network.root}: {len(network.places)} places ({routable} routable), {len(network.links)} links: no problems",
+        0,
+    )
 
 
 COMMANDS = {

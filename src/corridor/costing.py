@@ -49,7 +49,7 @@ class Parameters:
     def __init__(self, table: dict[tuple[str, str], Parameter]):
         self.table = dict(table)
         problems = []
-        for (name, scope) in self.table:
+        for name, scope in self.table:
             if name not in PARAMETER_NAMES:
                 problems.append(f"unknown parameter {name!r} (known: {', '.join(sorted(PARAMETER_NAMES))})")
             elif scope not in PARAMETER_NAMES[name][0]:
@@ -134,7 +134,9 @@ class Parameters:
         # A published frequency replaces the mode's default one, whose wait is paid on boarding.
         extra_wait = 0.0
         if link.frequency_per_week:
-            extra_wait = max(0.0, self.service_wait_h(link.mode, link.frequency_per_week) - self.service_wait_h(link.mode))
+            extra_wait = max(
+                0.0, self.service_wait_h(link.mode, link.frequency_per_week) - self.service_wait_h(link.mode)
+            )
         arrival = end if forward else start
         return Metrics(
             distance_km=distance,

@@ -41,9 +41,22 @@ LIST_SEPARATOR = ";"
 MAX_TABLE_BYTES = 64 * 1024 * 1024
 
 
+SOURCE_ID = re.compile(r"\b(S\d+[a-z]?|[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)\b")
+
+
 def is_estimate(source: str) -> bool:
-    """Return True when a source field marks its figure as an estimate."""
+    """Return True when a source field marks its figure as an estimate.
+
+    A source field either starts with "estimate" (optionally followed by its basis) or starts
+    with the id of a document in sources.csv, followed by any remark.
+    """
     return source.strip().lower().startswith("estimate")
+
+
+def cited_ids(source: str, known: Iterable[str]) -> list[str]:
+    """Return the ids of known documents a source field cites, in order of appearance."""
+    known = set(known)
+    return list(dict.fromkeys(m for m in SOURCE_ID.findall(source) if m in known))
 
 
 @dataclass(frozen=True)
@@ -156,8 +169,7 @@ def dataset_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
         raise DataError(f"dataset directory {root} does not exist (create one with `corridor init {root}`)")
     if not (root / PLACES_FILE).is_file():
         raise DataError(
-            f"{root} is not a corridor dataset: {PLACES_FILE} is missing "
-            f"(create one with `corridor init DIR`)"
+            f"{root} is not a corridor dataset: {PLACES_FILE} is missing (create one with `corridor init DIR`)"
         )
     return root
 
@@ -193,9 +205,7 @@ def read_text(path: Path) -> str:
         raise DataError(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
-def iter_csv_rows(
-    text: str, *, path: str, required: Iterable[str]
-) -> Iterator[tuple[int, dict[str, str]]]:
+def iter_csv_rows(text: str, *, path: str, required: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) for a CSV text whose header has the required columns."""
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -411,7 +421,9 @@ def read_places(path: Path, countries: dict[str, str] | None = None) -> dict[str
     places: dict[str, Place] = {}
     seen_line: dict[str, int] = {}
     text = read_text(path)
-    for line, row in iter_csv_rows(text, path=str(path), required=("id", "name", "country", "lat", "lon", "kind", "modes")):
+    for line, row in iter_csv_rows(
+        text, path=str(path), required=("id", "name", "country", "lat", "lon", "kind", "modes")
+    ):
         where = f"{path}:{line}"
         place = parse_place_row(row, where, problems, countries)
         if place is None:
@@ -492,7 +504,11 @@ def read_countries(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     text = read_text(path)
-    return {row["code"].upper(): row["name"] for _, row in iter_csv_rows(text, path=str(path), required=("code", "name")) if row["code"]}
+    return {
+        row["code"].upper(): row["name"]
+        for _, row in iter_csv_rows(text, path=str(path), required=("code", "name"))
+        if row["code"]
+    }
 
 
 def load_dataset(root: Path) -> Dataset:

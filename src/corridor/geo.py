@@ -57,9 +57,4 @@ def unwrap_lons(coords: Sequence[Sequence[float]]) -> list[tuple[float, float]]:
 
 def valid_lat_lon(lat: float, lon: float) -> bool:
     """Return True when lat/lon are finite and inside their ranges."""
-    return (
-        math.isfinite(lat)
-        and math.isfinite(lon)
-        and -90.0 <= lat <= 90.0
-        and -180.0 <= lon <= 180.0
-    )
+    return math.isfinite(lat) and math.isfinite(lon) and -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0

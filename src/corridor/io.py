@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 
 from .costing import METRICS
-from .datasets import Place, is_estimate
+from .datasets import Place, cited_ids, is_estimate
 from .geo import unwrap_lons
 from .geometry import leg_coords
 from .network import Network
@@ -229,18 +229,16 @@ def places_text(places: Sequence[Place]) -> str:
 
 
 def cite(network: Network, source: str) -> str:
-    """Expand the source ids of a source field into titles, marking estimates."""
+    """Return a source field with the documents it cites, marking estimates."""
     if not source:
         return "(no source given)"
     if is_estimate(source):
         return f"{source} [estimate]"
-    parts = []
-    for token in source.split(";"):
-        token = token.strip()
-        key = token.split(" ", 1)[0]
-        known = network.sources.get(key)
-        parts.append(f"{token}: {known.title} <{known.url}>" if known else token)
-    return "; ".join(parts)
+    refs = [
+        f"[{key}] {network.sources[key].title} <{network.sources[key].url}>"
+        for key in cited_ids(source, network.sources)
+    ]
+    return source if not refs else source + "\n" + "\n".join(f"                 {r}" for r in refs)
 
 
 def place_text(network: Network, place: Place) -> str:

@@ -148,7 +148,15 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
                         parameters.transfer(place, other), from_mode=mode, to_mode=other,
                     )  # fmt: skip
         for lane_node, distance in access.get(place.id, Access(place.id, ())).nodes:
-            _add(graph, mode_node(place.id, "sea", DEPART), lane_node, ACCESS, "sea", parameters.sea(distance), place=place.id)
+            _add(
+                graph,
+                mode_node(place.id, "sea", DEPART),
+                lane_node,
+                ACCESS,
+                "sea",
+                parameters.sea(distance),
+                place=place.id,
+            )
             _add(
                 graph, lane_node, mode_node(place.id, "sea", ARRIVE), ACCESS, "sea",
                 parameters.sea(distance, arrival=place), place=place.id,
@@ -163,10 +171,26 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
             continue
         links[link.id] = link
         forward = parameters.link(link, start, end, forward=True)
-        _add(graph, mode_node(start.id, link.mode, DEPART), mode_node(end.id, link.mode, ARRIVE), LINK, link.mode, forward, link=link.id)
+        _add(
+            graph,
+            mode_node(start.id, link.mode, DEPART),
+            mode_node(end.id, link.mode, ARRIVE),
+            LINK,
+            link.mode,
+            forward,
+            link=link.id,
+        )
         if not link.one_way:
             backward = parameters.link(link, start, end, forward=False)
-            _add(graph, mode_node(end.id, link.mode, DEPART), mode_node(start.id, link.mode, ARRIVE), LINK, link.mode, backward, link=link.id)
+            _add(
+                graph,
+                mode_node(end.id, link.mode, DEPART),
+                mode_node(start.id, link.mode, ARRIVE),
+                LINK,
+                link.mode,
+                backward,
+                link=link.id,
+            )
 
     areas: dict[str, list[str]] = {}
     for place in operational.values():

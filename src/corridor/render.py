@@ -83,10 +83,10 @@ def route_map(
         for leg in route.legs:
             if leg.mode == "transfer":
                 place = network.places[leg.from_id]
+                text = f"transfer at {escape(place.name)}: {leg.time_h:.1f} h, ${leg.cost_usd:,.0f}"
                 folium.CircleMarker(
-                    (place.lat, place.lon), radius=6, color=MODE_COLORS["transfer"], fill=True,
-                    tooltip=folium.Tooltip(f"transfer at {escape(place.name)}: {leg.time_h:.1f} h, ${leg.cost_usd:,.0f}"),
-                ).add_to(layer)  # fmt: skip
+                    (place.lat, place.lon), radius=6, color=MODE_COLORS["transfer"], fill=True, tooltip=text
+                ).add_to(layer)
         layer.add_to(m)
     for pid, label in ((routes[0].origin, "origin"), (routes[0].destination, "destination")):
         place = network.places[pid]

@@ -15,18 +15,16 @@ from .datasets import MODES
 from .errors import NoRouteError, UsageError
 from .gazetteer import Target
 from .network import (
-    ARRIVE,
-    DEPART,
     AREA_IN,
     AREA_OUT,
+    ARRIVE,
+    DEPART,
     ENTER,
     EXIT,
     LANE,
-    LINK,
     THROUGH,
     TRANSFER,
     Network,
-    area_node,
     mode_node,
     node_place,
 )
@@ -118,6 +116,7 @@ def signature(network: Network, route: Route) -> tuple[tuple[str, str, str], ...
     Places of one area (the terminals of a city) count as one, and legs inside an area are
     ignored, so a route from another Chongqing terminal is not an alternative of its own.
     """
+
     def where(pid: str) -> str:
         return network.places[pid].area or pid
 
@@ -172,7 +171,11 @@ def _edge_allowed(search: _Search, u: object, v: object, key: int, data: dict, s
         if u != start and not (isinstance(start, tuple) and start[0] == "area" and u in _area_members(search, start)):
             return False
     elif role == EXIT:
-        if v != end and end is not ANYWHERE and not (isinstance(end, tuple) and end[0] == "area" and v in _area_members(search, end)):
+        if (
+            v != end
+            and end is not ANYWHERE
+            and not (isinstance(end, tuple) and end[0] == "area" and v in _area_members(search, end))
+        ):
             return False
     elif role == AREA_OUT:
         if u != start:
@@ -191,9 +194,7 @@ def _edge_allowed(search: _Search, u: object, v: object, key: int, data: dict, s
         return False
     if role == LANE and data["passage"] and data["passage"] in c.avoid_passages:
         return False
-    if c.banned and v in c.banned:
-        return False
-    return True
+    return not (c.banned and v in c.banned)
 
 
 def _area_members(search: _Search, node: tuple) -> tuple[str, ...]:
@@ -319,7 +320,9 @@ def _best_edges(search: _Search) -> list[EdgeRef] | None:
         for y, (cost_y, edges_y) in arrivals.items():
             for z, keyed in graph._adj[y].items():
                 for key, data in keyed.items():
-                    if data["role"] not in (THROUGH, TRANSFER) or not _edge_allowed(search, y, z, key, data, None, None):
+                    if data["role"] not in (THROUGH, TRANSFER) or not _edge_allowed(
+                        search, y, z, key, data, None, None
+                    ):
                         continue
                     if z not in departures or cost_y + data[search.metric] < departures[z][0]:
                         departures[z] = (cost_y + data[search.metric], [*edges_y, (y, z, key)])
@@ -555,8 +558,7 @@ def compare(
 ) -> dict[str, Route]:
     """Return the best route for each metric (cost, time, distance, co2)."""
     return {
-        by: find_routes(network, origin, destination, by=by, modes=modes, via=via, avoid=avoid, teu=teu)[0]
-        for by in BY
+        by: find_routes(network, origin, destination, by=by, modes=modes, via=via, avoid=avoid, teu=teu)[0] for by in BY
     }
 
 

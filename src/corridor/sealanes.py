@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 from collections.abc import Iterable
@@ -162,7 +163,7 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
             if any(n is None for n in nodes):
                 problems.append(f"{where}: a point to remove is not within {SNAP_KM:g} km of a lane node")
                 continue
-            removed.update(frozenset(pair) for pair in zip(nodes, nodes[1:]))
+            removed.update(frozenset(pair) for pair in itertools.pairwise(nodes))
     if problems:
         raise DataError(f"{path} has invalid corrections", problems)
     if removed:

@@ -1,0 +1,162 @@
+"""The CLI contract: outputs, JSON shapes, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+
+METRICS = ("distance_km", "time_h", "cost_usd", "co2_kg")
+
+
+def assert_one_line_error(result, code):
+    assert result.code == code
+    assert result.out == ""
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert "Traceback" not in result.err
+
+
+def test_route_text_shows_legs_and_totals(run):
+    result = run("route", "Chongqing", "Umm Qasr")
+    assert result.code == 0
+    assert "Cheapest route from" in result.out
+    assert "total" in result.out
+    assert "Umm Qasr (IQUQR)" in result.out
+
+
+def test_route_json_follows_the_contract(run):
+    result = run("route", "Chongqing", "Umm Qasr", "--format", "json", "--alternatives", "2", "--by", "time")
+    assert result.code == 0
+    data = result.json()
+    assert set(data) >= {"origin", "destination", "optimized_for", "totals", "legs", "alternatives"}
+    assert data["optimized_for"] == "time_h"
+    assert data["destination"]["id"] == "IQUQR"
+    assert set(data["origin"]) >= {"id", "name", "country", "lat", "lon"}
+    assert len(data["alternatives"]) == 2
+    for route in (data, *data["alternatives"]):
+        for metric in METRICS:
+            total = sum(leg[metric] for leg in route["legs"])
+            assert math.isclose(route["totals"][metric], total, abs_tol=1e-6), metric
+        for leg in route["legs"]:
+            assert leg["mode"] in {"rail", "river", "sea", "road", "transfer"}
+            assert set(leg) >= {"from", "to", "mode", *METRICS}
+    # Keys are sorted, as the contract says.
+    assert result.out.index('"alternatives"') < result.out.index('"destination"') < result.out.index('"legs"')
+
+
+def test_route_modes_river_sea_to_jakarta(run):
+    data = run("route", "Chongqing", "Jakarta", "--modes", "river,sea", "--format", "json").json()
+    assert {leg["mode"] for leg in data["legs"]} <= {"river", "sea", "transfer"}
+    assert data["destination"]["id"] == "IDTPP"
+
+
+def test_teu_scales_json_totals(run):
+    one = run("route", "Chongqing", "Singapore", "--format", "json").json()["totals"]
+    five = run("route", "Chongqing", "Singapore", "--format", "json", "--teu", "5").json()["totals"]
+    assert math.isclose(five["cost_usd"], 5 * one["cost_usd"], rel_tol=1e-4)
+    assert math.isclose(five["co2_kg"], 5 * one["co2_kg"], rel_tol=1e-4)
+    assert five["time_h"] == one["time_h"]
+
+
+def test_geojson_has_a_line_per_leg(run):
+    data = run("route", "Chongqing", "Singapore", "--by", "time", "--format", "geojson").json()
+    assert data["type"] == "FeatureCollection"
+    lines = [f for f in data["features"] if f["geometry"]["type"] == "LineString"]
+    assert {f["properties"]["mode"] for f in lines} == {"rail", "sea"}
+    for feature in lines:
+        assert len(feature["geometry"]["coordinates"]) >= 2
+        assert all(m in feature["properties"] for m in METRICS)
+
+
+def test_compare_text_and_json(run):
+    text = run("compare", "Chongqing", "Hong Kong")
+    assert text.code == 0
+    for word in ("cheapest", "fastest", "shortest", "lowest-CO2"):
+        assert word in text.out
+    data = run("compare", "Chongqing", "Hong Kong", "--format", "json").json()
+    assert set(data) == set(METRICS)
+    assert data["time_h"]["totals"]["time_h"] <= min(r["totals"]["time_h"] for r in data.values())
+
+
+def test_ports_list_by_country(run):
+    data = run("ports", "list", "--country", "IQ", "--format", "json").json()
+    ids = {p["id"] for p in data}
+    assert {"IQUQR", "IQBSR", "IQKAZ"} <= ids
+    assert all(p["country"] == "IQ" for p in data)
+    assert set(data[0]) == {"id", "name", "country", "lat", "lon", "kind", "modes"}
+    csv_out = run("ports", "list", "--country", "iq", "--format", "csv").out
+    assert csv_out.splitlines()[0] == "id,name,country,lat,lon,kind,modes"
+
+
+def test_ports_show_cites_sources(run):
+    result = run("ports", "show", "three gorges")
+    assert result.code == 0
+    assert "dwell" in result.out
+    assert "S80" in result.out
+
+
+@pytest.mark.parametrize("name", ["umm qasr", "UMM QASR", "IQUQR", "iquqr", "Basra", "Hong Kong", "hanoi", "Singapore"])
+def test_names_resolve_case_insensitively(run, name):
+    assert run("ports", "show", name).code == 0
+
+
+def test_unknown_place_exits_1_with_candidates(run):
+    result = run("route", "Chongqing", "Um Qasr")
+    assert_one_line_error(result, 1)
+    assert "Umm Qasr" in result.err
+
+
+def test_no_route_exits_1_naming_the_constraint(run):
+    result = run("route", "Chongqing", "Umm Qasr", "--avoid", "hormuz")
+    assert_one_line_error(result, 1)
+    assert "hormuz" in result.err
+
+
+def test_impossible_modes_exit_1(run):
+    result = run("route", "Chongqing", "Singapore", "--modes", "road")
+    assert_one_line_error(result, 1)
+    assert "--modes road" in result.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("route", "Chongqing"),
+        ("route", "Chongqing", "Umm Qasr", "--by", "fastest"),
+        ("route", "Chongqing", "Umm Qasr", "--teu", "-3"),
+        ("route", "Chongqing", "Umm Qasr", "--teu", "nan"),
+        ("route", "Chongqing", "Umm Qasr", "--alternatives", "many"),
+        ("route", "Chongqing", "Umm Qasr", "--modes", "air"),
+        ("route", "Chongqing", "Umm Qasr", "--format", "xml"),
+        ("route", "Chongqing", "Chongqing"),
+        ("route", "Chongqing", "Umm Qasr", "--avoid", "Umm Qasr"),
+        ("teleport",),
+        (),
+    ],
+)
+def test_bad_usage_exits_2(run, argv):
+    assert_one_line_error(run(*argv), 2)
+
+
+def test_bad_dataset_directory_exits_1(run, tmp_path):
+    result = run("route", "Chongqing", "Umm Qasr", "--data", str(tmp_path / "missing"))
+    assert_one_line_error(result, 1)
+    assert "does not exist" in result.err
+
+
+def test_python_dash_m_runs_in_a_fresh_process():
+    done = subprocess.run(
+        [sys.executable, "-m", "corridor", "route", "Chongqing", "Nowhere"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("corridor: unknown place")
+    assert "Traceback" not in done.stderr
+
+
+def test_validate_the_bundled_dataset(run):
+    result = run("validate")
+    assert result.code == 0, result.out
+    assert "no problems" in result.out

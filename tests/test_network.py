@@ -1,0 +1,82 @@
+"""Building the graph and caching it on disk, keyed by the data it was built from."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from corridor.errors import DataError
+from corridor.network import ARRIVE, DEPART, LANE, load_network, mode_node
+
+
+def test_cache_is_reused_and_rebuilt_when_data_change(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    first = load_network(tiny)
+    cached = list((tmp_path / "cache").glob("network-*.pickle"))
+    assert len(cached) == 1
+    again = load_network(tiny)
+    assert again.fingerprint == first.fingerprint
+    assert again is not first  # read back from disk
+
+    places = tiny / "ports" / "places.csv"
+    places.write_text(places.read_text().replace("Bravo Port", "Bravo Harbour"))
+    os.utime(places, ns=(places.stat().st_atime_ns, places.stat().st_mtime_ns + 10**9))
+    changed = load_network(tiny)
+    assert changed.fingerprint != first.fingerprint
+    assert changed.places["CNBBB"].name == "Bravo Harbour"
+    assert len(list((tmp_path / "cache").glob("network-*.pickle"))) == 1  # the stale one is gone
+
+
+def test_a_corrupt_cache_is_rebuilt(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    load_network(tiny)
+    (cached,) = (tmp_path / "cache").glob("network-*.pickle")
+    cached.write_bytes(b"not a pickle")
+    assert load_network(tiny).places["CNAAA"].name == "Alpha Port"
+
+
+def test_an_unwritable_cache_directory_does_not_stop_routing(tiny, tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("CORRIDOR_CACHE", str(blocker / "cache"))
+    assert load_network(tiny).routable("CNAAA")
+
+
+def test_graph_structure(tiny):
+    net = load_network(tiny)
+    graph = net.graph
+    # A place is entered at its hub, and each mode has arrival and departure nodes.
+    assert graph.has_edge("CNAAA", mode_node("CNAAA", "rail", DEPART))
+    assert graph.has_edge(mode_node("CNAAA", "rail", ARRIVE), mode_node("CNAAA", "sea", DEPART))
+    # No edge boards a mode and leaves it again at the same place.
+    assert not graph.has_edge(mode_node("CNAAA", "rail", DEPART), mode_node("CNAAA", "sea", DEPART))
+    lanes = [d for _, _, d in graph.edges(data=True) if d["role"] == LANE]
+    assert lanes and all(d["mode"] == "sea" for d in lanes)
+    # Planned places stay in the dataset but out of the graph.
+    assert "CNPPP" in net.places and not net.routable("CNPPP")
+
+
+def test_every_edge_carries_the_four_metrics(network):
+    for _, _, data in network.graph.edges(data=True):
+        for metric in ("distance_km", "time_h", "cost_usd", "co2_kg"):
+            assert data[metric] >= 0
+
+
+def test_a_parameters_override_changes_the_metrics(tiny, tmp_path):
+    override = tmp_path / "params.csv"
+    override.write_text("name,scope,value,source\ncost_usd_per_teu_km,rail,1.0,estimate: test\n")
+    base = load_network(tiny)
+    costly = load_network(tiny, params=override)
+    rail = ("CNAAA", "rail", DEPART), ("CNBBB", "rail", ARRIVE)
+    assert costly.graph[rail[0]][rail[1]][0]["cost_usd"] == pytest.approx(400.0)
+    assert base.graph[rail[0]][rail[1]][0]["cost_usd"] < 400.0
+
+
+def test_a_bad_parameters_override_is_refused(tiny, tmp_path):
+    override = tmp_path / "params.csv"
+    override.write_text("name,scope,value,source\nspeed_kmph,rail,10,estimate\n")
+    with pytest.raises(DataError, match="unknown parameter 'speed_kmph'"):
+        load_network(tiny, params=override)
+    with pytest.raises(DataError, match="does not exist"):
+        load_network(tiny, params=tmp_path / "missing.csv")
