@@ -47,6 +47,16 @@ def _count(text: str) -> int:
     return value
 
 
+def _count_rows(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of rows")
+    return value
+
+
 def _modes(text: str) -> list[str]:
     modes = [m.strip().lower() for m in text.split(",") if m.strip()]
     unknown = [m for m in modes if m not in MODES]
@@ -110,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(reach)
     reach.add_argument("--sort", choices=(*METRIC_CHOICES, "name", "country"), help="sort by (default: --by)")
     reach.add_argument("--country", help="only places in this country (ISO code)")
-    reach.add_argument("--limit", type=int, help="show at most N rows")
+    reach.add_argument("--limit", type=_count_rows, help="show at most N rows")
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
     _common(reach)
 
@@ -179,7 +189,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
         _write_map(network, distinct, args.map, title=f"{args.origin} to {args.destination}: best per metric")
     if args.format == "json":
         return io.dumps(io.compare_dict(network, best))
-    return io.compare_text(network, best)
+    return io.compare_text(network, best, origin=args.origin, destination=args.destination)
 
 
 def cmd_reach(args: argparse.Namespace) -> str:
@@ -193,15 +203,15 @@ def cmd_reach(args: argparse.Namespace) -> str:
     sort = args.sort or args.by
     key = routing.BY.get(sort, sort)
     rows.sort(key=lambda r: (r[key], r["id"]))
+    total, countries = len(rows), len({r["country"] for r in rows})
     if args.limit is not None:
         rows = rows[: max(args.limit, 0)]
     if args.format == "json":
         return io.dumps(rows)
     if args.format == "csv":
         return io.to_csv(rows, ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]).rstrip("\n")
-    ports = len(rows)
-    countries = len({r["country"] for r in rows})
-    return f"{io.reach_text(rows)}\n{ports} places in {countries} countries reachable"
+    shown = f"{len(rows)} shown of " if len(rows) < total else ""
+    return f"{io.reach_text(rows)}\n{shown}{total} places in {countries} countries reachable"
 
 
 def cmd_ports_list(args: argparse.Namespace) -> str:

@@ -204,14 +204,13 @@ def corridor_name(network: Network, route: Route) -> str:
     return ", ".join(steps)
 
 
-def compare_text(network: Network, best: Mapping[str, Route]) -> str:
+def compare_text(network: Network, best: Mapping[str, Route], *, origin: str, destination: str) -> str:
     rows = []
     for by, route in best.items():
         rows.append(
             [METRIC_LABELS[BY[by]], *(_fmt(m, getattr(route, m)) for m in METRICS), corridor_name(network, route)]
         )
-    first = next(iter(best.values()))
-    head = f"Best routes from {network.places[first.origin].name} to {network.places[first.destination].name}"
+    head = f"Best routes from {origin} to {destination}, one per metric"
     return head + "\n" + table(["best", "distance", "time", "cost", "CO2", "route"], rows, right=(1, 2, 3, 4))
 
 

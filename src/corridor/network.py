@@ -231,7 +231,8 @@ def fingerprint(root: Path, params_file: Path | None) -> str:
     """Hash what the graph is built from: code version, and each data file's name, size and mtime."""
     digest = hashlib.sha256()
     digest.update(f"{CACHE_FORMAT}|{__version__}|{sys.version_info[:2]}".encode())
-    files = data_files(root)
+    # The package's own modules too: an edited build (in a source checkout) must not reuse a graph.
+    files = sorted(Path(__file__).parent.glob("*.py")) + data_files(root)
     if params_file is not None:
         files.append(params_file)
     for path in files:
