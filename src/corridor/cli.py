@@ -261,14 +261,16 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
     from .network import load_network
 
     network = load_network(args.data, params=args.params, cache=False)
+    lines = []
+    if network.warnings:
+        lines += [f"{len(network.warnings)} warning(s):", *(f"  {w}" for w in network.warnings)]
     if network.problems:
-        lines = [f"{len(network.problems)} problem(s) in {network.root}:", *(f"  {p}" for p in network.problems)]
+        lines += [f"{len(network.problems)} problem(s) in {network.root}:", *(f"  {p}" for p in network.problems)]
         return "\n".join(lines), 1
     routable = sum(1 for p in network.places if network.routable(p))
-    return (
-        f"{network.root}: {len(network.places)} places ({routable} routable), {len(network.links)} links: no problems",
-        0,
-    )
+    summary = f"{network.root}: {len(network.places)} places ({routable} routable), {len(network.links)} links"
+    lines.append(f"{summary}: no problems" + (f", {len(network.warnings)} warnings" if network.warnings else ""))
+    return "\n".join(lines), 0
 
 
 COMMANDS = {

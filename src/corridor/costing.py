@@ -21,6 +21,7 @@ PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     "port_calls_h_per_1000km": (("sea",), False),
     "port_call_h": (("sea",), False),
     "frequency_per_week": (MODES, False),
+    "sea_departures_per_week": (("large", "medium", "small", "very_small"), False),
     "cost_usd_per_teu_km": (MODES, True),
     "cost_usd_per_leg": (MODES, False),
     "co2_g_per_tkm": (MODES, True),
@@ -97,9 +98,14 @@ class Parameters:
     def boarding(self, mode: str, place: Place | None = None) -> Metrics:
         """Metrics of boarding a mode at a place: waiting for a departure and the charge per leg.
 
-        A seaport's own sea departures per week, where known, replace the default frequency.
+        A seaport's own sea departures per week, where known, replace the default frequency;
+        for a World Port Index port they follow its harbour size.
         """
-        frequency = place.sea_departures_per_week if place is not None and mode == "sea" else None
+        frequency = None
+        if place is not None and mode == "sea":
+            frequency = place.sea_departures_per_week
+            if frequency is None and place.harbor_size:
+                frequency = self.value("sea_departures_per_week", place.harbor_size, 0.0) or None
         return Metrics(
             time_h=self.service_wait_h(mode, frequency),
             cost_usd=self.value("cost_usd_per_leg", mode, 0.0),

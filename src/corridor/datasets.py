@@ -19,6 +19,7 @@ STATUSES = ("operational", "planned")
 CURRENTS = ("", "down", "up")
 
 PLACES_FILE = Path("ports/places.csv")
+WPI_FILE = Path("ports/wpi_ports.csv")
 LINKS_FILE = Path("links/links.csv")
 PARAMETERS_FILE = Path("parameters.csv")
 SOURCES_FILE = Path("sources.csv")
@@ -83,7 +84,8 @@ class Place:
     dwell_source: str = ""
     sea_departures_source: str = ""
     notes: str = ""
-    origin: str = "curated"
+    origin: str = "curated"  # or "wpi": a World Port Index seaport
+    harbor_size: str = ""  # WPI harbour size: large, medium, small, very_small
 
     @property
     def operational(self) -> bool:
@@ -511,10 +513,94 @@ def read_countries(path: Path) -> dict[str, str]:
     }
 
 
+WPI_SIZES = {"Large": "large", "Medium": "medium", "Small": "small", "Very Small": "very_small"}
+# A World Port Index port this close to a curated place of the same name is the same port.
+SAME_PORT_KM = 30.0
+
+
+def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, Place]:
+    """Read the World Port Index table as seaports keyed by UN/LOCODE (else `wpi-NUMBER`)."""
+    problems = _Problems()
+    places: dict[str, Place] = {}
+    text = read_text(path)
+    required = ("wpi_number", "name", "unlocode", "country_code", "lat", "lon", "harbor_size")
+    for line, row in iter_csv_rows(text, path=str(path), required=required):
+        where = f"{path}:{line}"
+        lat = problems.number(row, "lat", where, required=True, lo=-90, hi=90)
+        lon = problems.number(row, "lon", where, required=True, lo=-180, hi=180)
+        country = row["country_code"].upper()
+        if countries is not None and country not in countries:
+            problems.add(where, "country_code", f"{country!r} is not a known country code")
+        if not row["name"] or lat is None or lon is None or (countries is not None and country not in countries):
+            if not row["name"]:
+                problems.add(where, "name", "is empty")
+            continue
+        code = row["unlocode"].upper()
+        pid = code or f"wpi-{row['wpi_number']}"
+        details = ", ".join(
+            f"{label} {row[column]}"
+            for label, column in (("channel depth m", "channel_depth_m"), ("container facilities", "fac_container"))
+            if row.get(column) not in (None, "", "Unknown", "0.0")
+        )
+        size = row["harbor_size"] or "unknown size"
+        notes = f"World Port Index no. {row['wpi_number']}: {size} {row.get('harbor_type', '')} harbour"
+        if row.get("shares_unlocode"):
+            notes += f"; shares UN/LOCODE {row['shares_unlocode']} with a larger harbour"
+        places[pid] = Place(
+            id=pid,
+            name=row["name"],
+            country=country,
+            lat=lat,
+            lon=lon,
+            kind="seaport",
+            modes=("sea",),
+            aliases=tuple(a for a in (row.get("alt_name", ""),) if a),
+            coord_source="WPI",
+            source="WPI" + (" (UN/LOCODE from UNLOCODE)" if row.get("unlocode_source") == "UNLOCODE" else ""),
+            notes=notes + (f"; {details}" if details else ""),
+            origin="wpi",
+            harbor_size=WPI_SIZES.get(row["harbor_size"], ""),
+        )
+    if problems.items:
+        raise DataError(f"{path} has invalid rows", problems.items)
+    return places
+
+
+def merge_world_ports(curated: dict[str, Place], world: dict[str, Place]) -> dict[str, Place]:
+    """Add World Port Index ports that are not already curated: one place per UN/LOCODE.
+
+    A world port is dropped when its code is a curated id or alias, or when a curated place of
+    the same country and name (or alias) lies within SAME_PORT_KM. Curated figures win.
+    """
+    from .gazetteer import normalize
+    from .geo import haversine_km
+
+    codes = {p.id.upper() for p in curated.values()} | {a.upper() for p in curated.values() for a in p.aliases}
+    names: dict[tuple[str, str], list[Place]] = {}
+    for place in curated.values():
+        for text in (place.name, *place.aliases):
+            names.setdefault((place.country, normalize(text)), []).append(place)
+    merged = dict(curated)
+    for pid, port in world.items():
+        if pid.upper() in codes:
+            continue
+        twins = [
+            c
+            for text in (port.name, *port.aliases)
+            for c in names.get((port.country, normalize(text)), [])
+            if haversine_km(c.lon, c.lat, port.lon, port.lat) <= SAME_PORT_KM
+        ]
+        if not twins:
+            merged[pid] = port
+    return merged
+
+
 def load_dataset(root: Path) -> Dataset:
     """Read every table of a dataset directory, checking each and their cross-references."""
     countries = read_countries(root / COUNTRIES_FILE)
     places = read_places(root / PLACES_FILE, countries or None)
+    if (root / WPI_FILE).is_file():
+        places = merge_world_ports(places, read_wpi(root / WPI_FILE, countries or None))
     links = read_links(root / LINKS_FILE, places.keys()) if (root / LINKS_FILE).is_file() else []
     unserved = [
         f"{root / LINKS_FILE}: link {link.id}: {pid} does not serve {link.mode}"

@@ -80,6 +80,9 @@ class Gazetteer:
             ids = [p for p in ids if self.places[p].country == country]
         if allowed is not None and len(ids) > 1:
             ids = [p for p in ids if p in allowed] or ids
+        if len(ids) > 1:
+            # A curated corridor place wins over a World Port Index port of the same name.
+            ids = [p for p in ids if self.places[p].origin == "curated"] or ids
         if len(ids) == 1:
             place = self.places[ids[0]]
             return Target(place.name, (place.id,))

@@ -69,6 +69,7 @@ class Network:
     sources: dict = field(default_factory=dict)
     countries: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     fingerprint: str = ""
     _gazetteer: Gazetteer | None = field(default=None, repr=False)
 
@@ -119,6 +120,7 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
     """Build the multimodal graph: places by mode, transfers, links, sea lanes and access."""
     graph = nx.MultiDiGraph()
     problems: list[str] = []
+    warnings: list[str] = []
     places = dataset.places
     operational = {pid: p for pid, p in places.items() if p.operational}
 
@@ -132,7 +134,9 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
     access = attach_ports(seaports, lanes, LandMask(dataset.root)) if seaports else {}
     for pid, joined in access.items():
         if joined.problem:
-            problems.append(f"{places[pid].name} ({pid}) cannot reach the sea lanes: {joined.problem}")
+            # A curated seaport must join the lanes; a world port that cannot is only unroutable by sea.
+            report = problems if places[pid].origin == "curated" else warnings
+            report.append(f"{places[pid].name} ({pid}) cannot reach the sea lanes: {joined.problem}")
 
     for place in operational.values():
         modes = [m for m in place.modes if m != "sea" or access.get(place.id, Access(place.id, ())).nodes]
@@ -212,6 +216,7 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
         sources=dataset.sources,
         countries=dataset.countries,
         problems=problems,
+        warnings=warnings,
     )
 
 

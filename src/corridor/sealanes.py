@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .datasets import Place
 from .errors import DataError
-from .geo import haversine_km, normalize_lon
+from .geo import EARTH_RADIUS_KM, haversine_km, normalize_lon
 
 LANES_FILE = Path("sea/marnet.geojson")
 CORRECTIONS_FILE = Path("sea/corrections.geojson")
@@ -190,12 +190,25 @@ class LandMask:
             parts.extend(shapely.get_parts(geometry))
         shapely.prepare(parts)
         self._shapely = shapely
-        self._parts = parts
-        self._tree = shapely.STRtree(parts)
+        self.parts = parts
+        self.tree = shapely.STRtree(parts)
+
+    def crossed(self, segments):
+        """Return the indices of the segments (a shapely array) that touch land.
+
+        The land polygons query a tree of the segments, not the other way round: each
+        polygon is then tested prepared, which keeps a continent with 80,000 vertices fast.
+        """
+        import numpy as np
+
+        if len(segments) == 0:
+            return np.zeros(0, dtype=int)
+        tree = self._shapely.STRtree(segments)
+        return np.unique(tree.query(self.parts, predicate="intersects")[1])
 
     def contains(self, lon: float, lat: float) -> bool:
         point = self._shapely.Point(lon, lat)
-        return bool(len(self._tree.query(point, predicate="intersects")))
+        return bool(len(self.tree.query(point, predicate="intersects")))
 
     def crosses(self, start: tuple[float, float], end: tuple[float, float], *, skip_start_km: float = 0.0) -> bool:
         """Return True if the segment start-end crosses land beyond `skip_start_km` from start."""
@@ -206,7 +219,7 @@ class LandMask:
         lon0 = start[0] + (end[0] - start[0]) * t0
         lat0 = start[1] + (end[1] - start[1]) * t0
         segment = self._shapely.LineString([(lon0, lat0), end])
-        return bool(len(self._tree.query(segment, predicate="intersects")))
+        return bool(len(self.tree.query(segment, predicate="intersects")))
 
 
 @dataclass(frozen=True)
@@ -248,32 +261,66 @@ def attach_ports(places: Iterable[Place], lanes: Lanes, land: LandMask) -> dict[
     """Join each seaport to its nearest lane nodes by straight edges that stay at sea.
 
     A port none of whose candidates can be reached without crossing land is reported with a
-    problem instead of being snapped far away.
+    problem instead of being snapped far away. Candidates and land crossings are computed in
+    bulk (shapely and numpy), so thousands of ports join in about a second.
     """
-    locator = LaneLocator(lanes.coords)
+    import numpy as np
+    import shapely
+
+    ports = [p for p in places if "sea" in p.modes]
+    if not ports:
+        return {}
+    node_xy = np.asarray(lanes.coords, dtype=float)
+    port_xy = np.asarray([(p.lon, p.lat) for p in ports], dtype=float)
+    # Bulk candidate search in degrees (generous at high latitudes), then exact distances.
+    reach_deg = ACCESS_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(port_xy[:, 1]))), 0.05)
+    tree = shapely.STRtree(shapely.points(node_xy))
+    pairs = tree.query(shapely.points(port_xy), predicate="dwithin", distance=float(reach_deg.max()))
+    pi, ni = pairs
+    within = np.abs(node_xy[ni, 1] - port_xy[pi, 1]) <= ACCESS_MAX_KM / 111.0 + 0.01
+    pi, ni = pi[within], ni[within]
+    distance = _haversine_km(port_xy[pi], node_xy[ni])
+    keep = distance <= ACCESS_MAX_KM
+    pi, ni, distance = pi[keep], ni[keep], distance[keep]
+    order = np.lexsort((distance, pi))
+    pi, ni, distance = pi[order], ni[order], distance[order]
+    # The ACCESS_CANDIDATES nearest nodes of each port.
+    first = np.searchsorted(pi, pi, side="left")
+    rank = np.arange(len(pi)) - first
+    keep = rank < ACCESS_CANDIDATES
+    pi, ni, distance = pi[keep], ni[keep], distance[keep]
+    # Which candidate edges cross land beyond the tolerance around the port.
+    t0 = np.clip(PORT_LAND_TOLERANCE_KM / np.maximum(distance, 1e-9), 0.0, 1.0)
+    start = port_xy[pi] + (node_xy[ni] - port_xy[pi]) * t0[:, None]
+    segments = shapely.linestrings(np.stack([start, node_xy[ni]], axis=1))
+    crossing = np.zeros(len(pi), dtype=bool)
+    crossing[land.crossed(segments)] = True
+    crossing[distance <= PORT_LAND_TOLERANCE_KM] = False
+
     result: dict[str, Access] = {}
-    for place in places:
-        if "sea" not in place.modes:
-            continue
-        candidates = locator.near(place.lon, place.lat, ACCESS_MAX_KM)[:ACCESS_CANDIDATES]
-        if not candidates:
-            result[place.id] = Access(place.id, (), f"no sea lane within {ACCESS_MAX_KM:.0f} km")
-            continue
-        chosen: list[tuple[int, float]] = []
-        for distance, node in candidates:
-            lane_point = lanes.coords[node]
-            if land.crosses((place.lon, place.lat), lane_point, skip_start_km=PORT_LAND_TOLERANCE_KM):
-                continue
-            chosen.append((node, distance))
-            if len(chosen) == ACCESS_EDGES:
-                break
-        if chosen:
-            result[place.id] = Access(place.id, tuple(chosen))
-        else:
-            nearest = candidates[0][0]
+    chosen: dict[int, list[tuple[int, float]]] = {}
+    nearest: dict[int, float] = {}
+    for p, n, d, crosses in zip(pi.tolist(), ni.tolist(), distance.tolist(), crossing.tolist(), strict=True):
+        nearest.setdefault(p, d)
+        if not crosses and len(chosen.setdefault(p, [])) < ACCESS_EDGES:
+            chosen[p].append((n, d))
+    for i, place in enumerate(ports):
+        if chosen.get(i):
+            result[place.id] = Access(place.id, tuple(chosen[i]))
+        elif i in nearest:
             result[place.id] = Access(
                 place.id,
                 (),
-                f"every lane node within {ACCESS_MAX_KM:.0f} km (nearest {nearest:.0f} km) lies across land",
+                f"every lane node within {ACCESS_MAX_KM:.0f} km (nearest {nearest[i]:.0f} km) lies across land",
             )
+        else:
+            result[place.id] = Access(place.id, (), f"no sea lane within {ACCESS_MAX_KM:.0f} km")
     return result
+
+
+def _haversine_km(a, b):
+    import numpy as np
+
+    lon1, lat1, lon2, lat2 = (np.radians(v) for v in (a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
