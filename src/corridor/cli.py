@@ -84,6 +84,8 @@ def _filters(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
     parser.add_argument("--avoid", action="append", default=[], metavar="PLACE_OR_PASSAGE",
                         help="a place, 'three-gorges', or a sea passage (malacca, hormuz, suez, sunda, "
                              "bab-el-mandeb, panama, ...); repeatable")  # fmt: skip
+    parser.add_argument("--allow", action="append", default=[], metavar="PASSAGE",
+                        help="open a passage closed by default (northwest-passage); repeatable")  # fmt: skip
     parser.add_argument("--teu", type=_positive_float, default=1.0, help="containers, scales cost and CO2 (default: 1)")
 
 
@@ -166,7 +168,7 @@ def cmd_route(args: argparse.Namespace) -> str:
     network = _network(args)
     routes = routing.find_routes(
         network, args.origin, args.destination, by=args.by, modes=args.modes, via=args.via,
-        avoid=args.avoid, alternatives=args.alternatives, teu=args.teu,
+        avoid=args.avoid, allow=args.allow, alternatives=args.alternatives, teu=args.teu,
     )  # fmt: skip
     if args.map:
         _write_map(network, routes, args.map, title=f"{args.origin} to {args.destination}")
@@ -182,7 +184,14 @@ def cmd_compare(args: argparse.Namespace) -> str:
 
     network = _network(args)
     best = routing.compare(
-        network, args.origin, args.destination, modes=args.modes, via=args.via, avoid=args.avoid, teu=args.teu
+        network,
+        args.origin,
+        args.destination,
+        modes=args.modes,
+        via=args.via,
+        avoid=args.avoid,
+        allow=args.allow,
+        teu=args.teu,
     )
     if args.map:
         distinct = list({id(r): r for r in best.values()}.values())
@@ -196,7 +205,9 @@ def cmd_reach(args: argparse.Namespace) -> str:
     from . import io, routing
 
     network = _network(args)
-    reached = routing.reach(network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, teu=args.teu)
+    reached = routing.reach(
+        network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu
+    )
     rows = io.reach_rows(network, reached)
     if args.country:
         rows = [r for r in rows if r["country"] == args.country.upper()]

@@ -18,7 +18,7 @@ from .costing import Metrics, Parameters
 from .datasets import PARAMETERS_FILE, Dataset, Link, Place, data_files, dataset_dir, load_dataset
 from .errors import DataError
 from .gazetteer import Gazetteer, Target
-from .sealanes import Access, LandMask, attach_ports, read_lanes
+from .sealanes import Access, LandMask, attach_ports, join_near_misses, read_lanes
 
 log = logging.getLogger(__name__)
 
@@ -125,13 +125,15 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
     operational = {pid: p for pid, p in places.items() if p.operational}
 
     lanes = read_lanes(dataset.root)
+    land = LandMask(dataset.root)
+    join_near_misses(lanes, land)
     for u, v, distance, passage in lanes.edges:
         metrics = parameters.sea(distance)
         _add(graph, u, v, LANE, "sea", metrics, passage=passage)
         _add(graph, v, u, LANE, "sea", metrics, passage=passage)
 
     seaports = [p for p in operational.values() if "sea" in p.modes]
-    access = attach_ports(seaports, lanes, LandMask(dataset.root)) if seaports else {}
+    access = attach_ports(seaports, lanes, land) if seaports else {}
     for pid, joined in access.items():
         if joined.problem:
             # A curated seaport must join the lanes; a world port that cannot is only unroutable by sea.

@@ -28,7 +28,7 @@ from .network import (
     mode_node,
     node_place,
 )
-from .sealanes import PASSAGES, passage_name
+from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
 
 BY = {"cost": "cost_usd", "time": "time_h", "distance": "distance_km", "co2": "co2_kg"}
 EdgeRef = tuple[object, object, int]
@@ -138,7 +138,7 @@ class Constraints:
 
     modes: frozenset[str] = frozenset(MODES)
     avoid_places: frozenset[str] = frozenset()
-    avoid_passages: frozenset[str] = frozenset()
+    avoid_passages: frozenset[str] = frozenset(PASSAGES[p] for p in CLOSED_BY_DEFAULT)
     banned: frozenset = frozenset()  # arrival nodes (place, mode, "in") and ("transfer-at", place)
 
 
@@ -445,7 +445,19 @@ def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list
     return accepted[1:]
 
 
-def _constraints(network: Network, modes: Iterable[str] | None, avoid: Iterable[str]) -> Constraints:
+def _passage_tags(texts: Iterable[str], option: str) -> set[str]:
+    tags = set()
+    for text in texts:
+        name = passage_name(text)
+        if name is None:
+            raise UsageError(f"{option} {text!r} is not a sea passage ({', '.join(PASSAGES)})")
+        tags.add(PASSAGES[name])
+    return tags
+
+
+def _constraints(
+    network: Network, modes: Iterable[str] | None, avoid: Iterable[str], allow: Iterable[str] = ()
+) -> Constraints:
     chosen = frozenset(modes) if modes else frozenset(MODES)
     unknown = sorted(chosen - set(MODES))
     if unknown:
@@ -458,7 +470,8 @@ def _constraints(network: Network, modes: Iterable[str] | None, avoid: Iterable[
             continue
         target = network.gazetteer.resolve(text)
         places.update(target.place_ids)
-    return Constraints(modes=chosen, avoid_places=frozenset(places), avoid_passages=frozenset(passages))
+    closed = {PASSAGES[p] for p in CLOSED_BY_DEFAULT} - _passage_tags(allow, "--allow")
+    return Constraints(modes=chosen, avoid_places=frozenset(places), avoid_passages=frozenset(passages | closed))
 
 
 def _resolve(network: Network, text: str | Target) -> Target:
@@ -499,6 +512,11 @@ def _diagnose(search: _Search, avoid_texts: Sequence[str], modes_given: bool) ->
         trial = replace(relaxed, vias=tuple(v for v in search.vias if v != via))
         if _best_edges(trial) is not None:
             culprits.append(f"--via {via.label}")
+    for name, why in CLOSED_BY_DEFAULT.items():
+        if PASSAGES[name] in c.avoid_passages:
+            trial = replace(relaxed, constraints=replace(c, avoid_passages=c.avoid_passages - {PASSAGES[name]}))
+            if _best_edges(trial) is not None:
+                culprits.append(f"the {name} being closed ({why}; --allow {name} opens it)")
     if culprits:
         return f"no route from {o} to {d}: blocked by {' or '.join(culprits)}"
     return f"no route from {o} to {d} with these constraints together"
@@ -513,13 +531,15 @@ def find_routes(
     modes: Iterable[str] | None = None,
     via: Sequence[str | Target] = (),
     avoid: Sequence[str] = (),
+    allow: Sequence[str] = (),
     alternatives: int = 0,
     teu: float = 1.0,
 ) -> list[Route]:
     """Return the best route from origin to destination on one metric, then its alternatives.
 
     `by` is cost, time, distance or co2. `avoid` takes place names and sea passages
-    (malacca, hormuz, suez, ...). Alternatives differ in their sequence of modes and
+    (malacca, hormuz, suez, ...); `allow` opens passages closed by default (the Arctic
+    northwest-passage). Alternatives differ in their sequence of modes and
     transfer places, not just in a lane wiggle. Cost and CO2 are scaled by `teu`.
     Raises NoRouteError naming the constraint that blocks the route.
     """
@@ -530,7 +550,7 @@ def find_routes(
     metric = metric_name(by)
     start, end = _resolve(network, origin), _resolve(network, destination)
     vias = tuple(_resolve(network, v) for v in via)
-    constraints = _constraints(network, modes, avoid)
+    constraints = _constraints(network, modes, avoid, allow)
     for target, what in ((start, "origin"), (end, "destination"), *((v, "--via") for v in vias)):
         if set(target.place_ids) <= constraints.avoid_places:
             raise UsageError(f"the {what} {target.label} is also in --avoid")
@@ -554,12 +574,12 @@ def compare(
     modes: Iterable[str] | None = None,
     via: Sequence[str | Target] = (),
     avoid: Sequence[str] = (),
+    allow: Sequence[str] = (),
     teu: float = 1.0,
 ) -> dict[str, Route]:
     """Return the best route for each metric (cost, time, distance, co2)."""
-    return {
-        by: find_routes(network, origin, destination, by=by, modes=modes, via=via, avoid=avoid, teu=teu)[0] for by in BY
-    }
+    options = {"modes": modes, "via": via, "avoid": avoid, "allow": allow, "teu": teu}
+    return {by: find_routes(network, origin, destination, by=by, **options)[0] for by in BY}
 
 
 @dataclass(frozen=True)
@@ -573,6 +593,28 @@ class Reached:
     co2_kg: float
 
 
+def _tree_totals(search: _Search, source: object) -> dict[str, tuple[float, ...]]:
+    """Return the totals (METRICS order, per TEU) of the best route to every reachable place."""
+    graph = search.network.graph
+    places = {pid for pid in search.network.places if pid in graph}
+    dist, pred = _dijkstra(search, {source: 0.0}, places, source, ANYWHERE)
+    adjacency = graph._adj  # raw dicts: this loop runs once per node of the graph
+    totals: dict[object, tuple[float, float, float, float]] = {source: (0.0, 0.0, 0.0, 0.0)}
+    for node in dist:  # in the order settled, so every parent comes first
+        if node == source:
+            continue
+        u, v, key = pred[node]
+        data = adjacency[u][v][key]
+        d, t, c, e = totals[u]
+        totals[node] = (d + data["distance_km"], t + data["time_h"], c + data["cost_usd"], e + data["co2_kg"])
+    return {node: values for node, values in totals.items() if isinstance(node, str)}
+
+
+def _reached(pid: str, values: tuple[float, ...], teu: float) -> Reached:
+    distance, time_h, cost, co2 = values
+    return Reached(pid, distance, time_h, cost * teu, co2 * teu)
+
+
 def reach(
     network: Network,
     origin: str | Target,
@@ -580,33 +622,57 @@ def reach(
     by: str = "cost",
     modes: Iterable[str] | None = None,
     avoid: Sequence[str] = (),
+    allow: Sequence[str] = (),
     teu: float = 1.0,
 ) -> list[Reached]:
-    """Return every place reachable from origin with the totals of its best route on `by`."""
+    """Return every place reachable from origin with the totals of its best route on `by`.
+
+    Locks are not destinations and are left out, as are the origin's own places.
+    """
     metric = metric_name(by)
     start = _resolve(network, origin)
-    constraints = _constraints(network, modes, avoid)
-    search = _Search(network, metric, start, Target("anywhere", ()), (), constraints, teu)
-    graph = network.graph
-    source = network.target_node(start)
-    weight = _weight(search, source, ANYWHERE)
-    pred, dist = nx.dijkstra_predecessor_and_distance(graph, source, weight=weight)
-    totals: dict[object, tuple[float, ...]] = {source: (0.0,) * len(METRICS)}
-    for node in sorted(dist, key=dist.__getitem__):
-        if node == source:
-            continue
-        parent = pred[node][0]
-        edge = min(
-            (d for k, d in graph[parent][node].items() if _edge_allowed(search, parent, node, k, d, source, ANYWHERE)),
-            key=lambda d: d[metric],
-        )
-        base = totals[parent]
-        totals[node] = tuple(base[i] + edge[m] for i, m in enumerate(METRICS))
-    out = []
-    for node, values in totals.items():
-        if not isinstance(node, str) or node in start.place_ids:
-            continue
-        distance, time_h, cost, co2 = values
-        out.append(Reached(node, distance, time_h, cost * teu, co2 * teu))
+    search = _Search(
+        network, metric, start, Target("anywhere", ()), (), _constraints(network, modes, avoid, allow), teu
+    )
+    totals = _tree_totals(search, network.target_node(start))
+    out = [
+        _reached(pid, values, teu)
+        for pid, values in totals.items()
+        if pid not in start.place_ids and network.places[pid].kind != "lock"
+    ]
     out.sort(key=lambda r: (getattr(r, metric), r.place_id))
     return out
+
+
+def matrix(
+    network: Network,
+    origins: Sequence[str | Target],
+    destinations: Sequence[str | Target],
+    *,
+    by: str = "cost",
+    modes: Iterable[str] | None = None,
+    avoid: Sequence[str] = (),
+    allow: Sequence[str] = (),
+    teu: float = 1.0,
+) -> list[list[Reached | None]]:
+    """Return the totals of the best route from each origin to each destination on `by`.
+
+    Row i, column j holds the best route's totals from origins[i] to destinations[j], or None
+    where no route exists (or the two are the same place). One search per origin serves every
+    destination; an area destination takes its best member.
+    """
+    metric = metric_name(by)
+    index = METRICS.index(metric)
+    constraints = _constraints(network, modes, avoid, allow)
+    ends = [_resolve(network, d) for d in destinations]
+    rows: list[list[Reached | None]] = []
+    for origin in origins:
+        start = _resolve(network, origin)
+        search = _Search(network, metric, start, Target("anywhere", ()), (), constraints, teu)
+        totals = _tree_totals(search, network.target_node(start))
+        row: list[Reached | None] = []
+        for end in ends:
+            found = [(totals[p][index], p) for p in end.place_ids if p in totals and p not in start.place_ids]
+            row.append(_reached(min(found)[1], totals[min(found)[1]], teu) if found else None)
+        rows.append(row)
+    return rows

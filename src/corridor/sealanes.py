@@ -34,7 +34,10 @@ PASSAGES = {
     "bering": "bering",
     "magellan": "chili",
     "cape-of-good-hope": "south_africa",
+    "shatt-al-arab": "shatt_al_arab",
 }
+# Passages no container service uses: closed unless a query allows them.
+CLOSED_BY_DEFAULT = {"northwest-passage": "ice-bound Arctic route with no container service"}
 PASSAGE_ALIASES = {
     "ormuz": "hormuz",
     "strait-of-hormuz": "hormuz",
@@ -56,6 +59,9 @@ PORT_LAND_TOLERANCE_KM = 4.0
 ACCESS_MAX_KM = 120.0
 ACCESS_CANDIDATES = 8
 ACCESS_EDGES = 2
+# Lane ends this close to another lane node, without a segment between them, are joined: the
+# base network has such near misses, and each forces a long detour.
+NEAR_MISS_KM = 2.0
 
 
 def passage_name(text: str) -> str | None:
@@ -255,6 +261,36 @@ class LaneLocator:
                         found.append((d, node))
         found.sort()
         return found
+
+
+def join_near_misses(lanes: Lanes, land: LandMask) -> int:
+    """Join lane nodes lying within NEAR_MISS_KM of each other but unconnected; return how many.
+
+    A joining segment that would cross land is not added.
+    """
+    import numpy as np
+    import shapely
+
+    xy = np.asarray(lanes.coords, dtype=float)
+    tree = shapely.STRtree(shapely.points(xy))
+    a, b = tree.query(shapely.points(xy), predicate="dwithin", distance=NEAR_MISS_KM / 111.0 * 2)
+    keep = a < b
+    a, b = a[keep], b[keep]
+    distance = _haversine_km(xy[a], xy[b])
+    keep = distance <= NEAR_MISS_KM
+    a, b, distance = a[keep], b[keep], distance[keep]
+    linked = {frozenset(e[:2]) for e in lanes.edges}
+    fresh = [i for i in range(len(a)) if frozenset((int(a[i]), int(b[i]))) not in linked]
+    if not fresh:
+        return 0
+    segments = shapely.linestrings(np.stack([xy[a[fresh]], xy[b[fresh]]], axis=1))
+    blocked = set(land.crossed(segments).tolist())
+    added = 0
+    for k, i in enumerate(fresh):
+        if k not in blocked:
+            lanes.edges.append((int(a[i]), int(b[i]), float(distance[i]), ""))
+            added += 1
+    return added
 
 
 def attach_ports(places: Iterable[Place], lanes: Lanes, land: LandMask) -> dict[str, Access]:
