@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -75,6 +76,10 @@ def main() -> None:
         report("api  route Chongqing-Umm Qasr, 3 alternatives", f"{seconds * 1000:.1f} ms")
         seconds, reached = timed(lambda: routing.reach(network, "Chongqing", by="cost"), args.runs)
         report(f"api  reach from Chongqing ({len(reached)} places)", f"{seconds * 1000:.1f} ms")
+        seaports = sorted(p.place_id for p in reached if network.places[p.place_id].kind == "seaport")
+        ports = random.Random(1).sample(seaports, 50)
+        seconds, _ = timed(lambda: routing.matrix(network, ports, ports, by="distance"), 1)
+        report("api  matrix 50 x 50 seaports by distance", f"{seconds:.2f} s")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 

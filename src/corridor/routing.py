@@ -414,11 +414,15 @@ def _with_bans(search: _Search, bans: frozenset) -> _Search:
 def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list[EdgeRef]]:
     """Find up to `count` routes whose signatures differ from the best and from each other.
 
-    Each found route spawns searches that each ban one of its links or transfer places
-    (on top of the bans that produced it), cheapest candidates first.
+    Each found route spawns searches that each ban one of its arrivals or transfer places (on
+    top of the bans that produced it), cheapest candidates first. From a pool of distinct
+    candidates, those changing mode at places not yet offered come first (a Vietnamese or
+    Pearl River gateway after the Beibu Gulf, rather than three neighbouring Beibu Gulf ports);
+    the chosen routes are returned in order of the metric.
     """
-    accepted = [best]
-    seen = {signature(search.network, _route(search, best))}
+    network = search.network
+    seen = {signature(network, _route(search, best))}
+    pool: list[tuple[float, list[EdgeRef]]] = []
     heap: list[tuple[float, int, frozenset, list[EdgeRef]]] = []
     tried: set[frozenset] = set()
     counter = itertools.count()
@@ -435,14 +439,28 @@ def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list
                 heapq.heappush(heap, (_weight_of(search, found), next(counter), child, found))
 
     expand(best, frozenset())
-    while heap and len(accepted) <= count:
-        _, _, bans, edges = heapq.heappop(heap)
-        found = signature(search.network, _route(search, edges))
+    while heap and len(pool) < 3 * count:
+        weight, _, bans, edges = heapq.heappop(heap)
+        found = signature(network, _route(search, edges))
         if found not in seen:
             seen.add(found)
-            accepted.append(edges)
+            pool.append((weight, edges))
         expand(edges, bans)
-    return accepted[1:]
+
+    def gateways(edges: list[EdgeRef]) -> set[str]:
+        places = network.places
+        return {places[p].area or p for p in _route(search, edges).transfer_places}
+
+    offered = gateways(best)
+    chosen: list[tuple[float, list[EdgeRef]]] = []
+    while pool and len(chosen) < count:
+        # The candidate sharing the fewest transfer places with those offered, then the best.
+        pick = min(range(len(pool)), key=lambda i: (len(gateways(pool[i][1]) & offered), i))
+        weight, edges = pool.pop(pick)
+        offered |= gateways(edges)
+        chosen.append((weight, edges))
+    chosen.sort(key=lambda item: item[0])
+    return [edges for _, edges in chosen]
 
 
 def _passage_tags(texts: Iterable[str], option: str) -> set[str]:
@@ -481,7 +499,13 @@ def _resolve(network: Network, text: str | Target) -> Target:
     usable = tuple(p for p in target.place_ids if network.routable(p))
     if not usable:
         place = network.places[target.place_ids[0]]
-        why = "is planned, not operational" if not place.operational else "has no connection to the network"
+        access = network.access.get(place.id)
+        if not place.operational:
+            why = "is planned, not operational"
+        elif access is not None and access.problem:
+            why = f"cannot reach the sea lanes: {access.problem} (see `corridor validate`)"
+        else:
+            why = "has no connection to the network"
         raise NoRouteError(f"{place.name} ({place.id}) {why}")
     return replace(target, place_ids=usable)
 
