@@ -235,7 +235,10 @@ def trace_link(network: LineNetwork, rules: LineRules, link: Link, start: Place,
             extend(straight)
             continue
         followed = True
-        extend([anchors[i], *_simplify(stretch, rules.simplify_deg), anchors[j]])
+        # Connect the link's own places to the lines; via points were only hints.
+        head = [anchors[i]] if i == 0 else []
+        tail = [anchors[j]] if j == len(anchors) - 1 else []
+        extend([*head, *_simplify(stretch, rules.simplify_deg), *tail])
     if not followed:
         return via_trace(link, start, end)
     return Trace(tuple(coords), rules.along)
