@@ -4,9 +4,9 @@ Usage: python scripts/water_path.py "LON LAT" "LON LAT" [...] [--step 0.005] [--
 
 A curation aid for `via` in data/links/links.csv (drawing only: link distances stay the
 published ones). Rasterises Natural Earth 1:10m land (data/land/) around the points, finds the
-shortest 8-connected path over water cells (keeping a clearance from the shore) through each point in turn, keeps only the points
-needed for straight segments over water, and prints the via points in links.csv form
-(`lon lat;lon lat`).
+shortest 8-connected path over water cells (keeping a clearance from the shore) through each
+point in turn, keeps only the points needed for straight segments over water, and prints the
+via points in links.csv form (`lon lat;lon lat`).
 """
 
 from __future__ import annotations

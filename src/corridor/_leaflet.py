@@ -122,18 +122,45 @@ class BindPopup(SafeMacro):
 
 
 class GeoJsonLayer(SafeLayer):
-    """A Leaflet GeoJSON layer with one style object: data embedded as JSON, no per-feature code."""
+    """A Leaflet GeoJSON layer with one style object: data embedded once as JSON, no per-feature code.
+
+    With `world_copies`, the data is also drawn a turn east and west, so land shows under a
+    route that runs on across the antimeridian (Leaflet does not repeat vector layers).
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.data }}, {{ this.options|tojavascript }});
+        var {{ this.get_name() }} = (function () {
+            var data = {{ this.data }};
+            var options = {{ this.options|tojavascript }};
+            var shifts = {{ this.shifts|tojson }};
+            if (shifts.length === 1 && shifts[0] === 0) {
+                return L.geoJson(data, options);
+            }
+            return L.featureGroup(shifts.map(function (shift) {
+                return L.geoJson(data, Object.assign({}, options, {
+                    coordsToLatLng: function (c) { return L.latLng(c[1], c[0] + shift); }
+                }));
+            }));
+        })();
         {% endmacro %}"""
     )
 
-    def __init__(self, data: dict, *, name: str, style: dict, overlay: bool = True, show: bool = True, **options):
+    def __init__(
+        self,
+        data: dict,
+        *,
+        name: str,
+        style: dict,
+        overlay: bool = True,
+        show: bool = True,
+        world_copies: bool = False,
+        **options,
+    ):
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "GeoJsonLayer"
         self.data = js_json(data)
+        self.shifts = [-360, 0, 360] if world_copies else [0]
         self.options = {"style": style, **options}
 
 

@@ -46,7 +46,7 @@ METRIC_NAMES = {"distance_km": "distance", "time_h": "time", "cost_usd": "cost",
 
 BASEMAP_FILE = Path("land/ne_50m_land_simplified.geojson")
 SEA_COLOR = "#d4e6f1"
-LAND_STYLE = {"color": "#b8ad9a", "weight": 0.6, "fillColor": "#f4f1ea", "fillOpacity": 1.0}
+LAND_STYLE = {"stroke": False, "fillColor": "#f1ede4", "fillOpacity": 1.0}  # no stroke: no seam at +-180
 CREDIT_NATURAL_EARTH = 'Land: <a href="https://www.naturalearthdata.com/">Natural Earth</a>'
 CREDIT_OSM = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 CREDIT_LANES = "Sea lanes: searoute (Eurostat marnet, ORNL)"
@@ -160,6 +160,7 @@ def base_map(*, basemap: str = "natural-earth", location: Sequence[float] = (25.
         show=basemap == "natural-earth",
         interactive=False,
         attribution=CREDIT_NATURAL_EARTH,
+        world_copies=True,
     )
     m.add_child(land)
     folium.TileLayer(
@@ -480,7 +481,8 @@ def compare_map(
         key = route.edges
         groups.setdefault(key, []).append(RANK_LABELS[BY.get(by, by)])
         routes.setdefault(key, route)
-    labels = [", ".join(names).capitalize() for names in groups.values()]
+    labels = [", ".join(names) for names in groups.values()]
+    labels = [label[:1].upper() + label[1:] for label in labels]
     return route_map(network, list(routes.values()), m=m, labels=labels, title=title)
 
 
