@@ -195,11 +195,11 @@ def _credit(m: folium.Map, credits: Sequence[str]) -> None:
 def _finish(m: folium.Map, points: Sequence[tuple[float, float]], title: str) -> folium.Map:
     from . import _leaflet
 
-    _leaflet.layer_control_last(m)
     if points:
         lats = [p[0] for p in points]
         lons = [p[1] for p in points]
         m.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
+    _leaflet.layer_control_last(m)
     if title and not m.get_root().title:
         m.get_root().title = escape(title)
     return m
