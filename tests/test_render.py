@@ -254,6 +254,14 @@ def test_layers_compose_on_one_map(network, umm_qasr):
     assert '"Sea lanes"' in html and "corridor-leg corridor-leg-" in html
 
 
+def test_the_network_drawn_on_a_route_map_keeps_the_route_in_view(network, umm_qasr):
+    routes, _, _ = umm_qasr
+    m = route_map(network, routes[:1])
+    (before,) = children(m, folium.FitBounds)
+    assert network_map(network, m=m, world_ports=False) is m
+    assert children(m, folium.FitBounds) == [before]
+
+
 def test_routes_draw_on_a_map_the_user_made(network, umm_qasr):
     routes, _, _ = umm_qasr
     m = folium.Map(tiles=None)

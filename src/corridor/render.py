@@ -590,11 +590,13 @@ def network_map(
     """Draw the whole network: a layer per mode, the corridor places, the world seaports clustered.
 
     Sea lanes are merged and simplified so the page stays small; curated links follow their
-    traced geometry. The view fits the curated corridor places.
+    traced geometry. A new map's view fits the curated corridor places; drawn on a given map,
+    the network leaves its view as it was.
     """
     folium = _folium()
     from . import _leaflet
 
+    fit = m is None
     if m is None:
         m = base_map()
     legend = _legend(m)
@@ -699,7 +701,7 @@ def network_map(
     legend.sections.append(f"<div class='section'><h4>{escape(title)}</h4>{''.join(rows_html)}</div>")
     _credit(m, credits)
     points = [(p.lat, p.lon) for p in curated] or [(p.lat, p.lon) for p in network.places.values()]
-    return _finish(m, points, title)
+    return _finish(m, points if fit else [], title)
 
 
 # --------------------------------------------------------------------------- files
