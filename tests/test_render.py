@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import re
 
 import folium
@@ -316,6 +317,9 @@ def test_save_map_creates_directories_and_leaves_no_temporary_file(tmp_path, umm
     target = save_map(m, tmp_path / "deep" / "dir" / "map.html")
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in target.parent.iterdir()] == ["map.html"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # readable as any file the user writes
     assert len(html.encode()) < 2_000_000
 
 
