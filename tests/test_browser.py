@@ -200,7 +200,7 @@ def test_a_route_map_renders_offline_with_a_line_per_leg(network, open_map, tmp_
     assert_clean(opened)
 
 
-def test_alternatives_can_be_switched_off_in_the_layer_control(network, open_map, tmp_path):
+def test_alternatives_and_the_legend_can_be_switched_off(network, open_map, tmp_path):
     routes = find_routes(network, "Chongqing", "Umm Qasr", alternatives=1)
     opened = open_map(save_map(route_map(network, routes), tmp_path / "route.html"))
     drawn = opened.count("path.corridor-route-1")
@@ -210,6 +210,13 @@ def test_alternatives_can_be_switched_off_in_the_layer_control(network, open_map
     assert opened.count("path.corridor-route-0") > 0
     opened.page.get_by_label("Alternative 1", exact=False).check()
     assert opened.count("path.corridor-route-1") == drawn
+    # The legend folds away behind its summary, and opens again.
+    heading = opened.page.locator(".corridor-legend h4")
+    assert heading.is_visible()
+    opened.page.locator(".corridor-legend summary").click()
+    assert not heading.is_visible()
+    opened.page.locator(".corridor-legend summary").click()
+    assert heading.is_visible()
     assert_clean(opened)
 
 

@@ -136,7 +136,7 @@ def test_tooltips_and_popups_give_metrics_with_units_and_places(network, umm_qas
     tip = leg_tooltip(network, sea)
     for text in ("Sea", "Umm Qasr", "IQUQR", "distance", " km", "time", " h", "cost", " USD", "CO2", " kg CO2"):
         assert text in tip, text
-    popup = leg_popup(network, sea, route_label="Best route")
+    popup = leg_popup(network, sea, route_name="Best route")
     assert "IQUQR, IQ" in popup and "per TEU" in popup
     if sea.passages:
         assert "through " + sea.passages[0] in popup

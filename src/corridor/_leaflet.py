@@ -234,7 +234,10 @@ class PointCluster(JSCSSMixin, SafeLayer):
 
 
 class Panel(SafeMacro):
-    """A fixed box on the map (a legend) made of ready-made HTML sections."""
+    """A fixed box on the map (a legend) made of ready-made HTML sections.
+
+    With a `summary`, the box folds away behind it (an HTML <details>), open at first.
+    """
 
     _template = Template(
         """{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
@@ -253,17 +256,21 @@ class Panel(SafeMacro):
         {% endmacro %}"""
     )
 
-    def __init__(self, *, css_class: str, css: str, position: str = "bottomleft"):
+    def __init__(self, *, css_class: str, css: str, position: str = "bottomleft", summary: str = ""):
         super().__init__()
         self._name = "Panel"
         self.css_class = css_class
         self.css = css
         self.position = position
+        self.summary = summary
         self.sections: list[str] = []
 
     @property
     def body(self) -> str:
-        return "".join(self.sections)
+        content = "".join(self.sections)
+        if self.summary:
+            return f"<details open><summary>{self.summary}</summary>{content}</details>"
+        return content
 
 
 class Attribution(SafeMacro):

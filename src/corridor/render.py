@@ -24,7 +24,7 @@ from .costing import METRICS
 from .datasets import Place, bundled_data_dir
 from .geo import unwrap_lons
 from .geometry import leg_coords, leg_credits, link_trace
-from .network import LANE, Network
+from .network import LANE, TRANSFER, Network
 from .routing import BY, Leg, Route
 from .sealanes import PASSAGES
 
@@ -61,15 +61,16 @@ LEGEND_CSS = """
 .corridor-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 12px/1.35 "Helvetica Neue", Arial, sans-serif;
   max-width: 360px; max-height: 55vh; overflow-y: auto; color: #222; }
+.corridor-legend summary { cursor: pointer; font-weight: bold; color: #555; font-size: 11px; }
 .corridor-legend h4 { margin: 2px 0 4px; font-size: 13px; }
 .corridor-legend .section { margin-top: 6px; }
-.corridor-legend .section:first-child { margin-top: 0; }
 .corridor-legend .row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
 .corridor-legend .swatch { flex: none; width: 26px; height: 0; border-top: 4px solid; }
 .corridor-legend .swatch.dashed { border-top-style: dashed; border-top-width: 3px; }
 .corridor-legend .dot { flex: none; width: 10px; height: 10px; border-radius: 50%; border: 2px solid #222; }
 .corridor-legend .totals { color: #555; font-size: 11px; }
 .corridor-legend .credits { color: #555; font-size: 10px; }
+.corridor-tip, .corridor-popup { font: 12px/1.35 "Helvetica Neue", Arial, sans-serif; }
 .corridor-tip table, .corridor-popup table { border-collapse: collapse; margin-top: 3px; }
 .corridor-tip td, .corridor-popup td { padding: 0 6px 0 0; vertical-align: top; }
 .corridor-tip td.num, .corridor-popup td.num { text-align: right; }
@@ -136,7 +137,9 @@ def _land(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def base_map(*, basemap: str = "natural-earth", location: Sequence[float] = (25.0, 100.0), zoom_start: int = 3):
+def base_map(
+    *, basemap: str = "natural-earth", location: Sequence[float] = (25.0, 100.0), zoom_start: int = 3
+) -> folium.Map:
     """Return a new self-contained map with Natural Earth land and OpenStreetMap as base layers.
 
     `basemap` picks the one shown first: "natural-earth" (drawn from bundled data, works
@@ -176,7 +179,7 @@ def _legend(m: folium.Map):
     for child in m._children.values():
         if isinstance(child, _leaflet.Panel) and child.css_class == "corridor-legend":
             return child
-    panel = _leaflet.Panel(css_class="corridor-legend", css=LEGEND_CSS, position="bottomleft")
+    panel = _leaflet.Panel(css_class="corridor-legend", css=LEGEND_CSS, position="bottomleft", summary="Legend")
     m.add_child(panel)
     return panel
 
@@ -221,26 +224,39 @@ def _leg_rows(leg: Leg) -> str:
     )
 
 
+def _transfer_text(network: Network, leg: Leg) -> str:
+    """Return 'rail to sea' for a transfer leg ('' if its edges do not say)."""
+    for u, v, key in leg.edges:
+        data = network.graph[u][v][key]
+        if data.get("role") == TRANSFER:
+            return f"{data['from_mode']} to {data['to_mode']}"
+    return ""
+
+
 def leg_tooltip(network: Network, leg: Leg, *, teu: float = 1.0) -> str:
     """Return the tooltip HTML of a leg: mode, places and metrics with units (data escaped)."""
     a, b = network.places[leg.from_id], network.places[leg.to_id]
     per = f" for {teu:g} TEU" if teu != 1 else " per TEU"
     if leg.mode == "transfer":
-        head = f"<b>Transfer</b> at {_label(a)}"
+        modes = _transfer_text(network, leg)
+        head = f"<b>Transfer</b>{' ' + escape(modes) if modes else ''} at {_label(a)}"
     else:
         head = f"<b>{escape(MODE_LABELS.get(leg.mode, leg.mode))}</b>: {_label(a)} &rarr; {_label(b)}"
     return f"<div class='corridor-tip'>{head}<table>{_leg_rows(leg)}</table><small>cost and CO2{per}</small></div>"
 
 
-def leg_popup(network: Network, leg: Leg, *, route_label: str = "", teu: float = 1.0) -> str:
+def leg_popup(network: Network, leg: Leg, *, route_name: str = "", teu: float = 1.0) -> str:
     """Return the popup HTML of a leg: everything the tooltip says, plus via places, passages,
     the services used and what the drawing follows (data escaped)."""
     a, b = network.places[leg.from_id], network.places[leg.to_id]
     lines = [f"<div class='corridor-popup'><b>{escape(MODE_LABELS.get(leg.mode, leg.mode))}</b>"]
-    if route_label:
-        lines.append(f" <small>({escape(route_label)})</small>")
+    if route_name:
+        lines.append(f" <small>({escape(route_name)})</small>")
     if leg.mode == "transfer":
-        lines.append(f"<br>at {escape(a.name)} ({escape(a.id)}, {escape(a.country)})")
+        modes = _transfer_text(network, leg)
+        lines.append(
+            f"<br>{escape(modes) + ' ' if modes else ''}at {escape(a.name)} ({escape(a.id)}, {escape(a.country)})"
+        )
     else:
         lines.append(f"<br>from {escape(a.name)} ({escape(a.id)}, {escape(a.country)})")
         lines.append(f"<br>to {escape(b.name)} ({escape(b.id)}, {escape(b.country)})")
@@ -321,7 +337,7 @@ def _add_route(
             )  # fmt: skip
             marker.options["pane"] = BEST_PANE if best else ALTERNATIVE_PANE
             marker.add_child(_leaflet.BindTooltip(leg_tooltip(network, leg, teu=route.teu)))
-            marker.add_child(_leaflet.BindPopup(leg_popup(network, leg, route_label=label, teu=route.teu)))
+            marker.add_child(_leaflet.BindPopup(leg_popup(network, leg, route_name=label, teu=route.teu)))
             marker.add_to(layer)
             points.append(line[0])
             continue
@@ -337,7 +353,7 @@ def _add_route(
         )
         polyline.options["pane"] = BEST_PANE if best else ALTERNATIVE_PANE
         polyline.add_child(_leaflet.BindTooltip(leg_tooltip(network, leg, teu=route.teu)))
-        polyline.add_child(_leaflet.BindPopup(leg_popup(network, leg, route_label=label, teu=route.teu)))
+        polyline.add_child(_leaflet.BindPopup(leg_popup(network, leg, route_name=label, teu=route.teu)))
         polyline.add_to(layer)
         points.extend(line)
         for credit in leg_credits(network, leg):
