@@ -50,10 +50,14 @@ class Raw(Element):
         self.text = text
 
 
+def script_safe(json_text: str) -> str:
+    """Return JSON text that cannot end a <script> or open markup: `<`, `>`, `&`, `'` escaped."""
+    return json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+
+
 def js_json(value: object) -> str:
-    """Return compact JSON safe to place in a <script>: no `<`, `>`, `&` or `'` characters left."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+    """Return compact JSON safe to place in a <script>."""
+    return script_safe(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
 
 
 def _render_macros(element: MacroElement, kwargs: dict) -> None:
@@ -122,7 +126,8 @@ class BindPopup(SafeMacro):
 
 
 class GeoJsonLayer(SafeLayer):
-    """A Leaflet GeoJSON layer with one style object: data embedded once as JSON, no per-feature code.
+    """A Leaflet GeoJSON layer with one style object: data (a dict, or GeoJSON text) embedded once as
+    JSON, with no per-feature code.
 
     With `world_copies`, the data is also drawn a turn east and west, so land shows under a
     route that runs on across the antimeridian (Leaflet does not repeat vector layers).
@@ -148,7 +153,7 @@ class GeoJsonLayer(SafeLayer):
 
     def __init__(
         self,
-        data: dict,
+        data: dict | str,
         *,
         name: str,
         style: dict,
@@ -159,7 +164,8 @@ class GeoJsonLayer(SafeLayer):
     ):
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "GeoJsonLayer"
-        self.data = js_json(data)
+        # GeoJSON text (a trusted file) goes in as it is, without parsing and dumping it again.
+        self.data = script_safe(data) if isinstance(data, str) else js_json(data)
         self.shifts = [-360, 0, 360] if world_copies else [0]
         self.options = {"style": style, **options}
 

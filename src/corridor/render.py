@@ -12,7 +12,6 @@ HTML, and the Folium elements used never evaluate it as a template.
 from __future__ import annotations
 
 import html
-import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -133,8 +132,9 @@ def _wrap_near(lon: float, reference: float) -> float:
 
 
 @lru_cache(maxsize=2)
-def _land(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def _land(path: Path) -> str:
+    """Return the basemap's GeoJSON text, to embed as it is (parsing 0.5 MB to dump it again is slow)."""
+    return path.read_text(encoding="utf-8").strip()
 
 
 def base_map(
