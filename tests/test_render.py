@@ -193,6 +193,9 @@ def test_compare_map_gives_one_layer_per_distinct_route(network):
     labels = " ".join(names).lower()
     for word in ("cheapest", "fastest", "shortest", "lowest-co2"):
         assert word in labels
+    # Routes from different Chongqing terminals: the legend names the city they share.
+    if len({route.origin for route in best.values()}) > 1:
+        assert "<h4>Chongqing &rarr; Hong Kong" in children(m, Panel)[0].body
 
 
 def test_routes_across_the_antimeridian_draw_as_one_stroke(network):

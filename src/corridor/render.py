@@ -446,7 +446,11 @@ def route_map(
         for where in spots:
             _end_marker(m, network, pid, where, role)
     first = routes[0]
-    heading = f"{_short(network.places[first.origin])} &rarr; {_short(network.places[first.destination])}"
+    starts, ends_at = (
+        _ends_name(network, [r.origin for r in routes]),
+        _ends_name(network, [r.destination for r in routes]),
+    )
+    heading = f"{starts} &rarr; {ends_at}"
     per = f"for {first.teu:g} TEU" if first.teu != 1 else "per TEU"
     legend = _legend(m)
     legend.sections.append(
@@ -460,6 +464,15 @@ def route_map(
 
 
 BY_NAMES = {metric: by for by, metric in BY.items()}
+
+
+def _ends_name(network: Network, place_ids: Sequence[str]) -> str:
+    """Return the escaped name of where routes start (or end): the place, or the area of several."""
+    places = [network.places[pid] for pid in dict.fromkeys(place_ids)]
+    areas = {p.area for p in places}
+    if len(places) > 1 and len(areas) == 1 and "" not in areas:
+        return escape(areas.pop())
+    return " / ".join(_short(p) for p in places)
 
 
 def _mode_key(modes: Sequence[str]) -> str:
