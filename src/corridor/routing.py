@@ -282,7 +282,7 @@ def _dijkstra(
     return dist, pred
 
 
-def _trace(pred: dict[object, EdgeRef], node: object, sources: dict[object, float]) -> tuple[object, list[EdgeRef]]:
+def _trace(pred: dict[object, EdgeRef], node: object) -> tuple[object, list[EdgeRef]]:
     """Return the source a settled node was reached from, and the edges from it."""
     edges = []
     while node in pred:
@@ -312,7 +312,7 @@ def _best_edges(search: _Search) -> list[EdgeRef] | None:
         dist, pred = _dijkstra(search, sources, targets, seg_start, seg_end)
         arrivals = {}
         for y in targets & dist.keys():
-            source, edges = _trace(pred, y, sources)
+            source, edges = _trace(pred, y)
             arrivals[y] = (dist[y], departures[source][1] + edges)
         if via is None:
             return arrivals[end][1] if end in arrivals else None
