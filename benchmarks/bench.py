@@ -55,6 +55,9 @@ def main() -> None:
         report(f"cli  route, warm cache (median of {args.runs})", f"{statistics.median(warm):.3f} s")
         alt = [cli_seconds([*query, "--alternatives", "3", "--format", "json"], env) for _ in range(args.runs)]
         report("cli  route --alternatives 3, warm", f"{statistics.median(alt):.3f} s")
+        page = str(cache / "route.html")
+        mapped = [cli_seconds([*query, "--alternatives", "2", "--map", page], env) for _ in range(args.runs)]
+        report("cli  route --alternatives 2 --map, warm", f"{statistics.median(mapped):.3f} s")
 
         os.environ["CORRIDOR_CACHE"] = str(cache)
         from corridor import routing

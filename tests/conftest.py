@@ -129,3 +129,27 @@ def tiny(tmp_path):
          "distance_source": "estimate"},
     ]  # fmt: skip
     return make_dataset(tmp_path / "tiny", places=places, links=links, lanes=lanes, land=land)
+
+
+HOSTILE = "<script>alert(1)</script>{{ 7*7 }}"
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    """The tiny coast again, its names, aliases, notes and link names made of HTML, script and
+    template syntax: a map must show every one as plain text."""
+    land = [[[0.0, 0.0], [4.0, 0.0], [4.0, 2.0], [0.0, 2.0], [0.0, 0.0]]]
+    lanes = [([[0.5, -0.1], [2.0, -0.2], [3.5, -0.1]], {"passage": "malacca"})]
+    places = [
+        place("CNAAA", HOSTILE, 0.5, 0.0, ["sea", "rail", "road"], aliases="<img src=x onerror=alert(2)>",
+              notes="`${alert(3)}` {% if true %}{# open", source="estimate: </script><b>bold</b>"),
+        place("CNBBB", "Bravo & Co's \"Port\" ${alert(5)} `tick`", 3.5, 0.0, ["sea", "rail", "road"]),
+        place("CNCCC", "Charlie {{ config }}", 1.0, 1.5, ["rail", "road"], kind="rail_terminal"),
+    ]  # fmt: skip
+    links = [
+        {"id": "rail-a-b", "from": "CNAAA", "to": "CNBBB", "mode": "rail", "distance_km": 400,
+         "distance_source": "estimate", "name": "</script><script>alert(4)</script>"},
+        {"id": "rail-c-a", "from": "CNCCC", "to": "CNAAA", "mode": "rail", "distance_km": 200,
+         "distance_source": "estimate", "name": "{% for x in range(3) %}loop{% endfor %}"},
+    ]  # fmt: skip
+    return make_dataset(tmp_path / "hostile", places=places, links=links, lanes=lanes, land=land)

@@ -160,3 +160,34 @@ def test_validate_the_bundled_dataset(run):
     result = run("validate")
     assert result.code == 0, result.out
     assert "no problems" in result.out
+
+
+def test_route_and_compare_write_maps(run, tmp_path):
+    route_map = tmp_path / "maps" / "route.html"
+    result = run("route", "Chongqing", "Umm Qasr", "--alternatives", "1", "--map", str(route_map), "-q")
+    assert result.code == 0 and "Cheapest route" in result.out
+    assert "corridor-leg corridor-leg-" in route_map.read_text(encoding="utf-8")
+    compare_map = tmp_path / "compare.html"
+    result = run("compare", "Chongqing", "Hong Kong", "--map", str(compare_map), "-q")
+    assert result.code == 0 and "fastest" in result.out
+    assert "Cheapest" in compare_map.read_text(encoding="utf-8")
+
+
+def test_map_draws_the_network_and_prints_where(run, tmp_path, monkeypatch):
+    out = tmp_path / "network.html"
+    result = run("map", "--out", str(out))
+    assert result.code == 0
+    assert result.out.strip() == str(out)
+    assert "map written to" in result.err
+    assert '"Rail links"' in out.read_text(encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run("map", "-q").code == 0
+    assert (tmp_path / "maps" / "network.html").is_file()  # the default
+
+
+def test_a_map_that_cannot_be_written_is_a_one_line_error(run, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert_one_line_error(run("map", "--out", str(blocker / "network.html")), 1)
+    assert_one_line_error(run("route", "Chongqing", "Hong Kong", "--map", str(blocker / "r.html")), 1)
+    assert_one_line_error(run("map", "--out"), 2)

@@ -18,6 +18,7 @@ log = logging.getLogger("corridor")
 ROUTE_FORMATS = ("text", "json", "geojson")
 TABLE_FORMATS = ("text", "json", "csv")
 METRIC_CHOICES = ("cost", "time", "distance", "co2")
+DEFAULT_MAP = "maps/network.html"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -143,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check a dataset and report every problem")
     _common(validate)
+
+    network_map = sub.add_parser("map", help="draw the whole network on an interactive map")
+    network_map.add_argument(
+        "--out", metavar="FILE.html", default=DEFAULT_MAP, help=f"where to write the map (default: {DEFAULT_MAP})"
+    )
+    _common(network_map)
     return parser
 
 
@@ -155,11 +162,21 @@ def _network(args: argparse.Namespace):
     return load_network(args.data, params=args.params)
 
 
-def _write_map(network, routes, path: str, *, title: str) -> None:
-    from .render import route_map, save_map
+def _save(m, path: str) -> str:
+    from .render import save_map
 
-    save_map(route_map(network, routes, title=title), path)
-    log.info("map written to %s", path)
+    try:
+        written = save_map(m, path)
+    except OSError as exc:
+        raise CorridorError(f"cannot write the map to {path}: {exc.strerror or exc}") from None
+    log.info("map written to %s (%.1f MB)", written, written.stat().st_size / 1e6)
+    return str(written)
+
+
+def _write_map(network, routes, path: str, *, title: str) -> None:
+    from .render import route_map
+
+    _save(route_map(network, routes, title=title), path)
 
 
 def cmd_route(args: argparse.Namespace) -> str:
@@ -194,8 +211,9 @@ def cmd_compare(args: argparse.Namespace) -> str:
         teu=args.teu,
     )
     if args.map:
-        distinct = list({id(r): r for r in best.values()}.values())
-        _write_map(network, distinct, args.map, title=f"{args.origin} to {args.destination}: best per metric")
+        from .render import compare_map
+
+        _save(compare_map(network, best, title=f"{args.origin} to {args.destination}: best per metric"), args.map)
     if args.format == "json":
         return io.dumps(io.compare_dict(network, best))
     return io.compare_text(network, best, origin=args.origin, destination=args.destination)
@@ -284,11 +302,18 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
     return "\n".join(lines), 0
 
 
+def cmd_map(args: argparse.Namespace) -> str:
+    from .render import network_map
+
+    return _save(network_map(_network(args)), args.out)
+
+
 COMMANDS = {
     "route": cmd_route,
     "compare": cmd_compare,
     "reach": cmd_reach,
     "validate": cmd_validate,
+    "map": cmd_map,
     ("ports", "list"): cmd_ports_list,
     ("ports", "show"): cmd_ports_show,
 }

@@ -19,6 +19,7 @@ from .datasets import PARAMETERS_FILE, Dataset, Link, Place, data_files, dataset
 from .errors import DataError
 from .gazetteer import Gazetteer, Target
 from .sealanes import Access, LandMask, attach_ports, join_near_misses, read_lanes
+from .tracks import RULES, Trace, line_file, trace_links
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Network:
     countries: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    traces: dict[str, Trace] = field(default_factory=dict)  # link id -> how it is drawn
     fingerprint: str = ""
     _gazetteer: Gazetteer | None = field(default=None, repr=False)
 
@@ -219,6 +221,7 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
         countries=dataset.countries,
         problems=problems,
         warnings=warnings,
+        traces=trace_links(links.values(), places, dataset.root),
     )
 
 
@@ -240,6 +243,8 @@ def fingerprint(root: Path, params_file: Path | None) -> str:
     digest.update(f"{CACHE_FORMAT}|{__version__}|{sys.version_info[:2]}".encode())
     # The package's own modules too: an edited build (in a source checkout) must not reuse a graph.
     files = sorted(Path(__file__).parent.glob("*.py")) + data_files(root)
+    # Links are traced along the bundled track and rivers when the dataset has none of its own.
+    files += [path for rules in RULES.values() if (path := line_file(root, rules.file)) and path not in files]
     if params_file is not None:
         files.append(params_file)
     for path in files:

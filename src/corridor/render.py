@@ -1,23 +1,85 @@
-"""Draw routes and the network on interactive Folium (Leaflet) maps."""
+"""Draw routes and the network on interactive Folium (Leaflet) maps that open offline.
+
+Every function returns a `folium.Map` (a notebook shows it inline) and takes `m=None`: pass a
+map to draw on it instead of a new one, so layers compose. A new map is self-contained: Leaflet
+is inlined and its default base layer is Natural Earth land drawn from the bundled data, with
+OpenStreetMap tiles offered as a second base layer for when the network is there.
+
+All text from data (names, aliases, notes, sources) goes through `escape` before it reaches
+HTML, and the Folium elements used never evaluate it as a template.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .costing import METRICS
+from .datasets import Place, bundled_data_dir
 from .geo import unwrap_lons
-from .geometry import leg_coords
-from .network import Network
-from .routing import Route
+from .geometry import leg_coords, leg_credits, link_trace
+from .network import LANE, TRANSFER, Network
+from .routing import BY, Leg, Route
+from .sealanes import PASSAGES
 
 if TYPE_CHECKING:
     import folium
 
 MODE_COLORS = {"rail": "#c0392b", "river": "#2471a3", "sea": "#117a65", "road": "#b9770e", "transfer": "#6c3483"}
-UNITS = {"distance_km": "km", "time_h": "h", "cost_usd": "USD", "co2_kg": "kg CO2"}
+MODE_LABELS = {"rail": "Rail", "river": "River and river-sea", "sea": "Sea", "road": "Road", "transfer": "Transfer"}
+KIND_COLORS = {
+    "seaport": "#1f3a93", "river_port": "#2471a3", "rail_terminal": "#c0392b", "dry_port": "#b9770e",
+    "border": "#34495e", "lock": "#148f77", "city": "#7f8c8d",
+}  # fmt: skip
+KIND_LABELS = {
+    "seaport": "seaport", "river_port": "river port", "rail_terminal": "rail terminal", "dry_port": "dry port",
+    "border": "border crossing", "lock": "lock", "city": "city",
+}  # fmt: skip
+RANK_LABELS = {"distance_km": "shortest", "time_h": "fastest", "cost_usd": "cheapest", "co2_kg": "lowest-CO2"}
+METRIC_NAMES = {"distance_km": "distance", "time_h": "time", "cost_usd": "cost", "co2_kg": "CO2"}
+
+BASEMAP_FILE = Path("land/ne_50m_land_simplified.geojson")
+SEA_COLOR = "#d4e6f1"
+LAND_STYLE = {"stroke": False, "fillColor": "#f1ede4", "fillOpacity": 1.0}  # no stroke: no seam at +-180
+CREDIT_NATURAL_EARTH = 'Land: <a href="https://www.naturalearthdata.com/">Natural Earth</a>'
+CREDIT_OSM = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+CREDIT_LANES = "Sea lanes: searoute (Eurostat marnet, ORNL)"
+# Attributions of the lines a drawn link follows (tracks.Trace.credit), as map HTML.
+TRACE_CREDITS = {
+    "Rail track © OpenStreetMap contributors (ODbL)": f"Rail track {CREDIT_OSM} (ODbL)",
+    "Rivers: Natural Earth": 'Rivers: <a href="https://www.naturalearthdata.com/">Natural Earth</a>',
+}
+BEST_PANE, ALTERNATIVE_PANE, PLACES_PANE = "corridor-best", "corridor-alternatives", "corridor-places"
+
+LEGEND_CSS = """
+.corridor-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 12px/1.35 "Helvetica Neue", Arial, sans-serif;
+  max-width: 360px; max-height: 55vh; overflow-y: auto; color: #222; }
+.corridor-legend summary { cursor: pointer; font-weight: bold; color: #555; font-size: 11px; }
+.corridor-legend h4 { margin: 2px 0 4px; font-size: 13px; }
+.corridor-legend .section { margin-top: 6px; }
+.corridor-legend .row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.corridor-legend .swatch { flex: none; width: 26px; height: 0; border-top: 4px solid; }
+.corridor-legend .swatch.dashed { border-top-style: dashed; border-top-width: 3px; }
+.corridor-legend .dot { flex: none; width: 10px; height: 10px; border-radius: 50%; border: 2px solid #222; }
+.corridor-legend .totals { color: #555; font-size: 11px; }
+.corridor-legend .credits { color: #555; font-size: 10px; }
+.corridor-tip, .corridor-popup { font: 12px/1.35 "Helvetica Neue", Arial, sans-serif; }
+.corridor-tip table, .corridor-popup table { border-collapse: collapse; margin-top: 3px; }
+.corridor-tip td, .corridor-popup td { padding: 0 6px 0 0; vertical-align: top; }
+.corridor-tip td.num, .corridor-popup td.num { text-align: right; }
+.corridor-port { background: #5d6d7e; border: 1px solid #fff; border-radius: 50%; opacity: 0.85; }
+.corridor-cluster { background: rgba(93,109,126,0.25); border-radius: 50%; }
+.corridor-cluster span { display: block; margin: 3px; height: calc(100% - 6px); border-radius: 50%;
+  background: rgba(93,109,126,0.85); color: #fff; font: 11px/1 Arial, sans-serif;
+  display: flex; align-items: center; justify-content: center; }
+.leaflet-control-layers { font-size: 12px; }
+"""
 
 
 def _folium():
@@ -29,27 +91,308 @@ def _folium():
 
 
 def escape(text: object) -> str:
-    """Escape text for HTML and neutralise Jinja delimiters, for any string from data."""
+    """Escape text for HTML and neutralise template syntax, for any string from data.
+
+    Braces become character references, so `{{ ... }}` is never evaluated as Jinja (Folium
+    renders element output as a template) nor `${...}` in a JavaScript template literal; the
+    backtick is escaped for the same reason. The result shows as the original text in HTML.
+    """
     out = html.escape(str(text), quote=True)
-    return out.replace("{", "&#123;").replace("}", "&#125;")
+    return out.replace("{", "&#123;").replace("}", "&#125;").replace("`", "&#96;")
 
 
-def _to_leaflet(coords: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Convert (lon, lat) points to Leaflet's (lat, lon), unwrapped across the antimeridian."""
-    return [(lat, lon) for lon, lat in unwrap_lons(coords)]
+def metric_text(metric: str, value: float) -> str:
+    """Return a metric with its unit, as maps show it: '1,406 km', '56.0 h (2.3 days)', ..."""
+    if metric == "distance_km":
+        return f"{value:,.0f} km"
+    if metric == "time_h":
+        return f"{value:,.1f} h ({value / 24:.1f} days)" if value >= 48 else f"{value:,.1f} h"
+    if metric == "cost_usd":
+        return f"{value:,.0f} USD"
+    if metric == "co2_kg":
+        return f"{value:,.0f} kg CO2"
+    raise ValueError(f"unknown metric {metric!r}")
 
 
-def _leg_html(network: Network, leg, rank: int) -> str:
-    a, b = network.places[leg.from_id], network.places[leg.to_id]
-    rows = "".join(
-        f"<tr><td>{escape(m)}</td><td style='text-align:right'>{getattr(leg, m):,.1f} {UNITS[m]}</td></tr>"
+def _short(place: Place) -> str:
+    """Return a place's name without its parenthesised detail, escaped."""
+    return escape(place.name.split(" (", 1)[0])
+
+
+def _label(place: Place) -> str:
+    return f"{_short(place)} ({escape(place.id)})"
+
+
+def _wrap_near(lon: float, reference: float) -> float:
+    """Return lon shifted by whole turns to lie within 180 degrees of reference."""
+    return lon + 360.0 * round((reference - lon) / 360.0)
+
+
+# --------------------------------------------------------------------------- base map
+
+
+@lru_cache(maxsize=2)
+def _land(path: Path) -> str:
+    """Return the basemap's GeoJSON text, to embed as it is (parsing 0.5 MB to dump it again is slow)."""
+    return path.read_text(encoding="utf-8").strip()
+
+
+def base_map(
+    *, basemap: str = "natural-earth", location: Sequence[float] = (25.0, 100.0), zoom_start: int = 3
+) -> folium.Map:
+    """Return a new self-contained map with Natural Earth land and OpenStreetMap as base layers.
+
+    `basemap` picks the one shown first: "natural-earth" (drawn from bundled data, works
+    offline) or "openstreetmap" (online tiles). Leaflet is inlined, so the page needs no CDN.
+    """
+    folium = _folium()
+    from . import _leaflet
+
+    if basemap not in ("natural-earth", "openstreetmap"):
+        raise ValueError(f"basemap must be 'natural-earth' or 'openstreetmap', not {basemap!r}")
+    m = folium.Map(location=list(location), zoom_start=zoom_start, tiles=None, control_scale=True)
+    # Without a tile layer Leaflet knows no zoom range, which marker clusters need.
+    m.options.update(min_zoom=1, max_zoom=18)
+    _leaflet.self_contained(m)
+    m.add_child(_leaflet.Style(f"#{m.get_name()} {{ background: {SEA_COLOR}; }}"))
+    land = _leaflet.GeoJsonLayer(
+        _land(bundled_data_dir() / BASEMAP_FILE),
+        name="Natural Earth land (offline)",
+        style=LAND_STYLE,
+        overlay=False,
+        show=basemap == "natural-earth",
+        interactive=False,
+        attribution=CREDIT_NATURAL_EARTH,
+        world_copies=True,
+    )
+    m.add_child(land)
+    folium.TileLayer(
+        "OpenStreetMap", name="OpenStreetMap (online)", overlay=False, show=basemap == "openstreetmap"
+    ).add_to(m)
+    return m
+
+
+def _legend(m: folium.Map):
+    """Return the map's legend panel, adding one if it has none."""
+    from . import _leaflet
+
+    for child in m._children.values():
+        if isinstance(child, _leaflet.Panel) and child.css_class == "corridor-legend":
+            return child
+    panel = _leaflet.Panel(css_class="corridor-legend", css=LEGEND_CSS, position="bottomleft", summary="Legend")
+    m.add_child(panel)
+    return panel
+
+
+def _credit(m: folium.Map, credits: Sequence[str]) -> None:
+    """Credit data sources in the legend and the attribution control (ready-made HTML)."""
+    from . import _leaflet
+
+    if not credits:
+        return
+    for credit in credits:
+        m.add_child(_leaflet.Attribution(credit))
+    _legend(m).sections.append(f"<div class='section credits'>{' · '.join(credits)}</div>")
+
+
+def _finish(m: folium.Map, points: Sequence[tuple[float, float]], title: str) -> folium.Map:
+    from . import _leaflet
+
+    if points:
+        lats = [p[0] for p in points]
+        lons = [p[1] for p in points]
+        m.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
+    _leaflet.layer_control_last(m)
+    if title and not m.get_root().title:
+        m.get_root().title = escape(title)
+    return m
+
+
+def _pane(m: folium.Map, name: str, z_index: int) -> None:
+    folium = _folium()
+    if not any(isinstance(c, folium.map.CustomPane) and c.name == name for c in m._children.values()):
+        m.add_child(folium.map.CustomPane(name, z_index=z_index))
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def _leg_rows(leg: Leg) -> str:
+    return "".join(
+        f"<tr><td>{METRIC_NAMES[m]}</td><td class='num'>{escape(metric_text(m, getattr(leg, m)))}</td></tr>"
         for m in METRICS
     )
-    label = "best route" if rank == 0 else f"alternative {rank}"
-    return (
-        f"<b>{escape(leg.mode)}</b>: {escape(a.name)} &rarr; {escape(b.name)}"
-        f"<br><small>{escape(label)}</small><table>{rows}</table>"
+
+
+def _transfer_text(network: Network, leg: Leg) -> str:
+    """Return 'rail to sea' for a transfer leg ('' if its edges do not say)."""
+    for u, v, key in leg.edges:
+        data = network.graph[u][v][key]
+        if data.get("role") == TRANSFER:
+            return f"{data['from_mode']} to {data['to_mode']}"
+    return ""
+
+
+def leg_tooltip(network: Network, leg: Leg, *, teu: float = 1.0) -> str:
+    """Return the tooltip HTML of a leg: mode, places and metrics with units (data escaped)."""
+    a, b = network.places[leg.from_id], network.places[leg.to_id]
+    per = f" for {teu:g} TEU" if teu != 1 else " per TEU"
+    if leg.mode == "transfer":
+        modes = _transfer_text(network, leg)
+        head = f"<b>Transfer</b>{' ' + escape(modes) if modes else ''} at {_label(a)}"
+    else:
+        head = f"<b>{escape(MODE_LABELS.get(leg.mode, leg.mode))}</b>: {_label(a)} &rarr; {_label(b)}"
+    return f"<div class='corridor-tip'>{head}<table>{_leg_rows(leg)}</table><small>cost and CO2{per}</small></div>"
+
+
+def leg_popup(network: Network, leg: Leg, *, route_name: str = "", teu: float = 1.0) -> str:
+    """Return the popup HTML of a leg: everything the tooltip says, plus via places, passages,
+    the services used and what the drawing follows (data escaped)."""
+    a, b = network.places[leg.from_id], network.places[leg.to_id]
+    lines = [f"<div class='corridor-popup'><b>{escape(MODE_LABELS.get(leg.mode, leg.mode))}</b>"]
+    if route_name:
+        lines.append(f" <small>({escape(route_name)})</small>")
+    if leg.mode == "transfer":
+        modes = _transfer_text(network, leg)
+        lines.append(
+            f"<br>{escape(modes) + ' ' if modes else ''}at {escape(a.name)} ({escape(a.id)}, {escape(a.country)})"
+        )
+    else:
+        lines.append(f"<br>from {escape(a.name)} ({escape(a.id)}, {escape(a.country)})")
+        lines.append(f"<br>to {escape(b.name)} ({escape(b.id)}, {escape(b.country)})")
+    lines.append(f"<table>{_leg_rows(leg)}</table>")
+    lines.append(f"<small>cost and CO2 {'for ' + format(teu, 'g') + ' TEU' if teu != 1 else 'per TEU'}</small>")
+    if leg.via:
+        lines.append("<br>via " + ", ".join(_label(network.places[p]) for p in leg.via))
+    if leg.passages:
+        lines.append("<br>through " + ", ".join(escape(p) for p in leg.passages))
+    for link_id in leg.links:
+        link = network.links[link_id]
+        trace = link_trace(network, link_id)
+        drawn = {"osm_rail": "drawn along OpenStreetMap track", "ne_river": "drawn along the river"}.get(
+            trace.along, "drawn through its via points"
+        )
+        lines.append(f"<br><small>{escape(link.name or link.id)} ({escape(link.id)}): {drawn}</small>")
+    lines.append("</div>")
+    return "".join(lines)
+
+
+def _route_lines(network: Network, route: Route) -> list[list[tuple[float, float]]]:
+    """Return each leg's polyline as Leaflet (lat, lon), unwrapped together along the route.
+
+    Longitudes run on past +-180 rather than jumping back, so a route across the Pacific
+    draws as one stroke; a transfer is the single point of its place.
+    """
+    out: list[list[tuple[float, float]]] = []
+    reference: float | None = None
+    for leg in route.legs:
+        coords = leg_coords(network, leg)
+        if not coords:
+            place = network.places[leg.from_id]
+            coords = [(place.lon, place.lat)]
+        if reference is not None:
+            shift = _wrap_near(coords[0][0], reference) - coords[0][0]
+            coords = [(lon + shift, lat) for lon, lat in coords]
+        coords = unwrap_lons(coords)
+        reference = coords[-1][0]
+        out.append([(lat, lon) for lon, lat in coords])
+    return out
+
+
+def route_label(network: Network, route: Route) -> str:
+    """Return a short description of a route: 'rail to Qinzhou Port, sea to Umm Qasr' (plain text)."""
+    steps = []
+    for leg in route.legs:
+        if leg.mode == "transfer":
+            continue
+        name = network.places[leg.to_id].name.split(" (", 1)[0]
+        step = f"{leg.mode} to {name}"
+        if steps and steps[-1] == step:
+            continue
+        steps.append(step)
+    return ", ".join(steps)
+
+
+def _totals_text(route: Route) -> str:
+    return " · ".join(metric_text(m, getattr(route, m)) for m in METRICS)
+
+
+def _add_route(
+    m: folium.Map, network: Network, route: Route, *, rank: int, label: str, points: list[tuple[float, float]]
+) -> tuple[list[str], tuple[float, float], tuple[float, float]]:
+    """Draw one route as a layer; return the credits it needs and its first and last points."""
+    folium = _folium()
+    from . import _leaflet
+
+    best = rank == 0
+    summary = route_label(network, route)
+    layer = folium.FeatureGroup(name=escape(f"{label}: {summary}"), show=True)
+    credits: list[str] = []
+    lines = _route_lines(network, route)
+    for leg, line in zip(route.legs, lines, strict=True):
+        if leg.mode == "transfer":
+            marker = folium.CircleMarker(
+                line[0], radius=6, color="#ffffff", weight=2, fill=True, fill_color=MODE_COLORS["transfer"],
+                fill_opacity=1.0, class_name=f"corridor-transfer corridor-route-{rank}",
+            )  # fmt: skip
+            marker.options["pane"] = BEST_PANE if best else ALTERNATIVE_PANE
+            marker.add_child(_leaflet.BindTooltip(leg_tooltip(network, leg, teu=route.teu)))
+            marker.add_child(_leaflet.BindPopup(leg_popup(network, leg, route_name=label, teu=route.teu)))
+            marker.add_to(layer)
+            points.append(line[0])
+            continue
+        if len(line) < 2:
+            continue
+        polyline = folium.PolyLine(
+            line,
+            color=MODE_COLORS.get(leg.mode, "#333333"),
+            weight=5 if best else 4,
+            opacity=0.95 if best else 0.75,
+            dash_array=None if best else "8 7",
+            class_name=f"corridor-leg corridor-leg-{leg.mode} corridor-route-{rank}",
+        )
+        polyline.options["pane"] = BEST_PANE if best else ALTERNATIVE_PANE
+        polyline.add_child(_leaflet.BindTooltip(leg_tooltip(network, leg, teu=route.teu)))
+        polyline.add_child(_leaflet.BindPopup(leg_popup(network, leg, route_name=label, teu=route.teu)))
+        polyline.add_to(layer)
+        points.extend(line)
+        for credit in leg_credits(network, leg):
+            if credit not in credits:
+                credits.append(credit)
+        # Places a leg passes through (a rail junction, a lock) are marked small.
+        for pid in leg.via:
+            place = network.places[pid]
+            where = (place.lat, _wrap_near(place.lon, line[0][1]))
+            via = folium.CircleMarker(
+                where, radius=3, color=MODE_COLORS.get(leg.mode, "#333333"), weight=2, fill=True,
+                fill_color="#ffffff", fill_opacity=1.0, class_name=f"corridor-via corridor-route-{rank}",
+            )  # fmt: skip
+            via.options["pane"] = BEST_PANE if best else ALTERNATIVE_PANE
+            via.add_child(_leaflet.BindTooltip(f"{escape(MODE_LABELS.get(leg.mode, leg.mode))} via {_label(place)}"))
+            via.add_to(layer)
+    layer.add_to(m)
+    return credits, lines[0][0], lines[-1][-1]
+
+
+def _end_marker(m: folium.Map, network: Network, pid: str, where: tuple[float, float], role: str) -> None:
+    folium = _folium()
+    from . import _leaflet
+
+    place = network.places[pid]
+    marker = folium.CircleMarker(
+        where, radius=9, color="#111111", weight=3, fill=True,
+        fill_color="#ffffff" if role == "origin" else "#111111", fill_opacity=1.0,
+        class_name=f"corridor-{role}",
+    )  # fmt: skip
+    marker.options["pane"] = BEST_PANE
+    marker.add_child(_leaflet.BindTooltip(f"<b>{escape(role.capitalize())}</b>: {_label(place)}"))
+    popup = (
+        f"<div class='corridor-popup'><b>{escape(role.capitalize())}</b><br>{escape(place.name)}"
+        f"<br>{escape(place.id)}, {escape(network.countries.get(place.country, place.country))}"
+        f"<br>{escape(KIND_LABELS.get(place.kind, place.kind))}: {escape(', '.join(place.modes))}</div>"
     )
+    marker.add_child(_leaflet.BindPopup(popup))
+    m.add_child(marker)
 
 
 def route_map(
@@ -57,56 +400,362 @@ def route_map(
     routes: Sequence[Route],
     *,
     m: folium.Map | None = None,
+    labels: Sequence[str] | None = None,
     title: str = "",
 ) -> folium.Map:
-    """Draw routes (best first, then alternatives) as toggleable layers; return the map."""
-    folium = _folium()
+    """Draw routes (best first, then alternatives) as layers the user can toggle; return the map.
+
+    Each leg follows its real geometry, coloured by mode, with a tooltip and a popup giving its
+    metrics; transfers, origin and destination are marked; the legend lists each route with
+    its totals; the view fits the routes. `labels` names the routes (default: 'Best route
+    (by cost)', 'Alternative 1', ...).
+    """
+    if not routes:
+        raise ValueError("route_map needs at least one route")
+    if labels is None:
+        labels = [f"Best route (by {BY_NAMES.get(routes[0].optimized_for, routes[0].optimized_for)})"] + [
+            f"Alternative {n}" for n in range(1, len(routes))
+        ]
+    if len(labels) != len(routes):
+        raise ValueError(f"got {len(labels)} labels for {len(routes)} routes")
     if m is None:
-        m = folium.Map(tiles="OpenStreetMap", control_scale=True)
-    bounds: list[tuple[float, float]] = []
+        m = base_map()
+    _pane(m, ALTERNATIVE_PANE, 440)
+    _pane(m, BEST_PANE, 450)
+    points: list[tuple[float, float]] = []
+    credits: list[str] = []
+    ends: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    rows = []
     for rank, route in enumerate(routes):
-        name = "Best route" if rank == 0 else f"Alternative {rank}"
-        layer = folium.FeatureGroup(name=escape(name), show=True)
-        for leg in route.legs:
-            points = _to_leaflet(leg_coords(network, leg))
-            if len(points) < 2:
+        # The best route's pane lies above the alternatives', so it is drawn on top of them.
+        found, start, end = _add_route(m, network, route, rank=rank, label=labels[rank], points=points)
+        credits.extend(c for c in found if c not in credits)
+        for key, where in (((route.origin, "origin"), start), ((route.destination, "destination"), end)):
+            spots = ends.setdefault(key, [])
+            if not any(abs(where[1] - s[1]) < 1e-6 for s in spots):
+                spots.append(where)
+        style = "" if rank == 0 else " dashed"
+        modes = [leg.mode for leg in route.legs if leg.mode != "transfer"]
+        color = MODE_COLORS.get(modes[0], "#333333") if modes else "#333333"
+        rows.append(
+            f"<div class='row'><span class='swatch{style}' style='border-color:{color}'></span>"
+            f"<span><b>{escape(labels[rank])}</b>: {escape(route_label(network, route))}"
+            f"<br><span class='totals'>{escape(_totals_text(route))}</span></span></div>"
+        )
+    for (pid, role), spots in ends.items():
+        for where in spots:
+            _end_marker(m, network, pid, where, role)
+    first = routes[0]
+    starts, ends_at = (
+        _ends_name(network, [r.origin for r in routes]),
+        _ends_name(network, [r.destination for r in routes]),
+    )
+    heading = f"{starts} &rarr; {ends_at}"
+    per = f"for {first.teu:g} TEU" if first.teu != 1 else "per TEU"
+    legend = _legend(m)
+    legend.sections.append(
+        f"<div class='section'><h4>{heading}</h4>{''.join(rows)}"
+        f"<div class='totals'>totals: distance · time · cost · CO2 ({per})</div></div>"
+    )
+    modes = list(dict.fromkeys(leg.mode for route in routes for leg in route.legs))
+    legend.sections.append(_mode_key(modes) + _marker_key())
+    _credit(m, [TRACE_CREDITS.get(c, escape(c)) for c in credits] + ([CREDIT_LANES] if "sea" in modes else []))
+    return _finish(m, points, title)
+
+
+BY_NAMES = {metric: by for by, metric in BY.items()}
+
+
+def _ends_name(network: Network, place_ids: Sequence[str]) -> str:
+    """Return the escaped name of where routes start (or end): the place, or the area of several."""
+    places = [network.places[pid] for pid in dict.fromkeys(place_ids)]
+    areas = {p.area for p in places}
+    if len(places) > 1 and len(areas) == 1 and "" not in areas:
+        return escape(areas.pop())
+    return " / ".join(_short(p) for p in places)
+
+
+def _mode_key(modes: Sequence[str]) -> str:
+    rows = []
+    for mode in modes:
+        if mode == "transfer":
+            continue
+        rows.append(
+            f"<div class='row'><span class='swatch' style='border-color:{MODE_COLORS.get(mode, '#333')}'></span>"
+            f"{escape(MODE_LABELS.get(mode, mode))}</div>"
+        )
+    return f"<div class='section'>{''.join(rows)}</div>"
+
+
+def _marker_key() -> str:
+    return (
+        "<div class='section'>"
+        "<div class='row'><span class='dot' style='background:#fff'></span>origin</div>"
+        "<div class='row'><span class='dot' style='background:#111'></span>destination</div>"
+        f"<div class='row'><span class='dot' style='background:{MODE_COLORS['transfer']};border-color:#fff'></span>"
+        "transfer (change of mode)</div></div>"
+    )
+
+
+def compare_map(
+    network: Network, best: Mapping[str, Route], *, m: folium.Map | None = None, title: str = ""
+) -> folium.Map:
+    """Draw the best route for each metric (as `routing.compare` returns them); return the map.
+
+    Metrics whose best routes are the same route share one layer ('Cheapest, lowest-CO2').
+    """
+    groups: dict[tuple, list[str]] = {}
+    routes: dict[tuple, Route] = {}
+    for by, route in best.items():
+        key = route.edges
+        groups.setdefault(key, []).append(RANK_LABELS[BY.get(by, by)])
+        routes.setdefault(key, route)
+    labels = [", ".join(names) for names in groups.values()]
+    labels = [label[:1].upper() + label[1:] for label in labels]
+    return route_map(network, list(routes.values()), m=m, labels=labels, title=title)
+
+
+# --------------------------------------------------------------------------- the network
+
+
+def _split_antimeridian(a: tuple[float, float], b: tuple[float, float]) -> list[list[tuple[float, float]]]:
+    """Return a segment as one or two pieces that never jump across the map at +-180."""
+    (lon1, lat1), (lon2, lat2) = a, b
+    if abs(lon2 - lon1) <= 180:
+        return [[a, b]]
+    edge = 180.0 if lon1 > 0 else -180.0
+    lon2_unwrapped = lon2 + (360.0 if lon1 > 0 else -360.0)
+    t = (edge - lon1) / (lon2_unwrapped - lon1)
+    lat = lat1 + t * (lat2 - lat1)
+    return [[a, (edge, lat)], [(-edge, lat), b]]
+
+
+def lane_lines(network: Network, *, tolerance_deg: float = 0.05) -> tuple[list, dict[str, list]]:
+    """Return the sea lanes as merged, simplified (lon, lat) lines, and the lines of each passage.
+
+    Passages are keyed by the name `--avoid` takes (malacca, hormuz, ...).
+    """
+    import shapely
+
+    tag_names = {tag: name for name, tag in PASSAGES.items()}
+    seen: set[tuple[int, int]] = set()
+    plain: list[list[tuple[float, float]]] = []
+    passages: dict[str, list[list[tuple[float, float]]]] = {}
+    for u, v, data in network.graph.edges(data=True):
+        if data.get("role") != LANE:
+            continue
+        key = (u, v) if u < v else (v, u)
+        if key in seen:
+            continue
+        seen.add(key)
+        pieces = _split_antimeridian(network.lane_coords[u], network.lane_coords[v])
+        tag = data.get("passage") or ""
+        if tag:
+            passages.setdefault(tag_names.get(tag, tag), []).extend(pieces)
+        else:
+            plain.extend(pieces)
+
+    def merged(segments: list) -> list[list[tuple[float, float]]]:
+        if not segments:
+            return []
+        lines = shapely.line_merge(shapely.MultiLineString(segments))
+        lines = shapely.simplify(lines, tolerance_deg)
+        return [[(round(x, 2), round(y, 2)) for x, y in part.coords] for part in shapely.get_parts(lines)]
+
+    return merged(plain), {name: merged(segments) for name, segments in sorted(passages.items())}
+
+
+def _place_popup(network: Network, place: Place) -> str:
+    country = network.countries.get(place.country, place.country)
+    rows = [
+        ("id", place.id),
+        ("country", f"{country} ({place.country})" if country != place.country else place.country),
+        ("kind", KIND_LABELS.get(place.kind, place.kind)),
+        ("modes", ", ".join(place.modes)),
+        ("position", f"{place.lat:.4f}, {place.lon:.4f}"),
+    ]
+    if place.aliases:
+        rows.append(("also", "; ".join(place.aliases)))
+    if place.area:
+        rows.append(("area", place.area))
+    if not place.operational:
+        rows.append(("status", f"{place.status} (not routable)"))
+    handling = network.parameters.handling(place)
+    rows.append(("handling", f"{handling.time_h:g} h, {handling.cost_usd:g} USD per TEU per transfer"))
+    if place.dwell_h:
+        rows.append(("dwell", f"{place.dwell_h:g} h on entry"))
+    if place.notes:
+        rows.append(("notes", place.notes))
+    if place.source:
+        rows.append(("source", place.source))
+    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<div class='corridor-popup'><b>{escape(place.name)}</b><table>{body}</table></div>"
+
+
+def _link_tooltip(network: Network, link) -> str:
+    a, b = network.places[link.from_id], network.places[link.to_id]
+    arrow = "&rarr;" if link.one_way else "&harr;"
+    name = f"<b>{escape(link.name)}</b><br>" if link.name else ""
+    distance = (
+        f"{link.distance_km:,.0f} km (published)"
+        if link.distance_km is not None
+        else f"{network.parameters.link_distance_km(link, a, b):,.0f} km (measured)"
+    )
+    per_week = f", {link.frequency_per_week:g} a week" if link.frequency_per_week else ""
+    return (
+        f"<div class='corridor-tip'>{name}{escape(MODE_LABELS.get(link.mode, link.mode))}: {_label(a)} {arrow} "
+        f"{_label(b)}<br>{escape(distance)}{escape(per_week)} <small>({escape(link.id)})</small></div>"
+    )
+
+
+def network_map(
+    network: Network,
+    *,
+    m: folium.Map | None = None,
+    world_ports: bool = True,
+    lanes: bool = True,
+    title: str = "corridor: the New International Land-Sea Trade Corridor",
+) -> folium.Map:
+    """Draw the whole network: a layer per mode, the corridor places, the world seaports clustered.
+
+    Sea lanes are merged and simplified so the page stays small; curated links follow their
+    traced geometry. A new map's view fits the curated corridor places; drawn on a given map,
+    the network leaves its view as it was.
+    """
+    folium = _folium()
+    from . import _leaflet
+
+    fit = m is None
+    if m is None:
+        m = base_map()
+    legend = _legend(m)
+    credits: list[str] = []
+    key_rows = []
+    if lanes:
+        plain, passages = lane_lines(network)
+        sea = _leaflet.GeoJsonLayer(
+            {"type": "Feature", "properties": {}, "geometry": {"type": "MultiLineString", "coordinates": plain}},
+            name=escape("Sea lanes"),
+            style={"color": MODE_COLORS["sea"], "weight": 1.2, "opacity": 0.55, "className": "corridor-lanes"},
+            interactive=False,
+        )
+        m.add_child(sea)
+        key_rows.append(("sea", "Sea lanes", False))
+        if passages:
+            layer = folium.FeatureGroup(name=escape("Sea passages (--avoid)"), show=True)
+            for name, lines in passages.items():
+                for line in lines:
+                    polyline = folium.PolyLine(
+                        [(lat, lon) for lon, lat in line], color="#7d3c98", weight=4, opacity=0.8,
+                        class_name="corridor-passage",
+                    )  # fmt: skip
+                    polyline.add_child(
+                        _leaflet.BindTooltip(f"<b>{escape(name)}</b><br>avoid with <code>--avoid {escape(name)}</code>")
+                    )
+                    polyline.add_to(layer)
+            layer.add_to(m)
+            key_rows.append(("#7d3c98", "Sea passages you can avoid", True))
+        credits.append(CREDIT_LANES)
+    modes = [mode for mode in ("rail", "river", "road") if any(link.mode == mode for link in network.links.values())]
+    for mode in modes:
+        layer = folium.FeatureGroup(name=escape(f"{MODE_LABELS[mode]} links"), show=True)
+        for link in sorted(network.links.values(), key=lambda link: link.id):
+            if link.mode != mode:
                 continue
-            folium.PolyLine(
-                points,
-                color=MODE_COLORS.get(leg.mode, "#333333"),
-                weight=5 if rank == 0 else 3,
-                opacity=0.9 if rank == 0 else 0.6,
-                dash_array=None if rank == 0 else "6 6",
-                tooltip=folium.Tooltip(_leg_html(network, leg, rank)),
-            ).add_to(layer)
-            bounds.extend(points)
-        for leg in route.legs:
-            if leg.mode == "transfer":
-                place = network.places[leg.from_id]
-                text = f"transfer at {escape(place.name)}: {leg.time_h:.1f} h, ${leg.cost_usd:,.0f}"
-                folium.CircleMarker(
-                    (place.lat, place.lon), radius=6, color=MODE_COLORS["transfer"], fill=True, tooltip=text
-                ).add_to(layer)
+            trace = link_trace(network, link.id)
+            line = [(lat, lon) for lon, lat in unwrap_lons(trace.coords)]
+            polyline = folium.PolyLine(
+                line, color=MODE_COLORS[mode], weight=3, opacity=0.85, class_name=f"corridor-link corridor-link-{mode}"
+            )
+            polyline.add_child(_leaflet.BindTooltip(_link_tooltip(network, link)))
+            polyline.add_to(layer)
+            if trace.credit and TRACE_CREDITS.get(trace.credit) not in credits:
+                credits.append(TRACE_CREDITS.get(trace.credit, escape(trace.credit)))
         layer.add_to(m)
-    for pid, label in ((routes[0].origin, "origin"), (routes[0].destination, "destination")):
-        place = network.places[pid]
-        folium.Marker(
-            (place.lat, place.lon),
-            tooltip=folium.Tooltip(f"{escape(label)}: {escape(place.name)} ({escape(place.id)})"),
-        ).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    if bounds:
-        lats = [p[0] for p in bounds]
-        lons = [p[1] for p in bounds]
-        m.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))])
-    if title:
-        m.get_root().html.add_child(folium.Element(f"<title>{escape(title)}</title>"))
-    return m
+        key_rows.append((mode, f"{MODE_LABELS[mode]} links", False))
+
+    curated = [p for p in network.places.values() if p.origin == "curated"]
+    if world_ports:
+        world = sorted((p for p in network.places.values() if p.origin != "curated"), key=lambda p: p.id)
+        rows, notes = [], {}
+        for place in world:
+            size = place.harbor_size.replace("_", " ")
+            note = (
+                f"{escape(network.countries.get(place.country, place.country))}"
+                f"{'<br>' + escape(size) + ' harbour' if size else ''}<br><small>World Port Index</small>"
+                f"{'' if network.routable(place.id) else '<br><i>not joined to the sea lanes</i>'}"
+            )
+            label = f"{escape(place.name)} ({escape(place.id)})"
+            rows.append([round(place.lat, 3), round(place.lon, 3), label, notes.setdefault(note, len(notes))])
+        if rows:
+            m.add_child(
+                _leaflet.PointCluster(
+                    rows,
+                    list(notes),
+                    name=escape(f"World seaports ({len(rows):,})"),
+                    icon_class="corridor-port",
+                    cluster_class="corridor-cluster",
+                )
+            )
+            key_rows.append(("#5d6d7e", f"World seaports ({len(rows):,}), clustered", "port"))
+    if curated:
+        _pane(m, PLACES_PANE, 620)  # above the clustered world ports (markers are at 600)
+        layer = folium.FeatureGroup(name=escape(f"Corridor places ({len(curated)})"), show=True)
+        for place in sorted(curated, key=lambda p: p.id):
+            color = KIND_COLORS.get(place.kind, "#333333")
+            marker = folium.CircleMarker(
+                (place.lat, place.lon), radius=7, color="#111111", weight=2, fill=True, fill_color=color,
+                fill_opacity=0.95 if place.operational else 0.25, dash_array=None if place.operational else "3 3",
+                class_name="corridor-place",
+            )  # fmt: skip
+            marker.options["pane"] = PLACES_PANE
+            marker.add_child(_leaflet.BindTooltip(f"<b>{_short(place)}</b> ({escape(place.id)})"))
+            marker.add_child(_leaflet.BindPopup(_place_popup(network, place)))
+            marker.add_to(layer)
+        layer.add_to(m)
+    rows_html = []
+    for color, text, kind in key_rows:
+        color = MODE_COLORS.get(color, color)
+        if kind == "port":
+            mark = f"<span class='dot' style='background:{color};border-color:#fff;width:8px;height:8px'></span>"
+        else:
+            mark = f"<span class='swatch' style='border-color:{color}'></span>"
+        rows_html.append(f"<div class='row'>{mark}{escape(text)}</div>")
+    kinds = sorted({p.kind for p in curated}, key=list(KIND_COLORS).index)
+    rows_html += [
+        f"<div class='row'><span class='dot' style='background:{KIND_COLORS[k]}'></span>"
+        f"corridor {escape(KIND_LABELS.get(k, k))}</div>"
+        for k in kinds
+    ]
+    legend.sections.append(f"<div class='section'><h4>{escape(title)}</h4>{''.join(rows_html)}</div>")
+    _credit(m, credits)
+    points = [(p.lat, p.lon) for p in curated] or [(p.lat, p.lon) for p in network.places.values()]
+    return _finish(m, points if fit else [], title)
 
 
-def save_map(m: folium.Map, path: str | Path) -> Path:
-    """Write a map to an HTML file, creating its directory."""
+# --------------------------------------------------------------------------- files
+
+
+def map_html(m: folium.Map) -> str:
+    """Return the page of a map as HTML text."""
+    return m.get_root().render()
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write a map to an HTML file atomically, creating its directory; return the path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    m.save(str(target))
+    text = map_html(m)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".html")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        # mkstemp makes the file private; a map is for sharing, so give it the usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return target

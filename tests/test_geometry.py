@@ -1,0 +1,51 @@
+"""Drawing geometry of routes: edges and legs along the lanes and traced links, GeoJSON, credits."""
+
+from __future__ import annotations
+
+import itertools
+
+from corridor.geometry import edge_coords, leg_coords, leg_credits, link_trace, route_coords
+from corridor.io import route_geojson
+from corridor.routing import find_routes
+
+
+def test_an_edge_traversed_backwards_is_drawn_backwards(network):
+    (route,) = find_routes(network, "Qinzhou", "CNCQI", by="time", modes=["rail"])
+    rail = [leg for leg in route.legs if leg.mode == "rail"]
+    coords = leg_coords(network, rail[0])
+    start = network.places[rail[0].from_id]
+    assert coords[0] == (start.lon, start.lat)
+    link_edge = next(e for e in rail[0].edges if network.graph[e[0]][e[1]][e[2]]["role"] == "link")
+    forward = list(link_trace(network, network.graph[link_edge[0]][link_edge[1]][link_edge[2]]["link"]).coords)
+    assert edge_coords(network, link_edge) == forward[::-1]
+
+
+def test_route_coords_chain_leg_to_leg(network):
+    (route,) = find_routes(network, "Chongqing", "Umm Qasr", by="time")
+    lines = [line for line in route_coords(network, route) if line]
+    for before, after in itertools.pairwise(lines):
+        assert before[-1] == after[0]
+    sea = [leg for leg in route.legs if leg.mode == "sea"]
+    assert len(leg_coords(network, sea[0])) > 20  # along the lanes, not a straight line
+
+
+def test_leg_credits_name_openstreetmap_for_rail_along_track(network):
+    (route,) = find_routes(network, "CNCQI", "Qinzhou", modes=["rail"])
+    rail = next(leg for leg in route.legs if leg.mode == "rail")
+    assert any("OpenStreetMap" in credit for credit in leg_credits(network, rail))
+
+
+def test_geojson_legs_follow_real_geometry(network):
+    (route,) = find_routes(network, "CNCQI", "Qinzhou", modes=["rail"])
+    features = route_geojson(network, [route])["features"]
+    rail = [f for f in features if f["properties"]["mode"] == "rail"]
+    assert rail and len(rail[0]["geometry"]["coordinates"]) > 50
+
+
+def test_a_link_without_a_trace_is_drawn_through_its_via_points(network):
+    from dataclasses import replace
+
+    bare = replace(network, traces={})
+    link = network.links["rail-cq-qinzhou"]
+    start, end = network.places[link.from_id], network.places[link.to_id]
+    assert link_trace(bare, link.id).coords == ((start.lon, start.lat), *link.via, (end.lon, end.lat))
