@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -129,3 +130,12 @@ def tiny(tmp_path):
          "distance_source": "estimate"},
     ]  # fmt: skip
     return make_dataset(tmp_path / "tiny", places=places, links=links, lanes=lanes, land=land)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Hash every file under a dataset (stray temporary files included; the lock file aside)."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.name != ".corridor.lock"
+    }

@@ -297,26 +297,34 @@ def place_row(
         "kind": _cell(kind) or default_kind(mode_list),
         "modes": ";".join(mode_list),
         "status": _cell(status) or "operational",
-        "coord_source": cited,
         "source": cited,
+        "coord_source": cited,
         "notes": _cell(notes),
     }
 
 
-def _text_problems(row: dict[str, str], where: str, problems: _Problems) -> None:
+def _text_problems(row: dict[str, str], where: str, problems: _Problems) -> set[str]:
+    """Record cells that are not one line of text; return their columns (one value is told once)."""
+    flagged: dict[str, str] = {}
     for column, value in row.items():
-        for ch in value:
-            what = _BAD_CATEGORIES.get(unicodedata.category(ch))
-            if what:
-                problems.add(where, column, f"contains {what} ({ch!a}): give one line of UTF-8 text")
-                break
+        what = next((_BAD_CATEGORIES[c] for c in map(unicodedata.category, value) if c in _BAD_CATEGORIES), None)
+        if what and value not in flagged.values():
+            bad = next(ch for ch in value if unicodedata.category(ch) in _BAD_CATEGORIES)
+            problems.add(where, column, f"contains {what} ({bad!a}): give one line of UTF-8 text")
+        if what:
+            flagged[column] = value
+    return set(flagged)
 
 
 def _check_place(row: dict[str, str], where: str, problems: _Problems, countries: dict[str, str]) -> Place | None:
-    start = len(problems.items)
-    _text_problems(row, where, problems)
-    place = parse_place_row(row, where, problems, countries or None)
-    return place if len(problems.items) == start else None
+    own = _Problems()
+    flagged = _text_problems(row, where, own)
+    checked = _Problems()
+    place = parse_place_row(row, where, checked, countries or None)
+    # The table's own rules also refuse control characters in a name: keep one message per column.
+    own.items += [m for m in checked.items if not any(m.startswith(f"{where}: {c}: ") for c in flagged)]
+    problems.items += own.items
+    return place if not own.items else None
 
 
 def _load_current(root: Path) -> Dataset:
@@ -610,7 +618,7 @@ def _with_defaults(row: dict[str, str], path: Path) -> dict[str, str]:
     row["modes"] = ";".join(modes)
     row["kind"] = row.get("kind", "").strip().lower() or default_kind(modes)
     row["status"] = row.get("status", "").strip().lower() or "operational"
-    row["coord_source"] = row.get("coord_source") or marker
+    row["coord_source"] = row.get("coord_source") or row.get("source") or marker
     row["source"] = row.get("source") or marker
     for value, source in PLACE_FIGURES:
         if row.get(value) and not row.get(source):
@@ -840,8 +848,10 @@ def add_link(
             "one_way": "yes" if one_way else "no", "name": _cell(name), "notes": _cell(notes),
         }  # fmt: skip
         checks = _Problems()
-        _text_problems(row, "link", checks)
-        link = parse_link_row(row, "link", checks)
+        flagged = _text_problems(row, "link", checks)
+        parsed = _Problems()
+        link = parse_link_row(row, "link", parsed)
+        checks.items += [m for m in parsed.items if not any(m.startswith(f"link: {c}: ") for c in flagged)]
         problems += [m.removeprefix("link: ") for m in checks.items]
         if problems:
             raise DataError(f"cannot {what}", problems)
