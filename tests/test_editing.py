@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from corridor.datasets import (
+    LINK_COLUMNS,
     PLACE_COLUMNS,
     bundled_data_dir,
     data_files,
@@ -187,6 +190,33 @@ def test_a_link_without_figures_is_measured_and_gets_a_fresh_id(tiny, run):
     ]
 
 
+def test_a_row_is_appended_in_the_table_s_own_style_keeping_every_byte(tiny):
+    places = tiny / "ports" / "places.csv"
+    rows = list(csv.DictReader(places.open(encoding="utf-8")))
+    header = ["notes", *(c for c in rows[0] if c != "notes")]  # a reordered header
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    old = ("\ufeff" + buffer.getvalue().removesuffix("\r\n")).encode()
+    places.write_bytes(old)  # a BOM, Windows line endings and no newline at the end
+    add_place(tiny, place_id="CNCRLF", name="Crlf, Depot", country="CN", lat=1, lon=1, modes=["road"], notes="n")
+    now = places.read_bytes()
+    assert now.startswith(old + b"\r\n") and now.endswith(b"\r\n")
+    (added,) = csv.DictReader(io.StringIO(now[len(old) + 2 :].decode(), newline=""), fieldnames=header)
+    assert (added["notes"], added["id"], added["name"], added["kind"]) == ("n", "CNCRLF", "Crlf, Depot", "dry_port")
+    assert read_places(places)["CNCRLF"].notes == "n"
+
+
+def test_a_dataset_without_a_links_table_gets_one(tiny, run):
+    (tiny / "links" / "links.csv").unlink()
+    result = run("links", "add", "CNAAA", "CNBBB", "--mode", "rail", "--data", str(tiny))
+    assert result.code == 0, result.err
+    text = (tiny / "links" / "links.csv").read_text()
+    assert text.splitlines()[0] == ",".join(LINK_COLUMNS)
+    assert [link.id for link in read_links(tiny / "links" / "links.csv")] == ["rail-cnaaa-cnbbb"]
+
+
 def test_aliases_area_and_status_are_written(tiny):
     add_place(tiny, place_id="CNCCE", name="Charlie East", country="cn", lat=1.5, lon=1.4, modes=["road"],
               aliases=["East Gate", "Charlie E"], area="Charlie City", status="planned",
@@ -254,6 +284,8 @@ def test_a_seaport_beside_a_world_port_is_pointed_at_its_id(tiny):
         (("--source", "tab\there"), 1, "source: contains a control character"),
         (("--lat", "1.5", "--lon", "2.0"), 1, "no sea lane within 120 km"),  # the middle of the continent
         (("--lat", "0.8", "--lon", "2.0"), 1, "lies across land"),  # inland, its only lane across land
+        (("--status", "planned", "--lat", "1.5", "--lon", "2.0"), 1, "no sea lane within 120 km"),
+        (("--alias", "One;Two"), 1, "separates aliases"),
     ],
 )
 def test_bad_place_input_exits_cleanly_and_changes_nothing(tiny, run, overrides, code, message):
