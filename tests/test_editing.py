@@ -112,6 +112,16 @@ def test_data_option_and_environment_select_the_dataset(tiny, tmp_path, run, mon
     assert "CNENV" not in load_dataset(tiny).places
 
 
+def test_without_a_selected_dataset_nothing_is_written(run):
+    bundled = bundled_data_dir()
+    before = {p: p.stat().st_mtime_ns for p in data_files(bundled)}
+    result = run("ports", "add", *NEW_PORT)
+    assert_clean_failure(result, 1, "no dataset selected")
+    assert "corridor init" in result.err
+    assert_clean_failure(run("links", "add", "CNQZH", "CNBHY", "--mode", "rail"), 1, "corridor init")
+    assert {p: p.stat().st_mtime_ns for p in data_files(bundled)} == before
+
+
 def test_writing_into_an_installed_package_is_refused(tiny, tmp_path, run):
     installed = tmp_path / "lib" / "python3" / "site-packages" / "corridor" / "data"
     shutil.copytree(tiny, installed)
@@ -325,6 +335,15 @@ def test_bad_link_input_exits_cleanly_and_changes_nothing(tiny, run, argv, code,
     before = snapshot(tiny)
     mode = () if "--mode" in argv else ("--mode", "rail")
     assert_clean_failure(run("links", "add", *argv, *mode, "--data", str(tiny)), code, message)
+    assert snapshot(tiny) == before
+
+
+def test_a_link_to_a_planned_place_is_refused(tiny, run):
+    add_place(tiny, place_id="CNSOON", name="Soon", country="CN", lat=1, lon=3, modes=["rail"], status="planned")
+    before = snapshot(tiny)
+    assert_clean_failure(
+        run("links", "add", "CNAAA", "CNSOON", "--mode", "rail", "--data", str(tiny)), 1, "Soon (CNSOON) is planned"
+    )
     assert snapshot(tiny) == before
 
 

@@ -649,6 +649,10 @@ def load_dataset(root: Path) -> Dataset:
 
 
 def data_files(root: Path) -> list[Path]:
-    """Return every file the network is built from, for cache keys."""
-    files = [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    """Return every file of a dataset, for cache keys and copies; hidden ones (a lock, .git) aside."""
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
     return sorted(files)

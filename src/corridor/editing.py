@@ -195,13 +195,18 @@ def _remove_stale_temps(path: Path) -> None:
 
 
 def writable_dataset(root: str | os.PathLike[str] | None = None) -> Path:
-    """Return the selected dataset directory, refusing the one inside an installed package."""
+    """Return the dataset directory to write: `root`, else $CORRIDOR_DATA; never the bundled default.
+
+    The dataset inside an installed package is refused even when named; the bundled dataset of
+    a source checkout is written only when named (curators editing it).
+    """
+    named = root not in (None, "") or bool(os.environ.get("CORRIDOR_DATA"))
     path = dataset_dir(root)
+    how = "run `corridor init DIR` for an editable copy, then use --data DIR (or CORRIDOR_DATA=DIR)"
     if is_inside_installed_package(path):
-        raise WriteError(
-            f"{path} is the dataset inside the installed corridor package and is read-only: "
-            "run `corridor init DIR` for an editable copy, then use --data DIR (or CORRIDOR_DATA=DIR)"
-        )
+        raise WriteError(f"{path} is the dataset inside the installed corridor package and is read-only: {how}")
+    if not named:
+        raise WriteError(f"no dataset selected, and the bundled one ({path}) is not edited unasked: {how}")
     return path
 
 
@@ -564,10 +569,11 @@ def _nearby_world_ports(new: Sequence[Place], places: dict[str, Place]) -> list[
     for place in new:
         if "sea" not in place.modes:
             continue
+        box = SAME_PORT_KM / 111.0  # degrees of latitude: a cheap filter before distances
         near = sorted(
             (haversine_km(place.lon, place.lat, w.lon, w.lat), w.id, w.name)
             for w in world
-            if w.country == place.country
+            if w.country == place.country and abs(w.lat - place.lat) <= box
         )
         for distance, wid, wname in near:
             if distance > SAME_PORT_KM:
