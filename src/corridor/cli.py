@@ -75,12 +75,16 @@ def _modes(text: str) -> list[str]:
     return modes
 
 
-def _common(parser: argparse.ArgumentParser, *, params: bool = True) -> None:
+def _common(parser: argparse.ArgumentParser, *, writes: bool = False) -> None:
     group = parser.add_argument_group("dataset and output")
-    group.add_argument(
-        "--data", metavar="DIR", help="dataset directory (default: $CORRIDOR_DATA, else the bundled one)"
-    )
-    if params:
+    if writes:
+        group.add_argument(
+            "--data", metavar="DIR", help="dataset to write (default: $CORRIDOR_DATA; see corridor init)"
+        )
+    else:
+        group.add_argument(
+            "--data", metavar="DIR", help="dataset directory (default: $CORRIDOR_DATA, else the bundled one)"
+        )
         group.add_argument("--params", metavar="FILE", help="parameters CSV whose rows replace the dataset's")
     group.add_argument("-v", "--verbose", action="count", default=0, help="say more on stderr")
     group.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
@@ -137,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
     _common(reach)
 
-    ports = sub.add_parser("ports", help="list and show places")
+    ports = sub.add_parser("ports", help="list, show, add and import places")
     ports_sub = ports.add_subparsers(dest="ports_command", metavar="ACTION", parser_class=_Parser)
     ports_sub.required = True
     listing = ports_sub.add_parser("list", help="list places")
@@ -153,22 +157,26 @@ def build_parser() -> argparse.ArgumentParser:
     _common(show)
 
     add = ports_sub.add_parser("add", help="add a place to your dataset (see `corridor init`)")
-    add.add_argument("--id", required=True, dest="place_id", help="UN/LOCODE where one exists, else a stable slug")
+    add.add_argument(
+        "--id", required=True, dest="place_id", metavar="ID", help="UN/LOCODE where one exists, else a stable slug"
+    )
     add.add_argument("--name", required=True)
     add.add_argument("--country", required=True, metavar="CC", help="ISO 3166 alpha-2 code")
     add.add_argument("--lat", required=True, type=_finite_float, help="latitude, degrees north")
     add.add_argument("--lon", required=True, type=_finite_float, help="longitude, degrees east")
     add.add_argument("--modes", required=True, type=_modes, help="comma-separated modes served: sea,river,rail,road")
     add.add_argument("--kind", choices=KINDS, help="default: from the modes (seaport, river_port, rail_terminal ...)")
-    add.add_argument("--alias", action="append", default=[], dest="aliases", help="another name; repeatable")
+    add.add_argument(
+        "--alias", action="append", default=[], dest="aliases", metavar="NAME", help="another name; repeatable"
+    )
     add.add_argument("--area", default="", help="a city or port area it belongs to (e.g. Chongqing)")
     add.add_argument("--status", choices=STATUSES, default="operational")
     add.add_argument("--source", help="where the position comes from (default: marked as an unsourced estimate)")
     add.add_argument("--notes", default="")
-    _common(add, params=False)
+    _common(add, writes=True)
     imp = ports_sub.add_parser("import", help="add every place of a CSV or GeoJSON file, or none")
     imp.add_argument("file", metavar="FILE", help="CSV with places.csv columns, or a GeoJSON FeatureCollection")
-    _common(imp, params=False)
+    _common(imp, writes=True)
 
     links = sub.add_parser("links", help="add links to your dataset")
     links_sub = links.add_subparsers(dest="links_command", metavar="ACTION", parser_class=_Parser)
@@ -177,15 +185,19 @@ def build_parser() -> argparse.ArgumentParser:
     link_add.add_argument("start", metavar="FROM", help="place id or name")
     link_add.add_argument("end", metavar="TO", help="place id or name")
     link_add.add_argument("--mode", required=True, choices=("rail", "river", "road"))
-    link_add.add_argument("--distance-km", type=_positive_float, help="published route distance (default: measured)")
-    link_add.add_argument("--time-h", type=_positive_float, help="published running time (default: from speed)")
-    link_add.add_argument("--frequency-per-week", type=_positive_float, help="departures per week")
+    link_add.add_argument(
+        "--distance-km", type=_positive_float, metavar="KM", help="published route distance (default: measured)"
+    )
+    link_add.add_argument(
+        "--time-h", type=_positive_float, metavar="HOURS", help="published running time (default: from speed)"
+    )
+    link_add.add_argument("--frequency-per-week", type=_positive_float, metavar="N", help="departures per week")
     link_add.add_argument("--one-way", action="store_true", help="the service runs from FROM to TO only")
-    link_add.add_argument("--id", dest="link_id", help="default: MODE-FROM-TO")
+    link_add.add_argument("--id", dest="link_id", metavar="ID", help="default: MODE-FROM-TO")
     link_add.add_argument("--name", default="")
     link_add.add_argument("--source", help="where the figures come from (default: marked as an unsourced estimate)")
     link_add.add_argument("--notes", default="")
-    _common(link_add, params=False)
+    _common(link_add, writes=True)
 
     init = sub.add_parser("init", help="create an editable dataset (a copy of the bundled one)")
     init.add_argument("directory", metavar="DIR", help="a new or empty directory")
@@ -336,7 +348,10 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
         lines += [f"{len(report.errors)} problem(s) in {report.root}:", *(f"  {p}" for p in report.errors)]
     if report.warnings and args.warnings:
         lines += [f"{len(report.warnings)} warning(s):", *(f"  {w}" for w in report.warnings)]
-    summary = f"{report.root}: {report.places} places ({report.routable} routable), {report.links} links: "
+    if report.network is None:
+        summary = f"{report.root}: could not be loaded: "
+    else:
+        summary = f"{report.root}: {report.places} places ({report.routable} routable), {report.links} links: "
     summary += f"{len(report.errors)} problem(s)" if report.errors else "no problems"
     if report.warnings:
         summary += f", {len(report.warnings)} warning(s)" + ("" if args.warnings else " (list them with --warnings)")
