@@ -25,7 +25,7 @@ from corridor.datasets import (
     read_links,
     read_places,
 )
-from corridor.editing import UNSOURCED, add_link, add_place, import_places, init_dataset, write_atomic
+from corridor.editing import UNSOURCED, add_link, add_place, import_places, init_dataset, locked, write_atomic
 from corridor.errors import DataError, WriteError
 from corridor.network import load_network
 
@@ -522,6 +522,7 @@ def test_import_geojson_problems_name_the_line_of_each_feature(tiny, tmp_path):
         ),
         ("missing.csv", b"id,name,country,lat,modes\nX1,Y,CN,1,rail\n", "lacks column(s) lon"),
         ("quote.csv", b'id,name,country,lat,lon,modes\nX1,"open,CN,1,1,rail\n', "malformed CSV"),
+        ("twice.csv", b"id,name,country,lat,lon,modes,name\nX1,A,CN,1,1,rail,B\n", "'name' appear more than once"),
         ("broken.geojson", b'{"type": "FeatureCollection", "features": [\n{"a": 1,}\n]}', "broken.geojson:2:"),
         ("list.geojson", b"[1, 2, 3]", "no list of features"),
         ("deep.geojson", b"[" * 100_000 + b"]" * 100_000, "not a GeoJSON FeatureCollection"),
@@ -572,6 +573,11 @@ def test_a_failing_write_keeps_the_old_file_and_no_temporary(tmp_path, monkeypat
         write_atomic(target, b"new\n")
     assert target.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+
+
+def test_a_writer_that_cannot_get_the_lock_gives_up_with_a_message(tiny):
+    with locked(tiny), pytest.raises(WriteError, match="another corridor command"), locked(tiny, timeout_s=0.1):
+        pass
 
 
 def corridor_process(*argv: str, hooks: Path | None = None, pause: str = "") -> subprocess.Popen:

@@ -637,6 +637,9 @@ def _csv_rows(text: str, path: Path) -> list[tuple[int, str, dict[str, str]]]:
         header = next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error as exc:
         raise DataError(f"{path}:1: malformed CSV header ({exc})") from None
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:  # a reader would keep one of the values and drop the other
+        raise DataError(f"{path}:1: column(s) {', '.join(repr(c) for c in twice)} appear more than once")
     unknown = [c for c in header if c not in PLACE_COLUMNS]
     if unknown:
         raise DataError(
