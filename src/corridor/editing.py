@@ -139,6 +139,11 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
 def _fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -206,7 +211,7 @@ def writable_dataset(root: str | os.PathLike[str] | None = None) -> Path:
     if is_inside_installed_package(path):
         raise WriteError(f"{path} is the dataset inside the installed corridor package and is read-only: {how}")
     if not named:
-        raise WriteError(f"no dataset selected, and the bundled one ({path}) is not edited unasked: {how}")
+        raise WriteError(f"no dataset selected, and the bundled one ({path}) is written only when named: {how}")
     return path
 
 
@@ -235,6 +240,7 @@ def init_dataset(target: str | os.PathLike[str], *, source: str | os.PathLike[st
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, copy)
             os.chmod(copy, 0o644)
+            _fsync_file(copy)  # durable before the rename publishes the directory
         os.chmod(staging, 0o755)
         os.replace(staging, target)  # onto an empty directory, or a new name
         staging = None
