@@ -71,6 +71,15 @@ def write_csv(path: Path, columns, rows) -> None:
             writer.writerow({c: row.get(c, "") for c in columns})
 
 
+def snapshot(root: Path) -> dict[str, str]:
+    """Hash every file under a dataset (stray temporary files included; the lock file aside)."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.name != ".corridor.lock"
+    }
+
+
 def place(pid, name, lon, lat, modes, kind="seaport", country="CN", **extra):
     return {
         "id": pid, "name": name, "country": country, "lat": lat, "lon": lon, "kind": kind,
@@ -130,12 +139,3 @@ def tiny(tmp_path):
          "distance_source": "estimate"},
     ]  # fmt: skip
     return make_dataset(tmp_path / "tiny", places=places, links=links, lanes=lanes, land=land)
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """Hash every file under a dataset (stray temporary files included; the lock file aside)."""
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and path.name != ".corridor.lock"
-    }
