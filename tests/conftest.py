@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -68,6 +69,15 @@ def write_csv(path: Path, columns, rows) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow({c: row.get(c, "") for c in columns})
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Hash every file under a dataset (stray temporary files included; the lock file aside)."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.name != ".corridor.lock"
+    }
 
 
 def place(pid, name, lon, lat, modes, kind="seaport", country="CN", **extra):

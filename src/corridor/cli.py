@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .datasets import KINDS, MODES
+from .datasets import KINDS, MODES, STATUSES
 from .errors import CorridorError, UsageError
 
 log = logging.getLogger("corridor")
@@ -58,6 +58,16 @@ def _count_rows(text: str) -> int:
     return value
 
 
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
 def _modes(text: str) -> list[str]:
     modes = [m.strip().lower() for m in text.split(",") if m.strip()]
     unknown = [m for m in modes if m not in MODES]
@@ -66,12 +76,17 @@ def _modes(text: str) -> list[str]:
     return modes
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, *, writes: bool = False) -> None:
     group = parser.add_argument_group("dataset and output")
-    group.add_argument(
-        "--data", metavar="DIR", help="dataset directory (default: $CORRIDOR_DATA, else the bundled one)"
-    )
-    group.add_argument("--params", metavar="FILE", help="parameters CSV whose rows replace the dataset's")
+    if writes:
+        group.add_argument(
+            "--data", metavar="DIR", help="dataset to write (default: $CORRIDOR_DATA; see corridor init)"
+        )
+    else:
+        group.add_argument(
+            "--data", metavar="DIR", help="dataset directory (default: $CORRIDOR_DATA, else the bundled one)"
+        )
+        group.add_argument("--params", metavar="FILE", help="parameters CSV whose rows replace the dataset's")
     group.add_argument("-v", "--verbose", action="count", default=0, help="say more on stderr")
     group.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
 
@@ -127,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
     _common(reach)
 
-    ports = sub.add_parser("ports", help="list and show places")
+    ports = sub.add_parser("ports", help="list, show, add and import places")
     ports_sub = ports.add_subparsers(dest="ports_command", metavar="ACTION", parser_class=_Parser)
     ports_sub.required = True
     listing = ports_sub.add_parser("list", help="list places")
@@ -142,7 +157,58 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=("text", "json"), default="text")
     _common(show)
 
+    add = ports_sub.add_parser("add", help="add a place to your dataset (see `corridor init`)")
+    add.add_argument(
+        "--id", required=True, dest="place_id", metavar="ID", help="UN/LOCODE where one exists, else a stable slug"
+    )
+    add.add_argument("--name", required=True)
+    add.add_argument("--country", required=True, metavar="CC", help="ISO 3166 alpha-2 code")
+    add.add_argument("--lat", required=True, type=_finite_float, help="latitude, degrees north")
+    add.add_argument("--lon", required=True, type=_finite_float, help="longitude, degrees east")
+    add.add_argument("--modes", required=True, type=_modes, help="comma-separated modes served: sea,river,rail,road")
+    add.add_argument("--kind", choices=KINDS, help="default: from the modes (seaport, river_port, rail_terminal ...)")
+    add.add_argument(
+        "--alias", action="append", default=[], dest="aliases", metavar="NAME", help="another name; repeatable"
+    )
+    add.add_argument("--area", default="", help="a city or port area it belongs to (e.g. Chongqing)")
+    add.add_argument("--status", choices=STATUSES, default="operational")
+    add.add_argument("--source", help="where the position comes from (default: marked as an unsourced estimate)")
+    add.add_argument("--notes", default="")
+    _common(add, writes=True)
+    imp = ports_sub.add_parser("import", help="add every place of a CSV or GeoJSON file, or none")
+    imp.add_argument("file", metavar="FILE", help="CSV with places.csv columns, or a GeoJSON FeatureCollection")
+    _common(imp, writes=True)
+
+    links = sub.add_parser("links", help="add links to your dataset")
+    links_sub = links.add_subparsers(dest="links_command", metavar="ACTION", parser_class=_Parser)
+    links_sub.required = True
+    link_add = links_sub.add_parser("add", help="add a rail, river or road service between two places")
+    link_add.add_argument("start", metavar="FROM", help="place id or name")
+    link_add.add_argument("end", metavar="TO", help="place id or name")
+    link_add.add_argument("--mode", required=True, choices=("rail", "river", "road"))
+    link_add.add_argument(
+        "--distance-km", type=_positive_float, metavar="KM", help="published route distance (default: measured)"
+    )
+    link_add.add_argument(
+        "--time-h", type=_positive_float, metavar="HOURS", help="published running time (default: from speed)"
+    )
+    link_add.add_argument("--frequency-per-week", type=_positive_float, metavar="N", help="departures per week")
+    link_add.add_argument("--one-way", action="store_true", help="the service runs from FROM to TO only")
+    link_add.add_argument("--id", dest="link_id", metavar="ID", help="default: MODE-FROM-TO")
+    link_add.add_argument("--name", default="")
+    link_add.add_argument("--source", help="where the figures come from (default: marked as an unsourced estimate)")
+    link_add.add_argument("--notes", default="")
+    _common(link_add, writes=True)
+
+    init = sub.add_parser("init", help="create an editable dataset (a copy of the bundled one)")
+    init.add_argument("directory", metavar="DIR", help="a new or empty directory")
+    init.add_argument("--from", dest="source", metavar="DATASET", help="copy this dataset instead of the bundled one")
+    init.add_argument("-v", "--verbose", action="count", default=0, help="say more on stderr")
+    init.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+
     validate = sub.add_parser("validate", help="check a dataset and report every problem")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument("--warnings", action="store_true", help="list every warning, not only how many")
     _common(validate)
 
     network_map = sub.add_parser("map", help="draw the whole network on an interactive map")
@@ -287,19 +353,80 @@ def cmd_ports_show(args: argparse.Namespace) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
-    from .network import load_network
+    from . import io
+    from .datasets import dataset_dir
+    from .validation import validate_dataset
 
-    network = load_network(args.data, params=args.params, cache=False)
+    report = validate_dataset(dataset_dir(args.data), params=args.params)
+    code = 0 if report.ok else 1
+    if args.format == "json":
+        return io.dumps(report.as_dict()), code
     lines = []
-    if network.warnings:
-        lines += [f"{len(network.warnings)} warning(s):", *(f"  {w}" for w in network.warnings)]
-    if network.problems:
-        lines += [f"{len(network.problems)} problem(s) in {network.root}:", *(f"  {p}" for p in network.problems)]
-        return "\n".join(lines), 1
-    routable = sum(1 for p in network.places if network.routable(p))
-    summary = f"{network.root}: {len(network.places)} places ({routable} routable), {len(network.links)} links"
-    lines.append(f"{summary}: no problems" + (f", {len(network.warnings)} warnings" if network.warnings else ""))
-    return "\n".join(lines), 0
+    if report.errors:
+        lines += [f"{len(report.errors)} problem(s) in {report.root}:", *(f"  {p}" for p in report.errors)]
+    if report.warnings and args.warnings:
+        lines += [f"{len(report.warnings)} warning(s):", *(f"  {w}" for w in report.warnings)]
+    if report.network is None:
+        summary = f"{report.root}: could not be loaded: "
+    else:
+        summary = f"{report.root}: {report.places} places ({report.routable} routable), {report.links} links: "
+    summary += f"{len(report.errors)} problem(s)" if report.errors else "no problems"
+    if report.warnings:
+        summary += f", {len(report.warnings)} warning(s)" + ("" if args.warnings else " (list them with --warnings)")
+    lines.append(summary)
+    return "\n".join(lines), code
+
+
+def _report_change(change, added: str) -> str:
+    for note in change.notes:
+        log.warning("note: %s", note)
+    if change.replaced:
+        log.warning("note: replaces the World Port Index entry %s", ", ".join(change.replaced))
+    return f"{added} to {change.path}"
+
+
+def cmd_ports_add(args: argparse.Namespace) -> str:
+    from .editing import add_place
+
+    change = add_place(
+        args.data, place_id=args.place_id, name=args.name, country=args.country, lat=args.lat, lon=args.lon,
+        modes=args.modes, kind=args.kind, aliases=args.aliases, area=args.area, status=args.status,
+        source=args.source, notes=args.notes,
+    )  # fmt: skip
+    (place,) = change.places
+    return _report_change(change, f"added {place.name} ({place.id}), {place.kind}, {'/'.join(place.modes)},")
+
+
+def cmd_ports_import(args: argparse.Namespace) -> str:
+    from .editing import import_places
+
+    change = import_places(args.data, args.file)
+    return _report_change(change, f"imported {len(change.places)} place(s) from {args.file}")
+
+
+def cmd_links_add(args: argparse.Namespace) -> str:
+    from .editing import add_link
+
+    change = add_link(
+        args.data, args.start, args.end, mode=args.mode, distance_km=args.distance_km, time_h=args.time_h,
+        frequency_per_week=args.frequency_per_week, one_way=args.one_way, link_id=args.link_id, name=args.name,
+        source=args.source, notes=args.notes,
+    )  # fmt: skip
+    (link,), ((distance_km, time_h),) = change.links, change.measures
+    ways = "one way" if link.one_way else "both ways"
+    figures = f"{distance_km:,.0f} km, {time_h:,.1f} h, {ways}"
+    return _report_change(change, f"added {link.mode} link {link.id}: {link.from_id} - {link.to_id}, {figures},")
+
+
+def cmd_init(args: argparse.Namespace) -> str:
+    from .editing import init_dataset
+
+    target = init_dataset(args.directory, source=args.source)
+    return (
+        f"created an editable dataset in {target}\n"
+        f"use it with --data {target} or export CORRIDOR_DATA={target}; then `corridor ports add`, "
+        "`corridor links add`, `corridor ports import` and `corridor validate`"
+    )
 
 
 def cmd_map(args: argparse.Namespace) -> str:
@@ -316,7 +443,13 @@ COMMANDS = {
     "map": cmd_map,
     ("ports", "list"): cmd_ports_list,
     ("ports", "show"): cmd_ports_show,
+    ("ports", "add"): cmd_ports_add,
+    ("ports", "import"): cmd_ports_import,
+    ("links", "add"): cmd_links_add,
+    "init": cmd_init,
 }
+# How many of a DataError's problems are listed on stderr, below its one-line summary.
+LISTED_PROBLEMS = 50
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -334,7 +467,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args)
-    key = (args.command, args.ports_command) if args.command == "ports" else args.command
+    action = getattr(args, f"{args.command}_command", None)
+    key = (args.command, action) if action else args.command
     try:
         result = COMMANDS[key](args)
     except UsageError as exc:
@@ -342,6 +476,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except CorridorError as exc:
         print(f"corridor: {exc}", file=sys.stderr)
+        problems = getattr(exc, "problems", [])
+        if len(problems) > 1:  # the summary names the first; list them all, one per line
+            shown = problems if args.verbose else problems[:LISTED_PROBLEMS]
+            print("\n".join(f"  {p}" for p in shown), file=sys.stderr)
+            if len(shown) < len(problems):
+                print(f"  ... and {len(problems) - len(shown)} more (all with -v)", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("corridor: interrupted", file=sys.stderr)

@@ -29,6 +29,8 @@ PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     "handling_usd": (KINDS, True),
     "circuity": (("rail", "road", "river"), True),
 }
+# Parameters that divide or scale a distance: zero would stop a container or break the arithmetic.
+POSITIVE = ("payload_t_per_teu", "speed_kmh", "speed_down_kmh", "speed_up_kmh", "circuity")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Parameters:
                 problems.append(f"unknown parameter {name!r} (known: {', '.join(sorted(PARAMETER_NAMES))})")
             elif scope not in PARAMETER_NAMES[name][0]:
                 problems.append(f"{name} has no scope {scope!r} (scopes: {', '.join(PARAMETER_NAMES[name][0])})")
+            elif name in POSITIVE and self.table[(name, scope)].value <= 0:
+                problems.append(f"{name} for {scope} is {self.table[(name, scope)].value:g}: it must be positive")
         for name, (scopes, required) in PARAMETER_NAMES.items():
             if required:
                 problems.extend(f"{name} for {scope} is missing" for scope in scopes if (name, scope) not in self.table)

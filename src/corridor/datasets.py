@@ -185,8 +185,11 @@ def is_inside_installed_package(root: Path) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text table, refusing binary, oversized or wrongly encoded files."""
+def read_text(path: Path, *, expected: str = "a CSV table") -> str:
+    """Read a UTF-8 text file, refusing binary, oversized or wrongly encoded files.
+
+    `expected` says what the file should be, for the message about a binary file.
+    """
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -200,7 +203,7 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror}") from None
     if b"\x00" in raw:
-        raise DataError(f"{path} is a binary file, not a CSV table")
+        raise DataError(f"{path} is a binary file, not {expected}")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -595,27 +598,61 @@ def merge_world_ports(curated: dict[str, Place], world: dict[str, Place]) -> dic
     return merged
 
 
+def listed_ids(path: Path) -> set[str] | None:
+    """Return the ids a table lists, valid or not; None when the table cannot be read at all."""
+    try:
+        return {row["id"] for _, row in iter_csv_rows(read_text(path), path=str(path), required=("id",)) if row["id"]}
+    except DataError:
+        return None
+
+
 def load_dataset(root: Path) -> Dataset:
-    """Read every table of a dataset directory, checking each and their cross-references."""
-    countries = read_countries(root / COUNTRIES_FILE)
-    places = read_places(root / PLACES_FILE, countries or None)
-    if (root / WPI_FILE).is_file():
-        places = merge_world_ports(places, read_wpi(root / WPI_FILE, countries or None))
-    links = read_links(root / LINKS_FILE, places.keys()) if (root / LINKS_FILE).is_file() else []
-    unserved = [
-        f"{root / LINKS_FILE}: link {link.id}: {pid} does not serve {link.mode}"
-        for link in links
-        for pid in (link.from_id, link.to_id)
-        if link.mode not in places[pid].modes
-    ]
-    if unserved:
-        raise DataError(f"{root / LINKS_FILE} has links to places without their mode", unserved)
-    parameters = read_parameters(root / PARAMETERS_FILE)
-    sources = read_sources(root / SOURCES_FILE)
+    """Read every table of a dataset directory, checking each and their cross-references.
+
+    Every table is checked even when an earlier one fails; one DataError then lists the
+    problems of all of them.
+    """
+    failures: list[DataError] = []
+
+    def attempt(read, *args):
+        try:
+            return read(*args)
+        except DataError as exc:
+            failures.append(exc)
+            return None
+
+    countries = attempt(read_countries, root / COUNTRIES_FILE) or {}
+    curated = attempt(read_places, root / PLACES_FILE, countries or None)
+    world = (attempt(read_wpi, root / WPI_FILE, countries or None) or {}) if (root / WPI_FILE).is_file() else {}
+    places = merge_world_ports(curated, world) if curated is not None else None
+    # With a broken places table, links are still checked against every id it lists.
+    listed = listed_ids(root / PLACES_FILE) if places is None else None
+    known = places.keys() if places is not None else (listed | world.keys() if listed is not None else None)
+    links = attempt(read_links, root / LINKS_FILE, known) if (root / LINKS_FILE).is_file() else []
+    if places is not None and links:
+        unserved = [
+            f"{root / LINKS_FILE}: link {link.id}: {pid} does not serve {link.mode}"
+            for link in links
+            for pid in (link.from_id, link.to_id)
+            if link.mode not in places[pid].modes
+        ]
+        if unserved:
+            failures.append(DataError(f"{root / LINKS_FILE} has links to places without their mode", unserved))
+    parameters = attempt(read_parameters, root / PARAMETERS_FILE)
+    sources = attempt(read_sources, root / SOURCES_FILE)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        problems = [p for exc in failures for p in (exc.problems or [str(exc)])]
+        raise DataError(f"{root} has problems in {len(failures)} tables", problems)
     return Dataset(root, places, links, parameters, sources, countries)
 
 
 def data_files(root: Path) -> list[Path]:
-    """Return every file the network is built from, for cache keys."""
-    files = [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    """Return every file of a dataset, for cache keys and copies; hidden ones (a lock, .git) aside."""
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
     return sorted(files)

@@ -37,6 +37,10 @@ class NoRouteError(CorridorError):
     """No route satisfies the request; the message names what blocks it."""
 
 
+class WriteError(CorridorError, OSError):
+    """A dataset cannot be written: the installed package's own, busy, or the disk refused."""
+
+
 class UsageError(CorridorError, ValueError):
     """An argument is malformed or out of range (exit code 2)."""
 

@@ -238,7 +238,7 @@ def cache_dir() -> Path:
 
 
 def fingerprint(root: Path, params_file: Path | None) -> str:
-    """Hash what the graph is built from: code version, and each data file's name, size and mtime."""
+    """Hash what the graph is built from: code version, and each data file's name, size, mtime and inode."""
     digest = hashlib.sha256()
     digest.update(f"{CACHE_FORMAT}|{__version__}|{sys.version_info[:2]}".encode())
     # The package's own modules too: an edited build (in a source checkout) must not reuse a graph.
@@ -249,7 +249,8 @@ def fingerprint(root: Path, params_file: Path | None) -> str:
         files.append(params_file)
     for path in files:
         stat = path.stat()
-        digest.update(f"|{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        # The inode too: an atomic write (temp file + rename) always gives the file a new one.
+        digest.update(f"|{path}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}".encode())
     return digest.hexdigest()
 
 

@@ -98,34 +98,83 @@ class Lanes:
             prev = node
 
 
-def _lines(geometry: dict) -> list[list]:
-    if geometry["type"] == "LineString":
-        return [geometry["coordinates"]]
-    if geometry["type"] == "MultiLineString":
-        return geometry["coordinates"]
-    return []
+def _lines(geometry: object) -> list[list[tuple[float, float]]]:
+    """Return the (lon, lat) lines of a LineString or MultiLineString ([] for other types).
+
+    Raise ValueError naming what is malformed: a dataset file is checked, never trusted.
+    """
+    if not isinstance(geometry, dict):
+        raise ValueError("geometry is not an object")
+    kind, coords = geometry.get("type"), geometry.get("coordinates")
+    if kind == "LineString":
+        lines = [coords]
+    elif kind == "MultiLineString":
+        if not isinstance(coords, list):
+            raise ValueError("MultiLineString coordinates are not a list")
+        lines = coords
+    else:
+        return []
+    out = []
+    for line in lines:
+        if not isinstance(line, list) or len(line) < 2:
+            raise ValueError("a line needs a list of at least two positions")
+        points = []
+        for point in line:
+            if not (
+                isinstance(point, list)
+                and len(point) >= 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point[:2])
+                and all(math.isfinite(v) for v in point[:2])
+                and -360 <= point[0] <= 360
+                and -90 <= point[1] <= 90
+            ):
+                raise ValueError(f"{json.dumps(point)[:40]} is not a [lon, lat] position")
+            points.append((float(point[0]), float(point[1])))
+        out.append(points)
+    return out
 
 
 def _read_collection(path: Path) -> list[dict]:
+    """Return the features of a GeoJSON FeatureCollection, each a dict with dict properties."""
+    from .datasets import read_text
+
+    text = read_text(path, expected="GeoJSON")
     try:
-        collection = json.loads(path.read_text(encoding="utf-8"))
-        features = collection["features"]
-    except FileNotFoundError:
-        raise DataError(f"{path} is missing") from None
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        collection = json.loads(text)
+    except (ValueError, RecursionError) as exc:
         raise DataError(f"{path} is not a GeoJSON FeatureCollection ({exc})") from None
+    features = collection.get("features") if isinstance(collection, dict) else None
     if not isinstance(features, list):
-        raise DataError(f"{path}: 'features' is not a list")
+        raise DataError(f"{path} is not a GeoJSON FeatureCollection (no list of features)")
+    problems = [
+        f"{path}: feature {number}: not an object with object properties"
+        for number, feature in enumerate(features, 1)
+        if not isinstance(feature, dict) or not isinstance(feature.get("properties") or {}, dict)
+    ]
+    if problems:
+        raise DataError(f"{path} has invalid features", problems)
     return features
 
 
 def read_lanes(root: Path) -> Lanes:
     """Read the lane network of a dataset: the base network plus its corrections."""
     lanes = Lanes(coords=[], edges=[])
-    for feature in _read_collection(root / LANES_FILE):
+    path = root / LANES_FILE
+    problems = []
+    for number, feature in enumerate(_read_collection(path), 1):
         passage = (feature.get("properties") or {}).get("passage") or ""
-        for line in _lines(feature.get("geometry") or {"type": None}):
+        try:
+            lines = _lines(feature.get("geometry"))
+        except ValueError as exc:
+            problems.append(f"{path}: feature {number}: {exc}")
+            continue
+        if not isinstance(passage, str):
+            problems.append(f"{path}: feature {number}: passage is not text")
+            continue
+        for line in lines:
             lanes.add_line(line, passage)
+    if problems:
+        raise DataError(f"{path} has invalid features", problems)
     if (root / CORRECTIONS_FILE).is_file():
         apply_corrections(lanes, _read_collection(root / CORRECTIONS_FILE), root / CORRECTIONS_FILE)
     return lanes
@@ -151,21 +200,26 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
         where = f"{path}: feature {number} ({props.get('id', 'no id')})"
         if not props.get("reason"):
             problems.append(f"{where}: every correction needs a reason")
-        lines = _lines(feature.get("geometry") or {"type": None})
-        if action not in ("add", "remove") or not lines:
+        try:
+            lines = _lines(feature.get("geometry"))
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        passage = props.get("passage") or ""
+        if action not in ("add", "remove") or not lines or not isinstance(passage, str):
             problems.append(f"{where}: needs action 'add' or 'remove' and a LineString")
             continue
         for line in lines:
             if action == "add":
-                points = [tuple(p[:2]) for p in line]
+                points = list(line)
                 for end in (0, -1):
                     snapped = _snap(lanes, locator, *points[end])
                     if snapped is not None:
                         points[end] = lanes.coords[snapped]
-                lanes.add_line(points, props.get("passage") or "")
+                lanes.add_line(points, passage)
                 locator = LaneLocator(lanes.coords)  # later corrections may join this one
                 continue
-            nodes = [_snap(lanes, locator, *p[:2]) for p in line]
+            nodes = [_snap(lanes, locator, *p) for p in line]
             if any(n is None for n in nodes):
                 problems.append(f"{where}: a point to remove is not within {SNAP_KM:g} km of a lane node")
                 continue
@@ -188,11 +242,19 @@ class LandMask:
                 collection = json.load(handle)
         except FileNotFoundError:
             raise DataError(f"{path} is missing") from None
-        except (OSError, ValueError, EOFError) as exc:
+        except (OSError, ValueError, EOFError, RecursionError) as exc:
             raise DataError(f"{path} is not gzipped GeoJSON ({exc})") from None
+        features = collection.get("features") if isinstance(collection, dict) else None
+        if not isinstance(features, list):
+            raise DataError(f"{path} is not a GeoJSON FeatureCollection (no list of features)")
         parts = []
-        for feature in collection.get("features", []):
-            geometry = shapely.geometry.shape(feature["geometry"])
+        for number, feature in enumerate(features, 1):
+            try:
+                geometry = shapely.geometry.shape(feature["geometry"])
+                if not geometry.is_valid:
+                    raise ValueError(shapely.is_valid_reason(geometry))
+            except Exception as exc:  # shapely raises many kinds on malformed input; all mean the same here
+                raise DataError(f"{path}: feature {number} is not a valid land polygon ({exc!r:.80})") from None
             parts.extend(shapely.get_parts(geometry))
         shapely.prepare(parts)
         self._shapely = shapely

@@ -1,0 +1,175 @@
+"""Validating a dataset: every problem at once; errors for what users edit, warnings for world ports."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from corridor.errors import DataError
+from corridor.validation import REACHABILITY, WARNING, validate_dataset
+
+from .conftest import make_dataset, place
+
+LAND = [[[0.0, 0.0], [4.0, 0.0], [4.0, 2.0], [0.0, 2.0], [0.0, 0.0]]]
+LANES = [([[0.5, -0.1], [2.0, -0.2], [3.5, -0.1]], {"passage": "malacca"})]
+PLACES = [
+    place("CNAAA", "Alpha Port", 0.5, 0.0, ["sea", "rail", "road"]),
+    place("CNBBB", "Bravo Port", 3.5, 0.0, ["sea", "rail", "road"]),
+    place("CNCCC", "Charlie Terminal", 1.0, 1.5, ["rail", "road"], kind="rail_terminal"),
+    place("CNPPP", "Planned Port", 2.0, 0.0, ["sea"], status="planned"),
+]
+LINKS = [
+    {"id": "rail-a-b", "from": "CNAAA", "to": "CNBBB", "mode": "rail"},
+    {"id": "rail-c-a", "from": "CNCCC", "to": "CNAAA", "mode": "rail"},
+]
+
+
+@pytest.fixture
+def clean(tmp_path):
+    """A small dataset with no problem at all."""
+    return make_dataset(tmp_path / "clean", places=PLACES, links=LINKS, lanes=LANES, land=LAND)
+
+
+def test_a_clean_dataset_validates(clean, run):
+    result = run("validate", "--data", str(clean))
+    assert result.code == 0, result.out
+    assert result.out.strip() == f"{clean}: 4 places (3 routable), 2 links: no problems"
+    report = validate_dataset(clean)
+    assert report.ok and report.problems == []
+
+
+def test_every_table_problem_is_reported_at_once(tmp_path, run):
+    places = [
+        *PLACES,
+        place("CNBAD", "Too far north", 1.0, 95.0, ["rail"]),
+        place("CNAAA", "Twice", 1.0, 1.0, ["rail"]),
+        place("QQQQQ", "Nowhere", 1.0, 1.0, ["rail"], country="QQ"),
+    ]
+    links = [
+        *LINKS,
+        {"id": "rail-ghost", "from": "CNAAA", "to": "CNZZZ", "mode": "rail"},
+        {"id": "rail-bad", "from": "CNAAA", "to": "CNBBB", "mode": "rail", "distance_km": "-4",
+         "distance_source": "estimate"},
+    ]  # fmt: skip
+    root = make_dataset(tmp_path / "d", places=places, links=links, lanes=LANES, land=LAND)
+    parameters = root / "parameters.csv"
+    parameters.write_text(parameters.read_text().replace("speed_kmh,rail,32,", "speed_kmh,rail,0,"))
+    (root / "sea" / "corrections.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"action": "add"}, "geometry": {"type": "LineString",
+                                                                         "coordinates": [[1, -1], [2, -1]]}},
+    ]}))  # fmt: skip
+
+    result = run("validate", "--data", str(root))
+    assert result.code == 1
+    places_csv, links_csv = root / "ports" / "places.csv", root / "links" / "links.csv"
+    for expected in (
+        f"{places_csv}:6: lat: 95 is outside [-90, 90]",
+        f"{places_csv}:7: id: duplicate id 'CNAAA' (first on line 2)",
+        f"{places_csv}:8: country: 'QQ' is not a known country code",
+        f"{links_csv}:4: to: unknown place 'CNZZZ'",
+        f"{links_csv}:5: distance_km: -4 is outside [0.1, 20000]",
+        "speed_kmh for rail is 0: it must be positive",
+        "corrections.geojson: feature 1 (no id): every correction needs a reason",
+    ):
+        assert expected in result.out, expected
+    assert result.out.startswith("7 problem(s) in ")
+    assert result.err == "" or "Traceback" not in result.err
+
+
+def test_network_problems_are_reported_together_with_their_cause(tmp_path, run):
+    places = [
+        *PLACES,
+        place("CNINL", "Inland Sea Port", 2.0, 0.8, ["sea"]),  # its only lane node lies across land
+        place("CNEND", "Dead End", 3.0, 1.5, ["rail"], kind="rail_terminal"),
+        place("CNLON", "Lonely Depot", 2.5, 1.8, ["road"], kind="dry_port"),
+    ]
+    links = [*LINKS, {"id": "rail-b-end", "from": "CNBBB", "to": "CNEND", "mode": "rail", "one_way": "yes"}]
+    root = make_dataset(tmp_path / "d", places=places, links=links, lanes=LANES, land=LAND)
+    report = validate_dataset(root)
+    path = root / "ports" / "places.csv"
+    assert report.errors == [
+        "Inland Sea Port (CNINL) cannot reach the sea lanes: every lane node within 120 km (nearest 111 km) lies "
+        "across land",
+        f"{path}:7: Dead End (CNEND): routes reach it but none leave it (a one-way link?)",
+        f"{path}:8: Lonely Depot (CNLON): no route joins it to the other 3 places (add a link with "
+        "`corridor links add`)",
+    ]
+    assert [p.kind for p in report.problems][1:] == [REACHABILITY, REACHABILITY]
+    assert report.blocking() == report.problems[:1]  # reachability alone does not stop a write
+    assert run("validate", "--data", str(root)).code == 1
+
+
+def test_a_seaport_on_lanes_of_its_own_is_cut_off(tiny):
+    report = validate_dataset(tiny)
+    assert report.errors == [
+        f"{tiny / 'ports' / 'places.csv'}:6: Island Port (IDIII): no route joins it to the other 4 places "
+        "(its sea lanes do not join the rest)"
+    ]
+
+
+def test_world_port_problems_are_warnings(clean, run):
+    (clean / "ports" / "wpi_ports.csv").write_text(
+        "wpi_number,name,unlocode,country_code,lat,lon,harbor_size\n"
+        "1,Delta Harbour,CNDDD,CN,-0.03,2.6,Small\n"
+        "2,Lake Harbour,CNLKH,CN,1.5,2.5,Very Small\n"
+        "3,Far Harbour,IDFAR,ID,-3.0,10.0,Small\n"
+    )
+    report = validate_dataset(clean)
+    assert report.ok
+    assert [(p.severity, p.place_id or p.message.split("(")[1][:5]) for p in report.problems] == [
+        (WARNING, "CNLKH"),
+        (WARNING, "IDFAR"),
+    ]
+    result = run("validate", "--data", str(clean))
+    assert result.code == 0
+    assert result.out.strip().endswith("no problems, 2 warning(s) (list them with --warnings)")
+    listed = run("validate", "--warnings", "--data", str(clean)).out
+    assert "Lake Harbour (CNLKH) cannot reach the sea lanes" in listed and "Far Harbour (IDFAR)" in listed
+    data = run("validate", "--format", "json", "--data", str(clean)).json()
+    assert data["errors"] == [] and len(data["warnings"]) == 2
+    assert (data["places"], data["routable"], data["links"]) == (7, 4, 2)  # Lake and Far Harbour are not routable
+
+
+def test_broken_lane_and_land_files_are_reported_with_the_tables(clean, run):
+    (clean / "sea" / "marnet.geojson").write_text('{"type": "FeatureCollection", "features": [{"geometry": 5}]}')
+    places = clean / "ports" / "places.csv"
+    places.write_text(places.read_text() + "CNBAD,Bad,,,CN,1,1,dry_port,air,operational,,,,,estimate,,,,,\n")
+    (clean / "land" / "ne_10m_land.geojson.gz").write_bytes(b"not gzip")
+    result = run("validate", "--data", str(clean))
+    assert result.code == 1
+    assert f"{places}:6: modes: 'air'" in result.out
+    assert "marnet.geojson: feature 1: geometry is not an object" in result.out
+    assert "ne_10m_land.geojson.gz is not gzipped GeoJSON" in result.out
+
+
+def test_a_user_parameters_file_is_validated_too(clean, tmp_path, run):
+    override = tmp_path / "params.csv"
+    override.write_text("name,scope,value,source\nspeed_kmh,sea,-1,estimate\nspeed_kmh,rail,,estimate\n")
+    result = run("validate", "--params", str(override), "--data", str(clean))
+    assert result.code == 1
+    assert f"{override}:2: value: -1 is outside" in result.out and f"{override}:3: value: is required" in result.out
+    # Rules on the whole table apply once its rows are sound.
+    override.write_text("name,scope,value,source\ncircuity,rail,0,estimate\nspeed_kmph,rail,30,estimate\n")
+    errors = validate_dataset(clean, params=override).errors
+    assert "circuity for rail is 0: it must be positive" in errors
+    assert any(e.startswith("unknown parameter 'speed_kmph'") for e in errors)
+    assert validate_dataset(clean, params=tmp_path / "none.csv").errors == [
+        f"parameters file {tmp_path / 'none.csv'} does not exist"
+    ]
+
+
+def test_a_missing_directory_is_an_error_not_a_report(tmp_path):
+    with pytest.raises(DataError, match="corridor init"):
+        validate_dataset(tmp_path / "missing")
+
+
+def test_the_bundled_dataset_has_no_errors_only_world_port_warnings(network, run):
+    data = run("validate", "--format", "json").json()
+    assert data["errors"] == []
+    assert data["places"] == len(network.places) and data["routable"] > 2000
+    world = {pid for pid, p in network.places.items() if p.origin == "wpi"}
+    assert data["warnings"]
+    for warning in data["warnings"]:  # each names a World Port Index port
+        assert world & set(re.findall(r"\(([^()]+)\)", warning)), warning
