@@ -178,27 +178,10 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
             problems.append(f"link {link.id} is unused: {idle.name} ({idle.id}) is planned")
             continue
         links[link.id] = link
-        forward = parameters.link(link, start, end, forward=True)
-        _add(
-            graph,
-            mode_node(start.id, link.mode, DEPART),
-            mode_node(end.id, link.mode, ARRIVE),
-            LINK,
-            link.mode,
-            forward,
-            link=link.id,
-        )
-        if not link.one_way:
-            backward = parameters.link(link, start, end, forward=False)
-            _add(
-                graph,
-                mode_node(end.id, link.mode, DEPART),
-                mode_node(start.id, link.mode, ARRIVE),
-                LINK,
-                link.mode,
-                backward,
-                link=link.id,
-            )
+        for forward in (True, False) if not link.one_way else (True,):
+            a, b = (start, end) if forward else (end, start)
+            u, v = mode_node(a.id, link.mode, DEPART), mode_node(b.id, link.mode, ARRIVE)
+            _add(graph, u, v, LINK, link.mode, parameters.link(link, start, end, forward=forward), link=link.id)
 
     areas: dict[str, list[str]] = {}
     for place in operational.values():
