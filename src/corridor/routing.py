@@ -32,7 +32,7 @@ from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
 
 BY = {"cost": "cost_usd", "time": "time_h", "distance": "distance_km", "co2": "co2_kg"}
 EdgeRef = tuple[object, object, int]
-MAX_SEARCHES = 60
+MAX_SEARCHES = 48
 PASSAGE_NAMES = {tag: name for name, tag in PASSAGES.items()}
 ANYWHERE = ("anywhere",)  # an `end` that lets a search stop at every place (for reach)
 
@@ -206,14 +206,24 @@ def _area_members(search: _Search, node: tuple) -> tuple[str, ...]:
 
 def _weight(search: _Search, start: object, end: object) -> Callable[[object, object, dict], float | None]:
     metric = search.metric
+    c = search.constraints
+    blocked = search.avoided_nodes | {n for n in c.banned if not (isinstance(n, tuple) and n[0] == "transfer-at")}
+    sea_open = "sea" in c.modes
+    closed = c.avoid_passages
 
     def weight(u: object, v: object, keyed: dict) -> float | None:
+        if u in blocked or v in blocked:
+            return None
         best = None
         for key, data in keyed.items():
-            if _edge_allowed(search, u, v, key, data, start, end):
-                value = data[metric]
-                if best is None or value < best:
-                    best = value
+            if data["role"] == LANE:  # most edges: a fast path with the same rules as _edge_allowed
+                if not sea_open or (data["passage"] and data["passage"] in closed):
+                    continue
+            elif not _edge_allowed(search, u, v, key, data, start, end):
+                continue
+            value = data[metric]
+            if best is None or value < best:
+                best = value
         return best
 
     return weight
@@ -439,7 +449,7 @@ def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list
                 heapq.heappush(heap, (_weight_of(search, found), next(counter), child, found))
 
     expand(best, frozenset())
-    while heap and len(pool) < 3 * count:
+    while heap and len(pool) < 2 * count:
         weight, _, bans, edges = heapq.heappop(heap)
         found = signature(network, _route(search, edges))
         if found not in seen:
