@@ -173,3 +173,12 @@ def test_the_bundled_dataset_has_no_errors_only_world_port_warnings(network, run
     assert data["warnings"]
     for warning in data["warnings"]:  # each names a World Port Index port
         assert world & set(re.findall(r"\(([^()]+)\)", warning)), warning
+
+
+def test_a_link_shorter_than_the_great_circle_is_an_error(tiny):
+    links = tiny / "links" / "links.csv"
+    text = links.read_text()
+    # Alpha and Bravo lie 333 km apart; a 100 km link between them cannot be.
+    links.write_text(text.replace("rail-a-b,CNAAA,CNBBB,rail,400", "rail-a-b,CNAAA,CNBBB,rail,100"))
+    report = validate_dataset(tiny)
+    assert any("rail-a-b" in e and "great-circle" in e for e in report.errors)

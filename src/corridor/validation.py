@@ -94,6 +94,8 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
     except DataError as exc:
         dataset = None
         found += [Problem(m, TABLE) for m in _messages(exc)]
+    if dataset is not None:
+        found += [Problem(m, TABLE) for m in short_links(dataset)]
     params_file = Path(params) if params else None
     try:
         if params_file is not None and not params_file.is_file():
@@ -127,6 +129,29 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
     seen: set[str] = set()
     report.problems = [p for p in found if not (p.message in seen or seen.add(p.message))]
     return report
+
+
+def short_links(dataset) -> list[str]:
+    """Return a problem for each link whose stated distance is shorter than the great circle.
+
+    A route cannot be shorter than the straight line between its ends: such a figure is a typo
+    or a link between the wrong places.
+    """
+    from .datasets import LINKS_FILE
+    from .geo import haversine_km
+
+    problems = []
+    for link in dataset.links:
+        if link.distance_km is None:
+            continue
+        a, b = dataset.places[link.from_id], dataset.places[link.to_id]
+        straight = haversine_km(a.lon, a.lat, b.lon, b.lat)
+        if link.distance_km < straight * 0.99:
+            problems.append(
+                f"{dataset.root / LINKS_FILE}: link {link.id}: distance_km {link.distance_km:g} is shorter than "
+                f"the {straight:.0f} km great-circle distance between {a.id} and {b.id}"
+            )
+    return problems
 
 
 def place_lines(root: Path) -> dict[str, int]:
