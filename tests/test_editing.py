@@ -161,18 +161,18 @@ def test_a_new_dry_port_and_its_rail_link_are_routable_at_once(tiny, run):
     assert "no route joins it" in added.err  # told to add a link next
     assert run("validate", "--data", str(tiny)).code == 1
 
-    linked = run("links", "add", "Inland Dry Port", "bravo port", "--mode", "rail", "--distance-km", "180",
+    linked = run("links", "add", "Inland Dry Port", "bravo port", "--mode", "rail", "--distance-km", "280",
                  "--time-h", "6", "--frequency-per-week", "3", "--source", "S10 timetable",
                  "--data", str(tiny))  # fmt: skip
     assert linked.code == 0, linked.err
-    assert "added rail link rail-cndry-cnbbb: CNDRY - CNBBB, 180 km" in linked.out
+    assert "added rail link rail-cndry-cnbbb: CNDRY - CNBBB, 280 km" in linked.out
     link = read_links(tiny / "links" / "links.csv")[-1]
-    assert (link.id, link.distance_km, link.time_h, link.frequency_per_week) == ("rail-cndry-cnbbb", 180, 6, 3)
+    assert (link.id, link.distance_km, link.time_h, link.frequency_per_week) == ("rail-cndry-cnbbb", 280, 6, 3)
     assert link.distance_source == link.time_source == link.frequency_source == "S10 timetable"
 
     route = run("route", "CNDRY", "CNBBB", "--format", "json", "--data", str(tiny)).json()
     assert [leg["mode"] for leg in route["legs"]] == ["rail"]
-    assert route["legs"][0]["distance_km"] == 180
+    assert route["legs"][0]["distance_km"] == 280
     place = read_places(tiny / "ports" / "places.csv")["CNDRY"]
     assert (place.kind, place.modes, place.coord_source) == ("dry_port", ("rail", "road"), "S10 map")
 
@@ -324,6 +324,7 @@ def test_undecodable_bytes_on_the_command_line_change_nothing(tiny):
         (("CNAAA", "Charlie City"), 1, "names the area Charlie City"),
         (("CNAAA", "CNBBB", "--mode", "sea"), 2, "--mode"),
         (("CNAAA", "CNBBB", "--distance-km", "50000"), 1, "distance_km: 50000 is outside"),
+        (("CNAAA", "CNBBB", "--distance-km", "100"), 1, "shorter than the 333 km great-circle distance"),
         (("CNAAA", "CNBBB", "--distance-km", "-5"), 2, "not a positive number"),
         (("CNAAA", "CNBBB", "--time-h", "nan"), 2, "not a positive number"),
         (("CNAAA", "CNBBB", "--id", "rail-a-b"), 1, "link id 'rail-a-b' is taken"),
