@@ -324,7 +324,7 @@ def test_undecodable_bytes_on_the_command_line_change_nothing(tiny):
         (("CNAAA", "Charlie City"), 1, "names the area Charlie City"),
         (("CNAAA", "CNBBB", "--mode", "sea"), 2, "--mode"),
         (("CNAAA", "CNBBB", "--distance-km", "50000"), 1, "distance_km: 50000 is outside"),
-        (("CNAAA", "CNBBB", "--distance-km", "100"), 1, "shorter than the 333 km great-circle distance"),
+        (("CNAAA", "CNBBB", "--distance-km", "100"), 1, "shorter than the 334 km great-circle distance"),
         (("CNAAA", "CNBBB", "--distance-km", "-5"), 2, "not a positive number"),
         (("CNAAA", "CNBBB", "--time-h", "nan"), 2, "not a positive number"),
         (("CNAAA", "CNBBB", "--id", "rail-a-b"), 1, "link id 'rail-a-b' is taken"),
