@@ -427,8 +427,9 @@ def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list
     Each found route spawns searches that each ban one of its arrivals or transfer places (on
     top of the bans that produced it), cheapest candidates first. From a pool of distinct
     candidates, those changing mode at places not yet offered come first (a Vietnamese or
-    Pearl River gateway after the Beibu Gulf, rather than three neighbouring Beibu Gulf ports);
-    the chosen routes are returned in order of the metric.
+    Pearl River gateway after the Beibu Gulf, rather than three neighbouring Beibu Gulf ports),
+    and among those a new sequence of modes (rail-sea after river-sea); the chosen routes are
+    returned in order of the metric.
     """
     network = search.network
     seen = {signature(network, _route(search, best))}
@@ -461,13 +462,18 @@ def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list
         places = network.places
         return {places[p].area or p for p in _route(search, edges).transfer_places}
 
-    offered = gateways(best)
+    offered, offered_modes = gateways(best), {_route(search, best).modes}
     chosen: list[tuple[float, list[EdgeRef]]] = []
     while pool and len(chosen) < count:
-        # The candidate sharing the fewest transfer places with those offered, then the best.
-        pick = min(range(len(pool)), key=lambda i: (len(gateways(pool[i][1]) & offered), i))
+        # The candidate sharing the fewest transfer places with those offered, then one with a
+        # new sequence of modes, then the best.
+        pick = min(
+            range(len(pool)),
+            key=lambda i: (len(gateways(pool[i][1]) & offered), _route(search, pool[i][1]).modes in offered_modes, i),
+        )
         weight, edges = pool.pop(pick)
         offered |= gateways(edges)
+        offered_modes.add(_route(search, edges).modes)
         chosen.append((weight, edges))
     chosen.sort(key=lambda item: item[0])
     return [edges for _, edges in chosen]
