@@ -450,38 +450,22 @@ def _sea_problem(where: str, place: Place, joined) -> str | None:
 # --------------------------------------------------------------------------- places
 
 
-def add_place(
-    root: str | os.PathLike[str] | None,
-    *,
-    place_id: str,
-    name: str,
-    country: str,
-    lat: float | str,
-    lon: float | str,
-    modes: Sequence[str] | str,
-    kind: str | None = None,
-    aliases: Sequence[str] = (),
-    area: str = "",
-    status: str = "operational",
-    source: str | None = None,
-    notes: str = "",
-) -> Change:
+def add_place(root: str | os.PathLike[str] | None, *, aliases: Sequence[str] = (), **fields: object) -> Change:
     """Add a place to a dataset's places table, validated first; return what changed.
 
-    `source` is free text citing where the position comes from; without one the row is marked
-    as an unsourced estimate. A seaport must join the sea lanes without crossing land. A place
-    whose id is a World Port Index port replaces that port, as curated places do.
+    `fields` are those of `place_row` (place_id, name, country, lat, lon, modes, kind, area,
+    status, source, notes). `source` is free text citing where the position comes from;
+    without one the row is marked as an unsourced estimate. A seaport must join the sea lanes
+    without crossing land. A place whose id is a World Port Index port replaces that port, as
+    curated places do.
     """
     split = [a for a in aliases if LIST_SEPARATOR in a]
     if split:
         raise DataError(
-            f"cannot add {place_id}",
+            f"cannot add {fields.get('place_id')}",
             [f"aliases: {a!r} contains {LIST_SEPARATOR!r}, which separates aliases" for a in split],
         )
-    row = place_row(
-        place_id=place_id, name=name, country=country, lat=lat, lon=lon, modes=modes, kind=kind,
-        aliases=aliases, area=area, status=status, source=source, notes=notes,
-    )  # fmt: skip
+    row = place_row(aliases=aliases, **fields)
     return _add_places(writable_dataset(root), [(0, "", row)], what=f"add {row['id'] or 'the place'}")
 
 

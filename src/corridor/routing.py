@@ -432,8 +432,13 @@ def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list
     returned in order of the metric.
     """
     network = search.network
-    seen = {signature(network, _route(search, best))}
-    pool: list[tuple[float, list[EdgeRef]]] = []
+
+    def gateways(route: Route) -> frozenset[str]:
+        return frozenset(network.places[p].area or p for p in route.transfer_places)
+
+    best_route = _route(search, best)
+    seen = {signature(network, best_route)}
+    pool: list[tuple[float, list[EdgeRef], Route]] = []
     heap: list[tuple[float, int, frozenset, list[EdgeRef]]] = []
     tried: set[frozenset] = set()
     counter = itertools.count()
@@ -452,31 +457,27 @@ def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list
     expand(best, frozenset())
     while heap and len(pool) < 2 * count:
         weight, _, bans, edges = heapq.heappop(heap)
-        found = signature(network, _route(search, edges))
-        if found not in seen:
-            seen.add(found)
-            pool.append((weight, edges))
+        route = _route(search, edges)
+        if signature(network, route) not in seen:
+            seen.add(signature(network, route))
+            pool.append((weight, edges, route))
         expand(edges, bans)
 
-    def gateways(edges: list[EdgeRef]) -> set[str]:
-        places = network.places
-        return {places[p].area or p for p in _route(search, edges).transfer_places}
-
-    offered, offered_modes = gateways(best), {_route(search, best).modes}
-    chosen: list[tuple[float, list[EdgeRef]]] = []
+    offered, offered_modes = set(gateways(best_route)), {best_route.modes}
+    chosen: list[tuple[float, list[EdgeRef], Route]] = []
     while pool and len(chosen) < count:
         # The candidate sharing the fewest transfer places with those offered, then one with a
         # new sequence of modes, then the best.
         pick = min(
             range(len(pool)),
-            key=lambda i: (len(gateways(pool[i][1]) & offered), _route(search, pool[i][1]).modes in offered_modes, i),
+            key=lambda i: (len(gateways(pool[i][2]) & offered), pool[i][2].modes in offered_modes, i),
         )
-        weight, edges = pool.pop(pick)
-        offered |= gateways(edges)
-        offered_modes.add(_route(search, edges).modes)
-        chosen.append((weight, edges))
+        weight, edges, route = pool.pop(pick)
+        offered |= gateways(route)
+        offered_modes.add(route.modes)
+        chosen.append((weight, edges, route))
     chosen.sort(key=lambda item: item[0])
-    return [edges for _, edges in chosen]
+    return [edges for _, edges, _ in chosen]
 
 
 def _passage_tags(texts: Iterable[str], option: str) -> set[str]:
