@@ -7,13 +7,14 @@ import os
 import pytest
 
 from corridor.errors import DataError
-from corridor.network import ARRIVE, DEPART, LANE, load_network, mode_node
+from corridor.graph import Arrive, Depart, Destination, Origin, check_graph
+from corridor.network import load_network
 
 
 def test_cache_is_reused_and_rebuilt_when_data_change(tiny, tmp_path, monkeypatch):
     monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
     first = load_network(tiny)
-    cached = list((tmp_path / "cache").glob("network-*.pickle"))
+    cached = list((tmp_path / "cache").glob("network-*"))
     assert len(cached) == 1
     again = load_network(tiny)
     assert again.fingerprint == first.fingerprint
@@ -25,14 +26,14 @@ def test_cache_is_reused_and_rebuilt_when_data_change(tiny, tmp_path, monkeypatc
     changed = load_network(tiny)
     assert changed.fingerprint != first.fingerprint
     assert changed.places["CNBBB"].name == "Bravo Harbour"
-    assert len(list((tmp_path / "cache").glob("network-*.pickle"))) == 1  # the stale one is gone
+    assert len(list((tmp_path / "cache").glob("network-*"))) == 1  # the stale one is replaced
 
 
 def test_a_corrupt_cache_is_rebuilt(tiny, tmp_path, monkeypatch):
     monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
     load_network(tiny)
-    (cached,) = (tmp_path / "cache").glob("network-*.pickle")
-    cached.write_bytes(b"not a pickle")
+    (cached,) = (tmp_path / "cache").glob("network-*")
+    cached.write_bytes(b"not a network")
     assert load_network(tiny).places["CNAAA"].name == "Alpha Port"
 
 
@@ -46,15 +47,22 @@ def test_an_unwritable_cache_directory_does_not_stop_routing(tiny, tmp_path, mon
 def test_graph_structure(tiny):
     net = load_network(tiny)
     graph = net.graph
-    # A place is entered at its hub, and each mode has arrival and departure nodes.
-    assert graph.has_edge("CNAAA", mode_node("CNAAA", "rail", DEPART))
-    assert graph.has_edge(mode_node("CNAAA", "rail", ARRIVE), mode_node("CNAAA", "sea", DEPART))
-    # No edge boards a mode and leaves it again at the same place.
-    assert not graph.has_edge(mode_node("CNAAA", "rail", DEPART), mode_node("CNAAA", "sea", DEPART))
-    lanes = [d for _, _, d in graph.edges(data=True) if d["role"] == LANE]
+    # A route starts at a place's origin and boards a mode; each mode has arrival and departure nodes.
+    assert graph.has_edge(Origin("CNAAA"), Depart("CNAAA", "rail"))
+    assert graph.has_edge(Arrive("CNAAA", "rail"), Depart("CNAAA", "sea"))
+    assert graph.has_edge(Arrive("CNAAA", "rail"), Destination("CNAAA"))
+    # No edge boards a mode and leaves it again at the same place; nothing enters an origin.
+    assert not graph.has_edge(Depart("CNAAA", "rail"), Depart("CNAAA", "sea"))
+    assert not any(graph.in_degree(n) for n in graph if isinstance(n, Origin))
+    assert not any(graph.out_degree(n) for n in graph if isinstance(n, Destination))
+    lanes = [d for _, _, d in graph.edges(data=True) if d["role"] == "lane"]
     assert lanes and all(d["mode"] == "sea" for d in lanes)
     # Planned places stay in the dataset but out of the graph.
     assert "CNPPP" in net.places and not net.routable("CNPPP")
+
+
+def test_the_bundled_graph_keeps_its_contract(network):
+    assert check_graph(network.core) == []
 
 
 def test_every_edge_carries_the_four_metrics(network):
@@ -68,9 +76,11 @@ def test_a_parameters_override_changes_the_metrics(tiny, tmp_path):
     override.write_text("name,scope,value,source\ncost_usd_per_teu_km,rail,1.0,estimate: test\n")
     base = load_network(tiny)
     costly = load_network(tiny, params=override)
-    rail = ("CNAAA", "rail", DEPART), ("CNBBB", "rail", ARRIVE)
-    assert costly.graph[rail[0]][rail[1]][0]["cost_usd"] == pytest.approx(400.0)
-    assert base.graph[rail[0]][rail[1]][0]["cost_usd"] < 400.0
+    rail = Depart("CNAAA", "rail"), Arrive("CNBBB", "rail")
+    (costly_edge,) = costly.graph[rail[0]][rail[1]].values()
+    (base_edge,) = base.graph[rail[0]][rail[1]].values()
+    assert costly_edge["cost_usd"] == pytest.approx(400.0)
+    assert base_edge["cost_usd"] < 400.0
 
 
 def test_a_bad_parameters_override_is_refused(tiny, tmp_path):

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from corridor.errors import NoRouteError
-from corridor.network import ACCESS, load_network
+from corridor.graph import Depart, Role
+from corridor.network import load_network
 from corridor.routing import find_routes, matrix, reach
 from corridor.sealanes import PORT_LAND_TOLERANCE_KM, LandMask
 
@@ -34,13 +35,12 @@ def test_world_ports_are_merged_without_duplicating_curated_ones(network):
 def test_no_access_edge_crosses_land(network):
     land = LandMask(network.root)
     checked = 0
-    for u, v, data in network.graph.edges(data=True):
-        if data["role"] != ACCESS or not isinstance(u, tuple):
+    for edge in network.core.edges():
+        if edge.role != Role.ACCESS or not isinstance(edge.tail, Depart):
             continue
-        place = network.places[u[0]]
-        assert not land.crosses((place.lon, place.lat), network.lane_coords[v], skip_start_km=PORT_LAND_TOLERANCE_KM), (
-            place.id
-        )
+        place = network.places[edge.tail.place]
+        lane = network.lane_coords[edge.head.index]
+        assert not land.crosses((place.lon, place.lat), lane, skip_start_km=PORT_LAND_TOLERANCE_KM), place.id
         checked += 1
     assert checked > 2000
 

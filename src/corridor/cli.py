@@ -8,16 +8,18 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
-from .datasets import KINDS, MODES, STATUSES
+from .datasets import KINDS, STATUSES
 from .errors import CorridorError, UsageError
+from .registry import BY, LINK_MODES, MODE_NAMES
 
 log = logging.getLogger("corridor")
 
 ROUTE_FORMATS = ("text", "json", "geojson")
 TABLE_FORMATS = ("text", "json", "csv")
-METRIC_CHOICES = ("cost", "time", "distance", "co2")
+METRIC_CHOICES = tuple(BY)
 DEFAULT_MAP = "maps/network.html"
 
 
@@ -56,9 +58,9 @@ _count_rows = _number(int, positive=True)
 
 def _modes(text: str) -> list[str]:
     modes = [m.strip().lower() for m in text.split(",") if m.strip()]
-    unknown = [m for m in modes if m not in MODES]
+    unknown = [m for m in modes if m not in MODE_NAMES]
     if not modes or unknown:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a comma-separated list of {', '.join(MODES)}")
+        raise argparse.ArgumentTypeError(f"{text!r}: give a comma-separated list of {', '.join(MODE_NAMES)}")
     return modes
 
 
@@ -81,7 +83,7 @@ def _filters(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
     if by:
         parser.add_argument("--by", choices=METRIC_CHOICES, default="cost", help="metric to minimise (default: cost)")
     parser.add_argument(
-        "--modes", type=_modes, help="comma-separated modes allowed: rail,river,sea,road (default: all)"
+        "--modes", type=_modes, help=f"comma-separated modes allowed: {','.join(MODE_NAMES)} (default: all)"
     )
     parser.add_argument("--avoid", action="append", default=[], metavar="PLACE_OR_PASSAGE",
                         help="a place, 'three-gorges', or a sea passage (malacca, hormuz, suez, sunda, "
@@ -128,12 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
     _common(reach)
 
+    grid = sub.add_parser(
+        "matrix",
+        help="totals of the best route from each origin to each destination",
+        description="Totals of the best route from every origin to every destination, one row per pair "
+        "(CSV long format, or JSON). Unreachable pairs have empty totals.",
+    )
+    grid.add_argument("origins", nargs="*", metavar="ORIGIN", help="origin places")
+    grid.add_argument("--to", action="append", default=[], metavar="DEST", help="a destination; repeatable")
+    grid.add_argument("--origins-file", metavar="FILE", help="origins, one place per line")
+    grid.add_argument("--destinations-file", metavar="FILE", help="destinations, one place per line")
+    _filters(grid)
+    grid.add_argument("--format", choices=("csv", "json"), default="csv")
+    _common(grid)
+
     ports = sub.add_parser("ports", help="list, show, add and import places")
     ports_sub = ports.add_subparsers(dest="ports_command", metavar="ACTION", parser_class=_Parser)
     ports_sub.required = True
     listing = ports_sub.add_parser("list", help="list places")
     listing.add_argument("--country", help="ISO 3166 alpha-2 code")
-    listing.add_argument("--mode", choices=MODES)
+    listing.add_argument("--mode", choices=MODE_NAMES)
     listing.add_argument("--kind", choices=KINDS)
     listing.add_argument("--search", metavar="TEXT", help="in id, name and aliases")
     listing.add_argument("--format", choices=TABLE_FORMATS, default="text")
@@ -171,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     link_add = links_sub.add_parser("add", help="add a rail, river or road service between two places")
     link_add.add_argument("start", metavar="FROM", help="place id or name")
     link_add.add_argument("end", metavar="TO", help="place id or name")
-    link_add.add_argument("--mode", required=True, choices=("rail", "river", "road"))
+    link_add.add_argument("--mode", required=True, choices=LINK_MODES)
     link_add.add_argument(
         "--distance-km", type=_positive_float, metavar="KM", help="published route distance (default: measured)"
     )
@@ -293,6 +309,52 @@ def cmd_reach(args: argparse.Namespace) -> str:
         return io.to_csv(rows, ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]).rstrip("\n")
     shown = f"{len(rows)} shown of " if len(rows) < total else ""
     return f"{io.reach_text(rows)}\n{shown}{total} places in {countries} countries reachable"
+
+
+def _places_file(path: str) -> list[str]:
+    """Return the places listed in a file, one per line (blank lines and # comments skipped)."""
+    from .datasets import read_text
+
+    try:
+        text = read_text(Path(path), expected="a text file of place names")
+    except CorridorError as exc:
+        raise UsageError(str(exc)) from None
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _progress(label: str):
+    """Return a progress callback drawing a bar on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty() or logging.getLogger("corridor").level > logging.INFO:
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\rcorridor: {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_matrix(args: argparse.Namespace) -> str:
+    from . import io, routing
+
+    origins = list(args.origins) + (_places_file(args.origins_file) if args.origins_file else [])
+    destinations = list(args.to) + (_places_file(args.destinations_file) if args.destinations_file else [])
+    if not origins:
+        raise UsageError("give at least one origin (ORIGIN ... or --origins-file)")
+    if not destinations:
+        raise UsageError("give at least one destination (--to DEST ... or --destinations-file)")
+    network = _network(args)
+    rows = routing.matrix(
+        network, origins, destinations, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow,
+        teu=args.teu, progress=_progress("matrix"),
+    )  # fmt: skip
+    records = io.matrix_rows(network, origins, destinations, rows)
+    if args.format == "json":
+        return io.dumps(records)
+    return io.to_csv(records, io.MATRIX_COLUMNS).rstrip("\n")
 
 
 def cmd_ports_list(args: argparse.Namespace) -> str:
@@ -425,6 +487,7 @@ COMMANDS = {
     "route": cmd_route,
     "compare": cmd_compare,
     "reach": cmd_reach,
+    "matrix": cmd_matrix,
     "validate": cmd_validate,
     "map": cmd_map,
     ("ports", "list"): cmd_ports_list,
@@ -458,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = COMMANDS[key](args)
     except UsageError as exc:
-        print(f"corridor {args.command}: error: {exc}", file=sys.stderr)
+        print(f"corridor {args.command}: error: {exc.as_flag()}", file=sys.stderr)
         return exc.exit_code
     except CorridorError as exc:
         print(f"corridor: {exc}", file=sys.stderr)

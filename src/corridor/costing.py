@@ -5,29 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .datasets import KINDS, MODES, Link, Parameter, Place, read_parameters
+from .datasets import KINDS, Link, Parameter, Place, read_parameters
 from .errors import DataError
 from .geo import path_length_km
+from .registry import LANE_MODES, LINK_MODES, METRIC_NAMES, MODE_NAMES, MODES
 
-METRICS = ("distance_km", "time_h", "cost_usd", "co2_kg")
+METRICS = METRIC_NAMES
 HOURS_PER_WEEK = 168.0
+_CURRENT_MODES = tuple(m.name for m in MODES.values() if m.has_current)
 
-# Parameter names, the scopes they take, and whether every scope needs a value.
+# Parameter names, the scopes they take, and whether every scope needs a value. Scopes that are
+# modes come from the registry: a new mode needs its rows in parameters.csv, nothing here.
 PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     "payload_t_per_teu": (("all",), True),
-    "speed_kmh": (MODES, True),
-    "speed_down_kmh": (("river",), True),
-    "speed_up_kmh": (("river",), True),
-    "port_calls_h_per_1000km": (("sea",), False),
-    "port_call_h": (("sea",), False),
-    "frequency_per_week": (MODES, False),
+    "speed_kmh": (MODE_NAMES, True),
+    "speed_down_kmh": (_CURRENT_MODES, True),
+    "speed_up_kmh": (_CURRENT_MODES, True),
+    "port_calls_h_per_1000km": (LANE_MODES, False),
+    "port_call_h": (LANE_MODES, False),
+    "frequency_per_week": (MODE_NAMES, False),
     "sea_departures_per_week": (("large", "medium", "small", "very_small"), False),
-    "cost_usd_per_teu_km": (MODES, True),
-    "cost_usd_per_leg": (MODES, False),
-    "co2_g_per_tkm": (MODES, True),
+    "cost_usd_per_teu_km": (MODE_NAMES, True),
+    "cost_usd_per_leg": (MODE_NAMES, False),
+    "co2_g_per_tkm": (MODE_NAMES, True),
     "handling_h": (KINDS, True),
     "handling_usd": (KINDS, True),
-    "circuity": (("rail", "road", "river"), True),
+    "circuity": (LINK_MODES, True),
 }
 # Parameters that divide or scale a distance: zero would stop a container or break the arithmetic.
 POSITIVE = ("payload_t_per_teu", "speed_kmh", "speed_down_kmh", "speed_up_kmh", "circuity")
@@ -156,9 +159,9 @@ class Parameters:
         )
 
     def _speed(self, link: Link, forward: bool) -> float:
-        if link.mode == "river" and link.current:
+        if MODES[link.mode].has_current and link.current:
             downstream = (link.current == "down") == forward
-            return self.value("speed_down_kmh" if downstream else "speed_up_kmh", "river")
+            return self.value("speed_down_kmh" if downstream else "speed_up_kmh", link.mode)
         return self.value("speed_kmh", link.mode)
 
     def sea(self, distance_km: float, *, arrival: Place | None = None) -> Metrics:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DataError
+from .registry import LINK_MODES, MODE_NAMES, MODES as MODE_SPECS
 
-MODES = ("rail", "river", "sea", "road")
+MODES = MODE_NAMES  # from the registry
 KINDS = ("seaport", "river_port", "rail_terminal", "dry_port", "border", "lock", "city")
 STATUSES = ("operational", "planned")
 CURRENTS = ("", "down", "up")
@@ -369,8 +370,8 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
     if not ID_PATTERN.match(lid):
         problems.add(where, "id", f"{lid!r} is not a valid id")
     mode = row.get("mode", "")
-    if mode not in MODES or mode == "sea":
-        problems.add(where, "mode", f"{mode!r} is not one of rail, river, road (sea legs follow the lanes)")
+    if mode not in LINK_MODES:
+        problems.add(where, "mode", f"{mode!r} is not one of {', '.join(LINK_MODES)} (sea legs follow the lanes)")
     if row.get("from") == row.get("to"):
         problems.add(where, "to", "equals from")
     for column in ("from", "to"):
@@ -394,7 +395,7 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
     current = row.get("current", "")
     if current not in CURRENTS:
         problems.add(where, "current", f"{current!r} is not down, up or empty")
-    elif current and mode != "river":
+    elif current and not (mode in MODE_SPECS and MODE_SPECS[mode].has_current):
         problems.add(where, "current", "applies to river links only")
     via = _parse_via(row.get("via", ""), where, problems)
     if len(problems.items) > start:

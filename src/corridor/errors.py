@@ -42,6 +42,22 @@ class WriteError(CorridorError, OSError):
 
 
 class UsageError(CorridorError, ValueError):
-    """An argument is malformed or out of range (exit code 2)."""
+    """An argument is malformed or out of range (exit code 2).
+
+    `parameter` names the library argument at fault (`teu`, `modes`, ...); the message starts
+    with it, and the CLI words it as the matching flag (`--teu`).
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
+
+    def as_flag(self) -> str:
+        """Return the message with its leading parameter name written as a command-line flag."""
+        text = str(self)
+        name = self.parameter
+        if name and text.startswith(name) and name not in ("origin", "destination"):
+            return f"--{name.replace('_', '-')}{text[len(name):]}"
+        return text

@@ -53,6 +53,21 @@ class Gazetteer:
                 self.areas.setdefault(key, []).append(place.id)
                 self.area_labels[key] = place.area
 
+    def to_data(self) -> dict:
+        """Return the index as plain data, so a cached network need not rebuild it."""
+        return {"ids": self.ids, "names": self.names, "areas": self.areas, "area_labels": self.area_labels}
+
+    @classmethod
+    def from_data(cls, places: Mapping[str, Place], data: dict) -> Gazetteer:
+        """Return a gazetteer over `places` with the index `to_data` gave."""
+        gazetteer = cls.__new__(cls)
+        gazetteer.places = places
+        gazetteer.ids = dict(data["ids"])
+        gazetteer.names = {k: list(v) for k, v in data["names"].items()}
+        gazetteer.areas = {k: list(v) for k, v in data["areas"].items()}
+        gazetteer.area_labels = dict(data["area_labels"])
+        return gazetteer
+
     def resolve(self, text: str, *, usable: Iterable[str] | None = None) -> Target:
         """Return the place or area `text` names; raise PlaceError with close candidates.
 

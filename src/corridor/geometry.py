@@ -1,17 +1,19 @@
 """Coordinates of the edges and legs of a route, for GeoJSON and maps, along their real geometry.
 
 Sea edges follow the lane network; rail and river links follow the track and river lines they
-were traced along when the network was built (`tracks`); other links their via points.
-Coordinates are (lon, lat); unwrapping across the antimeridian is left to the consumer.
+are traced along (`tracks`, computed on first use); other links their via points. Coordinates
+are (lon, lat); unwrapping across the antimeridian is left to the consumer.
 """
 
 from __future__ import annotations
 
-from .network import LINK, Network, node_place
-from .routing import EdgeRef, Leg, Route
+from .graph import ROLE_CODE, Role
+from .network import Network
+from .routing import Leg, Route
 from .tracks import Trace, via_trace
 
 Coords = list[tuple[float, float]]
+LINK = ROLE_CODE[Role.LINK]
 
 
 def link_trace(network: Network, link_id: str) -> Trace:
@@ -23,17 +25,17 @@ def link_trace(network: Network, link_id: str) -> Trace:
     return trace
 
 
-def edge_coords(network: Network, edge: EdgeRef) -> Coords:
+def edge_coords(network: Network, edge: int) -> Coords:
     """Return the (lon, lat) points an edge is drawn through (empty for edges inside a place)."""
-    u, v, key = edge
+    core = network.core
+    u, v = core.tail[edge], core.head[edge]
     a, b = network.coords(u), network.coords(v)
     if a == b:
         return []
-    data = network.graph[u][v][key]
-    if data["role"] == LINK:
-        link = network.links[data["link"]]
+    if core.role[edge] == LINK:
+        link = network.links[core.link_ids[core.link[edge]]]
         coords = list(link_trace(network, link.id).coords)
-        return coords if node_place(u) == link.from_id else coords[::-1]
+        return coords if core.node_place_id(u) == link.from_id else coords[::-1]
     return [a, b]
 
 

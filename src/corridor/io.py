@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
 from .geo import unwrap_lons
-from .geometry import leg_coords
 from .network import Network
 from .routing import BY, Reached, Route
 
@@ -71,6 +70,8 @@ def dumps(data: object) -> str:
 
 def route_geojson(network: Network, routes: Sequence[Route]) -> dict:
     """Return a FeatureCollection: one LineString (or Point, for a transfer) per leg."""
+    from .geometry import leg_coords
+
     features = []
     for rank, route in enumerate(routes):
         for index, leg in enumerate(route.legs):
@@ -108,6 +109,24 @@ def reach_rows(network: Network, reached: Iterable[Reached]) -> list[dict]:
     ]
 
 
+MATRIX_COLUMNS = ["origin", "destination", "destination_id", *METRICS]
+
+
+def matrix_rows(
+    network: Network, origins: Sequence[str], destinations: Sequence[str], rows: Sequence[Sequence[Reached | None]]
+) -> list[dict]:
+    """Return a matrix in long format: one record per origin and destination, None totals where unreachable."""
+    records = []
+    for origin, row in zip(origins, rows, strict=True):
+        for destination, cell in zip(destinations, row, strict=True):
+            record: dict = {"origin": origin, "destination": destination, "destination_id": None}
+            if cell is not None:
+                record["destination_id"] = cell.place_id
+            record.update({m: None if cell is None else _round(m, getattr(cell, m)) for m in METRICS})
+            records.append(record)
+    return records
+
+
 def place_row(place: Place) -> dict:
     return {
         "id": place.id,
@@ -125,7 +144,9 @@ def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([";".join(v) if isinstance(v, list) else v for v in (row[c] for c in columns)])
+        writer.writerow(
+            ["" if v is None else ";".join(v) if isinstance(v, list) else v for v in (row[c] for c in columns)]
+        )
     return buffer.getvalue()
 
 

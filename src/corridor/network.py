@@ -1,68 +1,49 @@
-"""Build the multimodal graph from a dataset, and cache it on disk keyed by its data."""
+"""Build the multimodal network of a dataset: places by mode, transfers, links, sea lanes and access.
+
+The network is compiled once into flat arrays (`graph.Graph`) that the search core runs on and
+the cache stores; `Network.graph` offers the same network as a networkx MultiDiGraph for
+analysis, built on first use.
+"""
 
 from __future__ import annotations
 
-import gc
-import hashlib
 import logging
 import os
-import pickle
-import sys
-import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
-
-from . import __version__
 from .costing import Metrics, Parameters
-from .datasets import PARAMETERS_FILE, Dataset, Link, Place, data_files, dataset_dir, load_dataset
+from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_dataset
 from .errors import DataError
 from .gazetteer import Gazetteer, Target
+from .graph import Graph, GraphBuilder, Kind, Role
+from .registry import METRIC_NAMES
 from .sealanes import Access, LandMask, attach_ports, join_near_misses, read_lanes
-from .tracks import RULES, Trace, line_file, trace_links
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .engine import Masks
+    from .tracks import Trace
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
-
-# Edge roles. A route starts on an `enter` edge (or `area_out`) and ends on `exit` (or `area_in`);
-# at a place it either stays on its mode (`through`) or changes mode (`transfer`).
-ENTER, EXIT, THROUGH, TRANSFER, LINK, LANE, ACCESS, AREA_OUT, AREA_IN = (
-    "enter", "exit", "through", "transfer", "link", "lane", "access", "area_out", "area_in",
-)  # fmt: skip
-ARRIVE, DEPART = "in", "out"
+NO_ACCESS = Access("", ())
 
 
-def mode_node(place_id: str, mode: str, side: str) -> tuple[str, str, str]:
-    """Return the node where a mode arrives at (`in`) or departs from (`out`) a place.
-
-    Splitting arrivals from departures means a route cannot board a mode and leave it at the
-    same place without travelling on it.
-    """
-    return (place_id, mode, side)
-
-
-def area_node(area: str) -> tuple[str, str]:
-    """Return the node standing for every place of an area."""
-    return ("area", area)
-
-
-def node_place(node: object) -> str | None:
-    """Return the place id of a hub or mode node, None for lane and area nodes."""
-    if isinstance(node, str):
-        return node
-    if isinstance(node, tuple) and node[0] != "area":
-        return node[0]
-    return None
+def _metrics(m: Metrics) -> tuple[float, float, float, float]:
+    return tuple(getattr(m, name) for name in METRIC_NAMES)  # type: ignore[return-value]
 
 
 @dataclass
 class Network:
-    """The built graph with the places, links and lanes it came from."""
+    """The compiled network with the places, links and lanes it came from."""
 
-    graph: nx.MultiDiGraph
-    places: dict[str, Place]
+    core: Graph
+    places: Mapping[str, Place]
     links: dict[str, Link]
     parameters: Parameters
     lane_coords: list[tuple[float, float]]
@@ -72,68 +53,73 @@ class Network:
     countries: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    traces: dict[str, Trace] = field(default_factory=dict)  # link id -> how it is drawn
     fingerprint: str = ""
-    _gazetteer: Gazetteer | None = field(default=None, repr=False)
+    data_sizes: dict[str, int] | None = None  # a packaged network: the data files it was built from
+    gazetteer_index: dict | None = field(default=None, repr=False)  # the gazetteer's index, from a cache
 
-    @property
+    def __repr__(self) -> str:
+        return (
+            f"<Network {self.root}: {len(self.places):,} places ({self.core.n_nodes:,} nodes), "
+            f"{len(self.links):,} links, {self.core.n_edges:,} edges>"
+        )
+
+    @cached_property
     def gazetteer(self) -> Gazetteer:
-        if self._gazetteer is None:
-            self._gazetteer = Gazetteer(self.places)
-        return self._gazetteer
+        if self.gazetteer_index is not None:
+            return Gazetteer.from_data(self.places, self.gazetteer_index)
+        return Gazetteer(self.places)
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The network as a networkx MultiDiGraph: named nodes (graph.Origin, Arrive ...), edge keys = edge numbers."""
+        return self.core.to_networkx()
+
+    @cached_property
+    def masks(self) -> Masks:
+        from .engine import Masks
+
+        return Masks(self.core)
+
+    @cached_property
+    def traces(self) -> dict[str, Trace]:
+        """How each link is drawn: along rail track or rivers where possible (computed on first use)."""
+        from .tracks import trace_links
+
+        return trace_links(self.links.values(), self.places, self.root)
 
     def routable(self, place_id: str) -> bool:
-        """Return True when the place is in the graph (operational, with at least one mode)."""
-        return place_id in self.graph
+        """Return True when the place is in the graph (operational, with at least one usable mode)."""
+        return self.core.in_graph(place_id)
 
     def resolve(self, text: str) -> Target:
         """Resolve a place name, id, alias or area to something routable."""
-        return self.gazetteer.resolve(text, usable=(p for p in self.places if p in self.graph))
+        return self.gazetteer.resolve(text, usable=(p for p in self.places if self.routable(p)))
 
-    def target_node(self, target: Target) -> object:
-        return area_node(target.area) if target.is_area else target.place_ids[0]
-
-    def coords(self, node: object) -> tuple[float, float]:
-        """Return (lon, lat) of any node."""
-        if isinstance(node, int):
-            return self.lane_coords[node]
-        pid = node_place(node)
-        if pid is not None:
-            place = self.places[pid]
-            return (place.lon, place.lat)
-        members = [p for p in self.places.values() if p.area == node[1]]
-        return (members[0].lon, members[0].lat)
-
-
-def _add(graph: nx.MultiDiGraph, u: object, v: object, role: str, mode: str, metrics: Metrics, **extra) -> None:
-    graph.add_edge(
-        u,
-        v,
-        role=role,
-        mode=mode,
-        distance_km=metrics.distance_km,
-        time_h=metrics.time_h,
-        cost_usd=metrics.cost_usd,
-        co2_kg=metrics.co2_kg,
-        **extra,
-    )
+    def coords(self, node: int) -> tuple[float, float]:
+        """Return (lon, lat) of a node of the compiled graph."""
+        core = self.core
+        if core.node_kind[node] == Kind.LANE:
+            return self.lane_coords[core.node_lane[node]]
+        place = self.places[core.place_ids[core.node_place[node]]]
+        return (place.lon, place.lat)
 
 
 def build_network(dataset: Dataset, parameters: Parameters) -> Network:
-    """Build the multimodal graph: places by mode, transfers, links, sea lanes and access."""
-    graph = nx.MultiDiGraph()
+    """Build the multimodal network: places by mode, transfers, links, sea lanes and access."""
     problems: list[str] = []
     warnings: list[str] = []
     places = dataset.places
     operational = {pid: p for pid, p in places.items() if p.operational}
+    builder = GraphBuilder(list(places))
 
     lanes = read_lanes(dataset.root)
     land = LandMask(dataset.root)
     join_near_misses(lanes, land)
     for u, v, distance, passage in lanes.edges:
-        metrics = parameters.sea(distance)
-        _add(graph, u, v, LANE, "sea", metrics, passage=passage)
-        _add(graph, v, u, LANE, "sea", metrics, passage=passage)
+        metrics = _metrics(parameters.sea(distance))
+        a, b = builder.lane(u), builder.lane(v)
+        builder.add(a, b, Role.LANE, "sea", metrics, passage=passage)
+        builder.add(b, a, Role.LANE, "sea", metrics, passage=passage)
 
     seaports = [p for p in operational.values() if "sea" in p.modes]
     access = attach_ports(seaports, lanes, land) if seaports else {}
@@ -144,31 +130,25 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
             report.append(f"{places[pid].name} ({pid}) cannot reach the sea lanes: {joined.problem}")
 
     for place in operational.values():
-        modes = [m for m in place.modes if m != "sea" or access.get(place.id, Access(place.id, ())).nodes]
+        modes = [m for m in place.modes if m != "sea" or access.get(place.id, NO_ACCESS).nodes]
         for mode in modes:
-            arrive, depart = mode_node(place.id, mode, ARRIVE), mode_node(place.id, mode, DEPART)
-            _add(graph, place.id, depart, ENTER, mode, parameters.boarding(mode, place))
-            _add(graph, arrive, place.id, EXIT, mode, Metrics())
-            _add(graph, arrive, depart, THROUGH, mode, Metrics())
+            arrive, depart = builder.arrive(place.id, mode), builder.depart(place.id, mode)
+            builder.add(builder.origin(place.id), depart, Role.BOARD, mode, _metrics(parameters.boarding(mode, place)))
+            builder.add(arrive, builder.destination(place.id), Role.ALIGHT, mode, _metrics(Metrics()))
+            builder.add(arrive, depart, Role.THROUGH, mode, _metrics(Metrics()))
+        for mode in modes:
             for other in modes:
                 if other != mode:
-                    _add(
-                        graph, arrive, mode_node(place.id, other, DEPART), TRANSFER, "transfer",
-                        parameters.transfer(place, other), from_mode=mode, to_mode=other,
+                    builder.add(
+                        builder.arrive(place.id, mode), builder.depart(place.id, other), Role.TRANSFER, "transfer",
+                        _metrics(parameters.transfer(place, other)),
                     )  # fmt: skip
-        for lane_node, distance in access.get(place.id, Access(place.id, ())).nodes:
-            _add(
-                graph,
-                mode_node(place.id, "sea", DEPART),
-                lane_node,
-                ACCESS,
-                "sea",
-                parameters.sea(distance),
-                place=place.id,
-            )
-            _add(
-                graph, lane_node, mode_node(place.id, "sea", ARRIVE), ACCESS, "sea",
-                parameters.sea(distance, arrival=place), place=place.id,
+        for lane_node, distance in access.get(place.id, NO_ACCESS).nodes:
+            lane = builder.lane(lane_node)
+            builder.add(builder.depart(place.id, "sea"), lane, Role.ACCESS, "sea", _metrics(parameters.sea(distance)))
+            builder.add(
+                lane, builder.arrive(place.id, "sea"), Role.ACCESS, "sea",
+                _metrics(parameters.sea(distance, arrival=place)),
             )  # fmt: skip
 
     links = {}
@@ -181,20 +161,13 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
         links[link.id] = link
         for forward in (True, False) if not link.one_way else (True,):
             a, b = (start, end) if forward else (end, start)
-            u, v = mode_node(a.id, link.mode, DEPART), mode_node(b.id, link.mode, ARRIVE)
-            _add(graph, u, v, LINK, link.mode, parameters.link(link, start, end, forward=forward), link=link.id)
-
-    areas: dict[str, list[str]] = {}
-    for place in operational.values():
-        if place.area and place.id in graph:
-            areas.setdefault(place.area, []).append(place.id)
-    for area, members in areas.items():
-        for pid in members:
-            _add(graph, area_node(area), pid, AREA_OUT, "transfer", Metrics())
-            _add(graph, pid, area_node(area), AREA_IN, "transfer", Metrics())
+            builder.add(
+                builder.depart(a.id, link.mode), builder.arrive(b.id, link.mode), Role.LINK, link.mode,
+                _metrics(parameters.link(link, start, end, forward=forward)), link=link.id,
+            )  # fmt: skip
 
     return Network(
-        graph=graph,
+        core=builder.build(),
         places=dict(places),
         links=links,
         parameters=parameters,
@@ -205,71 +178,15 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
         countries=dataset.countries,
         problems=problems,
         warnings=warnings,
-        traces=trace_links(links.values(), places, dataset.root),
     )
 
 
-# --------------------------------------------------------------------------- cache
-
-
-def cache_dir() -> Path:
-    """Return the directory for cached graphs ($CORRIDOR_CACHE, else the user cache)."""
-    explicit = os.environ.get("CORRIDOR_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "corridor"
-
-
-def fingerprint(root: Path, params_file: Path | None) -> str:
-    """Hash what the graph is built from: code version, and each data file's name, size, mtime and inode."""
-    digest = hashlib.sha256()
-    digest.update(f"{CACHE_FORMAT}|{__version__}|{sys.version_info[:2]}".encode())
-    # The package's own modules too: an edited build (in a source checkout) must not reuse a graph.
-    files = sorted(Path(__file__).parent.glob("*.py")) + data_files(root)
-    # Links are traced along the bundled track and rivers when the dataset has none of its own.
-    files += [path for rules in RULES.values() if (path := line_file(root, rules.file)) and path not in files]
-    if params_file is not None:
-        files.append(params_file)
-    for path in files:
-        stat = path.stat()
-        # The inode too: an atomic write (temp file + rename) always gives the file a new one.
-        digest.update(f"|{path}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}".encode())
-    return digest.hexdigest()
-
-
-def _unpickle(handle) -> object:
-    """Load a pickle with the cyclic garbage collector paused.
-
-    The graph is ~100,000 small dicts and tuples; without the pause the collector runs over
-    them again and again while they are created, which triples the load time.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return pickle.load(handle)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _cache_path(root: Path, key: str) -> Path:
-    tag = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
-    return cache_dir() / f"network-{tag}-{key[:24]}.pickle"
-
-
-def _write_cache(path: Path, network: Network) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(network, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        for stale in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.pickle"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    except OSError as exc:
-        log.debug("cannot write the graph cache %s: %s", path, exc)
+def build_from(root: Path, params_file: Path | None = None) -> Network:
+    """Read a dataset directory and build its network."""
+    log.debug("building the network from %s", root)
+    dataset = load_dataset(root)
+    parameters = Parameters.from_files(root / PARAMETERS_FILE, params_file)
+    return build_network(dataset, parameters)
 
 
 def load_network(
@@ -280,27 +197,16 @@ def load_network(
 ) -> Network:
     """Return the network of a dataset (bundled by default), from the cache when it is current.
 
-    `params` names a user's parameters file whose rows replace the dataset's.
+    `params` names a user's parameters file whose rows replace the dataset's. The bundled
+    dataset's network ships compiled with the package; another dataset's is built once and
+    kept in the user's cache (see `corridor.cache`), rebuilt when any of its files changes.
     """
+    from . import cache as network_cache
+
     root = dataset_dir(data)
     params_file = Path(params) if params else None
     if params_file is not None and not params_file.is_file():
         raise DataError(f"parameters file {params_file} does not exist")
-    key = fingerprint(root, params_file)
-    path = _cache_path(root, key)
-    if cache and path.is_file():
-        try:
-            with path.open("rb") as handle:
-                network = _unpickle(handle)
-            if isinstance(network, Network) and network.fingerprint == key:
-                return network
-        except Exception as exc:  # a torn or foreign cache file is rebuilt, never trusted
-            log.debug("ignoring unreadable cache %s: %s", path, exc)
-    log.info("building the network from %s", root)
-    dataset = load_dataset(root)
-    parameters = Parameters.from_files(root / PARAMETERS_FILE, params_file)
-    network = build_network(dataset, parameters)
-    network.fingerprint = key
-    if cache:
-        _write_cache(path, network)
-    return network
+    if not cache:
+        return build_from(root, params_file)
+    return network_cache.load_or_build(root, params_file, build_from)

@@ -23,7 +23,8 @@ from .costing import METRICS
 from .datasets import Place, bundled_data_dir
 from .geo import unwrap_lons
 from .geometry import leg_coords, leg_credits, link_trace
-from .network import LANE, TRANSFER, Network
+from .graph import Role
+from .network import Network
 from .routing import BY, Leg, Route
 from .sealanes import PASSAGES
 
@@ -225,12 +226,8 @@ def _leg_rows(leg: Leg) -> str:
 
 
 def _transfer_text(network: Network, leg: Leg) -> str:
-    """Return 'rail to sea' for a transfer leg ('' if its edges do not say)."""
-    for u, v, key in leg.edges:
-        data = network.graph[u][v][key]
-        if data.get("role") == TRANSFER:
-            return f"{data['from_mode']} to {data['to_mode']}"
-    return ""
+    """Return 'rail to sea' for a transfer leg ('' for other legs)."""
+    return f"{leg.from_mode} to {leg.to_mode}" if leg.from_mode else ""
 
 
 def leg_tooltip(network: Network, leg: Leg, *, teu: float = 1.0) -> str:
@@ -541,15 +538,15 @@ def lane_lines(network: Network, *, tolerance_deg: float = 0.05) -> tuple[list, 
     seen: set[tuple[int, int]] = set()
     plain: list[list[tuple[float, float]]] = []
     passages: dict[str, list[list[tuple[float, float]]]] = {}
-    for u, v, data in network.graph.edges(data=True):
-        if data.get("role") != LANE:
-            continue
+    core = network.core
+    for e in core.edges_with_role(Role.LANE):
+        u, v = core.node_lane[core.tail[e]], core.node_lane[core.head[e]]
         key = (u, v) if u < v else (v, u)
         if key in seen:
             continue
         seen.add(key)
         pieces = _split_antimeridian(network.lane_coords[u], network.lane_coords[v])
-        tag = data.get("passage") or ""
+        tag = core.passages[core.passage[e]]
         if tag:
             passages.setdefault(tag_names.get(tag, tag), []).extend(pieces)
         else:

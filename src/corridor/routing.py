@@ -1,49 +1,38 @@
-"""Find the best route and genuinely different alternatives on one metric, and reach every place."""
+"""Find the best route and genuinely different alternatives on one metric, and reach every place.
+
+Every function here runs on the compiled search core (`engine.search`): a route is a search from
+the origin's nodes to the destination's (through each via in turn), alternatives are searches
+with places or transfers banned, reach and matrices are searches that settle everything and
+total the four metrics along the way.
+"""
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-import networkx as nx
-
-from .costing import METRICS
-from .datasets import MODES
-from .errors import NoRouteError, UsageError
+from .engine import STOP_ALL, STOP_FIRST, STOP_NONE, Result, Rules, search
+from .errors import NoRouteError
 from .gazetteer import Target
-from .network import (
-    AREA_IN,
-    AREA_OUT,
-    ARRIVE,
-    DEPART,
-    ENTER,
-    EXIT,
-    LANE,
-    THROUGH,
-    TRANSFER,
-    Network,
-    mode_node,
-    node_place,
-)
+from .graph import ROLE_CODE, Kind, Role
+from .network import Network
+from .query import Plan, Query, make_query, resolve
+from .registry import BY, METRIC_NAMES, MODE_NAMES, metric
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
 
-BY = {"cost": "cost_usd", "time": "time_h", "distance": "distance_km", "co2": "co2_kg"}
-EdgeRef = tuple[object, object, int]
-MAX_SEARCHES = 48
 PASSAGE_NAMES = {tag: name for name, tag in PASSAGES.items()}
-ANYWHERE = ("anywhere",)  # an `end` that lets a search stop at every place (for reach)
+# Alternatives: searches allowed beyond the best route's, per alternative asked for.
+SEARCHES_PER_ALTERNATIVE = 3
+TRANSFER, THROUGH, BOARD, ALIGHT, LINK = (
+    ROLE_CODE[Role.TRANSFER], ROLE_CODE[Role.THROUGH], ROLE_CODE[Role.BOARD], ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.LINK],
+)  # fmt: skip
 
 
 def metric_name(by: str) -> str:
     """Return the edge attribute for a --by choice (cost, time, distance, co2 or the attribute)."""
-    if by in BY:
-        return BY[by]
-    if by in METRICS:
-        return by
-    raise UsageError(f"--by {by!r} is not one of {', '.join(BY)}")
+    return make_query("", by=by).metric.name
 
 
 @dataclass(frozen=True)
@@ -57,10 +46,12 @@ class Leg:
     time_h: float
     cost_usd: float
     co2_kg: float
-    edges: tuple[EdgeRef, ...] = ()
+    edges: tuple[int, ...] = ()
     via: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
     passages: tuple[str, ...] = ()
+    from_mode: str = ""  # for a transfer: the modes it joins
+    to_mode: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,10 +82,11 @@ class Route:
 
     @property
     def totals(self) -> dict[str, float]:
-        return {m: getattr(self, m) for m in METRICS}
+        return {m: getattr(self, m) for m in METRIC_NAMES}
 
     @property
-    def edges(self) -> tuple[EdgeRef, ...]:
+    def edges(self) -> tuple[int, ...]:
+        """The numbers of the edges chosen, in order (see `Network.core.edge`)."""
         return tuple(e for leg in self.legs for e in leg.edges)
 
     @property
@@ -108,6 +100,12 @@ class Route:
     def summary(self) -> str:
         """Return 'rail CNCQI-CNQZH, sea CNQZH-IQUQR' style text."""
         return ", ".join(f"{leg.mode} {leg.from_id}-{leg.to_id}" for leg in self.legs if leg.mode != "transfer")
+
+    def __repr__(self) -> str:
+        return (
+            f"<Route {self.origin}->{self.destination} by {self.optimized_for}: {self.summary()}; "
+            f"{self.distance_km:,.0f} km, {self.time_h:,.1f} h, ${self.cost_usd:,.0f}, {self.co2_kg:,.0f} kg CO2>"
+        )
 
 
 def signature(network: Network, route: Route) -> tuple[tuple[str, str, str], ...]:
@@ -132,342 +130,232 @@ def signature(network: Network, route: Route) -> tuple[tuple[str, str, str], ...
     return tuple(out)
 
 
+# --------------------------------------------------------------------------- one search
+
+
 @dataclass(frozen=True)
-class Constraints:
-    """What a query allows: modes, places and passages to avoid, edges banned."""
+class Bans:
+    """Arrival nodes and edges a search may not use (for alternatives)."""
 
-    modes: frozenset[str] = frozenset(MODES)
-    avoid_places: frozenset[str] = frozenset()
-    avoid_passages: frozenset[str] = frozenset(PASSAGES[p] for p in CLOSED_BY_DEFAULT)
-    banned: frozenset = frozenset()  # arrival nodes (place, mode, "in") and ("transfer-at", place)
+    nodes: frozenset[int] = frozenset()
+    edges: frozenset[int] = frozenset()
 
-
-@dataclass
-class _Search:
-    """One query's fixed parts: the graph, metric and origin/destination nodes."""
-
-    network: Network
-    metric: str
-    origin: Target
-    destination: Target
-    vias: tuple[Target, ...]
-    constraints: Constraints
-    teu: float
-    searches: int = 0
-    avoided_nodes: frozenset = field(default_factory=frozenset)
-
-    def __post_init__(self) -> None:
-        nodes = set()
-        for pid in self.constraints.avoid_places:
-            nodes.add(pid)
-            nodes.update(mode_node(pid, m, side) for m in MODES for side in (ARRIVE, DEPART))
-        self.avoided_nodes = frozenset(nodes)
+    def __or__(self, other: Bans) -> Bans:
+        return Bans(self.nodes | other.nodes, self.edges | other.edges)
 
 
-def _edge_allowed(search: _Search, u: object, v: object, key: int, data: dict, start: object, end: object) -> bool:
-    c = search.constraints
-    role = data["role"]
-    if role == ENTER:
-        if u != start and not (isinstance(start, tuple) and start[0] == "area" and u in _area_members(search, start)):
-            return False
-    elif role == EXIT:
-        if (
-            v != end
-            and end is not ANYWHERE
-            and not (isinstance(end, tuple) and end[0] == "area" and v in _area_members(search, end))
-        ):
-            return False
-    elif role == AREA_OUT:
-        if u != start:
-            return False
-    elif role == AREA_IN:
-        if v != end:
-            return False
-    elif role == TRANSFER:
-        if data["from_mode"] not in c.modes or data["to_mode"] not in c.modes:
-            return False
-        if ("transfer-at", u[0]) in c.banned:
-            return False
-    if role not in (TRANSFER, AREA_OUT, AREA_IN) and data["mode"] not in c.modes:
-        return False
-    if u in search.avoided_nodes or v in search.avoided_nodes:
-        return False
-    if role == LANE and data["passage"] and data["passage"] in c.avoid_passages:
-        return False
-    return not (c.banned and v in c.banned)
+def _masks(plan: Plan, rules: Rules, avoided: frozenset[str], bans: Bans) -> tuple[bytes | bytearray, bytearray | None]:
+    core = plan.network.core
+    edge_ok: bytes | bytearray = plan.network.masks.edge_mask(rules)
+    if bans.edges:
+        edge_ok = bytearray(edge_ok)
+        for e in bans.edges:
+            edge_ok[e] = 0
+    node_ok = None
+    if avoided or bans.nodes:
+        node_ok = bytearray(b"\x01") * core.n_nodes
+        for pid in avoided:
+            if core.in_graph(pid):
+                for node in core.place_nodes(pid):
+                    node_ok[node] = 0
+        for node in bans.nodes:
+            node_ok[node] = 0
+    return edge_ok, node_ok
 
 
-def _area_members(search: _Search, node: tuple) -> tuple[str, ...]:
-    for target in (search.origin, search.destination, *search.vias):
-        if target.is_area and target.area == node[1]:
-            return target.place_ids
-    return ()
+def _arrivals(plan: Plan, target: Target) -> list[int]:
+    core = plan.network.core
+    return [n for pid in target.place_ids for n in core.place_nodes(pid) if core.node_kind[n] == Kind.ARRIVE]
 
 
-def _weight(search: _Search, start: object, end: object) -> Callable[[object, object, dict], float | None]:
-    metric = search.metric
-    c = search.constraints
-    blocked = search.avoided_nodes | {n for n in c.banned if not (isinstance(n, tuple) and n[0] == "transfer-at")}
-    sea_open = "sea" in c.modes
-    closed = c.avoid_passages
+def best_edges(
+    plan: Plan,
+    *,
+    bans: Bans = Bans(),
+    rules: Rules | None = None,
+    avoided: frozenset[str] | None = None,
+    vias: tuple[Target, ...] | None = None,
+) -> list[int] | None:
+    """Return the edges of the best route of a plan through every via, or None when there is none.
 
-    def weight(u: object, v: object, keyed: dict) -> float | None:
-        if u in blocked or v in blocked:
-            return None
-        best = None
-        for key, data in keyed.items():
-            if data["role"] == LANE:  # most edges: a fast path with the same rules as _edge_allowed
-                if not sea_open or (data["passage"] and data["passage"] in closed):
-                    continue
-            elif not _edge_allowed(search, u, v, key, data, start, end):
-                continue
-            value = data[metric]
-            if best is None or value < best:
-                best = value
-        return best
-
-    return weight
-
-
-def _edges_of(search: _Search, nodes: Sequence[object], start: object, end: object) -> list[EdgeRef]:
-    """Map a node path back to the concrete parallel edges the search used."""
-    graph = search.network.graph
-    out = []
-    for u, v in itertools.pairwise(nodes):
-        keyed = graph[u][v]
-        allowed = [(d[search.metric], k) for k, d in keyed.items() if _edge_allowed(search, u, v, k, d, start, end)]
-        out.append((u, v, min(allowed)[1]))
-    return out
-
-
-def _segment(search: _Search, start: object, end: object) -> tuple[float, list[object]] | None:
-    search.searches += 1
-    try:
-        length, nodes = nx.bidirectional_dijkstra(search.network.graph, start, end, weight=_weight(search, start, end))
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
-        return None
-    return length, nodes
-
-
-def _via_nodes(search: _Search, target: Target, side: str) -> list[object]:
-    """Return the mode nodes of a via place (or area) on one side: arrivals or departures."""
-    graph = search.network.graph
-    nodes = (mode_node(pid, m, side) for pid in target.place_ids for m in MODES)
-    return [n for n in nodes if n in graph]
-
-
-def _dijkstra(
-    search: _Search, sources: dict[object, float], targets: set[object], start: object, end: object
-) -> tuple[dict[object, float], dict[object, EdgeRef]]:
-    """Multi-source Dijkstra with initial costs, stopping once every target is settled.
-
-    Returns the settled costs and, for each settled node, the concrete edge that reached it.
+    Each stage is one multi-source search: from the origin's nodes, then from each arrival at a
+    via with its cost so far, so the route may stay on its mode there or change mode.
     """
-    graph, metric = search.network.graph, search.metric
-    dist: dict[object, float] = {}
-    pred: dict[object, EdgeRef] = {}
-    seen = dict(sources)
-    counter = itertools.count()
-    heap = [(cost, next(counter), node, None) for node, cost in sources.items()]
-    heapq.heapify(heap)
-    remaining = set(targets)
-    while heap and remaining:
-        cost, _, u, edge = heapq.heappop(heap)
-        if u in dist:
-            continue
-        dist[u] = cost
-        if edge is not None:
-            pred[u] = edge
-        remaining.discard(u)
-        for v, keyed in graph._adj[u].items():
-            if v in dist:
-                continue
-            for key, data in keyed.items():
-                if not _edge_allowed(search, u, v, key, data, start, end):
-                    continue
-                candidate = cost + data[metric]
-                if v not in seen or candidate < seen[v]:
-                    seen[v] = candidate
-                    heapq.heappush(heap, (candidate, next(counter), v, (u, v, key)))
-    return dist, pred
-
-
-def _trace(pred: dict[object, EdgeRef], node: object) -> tuple[object, list[EdgeRef]]:
-    """Return the source a settled node was reached from, and the edges from it."""
-    edges = []
-    while node in pred:
-        edge = pred[node]
-        edges.append(edge)
-        node = edge[0]
-    return node, edges[::-1]
-
-
-def _best_edges(search: _Search) -> list[EdgeRef] | None:
-    """Return the edges of the best route through every via, or None."""
-    net = search.network
-    start, end = net.target_node(search.origin), net.target_node(search.destination)
-    if not search.vias:
-        found = _segment(search, start, end)
-        return _edges_of(search, found[1], start, end) if found else None
-    # Search leg by leg, each from every departure node of the previous via with its cost so
-    # far. A route arrives at a via by one mode and leaves by the same (a `through` edge) or by
-    # another (a `transfer` edge), which the next search starts from.
-    graph = net.graph
-    departures: dict[object, tuple[float, list[EdgeRef]]] = {start: (0.0, [])}
-    for i, via in enumerate([*search.vias, None]):
-        targets = set(_via_nodes(search, via, ARRIVE)) if via is not None else {end}
-        seg_start, seg_end = (start if i == 0 else None), (end if via is None else None)
-        sources = {node: cost for node, (cost, _) in departures.items()}
-        search.searches += 1
-        dist, pred = _dijkstra(search, sources, targets, seg_start, seg_end)
-        arrivals = {}
-        for y in targets & dist.keys():
-            source, edges = _trace(pred, y)
-            arrivals[y] = (dist[y], departures[source][1] + edges)
-        if via is None:
-            return arrivals[end][1] if end in arrivals else None
-        departures = {}
-        for y, (cost_y, edges_y) in arrivals.items():
-            for z, keyed in graph._adj[y].items():
-                for key, data in keyed.items():
-                    if data["role"] not in (THROUGH, TRANSFER) or not _edge_allowed(
-                        search, y, z, key, data, None, None
-                    ):
-                        continue
-                    if z not in departures or cost_y + data[search.metric] < departures[z][0]:
-                        departures[z] = (cost_y + data[search.metric], [*edges_y, (y, z, key)])
-        if not departures:
+    core = plan.network.core
+    assert plan.end is not None
+    edge_ok, node_ok = _masks(plan, plan.rules if rules is None else rules, plan.avoided if avoided is None else avoided, bans)
+    weight = core.weights[plan.metric]
+    sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
+    stages: list[Result] = []
+    for via in plan.vias if vias is None else vias:
+        targets = _arrivals(plan, via)
+        result = search(core, weight, sources, targets=targets, stop=STOP_ALL, edge_ok=edge_ok, node_ok=node_ok)
+        stages.append(result)
+        sources = [(t, result.dist[t]) for t in targets if result.reached(t)]
+        if not sources:
             return None
-    return None
+    ends = [core.destination(pid) for pid in plan.end.place_ids]
+    result = search(core, weight, sources, targets=ends, stop=STOP_FIRST, edge_ok=edge_ok, node_ok=node_ok)
+    stages.append(result)
+    reached = [(result.dist[t], t) for t in ends if result.reached(t)]
+    if not reached:
+        return None
+    node = min(reached)[1]
+    edges: list[int] = []
+    for stage in reversed(stages):
+        part = stage.path(node, core.tail)
+        edges[:0] = part
+        node = core.tail[part[0]] if part else node
+    return edges
 
 
-def _legs(network: Network, edges: Iterable[EdgeRef], teu: float) -> tuple[Leg, ...]:
-    graph = network.graph
+def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]:
+    core = network.core
+    weights = [core.weights[m] for m in METRIC_NAMES]
     legs: list[Leg] = []
-    group: list[tuple[EdgeRef, dict]] = []
+    group: list[int] = []
 
     def flush() -> None:
         if not group:
             return
-        places = [p for (u, v, _), _d in group for p in (node_place(u), node_place(v)) if p is not None]
-        places = [p for i, p in enumerate(places) if i == 0 or p != places[i - 1]]
-        mode = group[0][1]["mode"]
-        totals = {m: sum(d[m] for _, d in group) for m in METRICS}
-        links = tuple(dict.fromkeys(d["link"] for _, d in group if d.get("link")))
-        passages = tuple(dict.fromkeys(PASSAGE_NAMES[d["passage"]] for _, d in group if d.get("passage")))
+        places: list[str] = []
+        for e in group:
+            for node in (core.tail[e], core.head[e]):
+                index = core.node_place[node]
+                if index >= 0 and (not places or places[-1] != core.place_ids[index]):
+                    places.append(core.place_ids[index])
+        first = group[0]
+        mode = core.edge(first).mode
+        totals = [sum(w[e] for e in group) for w in weights]
+        links = tuple(dict.fromkeys(core.link_ids[core.link[e]] for e in group if core.link[e] >= 0))
+        passages = tuple(
+            dict.fromkeys(PASSAGE_NAMES.get(core.passages[p], core.passages[p]) for e in group if (p := core.passage[e]))
+        )
+        transfer = core.role[first] == TRANSFER
         legs.append(
             Leg(
                 from_id=places[0],
                 to_id=places[-1],
                 mode=mode,
-                distance_km=totals["distance_km"],
-                time_h=totals["time_h"],
-                cost_usd=totals["cost_usd"] * teu,
-                co2_kg=totals["co2_kg"] * teu,
-                edges=tuple(e for e, _ in group),
+                distance_km=totals[0],
+                time_h=totals[1],
+                cost_usd=totals[2] * teu,
+                co2_kg=totals[3] * teu,
+                edges=tuple(group),
                 via=tuple(places[1:-1]),
                 links=links,
                 passages=passages,
+                from_mode=MODE_NAMES[core.node_mode[core.tail[first]]] if transfer else "",
+                to_mode=MODE_NAMES[core.node_mode[core.head[first]]] if transfer else "",
             )
         )
         group.clear()
 
-    for u, v, key in edges:
-        data = graph[u][v][key]
-        if data["role"] in (AREA_OUT, AREA_IN):
-            continue
-        if data["role"] == TRANSFER or (group and group[-1][1]["mode"] != data["mode"]):
+    for e in edges:
+        role = core.role[e]
+        if role == TRANSFER or (group and core.mode[group[-1]] != core.mode[e]):
             flush()
-        group.append(((u, v, key), data))
-        if data["role"] == TRANSFER:
+        group.append(e)
+        if role == TRANSFER:
             flush()
     flush()
     return tuple(legs)
 
 
-def _route(search: _Search, edges: list[EdgeRef]) -> Route:
-    legs = _legs(search.network, edges, search.teu)
-    return Route(
-        origin=legs[0].from_id,
-        destination=legs[-1].to_id,
-        optimized_for=search.metric,
-        legs=legs,
-        teu=search.teu,
-    )
+def _route(plan: Plan, edges: Sequence[int]) -> Route:
+    legs = _legs(plan.network, edges, plan.query.teu)
+    return Route(legs[0].from_id, legs[-1].to_id, plan.metric, legs, plan.query.teu)
 
 
-def _weight_of(search: _Search, edges: Iterable[EdgeRef]) -> float:
-    graph = search.network.graph
-    return sum(graph[u][v][k][search.metric] for u, v, k in edges)
+def _weight_of(plan: Plan, edges: Iterable[int]) -> float:
+    weight = plan.network.core.weights[plan.metric]
+    return sum(weight[e] for e in edges)
 
 
-def _ban_options(search: _Search, edges: Sequence[EdgeRef]) -> list[object]:
+# --------------------------------------------------------------------------- alternatives
+
+
+def _gateway_bans(plan: Plan, route: Route) -> list[Bans]:
     """Return what to ban, one at a time, to push the search onto a different corridor.
 
-    For each leg: arriving at its end place by its mode; for each transfer: transferring there.
-    Banning whole arrivals rather than single links skips the near-copies of a corridor (the
-    same line from another terminal, a parallel link) that edge bans would enumerate first.
+    For each transfer of the route: every transfer in its place's area (another terminal of the
+    same port is the same gateway); for each leg: arriving at its end place by its mode. Banning
+    whole gateways and arrivals rather than single links skips the near-copies of a corridor
+    that edge bans would enumerate first.
     """
-    options: list[object] = []
-    for leg in _legs(search.network, edges, 1.0):
+    network, core = plan.network, plan.network.core
+    options: list[Bans] = []
+    for leg in route.legs:
         if leg.mode == "transfer":
-            options.append(("transfer-at", leg.from_id))
+            place = network.places[leg.from_id]
+            members = [p for p in network.places.values() if place.area and p.area == place.area] or [place]
+            edges = frozenset(
+                e
+                for member in members
+                if core.in_graph(member.id)
+                for node in core.place_nodes(member.id)
+                if core.node_kind[node] == Kind.ARRIVE
+                for e in core.out_edges(node)
+                if core.role[e] == TRANSFER
+            )
+            options.append(Bans(edges=edges))
         else:
-            options.append(mode_node(leg.to_id, leg.mode, ARRIVE))
+            node = core.arrive(leg.to_id, leg.mode)
+            if node >= 0:
+                options.append(Bans(nodes=frozenset({node})))
     return list(dict.fromkeys(options))
 
 
-def _with_bans(search: _Search, bans: frozenset) -> _Search:
-    return replace(search, constraints=replace(search.constraints, banned=bans))
-
-
-def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list[EdgeRef]]:
+def _alternatives(plan: Plan, best: list[int], count: int) -> list[list[int]]:
     """Find up to `count` routes whose signatures differ from the best and from each other.
 
-    Each found route spawns searches that each ban one of its arrivals or transfer places (on
-    top of the bans that produced it), cheapest candidates first. From a pool of distinct
-    candidates, those changing mode at places not yet offered come first (a Vietnamese or
-    Pearl River gateway after the Beibu Gulf, rather than three neighbouring Beibu Gulf ports),
-    and among those a new sequence of modes (rail-sea after river-sea); the chosen routes are
-    returned in order of the metric.
+    Candidates come from searches that each ban one gateway or arrival of a route found (on top
+    of the bans that produced it), cheapest first, within a budget of searches. From the pool
+    of distinct candidates, those changing mode at places not yet offered come first (a
+    Vietnamese or Pearl River gateway after the Beibu Gulf, rather than three neighbouring
+    Beibu Gulf ports), then a new sequence of modes (rail-sea after river-sea); the chosen
+    routes are returned in order of the metric.
     """
-    network = search.network
+    network = plan.network
+    budget = SEARCHES_PER_ALTERNATIVE * count + 2
 
     def gateways(route: Route) -> frozenset[str]:
         return frozenset(network.places[p].area or p for p in route.transfer_places)
 
-    best_route = _route(search, best)
+    best_route = _route(plan, best)
     seen = {signature(network, best_route)}
-    pool: list[tuple[float, list[EdgeRef], Route]] = []
-    heap: list[tuple[float, int, frozenset, list[EdgeRef]]] = []
-    tried: set[frozenset] = set()
+    pool: list[tuple[float, list[int], Route]] = []
+    heap: list[tuple[float, int, Bans, list[int], Route]] = []
+    tried: set[Bans] = set()
     counter = itertools.count()
+    searches = 0
 
-    def expand(edges: list[EdgeRef], bans: frozenset) -> None:
-        for option in _ban_options(search, edges):
-            child = bans | {option}
-            if child in tried or search.searches >= MAX_SEARCHES:
+    def expand(route: Route, bans: Bans) -> None:
+        nonlocal searches
+        for option in _gateway_bans(plan, route):
+            child = bans | option
+            if child in tried or searches >= budget:
                 continue
             tried.add(child)
-            found = _best_edges(_with_bans(search, child))
-            search.searches += 1
+            searches += 1
+            found = best_edges(plan, bans=child)
             if found:
-                heapq.heappush(heap, (_weight_of(search, found), next(counter), child, found))
+                heapq.heappush(heap, (_weight_of(plan, found), next(counter), child, found, _route(plan, found)))
 
-    expand(best, frozenset())
-    while heap and len(pool) < 2 * count:
-        weight, _, bans, edges = heapq.heappop(heap)
-        route = _route(search, edges)
-        if signature(network, route) not in seen:
-            seen.add(signature(network, route))
+    expand(best_route, Bans())
+    while heap and len(pool) < count + 1:
+        weight, _, bans, edges, route = heapq.heappop(heap)
+        key = signature(network, route)
+        if key not in seen:
+            seen.add(key)
             pool.append((weight, edges, route))
-        expand(edges, bans)
+            if len(pool) >= count and not heap:
+                break
+        expand(route, bans)
 
     offered, offered_modes = set(gateways(best_route)), {best_route.modes}
-    chosen: list[tuple[float, list[EdgeRef], Route]] = []
+    chosen: list[tuple[float, list[int], Route]] = []
     while pool and len(chosen) < count:
-        # The candidate sharing the fewest transfer places with those offered, then one with a
-        # new sequence of modes, then the best.
         pick = min(
             range(len(pool)),
             key=lambda i: (len(gateways(pool[i][2]) & offered), pool[i][2].modes in offered_modes, i),
@@ -480,93 +368,51 @@ def _alternatives(search: _Search, best: list[EdgeRef], count: int) -> list[list
     return [edges for _, edges, _ in chosen]
 
 
-def _passage_tags(texts: Iterable[str], option: str) -> set[str]:
-    tags = set()
-    for text in texts:
-        name = passage_name(text)
-        if name is None:
-            raise UsageError(f"{option} {text!r} is not a sea passage ({', '.join(PASSAGES)})")
-        tags.add(PASSAGES[name])
-    return tags
+# --------------------------------------------------------------------------- diagnosis
 
 
-def _constraints(
-    network: Network, modes: Iterable[str] | None, avoid: Iterable[str], allow: Iterable[str] = ()
-) -> Constraints:
-    chosen = frozenset(modes) if modes else frozenset(MODES)
-    unknown = sorted(chosen - set(MODES))
-    if unknown:
-        raise UsageError(f"--modes: {', '.join(unknown)} is not one of {', '.join(MODES)}")
-    places, passages = set(), set()
-    for text in avoid:
-        passage = passage_name(text)
-        if passage is not None:
-            passages.add(PASSAGES[passage])
-            continue
-        target = network.gazetteer.resolve(text)
-        places.update(target.place_ids)
-    closed = {PASSAGES[p] for p in CLOSED_BY_DEFAULT} - _passage_tags(allow, "--allow")
-    return Constraints(modes=chosen, avoid_places=frozenset(places), avoid_passages=frozenset(passages | closed))
-
-
-def _resolve(network: Network, text: str | Target) -> Target:
-    if isinstance(text, Target):
-        return text
-    target = network.gazetteer.resolve(text)
-    usable = tuple(p for p in target.place_ids if network.routable(p))
-    if not usable:
-        place = network.places[target.place_ids[0]]
-        access = network.access.get(place.id)
-        if not place.operational:
-            why = "is planned, not operational"
-        elif access is not None and access.problem:
-            why = f"cannot reach the sea lanes: {access.problem} (see `corridor validate`)"
-        else:
-            why = "has no connection to the network"
-        raise NoRouteError(f"{place.name} ({place.id}) {why}")
-    return replace(target, place_ids=usable)
-
-
-def _diagnose(search: _Search, avoid_texts: Sequence[str], modes_given: bool) -> str:
+def _diagnose(plan: Plan) -> str:
     """Say which constraint blocks a route, by relaxing each in turn."""
-    o, d = search.origin.label, search.destination.label
-    relaxed = _with_bans(search, frozenset())
-    free = replace(relaxed, constraints=Constraints(), vias=())
-    if _best_edges(free) is None:
+    query = plan.query
+    o, d = plan.start.label, plan.end.label  # type: ignore[union-attr]
+    everything = Rules(frozenset(MODE_NAMES), frozenset())
+    if best_edges(plan, rules=everything, avoided=frozenset(), vias=()) is None:
         return f"no route from {o} to {d}: they are not connected in the network"
     culprits = []
-    c = search.constraints
-    if modes_given and c.modes != frozenset(MODES):
-        trial = replace(relaxed, constraints=replace(c, modes=frozenset(MODES)))
-        if _best_edges(trial) is not None:
-            culprits.append(f"--modes {','.join(sorted(c.modes))}")
-    for text in avoid_texts:
+    rules = plan.rules
+    if query.modes is not None and rules.modes != frozenset(MODE_NAMES):
+        if best_edges(plan, rules=replace(rules, modes=frozenset(MODE_NAMES))) is not None:
+            culprits.append(f"--modes {','.join(sorted(rules.modes))}")
+    for text in query.avoid:
         passage = passage_name(text)
         if passage is not None:
-            trial = replace(relaxed, constraints=replace(c, avoid_passages=c.avoid_passages - {PASSAGES[passage]}))
+            opened = replace(rules, closed_passages=rules.closed_passages - {PASSAGES[passage]})
+            found = best_edges(plan, rules=opened)
         else:
-            ids = set(search.network.gazetteer.resolve(text).place_ids)
-            trial = replace(relaxed, constraints=replace(c, avoid_places=c.avoid_places - ids))
-        if _best_edges(trial) is not None:
+            ids = set(plan.network.gazetteer.resolve(text).place_ids)
+            found = best_edges(plan, avoided=plan.avoided - ids)
+        if found is not None:
             culprits.append(f"--avoid {text}")
-    for via in search.vias:
-        trial = replace(relaxed, vias=tuple(v for v in search.vias if v != via))
-        if _best_edges(trial) is not None:
+    for via in plan.vias:
+        if best_edges(plan, vias=tuple(v for v in plan.vias if v != via)) is not None:
             culprits.append(f"--via {via.label}")
     for name, why in CLOSED_BY_DEFAULT.items():
-        if PASSAGES[name] in c.avoid_passages:
-            trial = replace(relaxed, constraints=replace(c, avoid_passages=c.avoid_passages - {PASSAGES[name]}))
-            if _best_edges(trial) is not None:
+        if PASSAGES[name] in rules.closed_passages:
+            opened = replace(rules, closed_passages=rules.closed_passages - {PASSAGES[name]})
+            if best_edges(plan, rules=opened) is not None:
                 culprits.append(f"the {name} being closed ({why}; --allow {name} opens it)")
     if culprits:
         return f"no route from {o} to {d}: blocked by {' or '.join(culprits)}"
     return f"no route from {o} to {d} with these constraints together"
 
 
+# --------------------------------------------------------------------------- the API
+
+
 def find_routes(
     network: Network,
-    origin: str | Target,
-    destination: str | Target,
+    origin: str | Target | Query,
+    destination: str | Target | None = None,
     *,
     by: str = "cost",
     modes: Iterable[str] | None = None,
@@ -580,31 +426,27 @@ def find_routes(
 
     `by` is cost, time, distance or co2. `avoid` takes place names and sea passages
     (malacca, hormuz, suez, ...); `allow` opens passages closed by default (the Arctic
-    northwest-passage). Alternatives differ in their sequence of modes and
-    transfer places, not just in a lane wiggle. Cost and CO2 are scaled by `teu`.
-    Raises NoRouteError naming the constraint that blocks the route.
+    northwest-passage). Alternatives differ in their sequence of modes and transfer places,
+    not just in a lane wiggle. Cost and CO2 are scaled by `teu`. A `Query` may be passed
+    instead of the keyword arguments. Raises NoRouteError naming the constraint that blocks
+    the route.
     """
-    if not (teu > 0 and math.isfinite(teu)):
-        raise UsageError(f"--teu must be a positive number, not {teu}")
-    if alternatives < 0:
-        raise UsageError("--alternatives must be 0 or more")
-    metric = metric_name(by)
-    start, end = _resolve(network, origin), _resolve(network, destination)
-    vias = tuple(_resolve(network, v) for v in via)
-    constraints = _constraints(network, modes, avoid, allow)
-    for target, what in ((start, "origin"), (end, "destination"), *((v, "--via") for v in vias)):
-        if set(target.place_ids) <= constraints.avoid_places:
-            raise UsageError(f"the {what} {target.label} is also in --avoid")
-    if set(start.place_ids) & set(end.place_ids):
-        raise UsageError(f"origin and destination are the same place ({start.label})")
-    search = _Search(network, metric, start, end, vias, constraints, teu)
-    best = _best_edges(search)
+    query = (
+        origin
+        if isinstance(origin, Query)
+        else make_query(
+            origin, destination, by=by, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu,
+            alternatives=alternatives,
+        )  # fmt: skip
+    )
+    plan = query.plan(network)
+    best = best_edges(plan)
     if best is None:
-        raise NoRouteError(_diagnose(search, avoid, modes is not None))
+        raise NoRouteError(_diagnose(plan))
     routes = [best]
-    if alternatives:
-        routes += _alternatives(search, best, alternatives)
-    return [_route(search, edges) for edges in routes]
+    if query.alternatives:
+        routes += _alternatives(plan, best, query.alternatives)
+    return [_route(plan, edges) for edges in routes]
 
 
 def compare(
@@ -634,26 +476,24 @@ class Reached:
     co2_kg: float
 
 
-def _tree_totals(search: _Search, source: object) -> dict[str, tuple[float, ...]]:
-    """Return the totals (METRICS order, per TEU) of the best route to every reachable place."""
-    graph = search.network.graph
-    places = {pid for pid in search.network.places if pid in graph}
-    dist, pred = _dijkstra(search, {source: 0.0}, places, source, ANYWHERE)
-    adjacency = graph._adj  # raw dicts: this loop runs once per node of the graph
-    totals: dict[object, tuple[float, float, float, float]] = {source: (0.0, 0.0, 0.0, 0.0)}
-    for node in dist:  # in the order settled, so every parent comes first
-        if node == source:
-            continue
-        u, v, key = pred[node]
-        data = adjacency[u][v][key]
-        d, t, c, e = totals[u]
-        totals[node] = (d + data["distance_km"], t + data["time_h"], c + data["cost_usd"], e + data["co2_kg"])
-    return {node: values for node, values in totals.items() if isinstance(node, str)}
+def _tree(plan: Plan, targets: Sequence[int] = ()) -> Result:
+    """Search from the plan's origin, settling every target (everything when none are given)."""
+    core = plan.network.core
+    edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, Bans())
+    sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
+    return search(
+        core, core.weights[plan.metric], sources, targets=targets, stop=STOP_ALL if targets else STOP_NONE,
+        edge_ok=edge_ok, node_ok=node_ok, sums=METRIC_NAMES,
+    )  # fmt: skip
 
 
-def _reached(pid: str, values: tuple[float, ...], teu: float) -> Reached:
-    distance, time_h, cost, co2 = values
-    return Reached(pid, distance, time_h, cost * teu, co2 * teu)
+def _reached(result: Result, node: int, place_id: str, teu: float) -> Reached:
+    sums = result.sums
+    assert sums is not None
+    return Reached(
+        place_id, sums["distance_km"][node], sums["time_h"][node], sums["cost_usd"][node] * teu,
+        sums["co2_kg"][node] * teu,
+    )  # fmt: skip
 
 
 def reach(
@@ -670,18 +510,16 @@ def reach(
 
     Locks are not destinations and are left out, as are the origin's own places.
     """
-    metric = metric_name(by)
-    start = _resolve(network, origin)
-    search = _Search(
-        network, metric, start, Target("anywhere", ()), (), _constraints(network, modes, avoid, allow), teu
-    )
-    totals = _tree_totals(search, network.target_node(start))
-    out = [
-        _reached(pid, values, teu)
-        for pid, values in totals.items()
-        if pid not in start.place_ids and network.places[pid].kind != "lock"
-    ]
-    out.sort(key=lambda r: (getattr(r, metric), r.place_id))
+    plan = make_query(origin, by=by, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network)
+    result = _tree(plan)
+    core = network.core
+    out = []
+    for index, pid in enumerate(core.place_ids):
+        node = core.destination_node[index]
+        if node < 0 or not result.reached(node) or pid in plan.start.place_ids or network.places[pid].kind == "lock":
+            continue
+        out.append(_reached(result, node, pid, plan.query.teu))
+    out.sort(key=lambda r: (getattr(r, plan.metric), r.place_id))
     return out
 
 
@@ -695,25 +533,42 @@ def matrix(
     avoid: Sequence[str] = (),
     allow: Sequence[str] = (),
     teu: float = 1.0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[list[Reached | None]]:
     """Return the totals of the best route from each origin to each destination on `by`.
 
     Row i, column j holds the best route's totals from origins[i] to destinations[j], or None
     where no route exists (or the two are the same place). One search per origin serves every
-    destination; an area destination takes its best member.
+    destination and stops once they are all settled; an area destination takes its best member.
+    `progress`, if given, is called with (origins done, origins) after each origin.
     """
-    metric = metric_name(by)
-    index = METRICS.index(metric)
-    constraints = _constraints(network, modes, avoid, allow)
-    ends = [_resolve(network, d) for d in destinations]
+    base = make_query("", by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
+    ends = [resolve(network, d) for d in destinations]
+    core = network.core
+    targets = sorted({core.destination(pid) for end in ends for pid in end.place_ids})
     rows: list[list[Reached | None]] = []
-    for origin in origins:
-        start = _resolve(network, origin)
-        search = _Search(network, metric, start, Target("anywhere", ()), (), constraints, teu)
-        totals = _tree_totals(search, network.target_node(start))
+    for done, origin in enumerate(origins, 1):
+        plan = replace(base, origin=origin).plan(network, destination=False)
+        result = _tree(plan, targets)
         row: list[Reached | None] = []
         for end in ends:
-            found = [(totals[p][index], p) for p in end.place_ids if p in totals and p not in start.place_ids]
-            row.append(_reached(min(found)[1], totals[min(found)[1]], teu) if found else None)
+            found = []
+            for pid in end.place_ids:
+                node = core.destination(pid)
+                if pid not in plan.start.place_ids and result.reached(node):
+                    found.append((result.dist[node], pid, node))
+            if found:
+                _, pid, node = min(found)
+                row.append(_reached(result, node, pid, base.teu))
+            else:
+                row.append(None)
         rows.append(row)
+        if progress is not None:
+            progress(done, len(origins))
     return rows
+
+
+__all__ = [
+    "BY", "Leg", "Query", "Reached", "Route", "compare", "find_routes", "matrix", "metric", "metric_name",
+    "reach", "signature",
+]  # fmt: skip

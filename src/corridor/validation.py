@@ -168,18 +168,26 @@ def reachability(network, *, lines: dict[str, int] | None = None) -> list[Proble
 
     The main part is the largest set of places that can all reach one another. A place outside
     it either has no route to or from it at all, or is only entered or only left (a one-way
-    link). Area shortcuts (a city standing for its terminals) do not count as routes.
+    link). Each place counts as one node here (its origin and destination joined), so routes
+    may pass through it.
     """
     import networkx as nx
 
-    from .network import AREA_IN, AREA_OUT
+    from .graph import Kind
 
-    graph = network.graph
+    core = network.core
     lines = lines or {}
-    view = nx.subgraph_view(graph, filter_edge=lambda u, v, k: graph[u][v][k]["role"] not in (AREA_IN, AREA_OUT))
-    hubs = [pid for pid in network.places if pid in graph]
+    hubs = [pid for pid in network.places if network.routable(pid)]
     if len(hubs) < 2:
         return []
+    kind, place_of = core.node_kind, core.node_place
+
+    def hub(node: int) -> object:
+        return core.place_ids[place_of[node]] if kind[node] in (Kind.ORIGIN, Kind.DESTINATION) else node
+
+    view = nx.DiGraph()
+    view.add_nodes_from(hubs)
+    view.add_edges_from((hub(u), hub(v)) for u, v in zip(core.tail, core.head, strict=True))
     components = nx.strongly_connected_components(view)
     main = max(components, key=lambda c: sum(1 for n in c if isinstance(n, str)))
     size = sum(1 for n in main if isinstance(n, str))

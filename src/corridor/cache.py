@@ -1,0 +1,436 @@
+"""Keep compiled networks on disk as plain arrays and JSON: private, checked, never executed.
+
+A cache file is a 16-byte magic, a format number, a JSON header and raw little-endian arrays.
+Loading parses JSON and copies numbers; nothing in a file can run code, and a file that fails
+any check is ignored and rebuilt. The folder is created private (0700) and its files 0600; a
+folder or file that another user owns or can write is not trusted.
+
+The bundled dataset's network is compiled when the wheel is built (`hatch_build.py`) and ships
+in the package, so the first route after installing builds nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import stat
+import struct
+import sys
+import tempfile
+import time
+from array import array
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .costing import Parameters
+from .datasets import Link, Parameter, Place, Source, bundled_data_dir, data_files
+from .errors import DataError
+from .graph import Graph, require_valid
+from .registry import METRIC_NAMES
+from .sealanes import Access
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"CORRIDOR-NETWORK"
+FORMAT = 1
+PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
+STALE_TEMP_S = 3600.0
+_HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
+# The arrays of graph.Graph and their typecodes.
+ARRAYS = {
+    "node_kind": "B", "node_place": "i", "node_mode": "B", "node_lane": "i", "indptr": "i", "head": "i",
+    "tail": "i", "role": "B", "mode": "B", "passage": "B", "link": "i", "origin_node": "i",
+    "destination_node": "i", "mode_nodes": "i", "category": "B",
+}  # fmt: skip
+
+_warned: set[str] = set()
+
+
+class CacheError(ValueError):
+    """A cache file is not a network this version can use."""
+
+
+# --------------------------------------------------------------------------- where
+
+
+def cache_dir() -> Path:
+    """Return the directory for cached networks ($CORRIDOR_CACHE, else the user's cache directory)."""
+    explicit = os.environ.get("CORRIDOR_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "corridor"
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
+
+
+def _untrusted(st: os.stat_result) -> str:
+    """Return why a file or folder of the cache cannot be trusted, or ''."""
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        return "it belongs to another user"
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "others can write to it"
+    return ""
+
+
+def _private_dir(path: Path) -> str:
+    """Create `path` private if missing; return why it cannot be trusted, or ''."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = path.stat()
+    except OSError as exc:
+        return f"it cannot be created ({exc.strerror})"
+    if not stat.S_ISDIR(st.st_mode):
+        return "it is not a folder"
+    return _untrusted(st)
+
+
+def trusted_cache_dir() -> Path | None:
+    """Return a private folder for cache files, or None when there is none to trust.
+
+    When the configured folder is shared or foreign, a private folder of this user in the
+    temporary directory is used instead, and the user is told once.
+    """
+    chosen = cache_dir()
+    why = _private_dir(chosen)
+    if not why:
+        return chosen
+    uid = os.geteuid() if hasattr(os, "geteuid") else 0
+    fallback = Path(tempfile.gettempdir()) / f"corridor-cache-{uid}"
+    fallback_why = _private_dir(fallback)
+    if not fallback_why:
+        _warn_once(f"not using the cache folder {chosen}: {why}; using {fallback}")
+        return fallback
+    _warn_once(f"not using the cache folder {chosen}: {why}; the network is built in memory")
+    return None
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _code_files() -> list[Path]:
+    here = Path(__file__).parent
+    return sorted([*here.glob("*.py"), *here.glob("_core*.so"), *here.glob("_core*.pyd")])
+
+
+def fingerprint(root: Path, params_file: Path | None) -> str:
+    """Hash what a network is built from: the code, and each data file's real path, size, mtime and inode.
+
+    Real paths make a symlinked dataset see changes to its files and two spellings of one
+    folder share one cache entry; the inode changes on every atomic write (temp file + rename).
+    """
+    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{sys.version_info[:2]}|{sys.byteorder}".encode())
+    files = _code_files() + data_files(root) + ([params_file] if params_file is not None else [])
+    for path in files:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+        digest.update(f"|{real}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}".encode())
+    return digest.hexdigest()
+
+
+def _entry(directory: Path, root: Path, params_file: Path | None) -> Path:
+    key = os.path.realpath(root) + "|" + (os.path.realpath(params_file) if params_file else "")
+    return directory / f"network-{hashlib.sha256(key.encode()).hexdigest()[:20]}.bin"
+
+
+def data_sizes(root: Path) -> dict[str, int]:
+    """Return each data file's size by its path in the dataset, to tie a prebuilt network to its data."""
+    return {path.relative_to(root).as_posix(): path.stat().st_size for path in data_files(root)}
+
+
+# --------------------------------------------------------------------------- format
+
+
+def _rows(items: list, kind: type) -> dict:
+    names = [f.name for f in dataclasses.fields(kind)]
+    return {"fields": names, "rows": [[getattr(item, name) for name in names] for item in items]}
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def _maker(table: dict, kind: type) -> Callable[[list], Any]:
+    """Return a function making one `kind` from a row of `table` (lists become the tuples they were)."""
+    names = table["fields"]
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    if set(names) != set(fields):
+        raise CacheError(f"{kind.__name__} fields differ")
+    tuples = [i for i, name in enumerate(names) if str(fields[name].type).startswith("tuple")]
+
+    def make(row: list) -> Any:
+        if len(row) != len(names):
+            raise CacheError(f"a {kind.__name__} row has {len(row)} fields")
+        values = list(row)
+        for i in tuples:
+            values[i] = _tuples(values[i])
+        return kind(**dict(zip(names, values, strict=True)))
+
+    return make
+
+
+def _objects(table: dict, kind: type) -> list:
+    make = _maker(table, kind)
+    return [make(row) for row in table["rows"]]
+
+
+class LazyPlaces(Mapping[str, Place]):
+    """The places of a cached network, each made into a `Place` when first asked for."""
+
+    def __init__(self, table: dict):
+        self._make = _maker(table, Place)
+        rows = table["rows"]
+        position = table["fields"].index("id")
+        self._rows = {row[position]: row for row in rows}
+        self._made: dict[str, Place] = {}
+
+    def __getitem__(self, place_id: str) -> Place:
+        place = self._made.get(place_id)
+        if place is None:
+            place = self._made[place_id] = self._make(self._rows[place_id])
+        return place
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, place_id: object) -> bool:
+        return place_id in self._rows
+
+
+def dumps(network) -> bytes:
+    """Return a network as the bytes of a cache file."""
+    core: Graph = network.core
+    arrays: dict[str, array] = {name: getattr(core, name) for name in ARRAYS}
+    arrays.update({f"weight:{m}": core.weights[m] for m in METRIC_NAMES})
+    arrays["lane_coords"] = array("d", [v for point in network.lane_coords for v in point])
+    layout, blobs, offset = {}, [], 0
+    for name, values in arrays.items():
+        blob = values.tobytes() if sys.byteorder == "little" else _swapped(values)
+        layout[name] = [values.typecode, offset, len(values)]
+        blobs.append(blob + bytes(-len(blob) % 8))
+        offset += len(blobs[-1])
+    header = {
+        "format": FORMAT,
+        "version": __version__,
+        "fingerprint": network.fingerprint,
+        "data_sizes": network.data_sizes,
+        "root": str(network.root),
+        "arrays": layout,
+        "place_ids": core.place_ids,
+        "passages": core.passages,
+        "link_ids": core.link_ids,
+        "categories": core.categories,
+        "places": _rows(list(network.places.values()), Place),
+        "links": _rows(list(network.links.values()), Link),
+        "parameters": _rows(list(network.parameters.table.values()), Parameter),
+        "sources": _rows(list(network.sources.values()), Source),
+        "countries": network.countries,
+        "access": _rows(list(network.access.values()), Access),
+        "problems": network.problems,
+        "warnings": network.warnings,
+        "gazetteer": network.gazetteer.to_data(),
+    }
+    text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    padding = bytes(-(len(text) + _HEADER.size) % 8)
+    return _HEADER.pack(MAGIC, FORMAT, len(text)) + text + padding + b"".join(blobs)
+
+
+def _swapped(values: array) -> bytes:
+    copy = array(values.typecode, values)
+    copy.byteswap()
+    return copy.tobytes()
+
+
+def loads(data: bytes, root: Path, *, check: bool = True):
+    """Return the network a cache file holds; raise CacheError for anything else.
+
+    `check` runs the graph's contract check (`graph.check_graph`) on what was read: always for
+    the user's cache; the packaged network was checked when the wheel was built.
+    """
+    from .network import Network
+
+    if len(data) < _HEADER.size:
+        raise CacheError("too short")
+    magic, version, length = _HEADER.unpack_from(data)
+    if magic != MAGIC or version != FORMAT:
+        raise CacheError("not a corridor network of this format")
+    end = _HEADER.size + length
+    start = end + (-end % 8)
+    if start > len(data):
+        raise CacheError("truncated header")
+    try:
+        header = json.loads(data[_HEADER.size : end])
+    except (ValueError, RecursionError) as exc:
+        raise CacheError(f"bad header ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CacheError("bad header")
+    body = memoryview(data)[start:]
+    arrays: dict[str, array] = {}
+    try:
+        for name, (typecode, offset, count) in header["arrays"].items():
+            values = array(typecode)
+            size = values.itemsize * count
+            if not (isinstance(offset, int) and 0 <= offset and offset + size <= len(body)):
+                raise CacheError(f"array {name} lies outside the file")
+            values.frombytes(body[offset : offset + size])
+            if sys.byteorder != "little":
+                values.byteswap()
+            arrays[name] = values
+        expected = {**ARRAYS, **{f"weight:{m}": "d" for m in METRIC_NAMES}, "lane_coords": "d"}
+        if {name: a.typecode for name, a in arrays.items()} != expected:
+            raise CacheError("unexpected arrays")
+        core = Graph(
+            place_ids=list(header["place_ids"]),
+            passages=list(header["passages"]),
+            link_ids=list(header["link_ids"]),
+            categories=[tuple(c) for c in header["categories"]],
+            weights={m: arrays[f"weight:{m}"] for m in METRIC_NAMES},
+            **{name: arrays[name] for name in ARRAYS},
+        )
+        places = LazyPlaces(header["places"])
+        coords = arrays["lane_coords"]
+        network = Network(
+            core=core,
+            places=places,
+            links={link.id: link for link in _objects(header["links"], Link)},
+            parameters=Parameters({(p.name, p.scope): p for p in _objects(header["parameters"], Parameter)}),
+            lane_coords=[(coords[i], coords[i + 1]) for i in range(0, len(coords), 2)],
+            access={a.place_id: a for a in _objects(header["access"], Access)},
+            root=root,
+            sources={s.id: s for s in _objects(header["sources"], Source)},
+            countries=dict(header["countries"]),
+            problems=list(header["problems"]),
+            warnings=list(header["warnings"]),
+            fingerprint=header["fingerprint"],
+        )
+    except CacheError:
+        raise
+    except (KeyError, TypeError, ValueError, DataError) as exc:
+        raise CacheError(f"bad contents ({type(exc).__name__}: {exc})") from None
+    if list(places) != core.place_ids:
+        raise CacheError("places and graph disagree")
+    if check:
+        require_valid(core)
+    network.data_sizes = header.get("data_sizes")
+    if isinstance(header.get("gazetteer"), dict):
+        network.gazetteer_index = header["gazetteer"]
+    return network
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _read_private(path: Path) -> bytes | None:
+    """Read a cache file if it is a regular file of this user that nobody else can write."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        why = _untrusted(st)
+        if why:
+            _warn_once(f"ignoring the cache file {path}: {why}")
+            return None
+        return handle.read()
+
+
+def _sweep(directory: Path) -> None:
+    """Remove temporary files left by writers that were killed."""
+    now = time.time()
+    for tmp in directory.glob(".tmp-*"):
+        try:
+            pid = int(tmp.name.split("-")[2])
+        except (IndexError, ValueError):
+            pid = 0
+        try:
+            alive = pid > 0 and _alive(pid)
+            if not alive or now - tmp.lstat().st_mtime > STALE_TEMP_S:
+                tmp.unlink()
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write(path: Path, data: bytes) -> None:
+    """Write a cache file privately and atomically (temp file, then rename); errors are only logged."""
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-", suffix=".bin")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        log.debug("cannot write the cache %s: %s", path, exc)
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _prebuilt(root: Path):
+    """Return the packaged network of the bundled dataset when it matches the data beside it."""
+    if not PREBUILT.is_file() or os.path.realpath(root) != os.path.realpath(bundled_data_dir()):
+        return None
+    try:
+        network = loads(PREBUILT.read_bytes(), root, check=False)
+    except (OSError, CacheError, DataError) as exc:
+        log.debug("ignoring the packaged network: %s", exc)
+        return None
+    if network.data_sizes != data_sizes(root):
+        log.debug("the packaged network does not match the bundled data")
+        return None
+    return network
+
+
+def load_or_build(root: Path, params_file: Path | None, build: Callable[[Path, Path | None], Any]):
+    """Return the network of a dataset from the packaged build or the cache, else build and cache it."""
+    if params_file is None:
+        network = _prebuilt(root)
+        if network is not None:
+            return network
+    key = fingerprint(root, params_file)
+    directory = trusted_cache_dir()
+    path = _entry(directory, root, params_file) if directory is not None else None
+    if path is not None:
+        data = _read_private(path)
+        if data is not None:
+            try:
+                network = loads(data, root)
+            except (CacheError, DataError) as exc:
+                log.debug("ignoring the cache %s: %s", path, exc)
+            else:
+                if network.fingerprint == key:
+                    return network
+    started = time.perf_counter()
+    network = build(root, params_file)
+    network.fingerprint = key
+    log.debug("built the network in %.1f s", time.perf_counter() - started)
+    if path is not None:
+        _sweep(path.parent)
+        write(path, dumps(network))
+    return network

@@ -1,0 +1,205 @@
+"""The search core: which edges a query may use (one rule, as byte masks) and one multi-source Dijkstra.
+
+Every query (route, alternatives, vias, reach, matrix) is a call to `search`: sources with their
+starting costs, targets, and masks. The Dijkstra itself runs in the compiled `_core` module when
+it is built (see `hatch_build.py`), else in the Python below; both settle the same nodes in the
+same order through the same edges.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from array import array
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from .graph import MODE_CODE, MODE_CODES, ROLE_CODE, Graph, Kind, Role
+from .registry import METRIC_NAMES
+
+try:
+    from . import _core
+except ImportError:  # built without a C compiler: the same algorithm in Python
+    _core = None
+
+STOP_NONE, STOP_FIRST, STOP_ALL = 0, 1, 2
+INF = math.inf
+TRANSFER_CODE = MODE_CODE["transfer"]
+
+
+def compiled() -> bool:
+    """Return True when searches run in the compiled core."""
+    return _core is not None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a query allows, before any place or edge is banned: modes and closed passages."""
+
+    modes: frozenset[str]
+    closed_passages: frozenset[str]
+
+    def allows(self, role: int, mode: int, from_mode: int, to_mode: int, passage: str) -> bool:
+        """Decide one kind of edge: the only place where this rule is written.
+
+        A transfer needs both its modes allowed; any other edge its own mode; a lane through a
+        closed passage is closed.
+        """
+        if role == ROLE_CODE[Role.TRANSFER]:
+            return MODE_CODES[from_mode] in self.modes and MODE_CODES[to_mode] in self.modes
+        if MODE_CODES[mode] not in self.modes:
+            return False
+        return not (passage and passage in self.closed_passages)
+
+
+class Masks:
+    """Edge masks per set of rules, computed once per network through edge categories.
+
+    Edges the rules cannot tell apart share a category (role, mode, the modes of its two
+    nodes, passage; `Graph.category`), so a mask is one `bytes.translate` of the categories.
+    """
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.codes = graph.category.tobytes()
+        self._cache: dict[Rules, bytes] = {}
+
+    def edge_mask(self, rules: Rules) -> bytes:
+        mask = self._cache.get(rules)
+        if mask is None:
+            table = bytearray(256)
+            for code, (role, mode, from_mode, to_mode, passage) in enumerate(self.graph.categories):
+                table[code] = rules.allows(role, mode, from_mode, to_mode, self.graph.passages[passage])
+            mask = self._cache[rules] = self.codes.translate(bytes(table))
+        return mask
+
+
+@dataclass
+class Result:
+    """A search's settled distances and the edge that reached each node (-1 for sources and the rest)."""
+
+    dist: array
+    pred: array
+    settled: int
+    sums: dict[str, array] | None = None
+
+    def reached(self, node: int) -> bool:
+        return self.dist[node] < INF
+
+    def path(self, node: int, tail: Sequence[int]) -> list[int]:
+        """Return the edges from a source to `node`, in order."""
+        edges = []
+        e = self.pred[node]
+        while e >= 0:
+            edges.append(e)
+            e = self.pred[tail[e]]
+        edges.reverse()
+        return edges
+
+
+def search(
+    graph: Graph,
+    weight: array,
+    sources: Iterable[tuple[int, float]],
+    *,
+    targets: Collection[int] = (),
+    stop: int = STOP_NONE,
+    edge_ok: bytes | bytearray | None = None,
+    node_ok: bytes | bytearray | None = None,
+    limit: float = INF,
+    sums: Sequence[str] = (),
+) -> Result:
+    """Run one multi-source Dijkstra on `weight` (an array with one value per edge).
+
+    `sources` are (node, starting cost) pairs. `stop` is STOP_FIRST (stop when the first target
+    is settled: the best of several), STOP_ALL (when every target is), or STOP_NONE (settle
+    everything reachable, up to `limit`). Edges whose `edge_ok` byte is 0 and nodes whose
+    `node_ok` byte is 0 are not used. `sums` names metrics to total along the search tree for
+    every settled node (for reach and matrices). Only settled nodes keep a distance.
+    """
+    n = graph.n_nodes
+    dist = array("d", bytes(8 * n))
+    pred = array("i", bytes(4 * n))
+    totals = {name: array("d", bytes(8 * n)) for name in sums}
+    sources = list(sources)
+    targets = list(targets)
+    if _core is not None:
+        settled = _core.dijkstra(
+            graph.indptr, graph.head, weight, edge_ok, node_ok, sources, targets, stop, limit, dist, pred,
+            tuple(graph.weights[s] for s in sums) if sums else None, tuple(totals.values()) if sums else None,
+        )  # fmt: skip
+    else:
+        settled = _dijkstra(graph, weight, edge_ok, node_ok, sources, targets, stop, limit, dist, pred, sums, totals)
+    return Result(dist, pred, settled, totals or None)
+
+
+def _dijkstra(graph, weight, edge_ok, node_ok, sources, targets, stop, limit, dist, pred, sums, totals) -> int:
+    """The compiled core's algorithm in Python: same heap order, same relaxation, same results."""
+    n = graph.n_nodes
+    indptr, head, tail = graph.indptr, graph.head, graph.tail
+    best = [INF] * n
+    done = bytearray(n)
+    heap: list[tuple[float, int]] = []
+    for node, cost in sources:
+        if not 0 <= node < n:
+            raise IndexError(f"source {node} is not a node")
+        if (node_ok is not None and not node_ok[node]) or not cost < best[node]:
+            continue
+        best[node] = cost
+        heap.append((cost, node))
+    heapq.heapify(heap)
+    is_target = set(targets)
+    remaining = len(is_target)
+    came = [-1] * n
+    pop, push = heapq.heappop, heapq.heappush
+    weights = [(graph.weights[s], totals[s]) for s in sums]
+    settled = 0
+    while heap:
+        cost, u = pop(heap)
+        if done[u] or cost > best[u]:
+            continue
+        if cost > limit:
+            break
+        done[u] = 1
+        settled += 1
+        dist[u] = cost
+        e = came[u]
+        pred[u] = e
+        if weights and e >= 0:
+            t = tail[e]
+            for w, out in weights:
+                out[u] = out[t] + w[e]
+        if u in is_target:
+            remaining -= 1
+            if stop == STOP_FIRST or (stop == STOP_ALL and remaining == 0):
+                break
+        for e in range(indptr[u], indptr[u + 1]):
+            if edge_ok is not None and not edge_ok[e]:
+                continue
+            v = head[e]
+            if done[v] or (node_ok is not None and not node_ok[v]):
+                continue
+            candidate = cost + weight[e]
+            if candidate < best[v]:
+                best[v] = candidate
+                came[v] = e
+                push(heap, (candidate, v))
+    for u in range(n):
+        if not done[u]:
+            dist[u] = INF
+            pred[u] = -1
+    return settled
+
+
+def path_totals(graph: Graph, edges: Iterable[int]) -> dict[str, float]:
+    """Return the four metrics summed over a list of edges."""
+    edges = list(edges)
+    return {m: sum(graph.weights[m][e] for e in edges) for m in METRIC_NAMES}
+
+
+def place_arrivals(graph: Graph, place_ids: Iterable[str]) -> list[int]:
+    """Return the arrival nodes of places (every mode they are reached by)."""
+    out = []
+    for pid in place_ids:
+        out += [n for n in graph.place_nodes(pid) if graph.node_kind[n] == Kind.ARRIVE]
+    return out

@@ -1,0 +1,531 @@
+"""The graph's contract: node and edge types, the compiled arrays, and `check_graph()`.
+
+The network is compiled into flat arrays: nodes numbered 0..n-1, edges 0..m-1 stored by tail
+(CSR: the edges leaving node u are `indptr[u]:indptr[u + 1]`), one weight array per metric.
+Node and edge meaning lives in small parallel arrays of codes; the named types below are how
+the rest of the library and users see them.
+
+A place has an origin node (where routes start), a destination node (where they end), and an
+arrival and a departure node for each mode it serves. Origins have no incoming edges and
+destinations no outgoing ones, so a route can neither start nor end in the middle of another.
+Staying on a mode at a place passes arrival to departure (`through`); changing mode is a
+`transfer` from one mode's arrival to another's departure. Links join a departure to another
+place's arrival; sea lanes join lane points, and `access` edges join seaports to them.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+
+from .errors import DataError
+from .registry import LINK_MODES, METRIC_NAMES, MODE_NAMES, TRANSFER
+
+
+class Kind(IntEnum):
+    """What a node stands for."""
+
+    ORIGIN = 0
+    DESTINATION = 1
+    ARRIVE = 2
+    DEPART = 3
+    LANE = 4
+
+
+class Role(str, Enum):
+    """What an edge does."""
+
+    BOARD = "board"  # origin -> departure of a mode: waiting for it and its charge per leg
+    ALIGHT = "alight"  # arrival of a mode -> destination
+    THROUGH = "through"  # arrival -> departure of the same mode at a place: staying on board
+    TRANSFER = "transfer"  # arrival of one mode -> departure of another: handling and waiting
+    LINK = "link"  # departure at one place -> arrival at another, along a curated link
+    LANE = "lane"  # lane point -> lane point
+    ACCESS = "access"  # a seaport's sea departure -> a lane point, or a lane point -> its sea arrival
+
+
+ROLES: tuple[Role, ...] = tuple(Role)
+ROLE_CODE = {role: code for code, role in enumerate(ROLES)}
+# Mode codes: the registry's modes, then the transfer pseudo-mode.
+MODE_CODES: tuple[str, ...] = (*MODE_NAMES, TRANSFER.name)
+MODE_CODE = {name: code for code, name in enumerate(MODE_CODES)}
+NO_MODE = 255
+NO_INDEX = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where routes from a place start."""
+
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where routes to a place end."""
+
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
+class Arrive:
+    """A mode arriving at a place."""
+
+    place: str
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class Depart:
+    """A mode departing from a place."""
+
+    place: str
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class LanePoint:
+    """A vertex of the sea-lane network."""
+
+    index: int
+
+
+Node = Origin | Destination | Arrive | Depart | LanePoint
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One edge of the compiled graph, with its meaning and its four per-TEU metrics."""
+
+    index: int
+    tail: Node
+    head: Node
+    role: Role
+    mode: str
+    link: str | None
+    passage: str | None
+    distance_km: float
+    time_h: float
+    cost_usd: float
+    co2_kg: float
+
+    @property
+    def place(self) -> str | None:
+        """Return the place of a transfer, through, board or alight edge (None for movements)."""
+        if self.role in (Role.LINK, Role.LANE, Role.ACCESS):
+            return None
+        return getattr(self.tail, "place", None)
+
+
+@dataclass
+class Graph:
+    """The network as flat arrays: what the search core runs on and what the cache stores."""
+
+    place_ids: list[str]
+    passages: list[str]  # code 0 is "no passage"
+    link_ids: list[str]
+    node_kind: array  # B: Kind
+    node_place: array  # i: index into place_ids, -1 for lane points
+    node_mode: array  # B: mode code, NO_MODE for origins, destinations and lane points
+    node_lane: array  # i: lane point index, -1 for place nodes
+    indptr: array  # i: n + 1
+    head: array  # i: m
+    tail: array  # i: m
+    role: array  # B: role code
+    mode: array  # B: mode code (transfer edges: the transfer pseudo-mode)
+    passage: array  # B: passage code
+    link: array  # i: index into link_ids, -1
+    weights: dict[str, array]  # metric name -> d: m
+    origin_node: array  # i: per place, -1 when the place is not in the graph
+    destination_node: array  # i: per place
+    mode_nodes: array  # i: per place, per mode code, (arrive, depart); -1 when absent
+    category: array  # B: per edge, an index into `categories`
+    categories: list[tuple[int, int, int, int, int]]  # (role, mode, tail's mode, head's mode, passage)
+    _edges_by_code: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_kind)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.head)
+
+    def __repr__(self) -> str:
+        return f"<Graph {self.n_nodes:,} nodes, {self.n_edges:,} edges, {len(self.place_ids):,} places>"
+
+    # ------------------------------------------------------------------ lookups
+
+    def place_index(self, place_id: str) -> int:
+        index = self._place_index().get(place_id)
+        if index is None:
+            raise KeyError(place_id)
+        return index
+
+    def _place_index(self) -> dict[str, int]:
+        cached = self._edges_by_code.get("places")
+        if cached is None:
+            cached = {pid: i for i, pid in enumerate(self.place_ids)}
+            self._edges_by_code["places"] = cached
+        return cached
+
+    def origin(self, place_id: str) -> int:
+        return self.origin_node[self.place_index(place_id)]
+
+    def destination(self, place_id: str) -> int:
+        return self.destination_node[self.place_index(place_id)]
+
+    def arrive(self, place_id: str, mode: str) -> int:
+        return self.mode_nodes[(self.place_index(place_id) * len(MODE_NAMES) + MODE_CODE[mode]) * 2]
+
+    def depart(self, place_id: str, mode: str) -> int:
+        return self.mode_nodes[(self.place_index(place_id) * len(MODE_NAMES) + MODE_CODE[mode]) * 2 + 1]
+
+    def place_nodes(self, place_id: str) -> list[int]:
+        """Return every node of a place: origin, destination, arrivals and departures."""
+        i = self.place_index(place_id)
+        width = len(MODE_NAMES) * 2
+        nodes = [self.origin_node[i], self.destination_node[i], *self.mode_nodes[i * width : (i + 1) * width]]
+        return [n for n in nodes if n >= 0]
+
+    def in_graph(self, place_id: str) -> bool:
+        index = self._place_index().get(place_id)
+        return index is not None and self.destination_node[index] >= 0
+
+    def node(self, n: int) -> Node:
+        """Return the named node for a node number."""
+        kind = self.node_kind[n]
+        if kind == Kind.LANE:
+            return LanePoint(self.node_lane[n])
+        place = self.place_ids[self.node_place[n]]
+        if kind == Kind.ORIGIN:
+            return Origin(place)
+        if kind == Kind.DESTINATION:
+            return Destination(place)
+        mode = MODE_CODES[self.node_mode[n]]
+        return Arrive(place, mode) if kind == Kind.ARRIVE else Depart(place, mode)
+
+    def node_place_id(self, n: int) -> str | None:
+        index = self.node_place[n]
+        return self.place_ids[index] if index >= 0 else None
+
+    def edge(self, e: int) -> Edge:
+        """Return the named view of an edge number."""
+        link, passage = self.link[e], self.passage[e]
+        return Edge(
+            index=e,
+            tail=self.node(self.tail[e]),
+            head=self.node(self.head[e]),
+            role=ROLES[self.role[e]],
+            mode=MODE_CODES[self.mode[e]],
+            link=self.link_ids[link] if link >= 0 else None,
+            passage=self.passages[passage] if passage else None,
+            **{m: self.weights[m][e] for m in METRIC_NAMES},
+        )
+
+    def edges(self) -> Iterator[Edge]:
+        return (self.edge(e) for e in range(self.n_edges))
+
+    def out_edges(self, n: int) -> range:
+        return range(self.indptr[n], self.indptr[n + 1])
+
+    def edges_with_role(self, role: Role) -> list[int]:
+        """Return the numbers of every edge with a role (cached)."""
+        code = ROLE_CODE[role]
+        cached = self._edges_by_code.get(code)
+        if cached is None:
+            cached = [e for e, r in enumerate(self.role) if r == code]
+            self._edges_by_code[code] = cached
+        return cached
+
+    def to_networkx(self):
+        """Return the graph as a networkx MultiDiGraph with named nodes; the key of each edge is its number.
+
+        Each edge carries `role`, `mode`, `link`, `passage` and the four metrics.
+        """
+        import networkx as nx
+
+        graph = nx.MultiDiGraph()
+        nodes = [self.node(n) for n in range(self.n_nodes)]
+        graph.add_nodes_from(nodes)
+        roles = [r.value for r in ROLES]
+        for e in range(self.n_edges):
+            link, passage = self.link[e], self.passage[e]
+            graph.add_edge(
+                nodes[self.tail[e]],
+                nodes[self.head[e]],
+                key=e,
+                role=roles[self.role[e]],
+                mode=MODE_CODES[self.mode[e]],
+                link=self.link_ids[link] if link >= 0 else None,
+                passage=self.passages[passage] if passage else None,
+                **{m: self.weights[m][e] for m in METRIC_NAMES},
+            )
+        return graph
+
+
+class GraphBuilder:
+    """Number nodes as they are first named and collect edges; `build()` compiles them."""
+
+    def __init__(self, place_ids: Sequence[str]):
+        self.place_ids = list(place_ids)
+        self.index = {pid: i for i, pid in enumerate(self.place_ids)}
+        width = len(MODE_NAMES) * 2
+        self.origin_node = array("i", [NO_INDEX]) * len(self.place_ids)
+        self.destination_node = array("i", [NO_INDEX]) * len(self.place_ids)
+        self.mode_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
+        self.lane_node: dict[int, int] = {}
+        self.node_kind = array("B")
+        self.node_place = array("i")
+        self.node_mode = array("B")
+        self.node_lane = array("i")
+        self.passages: list[str] = [""]
+        self.passage_code: dict[str, int] = {"": 0}
+        self.link_ids: list[str] = []
+        self.link_code: dict[str, int] = {}
+        self.edges: list[tuple[int, int, int, int, int, int, tuple[float, ...]]] = []
+
+    def _new(self, kind: Kind, place: int, mode: int, lane: int) -> int:
+        self.node_kind.append(kind)
+        self.node_place.append(place)
+        self.node_mode.append(mode)
+        self.node_lane.append(lane)
+        return len(self.node_kind) - 1
+
+    def origin(self, place_id: str) -> int:
+        i = self.index[place_id]
+        if self.origin_node[i] < 0:
+            self.origin_node[i] = self._new(Kind.ORIGIN, i, NO_MODE, NO_INDEX)
+        return self.origin_node[i]
+
+    def destination(self, place_id: str) -> int:
+        i = self.index[place_id]
+        if self.destination_node[i] < 0:
+            self.destination_node[i] = self._new(Kind.DESTINATION, i, NO_MODE, NO_INDEX)
+        return self.destination_node[i]
+
+    def _mode_node(self, place_id: str, mode: str, side: int) -> int:
+        i, code = self.index[place_id], MODE_CODE[mode]
+        slot = (i * len(MODE_NAMES) + code) * 2 + side
+        if self.mode_nodes[slot] < 0:
+            self.mode_nodes[slot] = self._new(Kind.DEPART if side else Kind.ARRIVE, i, code, NO_INDEX)
+        return self.mode_nodes[slot]
+
+    def arrive(self, place_id: str, mode: str) -> int:
+        return self._mode_node(place_id, mode, 0)
+
+    def depart(self, place_id: str, mode: str) -> int:
+        return self._mode_node(place_id, mode, 1)
+
+    def lane(self, index: int) -> int:
+        node = self.lane_node.get(index)
+        if node is None:
+            node = self.lane_node[index] = self._new(Kind.LANE, NO_INDEX, NO_MODE, index)
+        return node
+
+    def add(
+        self,
+        tail: int,
+        head: int,
+        role: Role,
+        mode: str,
+        metrics: Sequence[float],
+        *,
+        link: str | None = None,
+        passage: str = "",
+    ) -> None:
+        """Add an edge; `metrics` are the four per-TEU figures in registry order."""
+        if link is None:
+            link_code = NO_INDEX
+        else:
+            link_code = self.link_code.get(link, len(self.link_ids))
+            if link_code == len(self.link_ids):
+                self.link_code[link] = link_code
+                self.link_ids.append(link)
+        passage_code = self.passage_code.get(passage)
+        if passage_code is None:
+            passage_code = self.passage_code[passage] = len(self.passages)
+            self.passages.append(passage)
+        self.edges.append((tail, head, ROLE_CODE[role], MODE_CODE[mode], passage_code, link_code, tuple(metrics)))
+
+    def build(self) -> Graph:
+        """Sort the edges by tail into CSR arrays."""
+        if len(self.passages) > 255:
+            raise DataError(f"the lanes name {len(self.passages) - 1} passages; at most 254 are supported")
+        edges = sorted(self.edges, key=lambda e: e[0])
+        n = len(self.node_kind)
+        indptr = array("i", [0]) * (n + 1)
+        for edge in edges:
+            indptr[edge[0] + 1] += 1
+        for u in range(n):
+            indptr[u + 1] += indptr[u]
+        weights = {m: array("d", (e[6][k] for e in edges)) for k, m in enumerate(METRIC_NAMES)}
+        # Edges a query's rules cannot tell apart share a category (see engine.Masks).
+        kinds: dict[tuple[int, int, int, int, int], int] = {}
+        category = array("B")
+        node_mode = self.node_mode
+        for tail, head, role, mode, passage, _link, _metrics in edges:
+            key = (role, mode, node_mode[tail], node_mode[head], passage)
+            code = kinds.setdefault(key, len(kinds))
+            if code > 255:
+                raise DataError("the network has more than 256 kinds of edge")
+            category.append(code)
+        return Graph(
+            place_ids=self.place_ids,
+            passages=self.passages,
+            link_ids=self.link_ids,
+            node_kind=self.node_kind,
+            node_place=self.node_place,
+            node_mode=self.node_mode,
+            node_lane=self.node_lane,
+            indptr=indptr,
+            head=array("i", (e[1] for e in edges)),
+            tail=array("i", (e[0] for e in edges)),
+            role=array("B", (e[2] for e in edges)),
+            mode=array("B", (e[3] for e in edges)),
+            passage=array("B", (e[4] for e in edges)),
+            link=array("i", (e[5] for e in edges)),
+            weights=weights,
+            origin_node=self.origin_node,
+            destination_node=self.destination_node,
+            mode_nodes=self.mode_nodes,
+            category=category,
+            categories=list(kinds),
+        )
+
+
+class GraphError(DataError):
+    """The compiled graph breaks its contract; lists every violation."""
+
+
+# Which kinds of node each role joins, tail then head.
+ROLE_ENDS: dict[Role, tuple[frozenset[Kind], frozenset[Kind]]] = {
+    Role.BOARD: (frozenset({Kind.ORIGIN}), frozenset({Kind.DEPART})),
+    Role.ALIGHT: (frozenset({Kind.ARRIVE}), frozenset({Kind.DESTINATION})),
+    Role.THROUGH: (frozenset({Kind.ARRIVE}), frozenset({Kind.DEPART})),
+    Role.TRANSFER: (frozenset({Kind.ARRIVE}), frozenset({Kind.DEPART})),
+    Role.LINK: (frozenset({Kind.DEPART}), frozenset({Kind.ARRIVE})),
+    Role.LANE: (frozenset({Kind.LANE}), frozenset({Kind.LANE})),
+    Role.ACCESS: (frozenset({Kind.DEPART, Kind.LANE}), frozenset({Kind.LANE, Kind.ARRIVE})),
+}
+SEA = MODE_CODE["sea"]
+
+
+def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
+    """Return every violation of the graph's contract (empty when it holds), at most `limit`.
+
+    Checks the arrays' shapes and bounds (a cache file is never trusted), then each edge: the
+    kinds of node its role joins, that it stays within one place or moves between two as its
+    role says, its mode, and that its metrics are finite and not negative.
+    """
+    problems: list[str] = []
+
+    def add(message: str) -> bool:
+        problems.append(message)
+        return len(problems) >= limit
+
+    n, m = graph.n_nodes, graph.n_edges
+    places = len(graph.place_ids)
+    for name in ("node_place", "node_mode", "node_lane"):
+        if len(getattr(graph, name)) != n:
+            add(f"{name} has {len(getattr(graph, name))} entries for {n} nodes")
+    for name in ("tail", "role", "mode", "passage", "link", "category", *(f"weights[{k}]" for k in METRIC_NAMES)):
+        values = graph.weights[name[8:-1]] if name.startswith("weights") else getattr(graph, name)
+        if len(values) != m:
+            add(f"{name} has {len(values)} entries for {m} edges")
+    if len(graph.indptr) != n + 1 or (graph.indptr and (graph.indptr[0] != 0 or graph.indptr[-1] != m)):
+        add(f"indptr does not span the {m} edges of {n} nodes")
+    if len(graph.origin_node) != places or len(graph.destination_node) != places:
+        add("origin_node and destination_node need one entry per place")
+    if len(graph.mode_nodes) != places * len(MODE_NAMES) * 2:
+        add("mode_nodes needs an arrival and a departure entry per place and mode")
+    if any(code >= len(graph.categories) for code in set(graph.category)):
+        add("category refers to an unknown kind of edge")
+    if problems:
+        return problems
+    indptr = graph.indptr
+    for u in range(n):
+        if indptr[u] > indptr[u + 1]:
+            return [f"indptr decreases at node {u}"]
+    for e, (v, u) in enumerate(zip(graph.head, graph.tail, strict=True)):
+        if not (0 <= v < n and 0 <= u < n) or not indptr[u] <= e < indptr[u + 1]:
+            return [f"edge {e} joins nodes outside the graph or is stored under the wrong tail"]
+    kinds, node_place, node_mode = graph.node_kind, graph.node_place, graph.node_mode
+    for x in range(n):
+        kind, place, mode = kinds[x], node_place[x], node_mode[x]
+        is_place = kind in (Kind.ORIGIN, Kind.DESTINATION, Kind.ARRIVE, Kind.DEPART)
+        if kind > Kind.LANE or (is_place and not 0 <= place < places) or (kind == Kind.LANE and place != NO_INDEX):
+            if add(f"node {x} has kind {kind} and place {place}"):
+                return problems
+        elif kind in (Kind.ARRIVE, Kind.DEPART) and mode >= len(MODE_NAMES):
+            if add(f"node {x} ({graph.node(x)}) has no mode"):
+                return problems
+    for i, pid in enumerate(graph.place_ids):
+        has_origin, has_destination = graph.origin_node[i] >= 0, graph.destination_node[i] >= 0
+        if has_origin != has_destination and add(f"place {pid} has an origin or a destination node, not both"):
+            return problems
+    link_modes = {MODE_CODE[m] for m in LINK_MODES}
+    transfer_code = MODE_CODE[TRANSFER.name]
+    ends = {ROLE_CODE[role]: ends for role, ends in ROLE_ENDS.items()}
+    moving = {ROLE_CODE[r] for r in (Role.LINK, Role.LANE, Role.ACCESS)}
+    codes = {name: ROLE_CODE[role] for name, role in (("board", Role.BOARD), ("alight", Role.ALIGHT),
+             ("through", Role.THROUGH), ("transfer", Role.TRANSFER), ("link", Role.LINK),
+             ("lane", Role.LANE), ("access", Role.ACCESS))}  # fmt: skip
+    weights = [graph.weights[name] for name in METRIC_NAMES]
+    n_links, n_passages = len(graph.link_ids), len(graph.passages)
+    categories = graph.categories
+    for e, (u, v, role, mode, link, passage) in enumerate(
+        zip(graph.tail, graph.head, graph.role, graph.mode, graph.link, graph.passage, strict=True)
+    ):
+        if role not in ends:
+            if add(f"edge {e} has an unknown role code {role}"):
+                return problems
+            continue
+        tails, heads = ends[role]
+        ku, kv = kinds[u], kinds[v]
+        message = None
+        if ku not in tails or kv not in heads:
+            message = "joins the wrong kinds of node"
+        elif role not in moving and node_place[u] != node_place[v]:
+            message = "leaves its place"
+        elif role == codes["transfer"] and (node_mode[u] == node_mode[v] or mode != transfer_code):
+            message = "does not change mode"
+        elif role in (codes["board"], codes["through"]) and mode != node_mode[v]:
+            message = "carries another mode than its node"
+        elif role in (codes["alight"], codes["through"]) and mode != node_mode[u]:
+            message = "carries another mode than its node"
+        elif role == codes["link"] and (
+            node_place[u] == node_place[v] or not node_mode[u] == node_mode[v] == mode or mode not in link_modes
+        ):
+            message = "is not a link of one link mode between two places"
+        elif role in (codes["lane"], codes["access"]) and mode != SEA:
+            message = "is not a sea edge"
+        elif role == codes["access"] and (ku == Kind.LANE) == (kv == Kind.LANE):
+            message = "does not join a place to the lanes"
+        elif role == codes["access"] and node_mode[u if ku != Kind.LANE else v] != SEA:
+            message = "joins the lanes to a place's non-sea node"
+        elif (link >= 0) != (role == codes["link"]) or link >= n_links:
+            message = "has a link index that does not fit its role"
+        elif passage >= n_passages or (passage and role != codes["lane"]):
+            message = "has a passage that does not fit its role"
+        elif categories[graph.category[e]] != (role, mode, node_mode[u], node_mode[v], passage):
+            message = "has the wrong category"
+        else:
+            for name, values in zip(METRIC_NAMES, weights, strict=True):
+                value = values[e]
+                if not 0 <= value < math.inf:
+                    message = f"has {name} {value}"
+                    break
+        if message and add(f"{ROLES[role].value} edge {e} ({graph.node(u)} -> {graph.node(v)}) {message}"):
+            return problems
+    return problems
+
+
+def require_valid(graph: Graph) -> None:
+    """Raise GraphError listing every violation of the contract, if any."""
+    problems = check_graph(graph)
+    if problems:
+        raise GraphError("the network breaks the graph contract", problems)
