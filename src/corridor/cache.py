@@ -407,6 +407,22 @@ def _prebuilt(root: Path):
     return network
 
 
+def compile_bundled(root: Path, path: Path) -> None:
+    """Build the network of the dataset at `root` and write it to `path` as the packaged network.
+
+    The wheel build runs this (`hatch_build.py`); the network is checked against the graph
+    contract as every build is, and records the size of each data file so that an installed
+    copy is only used beside the data it was built from.
+    """
+    from .network import build_from
+
+    network = build_from(root)
+    network.fingerprint = "packaged"
+    network.data_sizes = data_sizes(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(dumps(network))
+
+
 def load_or_build(root: Path, params_file: Path | None, build: Callable[[Path, Path | None], Any]):
     """Return the network of a dataset from the packaged build or the cache, else build and cache it."""
     if params_file is None:

@@ -19,7 +19,7 @@ from .costing import Metrics, Parameters
 from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_dataset
 from .errors import DataError
 from .gazetteer import Gazetteer, Target
-from .graph import Graph, GraphBuilder, Kind, Role
+from .graph import Graph, GraphBuilder, Kind, Role, require_valid
 from .registry import METRIC_NAMES
 from .sealanes import Access, LandMask, attach_ports, join_near_misses, read_lanes
 
@@ -186,7 +186,9 @@ def build_from(root: Path, params_file: Path | None = None) -> Network:
     log.debug("building the network from %s", root)
     dataset = load_dataset(root)
     parameters = Parameters.from_files(root / PARAMETERS_FILE, params_file)
-    return build_network(dataset, parameters)
+    network = build_network(dataset, parameters)
+    require_valid(network.core)
+    return network
 
 
 def load_network(
