@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from corridor.registry import METRICS as METRIC_SPECS
+
 METRICS = ("distance_km", "time_h", "cost_usd", "co2_kg")
 
 
@@ -191,3 +193,53 @@ def test_a_map_that_cannot_be_written_is_a_one_line_error(run, tmp_path):
     assert_one_line_error(run("map", "--out", str(blocker / "network.html")), 1)
     assert_one_line_error(run("route", "Chongqing", "Hong Kong", "--map", str(blocker / "r.html")), 1)
     assert_one_line_error(run("map", "--out"), 2)
+
+
+def test_matrix_csv_is_long_format_with_the_routes_totals(run, network):
+    from corridor.routing import find_routes
+
+    result = run("matrix", "Chongqing", "Qinzhou", "--to", "Singapore", "--to", "Umm Qasr", "--by", "time")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == "origin,destination,destination_id,distance_km,time_h,cost_usd,co2_kg"
+    rows = [line.split(",") for line in lines[1:]]
+    assert [(r[0], r[1]) for r in rows] == [
+        ("Chongqing", "Singapore"), ("Chongqing", "Umm Qasr"), ("Qinzhou", "Singapore"), ("Qinzhou", "Umm Qasr"),
+    ]  # fmt: skip
+    for origin, destination, destination_id, *totals in rows:
+        (route,) = find_routes(network, origin, destination, by="time")
+        assert destination_id == route.destination
+        for metric, text in zip(METRICS, totals, strict=True):
+            rounding = 10 ** -METRIC_SPECS[metric].decimals / 2
+            assert float(text) == pytest.approx(getattr(route, metric), abs=rounding + 1e-9)
+
+
+def test_matrix_leaves_unreachable_pairs_empty_and_reads_place_files(run, tiny, tmp_path):
+    origins = tmp_path / "origins.txt"
+    origins.write_text("# where we start\nAlpha\n\nCharlie City\n")
+    destinations = tmp_path / "destinations.txt"
+    destinations.write_text("Bravo Port\nIsland Port\n")
+    result = run(
+        "matrix", "--origins-file", str(origins), "--destinations-file", str(destinations), "--data", str(tiny),
+        "--format", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    records = result.json()
+    assert len(records) == 4
+    island = [r for r in records if r["destination"] == "Island Port"]
+    assert island and all(r[m] is None for r in island for m in METRICS)
+    bravo = [r for r in records if r["destination"] == "Bravo Port"]
+    assert all(r["time_h"] > 0 and r["destination_id"] == "CNBBB" for r in bravo)
+    csv_result = run("matrix", "Alpha", "--to", "Island Port", "--data", str(tiny))
+    assert csv_result.out.splitlines()[1] == "Alpha,Island Port,,,,,"
+
+
+def test_matrix_refuses_bad_input_in_one_line(run, tiny, tmp_path):
+    assert_one_line_error(run("matrix", "--to", "Bravo Port", "--data", str(tiny)), 2)
+    assert_one_line_error(run("matrix", "Alpha", "--data", str(tiny)), 2)
+    listed = tmp_path / "places.txt"
+    listed.write_text("Alpha\nAtlantis\n")
+    result = run("matrix", "--origins-file", str(listed), "--to", "Bravo Port", "--data", str(tiny))
+    assert_one_line_error(result, 1)
+    assert "Atlantis" in result.err
+    assert_one_line_error(run("matrix", "--origins-file", str(tmp_path), "--to", "Bravo", "--data", str(tiny)), 2)

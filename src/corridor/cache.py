@@ -354,7 +354,7 @@ def _sweep(directory: Path) -> None:
     now = time.time()
     for tmp in directory.glob(".tmp-*"):
         try:
-            pid = int(tmp.name.split("-")[2])
+            pid = int(tmp.name.split("-")[1])
         except (IndexError, ValueError):
             pid = 0
         try:

@@ -333,6 +333,8 @@ def join_near_misses(lanes: Lanes, land: LandMask) -> int:
     import numpy as np
     import shapely
 
+    if len(lanes.coords) < 2:
+        return 0
     xy = np.asarray(lanes.coords, dtype=float)
     tree = shapely.STRtree(shapely.points(xy))
     a, b = tree.query(shapely.points(xy), predicate="dwithin", distance=NEAR_MISS_KM / 111.0 * 2)
@@ -368,6 +370,8 @@ def attach_ports(places: Iterable[Place], lanes: Lanes, land: LandMask) -> dict[
     ports = [p for p in places if "sea" in p.modes]
     if not ports:
         return {}
+    if not lanes.coords:
+        return {p.id: Access(p.id, (), "the dataset has no sea lanes") for p in ports}
     node_xy = np.asarray(lanes.coords, dtype=float)
     port_xy = np.asarray([(p.lon, p.lat) for p in ports], dtype=float)
     # Bulk candidate search in degrees (generous at high latitudes), then exact distances.

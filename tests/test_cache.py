@@ -1,0 +1,176 @@
+"""The on-disk cache: plain data that never runs, private folders and files, keys by real path."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corridor import cache
+from corridor.network import load_network
+from corridor.routing import find_routes
+
+
+class Payload:
+    """A pickle that creates a file when it is unpickled."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def cache_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.name.startswith("network-"))
+
+
+def test_a_pickle_planted_in_every_cache_file_never_runs(tiny, tmp_path, monkeypatch):
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("CORRIDOR_CACHE", str(directory))
+    load_network(tiny)
+    marker = tmp_path / "pwned"
+    files = cache_files(directory)
+    assert files
+    for path in files:
+        path.write_bytes(pickle.dumps(Payload(marker)))
+        path.chmod(0o600)
+    # In a fresh process, as a user would meet it.
+    done = subprocess.run(
+        [sys.executable, "-m", "corridor", "route", "Alpha", "Bravo Port", "--data", str(tiny), "--format", "json"],
+        capture_output=True, text=True, env={**os.environ, "CORRIDOR_CACHE": str(directory)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert '"destination"' in done.stdout
+    assert not marker.exists()
+    # The planted file was replaced by a real cache entry.
+    assert all(path.read_bytes().startswith(cache.MAGIC) for path in cache_files(directory))
+
+
+def test_a_world_writable_cache_folder_is_not_trusted(tiny, tmp_path, monkeypatch, caplog):
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    directory.chmod(0o777)
+    monkeypatch.setenv("CORRIDOR_CACHE", str(directory))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    marker = tmp_path / "pwned"
+    planted = cache._entry(directory, tiny, None)
+    planted.write_bytes(pickle.dumps(Payload(marker)))
+    cache._warned.clear()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    network = load_network(tiny)
+    assert find_routes(network, "Alpha", "Bravo Port")[0].destination == "CNBBB"
+    assert not marker.exists()
+    assert "others can write to it" in caplog.text
+    assert [p for p in directory.iterdir()] == [planted]  # nothing written to the shared folder
+    (fallback,) = (tmp_path / "tmp").iterdir()
+    assert stat.S_IMODE(fallback.stat().st_mode) == 0o700
+
+
+def test_the_cache_is_private_even_under_umask_000(tiny, tmp_path, monkeypatch):
+    directory = tmp_path / "cache" / "corridor"
+    monkeypatch.setenv("CORRIDOR_CACHE", str(directory))
+    old = os.umask(0)
+    try:
+        load_network(tiny)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    for path in directory.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a file away")
+def test_a_cache_file_of_another_user_is_not_read(tiny, tmp_path, monkeypatch, caplog):
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("CORRIDOR_CACHE", str(directory))
+    load_network(tiny)
+    (path,) = cache_files(directory)
+    os.chown(path, 65534, 65534)
+    cache._warned.clear()
+    network = load_network(tiny)
+    assert network.routable("CNAAA")
+    assert "belongs to another user" in caplog.text
+
+
+def test_a_symlinked_cache_file_is_not_followed(tiny, tmp_path, monkeypatch):
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("CORRIDOR_CACHE", str(directory))
+    load_network(tiny)
+    (path,) = cache_files(directory)
+    elsewhere = tmp_path / "elsewhere.bin"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+    assert cache._read_private(path) is None
+    assert load_network(tiny).routable("CNAAA")
+
+
+def test_two_spellings_and_a_symlink_share_one_entry_and_see_changes(tiny, tmp_path, monkeypatch):
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("CORRIDOR_CACHE", str(directory))
+    link = tmp_path / "link"
+    link.symlink_to(tiny)
+    first = load_network(tiny)
+    again = load_network(str(tiny) + "/../" + tiny.name)
+    through_link = load_network(link)
+    assert len(cache_files(directory)) == 1
+    assert first.fingerprint == again.fingerprint == through_link.fingerprint
+    places = link / "ports" / "places.csv"
+    places.write_text(places.read_text().replace("Bravo Port", "Bravo Harbour"))
+    assert load_network(link).places["CNBBB"].name == "Bravo Harbour"
+    assert load_network(tiny).places["CNBBB"].name == "Bravo Harbour"
+
+
+def test_temporary_files_of_killed_writers_are_swept(tiny, tmp_path, monkeypatch):
+    directory = tmp_path / "cache"
+    directory.mkdir(mode=0o700)
+    monkeypatch.setenv("CORRIDOR_CACHE", str(directory))
+    # A writer killed mid-write leaves its temporary file; its process is gone.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = directory / f".tmp-{dead.stdout.strip()}-abc.bin"
+    leftover.write_bytes(b"half a network")
+    alive = directory / f".tmp-{os.getpid()}-def.bin"
+    alive.write_bytes(b"being written")
+    load_network(tiny)
+    assert not leftover.exists()
+    assert alive.exists()  # a live writer's file stays
+
+
+def test_a_kill_during_a_write_leaves_no_temporary_file_behind_the_next_run(tiny, tmp_path):
+    directory = tmp_path / "cache"
+    env = {**os.environ, "CORRIDOR_CACHE": str(directory)}
+    # The writer dies after writing its temporary file, before the rename.
+    script = (
+        "import os, signal, corridor.cache as c\n"
+        "c.write = lambda path, data: (open(str(path.parent / f'.tmp-{os.getpid()}-x.bin'), 'wb').write(data),"
+        " os.kill(os.getpid(), signal.SIGKILL))\n"
+        f"from corridor.network import load_network; load_network({str(tiny)!r})\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True)
+    assert killed.returncode == -9
+    assert [p.name for p in directory.iterdir() if p.name.startswith(".tmp-")]
+    subprocess.run([sys.executable, "-c", f"from corridor.network import load_network; load_network({str(tiny)!r})"],
+                   env=env, check=True)  # fmt: skip
+    assert not [p for p in directory.iterdir() if p.name.startswith(".tmp-")]
+    assert cache_files(directory)
+
+
+def test_a_cache_file_is_plain_data_with_a_checked_layout(network):
+    data = cache.dumps(network)
+    assert data.startswith(cache.MAGIC)
+    again = cache.loads(data, network.root)
+    assert list(again.core.head) == list(network.core.head)
+    assert again.places.keys() == network.places.keys()
+    for cut in (10, len(data) // 2, len(data) - 8):
+        with pytest.raises(cache.CacheError):
+            cache.loads(data[:cut], network.root)
+    with pytest.raises(cache.CacheError):
+        cache.loads(data.replace(b'"format":1', b'"format":9', 1), network.root)

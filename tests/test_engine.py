@@ -1,0 +1,176 @@
+"""The search core against networkx on the bundled data, and the compiled core against its Python twin."""
+
+from __future__ import annotations
+
+import random
+
+import networkx as nx
+import pytest
+
+from corridor import engine
+from corridor.errors import NoRouteError
+from corridor.graph import Arrive, Depart, Destination, LanePoint, Origin
+from corridor.registry import METRIC_NAMES
+from corridor.routing import find_routes, matrix, reach
+
+# Constraint sets: (modes, avoid). The passages closed by default (the northwest passage) are
+# closed in every networkx view too.
+CONSTRAINTS = [
+    (None, ()),
+    (("rail", "sea"), ()),
+    (None, ("malacca", "CNQZH")),
+]
+ALL_MODES = ("rail", "river", "sea", "road")
+PASSAGE_TAGS = {"malacca": "malacca", "northwest": "northwest"}
+
+
+def _view(network, modes, avoid):
+    """A networkx view of the bundled graph with a query's constraints, written from their meaning.
+
+    A transfer needs both modes it joins; any other edge its own mode; a lane through a closed
+    passage is closed; an avoided place loses every node.
+    """
+    graph = network.graph
+    allowed = set(modes or ALL_MODES)
+    closed = {"northwest"} | {PASSAGE_TAGS[a] for a in avoid if a in PASSAGE_TAGS}
+    avoided = {a for a in avoid if a not in PASSAGE_TAGS}
+
+    def node_ok(node):
+        return isinstance(node, LanePoint) or node.place not in avoided
+
+    def edge_ok(u, v, key):
+        data = graph[u][v][key]
+        if data["role"] == "transfer":
+            return u.mode in allowed and v.mode in allowed
+        if data["mode"] not in allowed:
+            return False
+        return not (data["passage"] and data["passage"] in closed)
+
+    return nx.subgraph_view(graph, filter_node=node_ok, filter_edge=edge_ok)
+
+
+@pytest.fixture(scope="module")
+def sample(network):
+    """25 origins and 20 destinations among routable places: 500 pairs, seeded."""
+    rng = random.Random(20261201)
+    places = sorted(p for p in network.places if network.routable(p) and network.places[p].kind != "lock")
+    curated = [p for p in places if network.places[p].origin == "curated"]
+    origins = rng.sample(curated, 12) + rng.sample(places, 13)
+    destinations = rng.sample(curated, 8) + rng.sample(places, 12)
+    return origins, destinations
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("modes", "avoid"), CONSTRAINTS)
+def test_routes_and_matrices_equal_networkx_dijkstra(network, sample, modes, avoid):
+    graph = nx.MultiDiGraph(_view(network, modes, avoid))  # a plain copy: searches on a view are slow
+    for metric in METRIC_NAMES:
+        _compare(network, graph, sample, metric, modes, avoid)
+
+
+def _compare(network, graph, sample, metric, modes, avoid):
+    origins, destinations = sample
+    by = metric.split("_")[0]
+    rows = matrix(network, origins, destinations, by=by, modes=modes, avoid=list(avoid))
+    compared = unreachable = 0
+    for origin, row in zip(origins, rows, strict=True):
+        if origin in avoid:
+            continue
+        lengths = nx.single_source_dijkstra_path_length(graph, Origin(origin), weight=metric)
+        for destination, cell in zip(destinations, row, strict=True):
+            if destination in avoid or destination == origin:
+                continue
+            expected = lengths.get(Destination(destination))
+            try:
+                (route,) = find_routes(network, origin, destination, by=by, modes=modes, avoid=list(avoid))
+            except NoRouteError:
+                assert expected is None, (origin, destination)
+                assert cell is None
+                unreachable += 1
+                continue
+            assert expected is not None, (origin, destination)
+            assert getattr(route, metric) == pytest.approx(expected, rel=1e-9, abs=1e-9), (origin, destination)
+            assert getattr(cell, metric) == pytest.approx(expected, rel=1e-9, abs=1e-9), (origin, destination)
+            compared += 1
+    assert compared + unreachable >= 450
+    assert compared > 100
+
+
+def test_reach_equals_networkx_from_an_area(network):
+    """An area origin starts from all its terminals at once: networkx's multi-source Dijkstra."""
+    members = [p for p, place in network.places.items() if place.area == "Chongqing" and network.routable(p)]
+    lengths = nx.multi_source_dijkstra_path_length(
+        _view(network, None, ()), [Origin(p) for p in members], weight="time_h"
+    )
+    reached = {r.place_id: r.time_h for r in reach(network, "Chongqing", by="time")}
+    expected = {
+        node.place: value
+        for node, value in lengths.items()
+        if isinstance(node, Destination) and node.place not in members and network.places[node.place].kind != "lock"
+    }
+    assert reached.keys() == expected.keys()
+    for pid, value in expected.items():
+        assert reached[pid] == pytest.approx(value, rel=1e-9, abs=1e-9)
+
+
+def test_route_nodes_follow_the_graph_contract(network):
+    (route,) = find_routes(network, "Chongqing", "Umm Qasr", by="time")
+    edges = [network.core.edge(e) for e in route.edges]
+    assert isinstance(edges[0].tail, Origin) and isinstance(edges[-1].head, Destination)
+    for a, b in zip(edges, edges[1:]):
+        assert a.head == b.tail
+    assert {type(e.tail) for e in edges} <= {Origin, Arrive, Depart, LanePoint}
+
+
+@pytest.mark.skipif(not engine.compiled(), reason="the C core is not built")
+def test_the_compiled_core_and_its_python_twin_agree(network, monkeypatch):
+    core = network.core
+    rng = random.Random(7)
+    masks = network.masks
+    rules = [
+        engine.Rules(frozenset(ALL_MODES), frozenset({"northwest"})),
+        engine.Rules(frozenset({"rail", "sea"}), frozenset({"malacca", "northwest"})),
+    ]
+    origins = [core.origin_node[i] for i in range(len(core.place_ids)) if core.origin_node[i] >= 0]
+    cases = []
+    for _ in range(12):
+        node_ok = bytearray(b"\x01") * core.n_nodes
+        for banned in rng.sample(range(core.n_nodes), 50):
+            node_ok[banned] = 0
+        sources = [(o, rng.random() * 10) for o in rng.sample(origins, 2)]
+        targets = rng.sample(range(core.n_nodes), 3)
+        cases.append((rng.choice(METRIC_NAMES), sources, targets, rng.choice([0, 1, 2]), rng.choice(rules), node_ok))
+    results = []
+    for compiled in (True, False):
+        if not compiled:
+            monkeypatch.setattr(engine, "_core", None)
+        results.append(
+            [
+                engine.search(
+                    core, core.weights[metric], sources, targets=targets, stop=stop,
+                    edge_ok=masks.edge_mask(rule), node_ok=node_ok, sums=METRIC_NAMES,
+                )  # fmt: skip
+                for metric, sources, targets, stop, rule, node_ok in cases
+            ]
+        )
+    for fast, slow in zip(*results, strict=True):
+        assert fast.settled == slow.settled
+        assert list(fast.dist) == list(slow.dist)
+        assert list(fast.pred) == list(slow.pred)
+        assert {k: list(v) for k, v in fast.sums.items()} == {k: list(v) for k, v in slow.sums.items()}
+
+
+def test_the_compiled_core_refuses_arrays_that_do_not_fit(network):
+    if not engine.compiled():
+        pytest.skip("the C core is not built")
+    from array import array
+
+    core = network.core
+    short = array("d", [1.0]) * 3
+    with pytest.raises(ValueError, match="weight"):
+        engine.search(core, short, [(core.origin("CNCQI"), 0.0)])
+    bad_head = array("i", core.head)
+    bad_head[core.indptr[core.origin("CNCQI")]] = core.n_nodes + 5
+    broken = type(core)(**{**core.__dict__, "head": bad_head})
+    with pytest.raises(ValueError, match="outside the graph"):
+        engine.search(broken, core.weights["time_h"], [(core.origin("CNCQI"), 0.0)])

@@ -1,0 +1,169 @@
+"""The graph contract: named node and edge types, and check_graph reporting every violation at once."""
+
+from __future__ import annotations
+
+import copy
+import math
+import subprocess
+import sys
+from array import array
+
+import pytest
+
+from corridor.graph import (
+    MODE_CODE,
+    ROLE_CODE,
+    Arrive,
+    Depart,
+    Destination,
+    GraphError,
+    LanePoint,
+    Origin,
+    Role,
+    check_graph,
+    require_valid,
+)
+from corridor.network import load_network
+from corridor.query import Query
+from corridor.routing import find_routes
+
+from .conftest import make_dataset, place
+
+
+@pytest.fixture
+def net(tiny):
+    return load_network(tiny)
+
+
+def broken(core, **arrays):
+    """Return a copy of a compiled graph with some arrays replaced."""
+    clone = copy.copy(core)
+    clone._edges_by_code = {}
+    for name, values in arrays.items():
+        setattr(clone, name, values)
+    return clone
+
+
+def first_edge(core, role):
+    return core.edges_with_role(role)[0]
+
+
+def test_named_nodes_are_distinct_types(net):
+    assert Origin("CNAAA") != Destination("CNAAA")
+    assert Arrive("CNAAA", "sea") != Depart("CNAAA", "sea")
+    assert len({Origin("X"), Destination("X"), Arrive("X", "rail"), Depart("X", "rail"), LanePoint(0)}) == 5
+    core = net.core
+    assert core.node(core.origin("CNAAA")) == Origin("CNAAA")
+    assert core.node(core.arrive("CNAAA", "rail")) == Arrive("CNAAA", "rail")
+
+
+def test_a_place_whose_id_is_area_routes_and_draws(tmp_path, run):
+    """Once nodes were tuples told apart by the word "area"; a place with that id crashed GeoJSON."""
+    land = [[[0.0, 0.0], [4.0, 0.0], [4.0, 2.0], [0.0, 2.0], [0.0, 0.0]]]
+    places = [
+        place("area", "Area Port", 0.5, 0.0, ["sea", "rail"]),
+        place("CNBBB", "Bravo Port", 3.5, 0.0, ["sea", "rail"]),
+    ]
+    links = [{"id": "rail-x", "from": "area", "to": "CNBBB", "mode": "rail", "distance_km": 400,
+              "distance_source": "estimate"}]  # fmt: skip
+    root = make_dataset(tmp_path / "d", places=places, links=links, land=land)
+    result = run("route", "area", "Bravo Port", "--format", "geojson", "--data", str(root))
+    assert result.code == 0, result.err
+    assert result.json()["features"][0]["properties"]["from"] == "area"
+
+
+def test_check_graph_passes_on_a_built_network(net):
+    assert check_graph(net.core) == []
+    require_valid(net.core)
+
+
+def test_check_graph_reports_every_violation_at_once(net):
+    core = net.core
+    weights = {m: array("d", w) for m, w in core.weights.items()}
+    weights["time_h"][0] = -1.0
+    weights["cost_usd"][1] = math.nan
+    role = array("B", core.role)
+    transfer = first_edge(core, Role.TRANSFER)
+    role[transfer] = ROLE_CODE[Role.LINK]  # a "link" that never leaves its place
+    mode = array("B", core.mode)
+    through = first_edge(core, Role.THROUGH)
+    mode[through] = MODE_CODE["road"] if core.mode[through] != MODE_CODE["road"] else MODE_CODE["rail"]
+    problems = check_graph(broken(core, weights=weights, role=role, mode=mode))
+    text = "\n".join(problems)
+    assert len(problems) >= 4
+    assert "time_h -1.0" in text and "cost_usd nan" in text
+    assert "link edge" in text and "carries another mode" in text
+    with pytest.raises(GraphError, match="graph contract"):
+        require_valid(broken(core, weights=weights))
+
+
+def test_check_graph_refuses_arrays_out_of_bounds(net):
+    core = net.core
+    head = array("i", core.head)
+    head[3] = core.n_nodes + 10
+    assert any("outside the graph" in p for p in check_graph(broken(core, head=head)))
+    assert any("entries" in p for p in check_graph(broken(core, tail=array("i", core.tail[:-1]))))
+    indptr = array("i", core.indptr)
+    indptr[-1] += 1
+    assert check_graph(broken(core, indptr=indptr))
+
+
+def test_an_edge_into_an_origin_breaks_the_contract(net):
+    core = net.core
+    head = array("i", core.head)
+    lane = first_edge(core, Role.LANE)
+    head[lane] = core.origin("CNAAA")
+    assert any("wrong kinds of node" in p for p in check_graph(broken(core, head=head)))
+
+
+def test_edges_have_a_named_view(net):
+    (route,) = find_routes(net, "Alpha", "Bravo Port", by="time")
+    edges = [net.core.edge(e) for e in route.edges]
+    assert edges[0].role == Role.BOARD and edges[-1].role == Role.ALIGHT
+    assert any(e.role == Role.LINK and e.link == "rail-a-b" for e in edges)
+    assert sum(e.time_h for e in edges) == pytest.approx(route.time_h)
+
+
+def test_the_networkx_graph_mirrors_the_arrays(net):
+    graph = net.graph
+    assert graph.number_of_nodes() == net.core.n_nodes
+    assert graph.number_of_edges() == net.core.n_edges
+    edge = net.core.edge(first_edge(net.core, Role.LINK))
+    data = graph[edge.tail][edge.head][edge.index]
+    assert data["role"] == "link" and data["time_h"] == edge.time_h
+
+
+def test_query_errors_name_the_parameter():
+    for kwargs, word in (
+        ({"teu": 0}, "teu must be a positive number"),
+        ({"teu": math.inf}, "teu must be a positive number"),
+        ({"by": "speed"}, "by must be one of"),
+        ({"modes": ("air",)}, "modes: air is not one of"),
+        ({"alternatives": -1}, "alternatives must be a whole number"),
+        ({"allow": ("nowhere",)}, "allow 'nowhere' is not a sea passage"),
+    ):
+        with pytest.raises(ValueError, match=word) as caught:
+            Query("A", "B", **kwargs)
+        assert caught.value.parameter == word.split()[0].rstrip(":")
+
+
+def test_the_cli_words_library_errors_as_flags(run, tiny):
+    result = run("route", "Alpha", "Bravo Port", "--allow", "nowhere", "--data", str(tiny))
+    assert result.code == 2
+    assert result.err.strip() == (
+        "corridor route: error: --allow 'nowhere' is not a sea passage (malacca, hormuz, suez, panama, "
+        "bab-el-mandeb, gibraltar, bosporus, dardanelles, sunda, northwest-passage, bering, magellan, "
+        "cape-of-good-hope, shatt-al-arab)"
+    )
+
+
+def test_importing_corridor_is_cheap():
+    code = (
+        "import sys, corridor\n"
+        "heavy = [m for m in ('networkx', 'numpy', 'shapely', 'folium', 'geopandas', 'corridor.routing')"
+        " if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "assert callable(corridor.find_routes) and 'corridor.routing' in sys.modules\n"
+        "assert set(corridor.__all__) >= {'load_network', 'find_routes', 'compare', 'reach', 'matrix'}\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
