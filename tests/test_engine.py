@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import networkx as nx
@@ -117,7 +118,7 @@ def test_route_nodes_follow_the_graph_contract(network):
     (route,) = find_routes(network, "Chongqing", "Umm Qasr", by="time")
     edges = [network.core.edge(e) for e in route.edges]
     assert isinstance(edges[0].tail, Origin) and isinstance(edges[-1].head, Destination)
-    for a, b in zip(edges, edges[1:]):
+    for a, b in itertools.pairwise(edges):
         assert a.head == b.tail
     assert {type(e.tail) for e in edges} <= {Origin, Arrive, Depart, LanePoint}
 
@@ -147,9 +148,15 @@ def test_the_compiled_core_and_its_python_twin_agree(network, monkeypatch):
         results.append(
             [
                 engine.search(
-                    core, core.weights[metric], sources, targets=targets, stop=stop,
-                    edge_ok=masks.edge_mask(rule), node_ok=node_ok, sums=METRIC_NAMES,
-                )  # fmt: skip
+                    core,
+                    core.weights[metric],
+                    sources,
+                    targets=targets,
+                    stop=stop,
+                    edge_ok=masks.edge_mask(rule),
+                    node_ok=node_ok,
+                    sums=METRIC_NAMES,
+                )
                 for metric, sources, targets, stop, rule, node_ok in cases
             ]
         )

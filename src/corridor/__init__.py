@@ -26,7 +26,10 @@ _EXPORTS = {
     "Reached": "routing",
     "Query": "query",
 }
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Leg", "Network", "Query", "Reached", "Route", "__version__", "compare", "find_routes", "load_network",
+    "matrix", "reach",
+]  # fmt: skip
 
 if TYPE_CHECKING:
     from .network import Network, load_network

@@ -21,7 +21,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import folium
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
@@ -77,15 +77,16 @@ def _render_macros(element: MacroElement, kwargs: dict) -> None:
 class SafeMacro(MacroElement):
     """A MacroElement rendered once: data in its output is never evaluated as a template."""
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> None:  # type: ignore[override]
         _render_macros(self, kwargs)
 
 
 class SafeLayer(Layer):
     """A Layer (listed in the layer control) rendered once, like SafeMacro."""
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> None:  # type: ignore[override]
         if self.show:
+            assert self._parent is not None
             self.add_child(
                 ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
                 name=self.get_name() + "_add",
@@ -177,10 +178,10 @@ class PointCluster(JSCSSMixin, SafeLayer):
     label over `notes[note_index]`, a snippet many points share. All HTML must be escaped already.
     """
 
-    default_js: ClassVar = [
+    default_js: ClassVar = [  # type: ignore[misc]
         ("markerclusterjs", "https://unpkg.com/leaflet.markercluster@1.4.1/dist/leaflet.markercluster.js")
     ]
-    default_css: ClassVar = [
+    default_css: ClassVar = [  # type: ignore[misc]
         ("markerclustercss", "https://unpkg.com/leaflet.markercluster@1.4.1/dist/MarkerCluster.css"),
         ("markerclusterdefaultcss", "https://unpkg.com/leaflet.markercluster@1.4.1/dist/MarkerCluster.Default.css"),
     ]
@@ -230,8 +231,8 @@ class PointCluster(JSCSSMixin, SafeLayer):
         self.cluster_class = cluster_class
         self.options = {"showCoverageOnHover": False, "maxClusterRadius": 45, "chunkedLoading": True, **options}
 
-    def render(self, **kwargs) -> None:
-        figure = self.get_root()
+    def render(self, **kwargs) -> None:  # type: ignore[override]
+        figure: Any = self.get_root()
         for name, url in self.default_js:
             figure.header.add_child(JavascriptLink(url), name=name)
         for name, url in self.default_css:

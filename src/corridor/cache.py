@@ -282,7 +282,7 @@ def loads(data: bytes, root: Path, *, check: bool = True):
         for name, (typecode, offset, count) in header["arrays"].items():
             values = array(typecode)
             size = values.itemsize * count
-            if not (isinstance(offset, int) and 0 <= offset and offset + size <= len(body)):
+            if not (isinstance(offset, int) and offset >= 0 and offset + size <= len(body)):
                 raise CacheError(f"array {name} lies outside the file")
             values.frombytes(body[offset : offset + size])
             if sys.byteorder != "little":
@@ -297,7 +297,7 @@ def loads(data: bytes, root: Path, *, check: bool = True):
             link_ids=list(header["link_ids"]),
             categories=[tuple(c) for c in header["categories"]],
             weights={m: arrays[f"weight:{m}"] for m in METRIC_NAMES},
-            **{name: arrays[name] for name in ARRAYS},
+            **{name: arrays[name] for name in ARRAYS},  # type: ignore[arg-type]
         )
         places = LazyPlaces(header["places"])
         coords = arrays["lane_coords"]

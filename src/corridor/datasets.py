@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DataError
-from .registry import LINK_MODES, MODE_NAMES, MODES as MODE_SPECS
+from .registry import LINK_MODES, MODE_NAMES
+from .registry import MODES as MODE_SPECS
 
 MODES = MODE_NAMES  # from the registry
 KINDS = ("seaport", "river_port", "rail_terminal", "dry_port", "border", "lock", "city")

@@ -59,5 +59,5 @@ class UsageError(CorridorError, ValueError):
         text = str(self)
         name = self.parameter
         if name and text.startswith(name) and name not in ("origin", "destination"):
-            return f"--{name.replace('_', '-')}{text[len(name):]}"
+            return f"--{name.replace('_', '-')}{text[len(name) :]}"
         return text

@@ -457,12 +457,13 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
     for x in range(n):
         kind, place, mode = kinds[x], node_place[x], node_mode[x]
         is_place = kind in (Kind.ORIGIN, Kind.DESTINATION, Kind.ARRIVE, Kind.DEPART)
+        message = ""
         if kind > Kind.LANE or (is_place and not 0 <= place < places) or (kind == Kind.LANE and place != NO_INDEX):
-            if add(f"node {x} has kind {kind} and place {place}"):
-                return problems
+            message = f"node {x} has kind {kind} and place {place}"
         elif kind in (Kind.ARRIVE, Kind.DEPART) and mode >= len(MODE_NAMES):
-            if add(f"node {x} ({graph.node(x)}) has no mode"):
-                return problems
+            message = f"node {x} ({graph.node(x)}) has no mode"
+        if message and add(message):
+            return problems
     for i, pid in enumerate(graph.place_ids):
         has_origin, has_destination = graph.origin_node[i] >= 0, graph.destination_node[i] >= 0
         if has_origin != has_destination and add(f"place {pid} has an origin or a destination node, not both"):
@@ -486,16 +487,16 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
             continue
         tails, heads = ends[role]
         ku, kv = kinds[u], kinds[v]
-        message = None
+        message = ""
         if ku not in tails or kv not in heads:
             message = "joins the wrong kinds of node"
         elif role not in moving and node_place[u] != node_place[v]:
             message = "leaves its place"
         elif role == codes["transfer"] and (node_mode[u] == node_mode[v] or mode != transfer_code):
             message = "does not change mode"
-        elif role in (codes["board"], codes["through"]) and mode != node_mode[v]:
-            message = "carries another mode than its node"
-        elif role in (codes["alight"], codes["through"]) and mode != node_mode[u]:
+        elif (role in (codes["board"], codes["through"]) and mode != node_mode[v]) or (
+            role in (codes["alight"], codes["through"]) and mode != node_mode[u]
+        ):
             message = "carries another mode than its node"
         elif role == codes["link"] and (
             node_place[u] == node_place[v] or not node_mode[u] == node_mode[v] == mode or mode not in link_modes

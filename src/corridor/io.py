@@ -27,9 +27,9 @@ def place_dict(place: Place) -> dict:
 
 def route_dict(network: Network, route: Route) -> dict:
     """Return a route as the JSON object of the CLI contract (legs sum exactly to totals)."""
-    legs = []
+    legs: list[dict] = []
     for leg in route.legs:
-        entry = {
+        entry: dict = {
             "from": leg.from_id,
             "to": leg.to_id,
             "from_name": network.places[leg.from_id].name,
@@ -76,6 +76,7 @@ def route_geojson(network: Network, routes: Sequence[Route]) -> dict:
     for rank, route in enumerate(routes):
         for index, leg in enumerate(route.legs):
             coords = unwrap_lons(leg_coords(network, leg))
+            geometry: dict[str, object]
             if len(coords) >= 2:
                 geometry = {"type": "LineString", "coordinates": [list(c) for c in coords]}
             else:

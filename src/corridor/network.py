@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 NO_ACCESS = Access("", ())
 
 
-def _metrics(m: Metrics) -> tuple[float, float, float, float]:
-    return tuple(getattr(m, name) for name in METRIC_NAMES)  # type: ignore[return-value]
+def _metrics(m: Metrics) -> tuple[float, ...]:
+    return tuple(getattr(m, name) for name in METRIC_NAMES)
 
 
 @dataclass
@@ -160,11 +160,10 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
             continue
         links[link.id] = link
         for forward in (True, False) if not link.one_way else (True,):
-            a, b = (start, end) if forward else (end, start)
-            builder.add(
-                builder.depart(a.id, link.mode), builder.arrive(b.id, link.mode), Role.LINK, link.mode,
-                _metrics(parameters.link(link, start, end, forward=forward)), link=link.id,
-            )  # fmt: skip
+            tail_place, head_place = (start, end) if forward else (end, start)
+            tail, head = builder.depart(tail_place.id, link.mode), builder.arrive(head_place.id, link.mode)
+            metrics = _metrics(parameters.link(link, start, end, forward=forward))
+            builder.add(tail, head, Role.LINK, link.mode, metrics, link=link.id)
 
     return Network(
         core=builder.build(),

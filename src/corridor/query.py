@@ -58,16 +58,20 @@ class Query:
             modes = tuple(dict.fromkeys(m.strip().lower() for m in _names(self.modes)))
             unknown = [m for m in modes if m not in MODE_NAMES]
             if unknown or not modes:
-                raise UsageError(f"modes: {', '.join(unknown) or 'none given'} is not one of {', '.join(MODE_NAMES)}", "modes")
+                raise UsageError(
+                    f"modes: {', '.join(unknown) or 'none given'} is not one of {', '.join(MODE_NAMES)}", "modes"
+                )
             set_(self, "modes", modes)
-        set_(self, "via", _names(self.via))
+        set_(self, "via", tuple(self.via) if not isinstance(self.via, (str, Target)) else (self.via,))
         set_(self, "avoid", _names(self.avoid))
         set_(self, "allow", _names(self.allow))
         for text in self.allow:
             if passage_name(text) is None:
                 raise UsageError(f"allow {text!r} is not a sea passage ({', '.join(PASSAGES)})", "allow")
-        if isinstance(self.teu, bool) or not isinstance(self.teu, (int, float)) or not (
-            self.teu > 0 and math.isfinite(self.teu)
+        if (
+            isinstance(self.teu, bool)
+            or not isinstance(self.teu, (int, float))
+            or not (self.teu > 0 and math.isfinite(self.teu))
         ):
             raise UsageError(f"teu must be a positive number, not {self.teu!r}", "teu")
         if (

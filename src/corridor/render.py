@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .costing import METRICS
 from .datasets import Place, bundled_data_dir
@@ -204,8 +204,9 @@ def _finish(m: folium.Map, points: Sequence[tuple[float, float]], title: str) ->
         lons = [p[1] for p in points]
         m.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
     _leaflet.layer_control_last(m)
-    if title and not m.get_root().title:
-        m.get_root().title = escape(title)
+    root: Any = m.get_root()
+    if title and not root.title:
+        root.title = escape(title)
     return m
 
 
@@ -298,7 +299,7 @@ def _route_lines(network: Network, route: Route) -> list[list[tuple[float, float
 
 def route_label(network: Network, route: Route) -> str:
     """Return a short description of a route: 'rail to Qinzhou Port, sea to Umm Qasr' (plain text)."""
-    steps = []
+    steps: list[str] = []
     for leg in route.legs:
         if leg.mode == "transfer":
             continue
@@ -627,7 +628,7 @@ def network_map(
         m = base_map()
     legend = _legend(m)
     credits: list[str] = []
-    key_rows = []
+    key_rows: list[tuple[str, str, bool | str]] = []
     if lanes:
         plain, passages = lane_lines(network)
         sea = _leaflet.GeoJsonLayer(
@@ -674,7 +675,8 @@ def network_map(
     curated = [p for p in network.places.values() if p.origin == "curated"]
     if world_ports:
         world = sorted((p for p in network.places.values() if p.origin != "curated"), key=lambda p: p.id)
-        rows, notes = [], {}
+        rows: list[list] = []
+        notes: dict[str, int] = {}
         for place in world:
             size = place.harbor_size.replace("_", " ")
             note = (

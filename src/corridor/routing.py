@@ -25,9 +25,7 @@ from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
 PASSAGE_NAMES = {tag: name for name, tag in PASSAGES.items()}
 # Alternatives: searches allowed beyond the best route's, per alternative asked for.
 SEARCHES_PER_ALTERNATIVE = 3
-TRANSFER, THROUGH, BOARD, ALIGHT, LINK = (
-    ROLE_CODE[Role.TRANSFER], ROLE_CODE[Role.THROUGH], ROLE_CODE[Role.BOARD], ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.LINK],
-)  # fmt: skip
+TRANSFER = ROLE_CODE[Role.TRANSFER]
 
 
 def metric_name(by: str) -> str:
@@ -183,7 +181,9 @@ def best_edges(
     """
     core = plan.network.core
     assert plan.end is not None
-    edge_ok, node_ok = _masks(plan, plan.rules if rules is None else rules, plan.avoided if avoided is None else avoided, bans)
+    edge_ok, node_ok = _masks(
+        plan, plan.rules if rules is None else rules, plan.avoided if avoided is None else avoided, bans
+    )
     weight = core.weights[plan.metric]
     sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
     stages: list[Result] = []
@@ -229,7 +229,9 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
         totals = [sum(w[e] for e in group) for w in weights]
         links = tuple(dict.fromkeys(core.link_ids[core.link[e]] for e in group if core.link[e] >= 0))
         passages = tuple(
-            dict.fromkeys(PASSAGE_NAMES.get(core.passages[p], core.passages[p]) for e in group if (p := core.passage[e]))
+            dict.fromkeys(
+                PASSAGE_NAMES.get(core.passages[p], core.passages[p]) for e in group if (p := core.passage[e])
+            )
         )
         transfer = core.role[first] == TRANSFER
         legs.append(
@@ -380,9 +382,9 @@ def _diagnose(plan: Plan) -> str:
         return f"no route from {o} to {d}: they are not connected in the network"
     culprits = []
     rules = plan.rules
-    if query.modes is not None and rules.modes != frozenset(MODE_NAMES):
-        if best_edges(plan, rules=replace(rules, modes=frozenset(MODE_NAMES))) is not None:
-            culprits.append(f"--modes {','.join(sorted(rules.modes))}")
+    all_modes = replace(rules, modes=frozenset(MODE_NAMES))
+    if query.modes is not None and rules.modes != all_modes.modes and best_edges(plan, rules=all_modes) is not None:
+        culprits.append(f"--modes {','.join(sorted(rules.modes))}")
     for text in query.avoid:
         passage = passage_name(text)
         if passage is not None:
@@ -431,14 +433,13 @@ def find_routes(
     instead of the keyword arguments. Raises NoRouteError naming the constraint that blocks
     the route.
     """
-    query = (
-        origin
-        if isinstance(origin, Query)
-        else make_query(
+    if isinstance(origin, Query):
+        query = origin
+    else:
+        query = make_query(
             origin, destination, by=by, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu,
             alternatives=alternatives,
         )  # fmt: skip
-    )
     plan = query.plan(network)
     best = best_edges(plan)
     if best is None:
@@ -461,8 +462,10 @@ def compare(
     teu: float = 1.0,
 ) -> dict[str, Route]:
     """Return the best route for each metric (cost, time, distance, co2)."""
-    options = {"modes": modes, "via": via, "avoid": avoid, "allow": allow, "teu": teu}
-    return {by: find_routes(network, origin, destination, by=by, **options)[0] for by in BY}
+    return {
+        by: find_routes(network, origin, destination, by=by, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu)[0]
+        for by in BY
+    }
 
 
 @dataclass(frozen=True)

@@ -126,8 +126,7 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
             found += [Problem(m, NETWORK, WARNING) for m in network.warnings]
             found += reachability(network, lines=place_lines(root))
     # One problem can surface twice (the parameters table is read by both loaders).
-    seen: set[str] = set()
-    report.problems = [p for p in found if not (p.message in seen or seen.add(p.message))]
+    report.problems = list({p.message: p for p in reversed(found)}.values())[::-1]
     return report
 
 
