@@ -140,7 +140,10 @@ def test_the_compiled_core_and_its_python_twin_agree(network, monkeypatch):
             node_ok[banned] = 0
         sources = [(o, rng.random() * 10) for o in rng.sample(origins, 2)]
         targets = rng.sample(range(core.n_nodes), 3)
-        cases.append((rng.choice(METRIC_NAMES), sources, targets, rng.choice([0, 1, 2]), rng.choice(rules), node_ok))
+        cases.append(
+            (rng.choice(METRIC_NAMES), sources, targets, rng.choice([0, 1, 2, 3]), rng.choice(rules), node_ok,
+             rng.random() < 0.5)
+        )  # fmt: skip
     results = []
     for compiled in (True, False):
         if not compiled:
@@ -155,9 +158,11 @@ def test_the_compiled_core_and_its_python_twin_agree(network, monkeypatch):
                     stop=stop,
                     edge_ok=masks.edge_mask(rule),
                     node_ok=node_ok,
+                    stretch=1.3,
                     sums=METRIC_NAMES,
+                    reverse=reverse,
                 )
-                for metric, sources, targets, stop, rule, node_ok in cases
+                for metric, sources, targets, stop, rule, node_ok, reverse in cases
             ]
         )
     for fast, slow in zip(*results, strict=True):

@@ -113,7 +113,16 @@ def test_an_edge_into_an_origin_breaks_the_contract(net):
     head = array("i", core.head)
     lane = first_edge(core, Role.LANE)
     head[lane] = core.origin("CNAAA")
-    assert any("wrong kinds of node" in p for p in check_graph(broken(core, head=head)))
+    assert any("reverse adjacency" in p for p in check_graph(broken(core, head=head)))
+    # With the reverse adjacency rebuilt to match, the edge itself is refused.
+    redges = array("i", sorted(range(core.n_edges), key=head.__getitem__))
+    rindptr = array("i", [0]) * (core.n_nodes + 1)
+    for v in head:
+        rindptr[v + 1] += 1
+    for v in range(core.n_nodes):
+        rindptr[v + 1] += rindptr[v]
+    problems = check_graph(broken(core, head=head, redges=redges, rindptr=rindptr))
+    assert any("wrong kinds of node" in p for p in problems)
 
 
 def test_edges_have_a_named_view(net):

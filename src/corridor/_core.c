@@ -80,15 +80,18 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ss
 #define MAX_SUMS 8
 
 static PyObject *dijkstra(PyObject *self, PyObject *args) {
-    PyObject *indptr_o, *head_o, *weight_o, *edge_ok_o, *node_ok_o, *sources_o, *targets_o, *dist_o, *pred_o,
+    PyObject *indptr_o, *order_o, *head_o, *from_o, *weight_o, *edge_ok_o, *node_ok_o, *sources_o, *targets_o, *dist_o, *pred_o,
         *sum_weights_o, *sum_out_o;
     int stop;
-    double limit;
-    if (!PyArg_ParseTuple(args, "OOOOOOOidOOOO", &indptr_o, &head_o, &weight_o, &edge_ok_o, &node_ok_o, &sources_o,
-                          &targets_o, &stop, &limit, &dist_o, &pred_o, &sum_weights_o, &sum_out_o))
+    double limit, stretch;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOiddOOOO", &indptr_o, &order_o, &head_o, &from_o, &weight_o, &edge_ok_o,
+                          &node_ok_o, &sources_o, &targets_o, &stop, &limit, &stretch, &dist_o, &pred_o,
+                          &sum_weights_o, &sum_out_o))
         return NULL;
 
-    Py_buffer indptr = {0}, head = {0}, weight = {0}, edge_ok = {0}, node_ok = {0}, dist = {0}, pred = {0};
+    Py_buffer indptr = {0}, order = {0}, head = {0}, from = {0}, weight = {0}, edge_ok = {0}, node_ok = {0}, dist = {0},
+              pred = {0};
     Py_buffer sum_w[MAX_SUMS], sum_out[MAX_SUMS];
     int n_sums = 0, n_sum_out = 0;
     unsigned char *settled = NULL, *is_target = NULL;
@@ -104,6 +107,8 @@ static PyObject *dijkstra(PyObject *self, PyObject *args) {
     }
     if (get_buffer(head_o, &head, sizeof(int), -1, 0, "head") < 0) goto done;
     Py_ssize_t m = head.len / (Py_ssize_t)sizeof(int);
+    if (order_o != Py_None && get_buffer(order_o, &order, sizeof(int), m, 0, "order") < 0) goto done;
+    if (get_buffer(from_o, &from, sizeof(int), m, 0, "from") < 0) goto done;
     if (get_buffer(weight_o, &weight, sizeof(double), m, 0, "weight") < 0) goto done;
     if (edge_ok_o != Py_None && get_buffer(edge_ok_o, &edge_ok, 1, m, 0, "edge_ok") < 0) goto done;
     if (node_ok_o != Py_None && get_buffer(node_ok_o, &node_ok, 1, n, 0, "node_ok") < 0) goto done;
@@ -126,7 +131,7 @@ static PyObject *dijkstra(PyObject *self, PyObject *args) {
         }
     }
 
-    const int *ip = indptr.buf, *hd = head.buf;
+    const int *ip = indptr.buf, *hd = head.buf, *fr = from.buf, *ord = order_o != Py_None ? order.buf : NULL;
     const double *w = weight.buf;
     const unsigned char *eok = edge_ok_o != Py_None ? edge_ok.buf : NULL;
     const unsigned char *nok = node_ok_o != Py_None ? node_ok.buf : NULL;
@@ -197,32 +202,33 @@ static PyObject *dijkstra(PyObject *self, PyObject *args) {
         settled[u] = 1;
         settled_count++;
         if (n_sums && p[u] >= 0) {
-            int e = p[u];
-            int from = -1;
-            /* The tail of e: the node whose range holds it. Kept by the caller in pred's edge;
-               sums are read from the settled tail, found by a binary search over indptr. */
-            Py_ssize_t lo = 0, hi = n;
-            while (lo < hi) {
-                Py_ssize_t mid = (lo + hi) / 2;
-                if (ip[mid + 1] <= e) lo = mid + 1;
-                else hi = mid;
+            int e = p[u], origin = fr[e];
+            if (origin < 0 || origin >= n) {
+                PyErr_Format(PyExc_ValueError, "edge %d comes from outside the graph", e);
+                goto done;
             }
-            from = (int)lo;
             for (int k = 0; k < n_sums; k++) {
                 double *out = sum_out[k].buf;
-                out[u] = out[from] + ((const double *)sum_w[k].buf)[e];
+                out[u] = out[origin] + ((const double *)sum_w[k].buf)[e];
             }
         }
         if (is_target[u]) {
             remaining--;
             if (stop == 1 || (stop == 2 && remaining == 0)) break;
+            /* stop 3: settle on until costs pass `stretch` times the first target's. */
+            if (stop == 3 && top.key * stretch < limit) limit = top.key * stretch;
         }
         int start = ip[u], end = ip[u + 1];
         if (start < 0 || end > m || start > end) {
             PyErr_Format(PyExc_ValueError, "indptr is damaged at node %d", u);
             goto done;
         }
-        for (int e = start; e < end; e++) {
+        for (int k = start; k < end; k++) {
+            int e = ord ? ord[k] : k;
+            if (e < 0 || e >= m) {
+                PyErr_Format(PyExc_ValueError, "order is damaged at %d", k);
+                goto done;
+            }
             if (eok && !eok[e]) continue;
             int v = hd[e];
             if (v < 0 || v >= n) {
@@ -255,6 +261,8 @@ done:
     free(settled);
     free(is_target);
     if (indptr.obj) PyBuffer_Release(&indptr);
+    if (order.obj) PyBuffer_Release(&order);
+    if (from.obj) PyBuffer_Release(&from);
     if (head.obj) PyBuffer_Release(&head);
     if (weight.obj) PyBuffer_Release(&weight);
     if (edge_ok.obj) PyBuffer_Release(&edge_ok);
@@ -268,11 +276,13 @@ done:
 
 static PyMethodDef methods[] = {
     {"dijkstra", dijkstra, METH_VARARGS,
-     "dijkstra(indptr, head, weight, edge_ok, node_ok, sources, targets, stop, limit, dist, pred, sum_weights, "
-     "sum_out) -> settled\n\nMulti-source Dijkstra; see corridor.engine.search."},
+     "dijkstra(indptr, order, head, from, weight, edge_ok, node_ok, sources, targets, stop, limit, stretch, dist, "
+     "pred, "
+     "sum_weights, sum_out) -> settled\n\nMulti-source Dijkstra; see corridor.engine.search."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_core", "corridor's compiled search core.", -1, methods};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_core", "corridor's compiled search core.", -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__core(void) { return PyModule_Create(&module); }

@@ -37,7 +37,7 @@ from .sealanes import Access
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 1
+FORMAT = 2
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 STALE_TEMP_S = 3600.0
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
@@ -45,7 +45,7 @@ _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
 ARRAYS = {
     "node_kind": "B", "node_place": "i", "node_mode": "B", "node_lane": "i", "indptr": "i", "head": "i",
     "tail": "i", "role": "B", "mode": "B", "passage": "B", "link": "i", "origin_node": "i",
-    "destination_node": "i", "mode_nodes": "i", "category": "B",
+    "destination_node": "i", "mode_nodes": "i", "category": "B", "rindptr": "i", "redges": "i",
 }  # fmt: skip
 
 _warned: set[str] = set()

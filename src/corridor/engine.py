@@ -22,7 +22,7 @@ try:
 except ImportError:  # built without a C compiler: the same algorithm in Python
     _core = None
 
-STOP_NONE, STOP_FIRST, STOP_ALL = 0, 1, 2
+STOP_NONE, STOP_FIRST, STOP_ALL, STOP_STRETCH = 0, 1, 2, 3
 INF = math.inf
 TRANSFER_CODE = MODE_CODE["transfer"]
 
@@ -87,13 +87,22 @@ class Result:
         return self.dist[node] < INF
 
     def path(self, node: int, tail: Sequence[int]) -> list[int]:
-        """Return the edges from a source to `node`, in order."""
+        """Return the edges from a source to `node`, in order (`tail`: the graph's tail array)."""
         edges = []
         e = self.pred[node]
         while e >= 0:
             edges.append(e)
             e = self.pred[tail[e]]
         edges.reverse()
+        return edges
+
+    def path_back(self, node: int, head: Sequence[int]) -> list[int]:
+        """For a reverse search: return the edges from `node` on to a source, in order."""
+        edges = []
+        e = self.pred[node]
+        while e >= 0:
+            edges.append(e)
+            e = self.pred[head[e]]
         return edges
 
 
@@ -107,15 +116,20 @@ def search(
     edge_ok: bytes | bytearray | None = None,
     node_ok: bytes | bytearray | None = None,
     limit: float = INF,
+    stretch: float = INF,
     sums: Sequence[str] = (),
+    reverse: bool = False,
 ) -> Result:
     """Run one multi-source Dijkstra on `weight` (an array with one value per edge).
 
     `sources` are (node, starting cost) pairs. `stop` is STOP_FIRST (stop when the first target
-    is settled: the best of several), STOP_ALL (when every target is), or STOP_NONE (settle
-    everything reachable, up to `limit`). Edges whose `edge_ok` byte is 0 and nodes whose
+    is settled: the best of several), STOP_ALL (when every target is), STOP_STRETCH (settle on
+    up to `stretch` times the first target's cost), or STOP_NONE (settle everything reachable,
+    up to `limit`). Edges whose `edge_ok` byte is 0 and nodes whose
     `node_ok` byte is 0 are not used. `sums` names metrics to total along the search tree for
     every settled node (for reach and matrices). Only settled nodes keep a distance.
+    `reverse` searches against the edges' direction: from destinations back towards origins;
+    a node's `pred` is then the edge leaving it towards the sources.
     """
     n = graph.n_nodes
     dist = array("d", bytes(8 * n))
@@ -123,20 +137,30 @@ def search(
     totals = {name: array("d", bytes(8 * n)) for name in sums}
     sources = list(sources)
     targets = list(targets)
+    if reverse:
+        indptr, order, ahead, behind = graph.rindptr, graph.redges, graph.tail, graph.head
+    else:
+        indptr, order, ahead, behind = graph.indptr, None, graph.head, graph.tail
     if _core is not None:
         settled = _core.dijkstra(
-            graph.indptr, graph.head, weight, edge_ok, node_ok, sources, targets, stop, limit, dist, pred,
+            indptr, order, ahead, behind, weight, edge_ok, node_ok, sources, targets, stop, limit, stretch, dist, pred,
             tuple(graph.weights[s] for s in sums) if sums else None, tuple(totals.values()) if sums else None,
         )  # fmt: skip
     else:
-        settled = _dijkstra(graph, weight, edge_ok, node_ok, sources, targets, stop, limit, dist, pred, sums, totals)
+        adjacency = (indptr, order, ahead, behind)
+        summed = {s: graph.weights[s] for s in sums}
+        settled = _dijkstra(
+            adjacency, weight, edge_ok, node_ok, sources, targets, stop, limit, stretch, dist, pred, summed, totals
+        )
     return Result(dist, pred, settled, totals or None)
 
 
-def _dijkstra(graph, weight, edge_ok, node_ok, sources, targets, stop, limit, dist, pred, sums, totals) -> int:
+def _dijkstra(
+    adjacency, weight, edge_ok, node_ok, sources, targets, stop, limit, stretch, dist, pred, sums, totals
+) -> int:
     """The compiled core's algorithm in Python: same heap order, same relaxation, same results."""
-    n = graph.n_nodes
-    indptr, head, tail = graph.indptr, graph.head, graph.tail
+    indptr, order, head, tail = adjacency
+    n = len(indptr) - 1
     best = [INF] * n
     done = bytearray(n)
     heap: list[tuple[float, int]] = []
@@ -152,7 +176,7 @@ def _dijkstra(graph, weight, edge_ok, node_ok, sources, targets, stop, limit, di
     remaining = len(is_target)
     came = [-1] * n
     pop, push = heapq.heappop, heapq.heappush
-    weights = [(graph.weights[s], totals[s]) for s in sums]
+    weights = [(weight_of, totals[s]) for s, weight_of in sums.items()] if sums else []
     settled = 0
     while heap:
         cost, u = pop(heap)
@@ -173,7 +197,10 @@ def _dijkstra(graph, weight, edge_ok, node_ok, sources, targets, stop, limit, di
             remaining -= 1
             if stop == STOP_FIRST or (stop == STOP_ALL and remaining == 0):
                 break
-        for e in range(indptr[u], indptr[u + 1]):
+            if stop == STOP_STRETCH and cost * stretch < limit:
+                limit = cost * stretch
+        for k in range(indptr[u], indptr[u + 1]):
+            e = order[k] if order is not None else k
             if edge_ok is not None and not edge_ok[e]:
                 continue
             v = head[e]

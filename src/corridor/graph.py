@@ -142,6 +142,8 @@ class Graph:
     origin_node: array  # i: per place, -1 when the place is not in the graph
     destination_node: array  # i: per place
     mode_nodes: array  # i: per place, per mode code, (arrive, depart); -1 when absent
+    rindptr: array  # i: n + 1, the reverse adjacency: edges entering node v are redges[rindptr[v]:rindptr[v + 1]]
+    redges: array  # i: m, edge numbers sorted by head
     category: array  # B: per edge, an index into `categories`
     categories: list[tuple[int, int, int, int, int]]  # (role, mode, tail's mode, head's mode, passage)
     _edges_by_code: dict = field(default_factory=dict, repr=False)
@@ -363,6 +365,13 @@ class GraphBuilder:
         for u in range(n):
             indptr[u + 1] += indptr[u]
         weights = {m: array("d", (e[6][k] for e in edges)) for k, m in enumerate(METRIC_NAMES)}
+        heads = [e[1] for e in edges]
+        redges = array("i", sorted(range(len(edges)), key=heads.__getitem__))
+        rindptr = array("i", [0]) * (n + 1)
+        for v in heads:
+            rindptr[v + 1] += 1
+        for v in range(n):
+            rindptr[v + 1] += rindptr[v]
         # Edges a query's rules cannot tell apart share a category (see engine.Masks).
         kinds: dict[tuple[int, int, int, int, int], int] = {}
         category = array("B")
@@ -392,6 +401,8 @@ class GraphBuilder:
             origin_node=self.origin_node,
             destination_node=self.destination_node,
             mode_nodes=self.mode_nodes,
+            rindptr=rindptr,
+            redges=redges,
             category=category,
             categories=list(kinds),
         )
@@ -453,6 +464,13 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
     for e, (v, u) in enumerate(zip(graph.head, graph.tail, strict=True)):
         if not (0 <= v < n and 0 <= u < n) or not indptr[u] <= e < indptr[u + 1]:
             return [f"edge {e} joins nodes outside the graph or is stored under the wrong tail"]
+    rindptr, redges = graph.rindptr, graph.redges
+    if len(rindptr) != n + 1 or len(redges) != m or sorted(redges) != list(range(m)):
+        return ["the reverse adjacency does not list every edge once"]
+    head = graph.head
+    for v in range(n):
+        if rindptr[v] > rindptr[v + 1] or any(head[e] != v for e in redges[rindptr[v] : rindptr[v + 1]]):
+            return [f"the reverse adjacency of node {v} lists edges that do not enter it"]
     kinds, node_place, node_mode = graph.node_kind, graph.node_place, graph.node_mode
     for x in range(n):
         kind, place, mode = kinds[x], node_place[x], node_mode[x]

@@ -8,6 +8,7 @@ analysis, built on first use.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from .costing import Metrics, Parameters
 from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_dataset
 from .errors import DataError
 from .gazetteer import Gazetteer, Target
+from .geo import haversine_km
 from .graph import Graph, GraphBuilder, Kind, Role, require_valid
 from .registry import METRIC_NAMES
 from .sealanes import Access, LandMask, attach_ports, join_near_misses, read_lanes
@@ -86,6 +88,45 @@ class Network:
         from .tracks import trace_links
 
         return trace_links(self.links.values(), self.places, self.root)
+
+    def area_members(self, place_id: str) -> tuple[str, ...]:
+        """Return the places of a place's area (the terminals of one city), or the place alone."""
+        area = self.places[place_id].area
+        if not area:
+            return (place_id,)
+        members = self._areas.get(area)
+        if members is None:
+            from .gazetteer import normalize
+
+            members = self._areas[area] = tuple(self.gazetteer.areas.get(normalize(area), ()))
+        return members if place_id in members else (place_id,)
+
+    @cached_property
+    def _areas(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def places_near(self, place_id: str, km: float) -> list[str]:
+        """Return the places within `km` of a place (itself included)."""
+        place = self.places[place_id]
+        cells = self._place_grid
+        reach_lat = math.ceil(km / 111.0)
+        reach_lon = math.ceil(km / (111.0 * max(math.cos(math.radians(place.lat)), 0.05)))
+        x, y = math.floor(place.lon), math.floor(place.lat)
+        out = []
+        for cx in range(x - reach_lon, x + reach_lon + 1):
+            for cy in range(y - reach_lat, y + reach_lat + 1):
+                for pid, lon, lat in cells.get(((cx + 180) % 360 - 180, cy), ()):
+                    if haversine_km(place.lon, place.lat, lon, lat) <= km:
+                        out.append(pid)
+        return out
+
+    @cached_property
+    def _place_grid(self) -> dict[tuple[int, int], list[tuple[str, float, float]]]:
+        cells: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
+        for pid, place in self.places.items():
+            if self.routable(pid):
+                cells.setdefault((math.floor(place.lon), math.floor(place.lat)), []).append((pid, place.lon, place.lat))
+        return cells
 
     def routable(self, place_id: str) -> bool:
         """Return True when the place is in the graph (operational, with at least one usable mode)."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from .engine import STOP_ALL, STOP_FIRST, STOP_NONE, Result, Rules, search
+from .engine import STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, search
 from .errors import NoRouteError
 from .gazetteer import Target
-from .graph import ROLE_CODE, Kind, Role
+from .graph import MODE_CODES, ROLE_CODE, Kind, Role
 from .network import Network
 from .query import Plan, Query, make_query, resolve
 from .registry import BY, METRIC_NAMES, MODE_NAMES, metric
@@ -24,7 +24,13 @@ from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
 
 PASSAGE_NAMES = {tag: name for name, tag in PASSAGES.items()}
 # Alternatives: searches allowed beyond the best route's, per alternative asked for.
-SEARCHES_PER_ALTERNATIVE = 3
+SEARCHES_PER_ALTERNATIVE = 2
+# Alternatives: distinct candidates gathered per alternative asked for, to choose diverse ones from.
+POOL_PER_ALTERNATIVE = 2
+# Alternatives cost at most this many times the best route on its metric.
+STRETCH = 3.0
+# Gateways this close to one another are one gateway region for alternatives.
+GATEWAY_REGION_KM = 150.0
 TRANSFER = ROLE_CODE[Role.TRANSFER]
 
 
@@ -112,15 +118,19 @@ def signature(network: Network, route: Route) -> tuple[tuple[str, str, str], ...
     Places of one area (the terminals of a city) count as one, and legs inside an area are
     ignored, so a route from another Chongqing terminal is not an alternative of its own.
     """
+    legs = [(leg.mode, leg.from_id, leg.to_id) for leg in route.legs if leg.mode != "transfer"]
+    return _signature(network, legs)
 
+
+def _signature(network: Network, legs: Iterable[tuple[str, str, str]]) -> tuple[tuple[str, str, str], ...]:
     def where(pid: str) -> str:
         return network.places[pid].area or pid
 
     out: list[tuple[str, str, str]] = []
-    for leg in route.legs:
-        if leg.mode == "transfer" or where(leg.from_id) == where(leg.to_id):
+    for mode, start, end in legs:
+        if where(start) == where(end):
             continue
-        step = (leg.mode, where(leg.from_id), where(leg.to_id))
+        step = (mode, where(start), where(end))
         if out and out[-1][0] == step[0] and out[-1][2] == step[1]:
             step = (step[0], out[-1][1], step[2])
             out.pop()
@@ -128,22 +138,51 @@ def signature(network: Network, route: Route) -> tuple[tuple[str, str, str], ...
     return tuple(out)
 
 
+def _edges_signature(network: Network, edges: Sequence[int]) -> tuple[tuple[str, str, str], ...]:
+    """Return `signature` of the route these edges make, without building its legs."""
+    core = network.core
+    tail, head, mode, role, node_place, place_ids = (
+        core.tail, core.head, core.mode, core.role, core.node_place, core.place_ids,
+    )  # fmt: skip
+    legs: list[tuple[str, str, str]] = []
+    current, first, last = -1, -1, -1
+    for e in edges:
+        if role[e] == TRANSFER or (current >= 0 and mode[e] != current):
+            if current >= 0 and first >= 0:
+                legs.append((MODE_CODES[current], place_ids[first], place_ids[last]))
+            current = -1
+            if role[e] == TRANSFER:
+                continue
+        if current < 0:
+            current, first, last = mode[e], node_place[tail[e]], node_place[tail[e]]
+            if first < 0:
+                first = last = node_place[head[e]]
+        if node_place[head[e]] >= 0:
+            last = node_place[head[e]]
+    if current >= 0 and first >= 0:
+        legs.append((MODE_CODES[current], place_ids[first], place_ids[last]))
+    return _signature(network, legs)
+
+
 # --------------------------------------------------------------------------- one search
 
 
 @dataclass(frozen=True)
 class Bans:
-    """Arrival nodes and edges a search may not use (for alternatives)."""
+    """Modes, arrival nodes and edges a search may not use (for alternatives)."""
 
     nodes: frozenset[int] = frozenset()
     edges: frozenset[int] = frozenset()
+    modes: frozenset[str] = frozenset()
 
     def __or__(self, other: Bans) -> Bans:
-        return Bans(self.nodes | other.nodes, self.edges | other.edges)
+        return Bans(self.nodes | other.nodes, self.edges | other.edges, self.modes | other.modes)
 
 
 def _masks(plan: Plan, rules: Rules, avoided: frozenset[str], bans: Bans) -> tuple[bytes | bytearray, bytearray | None]:
     core = plan.network.core
+    if bans.modes:
+        rules = replace(rules, modes=rules.modes - bans.modes)
     edge_ok: bytes | bytearray = plan.network.masks.edge_mask(rules)
     if bans.edges:
         edge_ok = bytearray(edge_ok)
@@ -212,20 +251,19 @@ def best_edges(
 def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]:
     core = network.core
     weights = [core.weights[m] for m in METRIC_NAMES]
+    tail, head, node_place, place_ids = core.tail, core.head, core.node_place, core.place_ids
     legs: list[Leg] = []
     group: list[int] = []
 
     def flush() -> None:
         if not group:
             return
-        places: list[str] = []
-        for e in group:
-            for node in (core.tail[e], core.head[e]):
-                index = core.node_place[node]
-                if index >= 0 and (not places or places[-1] != core.place_ids[index]):
-                    places.append(core.place_ids[index])
         first = group[0]
-        mode = core.edge(first).mode
+        indices = [node_place[tail[first]]] + [node_place[head[e]] for e in group]
+        places: list[str] = []
+        for index in indices:
+            if index >= 0 and (not places or places[-1] != place_ids[index]):
+                places.append(place_ids[index])
         totals = [sum(w[e] for e in group) for w in weights]
         links = tuple(dict.fromkeys(core.link_ids[core.link[e]] for e in group if core.link[e] >= 0))
         passages = tuple(
@@ -238,7 +276,7 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
             Leg(
                 from_id=places[0],
                 to_id=places[-1],
-                mode=mode,
+                mode=MODE_CODES[core.mode[first]],
                 distance_km=totals[0],
                 time_h=totals[1],
                 cost_usd=totals[2] * teu,
@@ -247,15 +285,16 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
                 via=tuple(places[1:-1]),
                 links=links,
                 passages=passages,
-                from_mode=MODE_NAMES[core.node_mode[core.tail[first]]] if transfer else "",
-                to_mode=MODE_NAMES[core.node_mode[core.head[first]]] if transfer else "",
+                from_mode=MODE_NAMES[core.node_mode[tail[first]]] if transfer else "",
+                to_mode=MODE_NAMES[core.node_mode[head[first]]] if transfer else "",
             )
         )
         group.clear()
 
+    mode = core.mode
     for e in edges:
         role = core.role[e]
-        if role == TRANSFER or (group and core.mode[group[-1]] != core.mode[e]):
+        if role == TRANSFER or (group and mode[group[-1]] != mode[e]):
             flush()
         group.append(e)
         if role == TRANSFER:
@@ -277,83 +316,72 @@ def _weight_of(plan: Plan, edges: Iterable[int]) -> float:
 # --------------------------------------------------------------------------- alternatives
 
 
-def _gateway_bans(plan: Plan, route: Route) -> list[Bans]:
-    """Return what to ban, one at a time, to push the search onto a different corridor.
+def _ban_options(plan: Plan, route: Route) -> list[Bans]:
+    """Return what to ban, one at a time, to push the search onto a genuinely different corridor.
 
-    For each transfer of the route: every transfer in its place's area (another terminal of the
-    same port is the same gateway); for each leg: arriving at its end place by its mode. Banning
-    whole gateways and arrivals rather than single links skips the near-copies of a corridor
-    that edge bans would enumerate first.
+    For each transfer of the route: every transfer in its gateway region (the places within
+    GATEWAY_REGION_KM, so Beihai and Fangchenggang go with Qinzhou, Shanghai with Taicang); for
+    each mode the route uses: that mode (rail-sea after river-sea); and arriving at the
+    destination by the mode the route arrives by. Banning regions and modes rather than single
+    links skips the near-copies of a corridor that edge bans would enumerate first.
     """
     network, core = plan.network, plan.network.core
     options: list[Bans] = []
     for leg in route.legs:
         if leg.mode == "transfer":
-            place = network.places[leg.from_id]
-            members = [p for p in network.places.values() if place.area and p.area == place.area] or [place]
+            region = {*network.places_near(leg.from_id, GATEWAY_REGION_KM), *network.area_members(leg.from_id)}
             edges = frozenset(
                 e
-                for member in members
-                if core.in_graph(member.id)
-                for node in core.place_nodes(member.id)
+                for member in region
+                if core.in_graph(member)
+                for node in core.place_nodes(member)
                 if core.node_kind[node] == Kind.ARRIVE
                 for e in core.out_edges(node)
                 if core.role[e] == TRANSFER
             )
             options.append(Bans(edges=edges))
-        else:
-            node = core.arrive(leg.to_id, leg.mode)
-            if node >= 0:
-                options.append(Bans(nodes=frozenset({node})))
+    modes = dict.fromkeys(route.modes)
+    if len(plan.rules.modes) > 1:
+        options += [Bans(modes=frozenset({mode})) for mode in modes]
+    last = [leg for leg in route.legs if leg.mode != "transfer"][-1]
+    arrival = core.arrive(last.to_id, last.mode)
+    if arrival >= 0:
+        options.append(Bans(nodes=frozenset({arrival})))
     return list(dict.fromkeys(options))
 
 
-def _alternatives(plan: Plan, best: list[int], count: int) -> list[list[int]]:
+def _alternatives(
+    plan: Plan, best: list[int], count: int, candidates: Iterable[tuple[float, list[int]]] | None = None
+) -> list[list[int]]:
     """Find up to `count` routes whose signatures differ from the best and from each other.
 
-    Candidates come from searches that each ban one gateway or arrival of a route found (on top
-    of the bans that produced it), cheapest first, within a budget of searches. From the pool
-    of distinct candidates, those changing mode at places not yet offered come first (a
-    Vietnamese or Pearl River gateway after the Beibu Gulf, rather than three neighbouring
-    Beibu Gulf ports), then a new sequence of modes (rail-sea after river-sea); the chosen
-    routes are returned in order of the metric.
+    Without vias, two searches give every candidate at once: one from the origin and one back
+    from the destination, so the best route changing mode at any gateway, or arriving by any
+    mode, is the forward path to it, that transfer, and the backward path on ("via-node"
+    alternatives). With vias, candidates come from searches that each ban one gateway region,
+    mode or arrival of a route found. From the pool of distinct candidates, those changing mode
+    at places not yet offered come first (a Vietnamese or Pearl River gateway after the Beibu
+    Gulf), then a new sequence of modes (rail-sea after river-sea); the chosen routes are
+    returned in order of the metric.
     """
     network = plan.network
-    budget = SEARCHES_PER_ALTERNATIVE * count + 2
+    best_route = _route(plan, best)
+    seen = {signature(network, best_route)}
+    limit = POOL_PER_ALTERNATIVE * count
+    if candidates is None:
+        candidates = _by_bans(plan, best_route, limit)
+    pool: list[tuple[float, list[int], Route]] = []
+    for weight, edges in candidates:
+        key = _edges_signature(network, edges)
+        if key in seen:
+            continue
+        seen.add(key)
+        pool.append((weight, edges, _route(plan, edges)))
+        if len(pool) >= limit:
+            break
 
     def gateways(route: Route) -> frozenset[str]:
         return frozenset(network.places[p].area or p for p in route.transfer_places)
-
-    best_route = _route(plan, best)
-    seen = {signature(network, best_route)}
-    pool: list[tuple[float, list[int], Route]] = []
-    heap: list[tuple[float, int, Bans, list[int], Route]] = []
-    tried: set[Bans] = set()
-    counter = itertools.count()
-    searches = 0
-
-    def expand(route: Route, bans: Bans) -> None:
-        nonlocal searches
-        for option in _gateway_bans(plan, route):
-            child = bans | option
-            if child in tried or searches >= budget:
-                continue
-            tried.add(child)
-            searches += 1
-            found = best_edges(plan, bans=child)
-            if found:
-                heapq.heappush(heap, (_weight_of(plan, found), next(counter), child, found, _route(plan, found)))
-
-    expand(best_route, Bans())
-    while heap and len(pool) < count + 1:
-        weight, _, bans, edges, route = heapq.heappop(heap)
-        key = signature(network, route)
-        if key not in seen:
-            seen.add(key)
-            pool.append((weight, edges, route))
-            if len(pool) >= count and not heap:
-                break
-        expand(route, bans)
 
     offered, offered_modes = set(gateways(best_route)), {best_route.modes}
     chosen: list[tuple[float, list[int], Route]] = []
@@ -368,6 +396,90 @@ def _alternatives(plan: Plan, best: list[int], count: int) -> list[list[int]]:
         chosen.append((weight, edges, route))
     chosen.sort(key=lambda item: item[0])
     return [edges for _, edges, _ in chosen]
+
+
+def _two_way(plan: Plan) -> tuple[list[int], Iterator[tuple[float, list[int]]]] | None:
+    """Return the best route and, lazily, the best route through each gateway, cheapest first.
+
+    One search from the origin (on past the best route, up to STRETCH times its weight) and one
+    back from the destination give the best route changing mode at any transfer, or arriving by
+    any mode: the forward path to it, that edge, and the backward path on ("via-node"
+    alternatives). A candidate that visits a node twice (a loop) is skipped, as is a second
+    transfer at the same gateway (area and modes) as an earlier one. None when there is no route.
+    """
+    network, core = plan.network, plan.network.core
+    assert plan.end is not None
+    edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, Bans())
+    weight = core.weights[plan.metric]
+    starts = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
+    targets = [core.destination(pid) for pid in plan.end.place_ids]
+    ahead = search(
+        core, weight, starts, targets=targets, stop=STOP_STRETCH, stretch=STRETCH, edge_ok=edge_ok, node_ok=node_ok
+    )
+    reached = [(ahead.dist[t], t) for t in targets if ahead.reached(t)]
+    if not reached:
+        return None
+    best_weight, end = min(reached)
+    tail, head = core.tail, core.head
+    best = ahead.path(end, tail)
+    ends = [(t, 0.0) for t in targets]
+    behind = search(core, weight, ends, limit=best_weight * STRETCH, edge_ok=edge_ok, node_ok=node_ok, reverse=True)
+    fdist, bdist, bound = ahead.dist, behind.dist, best_weight * STRETCH
+    options: list[tuple[float, int, int]] = []  # (weight, edge or node, kind: 0 transfer, 1 arrival)
+    for e in core.edges_with_role(Role.TRANSFER):
+        if edge_ok[e] and fdist[tail[e]] + weight[e] + bdist[head[e]] <= bound:
+            options.append((fdist[tail[e]] + weight[e] + bdist[head[e]], e, 0))
+    for pid in plan.end.place_ids:
+        for node in core.place_nodes(pid):
+            if core.node_kind[node] == Kind.ARRIVE and fdist[node] + bdist[node] <= bound:
+                options.append((fdist[node] + bdist[node], node, 1))
+    options.sort()
+
+    def candidates() -> Iterator[tuple[float, list[int]]]:
+        gateways: set[tuple[str, int, int]] = set()
+        for total, item, kind in options:
+            if kind == 0:
+                place = core.node_place_id(tail[item])
+                assert place is not None
+                gateway = (network.area_members(place)[0], core.node_mode[tail[item]], core.node_mode[head[item]])
+                if gateway in gateways:
+                    continue
+                gateways.add(gateway)
+                edges = [*ahead.path(tail[item], tail), item, *behind.path_back(head[item], head)]
+            else:
+                edges = [*ahead.path(item, tail), *behind.path_back(item, head)]
+            nodes = [tail[e] for e in edges]
+            if len(set(nodes)) == len(nodes):
+                yield total, edges
+
+    return best, candidates()
+
+
+def _by_bans(plan: Plan, best: Route, limit: int) -> Iterator[tuple[float, list[int]]]:
+    """Yield (weight, edges) of routes found by banning, one at a time, a gateway region, mode or arrival."""
+    budget = SEARCHES_PER_ALTERNATIVE * limit
+    heap: list[tuple[float, int, Bans, list[int], Route]] = []
+    tried: set[Bans] = set()
+    counter = itertools.count()
+    searches = 0
+
+    def expand(route: Route, bans: Bans) -> None:
+        nonlocal searches
+        for option in _ban_options(plan, route):
+            child = bans | option
+            if child in tried or searches >= budget:
+                continue
+            tried.add(child)
+            searches += 1
+            found = best_edges(plan, bans=child)
+            if found:
+                heapq.heappush(heap, (_weight_of(plan, found), next(counter), child, found, _route(plan, found)))
+
+    expand(best, Bans())
+    while heap:
+        weight, _, bans, edges, route = heapq.heappop(heap)
+        yield weight, edges
+        expand(route, bans)
 
 
 # --------------------------------------------------------------------------- diagnosis
@@ -441,12 +553,19 @@ def find_routes(
             alternatives=alternatives,
         )  # fmt: skip
     plan = query.plan(network)
-    best = best_edges(plan)
-    if best is None:
-        raise NoRouteError(_diagnose(plan))
-    routes = [best]
-    if query.alternatives:
-        routes += _alternatives(plan, best, query.alternatives)
+    if query.alternatives and not plan.vias:
+        found = _two_way(plan)
+        if found is None:
+            raise NoRouteError(_diagnose(plan))
+        best, candidates = found
+        routes = [best, *_alternatives(plan, best, query.alternatives, candidates)]
+    else:
+        best_found = best_edges(plan)
+        if best_found is None:
+            raise NoRouteError(_diagnose(plan))
+        routes = [best_found]
+        if query.alternatives:
+            routes += _alternatives(plan, best_found, query.alternatives)
     return [_route(plan, edges) for edges in routes]
 
 
