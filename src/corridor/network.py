@@ -259,17 +259,25 @@ def _cache_path(root: Path, key: str) -> Path:
 
 
 def _write_cache(path: Path, network: Network) -> None:
+    from ._fs import sweep_temps, temp_prefix
+
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+        sweep_temps(path.parent)  # what killed processes left
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(network, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        tmp = None
         for stale in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.pickle"):
             if stale != path:
                 stale.unlink(missing_ok=True)
     except OSError as exc:
         log.debug("cannot write the graph cache %s: %s", path, exc)
+    finally:
+        if tmp is not None:  # a failed or interrupted write (SIGTERM) leaves nothing behind
+            Path(tmp).unlink(missing_ok=True)
 
 
 def load_network(
