@@ -91,10 +91,11 @@ def read_regular(path: str | os.PathLike[str], what: str = "a file", *, limit: i
         raise DataError(f"{path} does not exist") from None
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror}") from None
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):  # checked before anything reads or wraps the descriptor
+        os.close(fd)
+        raise DataError(_refusal(path, status.st_mode, what))
     with os.fdopen(fd, "rb") as handle:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            raise DataError(_refusal(path, status.st_mode, what))
         if status.st_size > limit:
             raise DataError(f"{path} is {status.st_size // (1024 * 1024)} MB, more than {what} can be")
         try:

@@ -76,11 +76,17 @@ def restore_cell(text: str) -> str:
 
 def csv_text(rows: Iterable[Sequence[object]], *, lineterminator: str = "\n") -> str:
     """Return rows as CSV, every cell neutralised: the one CSV writer of everything corridor writes."""
+    # Written as if rows ended in CRLF, so that a cell holding either character is quoted (the
+    # csv module quotes only what is in its line terminator), then each row ends as asked.
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=lineterminator)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    out = []
     for row in rows:
         writer.writerow([neutralise_cell(cell) for cell in row])
-    return buffer.getvalue()
+        out.append(buffer.getvalue()[:-2] + lineterminator)
+        buffer.seek(0)
+        buffer.truncate()
+    return "".join(out)
 
 
 __all__ = ["FORMULA_START", "csv_text", "neutralise_cell", "printable", "restore_cell", "unsafe_character"]
