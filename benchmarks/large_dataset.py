@@ -80,7 +80,8 @@ def main() -> None:
     env = {**os.environ, "CORRIDOR_CACHE": str(work / "cache")}
     root = work / "data"
     try:
-        subprocess.run([sys.executable, "-m", "corridor", "init", str(root), "-q"], env=env, check=True, capture_output=True)
+        init = [sys.executable, "-m", "corridor", "init", str(root), "-q"]
+        subprocess.run(init, env=env, check=True, capture_output=True)
         grow(root, args.places)
         size = (root / "ports" / "places.csv").stat().st_size / 1e6
         print(f"dataset: bundled + {args.places:,} places, places.csv {size:.1f} MB", flush=True)

@@ -207,13 +207,15 @@ def test_5_stdout_full_closed_or_broken(tiny):
     assert problems(done.stderr) == []
 
 
+LINE_OF_A_NUMBER = {"type": "LineString", "coordinates": 5}
+
+
 @pytest.mark.parametrize(
     "content",
     [
         {"type": "FeatureCollection", "features": 5},
         {"type": "FeatureCollection", "features": [5]},
-        {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "LineString",
-                                                                                    "coordinates": 5}}]},  # fmt: skip
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": LINE_OF_A_NUMBER}]},
         [1, 2],
     ],
     ids=["features-number", "feature-number", "coordinates-number", "list"],
@@ -455,13 +457,14 @@ def test_11_a_write_checks_only_what_it_touches(site, run):
 
 
 def test_12_a_terminated_writer_leaves_no_temporary_file(site, tmp_path):
-    root, state = site
+    root, _ = site
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     places = root / "ports" / "places.csv"
     before = places.read_bytes()
     env = {**os.environ, "CORRIDOR_TEST_HOOK_DIR": str(hooks), "CORRIDOR_TEST_PAUSE": "partial"}
-    writer = subprocess.Popen([sys.executable, "-m", "corridor", *add(root)], env=env, stderr=subprocess.PIPE, text=True)
+    argv = [sys.executable, "-m", "corridor", *add(root)]
+    writer = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (hooks / "partial").exists():
         assert writer.poll() is None and time.monotonic() < deadline, "the writer never reached its write"

@@ -352,7 +352,7 @@ class DatasetLock:
             return
         self._step += 1
         record = f"pid {os.getpid()} step {self._step} {stage} at {time.time():.3f}\n".encode()
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, AttributeError):  # no pwrite on Windows, where nobody waits
             os.ftruncate(self._fd, 0)
             os.pwrite(self._fd, record, 0)
 
