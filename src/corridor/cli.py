@@ -392,9 +392,12 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
     return "\n".join(lines), code
 
 
-def _report_change(change, added: str) -> str:
-    for note in change.notes:
+def _report_change(change, added: str, *, verbose: int = 0) -> str:
+    shown = change.notes if verbose else change.notes[:LISTED_PROBLEMS]
+    for note in shown:
         log.warning("note: %s", note)
+    if len(shown) < len(change.notes):  # a large import: one line for the rest
+        log.warning("note: ... and %d more (all with -v)", len(change.notes) - len(shown))
     if change.replaced:
         log.warning("note: replaces the World Port Index entry %s", ", ".join(change.replaced))
     return f"{added} to {change.path}"
@@ -409,14 +412,15 @@ def cmd_ports_add(args: argparse.Namespace) -> str:
         source=args.source, notes=args.notes,
     )  # fmt: skip
     (place,) = change.places
-    return _report_change(change, f"added {place.name} ({place.id}), {place.kind}, {'/'.join(place.modes)},")
+    added = f"added {place.name} ({place.id}), {place.kind}, {'/'.join(place.modes)},"
+    return _report_change(change, added, verbose=args.verbose)
 
 
 def cmd_ports_import(args: argparse.Namespace) -> str:
     from .editing import import_places
 
     change = import_places(args.data, args.file)
-    return _report_change(change, f"imported {len(change.places)} place(s) from {args.file}")
+    return _report_change(change, f"imported {len(change.places)} place(s) from {args.file}", verbose=args.verbose)
 
 
 def cmd_links_add(args: argparse.Namespace) -> str:
@@ -430,7 +434,8 @@ def cmd_links_add(args: argparse.Namespace) -> str:
     (link,), ((distance_km, time_h),) = change.links, change.measures
     ways = "one way" if link.one_way else "both ways"
     figures = f"{distance_km:,.0f} km, {time_h:,.1f} h, {ways}"
-    return _report_change(change, f"added {link.mode} link {link.id}: {link.from_id} - {link.to_id}, {figures},")
+    added = f"added {link.mode} link {link.id}: {link.from_id} - {link.to_id}, {figures},"
+    return _report_change(change, added, verbose=args.verbose)
 
 
 def cmd_init(args: argparse.Namespace) -> str:

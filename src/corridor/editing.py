@@ -491,7 +491,9 @@ def _add_places(
         # Curated ids and aliases are taken; a World Port Index id may be given to a new place,
         # which then stands in for that port (curated places win the merge).
         seen: dict[str, str] = {}
-        for order, where, row in rows:
+        for count, (order, where, row) in enumerate(rows, 1):
+            if count % 5000 == 0:  # a large import: show waiting writers that this one is moving
+                lock.progress(f"row {count} checked")
             checks = _Problems()
             place = _check_place(row, where, checks, current.countries)
             if place is not None:
