@@ -135,9 +135,10 @@ def test_temporary_files_of_killed_writers_are_swept(tiny, tmp_path, monkeypatch
     monkeypatch.setenv("CORRIDOR_CACHE", str(directory))
     # A writer killed mid-write leaves its temporary file; its process is gone.
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    leftover = directory / f".tmp-{dead.stdout.strip()}-abc.bin"
+    entry = cache._entry(directory, tiny, None)
+    leftover = directory / f".{entry.name}.{dead.stdout.strip()}.abc.tmp"
     leftover.write_bytes(b"half a network")
-    alive = directory / f".tmp-{os.getpid()}-def.bin"
+    alive = directory / f".{entry.name}.{os.getpid()}.def.tmp"
     alive.write_bytes(b"being written")
     load_network(tiny)
     assert not leftover.exists()
@@ -147,19 +148,20 @@ def test_temporary_files_of_killed_writers_are_swept(tiny, tmp_path, monkeypatch
 def test_a_kill_during_a_write_leaves_no_temporary_file_behind_the_next_run(tiny, tmp_path):
     directory = tmp_path / "cache"
     env = {**os.environ, "CORRIDOR_CACHE": str(directory)}
-    # The writer dies after writing its temporary file, before the rename.
+    # The writer dies after writing half its temporary file, before the rename.
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
     script = (
-        "import os, signal, corridor.cache as c\n"
-        "c.write = lambda path, data: (open(str(path.parent / f'.tmp-{os.getpid()}-x.bin'), 'wb').write(data),"
-        " os.kill(os.getpid(), signal.SIGKILL))\n"
+        "import os, signal, corridor._fs as f\n"
+        "f.test_hook = lambda stage: stage == 'partial' and os.kill(os.getpid(), signal.SIGKILL)\n"
         f"from corridor.network import load_network; load_network({str(tiny)!r})\n"
     )
     killed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True)
-    assert killed.returncode == -9
-    assert [p.name for p in directory.iterdir() if p.name.startswith(".tmp-")]
+    assert killed.returncode == -9, killed.stderr
+    assert [p.name for p in directory.iterdir() if p.name.endswith(".tmp")]
     subprocess.run([sys.executable, "-c", f"from corridor.network import load_network; load_network({str(tiny)!r})"],
                    env=env, check=True)  # fmt: skip
-    assert not [p for p in directory.iterdir() if p.name.startswith(".tmp-")]
+    assert not [p for p in directory.iterdir() if p.name.endswith(".tmp")]
     assert cache_files(directory)
 
 

@@ -546,7 +546,7 @@ def test_import_of_a_bad_file_exits_1_and_changes_nothing(tiny, tmp_path, run, n
 
 def test_import_of_something_that_is_not_a_file_exits_1(tiny, tmp_path, run):
     assert_clean_failure(run("ports", "import", str(tmp_path / "none.csv"), "--data", str(tiny)), 1, "does not exist")
-    assert_clean_failure(run("ports", "import", str(tmp_path), "--data", str(tiny)), 1, "is not a file")
+    assert_clean_failure(run("ports", "import", str(tmp_path), "--data", str(tiny)), 1, "is a directory, not a file")
 
 
 # --------------------------------------------------------------------------- the writer

@@ -29,7 +29,7 @@ from typing import Any
 from . import __version__
 from .costing import Parameters
 from .datasets import Link, Parameter, Place, Source, bundled_data_dir, data_files
-from .errors import DataError
+from .errors import DataError, WriteError
 from .graph import Graph, require_valid
 from .registry import METRIC_NAMES
 from .sealanes import Access
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 MAGIC = b"CORRIDOR-NETWORK"
 FORMAT = 2
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
-STALE_TEMP_S = 3600.0
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
 # The arrays of graph.Graph and their typecodes.
 ARRAYS = {
@@ -349,47 +348,14 @@ def _read_private(path: Path) -> bytes | None:
         return handle.read()
 
 
-def _sweep(directory: Path) -> None:
-    """Remove temporary files left by writers that were killed."""
-    now = time.time()
-    for tmp in directory.glob(".tmp-*"):
-        try:
-            pid = int(tmp.name.split("-")[1])
-        except (IndexError, ValueError):
-            pid = 0
-        try:
-            alive = pid > 0 and _alive(pid)
-            if not alive or now - tmp.lstat().st_mtime > STALE_TEMP_S:
-                tmp.unlink()
-        except OSError:
-            pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def write(path: Path, data: bytes) -> None:
-    """Write a cache file privately and atomically (temp file, then rename); errors are only logged."""
-    tmp = None
+    """Write a cache file privately (0600) and atomically; a failure is only logged."""
+    from ._fs import write_atomic
+
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-", suffix=".bin")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        log.debug("cannot write the cache %s: %s", path, exc)
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+        write_atomic(path, data, mode=0o600)
+    except WriteError as exc:
+        log.debug("%s", exc)
 
 
 def _prebuilt(root: Path):
@@ -447,6 +413,8 @@ def load_or_build(root: Path, params_file: Path | None, build: Callable[[Path, P
     network.fingerprint = key
     log.debug("built the network in %.1f s", time.perf_counter() - started)
     if path is not None:
-        _sweep(path.parent)
+        from ._fs import sweep_temps
+
+        sweep_temps(path.parent)
         write(path, dumps(network))
     return network

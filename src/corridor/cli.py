@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import math
 import os
@@ -225,12 +226,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _network(args: argparse.Namespace):
+    from ._fs import check_regular_file
     from .network import load_network
 
+    if args.params and os.path.lexists(args.params):  # a missing one: load_network says so
+        check_regular_file(args.params, "a parameters CSV table")
     return load_network(args.data, params=args.params)
 
 
-def _save(m, path: str) -> str:
+def _map_path(args: argparse.Namespace, path: str | None):
+    """Check where a map goes before any work: a regular file or a new name, outside the dataset."""
+    from ._fs import check_output_path
+    from .datasets import dataset_dir
+
+    if path is None:
+        return None
+    return check_output_path(path, dataset_dir(args.data), what="the map")
+
+
+def _save(m, path) -> str:
     from .render import save_map
 
     try:
@@ -241,22 +255,34 @@ def _save(m, path: str) -> str:
     return str(written)
 
 
-def _write_map(network, routes, path: str, *, title: str) -> None:
+def _write_map(network, routes, path, *, title: str) -> None:
     from .render import route_map
 
     _save(route_map(network, routes, title=title), path)
 
 
+def _require_finite(items, teu: float) -> None:
+    """Refuse results whose totals overflowed: a huge --teu makes cost and CO2 infinite."""
+    from .costing import METRICS
+
+    for item in items:
+        values = [item[m] for m in METRICS] if isinstance(item, dict) else [getattr(item, m) for m in METRICS]
+        if not all(math.isfinite(v) for v in values):
+            raise UsageError(f"--teu {teu:g} makes the totals overflow: give a smaller number of containers")
+
+
 def cmd_route(args: argparse.Namespace) -> str:
     from . import io, routing
 
+    map_path = _map_path(args, args.map)
     network = _network(args)
     routes = routing.find_routes(
         network, args.origin, args.destination, by=args.by, modes=args.modes, via=args.via,
         avoid=args.avoid, allow=args.allow, alternatives=args.alternatives, teu=args.teu,
     )  # fmt: skip
-    if args.map:
-        _write_map(network, routes, args.map, title=f"{args.origin} to {args.destination}")
+    _require_finite(routes, args.teu)
+    if map_path:
+        _write_map(network, routes, map_path, title=f"{args.origin} to {args.destination}")
     if args.format == "json":
         return io.dumps(io.routes_dict(network, routes))
     if args.format == "geojson":
@@ -267,6 +293,7 @@ def cmd_route(args: argparse.Namespace) -> str:
 def cmd_compare(args: argparse.Namespace) -> str:
     from . import io, routing
 
+    map_path = _map_path(args, args.map)
     network = _network(args)
     best = routing.compare(
         network,
@@ -278,10 +305,11 @@ def cmd_compare(args: argparse.Namespace) -> str:
         allow=args.allow,
         teu=args.teu,
     )
-    if args.map:
+    _require_finite(best.values(), args.teu)
+    if map_path:
         from .render import compare_map
 
-        _save(compare_map(network, best, title=f"{args.origin} to {args.destination}: best per metric"), args.map)
+        _save(compare_map(network, best, title=f"{args.origin} to {args.destination}: best per metric"), map_path)
     if args.format == "json":
         return io.dumps(io.compare_dict(network, best))
     return io.compare_text(network, best, origin=args.origin, destination=args.destination)
@@ -295,6 +323,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
         network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu
     )
     rows = io.reach_rows(network, reached)
+    _require_finite(rows, args.teu)
     if args.country:
         rows = [r for r in rows if r["country"] == args.country.upper()]
     sort = args.sort or args.by
@@ -425,9 +454,12 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
     return "\n".join(lines), code
 
 
-def _report_change(change, added: str) -> str:
-    for note in change.notes:
+def _report_change(change, added: str, *, verbose: int = 0) -> str:
+    shown = change.notes if verbose else change.notes[:LISTED_PROBLEMS]
+    for note in shown:
         log.warning("note: %s", note)
+    if len(shown) < len(change.notes):  # a large import: one line for the rest
+        log.warning("note: ... and %d more (all with -v)", len(change.notes) - len(shown))
     if change.replaced:
         log.warning("note: replaces the World Port Index entry %s", ", ".join(change.replaced))
     return f"{added} to {change.path}"
@@ -442,14 +474,15 @@ def cmd_ports_add(args: argparse.Namespace) -> str:
         source=args.source, notes=args.notes,
     )  # fmt: skip
     (place,) = change.places
-    return _report_change(change, f"added {place.name} ({place.id}), {place.kind}, {'/'.join(place.modes)},")
+    added = f"added {place.name} ({place.id}), {place.kind}, {'/'.join(place.modes)},"
+    return _report_change(change, added, verbose=args.verbose)
 
 
 def cmd_ports_import(args: argparse.Namespace) -> str:
     from .editing import import_places
 
     change = import_places(args.data, args.file)
-    return _report_change(change, f"imported {len(change.places)} place(s) from {args.file}")
+    return _report_change(change, f"imported {len(change.places)} place(s) from {args.file}", verbose=args.verbose)
 
 
 def cmd_links_add(args: argparse.Namespace) -> str:
@@ -463,7 +496,8 @@ def cmd_links_add(args: argparse.Namespace) -> str:
     (link,), ((distance_km, time_h),) = change.links, change.measures
     ways = "one way" if link.one_way else "both ways"
     figures = f"{distance_km:,.0f} km, {time_h:,.1f} h, {ways}"
-    return _report_change(change, f"added {link.mode} link {link.id}: {link.from_id} - {link.to_id}, {figures},")
+    added = f"added {link.mode} link {link.id}: {link.from_id} - {link.to_id}, {figures},"
+    return _report_change(change, added, verbose=args.verbose)
 
 
 def cmd_init(args: argparse.Namespace) -> str:
@@ -480,7 +514,8 @@ def cmd_init(args: argparse.Namespace) -> str:
 def cmd_map(args: argparse.Namespace) -> str:
     from .render import network_map
 
-    return _save(network_map(_network(args)), args.out)
+    path = _map_path(args, args.out)
+    return _save(network_map(_network(args)), path)
 
 
 COMMANDS = {
@@ -501,18 +536,90 @@ COMMANDS = {
 LISTED_PROBLEMS = 50
 
 
+class _Printable(logging.Formatter):
+    """Format log records with every terminal control character escaped (names come from data)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from ._text import printable
+
+        return printable(super().format(record))
+
+
 def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.ERROR if args.quiet else (logging.DEBUG if args.verbose > 1 else logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("corridor: %(message)s"))
+    handler.setFormatter(_Printable("corridor: %(message)s"))
     root = logging.getLogger("corridor")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    logging.raiseExceptions = False  # a closed stderr must not print a logging traceback
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind, so that temporary files are removed on the way out."""
+
+
+def _on_signal(signum, frame) -> None:
+    raise _Terminated(signum)
+
+
+def _closed(stream, fd: int) -> bool:
+    """Return True when a standard stream was closed before corridor started (`>&-`)."""
+    if stream is None:
+        return True
+    try:
+        if stream.fileno() != fd:
+            return False
+    except (AttributeError, OSError, ValueError):  # a captured stream (tests): it is open
+        return False
+    try:
+        os.fstat(fd)
+    except OSError:
+        return True
+    return False
+
+
+def _occupy(fd: int) -> None:
+    """Put /dev/null on a closed standard descriptor, so that no file corridor opens gets its number."""
+    null = os.open(os.devnull, os.O_RDWR)
+    if null != fd:
+        os.dup2(null, fd)
+        os.close(null)
+
+
+def _say(text: str) -> None:
+    from ._text import printable
+
+    with contextlib.suppress(OSError, ValueError):
+        print(printable(text), file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """After a failed write, point stdout at /dev/null so the flush at exit cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 success, 1 a problem to act on, 2 bad usage)."""
+    if _closed(sys.stderr, 2):
+        _occupy(2)
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if _closed(sys.stdout, 1):
+        _occupy(1)
+        _say("corridor: standard output is closed: give the command somewhere to write (a file, a pipe or /dev/null)")
+        return 1
+    if argv is None:  # the real command line: a polite kill must not leave temporary files behind
+        import signal
+
+        for name in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _on_signal)
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args)
@@ -521,30 +628,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = COMMANDS[key](args)
     except UsageError as exc:
-        print(f"corridor {args.command}: error: {exc.as_flag()}", file=sys.stderr)
+        _say(f"corridor {args.command}: error: {exc.as_flag()}")
         return exc.exit_code
     except CorridorError as exc:
-        print(f"corridor: {exc}", file=sys.stderr)
+        _say(f"corridor: {exc}")
         problems = getattr(exc, "problems", [])
         if len(problems) > 1:  # the summary names the first; list them all, one per line
             shown = problems if args.verbose else problems[:LISTED_PROBLEMS]
-            print("\n".join(f"  {p}" for p in shown), file=sys.stderr)
+            _say("\n".join(f"  {p}" for p in shown))
             if len(shown) < len(problems):
-                print(f"  ... and {len(problems) - len(shown)} more (all with -v)", file=sys.stderr)
+                _say(f"  ... and {len(problems) - len(shown)} more (all with -v)")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("corridor: interrupted", file=sys.stderr)
+        _say("corridor: interrupted")
         return 130
+    except _Terminated as exc:
+        _say("corridor: terminated")
+        return 128 + exc.args[0]
     except BrokenPipeError:
-        return 0
+        _silence_stdout()
+        return 1
     output, code = result if isinstance(result, tuple) else (result, 0)
     if output:
+        from ._text import printable
+
         try:
-            sys.stdout.write(output + "\n")
+            sys.stdout.write(printable(output) + "\n")
             sys.stdout.flush()
         except BrokenPipeError:
-            # The reader went away (e.g. `| head`); silence the flush at interpreter exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            # The reader went away (e.g. `| head`): say nothing, as head expects; exit 1 as the output is cut.
+            _silence_stdout()
+            return 1
+        except OSError as exc:
+            _silence_stdout()
+            _say(f"corridor: cannot write the output: {exc.strerror or exc}")
+            return 1
     return code
 
 

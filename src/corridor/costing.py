@@ -31,9 +31,15 @@ PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     "handling_h": (KINDS, True),
     "handling_usd": (KINDS, True),
     "circuity": (LINK_MODES, True),
+    # The plausible range of a link's average speed: `validate` and `links add` refuse a link
+    # outside it (a typo such as 1,500 km in 0.02 h). Optional, so older datasets still load.
+    "min_speed_kmh": (LINK_MODES, False),
+    "max_speed_kmh": (LINK_MODES, False),
 }
 # Parameters that divide or scale a distance: zero would stop a container or break the arithmetic.
-POSITIVE = ("payload_t_per_teu", "speed_kmh", "speed_down_kmh", "speed_up_kmh", "circuity")
+POSITIVE = (
+    "payload_t_per_teu", "speed_kmh", "speed_down_kmh", "speed_up_kmh", "circuity", "min_speed_kmh", "max_speed_kmh",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

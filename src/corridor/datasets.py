@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._fs import check_regular_file, read_regular
+from ._text import restore_cell, unsafe_character
 from .errors import DataError
 from .registry import LINK_MODES, MODE_NAMES
 from .registry import MODES as MODE_SPECS
@@ -169,13 +171,24 @@ def dataset_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     if chosen is None:
         return bundled_data_dir()
     root = Path(chosen).expanduser()
-    if not root.is_dir():
-        raise DataError(f"dataset directory {root} does not exist (create one with `corridor init {root}`)")
-    if not (root / PLACES_FILE).is_file():
+    check_dataset_dir(root)
+    places = root / PLACES_FILE
+    if not os.path.lexists(places):
         raise DataError(
             f"{root} is not a corridor dataset: {PLACES_FILE} is missing (create one with `corridor init DIR`)"
         )
+    check_regular_file(places, "a CSV table")
     return root
+
+
+def check_dataset_dir(root: Path) -> None:
+    """Raise DataError unless `root` is a directory, saying what it is when it is something else."""
+    if root.is_dir():
+        return
+    if os.path.lexists(root):
+        what = "a file" if root.is_file() else ("a broken link" if root.is_symlink() else "not a directory")
+        raise DataError(f"dataset directory {root} is {what}, not a directory: give a dataset directory")
+    raise DataError(f"dataset directory {root} does not exist (create one with `corridor init {root}`)")
 
 
 def is_inside_installed_package(root: Path) -> bool:
@@ -188,49 +201,75 @@ def is_inside_installed_package(root: Path) -> bool:
 
 
 def read_text(path: Path, *, expected: str = "a CSV table") -> str:
-    """Read a UTF-8 text file, refusing binary, oversized or wrongly encoded files.
+    """Read a UTF-8 text file, refusing what is not a regular file, binary, oversized or wrongly encoded.
 
-    `expected` says what the file should be, for the message about a binary file.
+    `expected` says what the file should be, for the messages ("... is a directory, not a CSV table").
     """
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise DataError(f"{path} is missing") from None
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror}") from None
-    if size > MAX_TABLE_BYTES:
-        raise DataError(f"{path} is {size // (1024 * 1024)} MB, more than a table of this kind can be")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+    raw = read_regular(path, expected, limit=MAX_TABLE_BYTES)
     if b"\x00" in raw:
         raise DataError(f"{path} is a binary file, not {expected}")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DataError(
+            f"{path}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x} at column {column}): save it as UTF-8"
+        ) from None
 
 
-def iter_csv_rows(text: str, *, path: str, required: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) for a CSV text whose header has the required columns."""
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+def iter_csv_cells(
+    text: str, *, path: str, required: Iterable[str]
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Return a CSV text's header and an iterator of (line number, cells) for its rows.
+
+    The header must have the required columns. The line is the one a row starts on (a quoted
+    cell may span lines); blank lines are skipped, missing cells are empty, and a row with
+    more cells than the header raises DataError. Cells are as written (not stripped).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = reader.fieldnames
+        header = next(reader, None)
     except csv.Error as exc:
-        raise DataError(f"{path}: malformed CSV header ({exc})") from None
+        raise DataError(f"{path}:1: malformed CSV header ({exc})") from None
     if not header:
         raise DataError(f"{path} is empty: expected a header with {', '.join(required)}")
+    header = [restore_cell(c) for c in header]
     missing = [c for c in required if c not in header]
     if missing:
         raise DataError(f"{path}: header lacks column(s) {', '.join(missing)}")
-    try:
-        for row in reader:
-            if None in row:
-                raise DataError(f"{path}:{reader.line_num}: more fields than header columns")
-            yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
-    except csv.Error as exc:
-        raise DataError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+    width = len(header)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        ended = reader.line_num
+        try:
+            for cells in reader:
+                start, ended = ended + 1, reader.line_num
+                if not cells:
+                    continue
+                if len(cells) != width:
+                    if len(cells) > width:
+                        raise DataError(f"{path}:{start}: more fields than header columns")
+                    cells += [""] * (width - len(cells))
+                yield start, cells
+        except csv.Error as exc:
+            raise DataError(f"{path}:{ended + 1}: malformed CSV ({exc})") from None
+
+    return header, rows()
+
+
+def iter_csv_rows(text: str, *, path: str, required: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) for a CSV text whose header has the required columns.
+
+    The line is the one a row starts on (a quoted cell may span lines). Cells are stripped, and
+    a formula-like cell neutralised by corridor's CSV writer is read back as it was written.
+    """
+    header, rows = iter_csv_cells(text, path=path, required=required)
+    for line, cells in rows:
+        values = list(map(str.strip, cells))
+        if "'" in "".join(values):  # rare: only then can a cell be a neutralised one
+            values = list(map(restore_cell, values))
+        yield line, dict(zip(header, values, strict=True))
 
 
 class _Problems:
@@ -271,8 +310,32 @@ class _Problems:
         return value
 
 
+def text_problems(row: dict[str, str], where: str, problems: _Problems) -> set[str]:
+    """Record cells that are not one line of plain text; return their columns.
+
+    Control characters (terminal escape sequences), undecodable bytes, line breaks and
+    bidirectional-text controls are refused in every column; a value repeated in several
+    columns (a source cited twice) is told once.
+    """
+    if unsafe_character("".join(row.values())) is None:  # the usual case, in one scan
+        return set()
+    flagged: dict[str, str] = {}
+    for column, value in row.items():
+        found = unsafe_character(value) if value else None
+        if found is None:
+            continue
+        if value not in flagged.values():
+            char, what = found
+            problems.add(where, column, f"contains {what} ({char!a}): give one line of UTF-8 text")
+        flagged[column] = value
+    return set(flagged)
+
+
 def split_list(text: str) -> tuple[str, ...]:
     """Split a `;`-separated cell into its non-empty items."""
+    if LIST_SEPARATOR not in text:
+        text = text.strip()
+        return (text,) if text else ()
     return tuple(item.strip() for item in text.split(LIST_SEPARATOR) if item.strip())
 
 
@@ -281,14 +344,13 @@ def parse_place_row(
 ) -> Place | None:
     """Validate one places.csv row; record problems and return the place if it is sound."""
     start = len(problems.items)
+    flagged = text_problems(row, where, problems)
     pid = row.get("id", "")
-    if not ID_PATTERN.match(pid):
+    if not ID_PATTERN.match(pid) and "id" not in flagged:
         problems.add(where, "id", f"{pid!r} is not a valid id (2-40 letters, digits, '-', '_' or '.')")
     name = row.get("name", "")
     if not name:
         problems.add(where, "name", "is empty")
-    elif any(ord(ch) < 32 for ch in name):
-        problems.add(where, "name", "contains control characters")
     country = row.get("country", "").upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         problems.add(where, "country", f"{row.get('country', '')!r} is not an ISO 3166 alpha-2 code")
@@ -324,6 +386,7 @@ def parse_place_row(
             problems.add(where, src, f"is empty while {value} is set: cite a source or write 'estimate'")
     if len(problems.items) > start:
         return None
+    assert lat is not None and lon is not None  # required: a missing one is a problem above
     return Place(
         id=pid,
         name=name,
@@ -367,8 +430,9 @@ def _parse_via(text: str, where: str, problems: _Problems) -> tuple[tuple[float,
 def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link | None:
     """Validate one links.csv row; record problems and return the link if it is sound."""
     start = len(problems.items)
+    flagged = text_problems(row, where, problems)
     lid = row.get("id", "")
-    if not ID_PATTERN.match(lid):
+    if not ID_PATTERN.match(lid) and "id" not in flagged:
         problems.add(where, "id", f"{lid!r} is not a valid id")
     mode = row.get("mode", "")
     if mode not in LINK_MODES:
@@ -479,6 +543,8 @@ def read_parameters(path: Path) -> dict[tuple[str, str], Parameter]:
     text = read_text(path)
     for line, row in iter_csv_rows(text, path=str(path), required=PARAMETER_COLUMNS):
         where = f"{path}:{line}"
+        if text_problems(row, where, problems):
+            continue
         value = problems.number(row, "value", where, required=True, lo=0, hi=1e7)
         if not row["name"]:
             problems.add(where, "name", "is empty")
@@ -494,28 +560,43 @@ def read_parameters(path: Path) -> dict[tuple[str, str], Parameter]:
     return params
 
 
+def present(path: Path) -> bool:
+    """Return True when an optional dataset file is there at all (as anything, even a broken link).
+
+    Only a name with nothing behind it is absent: a directory, FIFO or dangling link standing
+    where a table should be is present, and its reader says what is wrong with it.
+    """
+    return os.path.lexists(path)
+
+
+def _plain_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """Read a small table whose every cell must be one line of plain text."""
+    problems = _Problems()
+    rows = []
+    for line, row in iter_csv_rows(read_text(path), path=str(path), required=required):
+        if not text_problems(row, f"{path}:{line}", problems):
+            rows.append(row)
+    if problems.items:
+        raise DataError(f"{path} has invalid rows", problems.items)
+    return rows
+
+
 def read_sources(path: Path) -> dict[str, Source]:
-    """Read the table of cited documents."""
-    if not path.is_file():
+    """Read the table of cited documents (none when the dataset has no such table)."""
+    if not present(path):
         return {}
-    text = read_text(path)
     return {
         row["id"]: Source(row["id"], row.get("title", ""), row.get("url", ""))
-        for _, row in iter_csv_rows(text, path=str(path), required=("id", "title", "url"))
+        for row in _plain_rows(path, ("id", "title", "url"))
         if row["id"]
     }
 
 
 def read_countries(path: Path) -> dict[str, str]:
-    """Read the ISO 3166 alpha-2 codes the dataset accepts, with their names."""
-    if not path.is_file():
+    """Read the ISO 3166 alpha-2 codes the dataset accepts, with their names (none without a table)."""
+    if not present(path):
         return {}
-    text = read_text(path)
-    return {
-        row["code"].upper(): row["name"]
-        for _, row in iter_csv_rows(text, path=str(path), required=("code", "name"))
-        if row["code"]
-    }
+    return {row["code"].upper(): row["name"] for row in _plain_rows(path, ("code", "name")) if row["code"]}
 
 
 WPI_SIZES = {"Large": "large", "Medium": "medium", "Small": "small", "Very Small": "very_small"}
@@ -531,6 +612,8 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
     required = ("wpi_number", "name", "unlocode", "country_code", "lat", "lon", "harbor_size")
     for line, row in iter_csv_rows(text, path=str(path), required=required):
         where = f"{path}:{line}"
+        if text_problems(row, where, problems):
+            continue
         lat = problems.number(row, "lat", where, required=True, lo=-90, hi=90)
         lon = problems.number(row, "lon", where, required=True, lo=-180, hi=180)
         country = row["country_code"].upper()
@@ -625,12 +708,12 @@ def load_dataset(root: Path) -> Dataset:
 
     countries = attempt(read_countries, root / COUNTRIES_FILE) or {}
     curated = attempt(read_places, root / PLACES_FILE, countries or None)
-    world = (attempt(read_wpi, root / WPI_FILE, countries or None) or {}) if (root / WPI_FILE).is_file() else {}
+    world = (attempt(read_wpi, root / WPI_FILE, countries or None) or {}) if present(root / WPI_FILE) else {}
     places = merge_world_ports(curated, world) if curated is not None else None
     # With a broken places table, links are still checked against every id it lists.
     listed = listed_ids(root / PLACES_FILE) if places is None else None
     known = places.keys() if places is not None else (listed | world.keys() if listed is not None else None)
-    links = attempt(read_links, root / LINKS_FILE, known) if (root / LINKS_FILE).is_file() else []
+    links = attempt(read_links, root / LINKS_FILE, known) if present(root / LINKS_FILE) else []
     if places is not None and links:
         unserved = [
             f"{root / LINKS_FILE}: link {link.id}: {pid} does not serve {link.mode}"
@@ -647,7 +730,8 @@ def load_dataset(root: Path) -> Dataset:
     if failures:
         problems = [p for exc in failures for p in (exc.problems or [str(exc)])]
         raise DataError(f"{root} has problems in {len(failures)} tables", problems)
-    return Dataset(root, places, links, parameters, sources, countries)
+    assert places is not None and parameters is not None  # else a failure was raised above
+    return Dataset(root, places, links, parameters, sources or {}, countries)
 
 
 def data_files(root: Path) -> list[Path]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import io
 import json
 import logging
@@ -14,42 +13,43 @@ import re
 import shutil
 import stat
 import tempfile
-import time
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._fs import check_regular_file, file_kind, fsync_dir, locked, sweep_temps, temp_prefix, write_atomic
+from ._fs import test_hook as _test_hook
+from ._text import csv_text, restore_cell
 from .datasets import (
     LINK_COLUMNS,
     LINKS_FILE,
     LIST_SEPARATOR,
     MODES,
+    PARAMETERS_FILE,
     PLACE_COLUMNS,
     PLACES_FILE,
-    Dataset,
     Link,
     Place,
     _Problems,
     bundled_data_dir,
-    data_files,
     dataset_dir,
     is_inside_installed_package,
+    iter_csv_cells,
     iter_csv_rows,
-    load_dataset,
+    merge_world_ports,
     parse_link_row,
     parse_place_row,
     read_text,
+    split_list,
 )
 from .errors import DataError, WriteError
-from .validation import Report, validate_dataset
+from .validation import link_speed_problems, short_link_problem
 
 log = logging.getLogger(__name__)
 
 UNSOURCED = "estimate: added by user, unsourced"
-LOCK_FILE = ".corridor.lock"
-LOCK_TIMEOUT_S = 60.0
 IMPORT_REQUIRED = ("id", "name", "country", "lat", "lon", "modes")
+PLACE_REQUIRED = ("id", "name", "country", "lat", "lon", "kind", "modes")  # as read_places requires
 # Figures a place row may carry, each with the column naming its source.
 PLACE_FIGURES = (
     ("handling_h", "handling_source"),
@@ -57,9 +57,6 @@ PLACE_FIGURES = (
     ("dwell_h", "dwell_source"),
     ("sea_departures_per_week", "sea_departures_source"),
 )
-# Characters that have no place in a one-line table cell. Surrogates are what undecodable bytes
-# in a command line become; they cannot be written as UTF-8.
-_BAD_CATEGORIES = {"Cc": "a control character", "Cs": "an undecodable byte", "Zl": "a line break", "Zp": "a line break"}
 
 
 @dataclass(frozen=True)
@@ -77,124 +74,9 @@ class Change:
 # --------------------------------------------------------------------------- writing safely
 
 
-def _test_hook(stage: str) -> None:
-    """Mark reaching a stage of a write, and pause there if asked: for crash and concurrency tests.
-
-    With CORRIDOR_TEST_HOOK_DIR set, reaching a stage creates a file of that name in the
-    directory; a stage listed in CORRIDOR_TEST_PAUSE (comma-separated) then waits until a file
-    `STAGE.release` appears there (or two minutes pass). Unset, this does nothing.
-    """
-    directory = os.environ.get("CORRIDOR_TEST_HOOK_DIR")
-    if not directory:
-        return
-    marker = Path(directory) / stage
-    marker.touch()
-    if stage in os.environ.get("CORRIDOR_TEST_PAUSE", "").split(","):
-        release = marker.with_name(f"{stage}.release")
-        deadline = time.monotonic() + 120
-        while not release.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-
-def _temp_prefix(path: Path) -> str:
-    # A dot file: dataset readers and cache keys skip it, so a crash leaves nothing they see.
-    return f".{path.name}."
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` by `data` so that a crash at any moment leaves the old file or the new one.
-
-    Writes a temporary file in the same directory, flushes and fsyncs it, renames it over
-    `path` (atomic on POSIX), then fsyncs the directory so the rename itself is durable.
-    """
-    path = Path(path)
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o644
-    except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror}") from None
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            half = len(data) // 2
-            handle.write(data[:half])
-            handle.flush()
-            _test_hook("partial")
-            handle.write(data[half:])
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        _test_hook("written")
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}; it is unchanged") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    _test_hook("replaced")
-    _fsync_dir(path.parent)
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # some file systems cannot sync a directory; the rename is done regardless
-        pass
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def locked(root: Path, *, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Hold the dataset's write lock: one writer at a time reads, validates and writes."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: writes stay atomic, but concurrent writers are not serialised
-        fcntl = None
-    try:
-        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise WriteError(f"cannot write to {root}: {exc.strerror}") from None
-    try:
-        if fcntl is not None:
-            deadline = time.monotonic() + timeout_s
-            waiting = False
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if not waiting:
-                        waiting = True
-                        log.info("waiting for another corridor command writing to %s", root)
-                        _test_hook("lock-wait")
-                    if time.monotonic() > deadline:
-                        raise WriteError(
-                            f"another corridor command has been writing to {root} for {timeout_s:.0f} s; "
-                            "try again when it ends"
-                        ) from None
-                    time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
 def _remove_stale_temps(path: Path) -> None:
     """Remove temporary files a killed writer left beside `path` (call with the lock held)."""
-    for stale in path.parent.glob(f"{_temp_prefix(path)}*.tmp"):
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
         with contextlib.suppress(OSError):
             stale.unlink()
 
@@ -218,40 +100,107 @@ def writable_dataset(root: str | os.PathLike[str] | None = None) -> Path:
 # --------------------------------------------------------------------------- init
 
 
+def _source_files(origin: Path) -> list[tuple[Path, int]]:
+    """Return (relative path, mode) of each file `init` copies from a dataset; refuse what is unsafe.
+
+    Only regular files are copied. A link is followed only when it stays inside the dataset
+    (a link to a private file elsewhere would publish it); a link leaving it, a FIFO, a device
+    or a socket is refused by name. Hidden files (a lock, .git) are left behind.
+    """
+    base = Path(os.path.realpath(origin))
+    found: list[tuple[Path, int]] = []
+    problems: list[str] = []
+    for directory, dirs, files in os.walk(origin):
+        relative_dir = Path(directory).relative_to(origin)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        entries = [*files, *(d for d in dirs if os.path.islink(Path(directory) / d))]
+        for name in sorted(entries):
+            if name.startswith("."):
+                continue
+            path = Path(directory) / name
+            relative = relative_dir / name
+            if os.path.islink(path):
+                real = Path(os.path.realpath(path))
+                if base not in real.parents:
+                    problems.append(f"{path} is a symbolic link to {os.readlink(path)}, outside the dataset")
+                    continue
+            try:
+                status = os.stat(path)
+            except OSError as exc:
+                problems.append(f"{path}: {exc.strerror}")
+                continue
+            if stat.S_ISDIR(status.st_mode):
+                problems.append(f"{path} is a link to a directory: replace it with the files themselves")
+            elif not stat.S_ISREG(status.st_mode):
+                problems.append(f"{path} is {file_kind(status.st_mode)}, not a file")
+            else:
+                found.append((relative, stat.S_IMODE(status.st_mode)))
+    if problems:
+        raise DataError(f"cannot copy {origin}: it holds what is not a plain file of its own", problems)
+    return found
+
+
+def _copy_regular(source: Path, target: Path, mode: int) -> None:
+    """Copy one regular file, opened without blocking and checked on its descriptor, keeping `mode`."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(source, flags)
+    with os.fdopen(fd, "rb") as reader:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since it was listed
+            raise DataError(f"{source} is {file_kind(os.fstat(fd).st_mode)}, not a file")
+        out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(out, "wb") as writer:
+            shutil.copyfileobj(reader, writer)
+            writer.flush()
+            # The source's own mode: a private file stays private. The owner may write the copy.
+            os.fchmod(writer.fileno(), (mode & 0o777) | 0o200)
+            os.fsync(writer.fileno())  # durable before the rename publishes the directory
+
+
 def init_dataset(target: str | os.PathLike[str], *, source: str | os.PathLike[str] | None = None) -> Path:
     """Create an editable dataset at `target`: a copy of `source` (default: the bundled dataset).
 
     `target` must not exist or be an empty directory. The copy is made beside it and renamed
-    into place, so an interrupted init leaves no half dataset.
+    into place, so an interrupted init leaves no half dataset. Only the source's own regular
+    files are copied, each keeping its mode (a private file stays private).
     """
     origin = dataset_dir(source) if source is not None else bundled_data_dir()
     target = Path(target).expanduser()
-    if target.exists() and not (target.is_dir() and not any(target.iterdir())):
-        what = "a directory that is not empty" if target.is_dir() else "a file"
+    if os.path.lexists(target) and not (target.is_dir() and not target.is_symlink() and not any(target.iterdir())):
+        what = (
+            "a directory that is not empty"
+            if target.is_dir()
+            else ("a file" if target.is_file() else "not a directory")
+        )
         raise WriteError(f"{target} is {what}: give a new directory for the dataset")
     if target.resolve() == origin.resolve() or origin.resolve() in target.resolve().parents:
         raise WriteError(f"{target} is inside the dataset {origin} it would copy: give another directory")
+    files = _source_files(origin)
     staging = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.init-"))
-        for file in data_files(origin):
-            copy = staging / file.relative_to(origin)
+        sweep_temps(target.parent, target.name)  # what a killed init left
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=temp_prefix(target), suffix=".tmp"))
+        for relative, mode in files:
+            copy = staging / relative
             copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(file, copy)
-            os.chmod(copy, 0o644)
-            _fsync_file(copy)  # durable before the rename publishes the directory
-        os.chmod(staging, 0o755)
+            _copy_regular(origin / relative, copy, mode)
+        os.chmod(staging, 0o755 & ~_umask())
         os.replace(staging, target)  # onto an empty directory, or a new name
         staging = None
     except OSError as exc:
         raise WriteError(f"cannot create {target}: {exc.strerror or exc}") from None
     finally:
-        if staging is not None:
+        if staging is not None:  # also on SIGTERM, which the CLI turns into an exception
             shutil.rmtree(staging, ignore_errors=True)
-    _fsync_dir(target.parent)
-    log.info("copied %d files from %s", len(data_files(target)), origin)
+    fsync_dir(target.parent)
+    log.info("copied %d files from %s", len(files), origin)
     return target
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 # --------------------------------------------------------------------------- rows
@@ -314,125 +263,170 @@ def place_row(
     }
 
 
-def _text_problems(row: dict[str, str], where: str, problems: _Problems) -> set[str]:
-    """Record cells that are not one line of text; return their columns (one value is told once)."""
-    flagged: dict[str, str] = {}
-    for column, value in row.items():
-        what = next((_BAD_CATEGORIES[c] for c in map(unicodedata.category, value) if c in _BAD_CATEGORIES), None)
-        if what and value not in flagged.values():
-            bad = next(ch for ch in value if unicodedata.category(ch) in _BAD_CATEGORIES)
-            problems.add(where, column, f"contains {what} ({bad!a}): give one line of UTF-8 text")
-        if what:
-            flagged[column] = value
-    return set(flagged)
-
-
 def _check_place(row: dict[str, str], where: str, problems: _Problems, countries: dict[str, str]) -> Place | None:
-    own = _Problems()
-    flagged = _text_problems(row, where, own)
     checked = _Problems()
     place = parse_place_row(row, where, checked, countries or None)
-    # The table's own rules also refuse control characters in a name: keep one message per column.
-    own.items += [m for m in checked.items if not any(m.startswith(f"{where}: {c}: ") for c in flagged)]
-    problems.items += own.items
-    return place if not own.items else None
+    problems.items += checked.items
+    return place if not checked.items else None
 
 
-def _load_current(root: Path) -> Dataset:
+@dataclass
+class _Current:
+    """What a write needs to know of a dataset, read without checking every row again.
+
+    A write is validated incrementally: the tables must read (encoding, CSV, headers) and the
+    links table must be sound, but the rows of the places table are only indexed (ids,
+    aliases, names); the few a write touches are parsed and checked in full. `corridor
+    validate` is the full check of everything.
+    """
+
+    root: Path
+    countries: dict[str, str]
+    ids: dict[str, tuple[str, str, str]]  # curated places: upper id -> (id, name, country)
+    aliases: dict[str, str]  # curated places: upper alias -> id
+    world: dict[str, Place]  # World Port Index ports that no curated place stands in for
+    full: dict[str, Place]  # curated places parsed in full: those asked for, and twins of world ports
+    bearers: dict[str, list[tuple[str, str, str]]]  # normalised name asked for -> (id, name, country)
+    links: list[Link]
+
+    def place(self, pid: str) -> Place:
+        return self.full.get(pid) or self.world[pid]
+
+
+def _check_files(root: Path, *, lanes: bool = True) -> None:
+    """Refuse a write while a file of the dataset does not read: parameters, sources, lanes, land.
+
+    Only that they read, not the graph they make (`corridor validate` builds it); `lanes=False`
+    when the caller reads the lanes and land in full anyway (a new seaport's sea access).
+    """
+    from .datasets import SOURCES_FILE, read_sources
+    from .sealanes import check_lane_files
+
     try:
-        return load_dataset(root)
+        _parameters_of(root)
+        read_sources(root / SOURCES_FILE)
+        if lanes:
+            check_lane_files(root)
     except DataError as exc:
-        raise DataError(
-            f"{root} has problems to fix before anything is added (see `corridor validate --data {root}`)",
-            exc.problems or [str(exc)],
-        ) from None
+        raise _problems_to_fix(root, exc) from None
+
+
+def _problems_to_fix(root: Path, exc: DataError) -> DataError:
+    return DataError(
+        f"{root} has problems to fix before anything is added (see `corridor validate --data {root}`)",
+        exc.problems or [str(exc)],
+    )
+
+
+def _read_current(root: Path, *, ids: Sequence[str] = (), names: Sequence[str] = ()) -> _Current:
+    """Read what a write needs: every curated id, alias and (asked-for) name, the world ports
+    still standing, the links, and in full the curated places `ids` names (any case)."""
+    from .datasets import COUNTRIES_FILE, WPI_FILE, present, read_countries, read_links, read_wpi
+    from .gazetteer import normalize
+
+    try:
+        countries = read_countries(root / COUNTRIES_FILE)
+        world = read_wpi(root / WPI_FILE, countries or None) if present(root / WPI_FILE) else {}
+        path = root / PLACES_FILE
+        header, rows = iter_csv_cells(read_text(path), path=str(path), required=PLACE_REQUIRED)
+        column = {name: header.index(name) for name in ("id", "name", "country")}
+        alias_column = header.index("aliases") if "aliases" in header else None
+        world_codes = {pid.upper() for pid in world} | {a.upper() for p in world.values() for a in p.aliases}
+        world_names = {(p.country, normalize(t)) for p in world.values() for t in (p.name, *p.aliases)}
+        world_countries = {country for country, _ in world_names}
+        wanted = {pid.upper() for pid in ids}
+        asked: dict[str, list] = {normalize(text): [] for text in names}
+        taken: dict[str, tuple[str, str, str]] = {}
+        aliases: dict[str, str] = {}
+        full_rows: list[tuple[int, dict[str, str]]] = []
+        for line, cells in rows:
+            pid, name = cells[column["id"]].strip(), cells[column["name"]].strip()
+            country = cells[column["country"]].strip().upper()
+            own = split_list(cells[alias_column]) if alias_column is not None else ()
+            if "'" in pid + name + country + "".join(own):  # a neutralised cell: read it back
+                pid, name, country = restore_cell(pid), restore_cell(name), restore_cell(country)
+                own = tuple(map(restore_cell, own))
+            key = pid.upper()
+            taken.setdefault(key, (pid, name, country))
+            for alias in own:
+                aliases.setdefault(alias.upper(), pid)
+            keys = [normalize(name), *map(normalize, own)] if (asked or country in world_countries) else ()
+            for text in keys:
+                if text in asked:
+                    asked[text].append((pid, name, country))
+            if (
+                key in wanted
+                or key in world_codes
+                or (own and any(a.upper() in world_codes for a in own))
+                or (keys and any((country, text) in world_names for text in keys))
+            ):
+                values = [restore_cell(c.strip()) for c in cells]
+                full_rows.append((line, dict(zip(header, values, strict=True))))
+        problems = _Problems()
+        full: dict[str, Place] = {}
+        for line, row in full_rows:
+            place = parse_place_row(row, f"{path}:{line}", problems, countries or None)
+            if place is not None:
+                full.setdefault(place.id, place)
+        if problems.items:
+            raise DataError(f"{path} has invalid rows", problems.items)
+        standing = {pid: p for pid, p in merge_world_ports(full, world).items() if p.origin == "wpi"}
+        for p in standing.values():
+            for text in dict.fromkeys(normalize(t) for t in (p.name, *p.aliases)):
+                if text in asked:
+                    asked[text].append((p.id, p.name, p.country))
+        known = {entry[0] for entry in taken.values()} | standing.keys()
+        links = read_links(root / LINKS_FILE, known) if present(root / LINKS_FILE) else []
+    except DataError as exc:
+        raise _problems_to_fix(root, exc) from None
+    return _Current(root, countries, taken, aliases, standing, full, asked, links)
 
 
 def _append_rows(before: bytes, path: Path, columns: Sequence[str], rows: Sequence[dict[str, str]]) -> bytes:
     """Return `before` with rows appended in its own column order and line endings.
 
-    Every existing byte is kept as it is; a table without a header gets one.
+    Every existing byte is kept as it is; a table without a header gets one. The rows go
+    through corridor's one CSV writer (formula-like text neutralised), and are read back
+    before anything is written: they must come out exactly as they went in.
     """
-    text = before.decode("utf-8-sig", errors="replace")
+    first = before.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")  # a header is one line
     try:
-        header = next(csv.reader(io.StringIO(text, newline="")), None)
+        header = next(csv.reader(io.StringIO(first, newline="")), None)
     except csv.Error:
-        header = None  # the trial load reports the malformed table
-    terminator = "\r\n" if text.split("\n", 1)[0].endswith("\r") else "\n"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator=terminator)
+        header = None
+    terminator = "\r\n" if first.endswith("\r") else "\n"
     if not header:
         header = list(columns)
-        writer.writerow(header)
-        before = b""
+        before = csv_text([header], lineterminator=terminator).encode("utf-8")
     elif not before.endswith((b"\n", b"\r")):
         before += terminator.encode()
     missing = sorted({c for row in rows for c, v in row.items() if v and c not in header})
     if missing:
         raise DataError(f"{path} has no column {', '.join(missing)} for the new values: add it to the header")
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in header])
-    return before + out.getvalue().encode("utf-8")
+    added = csv_text([[row.get(c, "") for c in header] for row in rows], lineterminator=terminator)
+    readback = [row for _, row in iter_csv_rows(csv_text([header]) + added, path=str(path), required=())]
+    if readback != [{c: row.get(c, "") for c in header} for row in rows]:
+        raise DataError(f"{path}: the new rows would not read back as they were given; nothing was written")
+    return before + added.encode("utf-8")
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
+    """Return a table's bytes, or none when the dataset has no such table yet."""
+    from ._fs import read_regular
+
+    if not os.path.lexists(path):
         return b""
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror}") from None
-
-
-# --------------------------------------------------------------------------- trial
-
-
-def _trial(root: Path, replacements: dict[Path, bytes]) -> Report:
-    """Validate the dataset as it would be with `replacements` (relative path to new content).
-
-    The candidate is a directory of links to the dataset's files, with the replaced files
-    written for real, so it is read exactly as a dataset would be (World Port Index merge,
-    lanes, land) without copying the large files. Paths in messages name the real dataset.
-    """
-    with tempfile.TemporaryDirectory(prefix="corridor-trial-") as tmp:
-        shadow = Path(tmp) / "dataset"
-        shadow.mkdir()
-        for file in data_files(root):
-            relative = file.relative_to(root)
-            if relative in replacements:
-                continue
-            (shadow / relative).parent.mkdir(parents=True, exist_ok=True)
-            (shadow / relative).symlink_to(file.absolute())
-        for relative, data in replacements.items():
-            (shadow / relative).parent.mkdir(parents=True, exist_ok=True)
-            (shadow / relative).write_bytes(data)
-        report = validate_dataset(shadow)
-    report.root = root
-    report.problems = [
-        dataclasses.replace(p, message=p.message.replace(str(shadow), str(root))) for p in report.problems
-    ]
-    return report
-
-
-def _refuse_blocking(report: Report, root: Path, what: str) -> None:
-    """Raise when the candidate has errors, telling new ones from ones already in the dataset."""
-    blocking = [p.message for p in report.blocking()]
-    if not blocking:
-        return
-    existing = set(validate_dataset(root).errors)
-    new = [m for m in blocking if m not in existing]
-    if new:
-        raise DataError(f"cannot {what}: the dataset would have problems; nothing was written", new)
-    raise DataError(
-        f"{root} has problems to fix before anything is added (see `corridor validate --data {root}`)", blocking
-    )
+    return read_regular(path, "a CSV table")
 
 
 def _sea_access(root: Path, places: Sequence[Place]) -> dict:
     """Join seaports to the dataset's sea lanes as the network would (also planned ones)."""
     from .sealanes import LandMask, attach_ports, join_near_misses, read_lanes
 
-    lanes, land = read_lanes(root), LandMask(root)
+    try:
+        lanes, land = read_lanes(root), LandMask(root)
+    except DataError as exc:
+        raise _problems_to_fix(root, exc) from None
     join_near_misses(lanes, land)
     return attach_ports(places, lanes, land)
 
@@ -465,7 +459,7 @@ def add_place(root: str | os.PathLike[str] | None, *, aliases: Sequence[str] = (
             f"cannot add {fields.get('place_id')}",
             [f"aliases: {a!r} contains {LIST_SEPARATOR!r}, which separates aliases" for a in split],
         )
-    row = place_row(aliases=aliases, **fields)
+    row = place_row(aliases=aliases, **fields)  # type: ignore[arg-type]
     return _add_places(writable_dataset(root), [(0, "", row)], what=f"add {row['id'] or 'the place'}")
 
 
@@ -480,73 +474,105 @@ def _add_places(
 
     `rows` are (order, where, row); `found` are (order, problem) already found in the same
     input, so every problem is reported together, in the input's order.
+
+    The write is validated incrementally: the tables are read and checked as they are, then
+    only what the new rows can affect (their own fields, ids and aliases against every other
+    place, and the sea access of new seaports) rather than the whole network, so a write to a
+    dataset of 200,000 places takes seconds. `corridor validate` stays the full check.
     """
     path = root / PLACES_FILE
-    with locked(root):
+    with locked(root) as lock:
         _remove_stale_temps(path)
-        current = _load_current(root)
+        names = [text for _, _, row in rows for text in (row.get("name", ""), *split_list(row.get("aliases", "")))]
+        current = _read_current(root, names=names)
+        lock.progress("tables read")
         problems: list[tuple[int, str]] = list(found)
         new: list[tuple[int, str, Place]] = []
         # Curated ids and aliases are taken; a World Port Index id may be given to a new place,
         # which then stands in for that port (curated places win the merge).
-        curated = [p for p in current.places.values() if p.origin == "curated"]
-        taken_ids = {p.id.upper(): p for p in curated}
-        taken_aliases = {a.upper(): p for p in curated for a in p.aliases}
         seen: dict[str, str] = {}
-        for order, where, row in rows:
+        for count, (order, where, row) in enumerate(rows, 1):
+            if count % 5000 == 0:  # a large import: show waiting writers that this one is moving
+                lock.progress(f"row {count} checked")
             checks = _Problems()
             place = _check_place(row, where, checks, current.countries)
             if place is not None:
                 key = place.id.upper()
                 if key in seen:
                     checks.add(where, "id", f"duplicate id {place.id!r} (first at {seen[key]})")
-                elif key in taken_ids:
-                    other = taken_ids[key]
-                    checks.add(where, "id", f"duplicate id {place.id!r}: {other.name} ({other.country}) has it")
-                elif key in taken_aliases:
-                    other = taken_aliases[key]
-                    checks.add(where, "id", f"{place.id!r} is an alias of {other.name} ({other.id})")
+                elif key in current.ids:
+                    _, name, country = current.ids[key]
+                    checks.add(where, "id", f"duplicate id {place.id!r}: {name} ({country}) has it")
+                elif key in current.aliases:
+                    other = current.ids[current.aliases[key].upper()]
+                    checks.add(where, "id", f"{place.id!r} is an alias of {other[1]} ({other[0]})")
                 for alias in place.aliases:
-                    if alias.upper() in taken_ids:
-                        checks.add(where, "aliases", f"{alias!r} is the id of {taken_ids[alias.upper()].name}")
+                    if alias.upper() in current.ids:
+                        checks.add(where, "aliases", f"{alias!r} is the id of {current.ids[alias.upper()][1]}")
                 seen.setdefault(key, where or "this command")
             if checks.items:
                 problems += [(order, m.removeprefix(": ")) for m in checks.items]
-            else:
+            elif place is not None:
                 new.append((order, f"{where}: " if where else "", place))
+        lock.progress("rows checked")
+        # Every new seaport must join the lanes, planned ones too (they will be routed once open).
         sea = [(order, where, p) for order, where, p in new if "sea" in p.modes]
+        _check_files(root, lanes=not sea)
+        access = _sea_access(root, [p for *_, p in sea]) if sea else {}
+        problems += [(o, m) for o, w, p in sea if (m := _sea_problem(w, p, access.get(p.id)))]
+        lock.progress("sea access checked")
         if problems:
-            if sea:  # also say which of the sound rows are seaports that cannot join the lanes
-                access = _sea_access(root, [p for *_, p in sea])
-                problems += [(o, m) for o, w, p in sea if (m := _sea_problem(w, p, access.get(p.id)))]
             raise DataError(f"cannot {what}", [m for _, m in sorted(problems, key=lambda item: item[0])])
 
         before = _read_bytes(path)
         _test_hook("read")
         after = _append_rows(before, path, PLACE_COLUMNS, [row for _, _, row in rows])
-        report = _trial(root, {PLACES_FILE: after})
-        if report.network is not None and sea:
-            access = dict(report.network.access)
-            planned = [p for *_, p in sea if not p.operational]  # the network joins operational ports only
-            if planned:
-                access.update(_sea_access(root, planned))
-            refused = [m for _, w, p in sea if (m := _sea_problem(w, p, access.get(p.id)))]
-            if refused:
-                raise DataError(f"cannot {what}", refused)
-        _refuse_blocking(report, root, what)
+        lock.progress("writing")
         write_atomic(path, after)
 
     added = [p for *_, p in new]
-    ids = {p.id for p in added}
-    notes = [p.message for p in report.problems if p.place_id in ids]
-    notes += _nearby_world_ports(added, report.network.places)
-    after_merge = report.network.places
-    replaced = sorted(
-        pid
-        for pid, p in current.places.items()
-        if p.origin == "wpi" and (pid not in after_merge or after_merge[pid].origin != "wpi")
-    )
+    merged = merge_world_ports({p.id: p for p in added}, current.world)
+    replaced = sorted(pid for pid in current.world if pid not in merged or merged[pid].origin != "wpi")
+    standing = {pid: p for pid, p in current.world.items() if pid not in replaced}
+    notes = _unjoined(added, access) + _same_names(added, current, replaced)
+    notes += _nearby_world_ports(added, standing)
     return Change(path, places=tuple(added), replaced=tuple(replaced), notes=tuple(notes))
+
+
+def _unjoined(added: Sequence[Place], access: dict) -> list[str]:
+    """Note new places no route reaches yet: an operational place joins the network only by its
+    links (none can name it yet) or, for a seaport, the sea lanes."""
+    return [
+        f"{p.name} ({p.id}): no route joins it to the network yet (add a link with `corridor links add`)"
+        for p in added
+        if p.operational and not (access.get(p.id) and access[p.id].nodes)
+    ]
+
+
+def _same_names(added: Sequence[Place], current: _Current, replaced: Sequence[str]) -> list[str]:
+    """Warn of new places whose name or alias another place already bears: a route naming it
+    would be ambiguous (or silently go to the curated one), so name the ids to use instead."""
+    from .gazetteer import normalize
+
+    bearers: dict[str, dict[str, tuple[str, str, str]]] = {}
+    for key, found in current.bearers.items():
+        bearers.setdefault(key, {}).update((b[0], b) for b in found)
+    own = {place.id: [normalize(t) for t in (place.name, *place.aliases)] for place in added}
+    for place in added:
+        for key in own[place.id]:
+            bearers.setdefault(key, {})[place.id] = (place.id, place.name, place.country)
+    notes = []
+    for place in added:
+        others = {pid: b for key in own[place.id] for pid, b in bearers[key].items()}
+        for pid in (place.id, *replaced):
+            others.pop(pid, None)
+        if others:
+            listed = ", ".join(f"{name} ({country}, {pid})" for pid, name, country in others.values())
+            notes.append(
+                f"{place.name} ({place.id}) shares a name with {listed}: a route naming it is ambiguous, so "
+                f"give the id ({', '.join([place.id, *others])})"
+            )
+    return notes
 
 
 def _nearby_world_ports(new: Sequence[Place], places: dict[str, Place]) -> list[str]:
@@ -593,8 +619,7 @@ def read_import(path: str | os.PathLike[str]) -> list[tuple[str, dict[str, str]]
 
 
 def _read_rows(path: Path) -> tuple[list[tuple[int, str, dict[str, str]]], list[tuple[int, str]]]:
-    if not path.is_file():
-        raise DataError(f"{path} does not exist" if not path.exists() else f"{path} is not a file")
+    check_regular_file(path, "a file")  # a directory or FIFO is named as such, never "does not exist"
     text = read_text(path, expected="a CSV or GeoJSON file")
     if not text.strip():
         raise DataError(f"{path} is empty: expected CSV with a header, or GeoJSON")
@@ -658,7 +683,8 @@ def _feature_lines(text: str) -> tuple[list[object], list[int]]:
     line, counted = 1, 0
 
     def skip(i: int) -> int:
-        return _WHITESPACE.match(text, i).end()
+        found = _WHITESPACE.match(text, i)
+        return found.end() if found else i
 
     i = skip(0) + 1  # past "{"
     while True:
@@ -752,6 +778,7 @@ def _geojson_rows(text: str, path: Path) -> tuple[list[tuple[int, str, dict[str,
         if len(problems.items) > start:
             found += [(order, m) for m in problems.items[start:]]
             continue
+        assert position is not None  # a feature without one is a problem above
         row["lon"], row["lat"] = _cell(position[0]), _cell(position[1])
         rows.append((order, where, row))
     return rows, found
@@ -771,14 +798,38 @@ def import_places(root: str | os.PathLike[str] | None, path: str | os.PathLike[s
 # --------------------------------------------------------------------------- links
 
 
-def _resolve(dataset: Dataset, text: str, role: str) -> Place:
+def _resolve(current: _Current, text: str, role: str) -> Place:
+    """Return the place a link end names: an id (any case) at once, else a name, alias or area."""
+    found = current.ids.get(text.strip().upper())
+    if found is not None and found[0] in current.full:
+        return current.full[found[0]]
+    if text.strip() in current.world:
+        return current.world[text.strip()]
     from .gazetteer import Gazetteer
 
-    target = Gazetteer(dataset.places).resolve(text)
+    target = Gazetteer(_light_places(current)).resolve(text)
     if target.is_area:
         members = ", ".join(target.place_ids)
         raise DataError(f"{role} {text!r} names the area {target.area}: give one of its places ({members})")
-    return dataset.places[target.place_ids[0]]
+    pid = target.place_ids[0]
+    if pid in current.world:
+        return current.world[pid]
+    return _read_current(current.root, ids=[pid]).full[pid]
+
+
+def _light_places(current: _Current) -> dict[str, Place]:
+    """Return every place with what names need (id, name, aliases, area, country), for resolving a name."""
+    path = current.root / PLACES_FILE
+    header, rows = iter_csv_cells(read_text(path), path=str(path), required=PLACE_REQUIRED)
+    places: dict[str, Place] = {}
+    for _, cells in rows:
+        row = {k: restore_cell(v.strip()) for k, v in zip(header, cells, strict=True)}
+        if row["id"] and row["id"] not in places:
+            places[row["id"]] = Place(
+                row["id"], row["name"], row["country"].upper(), 0.0, 0.0, row.get("kind", ""), (),
+                aliases=split_list(row.get("aliases", "")), area=row.get("area", ""),
+            )  # fmt: skip
+    return {**current.world, **places}
 
 
 def _link_id(mode: str, start: str, end: str, taken: set[str]) -> str:
@@ -816,9 +867,11 @@ def add_link(
     root = writable_dataset(root)
     path = root / LINKS_FILE
     what = f"add the {mode} link {start} - {end}"
-    with locked(root):
+    with locked(root) as lock:
         _remove_stale_temps(path)
-        current = _load_current(root)
+        current = _read_current(root, ids=[start, end])
+        _check_files(root)
+        lock.progress("tables read")
         a, b = _resolve(current, start, "from"), _resolve(current, end, "to")
         problems = []
         if mode in MODES and mode != "sea":
@@ -847,31 +900,45 @@ def add_link(
             "one_way": "yes" if one_way else "no", "name": _cell(name), "notes": _cell(notes),
         }  # fmt: skip
         checks = _Problems()
-        flagged = _text_problems(row, "link", checks)
-        parsed = _Problems()
-        link = parse_link_row(row, "link", parsed)
-        checks.items += [m for m in parsed.items if not any(m.startswith(f"link: {c}: ") for c in flagged)]
+        link = parse_link_row(row, "link", checks)
         problems += [m.removeprefix("link: ") for m in checks.items]
+        parameters = _parameters_of(root)
+        if link is not None:
+            # What the new link can break: its length against its ends, its speed against its mode.
+            short = short_link_problem(link, a, b)
+            problems += [short] if short else []
+            problems += link_speed_problems(link, a, b, parameters, where="")
         if problems:
             raise DataError(f"cannot {what}", problems)
+        lock.progress("link checked")
 
         before = _read_bytes(path)
         _test_hook("read")
         after = _append_rows(before, path, LINK_COLUMNS, [row])
-        report = _trial(root, {LINKS_FILE: after})
-        _refuse_blocking(report, root, what)
+        lock.progress("writing")
         write_atomic(path, after)
 
-    network = report.network
     notes_out = []
-    forward = network.parameters.link(link, network.places[a.id], network.places[b.id], forward=True)
+    forward = parameters.link(link, a, b, forward=True)
     if distance_km is None:
         notes_out.append(
             f"{lid}: no distance given, so it is measured: {forward.distance_km:,.0f} km "
             "(straight line x circuity); give --distance-km for the published figure"
         )
-    notes_out += [p.message for p in report.problems if p.place_id in (a.id, b.id)]
+    for place in (a, b):
+        if not any(place.id in (other.from_id, other.to_id) for other in current.links) and one_way:
+            notes_out.append(
+                f"{place.name} ({place.id}): its only link is one way, so routes "
+                f"{'leave it but none reach it' if place is a else 'reach it but none leave it'}"
+            )
+    assert link is not None  # a row that does not parse is refused above
     return Change(path, links=(link,), notes=tuple(notes_out), measures=((forward.distance_km, forward.time_h),))
+
+
+def _parameters_of(root: Path):
+    from .costing import Parameters
+
+    return Parameters.from_files(root / PARAMETERS_FILE)
 
 
 __all__ = [

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
+from ._text import csv_text
 from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
+from .errors import DataError
 from .geo import unwrap_lons
 from .network import Network
 from .routing import BY, Reached, Route
@@ -64,8 +64,14 @@ def compare_dict(network: Network, best: Mapping[str, Route]) -> dict:
 
 
 def dumps(data: object) -> str:
-    """Serialise with sorted keys, as every JSON output of the CLI."""
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)
+    """Serialise with sorted keys, as every JSON output of the CLI; NaN and infinity are refused.
+
+    They are not JSON: a figure that overflowed (a huge --teu) raises DataError instead.
+    """
+    try:
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise DataError("a figure of the result is not a finite number, which JSON cannot hold") from None
 
 
 def route_geojson(network: Network, routes: Sequence[Route]) -> dict:
@@ -141,14 +147,12 @@ def place_row(place: Place) -> dict:
 
 
 def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(
-            ["" if v is None else ";".join(v) if isinstance(v, list) else v for v in (row[c] for c in columns)]
-        )
-    return buffer.getvalue()
+    """Return rows as CSV with a header; text a spreadsheet would run as a formula is neutralised."""
+    body = (
+        ["" if v is None else ";".join(v) if isinstance(v, list) else v for v in (row[c] for c in columns)]
+        for row in rows
+    )
+    return csv_text([columns, *body])
 
 
 # --------------------------------------------------------------------------- text

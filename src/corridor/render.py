@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -135,7 +134,9 @@ def _wrap_near(lon: float, reference: float) -> float:
 @lru_cache(maxsize=2)
 def _land(path: Path) -> str:
     """Return the basemap's GeoJSON text, to embed as it is (parsing 0.5 MB to dump it again is slow)."""
-    return path.read_text(encoding="utf-8").strip()
+    from ._fs import read_regular
+
+    return read_regular(path, "GeoJSON").decode("utf-8").strip()
 
 
 def base_map(
@@ -741,20 +742,15 @@ def map_html(m: folium.Map) -> str:
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
-    """Write a map to an HTML file atomically, creating its directory; return the path."""
-    target = Path(path)
+    """Write a map to an HTML file atomically, creating its directory; return the path.
+
+    The path must be a regular file or a new name (see `corridor._fs.check_output_path`): a
+    directory, FIFO, device or read-only file is refused, and a failed write leaves the old file.
+    """
+    from ._fs import check_output_path, sweep_temps, write_atomic
+
+    target = check_output_path(path, what="the map")
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = map_html(m)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        # mkstemp makes the file private; a map is for sharing, so give it the usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    sweep_temps(target.parent, target.name)  # what a killed writer of this map left
+    write_atomic(target, map_html(m).encode("utf-8"))
     return target

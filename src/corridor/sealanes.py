@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,7 +175,7 @@ def read_lanes(root: Path) -> Lanes:
             lanes.add_line(line, passage)
     if problems:
         raise DataError(f"{path} has invalid features", problems)
-    if (root / CORRECTIONS_FILE).is_file():
+    if os.path.lexists(root / CORRECTIONS_FILE):
         apply_corrections(lanes, _read_collection(root / CORRECTIONS_FILE), root / CORRECTIONS_FILE)
     return lanes
 
@@ -223,11 +223,52 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
             if any(n is None for n in nodes):
                 problems.append(f"{where}: a point to remove is not within {SNAP_KM:g} km of a lane node")
                 continue
-            removed.update(frozenset(pair) for pair in itertools.pairwise(nodes))
+            removed.update(frozenset(pair) for pair in itertools.pairwise(n for n in nodes if n is not None))
     if problems:
         raise DataError(f"{path} has invalid corrections", problems)
     if removed:
         lanes.edges = [e for e in lanes.edges if frozenset(e[:2]) not in removed]
+
+
+def check_lane_files(root: Path) -> None:
+    """Raise DataError unless the lane and land files read: for writes, which do not build the graph.
+
+    The lane files are parsed as GeoJSON; the land file (18 MB unpacked) is decompressed whole,
+    which checks its checksum, and must open as a FeatureCollection. `LandMask` and
+    `read_lanes` check every geometry when the network is built.
+    """
+    from ._fs import read_gzip_regular
+
+    _read_collection(root / LANES_FILE)
+    if os.path.lexists(root / CORRECTIONS_FILE):
+        _read_collection(root / CORRECTIONS_FILE)
+    path = root / LAND_FILE
+    if not os.path.lexists(path):
+        raise DataError(f"{path} is missing")
+    head = read_gzip_regular(path, "gzipped GeoJSON")[:4096].lstrip()
+    if not (head.startswith(b"{") and b'"features"' in head):
+        raise DataError(f"{path} is not a GeoJSON FeatureCollection (no list of features)")
+
+
+def read_land_features(root: Path) -> list:
+    """Return the features of a dataset's land file, checked as far as reading goes (not geometry)."""
+    from ._fs import read_gzip_regular
+
+    path = root / LAND_FILE
+    if not os.path.lexists(path):
+        raise DataError(f"{path} is missing")
+    data = read_gzip_regular(path, "gzipped GeoJSON")
+    try:
+        collection = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise DataError(f"{path} is not gzipped GeoJSON ({exc})") from None
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        raise DataError(f"{path} is not a GeoJSON FeatureCollection (no list of features)")
+    bad = next((n for n, f in enumerate(features, 1) if not isinstance(f, dict) or "geometry" not in f), None)
+    if bad is not None:
+        raise DataError(f"{path}: feature {bad} is not a valid land polygon (no geometry)")
+    return features
 
 
 class LandMask:
@@ -237,16 +278,7 @@ class LandMask:
         import shapely
 
         path = root / LAND_FILE
-        try:
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
-                collection = json.load(handle)
-        except FileNotFoundError:
-            raise DataError(f"{path} is missing") from None
-        except (OSError, ValueError, EOFError, RecursionError) as exc:
-            raise DataError(f"{path} is not gzipped GeoJSON ({exc})") from None
-        features = collection.get("features") if isinstance(collection, dict) else None
-        if not isinstance(features, list):
-            raise DataError(f"{path} is not a GeoJSON FeatureCollection (no list of features)")
+        features = read_land_features(root)
         parts = []
         for number, feature in enumerate(features, 1):
             try:

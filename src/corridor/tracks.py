@@ -9,7 +9,6 @@ for costing stay the published ones.
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
 import logging
@@ -76,28 +75,35 @@ def via_trace(link: Link, start: Place, end: Place) -> Trace:
 
 
 def _read_lines(path: Path) -> list[list[tuple[float, float]]]:
-    """Read the LineStrings and MultiLineStrings of a GeoJSON file (gzipped if it ends in .gz)."""
+    """Read the LineStrings and MultiLineStrings of a GeoJSON file (gzipped if it ends in .gz).
+
+    The file is checked, never trusted: anything but a FeatureCollection of features whose
+    geometry is null or a valid geometry raises DataError naming the feature. Other geometry
+    types are skipped.
+    """
+    from ._fs import read_gzip_regular, read_regular
+    from .sealanes import _lines
+
+    what = "gzipped GeoJSON" if path.suffix == ".gz" else "GeoJSON"
+    data = read_gzip_regular(path, what) if path.suffix == ".gz" else read_regular(path, what)
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
-                collection = json.load(handle)
-        else:
-            collection = json.loads(path.read_text(encoding="utf-8"))
-        features = collection["features"]
-    except FileNotFoundError:
-        raise DataError(f"{path} is missing") from None
-    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+        collection = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
         raise DataError(f"{path} is not a GeoJSON FeatureCollection ({exc})") from None
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        raise DataError(f"{path} is not a GeoJSON FeatureCollection (no list of features)")
     lines = []
-    for feature in features:
-        geometry = (feature or {}).get("geometry") or {}
-        if geometry.get("type") == "LineString":
-            parts = [geometry["coordinates"]]
-        elif geometry.get("type") == "MultiLineString":
-            parts = geometry["coordinates"]
-        else:
+    for number, feature in enumerate(features, 1):
+        geometry = feature.get("geometry") if isinstance(feature, dict) else False
+        if geometry is None:
             continue
-        lines.extend([(float(p[0]), float(p[1])) for p in part] for part in parts if len(part) >= 2)
+        try:
+            if not isinstance(geometry, dict):
+                raise ValueError("is not an object with a geometry")
+            lines.extend(_lines(geometry))
+        except ValueError as exc:
+            raise DataError(f"{path}: feature {number}: {exc}") from None
     return lines
 
 
@@ -246,8 +252,10 @@ def trace_link(network: LineNetwork, rules: LineRules, link: Link, start: Place,
 
 def line_file(root: Path, relative: Path) -> Path | None:
     """Return a dataset's line file, else the bundled one, else None (links are drawn straight)."""
+    import os
+
     for base in (root, bundled_data_dir()):
-        if (base / relative).is_file():
+        if os.path.exists(base / relative):  # a directory or FIFO there is refused when read, not passed over
             return base / relative
     return None
 

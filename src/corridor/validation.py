@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .datasets import PARAMETERS_FILE, PLACES_FILE, iter_csv_rows, load_dataset, read_text
+from ._fs import check_regular_file
+from .datasets import PARAMETERS_FILE, PLACES_FILE, check_dataset_dir, iter_csv_rows, load_dataset, read_text
 from .errors import DataError
 
 ERROR, WARNING = "error", "warning"
@@ -85,8 +86,7 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
     from .sealanes import LandMask, read_lanes
 
     root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"dataset directory {root} does not exist (create one with `corridor init {root}`)")
+    check_dataset_dir(root)
     report = Report(root)
     found: list[Problem] = []
     try:
@@ -98,13 +98,20 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
         found += [Problem(m, TABLE) for m in short_links(dataset)]
     params_file = Path(params) if params else None
     try:
-        if params_file is not None and not params_file.is_file():
+        if params_file is not None and not os.path.lexists(params_file):
             raise DataError(f"parameters file {params_file} does not exist")
+        if params_file is not None:
+            check_regular_file(params_file, "a parameters CSV table")
         parameters = Parameters.from_files(root / PARAMETERS_FILE, params_file)
     except DataError as exc:
         parameters = None
         found += [Problem(m, PARAMETERS) for m in _messages(exc)]
 
+    if dataset is not None and parameters is not None:
+        speeds, unbounded = implausible_speeds(dataset, parameters)
+        found += [Problem(m, TABLE) for m in speeds]
+        found += [Problem(m, PARAMETERS, WARNING) for m in unbounded]
+    found += [Problem(m, FILES) for m in line_file_problems(root)]
     if dataset is None or parameters is None:
         # The graph cannot be built; still check the lane and land files on their own.
         for check in (read_lanes, LandMask):
@@ -130,6 +137,26 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
     return report
 
 
+def line_file_problems(root: Path) -> list[str]:
+    """Return what is wrong with the rail-track and river files links are drawn along.
+
+    Routing does not read them (maps and GeoJSON do), so a broken one would otherwise only
+    show when a map is drawn.
+    """
+    from .tracks import RULES, _read_lines, line_file
+
+    problems = []
+    for rules in RULES.values():
+        path = line_file(root, rules.file)
+        if path is None:
+            continue
+        try:
+            _read_lines(path)
+        except DataError as exc:
+            problems += _messages(exc)
+    return problems
+
+
 def short_links(dataset) -> list[str]:
     """Return a problem for each link whose stated distance is shorter than the great circle.
 
@@ -137,20 +164,98 @@ def short_links(dataset) -> list[str]:
     or a link between the wrong places.
     """
     from .datasets import LINKS_FILE
+
+    where = f"{dataset.root / LINKS_FILE}: "
+    found = (
+        short_link_problem(link, dataset.places[link.from_id], dataset.places[link.to_id], where=where)
+        for link in dataset.links
+    )
+    return [problem for problem in found if problem]
+
+
+def short_link_problem(link, start, end, *, where: str = "") -> str | None:
+    """Return the problem of a link whose stated distance is shorter than the great circle, else None."""
     from .geo import haversine_km
 
+    if link.distance_km is None:
+        return None
+    straight = haversine_km(start.lon, start.lat, end.lon, end.lat)
+    if link.distance_km >= straight * 0.99:
+        return None
+    return (
+        f"{where}link {link.id}: distance_km {link.distance_km:g} is shorter than "
+        f"the {straight:.0f} km great-circle distance between {start.id} and {end.id}"
+    )
+
+
+def speed_range(parameters, mode: str) -> tuple[float, float] | None:
+    """Return the plausible (min, max) average speed of a link of `mode` in km/h, None if not given."""
+    low, high = parameters.table.get(("min_speed_kmh", mode)), parameters.table.get(("max_speed_kmh", mode))
+    if low is None or high is None:
+        return None
+    return low.value, high.value
+
+
+def link_speed_problems(link, start, end, parameters, *, where: str) -> list[str]:
+    """Return a problem for each direction of `link` whose average speed is outside its mode's range.
+
+    The speed is the link's distance (published, else measured) over its published time;
+    `where` starts each message (a file, or nothing).
+    """
+    bounds = speed_range(parameters, link.mode)
+    if bounds is None:
+        return []
+    low, high = bounds
+    distance = parameters.link_distance_km(link, start, end)
     problems = []
-    for link in dataset.links:
-        if link.distance_km is None:
+    for column, hours in (("time_h", link.time_h), ("time_back_h", link.time_back_h)):
+        if not hours:
             continue
-        a, b = dataset.places[link.from_id], dataset.places[link.to_id]
-        straight = haversine_km(a.lon, a.lat, b.lon, b.lat)
-        if link.distance_km < straight * 0.99:
+        speed = distance / hours
+        if not low <= speed <= high:
             problems.append(
-                f"{dataset.root / LINKS_FILE}: link {link.id}: distance_km {link.distance_km:g} is shorter than "
-                f"the {straight:.0f} km great-circle distance between {a.id} and {b.id}"
+                f"{where}link {link.id}: {column}: {distance:,.0f} km in {hours:g} h is {speed:,.1f} km/h, outside "
+                f"the plausible {low:g}-{high:g} km/h for {link.mode} (min_speed_kmh and max_speed_kmh in "
+                f"{PARAMETERS_FILE}): check the distance and the time"
             )
     return problems
+
+
+def implausible_speeds(dataset, parameters) -> tuple[list[str], list[str]]:
+    """Return (problems, warnings) about speeds: links outside their mode's plausible range, the
+    mode speeds of the parameters outside it, and modes with no range to check against."""
+    from .datasets import LINKS_FILE
+
+    problems, warnings = [], []
+    for mode in ("rail", "road", "river"):
+        bounds = speed_range(parameters, mode)
+        if bounds is None:
+            warnings.append(
+                f"{dataset.root / PARAMETERS_FILE}: no plausible speed range for {mode}: add min_speed_kmh and "
+                f"max_speed_kmh rows for it (see the bundled dataset) so impossible links are caught"
+            )
+            continue
+        low, high = bounds
+        if low >= high:
+            problems.append(
+                f"{dataset.root / PARAMETERS_FILE}: min_speed_kmh {low:g} for {mode} is not below "
+                f"max_speed_kmh {high:g}"
+            )
+            continue
+        names = ("speed_kmh", "speed_down_kmh", "speed_up_kmh") if mode == "river" else ("speed_kmh",)
+        for name in names:
+            value = parameters.table.get((name, mode))
+            if value is not None and not low <= value.value <= high:
+                problems.append(
+                    f"{dataset.root / PARAMETERS_FILE}: {name} for {mode} is {value.value:g}, outside the plausible "
+                    f"{low:g}-{high:g} km/h"
+                )
+    where = f"{dataset.root / LINKS_FILE}: "
+    for link in dataset.links:
+        problems += link_speed_problems(
+            link, dataset.places[link.from_id], dataset.places[link.to_id], parameters, where=where
+        )
+    return problems, warnings
 
 
 def place_lines(root: Path) -> dict[str, int]:

