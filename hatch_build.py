@@ -2,7 +2,8 @@
 
 The C module is optional: without a compiler the wheel is built without it and the search runs
 in Python (`corridor.engine`), with a warning here. The compiled network makes the first route
-after `pip install` build nothing; an editable install only compiles the C module in place.
+after `pip install` build nothing; an editable install puts both beside the source (they are
+ignored by git), and the network is used only while data and code match it.
 Set CORRIDOR_BUILD_PURE=1 to skip the C module.
 """
 
@@ -52,15 +53,16 @@ class CustomBuildHook(BuildHookInterface):
         package = root / "src" / "corridor"
         self._scratch = Path(tempfile.mkdtemp(prefix="corridor-build-"))
         core = None if os.environ.get("CORRIDOR_BUILD_PURE") else compile_core(package / "_core.c", self._scratch)
-        if version == "editable":
-            if core is not None:
-                shutil.copy2(core, package / core.name)
-            return
+        # An editable install works from the source tree: the compiled pieces go beside the code.
+        editable = version == "editable"
         if core is not None:
-            build_data["force_include"][str(core)] = f"corridor/{core.name}"
-            build_data["pure_python"] = False
-            build_data["infer_tag"] = True
-        network = self._scratch / "bundled.network"
+            if editable:
+                shutil.copy2(core, package / core.name)
+            else:
+                build_data["force_include"][str(core)] = f"corridor/{core.name}"
+                build_data["pure_python"] = False
+                build_data["infer_tag"] = True
+        network = (package / "_prebuilt" if editable else self._scratch) / "bundled.network"
         sys.path.insert(0, str(root / "src"))
         try:
             from corridor.cache import compile_bundled
@@ -68,7 +70,8 @@ class CustomBuildHook(BuildHookInterface):
             compile_bundled(root / "data", network)
         finally:
             sys.path.remove(str(root / "src"))
-        build_data["force_include"][str(network)] = "corridor/_prebuilt/bundled.network"
+        if not editable:
+            build_data["force_include"][str(network)] = "corridor/_prebuilt/bundled.network"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         scratch = getattr(self, "_scratch", None)

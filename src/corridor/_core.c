@@ -194,7 +194,11 @@ static PyObject *dijkstra(PyObject *self, PyObject *args) {
     }
     Py_DECREF(sources);
 
-    while (heap.size > 0) {
+    /* The search touches no Python object: other threads run meanwhile (matrices use them). */
+    enum { OK, BAD_FROM, BAD_INDPTR, BAD_ORDER, BAD_HEAD, NO_MEMORY } failure = OK;
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (heap.size > 0 && failure == OK) {
         Item top = heap_pop(&heap);
         int u = top.node;
         if (settled[u] || top.key > d[u]) continue;
@@ -204,8 +208,9 @@ static PyObject *dijkstra(PyObject *self, PyObject *args) {
         if (n_sums && p[u] >= 0) {
             int e = p[u], origin = fr[e];
             if (origin < 0 || origin >= n) {
-                PyErr_Format(PyExc_ValueError, "edge %d comes from outside the graph", e);
-                goto done;
+                failure = BAD_FROM;
+                bad = e;
+                break;
             }
             for (int k = 0; k < n_sums; k++) {
                 double *out = sum_out[k].buf;
@@ -220,20 +225,23 @@ static PyObject *dijkstra(PyObject *self, PyObject *args) {
         }
         int start = ip[u], end = ip[u + 1];
         if (start < 0 || end > m || start > end) {
-            PyErr_Format(PyExc_ValueError, "indptr is damaged at node %d", u);
-            goto done;
+            failure = BAD_INDPTR;
+            bad = u;
+            break;
         }
         for (int k = start; k < end; k++) {
             int e = ord ? ord[k] : k;
             if (e < 0 || e >= m) {
-                PyErr_Format(PyExc_ValueError, "order is damaged at %d", k);
-                goto done;
+                failure = BAD_ORDER;
+                bad = k;
+                break;
             }
             if (eok && !eok[e]) continue;
             int v = hd[e];
             if (v < 0 || v >= n) {
-                PyErr_Format(PyExc_ValueError, "edge %d leads outside the graph", e);
-                goto done;
+                failure = BAD_HEAD;
+                bad = e;
+                break;
             }
             if (settled[v] || (nok && !nok[v])) continue;
             double candidate = top.key + w[e];
@@ -241,8 +249,8 @@ static PyObject *dijkstra(PyObject *self, PyObject *args) {
                 d[v] = candidate;
                 p[v] = e;
                 if (heap_push(&heap, candidate, v) < 0) {
-                    PyErr_NoMemory();
-                    goto done;
+                    failure = NO_MEMORY;
+                    break;
                 }
             }
         }
@@ -253,6 +261,26 @@ static PyObject *dijkstra(PyObject *self, PyObject *args) {
             d[i] = INFINITY;
             p[i] = -1;
         }
+    }
+    Py_END_ALLOW_THREADS
+    switch (failure) {
+    case BAD_FROM:
+        PyErr_Format(PyExc_ValueError, "edge %d comes from outside the graph", bad);
+        goto done;
+    case BAD_INDPTR:
+        PyErr_Format(PyExc_ValueError, "indptr is damaged at node %d", bad);
+        goto done;
+    case BAD_ORDER:
+        PyErr_Format(PyExc_ValueError, "order is damaged at %d", bad);
+        goto done;
+    case BAD_HEAD:
+        PyErr_Format(PyExc_ValueError, "edge %d leads outside the graph", bad);
+        goto done;
+    case NO_MEMORY:
+        PyErr_NoMemory();
+        goto done;
+    case OK:
+        break;
     }
     result = PyLong_FromLong(settled_count);
 

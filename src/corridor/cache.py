@@ -141,6 +141,14 @@ def _entry(directory: Path, root: Path, params_file: Path | None) -> Path:
     return directory / f"network-{hashlib.sha256(key.encode()).hexdigest()[:20]}.bin"
 
 
+def code_digest() -> str:
+    """Return a digest of the package's Python sources: a packaged network is only used with the code that built it."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def data_sizes(root: Path) -> dict[str, int]:
     """Return each data file's size by its path in the dataset, to tie a prebuilt network to its data."""
     return {path.relative_to(root).as_posix(): path.stat().st_size for path in data_files(root)}
@@ -367,8 +375,8 @@ def _prebuilt(root: Path):
     except (OSError, CacheError, DataError) as exc:
         log.debug("ignoring the packaged network: %s", exc)
         return None
-    if network.data_sizes != data_sizes(root):
-        log.debug("the packaged network does not match the bundled data")
+    if network.data_sizes != data_sizes(root) or network.fingerprint != f"packaged:{code_digest()}":
+        log.debug("the packaged network does not match the bundled data or this code")
         return None
     return network
 
@@ -377,13 +385,13 @@ def compile_bundled(root: Path, path: Path) -> None:
     """Build the network of the dataset at `root` and write it to `path` as the packaged network.
 
     The wheel build runs this (`hatch_build.py`); the network is checked against the graph
-    contract as every build is, and records the size of each data file so that an installed
-    copy is only used beside the data it was built from.
+    contract as every build is, and records the size of each data file and a digest of the
+    code, so that it is only used beside the data and with the code it was built from.
     """
     from .network import build_from
 
     network = build_from(root)
-    network.fingerprint = "packaged"
+    network.fingerprint = f"packaged:{code_digest()}"
     network.data_sizes = data_sizes(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(dumps(network))

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from .engine import STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, search
+from . import engine
+from .engine import INF, STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, search
 from .errors import NoRouteError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
@@ -587,9 +591,8 @@ def compare(
     }
 
 
-@dataclass(frozen=True)
-class Reached:
-    """A place reachable from an origin, with the totals of its best route."""
+class Reached(NamedTuple):
+    """A place reachable from an origin, with the totals of its best route (a light tuple: matrices hold many)."""
 
     place_id: str
     distance_km: float
@@ -667,26 +670,37 @@ def matrix(
     base = make_query("", by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
     ends = [resolve(network, d) for d in destinations]
     core = network.core
-    targets = sorted({core.destination(pid) for end in ends for pid in end.place_ids})
-    rows: list[list[Reached | None]] = []
-    for done, origin in enumerate(origins, 1):
-        plan = replace(base, origin=origin).plan(network, destination=False)
+    columns = [[(pid, core.destination(pid)) for pid in end.place_ids] for end in ends]
+    targets = sorted({node for column in columns for _, node in column})
+    plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
+
+    def row(plan: Plan) -> list[Reached | None]:
         result = _tree(plan, targets)
-        row: list[Reached | None] = []
-        for end in ends:
-            found = []
-            for pid in end.place_ids:
-                node = core.destination(pid)
-                if pid not in plan.start.place_ids and result.reached(node):
-                    found.append((result.dist[node], pid, node))
-            if found:
-                _, pid, node = min(found)
-                row.append(_reached(result, node, pid, base.teu))
+        dist, sums, teu = result.dist, result.sums, base.teu
+        assert sums is not None
+        distance, time_h, cost, co2 = (sums[m] for m in METRIC_NAMES)
+        starts = set(plan.start.place_ids)
+        out: list[Reached | None] = []
+        for column in columns:
+            best = None
+            for pid, node in column:
+                if dist[node] < INF and pid not in starts and (best is None or (dist[node], pid) < best[:2]):
+                    best = (dist[node], pid, node)
+            if best is None:
+                out.append(None)
             else:
-                row.append(None)
-        rows.append(row)
-        if progress is not None:
-            progress(done, len(origins))
+                node = best[2]
+                out.append(Reached(best[1], distance[node], time_h[node], cost[node] * teu, co2[node] * teu))
+        return out
+
+    rows: list[list[Reached | None]] = []
+    # The compiled core lets other threads run while it searches: one per core on big matrices.
+    workers = min(os.cpu_count() or 1, 8) if engine.compiled() and len(plans) >= 16 else 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done, cells in enumerate(pool.map(row, plans) if workers > 1 else map(row, plans), 1):
+            rows.append(cells)
+            if progress is not None:
+                progress(done, len(plans))
     return rows
 
 
