@@ -217,7 +217,7 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
                     if snapped is not None:
                         points[end] = lanes.coords[snapped]
                 lanes.add_line(points, passage)
-                locator = LaneLocator(lanes.coords)  # later corrections may join this one
+                locator.update()  # later corrections may join this one
                 continue
             nodes = [_snap(lanes, locator, *p) for p in line]
             if any(n is None for n in nodes):
@@ -370,8 +370,15 @@ class LaneLocator:
     def __init__(self, coords: list[tuple[float, float]]):
         self.coords = coords
         self.cells: dict[tuple[int, int], list[int]] = {}
-        for i, (lon, lat) in enumerate(coords):
+        self.indexed = 0
+        self.update()
+
+    def update(self) -> None:
+        """Index the nodes added to `coords` since the last update."""
+        for i in range(self.indexed, len(self.coords)):
+            lon, lat = self.coords[i]
             self.cells.setdefault((math.floor(lon), math.floor(lat)), []).append(i)
+        self.indexed = len(self.coords)
 
     def near(self, lon: float, lat: float, max_km: float) -> list[tuple[float, int]]:
         """Return (distance_km, node) for lane nodes within max_km, nearest first."""
