@@ -4,14 +4,15 @@ Usage: python scripts/fit_sea_rates.py [--table tests/data/calibration.csv]
 
 Takes the `cost_usd` rows of the calibration table whose constraint is `modes=sea` (SCFI spot
 rates ex Shanghai, terminal handling excluded), measures each lane's sea distance on the
-bundled lane network, and fits rate = 2 x per_call + per_teu_km x km by least squares, once for
+bundled lane network, and fits rate = 2 x per_call + per_teu_km x km, once for
 deep-sea lanes (mainline, over 5,000 km) and once for intra-Asia lanes (feeder). Spot rates swing
 two- to threefold between weeks on one lane, so the fit is robust rather than least squares: for
-each per-call charge on a grid (USD 0-200, the range of port charges carried in ocean freight; a wider grid lets the deep-sea fit run away to a flat rate, because the calibration half holds no Europe row), the per-TEU-km rate is the median of
-(rate - 2 x per_call) / km, and the pair with the lowest mean absolute percentage error wins.
-Only rows whose `split` is `calibration` are fitted; the error on the `holdout` rows is
-printed beside it.
-The fitted figures are copied by hand into data/rates.csv with the date of this run.
+each per-call charge on a grid of USD 0-200 (the range of port charges carried in ocean freight;
+a wider grid lets the deep-sea fit run away to a flat rate, because the calibration half holds no
+Europe row), the per-TEU-km rate is the median of (rate - 2 x per_call) / km, and the pair with
+the lowest mean absolute percentage error wins. Only rows whose `split` is `calibration` are
+fitted; the error on the `holdout` rows is printed beside it.
+The fitted figures are copied by hand into data/rates.csv.
 """
 
 from __future__ import annotations
