@@ -60,10 +60,17 @@ def test_rail_links_follow_osm_track(network, rail_lines):
         assert rail_lines.locate(lon, lat, max_km=1.0) is not None, (lon, lat)
 
 
+def _in_extract(place):
+    return 95 <= place.lon <= 125 and -11 <= place.lat <= 35
+
+
 def test_most_rail_links_are_traced_and_the_rest_drawn_through_their_via_points(network):
     rail = [link for link in network.links.values() if link.mode == "rail"]
-    traced = [link for link in rail if link_trace(network, link.id).along == ALONG_RAIL]
-    assert len(traced) >= 0.8 * len(rail)
+    # The OpenStreetMap extract covers 95-125 E, 11 S-35 N (data/README.md); links beyond it, such
+    # as the China-Europe trains, can only be drawn through their via points.
+    covered = [link for link in rail if all(_in_extract(network.places[pid]) for pid in (link.from_id, link.to_id))]
+    traced = [link for link in covered if link_trace(network, link.id).along == ALONG_RAIL]
+    assert len(traced) >= 0.8 * len(covered)
     for link in rail:
         trace = link_trace(network, link.id)
         if trace.along == ALONG_VIA:

