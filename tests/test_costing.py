@@ -28,16 +28,24 @@ def test_river_is_slower_upstream(params):
     down = params.link(link, A, B, forward=True)
     up = params.link(link, A, B, forward=False)
     assert up.time_h > down.time_h
-    assert down.time_h == pytest.approx(600 / params.value("speed_down_kmh", "river") + B.dwell_h)
-    assert up.time_h == pytest.approx(600 / params.value("speed_up_kmh", "river"))
+    # Boarding here waits for the link's own service: half its headway.
+    wait = params.link_wait_h(link)
+    assert down.time_h == pytest.approx(600 / params.value("speed_down_kmh", "river") + wait)
+    assert up.time_h == pytest.approx(600 / params.value("speed_up_kmh", "river") + wait)
 
 
 def test_a_published_time_holds_both_ways_unless_a_return_time_is_given(params):
     link = Link("l", "A", "B", "rail", distance_km=100, distance_source="e", time_h=10, time_source="e")
-    assert params.link(link, A, B, forward=False).time_h == pytest.approx(10)
+    wait = params.link_wait_h(link)
+    assert params.link(link, A, B, forward=False).time_h == pytest.approx(10 + wait)
     link = Link("l", "A", "B", "rail", distance_km=100, distance_source="e", time_h=10, time_source="e", time_back_h=20,
                 time_back_source="e")  # fmt: skip
-    assert params.link(link, A, B, forward=False).time_h == pytest.approx(20)
+    assert params.link(link, A, B, forward=False).time_h == pytest.approx(20 + wait)
+    # A door time that already includes waiting is not charged it again; a wait boarded is not charged twice.
+    door = Link("d", "A", "B", "rail", distance_km=100, distance_source="e", time_h=10, time_source="e",
+                time_includes_wait=True)  # fmt: skip
+    assert params.link(door, A, B, forward=True).time_h == pytest.approx(10)
+    assert params.link(link, A, B, forward=True, waited_h=wait).time_h == pytest.approx(10)
 
 
 def test_co2_is_tonne_km_times_the_mode_factor(params):

@@ -7,7 +7,6 @@ import math
 import pytest
 
 from corridor.errors import NoRouteError
-from corridor.graph import Depart, Role
 from corridor.network import load_network
 from corridor.routing import find_routes, matrix, reach
 from corridor.sealanes import PORT_LAND_TOLERANCE_KM, LandMask
@@ -33,15 +32,16 @@ def test_world_ports_are_merged_without_duplicating_curated_ones(network):
 
 
 def test_no_access_edge_crosses_land(network):
+    # Every port's way onto the lanes: the access edges of mainline ports, and the start and end
+    # of every feeder of the others.
     land = LandMask(network.root)
     checked = 0
-    for edge in network.core.edges():
-        if edge.role != Role.ACCESS or not isinstance(edge.tail, Depart):
-            continue
-        place = network.places[edge.tail.place]
-        lane = network.lane_coords[edge.head.index]
-        assert not land.crosses((place.lon, place.lat), lane, skip_start_km=PORT_LAND_TOLERANCE_KM), place.id
-        checked += 1
+    for access in network.access.values():
+        place = network.places[access.place_id]
+        for node, _ in access.nodes:
+            lane = network.lane_coords[node]
+            assert not land.crosses((place.lon, place.lat), lane, skip_start_km=PORT_LAND_TOLERANCE_KM), place.id
+            checked += 1
     assert checked > 2000
 
 
@@ -82,7 +82,8 @@ def test_a_seaport_in_the_middle_of_a_continent_is_not_snapped(tiny, tmp_path):
 def test_basrah_by_river_sea_up_the_shatt_al_arab_and_by_land(network):
     sea = find_routes(network, "Shanghai", "Basrah", by="distance", modes=["sea"])[0]
     assert sea.destination == "IQBSR"
-    assert "shatt-al-arab" in sea.legs[-1].passages
+    last = [leg for leg in sea.legs if leg.mode == "sea"][-1]
+    assert "shatt-al-arab" in last.passages and last.service == "feeder"
     land = find_routes(network, "Umm Qasr", "Basrah", modes=["road"])[0]
     assert land.modes == ("road",) and land.distance_km < 100
 
@@ -100,12 +101,6 @@ def test_avoiding_hormuz_blocks_iraq_and_says_so(network, destination):
         find_routes(network, "Chongqing", destination, avoid=["hormuz"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: with honest truck running times the Myanmar land bridge (road to Yangon) is now the "
-    "fastest way to the Gulf, and every sailing is still direct, so Yangon sails straight to Umm Qasr; "
-    "once sea services and hubs are wired (data/sea/services.csv: Yangon has no Gulf service) this holds again",
-)
 def test_avoiding_malacca_reroutes_through_sunda_at_a_cost(network):
     direct = find_routes(network, "Chongqing", "Umm Qasr", by="time")[0]
     around = find_routes(network, "Chongqing", "Umm Qasr", by="time", avoid=["malacca"])[0]

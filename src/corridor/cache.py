@@ -33,18 +33,19 @@ from .errors import DataError, WriteError
 from .graph import Graph, require_valid
 from .registry import METRIC_NAMES
 from .sealanes import Access
+from .services import Clearance, Crossing, Hub, Operations, Service, Spread
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 2
+FORMAT = 3
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
 # The arrays of graph.Graph and their typecodes.
 ARRAYS = {
     "node_kind": "B", "node_place": "i", "node_mode": "B", "node_lane": "i", "indptr": "i", "head": "i",
     "tail": "i", "role": "B", "mode": "B", "passage": "B", "link": "i", "origin_node": "i",
-    "destination_node": "i", "mode_nodes": "i", "category": "B", "rindptr": "i", "redges": "i",
+    "destination_node": "i", "mode_nodes": "i", "category": "B", "rindptr": "i", "redges": "i", "spread": "d",
 }  # fmt: skip
 
 _warned: set[str] = set()
@@ -216,6 +217,16 @@ class LazyPlaces(Mapping[str, Place]):
         return place_id in self._rows
 
 
+def _operations(table: dict) -> Operations:
+    return Operations(
+        hubs={h.id: h for h in _objects(table["hubs"], Hub)},
+        services=_objects(table["services"], Service),
+        crossings={(c.place_id, c.mode): c for c in _objects(table["crossings"], Crossing)},
+        clearance={(c.place_id, c.direction): c for c in _objects(table["clearance"], Clearance)},
+        spreads={s.place_id: s for s in _objects(table["spreads"], Spread)},
+    )
+
+
 def dumps(network) -> bytes:
     """Return a network as the bytes of a cache file."""
     core: Graph = network.core
@@ -241,6 +252,8 @@ def dumps(network) -> bytes:
         "categories": core.categories,
         "places": _rows(list(network.places.values()), Place),
         "links": _rows(list(network.links.values()), Link),
+        "sea_links": _rows(list(network.sea_links.values()), Link),
+        "passages_of": network.passages_of,
         "parameters": _rows(list(network.parameters.table.values()), Parameter),
         "sources": _rows(list(network.sources.values()), Source),
         "countries": network.countries,
@@ -248,6 +261,14 @@ def dumps(network) -> bytes:
         "problems": network.problems,
         "warnings": network.warnings,
         "gazetteer": network.gazetteer.to_data(),
+        "operations": {
+            "hubs": _rows(list(network.operations.hubs.values()), Hub),
+            "services": _rows(network.operations.services, Service),
+            "crossings": _rows(list(network.operations.crossings.values()), Crossing),
+            "clearance": _rows(list(network.operations.clearance.values()), Clearance),
+            "spreads": _rows(list(network.operations.spreads.values()), Spread),
+        },
+        "sea_classes": network.sea_classes,
     }
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     padding = bytes(-(len(text) + _HEADER.size) % 8)
@@ -312,6 +333,8 @@ def loads(data: bytes, root: Path, *, check: bool = True):
             core=core,
             places=places,
             links={link.id: link for link in _objects(header["links"], Link)},
+            sea_links={link.id: link for link in _objects(header["sea_links"], Link)},
+            passages_of={k: tuple(v) for k, v in header["passages_of"].items()},
             parameters=Parameters({(p.name, p.scope): p for p in _objects(header["parameters"], Parameter)}),
             lane_coords=[(coords[i], coords[i + 1]) for i in range(0, len(coords), 2)],
             access={a.place_id: a for a in _objects(header["access"], Access)},
@@ -321,6 +344,8 @@ def loads(data: bytes, root: Path, *, check: bool = True):
             problems=list(header["problems"]),
             warnings=list(header["warnings"]),
             fingerprint=header["fingerprint"],
+            operations=_operations(header["operations"]),
+            sea_classes=dict(header["sea_classes"]),
         )
     except CacheError:
         raise

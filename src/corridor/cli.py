@@ -128,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("--sort", choices=(*METRIC_CHOICES, "name", "country"), help="sort by (default: --by)")
     reach.add_argument("--country", help="only places in this country (ISO code)")
     reach.add_argument("--limit", type=_count_rows, help="show at most N rows")
+    reach.add_argument(
+        "--served", action="store_true",
+        help="cross the sea only on the published services of sea/services.csv (the ports the corridor serves)",
+    )  # fmt: skip
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
     _common(reach)
 
@@ -320,8 +324,9 @@ def cmd_reach(args: argparse.Namespace) -> str:
 
     network = _network(args)
     reached = routing.reach(
-        network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu
-    )
+        network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu,
+        served=args.served,
+    )  # fmt: skip
     rows = io.reach_rows(network, reached)
     _require_finite(rows, args.teu)
     if args.country:

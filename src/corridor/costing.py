@@ -8,7 +8,7 @@ from pathlib import Path
 from .datasets import KINDS, Link, Parameter, Place, read_parameters
 from .errors import DataError
 from .geo import path_length_km
-from .registry import LANE_MODES, LINK_MODES, METRIC_NAMES, MODE_NAMES, MODES
+from .registry import GRAPH_MODES, LANE_MODES, LINK_MODES, METRIC_NAMES, MODES, SERVICE_MODES
 
 METRICS = METRIC_NAMES
 HOURS_PER_WEEK = 168.0
@@ -18,19 +18,24 @@ _CURRENT_MODES = tuple(m.name for m in MODES.values() if m.has_current)
 # modes come from the registry: a new mode needs its rows in parameters.csv, nothing here.
 PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     "payload_t_per_teu": (("all",), True),
-    "speed_kmh": (MODE_NAMES, True),
+    "speed_kmh": (GRAPH_MODES, True),
     "speed_down_kmh": (_CURRENT_MODES, True),
     "speed_up_kmh": (_CURRENT_MODES, True),
-    "port_calls_h_per_1000km": (LANE_MODES, False),
-    "port_call_h": (LANE_MODES, False),
-    "frequency_per_week": (MODE_NAMES, False),
+    "port_call_h": ((*LANE_MODES, *SERVICE_MODES), False),
+    "frequency_per_week": (GRAPH_MODES, False),
     "sea_departures_per_week": (("large", "medium", "small", "very_small"), False),
-    "cost_usd_per_teu_km": (MODE_NAMES, True),
-    "cost_usd_per_leg": (MODE_NAMES, False),
-    "co2_g_per_tkm": (MODE_NAMES, True),
+    "cost_usd_per_teu_km": (GRAPH_MODES, True),
+    "cost_usd_per_leg": (GRAPH_MODES, False),
+    "co2_g_per_tkm": (GRAPH_MODES, True),
     "handling_h": (KINDS, True),
     "handling_usd": (KINDS, True),
     "circuity": (LINK_MODES, True),
+    # Changing ship at a port that lists no figures of its own (sea/hubs.csv).
+    "transship_h": (("all",), False),
+    "transship_h_p90": (("all",), False),
+    "transship_usd": (("all",), False),
+    # A World Port Index port this deep or deeper (and large or medium) is called by mainline ships.
+    "mainline_min_depth_m": (("all",), False),
     # The plausible range of a link's average speed: `validate` and `links add` refuse a link
     # outside it (a typo such as 1,500 km in 0.02 h). Optional, so older datasets still load.
     "min_speed_kmh": (LINK_MODES, False),
@@ -108,21 +113,22 @@ class Parameters:
 
     # ------------------------------------------------------------------ edges
 
-    def boarding(self, mode: str, place: Place | None = None) -> Metrics:
-        """Metrics of boarding a mode at a place: waiting for a departure and the charge per leg.
+    def sea_departures_wait_h(self, place: Place) -> float:
+        """Return the mean wait for a mainline sailing from a port: half its headway.
 
-        A seaport's own sea departures per week, where known, replace the default frequency;
-        for a World Port Index port they follow its harbour size.
+        A port's own sea departures per week, where known, replace the default frequency; for a
+        World Port Index port they follow its harbour size.
         """
-        frequency = None
-        if place is not None and mode == "sea":
-            frequency = place.sea_departures_per_week
-            if frequency is None and place.harbor_size:
-                frequency = self.value("sea_departures_per_week", place.harbor_size, 0.0) or None
-        return Metrics(
-            time_h=self.service_wait_h(mode, frequency),
-            cost_usd=self.value("cost_usd_per_leg", mode, 0.0),
-        )
+        frequency = place.sea_departures_per_week
+        if frequency is None and place.harbor_size:
+            frequency = self.value("sea_departures_per_week", place.harbor_size, 0.0) or None
+        return self.service_wait_h("sea", frequency)
+
+    def link_wait_h(self, link: Link) -> float:
+        """Return the mean wait for a link's service: half its headway, none if its time includes it."""
+        if link.time_includes_wait:
+            return 0.0
+        return self.service_wait_h(link.mode, link.frequency_per_week)
 
     def handling(self, place: Place) -> Metrics:
         """Metrics of moving a container between two modes at a place."""
@@ -130,10 +136,9 @@ class Parameters:
         cost = place.handling_usd if place.handling_usd is not None else self.value("handling_usd", place.kind)
         return Metrics(time_h=time_h, cost_usd=cost)
 
-    def transfer(self, place: Place, to_mode: str) -> Metrics:
-        """Metrics of a transfer: handling plus boarding the next mode."""
-        handling, boarding = self.handling(place), self.boarding(to_mode, place)
-        return Metrics(time_h=handling.time_h + boarding.time_h, cost_usd=handling.cost_usd + boarding.cost_usd)
+    def leg_charge_usd(self, mode: str) -> float:
+        """Return the charge per leg of a mode (loading, documentation, a sea voyage's two calls)."""
+        return self.value("cost_usd_per_leg", mode, 0.0)
 
     def link_distance_km(self, link: Link, start: Place, end: Place) -> float:
         """Return the link's published distance, else its length along its via points x circuity."""
@@ -142,24 +147,21 @@ class Parameters:
         coords = [(start.lon, start.lat), *link.via, (end.lon, end.lat)]
         return path_length_km(coords) * self.value("circuity", link.mode)
 
-    def link(self, link: Link, start: Place, end: Place, *, forward: bool) -> Metrics:
-        """Metrics of travelling a link in one direction, arriving at `end` (or `start` if not forward)."""
+    def link(self, link: Link, start: Place, end: Place, *, forward: bool, waited_h: float = 0.0) -> Metrics:
+        """Metrics of travelling a link in one direction, arriving at `end` (or `start` if not forward).
+
+        The link's own wait (half its headway, see `link_wait_h`) is charged here less
+        `waited_h`, the wait already charged on boarding its mode at the place it leaves.
+        """
         distance = self.link_distance_km(link, start, end)
         published = link.time_h if forward else link.time_back_h
         if published is None and not link.current:
             # Without a current the published time holds both ways.
             published = link.time_back_h if forward else link.time_h
         running = published if published is not None else distance / self._speed(link, forward)
-        # A published frequency replaces the mode's default one, whose wait is paid on boarding.
-        extra_wait = 0.0
-        if link.frequency_per_week:
-            extra_wait = max(
-                0.0, self.service_wait_h(link.mode, link.frequency_per_week) - self.service_wait_h(link.mode)
-            )
-        arrival = end if forward else start
         return Metrics(
             distance_km=distance,
-            time_h=running + extra_wait + arrival.dwell_h,
+            time_h=running + max(0.0, self.link_wait_h(link) - waited_h),
             cost_usd=distance * self.value("cost_usd_per_teu_km", link.mode),
             co2_kg=self.co2_kg(link.mode, distance),
         )
@@ -170,15 +172,28 @@ class Parameters:
             return self.value("speed_down_kmh" if downstream else "speed_up_kmh", link.mode)
         return self.value("speed_kmh", link.mode)
 
-    def sea(self, distance_km: float, *, arrival: Place | None = None) -> Metrics:
-        """Metrics of a stretch of sea lane (or a port's access to it)."""
-        calls = self.value("port_calls_h_per_1000km", "sea", 0.0)
-        time_h = distance_km / self.value("speed_kmh", "sea") + distance_km / 1000.0 * calls
-        if arrival is not None:
-            time_h += self.value("port_call_h", "sea", 0.0) + arrival.dwell_h
+    def sailing(self, mode: str, distance_km: float, *, calls: int = 0, speed_kmh: float | None = None) -> Metrics:
+        """Metrics of sailing a distance at the mode's service speed, with `calls` port calls."""
+        speed = speed_kmh or self.value("speed_kmh", mode)
         return Metrics(
             distance_km=distance_km,
-            time_h=time_h,
-            cost_usd=distance_km * self.value("cost_usd_per_teu_km", "sea"),
-            co2_kg=self.co2_kg("sea", distance_km),
+            time_h=distance_km / speed + calls * self.value("port_call_h", mode, 0.0),
+            cost_usd=distance_km * self.value("cost_usd_per_teu_km", mode),
+            co2_kg=self.co2_kg(mode, distance_km),
         )
+
+    def transship(self, hub: object | None) -> Metrics:
+        """Metrics of changing ship at a port: its own figures where listed, else the defaults."""
+        hours = getattr(hub, "transship_h", None)
+        usd = getattr(hub, "transship_usd", None)
+        return Metrics(
+            time_h=hours if hours is not None else self.value("transship_h", "all", 48.0),
+            cost_usd=usd if usd is not None else self.value("transship_usd", "all", 100.0),
+        )
+
+    def transship_spread_h(self, hub: object | None) -> float:
+        hours = getattr(hub, "transship_h", None)
+        p90 = getattr(hub, "transship_h_p90", None)
+        if hours is not None and p90 is not None:
+            return p90 - hours
+        return self.value("transship_h_p90", "all", 120.0) - self.value("transship_h", "all", 48.0)

@@ -37,7 +37,7 @@ PLACE_COLUMNS = (
 LINK_COLUMNS = (
     "id", "from", "to", "mode", "distance_km", "distance_source", "time_h", "time_source",
     "time_back_h", "time_back_source", "frequency_per_week", "frequency_source",
-    "one_way", "current", "via", "name", "notes",
+    "one_way", "current", "via", "name", "notes", "time_includes_wait",
 )  # fmt: skip
 PARAMETER_COLUMNS = ("name", "scope", "value", "source")
 
@@ -90,6 +90,8 @@ class Place:
     notes: str = ""
     origin: str = "curated"  # or "wpi": a World Port Index seaport
     harbor_size: str = ""  # WPI harbour size: large, medium, small, very_small
+    depth_m: float | None = None  # WPI: the deeper of channel and cargo pier depth
+    depth_source: str = ""
 
     @property
     def operational(self) -> bool:
@@ -117,6 +119,8 @@ class Link:
     via: tuple[tuple[float, float], ...] = ()
     name: str = ""
     notes: str = ""
+    # The published time is a door time that already includes waiting for the service.
+    time_includes_wait: bool = False
 
 
 @dataclass(frozen=True)
@@ -457,6 +461,11 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
     one_way = row.get("one_way", "").lower()
     if one_way not in ("", "no", "yes", "true", "false", "0", "1"):
         problems.add(where, "one_way", f"{one_way!r} is not yes or no")
+    includes_wait = row.get("time_includes_wait", "").lower()
+    if includes_wait not in ("", "no", "yes"):
+        problems.add(where, "time_includes_wait", f"{includes_wait!r} is not yes or no")
+    elif includes_wait == "yes" and not (row.get("time_h") or row.get("time_back_h")):
+        problems.add(where, "time_includes_wait", "is yes but the link gives no published time")
     current = row.get("current", "")
     if current not in CURRENTS:
         problems.add(where, "current", f"{current!r} is not down, up or empty")
@@ -479,6 +488,7 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
         frequency_per_week=frequency,
         frequency_source=row.get("frequency_source", ""),
         one_way=one_way in ("yes", "true", "1"),
+        time_includes_wait=includes_wait == "yes",
         current=current,
         via=via,
         name=row.get("name", ""),
@@ -631,6 +641,7 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             if row.get(column) not in (None, "", "Unknown", "0.0")
         )
         size = row["harbor_size"] or "unknown size"
+        depths = [d for d in (_depth(row.get("channel_depth_m")), _depth(row.get("cargo_pier_depth_m"))) if d]
         notes = f"World Port Index no. {row['wpi_number']}: {size} {row.get('harbor_type', '')} harbour"
         if row.get("shares_unlocode"):
             notes += f"; shares UN/LOCODE {row['shares_unlocode']} with a larger harbour"
@@ -648,10 +659,21 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             notes=notes + (f"; {details}" if details else ""),
             origin="wpi",
             harbor_size=WPI_SIZES.get(row["harbor_size"], ""),
+            depth_m=max(depths) if depths else None,
+            depth_source="WPI: the deeper of channel and cargo pier depth" if depths else "",
         )
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)
     return places
+
+
+def _depth(text: str | None) -> float | None:
+    """Return a WPI depth in metres, None where it is missing (WPI writes 0.0 for unknown)."""
+    try:
+        value = float(text or "")
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def merge_world_ports(curated: dict[str, Place], world: dict[str, Place]) -> dict[str, Place]:

@@ -49,7 +49,8 @@ class Rules:
             return MODE_CODES[from_mode] in self.modes and MODE_CODES[to_mode] in self.modes
         if MODE_CODES[mode] not in self.modes:
             return False
-        return not (passage and passage in self.closed_passages)
+        # A sea service's link may go through several passages, joined by "+".
+        return not (passage and any(part in self.closed_passages for part in passage.split("+")))
 
 
 class Masks:

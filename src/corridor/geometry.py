@@ -17,12 +17,19 @@ LINK = ROLE_CODE[Role.LINK]
 
 
 def link_trace(network: Network, link_id: str) -> Trace:
-    """Return how a link is drawn, from its `from` place to its `to` place."""
+    """Return how a link is drawn, from its `from` place to its `to` place.
+
+    A sea link the build made (a feeder, a published service) is drawn along the lanes.
+    """
     trace = network.traces.get(link_id)
-    if trace is None:
-        link = network.links[link_id]
-        trace = via_trace(link, network.places[link.from_id], network.places[link.to_id])
-    return trace
+    if trace is not None:
+        return trace
+    link = network.link(link_id)
+    if link_id in network.sea_links:
+        found = network.sea_path(link.from_id, link.to_id)
+        if found is not None:
+            return Trace(tuple(found[1]), "lanes")
+    return via_trace(link, network.places[link.from_id], network.places[link.to_id])
 
 
 def edge_coords(network: Network, edge: int) -> Coords:
@@ -33,7 +40,7 @@ def edge_coords(network: Network, edge: int) -> Coords:
     if a == b:
         return []
     if core.role[edge] == LINK:
-        link = network.links[core.link_ids[core.link[edge]]]
+        link = network.link(core.link_ids[core.link[edge]])
         coords = list(link_trace(network, link.id).coords)
         return coords if core.node_place_id(u) == link.from_id else coords[::-1]
     return [a, b]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
 from .errors import DataError
-from .registry import LINK_MODES, METRIC_NAMES, MODE_NAMES, TRANSFER
+from .registry import GRAPH_MODES, LINK_MODES, METRIC_NAMES, SERVICE_MODES, TRANSFER
 
 
 class Kind(IntEnum):
@@ -50,7 +50,7 @@ class Role(str, Enum):
 ROLES: tuple[Role, ...] = tuple(Role)
 ROLE_CODE = {role: code for code, role in enumerate(ROLES)}
 # Mode codes: the registry's modes, then the transfer pseudo-mode.
-MODE_CODES: tuple[str, ...] = (*MODE_NAMES, TRANSFER.name)
+MODE_CODES: tuple[str, ...] = (*GRAPH_MODES, TRANSFER.name)
 MODE_CODE = {name: code for code, name in enumerate(MODE_CODES)}
 NO_MODE = 255
 NO_INDEX = -1
@@ -139,6 +139,7 @@ class Graph:
     passage: array  # B: passage code
     link: array  # i: index into link_ids, -1
     weights: dict[str, array]  # metric name -> d: m
+    spread: array  # d: m, how much worse than its time_h an edge gets at the 90th percentile (hours)
     origin_node: array  # i: per place, -1 when the place is not in the graph
     destination_node: array  # i: per place
     mode_nodes: array  # i: per place, per mode code, (arrive, depart); -1 when absent
@@ -181,21 +182,29 @@ class Graph:
         return self.destination_node[self.place_index(place_id)]
 
     def arrive(self, place_id: str, mode: str) -> int:
-        return self.mode_nodes[(self.place_index(place_id) * len(MODE_NAMES) + MODE_CODE[mode]) * 2]
+        return self.mode_nodes[(self.place_index(place_id) * len(GRAPH_MODES) + MODE_CODE[mode]) * 2]
 
     def depart(self, place_id: str, mode: str) -> int:
-        return self.mode_nodes[(self.place_index(place_id) * len(MODE_NAMES) + MODE_CODE[mode]) * 2 + 1]
+        return self.mode_nodes[(self.place_index(place_id) * len(GRAPH_MODES) + MODE_CODE[mode]) * 2 + 1]
 
     def place_nodes(self, place_id: str) -> list[int]:
         """Return every node of a place: origin, destination, arrivals and departures."""
         i = self.place_index(place_id)
-        width = len(MODE_NAMES) * 2
+        width = len(GRAPH_MODES) * 2
         nodes = [self.origin_node[i], self.destination_node[i], *self.mode_nodes[i * width : (i + 1) * width]]
         return [n for n in nodes if n >= 0]
 
     def in_graph(self, place_id: str) -> bool:
         index = self._place_index().get(place_id)
         return index is not None and self.destination_node[index] >= 0
+
+    def lane_node(self, index: int) -> int:
+        """Return the node of a lane point, -1 when the lanes have no such point in the graph."""
+        found = self._edges_by_code.get("lanes")
+        if found is None:
+            found = {self.node_lane[n]: n for n in range(self.n_nodes) if self.node_kind[n] == Kind.LANE}
+            self._edges_by_code["lanes"] = found
+        return found.get(index, -1)
 
     def node(self, n: int) -> Node:
         """Return the named node for a node number."""
@@ -275,7 +284,7 @@ class GraphBuilder:
     def __init__(self, place_ids: Sequence[str]):
         self.place_ids = list(place_ids)
         self.index = {pid: i for i, pid in enumerate(self.place_ids)}
-        width = len(MODE_NAMES) * 2
+        width = len(GRAPH_MODES) * 2
         self.origin_node = array("i", [NO_INDEX]) * len(self.place_ids)
         self.destination_node = array("i", [NO_INDEX]) * len(self.place_ids)
         self.mode_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
@@ -288,7 +297,7 @@ class GraphBuilder:
         self.passage_code: dict[str, int] = {"": 0}
         self.link_ids: list[str] = []
         self.link_code: dict[str, int] = {}
-        self.edges: list[tuple[int, int, int, int, int, int, tuple[float, ...]]] = []
+        self.edges: list[tuple[int, int, int, int, int, int, tuple[float, ...], float]] = []
 
     def _new(self, kind: Kind, place: int, mode: int, lane: int) -> int:
         self.node_kind.append(kind)
@@ -311,7 +320,7 @@ class GraphBuilder:
 
     def _mode_node(self, place_id: str, mode: str, side: int) -> int:
         i, code = self.index[place_id], MODE_CODE[mode]
-        slot = (i * len(MODE_NAMES) + code) * 2 + side
+        slot = (i * len(GRAPH_MODES) + code) * 2 + side
         if self.mode_nodes[slot] < 0:
             self.mode_nodes[slot] = self._new(Kind.DEPART if side else Kind.ARRIVE, i, code, NO_INDEX)
         return self.mode_nodes[slot]
@@ -338,8 +347,9 @@ class GraphBuilder:
         *,
         link: str | None = None,
         passage: str = "",
+        spread: float = 0.0,
     ) -> None:
-        """Add an edge; `metrics` are the four per-TEU figures in registry order."""
+        """Add an edge; `metrics` are the four per-TEU figures in registry order, `spread` its P90 excess in hours."""
         if link is None:
             link_code = NO_INDEX
         else:
@@ -351,7 +361,9 @@ class GraphBuilder:
         if passage_code is None:
             passage_code = self.passage_code[passage] = len(self.passages)
             self.passages.append(passage)
-        self.edges.append((tail, head, ROLE_CODE[role], MODE_CODE[mode], passage_code, link_code, tuple(metrics)))
+        self.edges.append(
+            (tail, head, ROLE_CODE[role], MODE_CODE[mode], passage_code, link_code, tuple(metrics), spread)
+        )
 
     def build(self) -> Graph:
         """Sort the edges by tail into CSR arrays."""
@@ -376,7 +388,7 @@ class GraphBuilder:
         kinds: dict[tuple[int, int, int, int, int], int] = {}
         category = array("B")
         node_mode = self.node_mode
-        for tail, head, role, mode, passage, _link, _metrics in edges:
+        for tail, head, role, mode, passage, _link, _metrics, _spread in edges:
             key = (role, mode, node_mode[tail], node_mode[head], passage)
             code = kinds.setdefault(key, len(kinds))
             if code > 255:
@@ -398,6 +410,7 @@ class GraphBuilder:
             passage=array("B", (e[4] for e in edges)),
             link=array("i", (e[5] for e in edges)),
             weights=weights,
+            spread=array("d", (e[7] for e in edges)),
             origin_node=self.origin_node,
             destination_node=self.destination_node,
             mode_nodes=self.mode_nodes,
@@ -443,7 +456,16 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
     for name in ("node_place", "node_mode", "node_lane"):
         if len(getattr(graph, name)) != n:
             add(f"{name} has {len(getattr(graph, name))} entries for {n} nodes")
-    for name in ("tail", "role", "mode", "passage", "link", "category", *(f"weights[{k}]" for k in METRIC_NAMES)):
+    for name in (
+        "tail",
+        "role",
+        "mode",
+        "passage",
+        "link",
+        "category",
+        "spread",
+        *(f"weights[{k}]" for k in METRIC_NAMES),
+    ):
         values = graph.weights[name[8:-1]] if name.startswith("weights") else getattr(graph, name)
         if len(values) != m:
             add(f"{name} has {len(values)} entries for {m} edges")
@@ -451,7 +473,7 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
         add(f"indptr does not span the {m} edges of {n} nodes")
     if len(graph.origin_node) != places or len(graph.destination_node) != places:
         add("origin_node and destination_node need one entry per place")
-    if len(graph.mode_nodes) != places * len(MODE_NAMES) * 2:
+    if len(graph.mode_nodes) != places * len(GRAPH_MODES) * 2:
         add("mode_nodes needs an arrival and a departure entry per place and mode")
     if any(code >= len(graph.categories) for code in set(graph.category)):
         add("category refers to an unknown kind of edge")
@@ -478,7 +500,7 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
         message = ""
         if kind > Kind.LANE or (is_place and not 0 <= place < places) or (kind == Kind.LANE and place != NO_INDEX):
             message = f"node {x} has kind {kind} and place {place}"
-        elif kind in (Kind.ARRIVE, Kind.DEPART) and mode >= len(MODE_NAMES):
+        elif kind in (Kind.ARRIVE, Kind.DEPART) and mode >= len(GRAPH_MODES):
             message = f"node {x} ({graph.node(x)}) has no mode"
         if message and add(message):
             return problems
@@ -486,7 +508,7 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
         has_origin, has_destination = graph.origin_node[i] >= 0, graph.destination_node[i] >= 0
         if has_origin != has_destination and add(f"place {pid} has an origin or a destination node, not both"):
             return problems
-    link_modes = {MODE_CODE[m] for m in LINK_MODES}
+    link_modes = {MODE_CODE[m] for m in (*LINK_MODES, *SERVICE_MODES)}
     transfer_code = MODE_CODE[TRANSFER.name]
     ends = {ROLE_CODE[role]: ends for role, ends in ROLE_ENDS.items()}
     moving = {ROLE_CODE[r] for r in (Role.LINK, Role.LANE, Role.ACCESS)}
@@ -528,10 +550,12 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
             message = "joins the lanes to a place's non-sea node"
         elif (link >= 0) != (role == codes["link"]) or link >= n_links:
             message = "has a link index that does not fit its role"
-        elif passage >= n_passages or (passage and role != codes["lane"]):
+        elif passage >= n_passages or (passage and role not in (codes["lane"], codes["link"])):
             message = "has a passage that does not fit its role"
         elif categories[graph.category[e]] != (role, mode, node_mode[u], node_mode[v], passage):
             message = "has the wrong category"
+        elif not 0 <= graph.spread[e] < math.inf:
+            message = f"has a spread of {graph.spread[e]} h"
         else:
             for name, values in zip(METRIC_NAMES, weights, strict=True):
                 value = values[e]

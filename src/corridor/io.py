@@ -26,7 +26,14 @@ def place_dict(place: Place) -> dict:
 
 
 def route_dict(network: Network, route: Route) -> dict:
-    """Return a route as the JSON object of the CLI contract (legs sum exactly to totals)."""
+    """Return a route as the JSON object of the CLI contract (legs sum exactly to totals).
+
+    Each leg also says what happens on it (`activity`: transfer, transshipment, border crossing,
+    break of gauge, import clearance), which ships carry it (`service`: mainline or feeder), its
+    bad-case time `time_p90_h`, and the `sources` of its figures, metric by metric.
+    """
+    from .provenance import leg_sources
+
     legs: list[dict] = []
     for leg in route.legs:
         entry: dict = {
@@ -36,12 +43,17 @@ def route_dict(network: Network, route: Route) -> dict:
             "to_name": network.places[leg.to_id].name,
             "mode": leg.mode,
             "via": list(leg.via),
-            "links": list(leg.links),
+            "links": [link for link in leg.links if not link.startswith(("feeder-", "service-"))],
             "passages": list(leg.passages),
+            "activity": leg.activity,
+            "service": leg.service,
+            "time_p90_h": _round("time_h", leg.time_p90_h),
+            "sources": leg_sources(network, leg),
         }
         entry.update({m: _round(m, getattr(leg, m)) for m in METRICS})
         legs.append(entry)
     totals = {m: _round(m, sum(leg[m] for leg in legs)) for m in METRICS}
+    totals["time_p90_h"] = _round("time_h", route.time_p90_h)
     return {
         "origin": place_dict(network.places[route.origin]),
         "destination": place_dict(network.places[route.destination]),
@@ -198,7 +210,7 @@ def route_text(network: Network, route: Route, *, title: str) -> str:
     for i, leg in enumerate(route.legs, 1):
         where = _place_label(network, leg.from_id)
         to = "" if leg.mode == "transfer" else _place_label(network, leg.to_id)
-        rows.append([str(i), leg.mode, where, to, *(_fmt(m, getattr(leg, m)) for m in METRICS)])
+        rows.append([str(i), leg_label(leg), where, to, *(_fmt(m, getattr(leg, m)) for m in METRICS)])
         notes = []
         if leg.via:
             notes.append("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via))
@@ -206,8 +218,19 @@ def route_text(network: Network, route: Route, *, title: str) -> str:
             notes.append("through " + ", ".join(leg.passages))
         rows.extend(f"  {note}" for note in notes)
     rows.append(["", "total", "", "", *(_fmt(m, getattr(route, m)) for m in METRICS)])
+    rows.append(["", "bad case", "", "", "", _fmt("time_h", route.time_p90_h), "", ""])
     body = table(["#", "mode", "from", "to", "distance", "time", "cost", "CO2"], rows, right=(0, 4, 5, 6, 7))
-    return f"{title}\n{body}"
+    return f"{title}\n{body}\n(bad case: the time at the 90th percentile of waits, queues, clearance and congestion)"
+
+
+def leg_label(leg: Route | object) -> str:
+    """Return how a leg is named in tables: its mode, its service at sea, or what happens on it."""
+    activity = getattr(leg, "activity", "")
+    if activity and activity != "transfer":
+        return activity
+    service = getattr(leg, "service", "")
+    mode = getattr(leg, "mode", "")
+    return f"{mode} ({service})" if service == "feeder" else mode
 
 
 def routes_text(network: Network, routes: Sequence[Route]) -> str:

@@ -7,10 +7,11 @@ analysis, built on first use.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,10 +21,11 @@ from .costing import Metrics, Parameters
 from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_dataset
 from .errors import DataError
 from .gazetteer import Gazetteer, Target
-from .geo import haversine_km
-from .graph import Graph, GraphBuilder, Kind, Role, require_valid
-from .registry import METRIC_NAMES
-from .sealanes import Access, LandMask, attach_ports, join_near_misses, read_lanes
+from .geo import KM_PER_NM, haversine_km
+from .graph import ROLE_CODE, Graph, GraphBuilder, Kind, Role, require_valid
+from .registry import METRIC_NAMES, MODE_NAMES, MODES, SERVICE_MODES
+from .sealanes import Access, LandMask, SeaDistances, attach_ports, join_near_misses, read_lanes
+from .services import Clearance, Operations, check_references, read_operations
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_ACCESS = Access("", ())
+# A link through several sea passages carries them joined by this in one passage code.
+PASSAGE_JOIN = "+"
+# Ports and terminals this close to one another form one gateway region (see Network.region_of).
+GATEWAY_REGION_KM = 150.0
 
 
 def _metrics(m: Metrics) -> tuple[float, ...]:
@@ -46,7 +52,7 @@ class Network:
 
     core: Graph
     places: Mapping[str, Place]
-    links: dict[str, Link]
+    links: dict[str, Link]  # the curated rail, river and road links
     parameters: Parameters
     lane_coords: list[tuple[float, float]]
     access: dict[str, Access]
@@ -58,6 +64,56 @@ class Network:
     fingerprint: str = ""
     data_sizes: dict[str, int] | None = None  # a packaged network: the data files it was built from
     gazetteer_index: dict | None = field(default=None, repr=False)  # the gazetteer's index, from a cache
+    operations: Operations = field(default_factory=Operations, repr=False)  # services, hubs, borders, clearance
+    sea_classes: dict[str, str] = field(default_factory=dict, repr=False)  # seaport id -> mainline | feeder
+    # The sea links the build makes: feeders to the nearest mainline port and hub, and the
+    # published services between their calls; and the passages each goes through.
+    sea_links: dict[str, Link] = field(default_factory=dict, repr=False)
+    passages_of: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def link(self, link_id: str) -> Link:
+        """Return a link of the graph by id: a curated link or a sea link the build made."""
+        found = self.links.get(link_id) or self.sea_links.get(link_id)
+        if found is None:
+            raise KeyError(link_id)
+        return found
+
+    def sea_path(
+        self, start: str, end: str, *, avoid: Iterable[str] = ()
+    ) -> tuple[float, list[tuple[float, float]]] | None:
+        """Return the distance and the (lon, lat) line of the shortest way by sea between two
+        seaports along the lanes (access included), whatever ships sail it; None if none.
+
+        `avoid` names sea passages (as --avoid does); the Arctic passages closed by default stay closed.
+        """
+        from .engine import STOP_ALL, Rules, search
+        from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
+
+        core = self.core
+        begin, finish = self.access.get(start), self.access.get(end)
+        if begin is None or finish is None or not begin.nodes or not finish.nodes:
+            return None
+        closed = {PASSAGES[p] for p in CLOSED_BY_DEFAULT} | {PASSAGES[n] for a in avoid if (n := passage_name(a))}
+        sea = self.masks.edge_mask(Rules(frozenset({"sea"}), frozenset(closed)))
+        lanes = bytes(a & b for a, b in zip(sea, self._lane_mask, strict=True))
+        sources = [(core.lane_node(n), km) for n, km in begin.nodes]
+        ends = {core.lane_node(n): km for n, km in finish.nodes}
+        if any(node < 0 for node, _ in sources) or any(node < 0 for node in ends):
+            return None
+        result = search(core, core.weights["distance_km"], sources, targets=list(ends), stop=STOP_ALL, edge_ok=lanes)
+        found = [(result.dist[n] + km, n) for n, km in ends.items() if result.reached(n)]
+        if not found:
+            return None
+        km, last = min(found)
+        nodes = [core.tail[e] for e in result.path(last, core.tail)] + [last]
+        place_a, place_b = self.places[start], self.places[end]
+        line = [(place_a.lon, place_a.lat), *(self.coords(n) for n in nodes), (place_b.lon, place_b.lat)]
+        return km, line
+
+    @cached_property
+    def _lane_mask(self) -> bytes:
+        lane = ROLE_CODE[Role.LANE]
+        return bytes(1 if r == lane else 0 for r in self.core.role)
 
     def __repr__(self) -> str:
         return (
@@ -105,6 +161,38 @@ class Network:
     def _areas(self) -> dict[str, tuple[str, ...]]:
         return {}
 
+    def region_of(self, place_id: str) -> str:
+        """Return the gateway region of a place: its area, or the cluster of ports and terminals
+        within GATEWAY_REGION_KM of one another where cargo changes mode (Taicang, Shanghai and
+        Ningbo; Qinzhou, Beihai and Fangchenggang), else the place itself."""
+        return self._regions.get(place_id) or self.places[place_id].area or place_id
+
+    @cached_property
+    def _regions(self) -> dict[str, str]:
+        gateways = [
+            pid for pid in self.core.place_ids
+            if self.routable(pid) and self.places[pid].origin == "curated" and not self.places[pid].area
+            and len({m for m in self.places[pid].modes}) > 1
+        ]  # fmt: skip
+        parent = {pid: pid for pid in gateways}
+
+        def find(pid: str) -> str:
+            while parent[pid] != pid:
+                parent[pid] = parent[parent[pid]]
+                pid = parent[pid]
+            return pid
+
+        for pid in gateways:
+            for other in self.places_near(pid, GATEWAY_REGION_KM):
+                if other in parent:
+                    a, b = find(pid), find(other)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+        members: dict[str, list[str]] = {}
+        for pid in gateways:
+            members.setdefault(find(pid), []).append(pid)
+        return {pid: "+".join(sorted(group)) for group in members.values() if len(group) > 1 for pid in group}
+
     def places_near(self, place_id: str, km: float) -> list[str]:
         """Return the places within `km` of a place (itself included)."""
         place = self.places[place_id]
@@ -145,9 +233,49 @@ class Network:
         return (place.lon, place.lat)
 
 
-def build_network(dataset: Dataset, parameters: Parameters) -> Network:
-    """Build the multimodal network: places by mode, transfers, links, sea lanes and access."""
-    problems: list[str] = []
+def _rss(*values: float) -> float:
+    """Combine independent delays' 90th-percentile excesses: the root of the sum of their squares."""
+    return math.sqrt(sum(v * v for v in values))
+
+
+# A wait for a departure is uniform over the headway: mean half of it, 90th percentile 0.9 of it,
+# so the excess over the mean is 0.8 times the mean wait.
+WAIT_SPREAD = 0.8
+SEA_FAMILY = frozenset(m for m, spec in MODES.items() if spec.family == "sea")
+
+
+def sea_class(place: Place, operations: Operations, parameters: Parameters, mainline_ports: set[str]) -> str:
+    """Return `mainline` or `feeder`: what ships call at a seaport.
+
+    In order: the port's row in sea/hubs.csv; a call by an operational mainline service in
+    sea/services.csv, or a place of the curated table; for a World Port Index port, a large or
+    medium harbour at least `mainline_min_depth_m` deep; else feeder.
+    """
+    hub = operations.hubs.get(place.id)
+    if hub is not None and hub.sea_class:
+        return hub.sea_class
+    if place.id in mainline_ports or place.origin == "curated":
+        # A seaport of the curated table (or one a user adds) sails the lanes unless its row in
+        # sea/hubs.csv says it is a feeder port.
+        return "mainline"
+    depth = parameters.value("mainline_min_depth_m", "all", 11.0)
+    if place.harbor_size in ("large", "medium") and place.depth_m is not None and place.depth_m >= depth:
+        return "mainline"
+    return "feeder"
+
+
+def build_network(dataset: Dataset, parameters: Parameters, operations: Operations | None = None) -> Network:
+    """Build the multimodal network: places by mode, transfers, links, sea lanes, services and access.
+
+    Mainline ports join the sea lanes (mode `sea`); other seaports are served by feeders to
+    their nearest mainline port and nearest hub, and by the published services (mode
+    `feeder`), changing ship at a hub. Borders, breaks of gauge, lock queues and customs are
+    charged on the edges of cargo that passes, transfers or clears there.
+    """
+    from .sealanes import sea_distances
+
+    ops = operations if operations is not None else Operations()
+    problems: list[str] = list(check_references(ops, dataset.places, MODE_NAMES))
     warnings: list[str] = []
     places = dataset.places
     operational = {pid: p for pid, p in places.items() if p.operational}
@@ -157,7 +285,7 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
     land = LandMask(dataset.root)
     join_near_misses(lanes, land)
     for u, v, distance, passage in lanes.edges:
-        metrics = _metrics(parameters.sea(distance))
+        metrics = _metrics(parameters.sailing("sea", distance))
         a, b = builder.lane(u), builder.lane(v)
         builder.add(a, b, Role.LANE, "sea", metrics, passage=passage)
         builder.add(b, a, Role.LANE, "sea", metrics, passage=passage)
@@ -169,47 +297,194 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
             # A curated seaport must join the lanes; a world port that cannot is only unroutable by sea.
             report = problems if places[pid].origin == "curated" else warnings
             report.append(f"{places[pid].name} ({pid}) cannot reach the sea lanes: {joined.problem}")
+    joined_ports = {pid for pid, a in access.items() if a.nodes}
+    mainline_ports = ops.mainline_service_ports()
+    classes = {pid: sea_class(places[pid], ops, parameters, mainline_ports) for pid in joined_ports}
 
+    # Feeders: each feeder port to its nearest mainline port and its nearest hub, along the lanes.
+    distances = sea_distances(lanes, access)
+    synthetic: list[Link] = []
+    mainline = sorted(pid for pid, c in classes.items() if c == "mainline")
+    hubs = sorted(pid for pid, hub in ops.hubs.items() if hub.role == "hub" and classes.get(pid) == "mainline")
+    nearest_mainline = distances.nearest(mainline)
+    nearest_hub = distances.nearest(hubs)
+    passages: dict[str, tuple[str, ...]] = {}  # synthetic link id -> the sea passages it goes through
+    for pid in sorted(p for p, c in classes.items() if c == "feeder"):
+        ends = {}
+        for found in (nearest_mainline.get(pid), nearest_hub.get(pid)):
+            if found is not None:
+                ends[found[0]] = found[1:]
+        if not ends:
+            warnings.append(f"{places[pid].name} ({pid}): no mainline port is reachable along the sea lanes")
+        for other, (km, through) in ends.items():
+            passages[f"feeder-{pid}-{other}"] = through
+            synthetic.append(
+                Link(
+                    id=f"feeder-{pid}-{other}",
+                    from_id=pid,
+                    to_id=other,
+                    mode="feeder",
+                    distance_km=km,
+                    distance_source="estimate: along the sea lanes to the nearest mainline port or hub",
+                    time_h=parameters.sailing("feeder", km, calls=1).time_h,
+                    time_source="estimate: feeder service speed plus one port call (parameters.csv)",
+                    name=f"feeder {places[pid].name} - {places[other].name}",
+                )
+            )
+    synthetic += _service_links(ops, places, classes, distances, parameters, warnings, passages)
+
+    # The modes each place has in the graph: `sea` (mainline lanes) for mainline ports, `feeder`
+    # for feeder ports and for the ports feeders and services reach.
+    served = {end for link in synthetic for end in (link.from_id, link.to_id)}
+    graph_modes: dict[str, list[str]] = {}
     for place in operational.values():
-        modes = [m for m in place.modes if m != "sea" or access.get(place.id, NO_ACCESS).nodes]
-        for mode in modes:
-            arrive, depart = builder.arrive(place.id, mode), builder.depart(place.id, mode)
-            builder.add(builder.origin(place.id), depart, Role.BOARD, mode, _metrics(parameters.boarding(mode, place)))
-            builder.add(arrive, builder.destination(place.id), Role.ALIGHT, mode, _metrics(Metrics()))
-            builder.add(arrive, depart, Role.THROUGH, mode, _metrics(Metrics()))
-        for mode in modes:
-            for other in modes:
-                if other != mode:
-                    builder.add(
-                        builder.arrive(place.id, mode), builder.depart(place.id, other), Role.TRANSFER, "transfer",
-                        _metrics(parameters.transfer(place, other)),
-                    )  # fmt: skip
-        for lane_node, distance in access.get(place.id, NO_ACCESS).nodes:
-            lane = builder.lane(lane_node)
-            builder.add(builder.depart(place.id, "sea"), lane, Role.ACCESS, "sea", _metrics(parameters.sea(distance)))
-            builder.add(
-                lane, builder.arrive(place.id, "sea"), Role.ACCESS, "sea",
-                _metrics(parameters.sea(distance, arrival=place)),
-            )  # fmt: skip
+        modes = [m for m in place.modes if m != "sea"]
+        if place.id in joined_ports:
+            if classes[place.id] == "mainline":
+                modes.append("sea")
+            if classes[place.id] == "feeder" or place.id in served:
+                modes.append("feeder")
+        graph_modes[place.id] = modes
 
-    links = {}
-    for link in dataset.links:
+    links: dict[str, Link] = {}
+    sea_links: dict[str, Link] = {}
+    for link in [*dataset.links, *synthetic]:
         start, end = places[link.from_id], places[link.to_id]
         if not (start.operational and end.operational):
             idle = start if not start.operational else end
             problems.append(f"link {link.id} is unused: {idle.name} ({idle.id}) is planned")
             continue
-        links[link.id] = link
+        if link.mode not in graph_modes[start.id] or link.mode not in graph_modes[end.id]:
+            continue  # a sea service to a port the lanes do not reach
+        (sea_links if link.mode in SERVICE_MODES else links)[link.id] = link
+
+    # Waiting: boarding a mode at a place waits for its most frequent departure; a link from there
+    # adds what its own service's wait exceeds that by. Mainline ships leave as often as the port
+    # sees departures.
+    waits: dict[tuple[str, str], float] = {}
+    every_link = {**links, **sea_links}
+    for link in every_link.values():
+        wait = parameters.link_wait_h(link)
+        for place_id in (link.from_id,) if link.one_way else (link.from_id, link.to_id):
+            key = (place_id, link.mode)
+            waits[key] = min(waits.get(key, wait), wait)
+    for pid in joined_ports:
+        if classes[pid] == "mainline":
+            waits[(pid, "sea")] = parameters.sea_departures_wait_h(places[pid])
+
+    def crossing(place: Place, mode: str) -> tuple[Metrics, float]:
+        found = ops.crossings.get((place.id, mode))
+        if found is None:
+            return Metrics(), 0.0
+        hours = found.crossing_h + (found.lift_h if found.gauge_break else 0.0)
+        usd = found.cost_usd + (found.lift_usd if found.gauge_break else 0.0)
+        return Metrics(time_h=hours, cost_usd=usd), found.crossing_h_p90 - found.crossing_h
+
+    # Clearance figures are country figures (Doing Business): a country's row holds at each of
+    # its seaports, so cargo cannot enter by a neighbouring port and skip customs.
+    by_country: dict[tuple[str, str], Clearance] = {}
+    for (pid, direction), row in sorted(ops.clearance.items()):
+        if pid in places:
+            by_country.setdefault((places[pid].country, direction), row)
+
+    def clearance(place: Place, direction: str) -> tuple[Metrics, float]:
+        found = ops.clearance.get((place.id, direction)) or by_country.get((place.country, direction))
+        if found is None:
+            return Metrics(), 0.0
+        return Metrics(time_h=found.h, cost_usd=found.usd), found.h_p90 - found.h
+
+    def place_spread(place: Place) -> float:
+        found = ops.spreads.get(place.id)
+        return found.p90_h - found.typical_h if found is not None else 0.0
+
+    for place in operational.values():
+        modes = graph_modes[place.id]
+        dwell = Metrics(time_h=place.dwell_h)
+        for mode in modes:
+            arrive, depart = builder.arrive(place.id, mode), builder.depart(place.id, mode)
+            wait = waits.get((place.id, mode), 0.0)
+            # Cargo that starts at a port is cleared for export before the port-to-port figures
+            # begin; cargo arriving by land clears on its transfer to the ship (below).
+            board = Metrics(time_h=wait, cost_usd=parameters.leg_charge_usd(mode))
+            builder.add(
+                builder.origin(place.id), depart, Role.BOARD, mode, _metrics(board),
+                spread=_rss(WAIT_SPREAD * wait, place_spread(place)),
+            )  # fmt: skip
+            imported, import_spread = clearance(place, "import") if mode in SEA_FAMILY else (Metrics(), 0.0)
+            builder.add(
+                arrive, builder.destination(place.id), Role.ALIGHT, mode, _metrics(imported), spread=import_spread
+            )
+            crossed, crossing_spread = crossing(place, mode)
+            if mode == "feeder" and classes.get(place.id) != "mainline":
+                continue  # feeders change ship at hubs and mainline ports, not at the ports they serve
+            if mode == "feeder":
+                # Staying on a feeder past its port means changing to another feeder ship: a
+                # transshipment (published services that call on are links of their own).
+                hub = ops.hubs.get(place.id)
+                change = _plus(
+                    parameters.transship(hub), Metrics(time_h=wait, cost_usd=parameters.leg_charge_usd(mode))
+                )
+                change_spread = _rss(parameters.transship_spread_h(hub), WAIT_SPREAD * wait)
+            else:
+                change, change_spread = Metrics(), 0.0
+            builder.add(
+                arrive, depart, Role.THROUGH, mode, _metrics(_plus(dwell, crossed, change)),
+                spread=_rss(crossing_spread, place_spread(place), change_spread),
+            )  # fmt: skip
+        for mode in modes:
+            for other in modes:
+                if other == mode:
+                    continue
+                if {mode, other} == {"sea", "feeder"}:
+                    hub = ops.hubs.get(place.id)
+                    base, base_spread = parameters.transship(hub), parameters.transship_spread_h(hub)
+                else:
+                    base, base_spread = parameters.handling(place), 0.0
+                if mode in SEA_FAMILY and other not in SEA_FAMILY:
+                    cleared, cleared_spread = clearance(place, "import")
+                elif other in SEA_FAMILY and mode not in SEA_FAMILY:
+                    cleared, cleared_spread = clearance(place, "export")
+                else:
+                    cleared, cleared_spread = Metrics(), 0.0
+                crossed, crossing_spread = crossing(place, other)
+                wait = waits.get((place.id, other), 0.0)
+                change = _plus(
+                    base, cleared, crossed, dwell, Metrics(time_h=wait, cost_usd=parameters.leg_charge_usd(other))
+                )
+                builder.add(
+                    builder.arrive(place.id, mode), builder.depart(place.id, other), Role.TRANSFER, "transfer",
+                    _metrics(change),
+                    spread=_rss(WAIT_SPREAD * wait, base_spread, cleared_spread, crossing_spread, place_spread(place)),
+                )  # fmt: skip
+        if "sea" in modes:
+            for lane_node, distance in access[place.id].nodes:
+                lane = builder.lane(lane_node)
+                builder.add(
+                    builder.depart(place.id, "sea"), lane, Role.ACCESS, "sea",
+                    _metrics(parameters.sailing("sea", distance)),
+                )  # fmt: skip
+                builder.add(
+                    lane, builder.arrive(place.id, "sea"), Role.ACCESS, "sea",
+                    _metrics(parameters.sailing("sea", distance, calls=1)), spread=place_spread(place),
+                )  # fmt: skip
+
+    for link in every_link.values():
+        start, end = places[link.from_id], places[link.to_id]
         for forward in (True, False) if not link.one_way else (True,):
             tail_place, head_place = (start, end) if forward else (end, start)
             tail, head = builder.depart(tail_place.id, link.mode), builder.arrive(head_place.id, link.mode)
-            metrics = _metrics(parameters.link(link, start, end, forward=forward))
-            builder.add(tail, head, Role.LINK, link.mode, metrics, link=link.id)
+            waited = waits.get((tail_place.id, link.mode), 0.0)
+            figures = _metrics(parameters.link(link, start, end, forward=forward, waited_h=waited))
+            # A sea service's link carries the passages its ships go through, so --avoid closes it.
+            tags = PASSAGE_JOIN.join(passages.get(link.id, ()))
+            builder.add(tail, head, Role.LINK, link.mode, figures, link=link.id, passage=tags)
 
     return Network(
         core=builder.build(),
         places=dict(places),
         links=links,
+        sea_links=sea_links,
+        passages_of=passages,
         parameters=parameters,
         lane_coords=lanes.coords,
         access=access,
@@ -218,7 +493,70 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
         countries=dataset.countries,
         problems=problems,
         warnings=warnings,
+        operations=ops,
+        sea_classes=classes,
     )
+
+
+def _plus(*parts: Metrics) -> Metrics:
+    return Metrics(**{m: sum(getattr(p, m) for p in parts) for m in METRIC_NAMES})
+
+
+def _service_links(
+    ops: Operations,
+    places: Mapping[str, Place],
+    classes: dict[str, str],
+    distances: SeaDistances,
+    parameters: Parameters,
+    warnings: list[str],
+    passages: dict[str, tuple[str, ...]],
+) -> list[Link]:
+    """Return a link for each pair of ports of each published feeder or ro-ro service.
+
+    Cargo boards at one call and leaves at any later one, staying on board between: the
+    distance is along the lanes from call to call, the time the service's published transit
+    where it gives one, else sailing at its speed plus a port call at each call on the way.
+    River-sea services are the river links of links.csv; mainline services sail the lanes.
+    """
+    out: list[Link] = []
+    for service in ops.services:
+        if not service.operational or service.vessel_class not in ("feeder", "roro"):
+            continue
+        ports = [p for p in service.ports if p in classes]
+        missing = [p for p in service.ports if p not in classes]
+        if missing:
+            warnings.append(f"sea service {service.id}: {', '.join(missing)} cannot be reached by sea and is left out")
+        legs = [distances.between(a, b) for a, b in itertools.pairwise(ports)]
+        speed = service.speed_kn * KM_PER_NM if service.speed_kn else None
+        for i, j in itertools.combinations(range(len(ports)), 2):
+            a, b = ports[i], ports[j]
+            parts = legs[i:j]
+            if a == b or any(part is None for part in parts):
+                continue
+            km = sum(part[0] for part in parts if part is not None)
+            passages[f"service-{service.id}-{a}-{b}"] = tuple(
+                sorted({tag for part in parts if part is not None for tag in part[1]})
+            )
+            published = service.transit_h if {a, b} == {service.transit_from, service.transit_to} else None
+            hours = published or parameters.sailing("feeder", km, calls=j - i, speed_kmh=speed).time_h
+            out.append(
+                Link(
+                    id=f"service-{service.id}-{a}-{b}",
+                    from_id=a,
+                    to_id=b,
+                    mode="feeder",
+                    distance_km=km,
+                    distance_source="estimate: along the sea lanes between the service's calls",
+                    time_h=hours,
+                    time_source=service.source
+                    if published
+                    else f"estimate: the service's speed plus {j - i} port call(s); {service.source}",
+                    frequency_per_week=service.frequency_per_week,
+                    frequency_source=service.source,
+                    name=f"{service.name or service.id}: {places[a].name} - {places[b].name}",
+                )
+            )
+    return out
 
 
 def build_from(root: Path, params_file: Path | None = None) -> Network:
@@ -226,7 +564,7 @@ def build_from(root: Path, params_file: Path | None = None) -> Network:
     log.debug("building the network from %s", root)
     dataset = load_dataset(root)
     parameters = Parameters.from_files(root / PARAMETERS_FILE, params_file)
-    network = build_network(dataset, parameters)
+    network = build_network(dataset, parameters, read_operations(root))
     require_valid(network.core)
     return network
 

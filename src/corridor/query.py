@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .engine import Rules
 from .errors import NoRouteError, UsageError
 from .gazetteer import Target
-from .registry import MODE_NAMES, Metric, metric
+from .registry import MODE_NAMES, Metric, graph_modes, metric
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class Query:
         avoided = {PASSAGES[name] for text in self.avoid if (name := passage_name(text)) is not None}
         opened = {PASSAGES[passage_name(text)] for text in self.allow}  # type: ignore[index]
         closed = {PASSAGES[name] for name in CLOSED_BY_DEFAULT} - opened
-        return Rules(frozenset(self.modes or MODE_NAMES), frozenset(avoided | closed))
+        return Rules(graph_modes(self.modes or MODE_NAMES), frozenset(avoided | closed))
 
     def plan(self, network: Network, *, destination: bool = True) -> Plan:
         """Resolve the places against a network and return what the search core runs."""

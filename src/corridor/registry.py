@@ -7,6 +7,7 @@ read them from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -17,12 +18,18 @@ class Mode:
     name: str
     label: str  # for legends and tables
     colour: str  # its colour on maps
-    follows: str  # "links": curated links.csv rows; "lanes": the sea-lane network
+    follows: str  # "links": curated links.csv rows; "lanes": the sea-lane network; "services": sea services
     drawn_along: str  # the line file its links are traced along ("" for straight via points)
     has_current: bool = False  # speeds differ upstream and downstream
+    family: str = ""  # the mode users name and see (`--modes sea` takes mainline and feeder ships)
+
+    def __post_init__(self) -> None:
+        if not self.family:
+            object.__setattr__(self, "family", self.name)
 
     @property
     def uses_links(self) -> bool:
+        """True for modes whose links come from the links table (rail, river, road)."""
         return self.follows == "links"
 
 
@@ -52,20 +59,32 @@ MODES: dict[str, Mode] = {
     for m in (
         Mode("rail", "Rail", "#c0392b", "links", "rail"),
         Mode("river", "River and river-sea", "#2471a3", "links", "river", has_current=True),
-        Mode("sea", "Sea", "#117a65", "lanes", ""),
+        # Mainline ships sail the lanes between mainline ports; feeders and the corridor's own
+        # short-sea services join the other ports to them, changing ship at a hub.
+        Mode("sea", "Sea (mainline)", "#117a65", "lanes", ""),
+        Mode("feeder", "Sea (feeder and short-sea services)", "#48a999", "services", "", family="sea"),
         Mode("road", "Road", "#b9770e", "links", ""),
     )
 }
 # A leg that changes mode at a place; not a mode a link or a --modes filter names.
 TRANSFER = Mode("transfer", "Transfer", "#6c3483", "", "")
-MODE_NAMES: tuple[str, ...] = tuple(MODES)
+# Every mode of the graph, and the modes users name (places, links, --modes): the families.
+GRAPH_MODES: tuple[str, ...] = tuple(MODES)
+MODE_NAMES: tuple[str, ...] = tuple(dict.fromkeys(m.family for m in MODES.values()))
 LINK_MODES: tuple[str, ...] = tuple(m.name for m in MODES.values() if m.uses_links)
-LANE_MODES: tuple[str, ...] = tuple(m.name for m in MODES.values() if not m.uses_links)
+LANE_MODES: tuple[str, ...] = tuple(m.name for m in MODES.values() if m.follows == "lanes")
+SERVICE_MODES: tuple[str, ...] = tuple(m.name for m in MODES.values() if m.follows == "services")
 
 
 def mode(name: str) -> Mode:
     """Return the description of a mode, or of the transfer pseudo-mode."""
     return TRANSFER if name == TRANSFER.name else MODES[name]
+
+
+def graph_modes(families: Iterable[str]) -> frozenset[str]:
+    """Return the graph modes of some families: `sea` is mainline ships and feeders."""
+    wanted = set(families)
+    return frozenset(m.name for m in MODES.values() if m.family in wanted)
 
 
 METRICS: dict[str, Metric] = {

@@ -266,7 +266,7 @@ def leg_popup(network: Network, leg: Leg, *, route_name: str = "", teu: float = 
     if leg.passages:
         lines.append("<br>through " + ", ".join(escape(p) for p in leg.passages))
     for link_id in leg.links:
-        link = network.links[link_id]
+        link = network.link(link_id)
         trace = link_trace(network, link_id)
         drawn = {"osm_rail": "drawn along OpenStreetMap track", "ne_river": "drawn along the river"}.get(
             trace.along, "drawn through its via points"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
 from .network import Network
 from .query import Plan, Query, make_query, resolve
-from .registry import BY, METRIC_NAMES, MODE_NAMES, metric
+from .registry import BY, GRAPH_MODES, METRIC_NAMES, MODES, metric
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
 
 PASSAGE_NAMES = {tag: name for name, tag in PASSAGES.items()}
@@ -35,7 +36,8 @@ POOL_PER_ALTERNATIVE = 2
 STRETCH = 3.0
 # Gateways this close to one another are one gateway region for alternatives.
 GATEWAY_REGION_KM = 150.0
-TRANSFER = ROLE_CODE[Role.TRANSFER]
+TRANSFER, THROUGH, ALIGHT = ROLE_CODE[Role.TRANSFER], ROLE_CODE[Role.THROUGH], ROLE_CODE[Role.ALIGHT]
+SEA_FAMILY = frozenset(name for name, spec in MODES.items() if spec.family == "sea")
 
 
 def metric_name(by: str) -> str:
@@ -60,6 +62,19 @@ class Leg:
     passages: tuple[str, ...] = ()
     from_mode: str = ""  # for a transfer: the modes it joins
     to_mode: str = ""
+    activity: str = ""  # transfer, transshipment, border crossing, break of gauge, import clearance
+    service: str = ""  # for a sea leg: mainline or feeder (the graph's mode)
+    spread_sq: float = 0.0  # the sum of its edges' squared 90th-percentile excesses (hours squared)
+
+    @property
+    def time_p90_h(self) -> float:
+        """A bad-case time of the leg alone (see Route.time_p90_h)."""
+        return self.time_h + math.sqrt(self.spread_sq)
+
+    @property
+    def graph_mode(self) -> str:
+        """The mode of the graph the leg travels on (`feeder` for a feeder leg, else its mode)."""
+        return "feeder" if self.service == "feeder" else self.mode
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,16 @@ class Route:
         return {m: getattr(self, m) for m in METRIC_NAMES}
 
     @property
+    def time_p90_h(self) -> float:
+        """A bad-case time: the typical time plus the delays' 90th-percentile excesses.
+
+        Each edge's excess (waits, queues, clearance, congestion, transshipment) counts as an
+        independent delay, so they combine as the root of the sum of their squares; the result
+        is deterministic given the data.
+        """
+        return self.time_h + math.sqrt(sum(leg.spread_sq for leg in self.legs))
+
+    @property
     def edges(self) -> tuple[int, ...]:
         """The numbers of the edges chosen, in order (see `Network.core.edge`)."""
         return tuple(e for leg in self.legs for e in leg.edges)
@@ -103,7 +128,8 @@ class Route:
 
     @property
     def transfer_places(self) -> tuple[str, ...]:
-        return tuple(leg.from_id for leg in self.legs if leg.mode == "transfer")
+        """The places where the route changes mode or ship."""
+        return tuple(leg.from_id for leg in self.legs if leg.activity in ("transfer", "transshipment"))
 
     def summary(self) -> str:
         """Return 'rail CNCQI-CNQZH, sea CNQZH-IQUQR' style text."""
@@ -117,55 +143,35 @@ class Route:
 
 
 def signature(network: Network, route: Route) -> tuple[tuple[str, str, str], ...]:
-    """What makes two routes genuinely different: their sequence of modes and the places joined.
+    """What makes two routes genuinely different to a shipper: modes, gateway regions and hubs.
 
-    Places of one area (the terminals of a city) count as one, and legs inside an area are
-    ignored, so a route from another Chongqing terminal is not an alternative of its own.
+    Each leg counts by its mode and the gateway regions it joins (`Network.region_of`: the
+    terminals of a city, or neighbouring ports such as Taicang, Shanghai and Ningbo, are one),
+    legs inside a region are ignored, and a change of ship at a hub counts as a step of its own.
     """
-    legs = [(leg.mode, leg.from_id, leg.to_id) for leg in route.legs if leg.mode != "transfer"]
-    return _signature(network, legs)
+    steps = []
+    for leg in route.legs:
+        if leg.mode != "transfer":
+            steps.append((leg.mode, leg.from_id, leg.to_id))
+        elif leg.activity == "transshipment":
+            steps.append(("hub", leg.from_id, leg.from_id))
+    return _signature(network, steps)
 
 
 def _signature(network: Network, legs: Iterable[tuple[str, str, str]]) -> tuple[tuple[str, str, str], ...]:
-    def where(pid: str) -> str:
-        return network.places[pid].area or pid
-
+    where = network.region_of
     out: list[tuple[str, str, str]] = []
     for mode, start, end in legs:
-        if where(start) == where(end):
+        if mode != "hub" and where(start) == where(end):
             continue
+        if mode == "hub" and (not out or out[-1][2] == where(start)):
+            continue  # a feeder within the gateway region (Taicang to Yangshan) is the same corridor
         step = (mode, where(start), where(end))
         if out and out[-1][0] == step[0] and out[-1][2] == step[1]:
             step = (step[0], out[-1][1], step[2])
             out.pop()
         out.append(step)
     return tuple(out)
-
-
-def _edges_signature(network: Network, edges: Sequence[int]) -> tuple[tuple[str, str, str], ...]:
-    """Return `signature` of the route these edges make, without building its legs."""
-    core = network.core
-    tail, head, mode, role, node_place, place_ids = (
-        core.tail, core.head, core.mode, core.role, core.node_place, core.place_ids,
-    )  # fmt: skip
-    legs: list[tuple[str, str, str]] = []
-    current, first, last = -1, -1, -1
-    for e in edges:
-        if role[e] == TRANSFER or (current >= 0 and mode[e] != current):
-            if current >= 0 and first >= 0:
-                legs.append((MODE_CODES[current], place_ids[first], place_ids[last]))
-            current = -1
-            if role[e] == TRANSFER:
-                continue
-        if current < 0:
-            current, first, last = mode[e], node_place[tail[e]], node_place[tail[e]]
-            if first < 0:
-                first = last = node_place[head[e]]
-        if node_place[head[e]] >= 0:
-            last = node_place[head[e]]
-    if current >= 0 and first >= 0:
-        legs.append((MODE_CODES[current], place_ids[first], place_ids[last]))
-    return _signature(network, legs)
 
 
 # --------------------------------------------------------------------------- one search
@@ -252,14 +258,50 @@ def best_edges(
     return edges
 
 
+def _activity(network: Network, edge: int) -> str:
+    """Return what happens on an edge that stands as a leg of its own at a place, or ''.
+
+    Changing mode is a transfer (a transshipment between ships); passing a border, a break of
+    gauge or changing feeder ships costs time on a `through` edge; clearing customs on arrival
+    costs it on `alight`. A lock's queue stays inside its river leg.
+    """
+    core = network.core
+    role = core.role[edge]
+    if role == TRANSFER:
+        modes = {MODE_CODES[core.node_mode[core.tail[edge]]], MODE_CODES[core.node_mode[core.head[edge]]]}
+        return "transshipment" if modes <= SEA_FAMILY else "transfer"
+    if role not in (THROUGH, ALIGHT) or not (core.weights["time_h"][edge] or core.weights["cost_usd"][edge]):
+        return ""
+    place_id = core.node_place_id(core.tail[edge])
+    assert place_id is not None
+    if role == ALIGHT:
+        return "import clearance"
+    mode = MODE_CODES[core.mode[edge]]
+    if mode == "feeder":
+        return "transshipment"
+    if network.places[place_id].kind == "lock":
+        return ""
+    found = network.operations.crossings.get((place_id, mode))
+    if found is not None and found.gauge_break:
+        return "break of gauge" if not found.crossing_h else "border crossing and break of gauge"
+    return "border crossing"
+
+
+def _node_mode(core, node: int) -> str:
+    """The mode of an arrival or departure node; '' for an origin or destination."""
+    code = core.node_mode[node]
+    return MODE_CODES[code] if code < len(MODE_CODES) else ""
+
+
 def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]:
     core = network.core
     weights = [core.weights[m] for m in METRIC_NAMES]
+    spread = core.spread
     tail, head, node_place, place_ids = core.tail, core.head, core.node_place, core.place_ids
     legs: list[Leg] = []
     group: list[int] = []
 
-    def flush() -> None:
+    def flush(activity: str = "") -> None:
         if not group:
             return
         first = group[0]
@@ -272,15 +314,19 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
         links = tuple(dict.fromkeys(core.link_ids[core.link[e]] for e in group if core.link[e] >= 0))
         passages = tuple(
             dict.fromkeys(
-                PASSAGE_NAMES.get(core.passages[p], core.passages[p]) for e in group if (p := core.passage[e])
+                PASSAGE_NAMES.get(tag, tag)
+                for e in group
+                if (p := core.passage[e])
+                for tag in core.passages[p].split("+")
             )
         )
-        transfer = core.role[first] == TRANSFER
+        graph_mode = MODE_CODES[core.mode[first]]
+        standing = bool(activity)
         legs.append(
             Leg(
                 from_id=places[0],
                 to_id=places[-1],
-                mode=MODE_CODES[core.mode[first]],
+                mode="transfer" if standing else MODES[graph_mode].family,
                 distance_km=totals[0],
                 time_h=totals[1],
                 cost_usd=totals[2] * teu,
@@ -289,20 +335,25 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
                 via=tuple(places[1:-1]),
                 links=links,
                 passages=passages,
-                from_mode=MODE_NAMES[core.node_mode[tail[first]]] if transfer else "",
-                to_mode=MODE_NAMES[core.node_mode[head[first]]] if transfer else "",
+                from_mode=_node_mode(core, tail[first]) if standing else "",
+                to_mode=_node_mode(core, head[first]) if standing else "",
+                activity=activity,
+                service=("mainline" if graph_mode == "sea" else graph_mode)
+                if not standing and MODES[graph_mode].family == "sea"
+                else "",
+                spread_sq=sum(spread[e] * spread[e] for e in group),
             )
         )
         group.clear()
 
     mode = core.mode
     for e in edges:
-        role = core.role[e]
-        if role == TRANSFER or (group and mode[group[-1]] != mode[e]):
+        activity = _activity(network, e)
+        if activity or (group and mode[group[-1]] != mode[e]):
             flush()
         group.append(e)
-        if role == TRANSFER:
-            flush()
+        if activity:
+            flush(activity)
     flush()
     return tuple(legs)
 
@@ -332,7 +383,7 @@ def _ban_options(plan: Plan, route: Route) -> list[Bans]:
     network, core = plan.network, plan.network.core
     options: list[Bans] = []
     for leg in route.legs:
-        if leg.mode == "transfer":
+        if leg.activity in ("transfer", "transshipment"):
             region = {*network.places_near(leg.from_id, GATEWAY_REGION_KM), *network.area_members(leg.from_id)}
             edges = frozenset(
                 e
@@ -344,11 +395,11 @@ def _ban_options(plan: Plan, route: Route) -> list[Bans]:
                 if core.role[e] == TRANSFER
             )
             options.append(Bans(edges=edges))
-    modes = dict.fromkeys(route.modes)
+    modes = dict.fromkeys(leg.graph_mode for leg in route.legs if leg.mode != "transfer")
     if len(plan.rules.modes) > 1:
         options += [Bans(modes=frozenset({mode})) for mode in modes]
     last = [leg for leg in route.legs if leg.mode != "transfer"][-1]
-    arrival = core.arrive(last.to_id, last.mode)
+    arrival = core.arrive(last.to_id, last.graph_mode)
     if arrival >= 0:
         options.append(Bans(nodes=frozenset({arrival})))
     return list(dict.fromkeys(options))
@@ -376,11 +427,12 @@ def _alternatives(
         candidates = _by_bans(plan, best_route, limit)
     pool: list[tuple[float, list[int], Route]] = []
     for weight, edges in candidates:
-        key = _edges_signature(network, edges)
+        route = _route(plan, edges)
+        key = signature(network, route)
         if key in seen:
             continue
         seen.add(key)
-        pool.append((weight, edges, _route(plan, edges)))
+        pool.append((weight, edges, route))
         if len(pool) >= limit:
             break
 
@@ -493,14 +545,14 @@ def _diagnose(plan: Plan) -> str:
     """Say which constraint blocks a route, by relaxing each in turn."""
     query = plan.query
     o, d = plan.start.label, plan.end.label  # type: ignore[union-attr]
-    everything = Rules(frozenset(MODE_NAMES), frozenset())
+    everything = Rules(frozenset(GRAPH_MODES), frozenset())
     if best_edges(plan, rules=everything, avoided=frozenset(), vias=()) is None:
         return f"no route from {o} to {d}: they are not connected in the network"
     culprits = []
     rules = plan.rules
-    all_modes = replace(rules, modes=frozenset(MODE_NAMES))
+    all_modes = replace(rules, modes=frozenset(GRAPH_MODES))
     if query.modes is not None and rules.modes != all_modes.modes and best_edges(plan, rules=all_modes) is not None:
-        culprits.append(f"--modes {','.join(sorted(rules.modes))}")
+        culprits.append(f"--modes {','.join(query.modes)}")
     for text in query.avoid:
         passage = passage_name(text)
         if passage is not None:
@@ -601,10 +653,10 @@ class Reached(NamedTuple):
     co2_kg: float
 
 
-def _tree(plan: Plan, targets: Sequence[int] = ()) -> Result:
+def _tree(plan: Plan, targets: Sequence[int] = (), bans: Bans = Bans()) -> Result:
     """Search from the plan's origin, settling every target (everything when none are given)."""
     core = plan.network.core
-    edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, Bans())
+    edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, bans)
     sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
     return search(
         core, core.weights[plan.metric], sources, targets=targets, stop=STOP_ALL if targets else STOP_NONE,
@@ -630,13 +682,24 @@ def reach(
     avoid: Sequence[str] = (),
     allow: Sequence[str] = (),
     teu: float = 1.0,
+    served: bool = False,
 ) -> list[Reached]:
     """Return every place reachable from origin with the totals of its best route on `by`.
 
-    Locks are not destinations and are left out, as are the origin's own places.
+    Locks are not destinations and are left out, as are the origin's own places. With
+    `served`, the sea is crossed only on the published services of sea/services.csv (no
+    mainline lanes, no feeders to the nearest hub): the places the corridor's own services
+    reach, rather than every port a ship could.
     """
     plan = make_query(origin, by=by, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network)
-    result = _tree(plan)
+    bans = Bans()
+    if served:
+        core = network.core
+        generated = frozenset(
+            e for e in core.edges_with_role(Role.LINK) if core.link_ids[core.link[e]].startswith("feeder-")
+        )
+        bans = Bans(edges=generated, modes=frozenset({"sea"}))
+    result = _tree(plan, bans=bans)
     core = network.core
     out = []
     for index, pid in enumerate(core.place_ids):

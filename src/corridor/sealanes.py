@@ -6,9 +6,10 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .datasets import Place
 from .errors import DataError
@@ -498,3 +499,127 @@ def _haversine_km(a, b):
     lon1, lat1, lon2, lat2 = (np.radians(v) for v in (a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
     h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+@dataclass
+class _LaneAdjacency:
+    """The lanes as the arrays the search core reads: node i is lane node i, both directions of each segment."""
+
+    indptr: Any
+    head: Any
+    tail: Any
+    weights: dict
+    n_nodes: int
+    passage: list  # the passage tag of each edge ("" for none)
+
+
+class SeaDistances:
+    """Distances between seaports along the lanes (their access edges included), for feeders and services."""
+
+    def __init__(self, lanes: Lanes, access: dict[str, Access]):
+        from array import array
+
+        n = len(lanes.coords)
+        pairs = sorted((u, v, d, tag) for a, b, d, tag in lanes.edges for u, v in ((a, b), (b, a)))
+        indptr = array("i", [0]) * (n + 1)
+        for u, _, _, _ in pairs:
+            indptr[u + 1] += 1
+        for u in range(n):
+            indptr[u + 1] += indptr[u]
+        self._graph = _LaneAdjacency(
+            indptr=indptr,
+            head=array("i", (v for _, v, _, _ in pairs)),
+            tail=array("i", (u for u, _, _, _ in pairs)),
+            weights={"distance_km": array("d", (d for _, _, d, _ in pairs))},
+            n_nodes=n,
+            passage=[tag for _, _, _, tag in pairs],
+        )
+        self.access = {pid: a for pid, a in access.items() if a.nodes}
+        self._between: dict[tuple[str, str], tuple[float, tuple[str, ...]] | None] = {}
+
+    def _search(self, starts: dict[int, float], targets: Sequence[int] = ()):
+        from .engine import STOP_ALL, STOP_NONE, search
+
+        graph = self._graph
+        sources = sorted(starts.items())
+        stop = STOP_ALL if targets else STOP_NONE
+        return search(graph, graph.weights["distance_km"], sources, targets=targets, stop=stop)  # type: ignore[arg-type]
+
+    def _passages(self, result, node: int) -> tuple[str, ...]:
+        """Return the passages the path a search found to `node` goes through."""
+        tags = []
+        edge = result.pred[node]
+        while edge >= 0:
+            tag = self._graph.passage[edge]
+            if tag and tag not in tags:
+                tags.append(tag)
+            edge = result.pred[self._graph.tail[edge]]
+        return tuple(sorted(tags))
+
+    def nearest(self, ports: list[str]) -> dict[str, tuple[str, float, tuple[str, ...]]]:
+        """Return, for every other seaport, the nearest of `ports` along the lanes, the distance to
+        it and the passages on the way."""
+        starts: dict[int, tuple[float, str]] = {}
+        for pid in ports:
+            for node, km in self.access.get(pid, Access(pid, ())).nodes:
+                if km < starts.get(node, (math.inf, ""))[0]:
+                    starts[node] = (km, pid)
+        if not starts:
+            return {}
+        result = self._search({node: km for node, (km, _) in starts.items()})
+        tail = self._graph.tail
+        root: dict[int, str] = {}
+
+        def root_of(node: int) -> str:
+            chain = []
+            while node not in root:
+                edge = result.pred[node]
+                if edge < 0:
+                    root[node] = starts[node][1]
+                    break
+                chain.append(node)
+                node = tail[edge]
+            found = root[node]
+            for visited in chain:
+                root[visited] = found
+            return found
+
+        chosen = set(ports)
+        out: dict[str, tuple[str, float, tuple[str, ...]]] = {}
+        for pid, joined in self.access.items():
+            if pid in chosen:
+                continue
+            best = min(
+                ((result.dist[node] + km, node) for node, km in joined.nodes if result.reached(node)), default=None
+            )
+            if best is not None:
+                out[pid] = (root_of(best[1]), best[0], self._passages(result, best[1]))
+        return out
+
+    def between(self, a: str, b: str) -> tuple[float, tuple[str, ...]] | None:
+        """Return the distance from port a to port b along the lanes and the passages on the way
+        (None when they do not join)."""
+        key = (a, b) if a <= b else (b, a)
+        if key not in self._between:
+            if a not in self.access or b not in self.access:
+                self._between[key] = None
+            else:
+                ends: dict[int, float] = {}
+                for node, km in self.access[b].nodes:
+                    ends[node] = min(km, ends.get(node, math.inf))
+                starts: dict[int, float] = {}
+                for node, km in self.access[a].nodes:
+                    starts[node] = min(km, starts.get(node, math.inf))
+                result = self._search(starts, list(ends))
+                found = [(result.dist[node] + km, node) for node, km in ends.items() if result.reached(node)]
+                if found:
+                    km, node = min(found)
+                    self._between[key] = (km, self._passages(result, node))
+                else:
+                    self._between[key] = None
+        return self._between[key]
+
+
+def sea_distances(lanes: Lanes, access: dict[str, Access]) -> SeaDistances:
+    """Return the lane distances between the seaports that join the lanes."""
+    return SeaDistances(lanes, access)

@@ -1,0 +1,122 @@
+"""Judge the network against published figures: the calibration table of tests/data/calibration.csv.
+
+Each row names a published door-to-door or leg figure (time, distance or cost per TEU), how it
+was travelled (`constraint`), what it measures (`door`: everything; `transit`: from departure to
+arrival, without the wait for the first departure and without import clearance at the end) and
+a band a faithful answer falls in. `scripts/calibrate.py` fits the sea rates on the calibration
+half and reports both halves; the tests assert every row.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from .network import Network
+from .routing import Route, find_routes
+
+METRIC_BY = {"time_h": "time", "distance_km": "time", "cost_usd": "cost", "co2_kg": "co2"}
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    origin: str
+    destination: str
+    constraint: str
+    metric: str
+    measure: str
+    low: float
+    high: float
+    split: str
+    independent: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the network answers for a row, and whether the published band takes it."""
+
+    row: Row
+    value: float
+    bad_case: float  # the route's 90th-percentile time, for time rows
+    route: Route
+
+    @property
+    def within(self) -> bool:
+        """True when the answer lies in the band; for a time, when the band meets [typical, bad case].
+
+        A published time is an experienced one: a launch-day run, a schedule, a forwarder's
+        average. It agrees with the model when it lies between the model's typical time and
+        its 90th-percentile time, or the typical time lies inside the published band.
+        """
+        if self.row.low <= self.value <= self.row.high:
+            return True
+        return self.row.metric == "time_h" and self.value <= self.row.high and self.bad_case >= self.row.low
+
+    @property
+    def error(self) -> float:
+        """The relative distance of the answer from the middle of the band."""
+        middle = (self.row.low + self.row.high) / 2
+        return abs(self.value - middle) / middle
+
+
+def read_rows(path: Path) -> list[Row]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            Row(
+                r["id"],
+                r["origin"],
+                r["destination"],
+                r["constraint"],
+                r["metric"],
+                r["measure"],
+                float(r["low"]),
+                float(r["high"]),
+                r["split"],
+                r["independent"] == "yes",
+                r["note"],
+            )
+            for r in csv.DictReader(handle)
+        ]
+
+
+def constraints(row: Row) -> dict:
+    """Return the keyword arguments of `find_routes` a row's constraint stands for."""
+    options: dict = {}
+    for part in filter(None, row.constraint.split(";")):
+        key, _, value = part.partition("=")
+        if key == "modes":
+            options["modes"] = value.split(",")
+        elif key == "via":
+            options.setdefault("via", []).append(value)
+        elif key == "avoid":
+            options.setdefault("avoid", []).append(value)
+        else:
+            raise ValueError(f"{row.id}: unknown constraint {part!r}")
+    return options
+
+
+def evaluate(network: Network, row: Row) -> Outcome:
+    """Route a row's journey as it was travelled and measure it as it was published."""
+    (route,) = find_routes(network, row.origin, row.destination, by=METRIC_BY[row.metric], **constraints(row))
+    value = getattr(route, row.metric)
+    bad_case = route.time_p90_h
+    if row.measure == "transit":
+        cleared = [leg for leg in route.legs if leg.activity == "import clearance"]
+        value -= sum(getattr(leg, row.metric) for leg in cleared)
+        if row.metric == "time_h":
+            first_wait = network.core.weights["time_h"][route.edges[0]]
+            value -= first_wait
+            bad_case -= first_wait + sum(leg.time_h for leg in cleared)
+    return Outcome(row, value, bad_case, route)
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    """Return 'N of M within band, median error X%' for some outcomes."""
+    if not outcomes:
+        return "no rows"
+    inside = sum(o.within for o in outcomes)
+    return f"{inside} of {len(outcomes)} within band, median error {statistics.median(o.error for o in outcomes):.0%}"

@@ -1,0 +1,90 @@
+"""Where every figure of a route comes from: the sources behind each leg's distance, time, cost and CO2.
+
+Each source is the text of a source field of the data: either the id of a document in
+sources.csv with a remark (`S10`, `S30;S37 (2 days, was 5)`) or a statement that the figure is
+an estimate (`estimate: ...`).
+"""
+
+from __future__ import annotations
+
+from .graph import ROLE_CODE, Role
+from .network import Network
+from .registry import METRIC_NAMES
+from .routing import Leg
+
+BOARD, ALIGHT, THROUGH, TRANSFER, LINK, LANE, ACCESS = (
+    ROLE_CODE[r] for r in (Role.BOARD, Role.ALIGHT, Role.THROUGH, Role.TRANSFER, Role.LINK, Role.LANE, Role.ACCESS)
+)
+
+
+def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
+    """Return, for each of the four metrics, the sources of the figures that make it up on this leg."""
+    core, params, ops = network.core, network.parameters, network.operations
+    found: dict[str, dict[str, None]] = {m: {} for m in METRIC_NAMES}
+
+    def add(metric: str, *sources: str) -> None:
+        for source in sources:
+            if source:
+                found[metric][source] = None
+
+    def parameter(metric: str, name: str, scope: str) -> None:
+        add(metric, params.source(name, scope) and f"{name} {scope}: {params.source(name, scope)}")
+
+    def factor(mode: str) -> None:
+        parameter("co2_kg", "co2_g_per_tkm", mode)
+        parameter("co2_kg", "payload_t_per_teu", "all")
+
+    for e in leg.edges:
+        role = core.role[e]
+        mode = core.edge(e).mode
+        place_id = core.node_place_id(core.tail[e]) or core.node_place_id(core.head[e])
+        place = network.places[place_id] if place_id else None
+        if role == LINK:
+            link = network.link(core.link_ids[core.link[e]])
+            add("distance_km", link.distance_source or f"estimate: measured along the link x circuity {mode}")
+            add("time_h", link.time_source or params.source("speed_kmh", mode), link.frequency_source)
+            parameter("cost_usd", "cost_usd_per_teu_km", mode)
+            factor(mode)
+        elif role in (LANE, ACCESS):
+            add("distance_km", "estimate: along the sea lanes (searoute marnet with this dataset's corrections)")
+            parameter("time_h", "speed_kmh", "sea")
+            if role == ACCESS and core.node_place_id(core.head[e]):
+                parameter("time_h", "port_call_h", "sea")
+            parameter("cost_usd", "cost_usd_per_teu_km", "sea")
+            factor("sea")
+        elif place is not None:
+            if role in (BOARD, TRANSFER, THROUGH):
+                to_mode = core.edge(e).head.mode if role != BOARD else mode  # type: ignore[union-attr]
+                if to_mode == "sea":
+                    add(
+                        "time_h",
+                        place.sea_departures_source or params.source("sea_departures_per_week", place.harbor_size),
+                    )
+                else:
+                    for link in (*network.links.values(), *network.sea_links.values()):
+                        if place.id in (link.from_id, link.to_id) and link.mode == to_mode and link.frequency_source:
+                            add("time_h", link.frequency_source)
+                    parameter("time_h", "frequency_per_week", to_mode)
+                parameter("cost_usd", "cost_usd_per_leg", to_mode)
+            if role == TRANSFER:
+                modes = {core.edge(e).tail.mode, core.edge(e).head.mode}  # type: ignore[union-attr]
+                hub = ops.hubs.get(place.id)
+                if modes == {"sea", "feeder"}:
+                    add("time_h", hub.source if hub else params.source("transship_h", "all"))
+                    add("cost_usd", hub.source if hub else params.source("transship_usd", "all"))
+                else:
+                    add("time_h", place.handling_source or params.source("handling_h", place.kind))
+                    add("cost_usd", place.handling_source or params.source("handling_usd", place.kind))
+            if role in (THROUGH, TRANSFER) and place.dwell_h:
+                add("time_h", place.dwell_source)
+            for (pid, crossing_mode), crossing in ops.crossings.items():
+                if pid == place.id and role in (THROUGH, TRANSFER) and crossing_mode == core.edge(e).head.mode:  # type: ignore[union-attr]
+                    add("time_h", crossing.source)
+                    add("cost_usd", crossing.source)
+            if role in (ALIGHT, TRANSFER, BOARD) and (core.weights["time_h"][e] or core.weights["cost_usd"][e]):
+                for (pid, _), cleared in ops.clearance.items():
+                    if network.places.get(pid) is not None and network.places[pid].country == place.country:
+                        add("time_h", cleared.source)
+                        add("cost_usd", cleared.source)
+                        break
+    return {metric: list(sources) for metric, sources in found.items() if sources}

@@ -1,0 +1,318 @@
+"""The corridor's operating rules, read from data: port classes and hubs, sea services, border
+crossings and breaks of gauge, customs clearance at gateways, and the spreads of delays.
+
+Every table is optional (a dataset without one simply has no such rule) and checked like the
+others: each problem as `file:line: column: message`, every figure with its source or marked
+as an estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .datasets import _Problems, iter_csv_rows, read_text, split_list
+from .errors import DataError
+
+HUBS_FILE = Path("sea/hubs.csv")
+SERVICES_FILE = Path("sea/services.csv")
+BORDERS_FILE = Path("borders.csv")
+CLEARANCE_FILE = Path("clearance.csv")
+SPREADS_FILE = Path("spreads.csv")
+OPERATION_FILES = (HUBS_FILE, SERVICES_FILE, BORDERS_FILE, CLEARANCE_FILE, SPREADS_FILE)
+
+SEA_CLASSES = ("mainline", "feeder")
+VESSEL_CLASSES = ("mainline", "feeder", "roro", "river_sea")
+# Services of these classes become links of their own; mainline services only mark their
+# ports as mainline ports (mainline ships sail the lanes between any two of them).
+LINKED_CLASSES = ("feeder", "roro", "river_sea")
+DIRECTIONS = ("import", "export")
+
+
+@dataclass(frozen=True)
+class Hub:
+    """A port where ships change: its class and what a transshipment there costs."""
+
+    id: str
+    name: str
+    role: str  # hub | gateway | port
+    sea_class: str  # mainline | feeder | "" (from the rules)
+    transship_h: float | None
+    transship_h_p90: float | None
+    transship_usd: float | None
+    source: str  # the sources of its figures, joined
+
+
+@dataclass(frozen=True)
+class Service:
+    """A published sea service: its ports in order of call, frequency, speed and transit time."""
+
+    id: str
+    name: str
+    ports: tuple[str, ...]
+    frequency_per_week: float
+    speed_kn: float | None
+    transit_h: float | None
+    transit_from: str
+    transit_to: str
+    vessel_class: str
+    status: str
+    source: str
+
+    @property
+    def operational(self) -> bool:
+        return self.status == "operational"
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Crossing a border (or a break of gauge) at a place by one mode."""
+
+    place_id: str
+    mode: str
+    name: str
+    crossing_h: float
+    crossing_h_p90: float
+    cost_usd: float
+    gauge_break: bool
+    lift_h: float
+    lift_usd: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """Customs clearance of cargo entering (import) or leaving (export) a country at a gateway."""
+
+    place_id: str
+    direction: str
+    h: float
+    h_p90: float
+    usd: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How bad a delay gets: the 90th percentile beside the typical figure, for a place."""
+
+    place_id: str
+    typical_h: float
+    p90_h: float
+    source: str
+
+
+@dataclass
+class Operations:
+    """Everything the operating tables say."""
+
+    hubs: dict[str, Hub] = field(default_factory=dict)
+    services: list[Service] = field(default_factory=list)
+    crossings: dict[tuple[str, str], Crossing] = field(default_factory=dict)
+    clearance: dict[tuple[str, str], Clearance] = field(default_factory=dict)
+    spreads: dict[str, Spread] = field(default_factory=dict)
+
+    def mainline_service_ports(self) -> set[str]:
+        """Ports that an operational mainline service calls at."""
+        return {p for s in self.services if s.operational and s.vessel_class == "mainline" for p in s.ports}
+
+
+def _sourced(row: dict[str, str], where: str, problems: _Problems, pairs: tuple[tuple[str, str], ...]) -> str:
+    """Check each figure column has its source column; return the sources joined."""
+    out = []
+    for value, source in pairs:
+        if row.get(value) and not row.get(source):
+            problems.add(where, source, f"is empty while {value} is set: cite a source or write 'estimate'")
+        if row.get(source):
+            out.append(f"{value}: {row[source]}")
+    return "; ".join(out)
+
+
+def _rows(path: Path, required: tuple[str, ...]):
+    if not path.exists() and not path.is_symlink():
+        return None
+    return iter_csv_rows(read_text(path), path=str(path), required=required)
+
+
+def read_hubs(path: Path, problems: _Problems) -> dict[str, Hub]:
+    rows = _rows(path, ("id", "name", "role", "transship_h", "transship_usd"))
+    hubs: dict[str, Hub] = {}
+    for line, row in rows or ():
+        where = f"{path}:{line}"
+        start = len(problems.items)
+        sea_class = row.get("class", "")
+        if sea_class and sea_class not in SEA_CLASSES:
+            problems.add(where, "class", f"{sea_class!r} is not one of {', '.join(SEA_CLASSES)}")
+        hours = problems.number(row, "transship_h", where, lo=0, hi=24 * 30)
+        p90 = problems.number(row, "transship_h_p90", where, lo=0, hi=24 * 60)
+        usd = problems.number(row, "transship_usd", where, lo=0, hi=10_000)
+        if hours is not None and p90 is not None and p90 < hours:
+            problems.add(where, "transship_h_p90", f"{p90:g} is below the typical {hours:g}")
+        source = _sourced(
+            row, where, problems,
+            (("class", "class_source"), ("transship_h", "transship_source"), ("transship_h_p90", "p90_source"),
+             ("transship_usd", "usd_source")),
+        )  # fmt: skip
+        if not row["id"]:
+            problems.add(where, "id", "is empty")
+        elif row["id"] in hubs:
+            problems.add(where, "id", f"{row['id']!r} is listed twice")
+        if len(problems.items) == start:
+            hubs[row["id"]] = Hub(row["id"], row["name"], row["role"], sea_class, hours, p90, usd, source)
+    return hubs
+
+
+def read_services(path: Path, problems: _Problems) -> list[Service]:
+    rows = _rows(path, ("id", "ports", "frequency_per_week", "vessel_class", "status"))
+    services = []
+    for line, row in rows or ():
+        where = f"{path}:{line}"
+        start = len(problems.items)
+        ports = split_list(row["ports"])
+        if len(ports) < 2:
+            problems.add(where, "ports", "needs at least two ports, in order of call")
+        frequency = problems.number(row, "frequency_per_week", where, required=True, lo=0.01, hi=100)
+        speed = problems.number(row, "service_speed_kn", where, lo=3, hi=30)
+        transit = problems.number(row, "transit_h", where, lo=0.5, hi=24 * 90)
+        if row["vessel_class"] not in VESSEL_CLASSES:
+            problems.add(where, "vessel_class", f"{row['vessel_class']!r} is not one of {', '.join(VESSEL_CLASSES)}")
+        if transit is not None and (row.get("transit_from") not in ports or row.get("transit_to") not in ports):
+            problems.add(where, "transit_from", "transit_h needs transit_from and transit_to among the ports")
+        source = _sourced(
+            row, where, problems,
+            (("frequency_per_week", "frequency_source"), ("service_speed_kn", "speed_source"),
+             ("transit_h", "transit_source")),
+        )  # fmt: skip
+        if len(problems.items) == start:
+            assert frequency is not None
+            services.append(
+                Service(
+                    row["id"],
+                    row.get("name", ""),
+                    ports,
+                    frequency,
+                    speed,
+                    transit,
+                    row.get("transit_from", ""),
+                    row.get("transit_to", ""),
+                    row["vessel_class"],
+                    row["status"],
+                    "; ".join(x for x in (row.get("source", ""), source) if x),
+                )
+            )
+    return services
+
+
+def read_crossings(path: Path, problems: _Problems) -> dict[tuple[str, str], Crossing]:
+    rows = _rows(path, ("place_id", "mode", "crossing_h", "crossing_h_p90", "gauge_break"))
+    crossings: dict[tuple[str, str], Crossing] = {}
+    for line, row in rows or ():
+        where = f"{path}:{line}"
+        start = len(problems.items)
+        hours = problems.number(row, "crossing_h", where, required=True, lo=0, hi=24 * 60)
+        p90 = problems.number(row, "crossing_h_p90", where, required=True, lo=0, hi=24 * 90)
+        cost = problems.number(row, "cost_usd", where, lo=0, hi=10_000) or 0.0
+        gauge = row["gauge_break"].lower()
+        if gauge not in ("yes", "no", ""):
+            problems.add(where, "gauge_break", f"{gauge!r} is not yes or no")
+        lift_h = problems.number(row, "lift_h", where, lo=0, hi=24 * 7) or 0.0
+        lift_usd = problems.number(row, "lift_usd", where, lo=0, hi=10_000) or 0.0
+        if gauge == "yes" and not row.get("lift_h"):
+            problems.add(where, "lift_h", "is empty while gauge_break is yes")
+        if hours is not None and p90 is not None and p90 < hours:
+            problems.add(where, "crossing_h_p90", f"{p90:g} is below the typical {hours:g}")
+        source = _sourced(
+            row, where, problems,
+            (("crossing_h", "crossing_source"), ("crossing_h_p90", "p90_source"), ("cost_usd", "cost_source"),
+             ("lift_h", "lift_source")),
+        )  # fmt: skip
+        key = (row["place_id"], row["mode"])
+        if key in crossings:
+            problems.add(where, "place_id", f"{key[0]} by {key[1]} is listed twice")
+        if len(problems.items) == start:
+            assert hours is not None and p90 is not None
+            crossings[key] = Crossing(
+                row["place_id"], row["mode"], row.get("name", ""), hours, p90, cost, gauge == "yes", lift_h,
+                lift_usd, source,
+            )  # fmt: skip
+    return crossings
+
+
+def read_clearance(path: Path, problems: _Problems) -> dict[tuple[str, str], Clearance]:
+    rows = _rows(path, ("place_id", "direction", "h", "h_p90", "usd"))
+    out: dict[tuple[str, str], Clearance] = {}
+    for line, row in rows or ():
+        where = f"{path}:{line}"
+        start = len(problems.items)
+        if row["direction"] not in DIRECTIONS:
+            problems.add(where, "direction", f"{row['direction']!r} is not import or export")
+        hours = problems.number(row, "h", where, required=True, lo=0, hi=24 * 60)
+        p90 = problems.number(row, "h_p90", where, required=True, lo=0, hi=24 * 90)
+        usd = problems.number(row, "usd", where, required=True, lo=0, hi=20_000)
+        if hours is not None and p90 is not None and p90 < hours:
+            problems.add(where, "h_p90", f"{p90:g} is below the typical {hours:g}")
+        source = _sourced(row, where, problems, (("h", "h_source"), ("h_p90", "p90_source"), ("usd", "usd_source")))
+        key = (row["place_id"], row["direction"])
+        if key in out:
+            problems.add(where, "place_id", f"{key[1]} clearance at {key[0]} is listed twice")
+        if len(problems.items) == start:
+            assert hours is not None and p90 is not None and usd is not None
+            out[key] = Clearance(row["place_id"], row["direction"], hours, p90, usd, source)
+    return out
+
+
+def read_spreads(path: Path, problems: _Problems) -> dict[str, Spread]:
+    rows = _rows(path, ("target", "figure", "typical", "p90"))
+    out: dict[str, Spread] = {}
+    for line, row in rows or ():
+        where = f"{path}:{line}"
+        start = len(problems.items)
+        kind, _, target = row["target"].partition(":")
+        if kind != "place" or not target:
+            problems.add(where, "target", f"{row['target']!r} is not place:ID")
+        if row["figure"] != "dwell_h":
+            problems.add(where, "figure", f"{row['figure']!r} is not dwell_h")
+        typical = problems.number(row, "typical", where, required=True, lo=0, hi=24 * 60)
+        p90 = problems.number(row, "p90", where, required=True, lo=0, hi=24 * 90)
+        if typical is not None and p90 is not None and p90 < typical:
+            problems.add(where, "p90", f"{p90:g} is below the typical {typical:g}")
+        source = _sourced(row, where, problems, (("typical", "typical_source"), ("p90", "p90_source")))
+        if len(problems.items) == start:
+            assert typical is not None and p90 is not None
+            out[target] = Spread(target, typical, p90, source)
+    return out
+
+
+def read_operations(root: Path) -> Operations:
+    """Read a dataset's operating tables (each optional); raise DataError listing every problem."""
+    problems = _Problems()
+    operations = Operations(
+        hubs=read_hubs(root / HUBS_FILE, problems),
+        services=read_services(root / SERVICES_FILE, problems),
+        crossings=read_crossings(root / BORDERS_FILE, problems),
+        clearance=read_clearance(root / CLEARANCE_FILE, problems),
+        spreads=read_spreads(root / SPREADS_FILE, problems),
+    )
+    if problems.items:
+        raise DataError(f"{root}: the operating tables have invalid rows", problems.items)
+    return operations
+
+
+def check_references(operations: Operations, places: dict, modes: tuple[str, ...]) -> list[str]:
+    """Return problems of rows naming places the dataset lacks, or modes a place does not serve."""
+    problems = []
+    for hub in operations.hubs.values():
+        if hub.id not in places:
+            problems.append(f"{HUBS_FILE}: {hub.id}: unknown place")
+    for (pid, mode), _ in operations.crossings.items():
+        if pid not in places:
+            problems.append(f"{BORDERS_FILE}: {pid}: unknown place")
+        elif mode not in modes or mode not in places[pid].modes:
+            problems.append(f"{BORDERS_FILE}: {pid}: does not serve {mode}")
+    for pid, _ in operations.clearance:
+        if pid not in places:
+            problems.append(f"{CLEARANCE_FILE}: {pid}: unknown place")
+    for pid in operations.spreads:
+        if pid not in places:
+            problems.append(f"{SPREADS_FILE}: place:{pid}: unknown place")
+    return problems

@@ -1,0 +1,171 @@
+"""The answers that were wrong in kind: each case, on the bundled data, against the published figure."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from corridor.routing import find_routes, reach
+
+DAY = 24.0
+
+
+def places_on(route):
+    return {p for leg in route.legs for p in (leg.from_id, leg.to_id, *leg.via)}
+
+
+def test_kunming_to_hanoi_goes_by_hekou_not_chongqing(network):
+    # Published: about 700-800 km via Hekou / Lao Cai (S162); once 2,560 km through Chongqing.
+    for modes in (None, ["rail"], ["road"]):
+        route = find_routes(network, "Kunming", "Hanoi", modes=modes)[0]
+        assert route.distance_km < 1000
+        assert "CNHKM" in places_on(route)
+        assert not {"CNCQI", "CNCHQ"} & places_on(route)
+
+
+def test_kunming_to_qinzhou_by_time_goes_by_nanning(network):
+    route = find_routes(network, "Kunming", "Qinzhou", by="time")[0]
+    assert route.distance_km < 1200
+    assert "CNNIN" in places_on(route)
+
+
+def test_kunming_to_hong_kong_does_not_detour_through_chongqing(network):
+    route = find_routes(network, "Kunming", "Hong Kong", by="distance")[0]
+    assert not {"CNCQI", "CNCHQ"} & places_on(route)
+    assert route.distance_km < 2400
+
+
+def test_chongqing_to_europe_has_the_china_europe_train(network):
+    # Published: Chongqing-Duisburg about 11,000 km in 10-16 days by train (S118, S119).
+    train = find_routes(network, "Chongqing", "Duisburg", by="time", modes=["rail"])[0]
+    assert set(train.modes) == {"rail"}
+    assert 10_000 < train.distance_km < 12_500
+    assert 10 * DAY < train.time_h < 20 * DAY
+    by_water = find_routes(network, "Chongqing", "Rotterdam", by="time", modes=["river", "sea"])[0]
+    assert by_water.time_h > 30 * DAY > train.time_h
+
+
+def test_feeder_ports_change_ship_at_a_hub(network):
+    # Basrah (Maqal) is a shallow river port: no mainline ship calls, cargo changes ship on the way.
+    basrah = find_routes(network, "Chongqing", "Basrah")[0]
+    assert any(leg.activity == "transshipment" for leg in basrah.legs) or "IQUQR" in places_on(basrah)
+    assert not any(leg.service == "mainline" and leg.to_id == "IQBSR" for leg in basrah.legs)
+    # Jakarta by rail-sea: a feeder and a transshipment, about 20 days published; no free direct sailing.
+    jakarta = find_routes(network, "Chongqing", "Jakarta", by="time", modes=["rail", "sea"])[0]
+    assert any(leg.activity == "transshipment" for leg in jakarta.legs)
+    assert jakarta.time_h > 11 * DAY
+
+
+@pytest.mark.parametrize("destination", ["Rotterdam", "Los Angeles", "Umm Qasr"])
+def test_taicang_has_no_deep_sea_sailings(network, destination):
+    for route in find_routes(network, "Chongqing", destination, by="cost", alternatives=3):
+        for leg in route.legs:
+            if leg.from_id == "CNTAC" and leg.mode == "sea":
+                assert leg.service == "feeder" and leg.to_id in ("CNSHA", "CNNBG"), route.summary()
+
+
+def test_transpacific_time_is_sailing_plus_calls(network):
+    # Published: Shenzhen-Los Angeles 15-20 days port to port (S142); once 23.8 days.
+    route = find_routes(network, "Yantian", "Los Angeles", by="time", modes=["sea"])[0]
+    sailing = sum(leg.time_h for leg in route.legs if leg.activity != "import clearance")
+    assert 15 * DAY <= sailing <= 20 * DAY
+
+
+def test_no_truck_crawls_past_a_border(network):
+    # Border time is a crossing of its own; no road or rail link is slower than its mode allows.
+    for link in network.links.values():
+        if link.mode in ("road", "rail") and link.time_h and link.distance_km:
+            assert link.distance_km / link.time_h >= 10, link.id
+    route = find_routes(network, "Kunming", "Vientiane", by="time", modes=["road"])[0]
+    assert any(leg.activity.startswith("border crossing") for leg in route.legs)
+
+
+def test_breaks_of_gauge_are_charged(network):
+    haiphong = find_routes(network, "Chongqing", "Haiphong", modes=["rail"])[0]
+    assert any("gauge" in leg.activity for leg in haiphong.legs)
+    bangkok = find_routes(network, "Chongqing", "Bangkok", modes=["rail"])[0]
+    crossings = [leg for leg in bangkok.legs if leg.mode == "transfer"]
+    assert any("gauge" in leg.activity for leg in crossings)
+    assert sum(1 for leg in bangkok.legs if leg.mode == "rail") >= 3
+
+
+def test_cargo_ending_at_a_gauge_break_pays_no_crossing(network):
+    # Kunming-Vientiane: the 26 h express; the break of gauge at Thanaleng is for cargo going on.
+    route = find_routes(network, "Kunming", "Vientiane", by="time", modes=["rail"])[0]
+    assert not any("gauge" in leg.activity for leg in route.legs)
+    assert route.time_h < 40
+
+
+def test_waits_follow_the_service_boarded(network):
+    # Published: Chongqing to Hong Kong in 3 days on the scheduled train and barge (S39).
+    route = find_routes(network, "Chongqing", "Hong Kong", by="time")[0]
+    assert 2.5 * DAY <= route.time_h <= 4 * DAY
+    # Hanoi by rail: 4-5 days published (S13).
+    hanoi = find_routes(network, "Chongqing", "Hanoi", by="time", modes=["rail"])[0]
+    assert 3 * DAY <= hanoi.time_h <= 5.5 * DAY
+
+
+def test_a_more_frequent_link_lowers_the_wait(tiny, tmp_path):
+    from corridor.network import load_network
+
+    links = tiny / "links" / "links.csv"
+    base = load_network(tiny)
+    slow = find_routes(base, "Alpha", "Bravo Port", by="time", modes=["rail"])[0]
+    text = links.read_text()
+    header, *lines = text.splitlines()
+    columns = header.split(",")
+    rows = [dict(zip(columns, line.split(","), strict=False)) for line in lines]
+    for row in rows:
+        if row["id"] == "rail-a-b":
+            row["frequency_per_week"], row["frequency_source"] = "70", "estimate: test"
+    links.write_text("\n".join([header] + [",".join(row.get(c, "") or "" for c in columns) for row in rows]) + "\n")
+    fast = find_routes(load_network(tiny), "Alpha", "Bravo Port", by="time", modes=["rail"])[0]
+    assert fast.time_h < slow.time_h
+
+
+def test_short_sea_costs_like_the_spot_market(network):
+    # SCFI Shanghai-Southeast Asia: USD 143-531 per TEU over 2023 (S67, S139, S140).
+    route = find_routes(network, "Shanghai", "Singapore", by="cost", modes=["sea"])[0]
+    freight = sum(leg.cost_usd for leg in route.legs if leg.activity != "import clearance")
+    assert 114 <= freight <= 637
+
+
+def test_sea_co2_is_the_trade_lane_figure(network):
+    # GLEC trade lanes: 80-90 g CO2e per TEU-km well-to-wake (S105, S106); feeders emit more per km.
+    route = find_routes(network, "Shanghai", "Rotterdam", by="time", modes=["sea"])[0]
+    mainline = [leg for leg in route.legs if leg.service == "mainline"]
+    grams = sum(leg.co2_kg for leg in mainline) * 1000 / sum(leg.distance_km for leg in mainline)
+    assert 80 <= grams <= 90
+    assert network.parameters.value("co2_g_per_tkm", "feeder") > network.parameters.value("co2_g_per_tkm", "sea")
+
+
+def test_import_clearance_is_charged_at_umm_qasr(network):
+    route = find_routes(network, "Chongqing", "Umm Qasr")[0]
+    cleared = [leg for leg in route.legs if leg.activity == "import clearance"]
+    assert cleared and cleared[0].time_h > 24
+
+
+def test_every_figure_of_a_route_has_a_source(network, run):
+    result = run("route", "Chongqing", "Umm Qasr", "--format", "json")
+    data = json.loads(result.out)
+    assert "time_p90_h" in data["totals"] and data["totals"]["time_p90_h"] >= data["totals"]["time_h"]
+    for leg in data["legs"]:
+        for metric in ("distance_km", "time_h", "cost_usd", "co2_kg"):
+            if leg[metric]:
+                assert leg["sources"].get(metric), (leg["from"], leg["to"], metric)
+
+
+def test_served_reach_is_the_corridor_services_only(network):
+    physical = {r.place_id for r in reach(network, "Chongqing")}
+    served = {r.place_id for r in reach(network, "Chongqing", served=True)}
+    assert served < physical
+    assert "SGSIN" in served  # the daily Beibu Gulf-Singapore liner
+    assert len(served) < len(physical) / 10
+
+
+def test_alternatives_differ_in_gateway_region(network):
+    routes = find_routes(network, "Chongqing", "Umm Qasr", by="cost", alternatives=3)
+    yangtze_estuary = {"CNTAC", "CNSHA", "CNNBG"}
+    estuary_routes = [r for r in routes if set(r.transfer_places) & yangtze_estuary]
+    assert len(estuary_routes) <= 1
