@@ -23,7 +23,7 @@ from typing import Any
 
 from .distributed import Dask, Progress, Serial
 from .engine import INF, STOP_ALL, search
-from .graph import ROLE_CODE, Kind, Role
+from .graph import ROLE_CODE, Role
 
 PLACE_KINDS = {"border": "border", "lock": "lock"}  # any other kind of place is a gateway
 RANKS = ("cutoff", "added")
@@ -212,9 +212,7 @@ def criticality(
         ]  # fmt: skip
     else:
         chosen = candidates
-    results = (run or Serial()).map(
-        closure_values, sweep, [(el.edges, el.nodes) for el in chosen], progress=progress
-    )
+    results = (run or Serial()).map(closure_values, sweep, [(el.edges, el.nodes) for el in chosen], progress=progress)
     impacts = []
     names = [end.label for end in ends]
     for element, values in zip(chosen, results, strict=True):
@@ -261,11 +259,17 @@ def impact_rows(result: Criticality, top: int | None = None) -> list[dict]:
         el = impact.element
         rows.append(
             {
-                "rank": position, "kind": el.kind, "id": el.id, "name": el.name,
-                f"added_{result.objective}": round(impact.added, 2), "cut_off": impact.cut_off,
-                "cut_off_weight": impact.cut_off_weight, "affected": impact.affected,
-                "worst_destination": impact.worst or None, f"worst_added_{result.objective}": round(impact.worst_added, 2),
-            }  # fmt: skip
+                "rank": position,
+                "kind": el.kind,
+                "id": el.id,
+                "name": el.name,
+                f"added_{result.objective}": round(impact.added, 2),
+                "cut_off": impact.cut_off,
+                "cut_off_weight": impact.cut_off_weight,
+                "affected": impact.affected,
+                "worst_destination": impact.worst or None,
+                f"worst_added_{result.objective}": round(impact.worst_added, 2),
+            }
         )
     return rows
 
@@ -308,8 +312,11 @@ def criticality_text(result: Criticality, top: int | None = None) -> str:
     reached = sum(1 for b in result.baseline if b < INF)
     noun = metric.noun if metric else "generalised cost"
     head = (
-        f"Criticality from {result.origin} to {len(result.destinations)} destination(s) ({reached} reached), by {noun}: "
+        f"Criticality from {result.origin} to {len(result.destinations)} destination(s) "
+        f"({reached} reached), by {noun}: "
         f"{result.evaluated} element(s) closed in turn, {result.skipped} skipped as no best route uses them"
     )
-    body = table(["#", "kind", "element", f"added {noun}", "cut off", "affected", "worst hit"], rows, right=(0, 3, 4, 5))
+    body = table(
+        ["#", "kind", "element", f"added {noun}", "cut off", "affected", "worst hit"], rows, right=(0, 3, 4, 5)
+    )
     return f"{head}\n{body}"

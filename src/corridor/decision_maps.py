@@ -199,10 +199,10 @@ def _impact_colour(rank: int, count: int, impact) -> str:
 
 def criticality_map(network: Network, result: Criticality, *, top: int | None = None, title: str = "") -> folium.Map:
     """Colour the elements evaluated by criticality: dark where closing them costs most; return the map."""
-    from . import _leaflet
-    from .geometry import edge_coords, link_trace
     import folium
 
+    from . import _leaflet
+    from .geometry import edge_coords, link_trace
     from .render import base_map, metric_text
 
     m = base_map()
@@ -262,10 +262,14 @@ def criticality_map(network: Network, result: Criticality, *, top: int | None = 
         layer.add_to(m)
     rows = [
         _swatch_row(CUT_OFF_COLOUR, "cuts destinations off"),
-        *(_swatch_row(c, text) for c, text in zip(
-            reversed(IMPACT_COLOURS), ("most critical fifth", "second fifth", "third fifth", "fourth fifth", "least"),
-            strict=True,
-        )),  # fmt: skip
+        *(
+            _swatch_row(c, text)
+            for c, text in zip(
+                reversed(IMPACT_COLOURS),
+                ("most critical fifth", "second fifth", "third fifth", "fourth fifth", "least"),
+                strict=True,
+            )
+        ),
         _swatch_row(NO_IMPACT_COLOUR, "no loss (an equal route exists)"),
     ]
     heading = f"<h4>Criticality from {_escape(result.origin)}</h4>"
@@ -295,7 +299,7 @@ def bands(values: Sequence[float], count: int = 6) -> list[float]:
     bounds: list[float] = []
     for k in range(1, count):
         value = ordered[min(len(ordered) - 1, int(len(ordered) * k / count))]
-        digits = max(0, 1 - int(math.floor(math.log10(abs(value)))) if value else 0)
+        digits = max(0, 1 - math.floor(math.log10(abs(value))) if value else 0)
         rounded = round(value, digits) if value >= 1 else value
         rounded = float(f"{rounded:.2g}") if value >= 10 else rounded
         if not bounds or rounded > bounds[-1]:
@@ -322,7 +326,9 @@ def _band_label(metric: str, low: float, high: float) -> str:
     return f"{text(low)} to {text(high)}" if low else f"under {text(high)}"
 
 
-def reach_by_country(rows: Sequence[Mapping[str, Any]], metric: str, countries: Mapping[str, str] | None = None) -> list[dict]:
+def reach_by_country(
+    rows: Sequence[Mapping[str, Any]], metric: str, countries: Mapping[str, str] | None = None
+) -> list[dict]:
     """Return one record per country: places reached and the lowest, median and highest value of `metric`."""
     groups: dict[str, list[float]] = {}
     for row in rows:
@@ -331,10 +337,13 @@ def reach_by_country(rows: Sequence[Mapping[str, Any]], metric: str, countries: 
     for country, values in groups.items():
         out.append(
             {
-                "country": country, "name": (countries or {}).get(country, ""), "places": len(values),
-                f"min_{metric}": round(min(values), 2), f"median_{metric}": round(statistics.median(values), 2),
+                "country": country,
+                "name": (countries or {}).get(country, ""),
+                "places": len(values),
+                f"min_{metric}": round(min(values), 2),
+                f"median_{metric}": round(statistics.median(values), 2),
                 f"max_{metric}": round(max(values), 2),
-            }  # fmt: skip
+            }
         )
     out.sort(key=lambda r: (r[f"min_{metric}"], r["country"]))
     return out
@@ -344,9 +353,9 @@ def reach_map(
     network: Network, rows: Sequence[Mapping[str, Any]], *, metric: str, origin: str, title: str = ""
 ) -> folium.Map:
     """Draw every place reached, coloured by band of `metric`, with a legend and a table by country."""
-    from . import _leaflet
     import folium
 
+    from . import _leaflet
     from .render import base_map, metric_text
 
     m = base_map()
@@ -363,9 +372,8 @@ def reach_map(
             (place.lat, place.lon), radius=5, color="#333333", weight=1, fill=True,
             fill_color=BAND_COLOURS[band], fill_opacity=0.9, class_name="corridor-reached",
         )  # fmt: skip
-        tip = (
-            f"<b>{_escape(row['name'])}</b> ({_escape(row['id'])}, {_escape(row['country'])})<br>"
-            + "<br>".join(_escape(metric_text(m_, float(row[m_]))) for m_ in METRICS)
+        tip = f"<b>{_escape(row['name'])}</b> ({_escape(row['id'])}, {_escape(row['country'])})<br>" + "<br>".join(
+            _escape(metric_text(m_, float(row[m_]))) for m_ in METRICS
         )
         marker.add_child(_leaflet.BindTooltip(tip))
         marker.add_to(groups[band])

@@ -214,6 +214,8 @@ def matrix(
     plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
     edge_ok, node_ok = masks(plans[0]) if plans else (b"", None)
     sweep = MatrixSweep(core, weight(network, by, prices), edge_ok, node_ok, columns, teu)
-    rows = [(tuple(core.origin(pid) for pid in plan.start.place_ids), frozenset(plan.start.place_ids)) for plan in plans]
+    rows = [
+        (tuple(core.origin(pid) for pid in plan.start.place_ids), frozenset(plan.start.place_ids)) for plan in plans
+    ]
     run = run or Serial()
     return run.map(matrix_rows, sweep, rows, progress=progress)

@@ -49,7 +49,11 @@ class Prices:
     def __post_init__(self) -> None:
         for name in ("cargo_value_usd", "holding_rate_per_day", "co2_price_usd_per_t"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value >= 0):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (math.isfinite(value) and value >= 0)
+            ):
                 raise UsageError(f"{name} must be a finite number of at least 0, not {value!r}", name)
 
     @classmethod
@@ -231,9 +235,12 @@ def reach(
             continue
         out.append(
             Reached(
-                pid, sums["distance_km"][node], sums["time_h"][node], sums["cost_usd"][node] * teu,
+                pid,
+                sums["distance_km"][node],
+                sums["time_h"][node],
+                sums["cost_usd"][node] * teu,
                 sums["co2_kg"][node] * teu,
-            )  # fmt: skip
+            )
         )
     out.sort(key=lambda r: (prices.of(r.cost_usd, r.time_h, r.co2_kg, teu=teu), r.place_id))
     return out

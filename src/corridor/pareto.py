@@ -196,8 +196,8 @@ def pareto(
     from .objectives import masks
     from .query import make_query
     from .registry import METRICS
-    from .routing import _legs, find_routes, signature
     from .routing import Route as RouteType
+    from .routing import _legs, find_routes, signature
 
     for name in objectives:
         if name not in METRICS:
@@ -277,7 +277,7 @@ def front_dict(network: Network, origin: str, destination: str, front: Front) ->
 def front_text(network: Network, front: Front, *, origin: str, destination: str) -> str:
     """Return a front as a table, cheapest first, with each route's corridor."""
     from .io import corridor_name, table
-    from .registry import METRICS, METRIC_NAMES
+    from .registry import METRIC_NAMES, METRICS
 
     rows = [
         [str(i), *(METRICS[m].text(getattr(r, m)) for m in METRIC_NAMES), corridor_name(network, r)]

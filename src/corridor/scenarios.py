@@ -278,7 +278,10 @@ def _change(kind: str, number: int, table: Any, line: int, text: str, known: set
     for text_name in targets.get("passages", ()):
         canonical = passage_name(text_name)
         if canonical is None:
-            problem(_key_line(text, "passages", line), f"{label}: {text_name!r} is not a sea passage ({', '.join(PASSAGES)})")
+            problem(
+                _key_line(text, "passages", line),
+                f"{label}: {text_name!r} is not a sea passage ({', '.join(PASSAGES)})",
+            )
             ok = False
         else:
             passages.append(canonical)
@@ -317,7 +320,10 @@ def _change(kind: str, number: int, table: Any, line: int, text: str, known: set
     elif not is_estimate(source) and known and not cited_ids(source, known):
         problem(_key_line(text, "source", line), f"{label}: source {source!r} cites no id of sources.csv")
         ok = False
-    dates = [_date(table.get(k), k, lambda m, k=k: problem(_key_line(text, k, line), f"{label}: {m}")) for k in ("start", "end")]
+    dates = [
+        _date(table.get(k), k, lambda m, k=k: problem(_key_line(text, k, line), f"{label}: {m}"))
+        for k in ("start", "end")
+    ]
     if not ok:
         return None
     return Change(
@@ -552,7 +558,11 @@ def _frequency(network, change, time_h, problems, where, link_code, place_ids, p
                 continue
             link = network.links[lid]
             default = params.service_wait_h(link.mode)
-            old = max(0.0, params.service_wait_h(link.mode, link.frequency_per_week) - default) if link.frequency_per_week else 0.0
+            old = (
+                max(0.0, params.service_wait_h(link.mode, link.frequency_per_week) - default)
+                if link.frequency_per_week
+                else 0.0
+            )
             new = max(0.0, params.service_wait_h(link.mode, change.per_week) - default)
             code = link_code[lid]
             for e in range(m):
@@ -577,7 +587,9 @@ def _frequency(network, change, time_h, problems, where, link_code, place_ids, p
             lid = core.link_ids[core.link[e]]
             link = network.links.get(lid)
             if link is not None and link.frequency_per_week and (MODE_CODE[link.mode] in modes or lid in change.links):
-                extra = max(0.0, params.service_wait_h(link.mode, link.frequency_per_week) - params.service_wait_h(link.mode))
+                extra = max(
+                    0.0, params.service_wait_h(link.mode, link.frequency_per_week) - params.service_wait_h(link.mode)
+                )
                 time_h[e] += extra * scale
     for lid in change.links:  # a factor on a link: its own frequency scaled
         if lid not in link_code or lid not in network.links:
@@ -616,10 +628,18 @@ def as_dict(scenario: Scenario) -> dict:
         "file": str(scenario.path) if scenario.path else None,
         "changes": [
             {
-                "kind": c.kind, **{t: list(getattr(c, t)) for t in TARGETS}, "hours": c.hours, "spread_h": c.spread_h,
-                "usd_per_teu": c.usd_per_teu, "factor": c.factor, "per_week": c.per_week, "start": date(c.start),
-                "end": date(c.end), "source": c.source, "note": c.note,
-            }  # fmt: skip
+                "kind": c.kind,
+                **{t: list(getattr(c, t)) for t in TARGETS},
+                "hours": c.hours,
+                "spread_h": c.spread_h,
+                "usd_per_teu": c.usd_per_teu,
+                "factor": c.factor,
+                "per_week": c.per_week,
+                "start": date(c.start),
+                "end": date(c.end),
+                "source": c.source,
+                "note": c.note,
+            }
             for c in scenario.changes
         ],
     }
