@@ -108,8 +108,10 @@ class Change:
     note: str = ""
     line: int = 0  # where the change's table starts in its file
 
-    def active(self, on: dt.date | None) -> bool:
-        return on is None or ((self.start is None or self.start <= on) and (self.end is None or on <= self.end))
+    def active(self, on: dt.date | None, start: dt.date | None = None, end: dt.date | None = None) -> bool:
+        """Return True when the change is in force on a date (its own dates, else the scenario's)."""
+        start, end = self.start or start, self.end or end
+        return on is None or ((start is None or start <= on) and (end is None or on <= end))
 
     def describe(self) -> str:
         """Return e.g. 'delay 48 h (spread 48 h): modes sea'."""
@@ -143,7 +145,7 @@ class Scenario:
 
     def on(self, date: dt.date | None) -> Scenario:
         """Return the scenario with only the changes in force on a date (all of them for None)."""
-        return replace(self, changes=tuple(c for c in self.changes if c.active(date)))
+        return replace(self, changes=tuple(c for c in self.changes if c.active(date, self.start, self.end)))
 
 
 # --------------------------------------------------------------------------- reading
