@@ -28,7 +28,9 @@ BEIBU_GULF = {"CNQZH", "CNBIH", "CNFAN"}
 
 def _seaports(network, countries=SOUTHEAST_ASIA):
     return sorted(
-        pid for pid, p in network.places.items() if p.country in countries and "sea" in p.modes and network.routable(pid)
+        pid
+        for pid, p in network.places.items()
+        if p.country in countries and "sea" in p.modes and network.routable(pid)
     )
 
 

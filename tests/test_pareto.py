@@ -14,6 +14,7 @@ What must hold:
 
 from __future__ import annotations
 
+import itertools
 import random
 from array import array
 from types import SimpleNamespace
@@ -66,9 +67,7 @@ def _simple_paths(n, edges, source, target, must=None):
 
 
 def _non_dominated(vectors):
-    return {
-        v for v in vectors if not any(all(o <= x for o, x in zip(w, v, strict=True)) and w != v for w in vectors)
-    }
+    return {v for v in vectors if not any(all(o <= x for o, x in zip(w, v, strict=True)) and w != v for w in vectors)}
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -86,7 +85,7 @@ def test_front_equals_brute_force_on_random_graphs(seed):
     assert {tuple(int(x) for x in vector) for vector, _ in found} == truth
     for vector, path in found:  # each path is real and totals its vector
         assert graph.tail[path[0]] == 0 and graph.head[path[-1]] == n - 1
-        assert all(graph.head[a] == graph.tail[b] for a, b in zip(path, path[1:], strict=False))
+        assert all(graph.head[a] == graph.tail[b] for a, b in itertools.pairwise(path))
         assert tuple(sum(w[e] for e in path) for w in weights) == vector
 
 

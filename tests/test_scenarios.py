@@ -45,9 +45,7 @@ def test_bundled_scenarios_load_and_apply(network, scenario_network):
         disruption = scenario_network(name)
         assert disruption.scenario.changes
         for change in disruption.scenario.changes:
-            assert change.source.lower().startswith("estimate") or any(
-                sid in change.source for sid in network.sources
-            )
+            assert change.source.lower().startswith("estimate") or any(sid in change.source for sid in network.sources)
 
 
 def _passages(route):
@@ -74,7 +72,9 @@ def test_red_sea_front_avoids_bab_el_mandeb(scenario_network):
 def test_three_gorges_maintenance_slows_the_river(network, scenario_network):
     query = dict(by="time", modes=["river"])
     before = routing.find_routes(network, "Chongqing", "Shanghai", **query)[0]
-    after = routing.find_routes(scenario_network("three-gorges-maintenance").network, "Chongqing", "Shanghai", **query)[0]
+    after = routing.find_routes(scenario_network("three-gorges-maintenance").network, "Chongqing", "Shanghai", **query)[
+        0
+    ]
     assert after.time_h - before.time_h >= 300  # S81: waits of about 15 days against about a day
 
 

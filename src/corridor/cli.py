@@ -955,6 +955,7 @@ def cmd_scenario_compare(args: argparse.Namespace) -> str:
             why = str(exc)
         routes.append(route)
     before, after = routes
+    assert before is not None  # the base network's NoRouteError is raised above
     spread = disruption.route_spread_h(after) if after is not None else 0.0
     name = disruption.scenario.name
     if args.format == "json":
