@@ -765,13 +765,15 @@ def _reach_extras(args: argparse.Namespace, network, rows: list[dict], map_path)
         _save(reach_map(network, rows, metric=metric_for_map, origin=args.origin), map_path)
     if not args.by_country:
         rows.sort(key=lambda r: (r[metric], r["id"]))
+        total = len(rows)
         if args.limit is not None:
             rows = rows[: args.limit]
         if args.format == "json":
             return io.dumps(rows)
         if args.format == "csv":
             return io.to_csv(rows, ["id", "name", "country", *io.METRICS]).rstrip("\n")
-        return f"{io.reach_text(rows)}\n{len(rows)} places reachable"
+        shown = f"{len(rows)} shown of " if len(rows) < total else ""
+        return f"{io.reach_text(rows)}\n{shown}{total} places reachable"
     table = reach_by_country(rows, metric, network.countries)
     if args.limit is not None:
         table = table[: args.limit]

@@ -56,12 +56,9 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     raw = (high - low) / count
     power = 10 ** math.floor(math.log10(raw))
     step = min((s * power for s in (1, 2, 2.5, 5, 10) if s * power >= raw), default=raw)
-    start = math.floor(low / step) * step
-    ticks = []
-    value = start
-    while value <= high + step * 0.5:
-        ticks.append(round(value, 10))
-        value += step
+    ticks = [math.floor(low / step) * step]
+    while ticks[-1] < high - 1e-9 * step:  # the last tick at or beyond the highest value
+        ticks.append(round(ticks[-1] + step, 10))
     return ticks
 
 

@@ -26,9 +26,8 @@ kept are a subset of a non-dominated set, so none of them dominates another.
 from __future__ import annotations
 
 import heapq
-from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .engine import INF
@@ -93,7 +92,6 @@ def pareto_paths(
     sets of the vias, passed in order. Raises _Overflow when a bound is hit.
     """
     indptr, head = graph.indptr, graph.head
-    n = len(indptr) - 1
     stage_sets = [set(s) for s in stages]
     last = len(stage_sets)
     goal = set(targets)
@@ -160,7 +158,6 @@ def pareto_paths(
             if len(vectors) > max_labels:
                 raise _Overflow
             heapq.heappush(heap, (new, len(vectors) - 1))
-    _ = n
     paths = []
     for label in found:
         edges = []
@@ -290,11 +287,3 @@ def front_text(network: Network, front: Front, *, origin: str, destination: str)
     if not front.exact:
         head += f" (approximate: labels bounded, {front.epsilon:.0%} tolerance)"
     return head + "\n" + table(["#", "distance", "time", "cost", "CO2", "route"], rows, right=(0, 1, 2, 3, 4))
-
-
-def repaired(front: Front, routes: Sequence[Route]) -> Front:
-    """Return the front with other route objects (e.g. re-totalled), keeping how it was found."""
-    return replace(front, routes=tuple(routes))
-
-
-_ = array

@@ -57,7 +57,7 @@ import math
 import re
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -667,5 +667,3 @@ __all__ = [
     "Change", "Disruption", "Scenario", "apply_scenario", "as_dict", "compare_scenario", "describe",
     "list_scenarios", "load_scenario", "parse_scenario", "scenario_path",
 ]  # fmt: skip
-
-_ = Sequence  # re-exported names above; Sequence kept for type comments
