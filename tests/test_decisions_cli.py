@@ -15,6 +15,8 @@ What must hold:
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -186,3 +188,21 @@ def test_matrix_on_two_workers_prints_what_serial_prints(run):
     assert serial.code == spread.code == 0
     assert serial.out == spread.out
     assert json.loads(run(*argv, "--format", "json").out)
+
+
+def test_scenario_dates_and_cluster_errors(run):
+    assert run("route", "Chongqing", "Rotterdam", "--on", "2024-03-01").code == 2  # --on needs --scenario
+    assert run("route", "Chongqing", "Rotterdam", "--scenario", "red-sea-2024", "--on", "March").code == 2
+    quiet = run("route", "Chongqing", "Rotterdam", "--by", "time", "--scenario", "red-sea-2024", "--on", "2019-01-01")
+    plain = run("route", "Chongqing", "Rotterdam", "--by", "time")
+    assert quiet.code == 0 and quiet.out == plain.out  # no change of the scenario is in force in 2019
+    bad = run("criticality", "Chongqing", "--to", "Singapore", "--scheduler", "not an address")
+    assert bad.code == 1 and "Traceback" not in bad.err
+    assert len(bad.err.strip().splitlines()) == 1
+
+
+def test_workers_leave_no_noise_on_stderr():
+    argv = [sys.executable, "-m", "corridor", "criticality", "Chongqing", "--to", "Singapore", "--workers", "2", "-q"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", done.stderr  # the cluster's own logs (heartbeats at shutdown) stay quiet

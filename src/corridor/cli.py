@@ -246,6 +246,8 @@ def _network(args: argparse.Namespace):
     network = load_network(args.data, params=args.params)
     if getattr(args, "scenario", None):  # decisions: every command runs on the changed network
         network = _disruption(args, network).network
+    elif getattr(args, "on", None):
+        raise UsageError("--on picks the changes of a scenario in force on a date: give --scenario too")
     return network
 
 

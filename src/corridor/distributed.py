@@ -14,6 +14,7 @@ connects to a running cluster, whose workers need corridor installed.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,19 +80,22 @@ class Dask:
             raise CorridorError(f"running on a cluster needs dask.distributed: {INSTALL}") from None
         import logging
 
-        logging.getLogger("distributed").setLevel(logging.ERROR)
+        # The workers' and scheduler's own logs (heartbeats cut at shutdown) are not the user's business.
+        for name in ("distributed", "tornado"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             if self.scheduler is not None:
                 self.client = Client(self.scheduler, timeout="20s")
             else:
                 self.cluster = LocalCluster(
                     n_workers=self.requested, threads_per_worker=1, processes=True, dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    silence_logs=logging.CRITICAL,
                 )  # fmt: skip
                 self.client = Client(self.cluster)
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
             self.__exit__()
-            raise CorridorError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from None
+            where = f"the Dask scheduler {self.scheduler}" if self.scheduler else "a local Dask cluster"
+            raise CorridorError(f"cannot start or reach {where}: {exc}") from None
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
         return self
 
@@ -152,10 +156,12 @@ class MatrixSweep:
     teu: float
 
 
-def matrix_rows(sweep: MatrixSweep, rows: list[tuple[tuple[int, ...], frozenset[str]]]) -> list[list[Any]]:
-    """Return the matrix rows of origins given as (origin nodes, origin place ids): a task function."""
-    from .routing import Reached
+def matrix_rows(sweep: MatrixSweep, rows: list[tuple[tuple[int, ...], frozenset[str]]]) -> list[tuple]:
+    """Return the matrix rows of origins given as (origin nodes, origin place ids): a task function.
 
+    A row is compact, for the trip back from a worker: per destination, the index of the member
+    place reached (-1 for none) and the four totals, each an array.
+    """
     targets = sorted({node for column in sweep.columns for _, node in column})
     out = []
     for sources, starts in rows:
@@ -165,22 +171,30 @@ def matrix_rows(sweep: MatrixSweep, rows: list[tuple[tuple[int, ...], frozenset[
         )  # fmt: skip
         dist, sums = result.dist, result.sums
         assert sums is not None
-        distance, time_h, cost, co2 = (sums[m] for m in METRIC_NAMES)
-        cells: list[Any] = []
+        member = array("i")
+        totals = [array("d") for _ in METRIC_NAMES]
         for column in sweep.columns:
             best = None
-            for pid, node in column:
+            for index, (pid, node) in enumerate(column):
                 if dist[node] < INF and pid not in starts and (best is None or (dist[node], pid) < best[:2]):
-                    best = (dist[node], pid, node)
-            if best is None:
-                cells.append(None)
-            else:
-                node = best[2]
-                cells.append(
-                    Reached(best[1], distance[node], time_h[node], cost[node] * sweep.teu, co2[node] * sweep.teu)
-                )
-        out.append(cells)
+                    best = (dist[node], pid, node, index)
+            member.append(-1 if best is None else best[3])
+            for values, name in zip(totals, METRIC_NAMES, strict=True):
+                values.append(0.0 if best is None else sums[name][best[2]])
+        out.append((member, *totals))
     return out
+
+
+def _cells(sweep: MatrixSweep, row: tuple) -> list[Any]:
+    """Return a compact row as `routing.Reached` cells (None where no route)."""
+    from .routing import Reached
+
+    member, distance, time_h, cost, co2 = row
+    teu = sweep.teu
+    return [
+        None if index < 0 else Reached(column[index][0], distance[j], time_h[j], cost[j] * teu, co2[j] * teu)
+        for j, (index, column) in enumerate(zip(member, sweep.columns, strict=True))
+    ]
 
 
 def matrix(
@@ -218,4 +232,4 @@ def matrix(
         (tuple(core.origin(pid) for pid in plan.start.place_ids), frozenset(plan.start.place_ids)) for plan in plans
     ]
     run = run or Serial()
-    return run.map(matrix_rows, sweep, rows, progress=progress)
+    return [_cells(sweep, row) for row in run.map(matrix_rows, sweep, rows, progress=progress)]
