@@ -316,7 +316,7 @@ def criticality_text(result: Criticality, top: int | None = None) -> str:
         f"({reached} reached), by {noun}: "
         f"{result.evaluated} element(s) closed in turn, {result.skipped} skipped as no best route uses them"
     )
-    body = table(
-        ["#", "kind", "element", f"added {noun}", "cut off", "affected", "worst hit"], rows, right=(0, 3, 4, 5)
-    )
+    weighted = any(w != 1.0 for _, w in result.destinations)
+    added = f"added {noun} x weight" if weighted else f"added {noun}"
+    body = table(["#", "kind", "element", added, "cut off", "affected", "worst hit"], rows, right=(0, 3, 4, 5))
     return f"{head}\n{body}"
