@@ -16,6 +16,7 @@ KNOWN = {
     "cal-010": "Chengdu-Port Klang all-rail train: links are separate services here, so a through train "
     "waits for the weekly Thai southern service",
     "cal-028": "Guoyuan-Mandalay via Lincang, 15 days at the 2022 launch, when the Myanmar border was barely open",
+    "cal-031": "Beibu Gulf-Jebel Ali ro-ro in 18 days: a 16 kn mainline sailing from Qinzhou's deep berths is faster",
     "cal-032": "Jebel Ali-Umm Qasr: the weekly 36 h ro-ro loses to a mainline sailing of 32 h plus a 24 h call",
     "cal-033": "Hong Kong-Jebel Ali in 11 days is a 2002 schedule, before slow steaming; 16 kn sails it in 14",
     "cal-038": "Shanghai-Rotterdam via the Cape in 45-48 days: mainline loops call on the way, the lanes do not",

@@ -79,7 +79,7 @@ def test_compare_text_and_json(run):
     for word in ("cheapest", "fastest", "shortest", "lowest-CO2"):
         assert word in text.out
     data = run("compare", "Chongqing", "Hong Kong", "--format", "json").json()
-    assert set(data) == set(METRICS)
+    assert set(data) == {*METRICS, "generalized_usd"}  # the four metrics and the generalised cost
     assert data["time_h"]["totals"]["time_h"] <= min(r["totals"]["time_h"] for r in data.values())
 
 

@@ -269,6 +269,7 @@ def dumps(network) -> bytes:
             "spreads": _rows(list(network.operations.spreads.values()), Spread),
         },
         "sea_classes": network.sea_classes,
+        "waits": [[pid, mode, hours] for (pid, mode), hours in network.waits.items()],
     }
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     padding = bytes(-(len(text) + _HEADER.size) % 8)
@@ -346,6 +347,7 @@ def loads(data: bytes, root: Path, *, check: bool = True):
             fingerprint=header["fingerprint"],
             operations=_operations(header["operations"]),
             sea_classes=dict(header["sea_classes"]),
+            waits={(pid, mode): float(hours) for pid, mode, hours in header["waits"]},
         )
     except CacheError:
         raise

@@ -21,6 +21,7 @@ log = logging.getLogger("corridor")
 ROUTE_FORMATS = ("text", "json", "geojson")
 TABLE_FORMATS = ("text", "json", "csv")
 METRIC_CHOICES = tuple(BY)
+OBJECTIVE_CHOICES = (*METRIC_CHOICES, "generalized")
 DEFAULT_MAP = "maps/network.html"
 
 
@@ -82,7 +83,10 @@ def _common(parser: argparse.ArgumentParser, *, writes: bool = False) -> None:
 
 def _filters(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
     if by:
-        parser.add_argument("--by", choices=METRIC_CHOICES, default="cost", help="metric to minimise (default: cost)")
+        parser.add_argument(
+            "--by", choices=OBJECTIVE_CHOICES, default="cost",
+            help="metric to minimise, or generalized: cost + time value + CO2 price (default: cost)",
+        )  # fmt: skip
     parser.add_argument(
         "--modes", type=_modes, help=f"comma-separated modes allowed: {','.join(MODE_NAMES)} (default: all)"
     )
@@ -111,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--alternatives", type=_count, default=0, metavar="K", help="also give K different routes")
     route.add_argument("--format", choices=ROUTE_FORMATS, default="text")
     route.add_argument("--map", metavar="FILE.html", help="also write an interactive map")
+    _decision_options(route)
     _common(route)
 
     compare = sub.add_parser("compare", help="the best route for each metric, side by side")
@@ -120,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--via", action="append", default=[], metavar="PLACE")
     compare.add_argument("--format", choices=("text", "json"), default="text")
     compare.add_argument("--map", metavar="FILE.html", help="also write an interactive map")
+    _decision_options(compare)
     _common(compare)
 
     reach = sub.add_parser("reach", help="every place reachable from an origin, with totals")
@@ -133,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="cross the sea only on the published services of sea/services.csv (the ports the corridor serves)",
     )  # fmt: skip
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
+    reach.add_argument("--map", metavar="FILE.html", help="also write a map of every place reached, in bands")
+    reach.add_argument("--by-country", action="store_true", help="one row per country: places, nearest, median")
+    _decision_options(reach)
     _common(reach)
 
     grid = sub.add_parser(
@@ -147,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--destinations-file", metavar="FILE", help="destinations, one place per line")
     _filters(grid)
     grid.add_argument("--format", choices=("csv", "json"), default="csv")
+    _decision_options(grid)
+    _cluster_options(grid)
     _common(grid)
 
     ports = sub.add_parser("ports", help="list, show, add and import places")
@@ -223,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="FILE.html", default=DEFAULT_MAP, help=f"where to write the map (default: {DEFAULT_MAP})"
     )
     _common(network_map)
+    _decision_parsers(sub)
     return parser
 
 
@@ -235,7 +247,12 @@ def _network(args: argparse.Namespace):
 
     if args.params and os.path.lexists(args.params):  # a missing one: load_network says so
         check_regular_file(args.params, "a parameters CSV table")
-    return load_network(args.data, params=args.params)
+    network = load_network(args.data, params=args.params)
+    if getattr(args, "scenario", None):  # decisions: every command runs on the changed network
+        network = _disruption(args, network).network
+    elif getattr(args, "on", None):
+        raise UsageError("--on picks the changes of a scenario in force on a date: give --scenario too")
+    return network
 
 
 def _map_path(args: argparse.Namespace, path: str | None):
@@ -280,6 +297,8 @@ def cmd_route(args: argparse.Namespace) -> str:
 
     map_path = _map_path(args, args.map)
     network = _network(args)
+    if args.by == "generalized":
+        return _route_generalized(args, network, map_path)
     routes = routing.find_routes(
         network, args.origin, args.destination, by=args.by, modes=args.modes, via=args.via,
         avoid=args.avoid, allow=args.allow, alternatives=args.alternatives, teu=args.teu,
@@ -299,6 +318,8 @@ def cmd_compare(args: argparse.Namespace) -> str:
 
     map_path = _map_path(args, args.map)
     network = _network(args)
+    if _wants_generalized(args):
+        return _compare_generalized(args, network, map_path)
     best = routing.compare(
         network,
         args.origin,
@@ -322,17 +343,31 @@ def cmd_compare(args: argparse.Namespace) -> str:
 def cmd_reach(args: argparse.Namespace) -> str:
     from . import io, routing
 
+    map_path = _map_path(args, args.map)
     network = _network(args)
-    reached = routing.reach(
-        network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu,
-        served=args.served,
-    )  # fmt: skip
+    if args.by == "generalized":
+        from . import objectives
+
+        prices = _prices(args, network)
+        reached = objectives.reach(
+            network, args.origin, prices=prices, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu
+        )
+    else:
+        reached = routing.reach(
+            network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu,
+            served=args.served,
+        )  # fmt: skip
     rows = io.reach_rows(network, reached)
+    if args.by == "generalized":
+        for row in rows:
+            row["generalized_usd"] = round(prices.of(row["cost_usd"], row["time_h"], row["co2_kg"], teu=args.teu), 2)
+    if map_path or args.by_country:
+        return _reach_extras(args, network, rows, map_path)
     _require_finite(rows, args.teu)
     if args.country:
         rows = [r for r in rows if r["country"] == args.country.upper()]
     sort = args.sort or args.by
-    key = routing.BY.get(sort, sort)
+    key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
     rows.sort(key=lambda r: (r[key], r["id"]))
     total, countries = len(rows), len({r["country"] for r in rows})
     if args.limit is not None:
@@ -381,10 +416,13 @@ def cmd_matrix(args: argparse.Namespace) -> str:
     if not destinations:
         raise UsageError("give at least one destination (--to DEST ... or --destinations-file)")
     network = _network(args)
-    rows = routing.matrix(
-        network, origins, destinations, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow,
-        teu=args.teu, progress=_progress("matrix"),
-    )  # fmt: skip
+    if args.by == "generalized" or args.workers or args.scheduler:
+        rows = _matrix_distributed(args, network, origins, destinations)
+    else:
+        rows = routing.matrix(
+            network, origins, destinations, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow,
+            teu=args.teu, progress=_progress("matrix"),
+        )  # fmt: skip
     records = io.matrix_rows(network, origins, destinations, rows)
     if args.format == "json":
         return io.dumps(records)
@@ -523,6 +561,452 @@ def cmd_map(args: argparse.Namespace) -> str:
     return _save(network_map(_network(args)), path)
 
 
+# ==================================================================== decisions (issue 12)
+# Trade-offs, generalised cost, scenarios, criticality and scale-out: options, parsers, commands.
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written as 2024-01-31") from None
+
+
+_non_negative = _number(float, low=0.0)
+_workers = _number(int, low=1, high=256)
+
+
+def _decision_options(parser: argparse.ArgumentParser) -> None:
+    """Add --scenario and the generalised-cost prices to a command."""
+    group = parser.add_argument_group("scenario and generalised cost")
+    group.add_argument("--scenario", metavar="NAME|FILE", help="apply a scenario (see corridor scenario list)")
+    group.add_argument("--on", type=_date, metavar="DATE", help="only the scenario's changes in force on this date")
+    group.add_argument("--cargo-value-usd", type=_non_negative, metavar="USD",
+                       help="value of the goods in one TEU, for --by generalized (default: parameters)")  # fmt: skip
+    group.add_argument("--holding-rate-per-day", type=_non_negative, metavar="RATE",
+                       help="holding cost per day as a share of the value (default: parameters)")  # fmt: skip
+    group.add_argument("--co2-price-usd-per-t", type=_non_negative, metavar="USD",
+                       help="carbon price per tonne of CO2 (default: parameters)")  # fmt: skip
+
+
+def _cluster_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("scale-out (needs corridor[dask])")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_workers, metavar="N", help="run on a new local Dask cluster of N processes")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on a running Dask cluster (tcp://host:8786)")
+
+
+def _decision_parsers(sub) -> None:
+    """Add the pareto, criticality and scenario commands."""
+    pareto = sub.add_parser(
+        "pareto", help="every route not dominated on cost, time and CO2",
+        description="Every route from ORIGIN to DESTINATION that no other beats on cost, time and CO2 at once, "
+        "one per corridor, cheapest first.",
+    )  # fmt: skip
+    pareto.add_argument("origin")
+    pareto.add_argument("destination")
+    _filters(pareto, by=False)
+    pareto.add_argument("--via", action="append", default=[], metavar="PLACE", help="pass through a place; repeatable")
+    pareto.add_argument("--format", choices=("text", "json"), default="text")
+    pareto.add_argument("--map", metavar="FILE.html", help="also write a map with each route a layer")
+    pareto.add_argument("--plot", metavar="FILE", help="also write a chart of the front (.svg, or .html with a table)")
+    _decision_options(pareto)
+    _common(pareto)
+
+    crit = sub.add_parser(
+        "criticality", help="which links, gateways, borders and passages matter most from an origin",
+        description="Close each link, gateway, border crossing, lock and sea passage in turn, find the best routes "
+        "from ORIGIN to every destination again, and rank the elements by destinations cut off and by added total.",
+    )  # fmt: skip
+    crit.add_argument("origin")
+    crit.add_argument("--to", action="append", default=[], metavar="DEST", help="a destination; repeatable")
+    crit.add_argument("--to-file", metavar="FILE", help="destinations, one per line, optionally 'place,weight'")
+    _filters(crit)
+    crit.add_argument("--top", type=_count_rows, default=20, metavar="N", help="show the N most critical (default 20)")
+    crit.add_argument("--rank", choices=("cutoff", "added"), default="cutoff",
+                      help="rank by destinations cut off, then added total (default), or by added total")  # fmt: skip
+    crit.add_argument("--all-elements", action="store_true",
+                      help="also close elements no best route uses (they cannot matter; slower)")  # fmt: skip
+    crit.add_argument("--format", choices=TABLE_FORMATS, default="text")
+    crit.add_argument("--map", metavar="FILE.html", help="also write a map coloured by criticality")
+    _decision_options(crit)
+    _cluster_options(crit)
+    _common(crit)
+
+    scen = sub.add_parser("scenario", help="list, show and compare scenarios (closures, delays, surcharges)")
+    scen_sub = scen.add_subparsers(dest="scenario_command", metavar="ACTION", parser_class=_Parser)
+    scen_sub.required = True
+    listing = scen_sub.add_parser("list", help="the scenarios found by name")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    _common(listing)
+    show = scen_sub.add_parser("show", help="a scenario's changes with their sources (checks the file)")
+    show.add_argument("name", metavar="NAME|FILE")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    _common(show)
+    versus = scen_sub.add_parser(
+        "compare", help="the best route without and with a scenario, side by side",
+        description="The best route from ORIGIN to DESTINATION on the network as it is and under --scenario, "
+        "with the differences.",
+    )  # fmt: skip
+    versus.add_argument("origin")
+    versus.add_argument("destination")
+    _filters(versus)
+    versus.add_argument("--via", action="append", default=[], metavar="PLACE")
+    versus.add_argument("--format", choices=("text", "json"), default="text")
+    _decision_options(versus)
+    _common(versus)
+    for action in versus._actions:
+        if action.dest == "scenario":
+            action.required = True
+
+
+def _disruption(args: argparse.Namespace, network):
+    """Apply the command's --scenario (once per command) and say so on stderr."""
+    from .scenarios import apply_scenario, load_scenario
+
+    cached = getattr(args, "_disruption", None)
+    if cached is not None:
+        return cached
+    scenario = load_scenario(args.scenario, args.data, known_sources=network.sources)
+    disruption = apply_scenario(network, scenario, on=getattr(args, "on", None))
+    changes = len(disruption.scenario.changes)
+    log.info("scenario %s: %s (%d change(s) in force)", scenario.name, scenario.title, changes)
+    args._disruption = disruption
+    return disruption
+
+
+def _wants_generalized(args: argparse.Namespace) -> bool:
+    return True  # compare always shows the generalised cost beside the four metrics
+
+
+def _prices(args: argparse.Namespace, network):
+    from .objectives import Prices
+
+    return Prices.from_parameters(
+        network.parameters, cargo_value_usd=getattr(args, "cargo_value_usd", None),
+        holding_rate_per_day=getattr(args, "holding_rate_per_day", None),
+        co2_price_usd_per_t=getattr(args, "co2_price_usd_per_t", None),
+    )  # fmt: skip
+
+
+def _route_generalized(args: argparse.Namespace, network, map_path) -> str:
+    from . import io, objectives
+
+    prices = _prices(args, network)
+    routes = objectives.find_routes(
+        network, args.origin, args.destination, prices=prices, modes=args.modes, via=args.via,
+        avoid=args.avoid, allow=args.allow, alternatives=args.alternatives, teu=args.teu,
+    )  # fmt: skip
+    _require_finite(routes, args.teu)
+    if map_path:
+        _write_map(network, routes, map_path, title=f"{args.origin} to {args.destination}")
+    if args.format == "json":
+        data = io.routes_dict(network, routes)
+        for entry, route in zip([data, *data["alternatives"]], routes, strict=True):
+            entry["totals"]["generalized_usd"] = round(prices.route(route), 2)
+        data["prices"] = prices.as_dict()
+        return io.dumps(data)
+    if args.format == "geojson":
+        return io.dumps(io.route_geojson(network, routes))
+    text = io.routes_text(network, routes)
+    costs = ", ".join(f"${prices.route(r):,.0f}" for r in routes)
+    return f"{text}\n\ngeneralised cost ({_prices_text(prices)}): {costs}"
+
+
+def _prices_text(prices) -> str:
+    return (
+        f"cargo ${prices.cargo_value_usd:,.0f} per TEU at {prices.holding_rate_per_day:.4%} a day = "
+        f"${prices.usd_per_hour:,.2f} per hour, CO2 ${prices.co2_price_usd_per_t:,.0f} per t"
+    )
+
+
+def _compare_generalized(args: argparse.Namespace, network, map_path) -> str:
+    from . import io, objectives
+    from .registry import METRICS
+
+    prices = _prices(args, network)
+    query = dict(modes=args.modes, via=args.via, avoid=args.avoid, allow=args.allow, teu=args.teu)
+    best = objectives.compare(network, args.origin, args.destination, prices=prices, **query)
+    _require_finite(best.values(), args.teu)
+    metrics = {by: route for by, route in best.items() if by != "generalized"}
+    if map_path:
+        from .render import compare_map
+
+        _save(compare_map(network, metrics, title=f"{args.origin} to {args.destination}: best per metric"), map_path)
+    if args.format == "json":
+        data = io.compare_dict(network, metrics)
+        data["generalized_usd"] = io.route_dict(network, best["generalized"])
+        for key, route in zip(data, [*metrics.values(), best["generalized"]], strict=True):
+            data[key]["totals"]["generalized_usd"] = round(prices.route(route), 2)
+        data["generalized_usd"]["prices"] = prices.as_dict()
+        return io.dumps(data)
+    rows = []
+    labels = {**{by: io.METRIC_LABELS[io.BY[by]] for by in metrics}, "generalized": "lowest generalised"}
+    for by, route in best.items():
+        rows.append(
+            [labels[by], *(METRICS[m].text(getattr(route, m)) for m in METRICS), f"${prices.route(route):,.0f}",
+             io.corridor_name(network, route)]
+        )  # fmt: skip
+    head = f"Best routes from {args.origin} to {args.destination}, one per metric"
+    body = io.table(["best", "distance", "time", "cost", "CO2", "generalised", "route"], rows, right=(1, 2, 3, 4, 5))
+    return f"{head}\n{body}\ngeneralised cost = cost + time x value + CO2 x price ({_prices_text(prices)})"
+
+
+def _reach_extras(args: argparse.Namespace, network, rows: list[dict], map_path) -> str:
+    """reach --map and --by-country: a map of every place reached in bands, and a table by country."""
+    from . import io
+    from .decision_maps import reach_by_country, reach_map
+
+    _require_finite(rows, args.teu)
+    if args.country:
+        rows = [r for r in rows if r["country"] == args.country.upper()]
+    metric = "generalized_usd" if args.by == "generalized" else io.BY.get(args.by, args.by)
+    if map_path:
+        if metric == "generalized_usd":
+            metric_for_map = "cost_usd"
+            log.warning("the map colours by cost: bands of the generalised cost are not drawn")
+        else:
+            metric_for_map = metric
+        _save(reach_map(network, rows, metric=metric_for_map, origin=args.origin), map_path)
+    if not args.by_country:
+        rows.sort(key=lambda r: (r[metric], r["id"]))
+        total = len(rows)
+        if args.limit is not None:
+            rows = rows[: args.limit]
+        if args.format == "json":
+            return io.dumps(rows)
+        if args.format == "csv":
+            return io.to_csv(rows, ["id", "name", "country", *io.METRICS]).rstrip("\n")
+        shown = f"{len(rows)} shown of " if len(rows) < total else ""
+        return f"{io.reach_text(rows)}\n{shown}{total} places reachable"
+    table = reach_by_country(rows, metric, network.countries)
+    if args.limit is not None:
+        table = table[: args.limit]
+    columns = ["country", "name", "places", f"min_{metric}", f"median_{metric}", f"max_{metric}"]
+    if args.format == "json":
+        return io.dumps(table)
+    if args.format == "csv":
+        return io.to_csv(table, columns).rstrip("\n")
+    from .registry import METRICS
+
+    def fmt(value: float) -> str:
+        return METRICS[metric].text(value) if metric in METRICS else f"${value:,.0f}"
+
+    body = [[r["country"], r["name"], str(r["places"]), *(fmt(r[c]) for c in columns[3:])] for r in table]
+    head = f"Reach from {args.origin} by country ({len(rows)} places)"
+    return (
+        head + "\n" + io.table(["cc", "country", "places", "nearest", "median", "farthest"], body, right=(2, 3, 4, 5))
+    )
+
+
+def _runner(args: argparse.Namespace):
+    from .distributed import runner
+
+    return runner(workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None))
+
+
+def _matrix_distributed(args: argparse.Namespace, network, origins, destinations):
+    from .distributed import matrix
+
+    prices = _prices(args, network) if args.by == "generalized" else None
+    with _runner(args) as run:
+        log.debug("matrix %s", run.describe())
+        rows = matrix(
+            network, origins, destinations, by=args.by, prices=prices, modes=args.modes, avoid=args.avoid,
+            allow=args.allow, teu=args.teu, run=run, progress=_progress("matrix"),
+        )  # fmt: skip
+    return rows
+
+
+def cmd_pareto(args: argparse.Namespace) -> str:
+    from . import io
+    from .decision_maps import front_html, front_map, front_svg, write_chart
+    from .pareto import front_dict, front_text, pareto
+
+    map_path = _map_path(args, args.map)
+    plot_path = _map_path(args, args.plot)
+    if plot_path is not None and plot_path.suffix.lower() not in (".svg", ".html", ".htm"):
+        raise UsageError(f"--plot {args.plot}: give a .svg or .html file")
+    network = _network(args)
+    front = pareto(
+        network, args.origin, args.destination, modes=args.modes, via=args.via, avoid=args.avoid, allow=args.allow,
+        teu=args.teu,
+    )  # fmt: skip
+    _require_finite(front.routes, args.teu)
+    title = f"Trade-offs from {args.origin} to {args.destination}"
+    if map_path:
+        _save(front_map(network, front, title=title), map_path)
+    if plot_path:
+        chart = front_svg if plot_path.suffix.lower() == ".svg" else front_html
+        try:
+            written = write_chart(plot_path, chart(network, front, title=title))
+        except OSError as exc:
+            raise CorridorError(f"cannot write the chart to {plot_path}: {exc.strerror or exc}") from None
+        log.info("chart written to %s", written)
+    if args.format == "json":
+        return io.dumps(front_dict(network, args.origin, args.destination, front))
+    return front_text(network, front, origin=args.origin, destination=args.destination)
+
+
+def _destinations_file(path: str) -> tuple[list[str], list[float]]:
+    """Read destinations, one per line, each optionally followed by ',weight' (or a tab and the weight)."""
+    names, weights = [], []
+    for number, line in enumerate(_places_file(path), 1):
+        name, weight = line, 1.0
+        for separator in ("\t", ","):
+            head, sep, tail = line.rpartition(separator)
+            if sep:
+                try:
+                    value = float(tail)
+                except ValueError:
+                    continue
+                if not (math.isfinite(value) and value >= 0):
+                    raise UsageError(f"--to-file {path}: line {number}: the weight must be a number of at least 0")
+                name, weight = head.strip(), value
+                break
+        names.append(name)
+        weights.append(weight)
+    return names, weights
+
+
+def cmd_criticality(args: argparse.Namespace) -> str:
+    from . import io
+    from .criticality import criticality, criticality_dict, criticality_text, impact_rows
+
+    map_path = _map_path(args, args.map)
+    names, weights = list(args.to), [1.0] * len(args.to)
+    if args.to_file:
+        more, more_weights = _destinations_file(args.to_file)
+        names += more
+        weights += more_weights
+    if not names:
+        raise UsageError("give at least one destination (--to DEST ... or --to-file FILE)")
+    network = _network(args)
+    prices = _prices(args, network) if args.by == "generalized" else None
+    with _runner(args) as run:
+        log.debug("criticality %s", run.describe())
+        result = criticality(
+            network, args.origin, names, weights=weights, by=args.by, prices=prices, modes=args.modes,
+            avoid=args.avoid, allow=args.allow, prune=not args.all_elements, rank=args.rank, run=run,
+            progress=_progress("criticality"),
+        )  # fmt: skip
+    if map_path:
+        from .decision_maps import criticality_map
+
+        _save(criticality_map(network, result, title=f"Criticality from {args.origin}"), map_path)
+    if args.format == "json":
+        return io.dumps(criticality_dict(result, args.top))
+    if args.format == "csv":
+        rows = impact_rows(result, args.top)
+        return io.to_csv(rows, list(rows[0]) if rows else ["rank"]).rstrip("\n")
+    return criticality_text(result, args.top)
+
+
+def cmd_scenario_list(args: argparse.Namespace) -> str:
+    from . import io
+    from .scenarios import as_dict, list_scenarios, load_scenario
+
+    rows = []
+    for path in list_scenarios(args.data):
+        try:
+            scenario = load_scenario(str(path))
+            rows.append({"name": scenario.name, "title": scenario.title, "file": str(path),
+                         "start": as_dict(scenario)["start"], "end": as_dict(scenario)["end"],
+                         "changes": len(scenario.changes), "problem": None})  # fmt: skip
+        except CorridorError as exc:
+            rows.append({"name": path.stem, "title": "", "file": str(path), "start": None, "end": None,
+                         "changes": 0, "problem": str(exc)})  # fmt: skip
+    if args.format == "json":
+        return io.dumps(rows)
+    body = [
+        [r["name"], f"{r['start'] or '...'} to {r['end'] or '...'}", r["title"] or f"(invalid: {r['problem']})"]
+        for r in rows
+    ]
+    return io.table(["name", "dates", "title"], body) + f"\n{len(rows)} scenario(s); see corridor scenario show NAME"
+
+
+def cmd_scenario_show(args: argparse.Namespace) -> str:
+    from . import io
+    from .datasets import dataset_dir, read_sources
+    from .scenarios import as_dict, describe, load_scenario
+
+    root = dataset_dir(args.data)
+    known = read_sources(root / "sources.csv") if (root / "sources.csv").is_file() else {}
+    scenario = load_scenario(args.name, args.data, known_sources=known)
+    if args.format == "json":
+        return io.dumps(as_dict(scenario))
+    return "\n".join(describe(scenario))
+
+
+def cmd_scenario_compare(args: argparse.Namespace) -> str:
+    from . import io, objectives
+    from .errors import NoRouteError
+    from .network import load_network
+    from .registry import METRICS
+
+    base = load_network(args.data, params=args.params)
+    disruption = _disruption(args, base)
+    prices = _prices(args, base)
+    query = dict(modes=args.modes, via=args.via, avoid=args.avoid, allow=args.allow, teu=args.teu)
+    routes = []
+    for network in (base, disruption.network):
+        try:
+            if args.by == "generalized":
+                route = objectives.find_routes(network, args.origin, args.destination, prices=prices, **query)[0]
+            else:
+                route = routing_find(network, args, query)
+        except NoRouteError as exc:
+            if network is base:
+                raise
+            route = None
+            why = str(exc)
+        routes.append(route)
+    before, after = routes
+    assert before is not None  # the base network's NoRouteError is raised above
+    spread = disruption.route_spread_h(after) if after is not None else 0.0
+    name = disruption.scenario.name
+    if args.format == "json":
+        data: dict = {"scenario": name, "title": disruption.scenario.title, "optimized_for": before.optimized_for}
+        data["base"] = io.route_dict(base, before)
+        data["scenario_route"] = io.route_dict(disruption.network, after) if after is not None else None
+        data["time_spread_h"] = round(spread, 1)
+        if after is not None:
+            data["delta"] = {m: round(getattr(after, m) - getattr(before, m), 2) for m in METRICS}
+            data["delta"]["generalized_usd"] = round(prices.route(after) - prices.route(before), 2)
+        else:
+            data["delta"] = None
+            data["no_route"] = why
+        return io.dumps(data)
+    rows = []
+    for m, metric in METRICS.items():
+        b = getattr(before, m)
+        a = getattr(after, m) if after is not None else None
+        delta = "" if a is None else (("+" if a - b >= 0 else "-") + metric.text(abs(a - b)))
+        rows.append([metric.noun, metric.text(b), "no route" if a is None else metric.text(a), delta])
+    gb = prices.route(before)
+    ga = prices.route(after) if after is not None else None
+    rows.append(["generalised", f"${gb:,.0f}", "no route" if ga is None else f"${ga:,.0f}",
+                 "" if ga is None else f"{'+' if ga >= gb else '-'}${abs(ga - gb):,.0f}"])  # fmt: skip
+    head = f"{args.origin} to {args.destination}: base network and scenario {name} ({disruption.scenario.title})"
+    lines = [head, io.table(["", "base", name, "change"], rows, right=(1, 2, 3))]
+    lines.append(f"base:     {io.corridor_name(base, before)}")
+    if after is not None:
+        lines.append(f"{name}: {io.corridor_name(disruption.network, after)}")
+        if spread:
+            lines.append(f"time spread under the scenario: +/- {spread:,.0f} h (the delays' spreads added up)")
+    else:
+        lines.append(f"{name}: {why}")
+    return "\n".join(lines)
+
+
+def routing_find(network, args: argparse.Namespace, query: dict):
+    from . import routing
+
+    return routing.find_routes(network, args.origin, args.destination, by=args.by, **query)[0]
+
+
 COMMANDS = {
     "route": cmd_route,
     "compare": cmd_compare,
@@ -536,6 +1020,11 @@ COMMANDS = {
     ("ports", "import"): cmd_ports_import,
     ("links", "add"): cmd_links_add,
     "init": cmd_init,
+    "pareto": cmd_pareto,
+    "criticality": cmd_criticality,
+    ("scenario", "list"): cmd_scenario_list,
+    ("scenario", "show"): cmd_scenario_show,
+    ("scenario", "compare"): cmd_scenario_compare,
 }
 # How many of a DataError's problems are listed on stderr, below its one-line summary.
 LISTED_PROBLEMS = 50

@@ -40,6 +40,10 @@ PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     # outside it (a typo such as 1,500 km in 0.02 h). Optional, so older datasets still load.
     "min_speed_kmh": (LINK_MODES, False),
     "max_speed_kmh": (LINK_MODES, False),
+    # Prices of the generalised cost (`corridor.objectives`): optional, with defaults there.
+    "cargo_value_usd_per_teu": (("all",), False),
+    "holding_rate_per_day": (("all",), False),
+    "co2_price_usd_per_t": (("all",), False),
 }
 # Parameters that divide or scale a distance: zero would stop a container or break the arithmetic.
 POSITIVE = (

@@ -206,6 +206,11 @@ class Graph:
             self._edges_by_code["lanes"] = found
         return found.get(index, -1)
 
+    def passage_codes(self, tag: str) -> set[int]:
+        """Return the passage codes that go through a passage tag: its own, and those of sea
+        services' links through it with others (tags joined by "+")."""
+        return {code for code, text in enumerate(self.passages) if text and tag in text.split("+")}
+
     def node(self, n: int) -> Node:
         """Return the named node for a node number."""
         kind = self.node_kind[n]

@@ -14,7 +14,13 @@ from .network import Network
 from .routing import BY, Reached, Route
 
 DECIMALS = {"distance_km": 1, "time_h": 1, "cost_usd": 2, "co2_kg": 1}
-METRIC_LABELS = {"distance_km": "shortest", "time_h": "fastest", "cost_usd": "cheapest", "co2_kg": "lowest-CO2"}
+METRIC_LABELS = {
+    "distance_km": "shortest",
+    "time_h": "fastest",
+    "cost_usd": "cheapest",
+    "co2_kg": "lowest-CO2",
+    "generalized_usd": "lowest generalised-cost",
+}
 
 
 def _round(metric: str, value: float) -> float:

@@ -70,6 +70,8 @@ class Network:
     # published services between their calls; and the passages each goes through.
     sea_links: dict[str, Link] = field(default_factory=dict, repr=False)
     passages_of: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # The mean wait for a departure when boarding a mode at a place: (place, mode) -> hours.
+    waits: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
 
     def link(self, link_id: str) -> Link:
         """Return a link of the graph by id: a curated link or a sea link the build made."""
@@ -495,6 +497,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         warnings=warnings,
         operations=ops,
         sea_classes=classes,
+        waits=waits,
     )
 
 

@@ -1,0 +1,235 @@
+"""Run sweeps (criticality, matrices) in this process or on a dask.distributed cluster, with one result.
+
+A sweep is a task function `func(shared, items) -> list` over chunks of items, plus the data
+every task needs (`shared`: the compiled graph, a weight array, masks). `Serial` runs the
+chunks in a loop; `Dask` sends `shared` to every worker once (`Client.scatter(broadcast=True)`),
+submits one task per chunk and gathers the results in the order of the items. Both call the
+same task functions on the same data, so their results are identical.
+
+Nothing here imports Dask until a `Dask` runner is made: `--workers N` starts a LocalCluster of
+N worker processes (one thread each, as the search core is CPU-bound), `--scheduler ADDRESS`
+connects to a running cluster, whose workers need corridor installed.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .engine import INF, STOP_ALL, search
+from .errors import CorridorError, UsageError
+from .registry import METRIC_NAMES
+
+Progress = Callable[[int, int], None]
+# Chunks per worker: enough to balance uneven tasks and show progress, few enough to keep overhead low.
+CHUNKS_PER_WORKER = 4
+INSTALL = 'pip install "corridor[dask]"'
+
+
+def _chunks(items: Sequence[Any], count: int) -> list[list[Any]]:
+    size = max(1, math.ceil(len(items) / max(count, 1)))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+class Serial:
+    """Run a sweep's tasks here, one after the other."""
+
+    workers = 1
+
+    def __enter__(self) -> Serial:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map(self, func: Callable[[Any, list[Any]], list[Any]], shared: Any, items: Sequence[Any], *,
+            progress: Progress | None = None) -> list[Any]:  # fmt: skip
+        out: list[Any] = []
+        chunks = _chunks(items, 4 * CHUNKS_PER_WORKER)
+        for chunk in chunks:
+            out += func(shared, chunk)
+            if progress is not None:
+                progress(len(out), len(items))
+        return out
+
+    def describe(self) -> str:
+        return "in this process"
+
+
+class Dask:
+    """Run a sweep's tasks on dask.distributed: a new LocalCluster of `workers` processes, or `scheduler`."""
+
+    def __init__(self, *, workers: int | None = None, scheduler: str | None = None):
+        if (workers is None) == (scheduler is None):
+            raise UsageError("give either workers or scheduler", "workers")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+            raise UsageError(f"workers must be a whole number of at least 1, not {workers!r}", "workers")
+        self.requested = workers
+        self.scheduler = scheduler
+        self.client: Any = None
+        self.cluster: Any = None
+        self.workers = workers or 0
+
+    def __enter__(self) -> Dask:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise CorridorError(f"running on a cluster needs dask.distributed: {INSTALL}") from None
+        import logging
+
+        # The workers' and scheduler's own logs (heartbeats cut at shutdown) are not the user's business.
+        for name in ("distributed", "tornado"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            if self.scheduler is not None:
+                self.client = Client(self.scheduler, timeout="20s")
+            else:
+                self.cluster = LocalCluster(
+                    n_workers=self.requested, threads_per_worker=1, processes=True, dashboard_address=None,
+                    silence_logs=logging.CRITICAL,
+                )  # fmt: skip
+                self.client = Client(self.cluster)
+        except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address
+            self.__exit__()
+            where = f"the Dask scheduler {self.scheduler}" if self.scheduler else "a local Dask cluster"
+            raise CorridorError(f"cannot start or reach {where}: {exc}") from None
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+    def map(self, func: Callable[[Any, list[Any]], list[Any]], shared: Any, items: Sequence[Any], *,
+            progress: Progress | None = None) -> list[Any]:  # fmt: skip
+        from dask.distributed import as_completed
+
+        client = self.client
+        if client is None:
+            raise RuntimeError("use the Dask runner in a with block")
+        chunks = _chunks(items, self.workers * CHUNKS_PER_WORKER)
+        handle = client.scatter(shared, broadcast=True)  # the compiled network goes to each worker once
+        futures = [client.submit(func, handle, chunk, pure=False) for chunk in chunks]
+        order = {future.key: i for i, future in enumerate(futures)}
+        results: list[list[Any] | None] = [None] * len(futures)
+        done = 0
+        for future in as_completed(futures):
+            part = future.result()
+            results[order[future.key]] = part
+            done += len(part)
+            if progress is not None:
+                progress(done, len(items))
+        client.cancel(handle)
+        return [x for part in results for x in (part or [])]
+
+    def describe(self) -> str:
+        where = f"scheduler {self.scheduler}" if self.scheduler else "a local cluster"
+        return f"on {where} of {self.workers} worker(s)"
+
+
+def runner(*, workers: int | None = None, scheduler: str | None = None) -> Serial | Dask:
+    """Return the runner a command asked for: Dask with workers or a scheduler, else in this process."""
+    if workers is None and scheduler is None:
+        return Serial()
+    return Dask(workers=workers, scheduler=scheduler)
+
+
+# --------------------------------------------------------------------------- matrices
+
+
+@dataclass(frozen=True)
+class MatrixSweep:
+    """What every matrix row needs: the graph, the weight, the masks and the destination columns."""
+
+    graph: Any
+    weight: Any
+    edge_ok: bytes | bytearray
+    node_ok: bytes | bytearray | None
+    columns: tuple[tuple[tuple[str, int], ...], ...]  # per destination: (place id, destination node)
+    teu: float
+
+
+def matrix_rows(sweep: MatrixSweep, rows: list[tuple[tuple[int, ...], frozenset[str]]]) -> list[tuple]:
+    """Return the matrix rows of origins given as (origin nodes, origin place ids): a task function.
+
+    A row is compact, for the trip back from a worker: per destination, the index of the member
+    place reached (-1 for none) and the four totals, each an array.
+    """
+    targets = sorted({node for column in sweep.columns for _, node in column})
+    out = []
+    for sources, starts in rows:
+        result = search(
+            sweep.graph, sweep.weight, [(s, 0.0) for s in sources], targets=targets, stop=STOP_ALL,
+            edge_ok=sweep.edge_ok, node_ok=sweep.node_ok, sums=METRIC_NAMES,
+        )  # fmt: skip
+        dist, sums = result.dist, result.sums
+        assert sums is not None
+        member = array("i")
+        totals = [array("d") for _ in METRIC_NAMES]
+        for column in sweep.columns:
+            best = None
+            for index, (pid, node) in enumerate(column):
+                if dist[node] < INF and pid not in starts and (best is None or (dist[node], pid) < best[:2]):
+                    best = (dist[node], pid, node, index)
+            member.append(-1 if best is None else best[3])
+            for values, name in zip(totals, METRIC_NAMES, strict=True):
+                values.append(0.0 if best is None else sums[name][best[2]])
+        out.append((member, *totals))
+    return out
+
+
+def _cells(sweep: MatrixSweep, row: tuple) -> list[Any]:
+    """Return a compact row as `routing.Reached` cells (None where no route)."""
+    from .routing import Reached
+
+    member, distance, time_h, cost, co2 = row
+    teu = sweep.teu
+    return [
+        None if index < 0 else Reached(column[index][0], distance[j], time_h[j], cost[j] * teu, co2[j] * teu)
+        for j, (index, column) in enumerate(zip(member, sweep.columns, strict=True))
+    ]
+
+
+def matrix(
+    network,
+    origins: Sequence,
+    destinations: Sequence,
+    *,
+    by: str = "cost",
+    prices=None,
+    modes=None,
+    avoid: Sequence[str] = (),
+    allow: Sequence[str] = (),
+    teu: float = 1.0,
+    run: Serial | Dask | None = None,
+    progress: Progress | None = None,
+) -> list[list[Any]]:
+    """Return the totals of the best route from each origin to each destination (as `routing.matrix`).
+
+    `by` may also be "generalized" (with `prices`); `run` is where the rows are computed
+    (`Serial()` by default, or a `Dask` runner entered with `with`).
+    """
+    from dataclasses import replace
+
+    from .objectives import masks, weight
+    from .query import make_query, resolve
+
+    base = make_query("", modes=modes, avoid=avoid, allow=allow, teu=teu)
+    ends = [resolve(network, d) for d in destinations]
+    core = network.core
+    columns = tuple(tuple((pid, core.destination(pid)) for pid in end.place_ids) for end in ends)
+    plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
+    edge_ok, node_ok = masks(plans[0]) if plans else (b"", None)
+    sweep = MatrixSweep(core, weight(network, by, prices), edge_ok, node_ok, columns, teu)
+    rows = [
+        (tuple(core.origin(pid) for pid in plan.start.place_ids), frozenset(plan.start.place_ids)) for plan in plans
+    ]
+    run = run or Serial()
+    return [_cells(sweep, row) for row in run.map(matrix_rows, sweep, rows, progress=progress)]

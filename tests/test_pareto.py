@@ -1,0 +1,165 @@
+"""Trade-offs (corridor.pareto).
+
+What must hold:
+- on small random graphs, the label-setting front equals the non-dominated set found by brute
+  force over every simple path (the truth comes from enumeration, not from the algorithm);
+- with vias, every path found passes the via, and the front equals brute force over such paths;
+- Chongqing-Singapore: the front holds a rail-sea and a river-sea route, and no member is
+  dominated by another;
+- each objective's minimum over the (undeduplicated) front equals the single-objective best route
+  the search core finds on that metric;
+- the label bound is honoured: a bound too small for the exact front gives an approximate front
+  that says so, never a silent one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from array import array
+from types import SimpleNamespace
+
+import pytest
+
+from corridor import routing
+from corridor.objectives import masks
+from corridor.pareto import FrontTooLarge, _Overflow, dominates, pareto, pareto_paths
+from corridor.query import make_query
+
+
+def _graph(n: int, edges: list[tuple[int, int, tuple[int, int, int]]]):
+    edges = sorted(edges, key=lambda e: e[0])
+    indptr = [0] * (n + 1)
+    for u, _, _ in edges:
+        indptr[u + 1] += 1
+    for u in range(n):
+        indptr[u + 1] += indptr[u]
+    graph = SimpleNamespace(
+        indptr=array("i", indptr), head=array("i", [v for _, v, _ in edges]), tail=array("i", [u for u, _, _ in edges])
+    )
+    weights = [array("d", [w[k] for _, _, w in edges]) for k in range(3)]
+    return graph, weights, edges
+
+
+def _simple_paths(n, edges, source, target, must=None):
+    out = {}
+    adjacency = {}
+    for index, (u, v, _) in enumerate(edges):
+        adjacency.setdefault(u, []).append((index, v))
+
+    def walk(node, seen, path):
+        if node == target:
+            if must is None or any(edges[e][1] == must for e in path) or source == must:
+                yield list(path)
+            return
+        for index, v in adjacency.get(node, ()):
+            if v not in seen:
+                seen.add(v)
+                path.append(index)
+                yield from walk(v, seen, path)
+                path.pop()
+                seen.discard(v)
+
+    for path in walk(source, {source}, []):
+        vector = tuple(sum(edges[e][2][k] for e in path) for k in range(3))
+        out.setdefault(vector, path)
+    return out
+
+
+def _non_dominated(vectors):
+    return {v for v in vectors if not any(all(o <= x for o, x in zip(w, v, strict=True)) and w != v for w in vectors)}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_front_equals_brute_force_on_random_graphs(seed):
+    rng = random.Random(seed)
+    n = rng.randint(5, 9)
+    edges = []
+    for u in range(n):
+        for v in range(n):
+            if u != v and rng.random() < 0.35:
+                edges.append((u, v, (rng.randint(1, 20), rng.randint(1, 20), rng.randint(1, 20))))
+    graph, weights, edges = _graph(n, edges)
+    truth = _non_dominated(set(_simple_paths(n, edges, 0, n - 1)))
+    found, _ = pareto_paths(graph, weights, [0], [n - 1])
+    assert {tuple(int(x) for x in vector) for vector, _ in found} == truth
+    for vector, path in found:  # each path is real and totals its vector
+        assert graph.tail[path[0]] == 0 and graph.head[path[-1]] == n - 1
+        assert all(graph.head[a] == graph.tail[b] for a, b in itertools.pairwise(path))
+        assert tuple(sum(w[e] for e in path) for w in weights) == vector
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_front_through_a_via_equals_brute_force(seed):
+    rng = random.Random(1000 + seed)
+    n = 7
+    edges = [
+        (u, v, (rng.randint(1, 9), rng.randint(1, 9), rng.randint(1, 9)))
+        for u in range(n)
+        for v in range(n)
+        if u != v and rng.random() < 0.4
+    ]
+    graph, weights, edges = _graph(n, edges)
+    via = 3
+    # Brute force: simple paths 0 -> via, then via -> n-1 (the search allows a revisit across stages).
+    first = _simple_paths(n, edges, 0, via)
+    second = _simple_paths(n, edges, via, n - 1)
+    combined = {tuple(a[k] + b[k] for k in range(3)) for a in first for b in second}
+    truth = _non_dominated(combined)
+    found, _ = pareto_paths(graph, weights, [0], [n - 1], stages=[[via]])
+    assert {tuple(int(x) for x in v) for v, _ in found} == truth
+    for _, path in found:
+        assert via in {graph.head[e] for e in path}
+
+
+def test_the_label_bound_raises_rather_than_cut_silently():
+    rng = random.Random(7)
+    n = 9
+    edges = [
+        (u, v, (rng.randint(1, 30), rng.randint(1, 30), rng.randint(1, 30)))
+        for u in range(n)
+        for v in range(n)
+        if u != v
+    ]
+    graph, weights, _ = _graph(n, edges)
+    with pytest.raises(_Overflow):
+        pareto_paths(graph, weights, [0], [n - 1], max_per_node=1)
+
+
+def test_chongqing_singapore_front_holds_rail_sea_and_river_sea(network):
+    front = pareto(network, "Chongqing", "Singapore")
+    modes = {route.modes for route in front.routes}
+    assert ("rail", "sea") in modes
+    assert ("river", "sea") in modes
+    for a in front.routes:
+        for b in front.routes:
+            assert not dominates(a, b), (a, b)
+    assert front.exact
+    costs = [r.cost_usd for r in front.routes]
+    assert costs == sorted(costs)
+    assert len({routing.signature(network, r) for r in front.routes}) == len(front.routes)
+
+
+def test_front_minima_equal_the_single_metric_best_routes(network):
+    plan = make_query("Chongqing", "Singapore").plan(network)
+    core = network.core
+    edge_ok, node_ok = masks(plan)
+    names = ("cost_usd", "time_h", "co2_kg")
+    found, _ = pareto_paths(
+        core, [core.weights[m] for m in names], [core.origin(p) for p in plan.start.place_ids],
+        [core.destination(p) for p in plan.end.place_ids], edge_ok=edge_ok, node_ok=node_ok,
+    )  # fmt: skip
+    for k, (name, by) in enumerate(zip(names, ("cost", "time", "co2"), strict=True)):
+        best = routing.find_routes(network, "Chongqing", "Singapore", by=by)[0]
+        assert min(v[k] for v, _ in found) == pytest.approx(getattr(best, name), rel=1e-9)
+
+
+def test_a_small_label_bound_gives_an_approximate_front_that_says_so(network):
+    front = pareto(network, "Chongqing", "Singapore", max_per_node=8)
+    assert not front.exact and front.epsilon > 0
+    assert front.routes
+    for a in front.routes:
+        for b in front.routes:
+            assert not dominates(a, b)
+    with pytest.raises(FrontTooLarge, match="narrow the query"):
+        pareto(network, "Chongqing", "Singapore", max_per_node=2)

@@ -1,0 +1,172 @@
+"""Scenarios (corridor.scenarios).
+
+What must hold:
+- every bundled scenario reads, cites only sources in data/sources.csv (or marks estimates) and
+  applies to the bundled network without a problem;
+- red-sea-2024 makes Chongqing-Rotterdam by sea slower and keeps it out of Bab-el-Mandeb;
+- three-gorges-maintenance makes the river route from Chongqing to Shanghai slower;
+- border-closure-pingxiang keeps routes out of the Friendship Pass; laos-rail-suspension keeps
+  them off the China-Laos railway; hormuz-closure keeps them out of Hormuz;
+- a scenario changes only what it names: outside its dates it changes nothing;
+- a bad scenario file gets one line per problem, each naming the file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from corridor import routing
+from corridor.errors import DataError, NoRouteError
+from corridor.pareto import pareto
+from corridor.scenarios import apply_scenario, list_scenarios, load_scenario, parse_scenario
+
+BUNDLED = ("red-sea-2024", "hormuz-closure", "three-gorges-maintenance", "laos-rail-suspension",
+           "border-closure-pingxiang")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def scenario_network(network):
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = apply_scenario(network, load_scenario(name, known_sources=network.sources))
+        return cache[name]
+
+    return get
+
+
+def test_bundled_scenarios_load_and_apply(network, scenario_network):
+    names = {p.stem for p in list_scenarios()}
+    assert set(BUNDLED) <= names
+    for name in BUNDLED:
+        disruption = scenario_network(name)
+        assert disruption.scenario.changes
+        for change in disruption.scenario.changes:
+            assert change.source.lower().startswith("estimate") or any(sid in change.source for sid in network.sources)
+
+
+def _passages(route):
+    return {p for leg in route.legs for p in leg.passages}
+
+
+def test_red_sea_makes_chongqing_rotterdam_slower_and_avoids_bab_el_mandeb(network, scenario_network):
+    # By sea: the Yangtze and the sea (the China-Europe train would not meet the scenario).
+    by_sea = {"by": "time", "modes": ["river", "sea"]}
+    before = routing.find_routes(network, "Chongqing", "Rotterdam", **by_sea)[0]
+    after = routing.find_routes(scenario_network("red-sea-2024").network, "Chongqing", "Rotterdam", **by_sea)[0]
+    assert "sea" in before.modes and "sea" in after.modes
+    assert "bab-el-mandeb" in _passages(before)  # the scenario has something to change
+    assert "bab-el-mandeb" not in _passages(after)
+    assert after.time_h > before.time_h
+    # The detour round Africa adds about 12 days (SC3): the model lands within a week of that.
+    assert 5 * 24 < after.time_h - before.time_h < 19 * 24
+
+
+def test_red_sea_front_avoids_bab_el_mandeb(scenario_network):
+    front = pareto(scenario_network("red-sea-2024").network, "Chongqing", "Rotterdam")
+    assert front.routes
+    assert all("bab-el-mandeb" not in _passages(r) for r in front.routes)
+
+
+def test_three_gorges_maintenance_slows_the_river(network, scenario_network):
+    query = dict(by="time", modes=["river"])
+    before = routing.find_routes(network, "Chongqing", "Shanghai", **query)[0]
+    after = routing.find_routes(scenario_network("three-gorges-maintenance").network, "Chongqing", "Shanghai", **query)[
+        0
+    ]
+    assert after.time_h - before.time_h >= 300  # S81: waits of about 15 days against about a day
+
+
+def _places(route):
+    return {p for leg in route.legs for p in (leg.from_id, leg.to_id, *leg.via)}
+
+
+def test_border_closure_keeps_routes_out_of_friendship_pass(network, scenario_network):
+    base = routing.find_routes(network, "Nanning", "Hanoi", by="time", modes=["road"])[0]
+    assert "CNYYG" in _places(base)  # the scenario has something to change
+    changed = scenario_network("border-closure-pingxiang").network
+    for modes in (["road"], ["road", "rail"], None):
+        try:
+            route = routing.find_routes(changed, "Nanning", "Hanoi", by="time", modes=modes)[0]
+        except NoRouteError:
+            continue
+        assert "CNYYG" not in _places(route)
+
+
+def test_laos_rail_suspension_keeps_routes_off_the_railway(scenario_network):
+    changed = scenario_network("laos-rail-suspension").network
+    route = routing.find_routes(changed, "Chongqing", "Vientiane", by="time")[0]
+    links = {link for leg in route.legs for link in leg.links}
+    assert not links & {"rail-kunming-boten", "rail-boten-vientiane"}
+
+
+def test_hormuz_closure_keeps_routes_out_of_hormuz(scenario_network):
+    changed = scenario_network("hormuz-closure").network
+    route = routing.find_routes(changed, "Chongqing", "OMSOH", by="cost")[0]
+    assert "hormuz" not in _passages(route)
+    with pytest.raises(NoRouteError):  # Jebel Ali lies inside the strait and has no land link here
+        routing.find_routes(changed, "Chongqing", "Jebel Ali", by="cost")
+
+
+def test_outside_its_dates_a_scenario_changes_nothing(network):
+    scenario = load_scenario("red-sea-2024")
+    quiet = apply_scenario(network, scenario, on=dt.date(2019, 6, 1))
+    assert not quiet.scenario.changes
+    for name, values in quiet.network.core.weights.items():
+        assert list(values) == list(network.core.weights[name])
+
+
+BAD = """\
+name = "Bad Name"
+title = "a scenario with problems"
+
+[[close]]
+passages = ["atlantis-strait"]
+source = "estimate"
+
+[[delay]]
+places = ["Qinzhou"]
+source = "estimate"
+
+[[surcharge]]
+modes = ["sea"]
+usd_per_teu = -5
+source = "S999: nowhere"
+"""
+
+
+def test_bad_scenario_gets_one_line_per_problem():
+    with pytest.raises(DataError) as caught:
+        parse_scenario(BAD, path="bad.toml", known_sources={"S1", "S2"})
+    problems = caught.value.problems
+    assert len(problems) == 5, problems
+    assert all(p.startswith("bad.toml:") and p.split(":")[1].isdigit() for p in problems)
+    lines = {int(p.split(":")[1]) for p in problems}
+    assert {1, 5, 8, 15} <= lines  # name; the unknown passage; the delay without hours; the negative charge
+
+
+def test_toml_syntax_error_names_the_line():
+    with pytest.raises(DataError, match=r"bad\.toml:3: not valid TOML"):
+        parse_scenario('name = "x"\ntitle = "t"\n[[close]\n', path="bad.toml")
+
+
+def test_names_the_network_lacks_are_reported_with_their_line(network):
+    text = 'name = "x"\ntitle = "t"\n\n[[close]]\nlinks = ["rail-nowhere"]\nsource = "estimate"\n'
+    with pytest.raises(DataError) as caught:
+        apply_scenario(network, parse_scenario(text, path="x.toml"))
+    assert caught.value.problems == ["x.toml:4: close: no link 'rail-nowhere' in the network"]
+
+
+def test_a_frequency_factor_lengthens_the_wait(network):
+    text = 'name = "x"\ntitle = "t"\n[[frequency]]\nmodes = ["rail"]\nfactor = 0.5\nsource = "estimate"\n'
+    slower = apply_scenario(network, parse_scenario(text, path="x.toml")).network
+    before = routing.find_routes(network, "Chongqing", "Qinzhou", by="time", modes=["rail"])[0]
+    after = routing.find_routes(slower, "Chongqing", "Qinzhou", by="time", modes=["rail"])[0]
+    # Half the departures: the mean wait for the train boarded (half its headway) doubles.
+    assert before.legs[0].links == ("rail-cq-qinzhou",)
+    wait = network.parameters.link_wait_h(network.links["rail-cq-qinzhou"])
+    assert wait > 0
+    assert after.time_h == pytest.approx(before.time_h + wait, rel=1e-6)
