@@ -65,11 +65,12 @@ def test_escape_neutralises_html_scripts_and_templates():
 
 
 def test_metric_text_carries_units():
+    # One format per unit, the same in tables and maps: time in days, cost in US dollars.
     assert metric_text("distance_km", 1406.2) == "1,406 km"
-    assert metric_text("time_h", 36) == "36.0 h"
-    assert metric_text("time_h", 72) == "72.0 h (3.0 days)"
-    assert metric_text("cost_usd", 1743.4) == "1,743 USD"
-    assert metric_text("co2_kg", 211) == "211 kg CO2"
+    assert metric_text("time_h", 36) == "1.5 d"
+    assert metric_text("time_h", 72) == "3.0 d"
+    assert metric_text("cost_usd", 1743.4) == "$1,743"
+    assert metric_text("co2_kg", 211) == "211 kg"
     with pytest.raises(ValueError):
         metric_text("speed", 1)
 
@@ -100,9 +101,9 @@ def test_route_map_draws_one_line_per_leg_with_legend_and_layers(network, umm_qa
         "Alternative 1",
         "Alternative 2",
         " km",
-        " USD",
-        " kg CO2",
-        " h (",
+        "$",
+        " kg",
+        " d",
         "origin",
         "transfer",
     ):
@@ -134,7 +135,7 @@ def test_tooltips_and_popups_give_metrics_with_units_and_places(network, umm_qas
     routes, _, html = umm_qasr
     sea = next(leg for leg in routes[0].legs if leg.mode == "sea")
     tip = leg_tooltip(network, sea)
-    for text in ("Sea", "Umm Qasr", "IQUQR", "distance", " km", "time", " h", "cost", " USD", "CO2", " kg CO2"):
+    for text in ("Sea", "Umm Qasr", "IQUQR", "distance", " km", "time", " d", "cost", "$", "CO2", " kg"):
         assert text in tip, text
     popup = leg_popup(network, sea, route_name="Best route")
     assert "IQUQR, IQ" in popup and "per TEU" in popup

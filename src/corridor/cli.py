@@ -22,6 +22,7 @@ ROUTE_FORMATS = ("text", "json", "geojson")
 TABLE_FORMATS = ("text", "json", "csv")
 METRIC_CHOICES = tuple(BY)
 DEFAULT_MAP = "maps/network.html"
+_TEXT_LIMIT = 50  # io.TEXT_LIMIT, without importing io for --help
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(reach)
     reach.add_argument("--sort", choices=(*METRIC_CHOICES, "name", "country"), help="sort by (default: --by)")
     reach.add_argument("--country", help="only places in this country (ISO code)")
-    reach.add_argument("--limit", type=_count_rows, help="show at most N rows")
+    reach.add_argument("--limit", type=_count_rows, help=f"show at most N rows (text: {_TEXT_LIMIT} unless --all)")
+    reach.add_argument("--all", action="store_true", help="show every row as text")
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
     _common(reach)
 
@@ -153,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--mode", choices=MODE_NAMES)
     listing.add_argument("--kind", choices=KINDS)
     listing.add_argument("--search", metavar="TEXT", help="in id, name and aliases")
+    listing.add_argument("--limit", type=_count_rows, help=f"show at most N places (text: {_TEXT_LIMIT} unless --all)")
+    listing.add_argument("--all", action="store_true", help="show every place as text")
     listing.add_argument("--format", choices=TABLE_FORMATS, default="text")
     _common(listing)
     show = ports_sub.add_parser("show", help="everything about one place, with sources")
@@ -336,8 +340,21 @@ def cmd_reach(args: argparse.Namespace) -> str:
         return io.dumps(rows)
     if args.format == "csv":
         return io.to_csv(rows, ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]).rstrip("\n")
-    shown = f"{len(rows)} shown of " if len(rows) < total else ""
-    return f"{io.reach_text(rows)}\n{shown}{total} places in {countries} countries reachable"
+    rows, hint = _cut(rows, args, total, "places", "--all for every one, --format csv for a file")
+    summary = f"{total:,} places in {countries:,} countries reachable"
+    return "\n".join(x for x in (io.reach_text(rows), hint, summary) if x)
+
+
+def _cut(rows: list, args: argparse.Namespace, total: int, noun: str, how: str) -> tuple[list, str]:
+    """Cut a long text list to io.TEXT_LIMIT rows unless --limit or --all asked; return it and a hint."""
+    from . import io
+
+    if args.limit is not None or getattr(args, "all", False) or len(rows) <= io.TEXT_LIMIT:
+        shown = "" if len(rows) >= total else f"{len(rows):,} of {total:,} {noun} shown"
+        return rows, shown
+    from ._table import limited, terminal_width, wrap
+
+    return rows[: io.TEXT_LIMIT], "\n".join(wrap(limited(total, io.TEXT_LIMIT, noun, how=how), terminal_width()))
 
 
 def _places_file(path: str) -> list[str]:
@@ -401,12 +418,16 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
     if args.search:
         needle = normalize(args.search)
         places = [p for p in places if any(needle in normalize(t) for t in (p.id, p.name, *p.aliases))]
+    total = len(places)
+    if args.limit is not None:
+        places = places[: args.limit]
     rows = [io.place_row(p) for p in places]
     if args.format == "json":
         return io.dumps(rows)
     if args.format == "csv":
         return io.to_csv(rows, ["id", "name", "country", "lat", "lon", "kind", "modes"]).rstrip("\n")
-    return f"{io.places_text(places)}\n{len(places)} places"
+    places, hint = _cut(places, args, total, "places", "narrow with --country, --mode or --search, or --all")
+    return "\n".join(x for x in (io.places_text(places), hint or f"{total:,} places") if x)
 
 
 def cmd_ports_show(args: argparse.Namespace) -> str:
@@ -494,8 +515,10 @@ def cmd_links_add(args: argparse.Namespace) -> str:
         source=args.source, notes=args.notes,
     )  # fmt: skip
     (link,), ((distance_km, time_h),) = change.links, change.measures
+    from .registry import METRICS
+
     ways = "one way" if link.one_way else "both ways"
-    figures = f"{distance_km:,.0f} km, {time_h:,.1f} h, {ways}"
+    figures = f"{METRICS['distance_km'].text(distance_km)}, {METRICS['time_h'].text(time_h)}, {ways}"
     added = f"added {link.mode} link {link.id}: {link.from_id} - {link.to_id}, {figures},"
     return _report_change(change, added, verbose=args.verbose)
 

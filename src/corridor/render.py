@@ -24,6 +24,7 @@ from .geo import unwrap_lons
 from .geometry import leg_coords, leg_credits, link_trace
 from .graph import Role
 from .network import Network
+from .registry import METRICS as METRIC_SPECS
 from .routing import BY, Leg, Route
 from .sealanes import PASSAGES
 
@@ -102,16 +103,11 @@ def escape(text: object) -> str:
 
 
 def metric_text(metric: str, value: float) -> str:
-    """Return a metric with its unit, as maps show it: '1,406 km', '56.0 h (2.3 days)', ..."""
-    if metric == "distance_km":
-        return f"{value:,.0f} km"
-    if metric == "time_h":
-        return f"{value:,.1f} h ({value / 24:.1f} days)" if value >= 48 else f"{value:,.1f} h"
-    if metric == "cost_usd":
-        return f"{value:,.0f} USD"
-    if metric == "co2_kg":
-        return f"{value:,.0f} kg CO2"
-    raise ValueError(f"unknown metric {metric!r}")
+    """Return a metric with its unit, as every table and map shows it ('1,406 km', '2.3 d', '$1,743')."""
+    spec = METRIC_SPECS.get(metric)
+    if spec is None:
+        raise ValueError(f"unknown metric {metric!r}")
+    return spec.text(value)
 
 
 def _short(place: Place) -> str:
