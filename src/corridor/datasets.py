@@ -95,6 +95,9 @@ class Place:
     def operational(self) -> bool:
         return self.status == "operational"
 
+    def __repr__(self) -> str:
+        return f"<Place {self.id} {self.name!r} ({self.country}, {self.kind}: {'/'.join(self.modes)})>"
+
 
 @dataclass(frozen=True)
 class Link:
@@ -117,6 +120,11 @@ class Link:
     via: tuple[tuple[float, float], ...] = ()
     name: str = ""
     notes: str = ""
+
+    def __repr__(self) -> str:
+        distance = f", {self.distance_km:g} km" if self.distance_km is not None else ""
+        ways = "->" if self.one_way else "<->"
+        return f"<Link {self.id} {self.mode} {self.from_id}{ways}{self.to_id}{distance}>"
 
 
 @dataclass(frozen=True)

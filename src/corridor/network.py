@@ -26,6 +26,7 @@ from .registry import METRIC_NAMES
 from .sealanes import Access, LandMask, attach_ports, join_near_misses, read_lanes
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import networkx as nx
 
     from .engine import Masks
@@ -88,6 +89,18 @@ class Network:
         from .tracks import trace_links
 
         return trace_links(self.links.values(), self.places, self.root)
+
+    def places_gdf(self) -> gpd.GeoDataFrame:
+        """Every place as a Point (EPSG:4326) with the columns of places.csv, `origin` and `routable`."""
+        from .frames import places_to_gdf
+
+        return places_to_gdf(self)
+
+    def links_gdf(self) -> gpd.GeoDataFrame:
+        """Every curated link as a LineString along its drawing (EPSG:4326), with the columns of links.csv."""
+        from .frames import links_to_gdf
+
+        return links_to_gdf(self)
 
     def area_members(self, place_id: str) -> tuple[str, ...]:
         """Return the places of a place's area (the terminals of one city), or the place alone."""
