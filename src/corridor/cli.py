@@ -182,11 +182,38 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--source", help="where the position comes from (default: marked as an unsourced estimate)")
     add.add_argument("--notes", default="")
     _common(add, writes=True)
-    imp = ports_sub.add_parser("import", help="add every place of a CSV or GeoJSON file, or none")
-    imp.add_argument("file", metavar="FILE", help="CSV with places.csv columns, or a GeoJSON FeatureCollection")
+    imp = ports_sub.add_parser("import", help="add every place of a file (CSV, GeoJSON, GeoPackage ...), or none")
+    imp.add_argument(
+        "file", metavar="FILE", help="CSV or GeoJSON with places.csv columns, or any file geopandas reads (Points)"
+    )
+    imp.add_argument("--layer", help="the layer to read from a file of several (GeoPackage)")
     _common(imp, writes=True)
+    edit = ports_sub.add_parser("edit", help="change fields of a place of your dataset")
+    edit.add_argument("place_id", metavar="ID", help="the place's id")
+    edit.add_argument("--name")
+    edit.add_argument("--country", metavar="CC", help="ISO 3166 alpha-2 code")
+    edit.add_argument("--lat", type=_finite_float, help="latitude, degrees north")
+    edit.add_argument("--lon", type=_finite_float, help="longitude, degrees east")
+    edit.add_argument("--modes", type=_modes, help="comma-separated modes served (replaces them)")
+    edit.add_argument("--kind", choices=KINDS)
+    edit.add_argument(
+        "--alias", action="append", dest="aliases", metavar="NAME", help="replaces the aliases; repeatable"
+    )
+    edit.add_argument("--area")
+    edit.add_argument("--status", choices=STATUSES)
+    edit.add_argument("--handling-h", type=_finite_float, metavar="HOURS", help="handling time per transfer")
+    edit.add_argument("--handling-usd", type=_finite_float, metavar="USD", help="handling cost per TEU per transfer")
+    edit.add_argument("--dwell-h", type=_finite_float, metavar="HOURS", help="dwell on entry (border, lock)")
+    edit.add_argument("--sea-departures-per-week", type=_finite_float, metavar="N")
+    edit.add_argument("--notes")
+    edit.add_argument("--source", help="where the changed figures come from (default: an unsourced estimate)")
+    edit.add_argument("--unset", action="append", default=[], metavar="FIELD", help="clear an optional field")
+    _common(edit, writes=True)
+    remove = ports_sub.add_parser("remove", help="remove a place from your dataset (refused while links use it)")
+    remove.add_argument("place_id", metavar="ID", help="the place's id")
+    _common(remove, writes=True)
 
-    links = sub.add_parser("links", help="add links to your dataset")
+    links = sub.add_parser("links", help="add, edit, remove and import links of your dataset")
     links_sub = links.add_subparsers(dest="links_command", metavar="ACTION", parser_class=_Parser)
     links_sub.required = True
     link_add = links_sub.add_parser("add", help="add a rail, river or road service between two places")
@@ -206,6 +233,28 @@ def build_parser() -> argparse.ArgumentParser:
     link_add.add_argument("--source", help="where the figures come from (default: marked as an unsourced estimate)")
     link_add.add_argument("--notes", default="")
     _common(link_add, writes=True)
+    link_edit = links_sub.add_parser("edit", help="change the figures of a link")
+    link_edit.add_argument("link_id", metavar="ID", help="the link's id")
+    link_edit.add_argument("--distance-km", type=_positive_float, metavar="KM", help="published route distance")
+    link_edit.add_argument("--time-h", type=_positive_float, metavar="HOURS", help="published running time")
+    link_edit.add_argument("--time-back-h", type=_positive_float, metavar="HOURS", help="running time back")
+    link_edit.add_argument("--frequency-per-week", type=_positive_float, metavar="N", help="departures per week")
+    link_edit.add_argument("--one-way", choices=("yes", "no"), help="yes: from FROM to TO only")
+    link_edit.add_argument("--current", choices=("down", "up"), help="river links: which way FROM to TO runs")
+    link_edit.add_argument("--name")
+    link_edit.add_argument("--notes")
+    link_edit.add_argument("--source", help="where the changed figures come from (default: an unsourced estimate)")
+    link_edit.add_argument(
+        "--unset", action="append", default=[], metavar="FIELD", help="clear a field (a distance is then measured)"
+    )
+    _common(link_edit, writes=True)
+    link_remove = links_sub.add_parser("remove", help="remove a link")
+    link_remove.add_argument("link_id", metavar="ID", help="the link's id")
+    _common(link_remove, writes=True)
+    link_import = links_sub.add_parser("import", help="add every link of a file (CSV, GeoPackage ...), or none")
+    link_import.add_argument("file", metavar="FILE", help="CSV with links.csv columns, or any file geopandas reads")
+    link_import.add_argument("--layer", help="the layer to read from a file of several (GeoPackage)")
+    _common(link_import, writes=True)
 
     init = sub.add_parser("init", help="create an editable dataset (a copy of the bundled one)")
     init.add_argument("directory", metavar="DIR", help="a new or empty directory")
@@ -502,8 +551,71 @@ def cmd_ports_add(args: argparse.Namespace) -> str:
 def cmd_ports_import(args: argparse.Namespace) -> str:
     from .editing import import_places
 
-    change = import_places(args.data, args.file)
+    change = import_places(args.data, args.file, layer=args.layer)
     return _report_change(change, f"imported {len(change.places)} place(s) from {args.file}", verbose=args.verbose)
+
+
+PLACE_FLAGS = (
+    "name", "country", "lat", "lon", "modes", "kind", "aliases", "area", "status", "handling_h", "handling_usd",
+    "dwell_h", "sea_departures_per_week", "notes",
+)  # fmt: skip
+LINK_FLAGS = ("distance_km", "time_h", "time_back_h", "frequency_per_week", "one_way", "current", "name", "notes")
+
+
+def _changed(args: argparse.Namespace, flags: Sequence[str]) -> dict[str, object]:
+    changes = {flag: getattr(args, flag) for flag in flags if getattr(args, flag) is not None}
+    if not changes and not args.unset and args.source is None:
+        raise UsageError("give at least one field to change (--name, ... see --help) or --unset FIELD")
+    return changes
+
+
+def cmd_ports_edit(args: argparse.Namespace) -> str:
+    from .editing import edit_place
+
+    changes = _changed(args, PLACE_FLAGS)
+    change = edit_place(args.data, args.place_id, source=args.source, unset=args.unset, **changes)
+    (place,) = change.places
+    fields = ", ".join([*changes, *(f"{f} unset" for f in args.unset)]) or "source"
+    return _report_change(change, f"changed {place.name} ({place.id}): {fields},", verbose=args.verbose)
+
+
+def cmd_ports_remove(args: argparse.Namespace) -> str:
+    from .editing import remove_place
+
+    change = remove_place(args.data, args.place_id)
+    (place,) = change.places
+    for note in change.notes:
+        log.warning("note: %s", note)
+    return f"removed {place.name} ({place.id}) from {change.path}"
+
+
+def cmd_links_edit(args: argparse.Namespace) -> str:
+    from .editing import edit_link
+    from .registry import METRICS
+
+    changes = _changed(args, LINK_FLAGS)
+    change = edit_link(args.data, args.link_id, source=args.source, unset=args.unset, **changes)
+    (link,), ((distance_km, time_h),) = change.links, change.measures
+    fields = ", ".join([*changes, *(f"{f} unset" for f in args.unset)]) or "source"
+    figures = f"{METRICS['distance_km'].text(distance_km)}, {METRICS['time_h'].text(time_h)}"
+    return _report_change(change, f"changed {link.mode} link {link.id} ({figures}): {fields},", verbose=args.verbose)
+
+
+def cmd_links_remove(args: argparse.Namespace) -> str:
+    from .editing import remove_link
+
+    change = remove_link(args.data, args.link_id)
+    (link,) = change.links
+    for note in change.notes:
+        log.warning("note: %s", note)
+    return f"removed {link.mode} link {link.id} ({link.from_id} - {link.to_id}) from {change.path}"
+
+
+def cmd_links_import(args: argparse.Namespace) -> str:
+    from .editing import import_links
+
+    change = import_links(args.data, args.file, layer=args.layer)
+    return _report_change(change, f"imported {len(change.links)} link(s) from {args.file}", verbose=args.verbose)
 
 
 def cmd_links_add(args: argparse.Namespace) -> str:
@@ -552,7 +664,12 @@ COMMANDS = {
     ("ports", "show"): cmd_ports_show,
     ("ports", "add"): cmd_ports_add,
     ("ports", "import"): cmd_ports_import,
+    ("ports", "edit"): cmd_ports_edit,
+    ("ports", "remove"): cmd_ports_remove,
     ("links", "add"): cmd_links_add,
+    ("links", "edit"): cmd_links_edit,
+    ("links", "remove"): cmd_links_remove,
+    ("links", "import"): cmd_links_import,
     "init": cmd_init,
 }
 # How many of a DataError's problems are listed on stderr, below its one-line summary.
