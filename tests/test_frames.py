@@ -151,3 +151,46 @@ def test_the_cli_route_path_imports_no_heavy_library(argv):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
     assert "corridor" in imported
     assert imported.isdisjoint(HEAVY), sorted(imported & set(HEAVY))
+
+
+def read_any(path):
+    return gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
+def test_the_cli_writes_geopackage_and_geoparquet(run, tmp_path, fmt):
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    route = tmp_path / f"route.{fmt}"
+    result = run("route", "Chongqing", "Umm Qasr", "--alternatives", "1", "--format", fmt, "--out", str(route))
+    assert result.code == 0, result.err
+    assert result.out.strip() == str(route)
+    legs = read_any(route)
+    routes = run("route", "Chongqing", "Umm Qasr", "--alternatives", "1", "--format", "json").json()
+    assert len(legs) == len(routes["legs"]) + len(routes["alternatives"][0]["legs"])
+    assert legs.crs.to_epsg() == 4326 and set(legs["route"]) == {0, 1}
+    reach_file = tmp_path / f"reach.{fmt}"
+    assert run("reach", "Chongqing", "--country", "VN", "--format", fmt, "--out", str(reach_file)).code == 0
+    reached = read_any(reach_file)
+    listed = run("reach", "Chongqing", "--country", "VN", "--format", "json").json()
+    assert list(reached["id"]) == [r["id"] for r in listed]
+    assert set(reached.geometry.geom_type) == {"Point"}
+    grid = tmp_path / f"matrix.{fmt}"
+    assert run("matrix", "Chongqing", "Qinzhou", "--to", "Singapore", "--to", "Manila", "--format", fmt,
+               "--out", str(grid)).code == 0  # fmt: skip
+    assert len(read_any(grid)) == 4
+    ports = tmp_path / f"ports.{fmt}"
+    assert run("ports", "list", "--country", "IQ", "--format", fmt, "--out", str(ports)).code == 0
+    iraq = read_any(ports)
+    assert set(iraq["country"]) == {"IQ"} and {"IQUQR", "IQBSR"} <= set(iraq["id"])
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_file_formats_need_an_out_file_outside_the_dataset(run, tiny, tmp_path):
+    result = run("reach", "Alpha", "--format", "gpkg", "--data", str(tiny))
+    assert result.code == 2 and "--out" in result.err and result.out == ""
+    inside = run("reach", "Alpha", "--format", "gpkg", "--out", str(tiny / "r.gpkg"), "--data", str(tiny))
+    assert inside.code == 1 and "inside the dataset" in inside.err
+    text = tmp_path / "reach.csv"
+    assert run("reach", "Alpha", "--format", "csv", "--out", str(text), "--data", str(tiny)).code == 0
+    assert text.read_text().startswith("id,name,country,")

@@ -18,8 +18,9 @@ from .registry import BY, LINK_MODES, MODE_NAMES
 
 log = logging.getLogger("corridor")
 
-ROUTE_FORMATS = ("text", "json", "geojson")
-TABLE_FORMATS = ("text", "json", "csv")
+FILE_FORMATS = ("gpkg", "parquet")  # written to --out FILE (frames.write_frame)
+ROUTE_FORMATS = ("text", "json", "geojson", *FILE_FORMATS)
+TABLE_FORMATS = ("text", "json", "csv", *FILE_FORMATS)
 METRIC_CHOICES = tuple(BY)
 DEFAULT_MAP = "maps/network.html"
 _TEXT_LIMIT = 50  # io.TEXT_LIMIT, without importing io for --help
@@ -95,6 +96,12 @@ def _filters(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
     parser.add_argument("--teu", type=_positive_float, default=1.0, help="containers, scales cost and CO2 (default: 1)")
 
 
+def _out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", metavar="FILE", help="write the output to FILE instead of stdout (needed by --format gpkg|parquet)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="corridor",
@@ -110,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(route)
     route.add_argument("--via", action="append", default=[], metavar="PLACE", help="pass through a place; repeatable")
     route.add_argument("--alternatives", type=_count, default=0, metavar="K", help="also give K different routes")
-    route.add_argument("--format", choices=ROUTE_FORMATS, default="text")
+    route.add_argument("--format", choices=ROUTE_FORMATS, default="text", help="gpkg and parquet: one row per leg")
+    _out(route)
     route.add_argument("--map", metavar="FILE.html", help="also write an interactive map")
     _common(route)
 
@@ -131,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("--limit", type=_count_rows, help=f"show at most N rows (text: {_TEXT_LIMIT} unless --all)")
     reach.add_argument("--all", action="store_true", help="show every row as text")
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
+    _out(reach)
     _common(reach)
 
     grid = sub.add_parser(
@@ -144,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--origins-file", metavar="FILE", help="origins, one place per line")
     grid.add_argument("--destinations-file", metavar="FILE", help="destinations, one place per line")
     _filters(grid)
-    grid.add_argument("--format", choices=("csv", "json"), default="csv")
+    grid.add_argument("--format", choices=("csv", "json", *FILE_FORMATS), default="csv")
+    _out(grid)
     _common(grid)
 
     ports = sub.add_parser("ports", help="list, show, add and import places")
@@ -158,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=_count_rows, help=f"show at most N places (text: {_TEXT_LIMIT} unless --all)")
     listing.add_argument("--all", action="store_true", help="show every place as text")
     listing.add_argument("--format", choices=TABLE_FORMATS, default="text")
+    _out(listing)
     _common(listing)
     show = ports_sub.add_parser("show", help="everything about one place, with sources")
     show.add_argument("place")
@@ -314,6 +325,36 @@ def _write_map(network, routes, path, *, title: str) -> None:
     _save(route_map(network, routes, title=title), path)
 
 
+def _out_path(args: argparse.Namespace):
+    """Check where --out goes before any work; a file format needs one."""
+    from ._fs import check_output_path
+    from .datasets import dataset_dir
+
+    if args.format in FILE_FORMATS and not args.out:
+        raise UsageError(f"--format {args.format} writes a file: give --out FILE.{args.format}")
+    if not args.out:
+        return None
+    return check_output_path(args.out, dataset_dir(args.data), what="the output")
+
+
+def _emit(args: argparse.Namespace, path, output) -> str:
+    """Write a table to --out (a GeoDataFrame as GeoPackage or GeoParquet, text as it is) or return it for stdout."""
+    if path is None:
+        return output() if callable(output) else output
+    if args.format in FILE_FORMATS:
+        from .frames import write_frame
+
+        written = write_frame(output(), path, args.format)
+    else:
+        from ._fs import write_atomic
+
+        text = output() if callable(output) else output
+        write_atomic(path, (text + "\n").encode("utf-8"))
+        written = path
+    log.info("written to %s (%.1f kB)", written, written.stat().st_size / 1e3)
+    return str(written)
+
+
 def _require_finite(items, teu: float) -> None:
     """Refuse results whose totals overflowed: a huge --teu makes cost and CO2 infinite."""
     from .costing import METRICS
@@ -328,6 +369,7 @@ def cmd_route(args: argparse.Namespace) -> str:
     from . import io, routing
 
     map_path = _map_path(args, args.map)
+    out_path = _out_path(args)
     network = _network(args)
     routes = routing.find_routes(
         network, args.origin, args.destination, by=args.by, modes=args.modes, via=args.via,
@@ -336,11 +378,15 @@ def cmd_route(args: argparse.Namespace) -> str:
     _require_finite(routes, args.teu)
     if map_path:
         _write_map(network, routes, map_path, title=f"{args.origin} to {args.destination}")
+    if args.format in FILE_FORMATS:
+        from .frames import routes_to_gdf
+
+        return _emit(args, out_path, lambda: routes_to_gdf(network, routes))
     if args.format == "json":
-        return io.dumps(io.routes_dict(network, routes))
+        return _emit(args, out_path, io.dumps(io.routes_dict(network, routes)))
     if args.format == "geojson":
-        return io.dumps(io.route_geojson(network, routes))
-    return io.routes_text(network, routes)
+        return _emit(args, out_path, io.dumps(io.route_geojson(network, routes)))
+    return _emit(args, out_path, io.routes_text(network, routes))
 
 
 def cmd_compare(args: argparse.Namespace) -> str:
@@ -371,6 +417,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
 def cmd_reach(args: argparse.Namespace) -> str:
     from . import io, routing
 
+    out_path = _out_path(args)
     network = _network(args)
     reached = routing.reach(
         network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu
@@ -385,13 +432,21 @@ def cmd_reach(args: argparse.Namespace) -> str:
     total, countries = len(rows), len({r["country"] for r in rows})
     if args.limit is not None:
         rows = rows[: max(args.limit, 0)]
+    if args.format in FILE_FORMATS:
+        from .frames import reach_to_gdf
+
+        by_id = {r.place_id: r for r in reached}
+        return _emit(args, out_path, lambda: reach_to_gdf(network, [by_id[r["id"]] for r in rows]))
     if args.format == "json":
-        return io.dumps(rows)
+        return _emit(args, out_path, io.dumps(rows))
     if args.format == "csv":
-        return io.to_csv(rows, ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]).rstrip("\n")
+        columns = ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]
+        return _emit(args, out_path, io.to_csv(rows, columns).rstrip("\n"))
+    if out_path is not None:
+        args.all = True  # a file gets every row
     rows, hint = _cut(rows, args, total, "places", "--all for every one, --format csv for a file")
     summary = f"{total:,} places in {countries:,} countries reachable"
-    return "\n".join(x for x in (io.reach_text(rows), hint, summary) if x)
+    return _emit(args, out_path, "\n".join(x for x in (io.reach_text(rows), hint, summary) if x))
 
 
 def _cut(rows: list, args: argparse.Namespace, total: int, noun: str, how: str) -> tuple[list, str]:
@@ -441,21 +496,25 @@ def cmd_matrix(args: argparse.Namespace) -> str:
         raise UsageError("give at least one origin (ORIGIN ... or --origins-file)")
     if not destinations:
         raise UsageError("give at least one destination (--to DEST ... or --destinations-file)")
+    out_path = _out_path(args)
     network = _network(args)
     rows = routing.matrix(
         network, origins, destinations, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow,
         teu=args.teu, progress=_progress("matrix"),
     )  # fmt: skip
+    if args.format in FILE_FORMATS:
+        return _emit(args, out_path, rows.to_geodataframe)
     records = io.matrix_rows(network, origins, destinations, rows)
     if args.format == "json":
-        return io.dumps(records)
-    return io.to_csv(records, io.MATRIX_COLUMNS).rstrip("\n")
+        return _emit(args, out_path, io.dumps(records))
+    return _emit(args, out_path, io.to_csv(records, io.MATRIX_COLUMNS).rstrip("\n"))
 
 
 def cmd_ports_list(args: argparse.Namespace) -> str:
     from . import io
     from .gazetteer import normalize
 
+    out_path = _out_path(args)
     network = _network(args)
     places = sorted(network.places.values(), key=lambda p: (p.country, p.name, p.id))
     if args.country:
@@ -470,13 +529,24 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
     total = len(places)
     if args.limit is not None:
         places = places[: args.limit]
+    if args.format in FILE_FORMATS:
+
+        def frame():
+            ids = [p.id for p in places]
+            return network.places_gdf().set_index("id", drop=False).loc[ids].reset_index(drop=True)
+
+        return _emit(args, out_path, frame)
     rows = [io.place_row(p) for p in places]
     if args.format == "json":
-        return io.dumps(rows)
+        return _emit(args, out_path, io.dumps(rows))
     if args.format == "csv":
-        return io.to_csv(rows, ["id", "name", "country", "lat", "lon", "kind", "modes"]).rstrip("\n")
+        return _emit(
+            args, out_path, io.to_csv(rows, ["id", "name", "country", "lat", "lon", "kind", "modes"]).rstrip("\n")
+        )
+    if out_path is not None:
+        args.all = True
     places, hint = _cut(places, args, total, "places", "narrow with --country, --mode or --search, or --all")
-    return "\n".join(x for x in (io.places_text(places), hint or f"{total:,} places") if x)
+    return _emit(args, out_path, "\n".join(x for x in (io.places_text(places), hint or f"{total:,} places") if x))
 
 
 def cmd_ports_show(args: argparse.Namespace) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .geo import unwrap_lons
@@ -215,3 +216,46 @@ __all__ = [
     "CRS", "links_to_gdf", "matrix_to_df", "matrix_to_gdf", "places_to_gdf", "reach_to_df", "reach_to_gdf",
     "routes_to_gdf",
 ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- files
+
+FILE_FORMATS = {"gpkg": "GeoPackage", "parquet": "GeoParquet"}
+
+
+def write_frame(frame: Any, path: str | Path, fmt: str, *, layer: str = "corridor") -> Path:
+    """Write a (Geo)DataFrame to a GeoPackage or GeoParquet file atomically; return the path.
+
+    The file is written in a private folder beside `path` and renamed over it, so a failed
+    write leaves the old file. GeoParquet needs pyarrow.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    from ._fs import check_output_path, sweep_temps, temp_prefix
+    from .errors import DataError, WriteError
+
+    if fmt not in FILE_FORMATS:
+        raise ValueError(f"fmt must be one of {', '.join(FILE_FORMATS)}, not {fmt!r}")
+    target = check_output_path(path, what=f"the {FILE_FORMATS[fmt]} file")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise DataError("GeoParquet needs pyarrow: pip install pyarrow") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sweep_temps(target.parent, target.name)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=temp_prefix(target), suffix=".tmp"))
+    try:
+        written = staging / target.name
+        if fmt == "gpkg":
+            frame.to_file(written, driver="GPKG", layer=layer, engine="pyogrio")
+        else:
+            frame.to_parquet(written)
+        os.replace(written, target)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}; it is unchanged") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
