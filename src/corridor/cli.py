@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import sys
+import threading  # logging imports it anyway
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -278,6 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--warnings", action="store_true", help="list every warning, not only how many")
     _common(validate)
 
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description='Print a completion script: `eval "$(corridor completion bash)"` in ~/.bashrc, '
+        "`corridor completion zsh > ~/.zfunc/_corridor`, or "
+        "`corridor completion fish > ~/.config/fish/completions/corridor.fish`.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
+
     network_map = sub.add_parser("map", help="draw the whole network on an interactive map")
     network_map.add_argument(
         "--out", metavar="FILE.html", default=DEFAULT_MAP, help=f"where to write the map (default: {DEFAULT_MAP})"
@@ -295,7 +305,11 @@ def _network(args: argparse.Namespace):
 
     if args.params and os.path.lexists(args.params):  # a missing one: load_network says so
         check_regular_file(args.params, "a parameters CSV table")
-    return load_network(args.data, params=args.params)
+    from .datasets import dataset_dir
+
+    log.debug("dataset: %s%s", dataset_dir(args.data), f", parameters from {args.params}" if args.params else "")
+    with _Activity.stage("loading the network (built and cached on first use)"):
+        return load_network(args.data, params=args.params)
 
 
 def _map_path(args: argparse.Namespace, path: str | None):
@@ -472,19 +486,118 @@ def _places_file(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
+def _showing_progress() -> bool:
+    """Progress goes to stderr when it is a terminal, and not with -q."""
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return tty and logging.getLogger("corridor").getEffectiveLevel() <= logging.INFO
+
+
 def _progress(label: str):
     """Return a progress callback drawing a bar on stderr when it is a terminal, else None."""
-    if not sys.stderr.isatty() or logging.getLogger("corridor").level > logging.INFO:
+    if not _showing_progress():
         return None
+    _Activity.pause()
 
     def show(done: int, total: int) -> None:
         width = 30
         filled = width * done // max(total, 1)
         end = "\n" if done == total else ""
-        sys.stderr.write(f"\rcorridor: {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
-        sys.stderr.flush()
+        with _Activity.lock:
+            sys.stderr.write(f"\rcorridor: {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+            sys.stderr.flush()
 
     return show
+
+
+class _Activity:
+    """A line on stderr saying what corridor is doing and for how long, once that passes a second.
+
+    One runs around each command (when stderr is a terminal and not with -q); `stage` names
+    the part under way. The line is cleared before any log message and when the work ends.
+    """
+
+    DELAY_S = 1.0
+    TICK_S = 0.25
+    lock = threading.Lock()
+    current: _Activity | None = None
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.drawn = 0
+        self.paused = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="corridor-activity", daemon=True)
+        self._started = 0.0
+
+    def __enter__(self) -> _Activity:
+        import time
+
+        if _showing_progress():
+            self._started = time.monotonic()
+            _Activity.current = self
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if _Activity.current is self:
+            self._done.set()
+            self._thread.join()
+            self.clear()
+            _Activity.current = None
+
+    def _run(self) -> None:
+        import time
+
+        if self._done.wait(self.DELAY_S):
+            return
+        while not self._done.is_set():
+            if not self.paused:
+                text = f"corridor: {self.label} ... {time.monotonic() - self._started:.0f} s"
+                with _Activity.lock:
+                    try:
+                        sys.stderr.write("\r" + text.ljust(self.drawn))
+                        sys.stderr.flush()
+                    except (OSError, ValueError):
+                        return
+                    self.drawn = len(text)
+            self._done.wait(self.TICK_S)
+
+    def clear(self) -> None:
+        """Take the line off the terminal (before a log message, or at the end)."""
+        with _Activity.lock:
+            if self.drawn:
+                with contextlib.suppress(OSError, ValueError):
+                    sys.stderr.write("\r" + " " * self.drawn + "\r")
+                    sys.stderr.flush()
+                self.drawn = 0
+
+    @classmethod
+    def stage(cls, label: str):
+        """Name the part of the work under way, for as long as the context lasts."""
+        activity = cls.current
+
+        @contextlib.contextmanager
+        def named():
+            if activity is None:
+                yield
+                return
+            before, activity.label = activity.label, label
+            try:
+                yield
+            finally:
+                activity.label = before
+
+        return named()
+
+    @classmethod
+    def pause(cls) -> None:
+        """Stop drawing (another progress display takes the line)."""
+        if cls.current is not None:
+            cls.current.paused = True
+            cls.current.clear()
 
 
 def cmd_matrix(args: argparse.Namespace) -> str:
@@ -716,6 +829,12 @@ def cmd_init(args: argparse.Namespace) -> str:
     )
 
 
+def cmd_completion(args: argparse.Namespace) -> str:
+    from ._completion import script
+
+    return script(build_parser(), args.shell).rstrip("\n")
+
+
 def cmd_map(args: argparse.Namespace) -> str:
     from .render import network_map
 
@@ -730,6 +849,7 @@ COMMANDS = {
     "matrix": cmd_matrix,
     "validate": cmd_validate,
     "map": cmd_map,
+    "completion": cmd_completion,
     ("ports", "list"): cmd_ports_list,
     ("ports", "show"): cmd_ports_show,
     ("ports", "add"): cmd_ports_add,
@@ -746,6 +866,23 @@ COMMANDS = {
 LISTED_PROBLEMS = 50
 
 
+ACTIVITIES: dict[str | tuple[str, str], str] = {
+    "route": "finding routes", "compare": "comparing routes", "reach": "searching", "matrix": "searching",
+    "validate": "validating the dataset", "map": "drawing the map", "init": "copying the dataset",
+    "ports": "reading the places", "links": "checking and writing",
+    **{("ports", action): "checking and writing" for action in ("add", "import", "edit", "remove")},
+}  # fmt: skip
+
+
+class _Handler(logging.StreamHandler):
+    """Log to stderr, first clearing the activity line if one is drawn."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _Activity.current is not None:
+            _Activity.current.clear()
+        super().emit(record)
+
+
 class _Printable(logging.Formatter):
     """Format log records with every terminal control character escaped (names come from data)."""
 
@@ -756,8 +893,10 @@ class _Printable(logging.Formatter):
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
-    level = logging.ERROR if args.quiet else (logging.DEBUG if args.verbose > 1 else logging.INFO)
-    handler = logging.StreamHandler(sys.stderr)
+    # -v says what is loaded and from where (the packaged network, a cache file, or built), and each stage.
+    quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", 0)
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose else logging.INFO)
+    handler = _Handler(sys.stderr)
     handler.setFormatter(_Printable("corridor: %(message)s"))
     root = logging.getLogger("corridor")
     root.handlers[:] = [handler]
@@ -835,8 +974,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     action = getattr(args, f"{args.command}_command", None)
     key = (args.command, action) if action else args.command
+    label = ACTIVITIES.get(key) or ACTIVITIES.get(args.command, args.command)
     try:
-        result = COMMANDS[key](args)
+        with _Activity(label):
+            result = COMMANDS[key](args)
     except UsageError as exc:
         _say(f"corridor {args.command}: error: {exc.as_flag()}")
         return exc.exit_code

@@ -236,7 +236,7 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
 
 def build_from(root: Path, params_file: Path | None = None) -> Network:
     """Read a dataset directory and build its network."""
-    log.debug("building the network from %s", root)
+    log.debug("building the network from the tables in %s%s", root, f" with {params_file}" if params_file else "")
     dataset = load_dataset(root)
     parameters = Parameters.from_files(root / PARAMETERS_FILE, params_file)
     network = build_network(dataset, parameters)
