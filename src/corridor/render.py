@@ -536,18 +536,22 @@ def route_map(
             f"</span><span><b>{escape(labels[rank])}</b>: {escape(route_label(network, route))}"
             f"<br><span class='totals'>{escape(_totals_text(route))}</span></span></div>"
         )
-    origin_lon = next(iter(ends.get((routes[0].origin, "origin"), [(0.0, 0.0)])))[1]
-    end_lon = next(iter(ends.get((routes[0].destination, "destination"), [(0.0, 0.0)])))[1]
+    start_at = next(iter(ends.get((routes[0].origin, "origin"), [(0.0, 0.0)])))
+    end_at = next(iter(ends.get((routes[0].destination, "destination"), [(0.0, 0.0)])))
     said: set[str] = set()
     for (pid, role), spots in ends.items():
-        # Routes starting (or ending) at several terminals of a city are labelled with the city, once.
-        members = {p for p, r in ends if r == role}
         place = network.places[pid]
-        text = escape(place.area) if place.area and len(members) > 1 else _short(place)
+        # A terminal of a city is labelled with the city ('Chongqing'); its popup names the terminal.
+        short = place.name.split(" (", 1)[0]
+        text = escape(place.area) if place.area and short.startswith(place.area) else _short(place)
+        other = end_at if role == "origin" else start_at
         for where in spots:
-            # Labels face away from the other end of the route.
-            east = where[1] >= (end_lon if role == "origin" else origin_lon)
-            _end_marker(m, network, pid, where, role, "right" if east else "left", label=text not in said, text=text)
+            # Labels face away from the other end of the route, along the route's main direction.
+            if abs(where[0] - other[0]) > abs(where[1] - other[1]):
+                direction = "top" if where[0] >= other[0] else "bottom"
+            else:
+                direction = "right" if where[1] >= other[1] else "left"
+            _end_marker(m, network, pid, where, role, direction, label=text not in said, text=text)
             said.add(text)
     starts, ends_at = (
         _ends_name(network, [r.origin for r in routes]),
