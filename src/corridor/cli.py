@@ -459,7 +459,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
     if out_path is not None:
         args.all = True  # a file gets every row
     rows, hint = _cut(rows, args, total, "places", "--all for every one, --format csv for a file")
-    summary = f"{total:,} places in {countries:,} countries reachable"
+    summary = f"{total:,} places in {countries:,} {'country' if countries == 1 else 'countries'} reachable"
     return _emit(args, out_path, "\n".join(x for x in (io.reach_text(rows), hint, summary) if x))
 
 
