@@ -17,7 +17,8 @@ def own_kernel(tmp_path, monkeypatch):
     spec = tmp_path / "jupyter" / "kernels" / "corridor-tests"
     spec.mkdir(parents=True)
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "corridor tests", "language": "python"}))
+    spec_json = {"argv": argv, "display_name": "corridor tests", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(spec_json))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     return "corridor-tests"
 
