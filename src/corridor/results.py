@@ -8,7 +8,6 @@ None. Both keep the network and the query they came from, so `.to_dataframe()` a
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,8 @@ def _text(metric: str, value: float) -> str:
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], caption: str) -> str:
     """Return an HTML table of text cells, every one escaped."""
+    import html  # notebooks only: not on the CLI's route path
+
     e = html.escape
     header = "".join(f"<th>{e(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows)
