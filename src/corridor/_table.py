@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -108,6 +107,8 @@ def table(
     kept, widths = _layout(columns, natural, width)
 
     def lines_of(cells: Sequence[str]) -> list[str]:
+        import textwrap  # only when a cell wraps
+
         parts = []
         for i in kept:
             text = cells[i]
@@ -145,6 +146,8 @@ def wrap(text: str, width: int | None, *, indent: str = "", hanging: str | None 
     hanging = indent if hanging is None else hanging
     if width is None or len(indent) + len(text) <= width:
         return [indent + text]
+    import textwrap
+
     return textwrap.wrap(
         text,
         max(width, len(hanging) + 20),
