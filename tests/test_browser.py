@@ -13,8 +13,8 @@ import pytest
 
 from corridor.geometry import leg_coords
 from corridor.network import load_network
-from corridor.render import MODE_COLORS, network_map, route_map, save_map
-from corridor.routing import find_routes
+from corridor.render import MODE_COLORS, MODE_LABELS, ROUTE_COLORS, compare_map, network_map, route_map, save_map
+from corridor.routing import compare, find_routes
 
 from .conftest import HOSTILE
 
@@ -78,8 +78,8 @@ def open_map(browser):
     """Open a saved map offline: every request that is not for a local file is recorded and aborted."""
     contexts = []
 
-    def opener(path: Path) -> Opened:
-        context = browser.new_context(viewport=VIEWPORT, offline=True)
+    def opener(path: Path, viewport: dict | None = None) -> Opened:
+        context = browser.new_context(viewport=viewport or VIEWPORT, offline=True)
         contexts.append(context)
         page = context.new_page()
         opened = Opened(page)
@@ -186,17 +186,17 @@ def test_a_route_map_renders_offline_with_a_line_per_leg(network, open_map, tmp_
     legend = opened.page.locator(".corridor-legend")
     assert legend.is_visible()
     text = legend.inner_text()
-    for expected in ("Best route (by cost)", "Alternative 1", "Alternative 2", "km", "USD", "kg CO2", "Umm Qasr"):
+    for expected in ("Best route (by cost)", "Alternative 1", "Alternative 2", "km", "$", " d ", "USD", "Umm Qasr"):
         assert expected in text, expected
 
     tooltip = opened.evaluate(OPEN_TOOLTIP, "corridor-leg-sea")
-    assert tooltip is not None and "Umm Qasr" in tooltip and "km" in tooltip and "USD" in tooltip
+    assert tooltip is not None and "Umm Qasr" in tooltip and "km" in tooltip and "$" in tooltip
 
     shot = tmp_path / "route.png"
     opened.page.screenshot(path=str(shot))
     distinct, commonest, colours = screenshot_colours(shot)
     assert distinct > 50 and commonest < 0.8  # not a blank page
-    assert has_colour(colours, MODE_COLORS["sea"])  # the sea leg is drawn in its colour
+    assert has_colour(colours, ROUTE_COLORS[0]) and has_colour(colours, ROUTE_COLORS[1])  # each route in its colour
     assert_clean(opened)
 
 
@@ -262,4 +262,142 @@ def test_the_network_map_renders_offline(network, open_map, tmp_path):
     distinct, commonest, colours = screenshot_colours(shot)
     assert distinct > 50 and commonest < 0.8
     assert has_colour(colours, MODE_COLORS["rail"])
+    assert_clean(opened)
+
+
+# --------------------------------------------------------------------------- report-ready route maps
+
+# Points along each drawn route (as the browser drew them, offsets included), in page pixels,
+# with what the page shows on top at each: the route's own line, or something else.
+ROUTE_SAMPLES = """rank => {
+    const paths = [...document.querySelectorAll(`path.corridor-leg.corridor-route-${rank}`)];
+    const out = [];
+    for (const path of paths) {
+        const length = path.getTotalLength();
+        const matrix = path.getScreenCTM();
+        const count = Math.max(2, Math.min(60, Math.floor(length / 6)));
+        for (let i = 1; i < count; i++) {
+            const p = path.getPointAtLength(length * i / count);
+            const x = matrix.a * p.x + matrix.c * p.y + matrix.e, y = matrix.b * p.x + matrix.d * p.y + matrix.f;
+            if (x < 0 || y < 0 || x >= window.innerWidth || y >= window.innerHeight) {
+                out.push([x, y, "outside"]);
+                continue;
+            }
+            const top = document.elementFromPoint(x, y);
+            const own = top && top.classList && top.classList.contains(`corridor-route-${rank}`);
+            out.push([x, y, own ? "own" : (top ? (top.getAttribute("class") || top.tagName) : "none")]);
+        }
+    }
+    return out;
+}"""
+RECT = """selector => {
+    const r = document.querySelector(selector).getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+}"""
+
+
+def visible_share(opened: Opened, rank: int) -> float:
+    samples = opened.evaluate(ROUTE_SAMPLES, rank)
+    assert samples, f"route {rank} draws nothing"
+    return sum(1 for *_, top in samples if top == "own") / len(samples)
+
+
+@pytest.fixture(scope="module")
+def umm_qasr_map(network, tmp_path_factory):
+    routes = find_routes(network, "Chongqing", "Umm Qasr", alternatives=2)
+    path = tmp_path_factory.mktemp("maps") / "umm-qasr.html"
+    return routes, save_map(route_map(network, routes, title="Chongqing to Umm Qasr"), path)
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, {"width": 800, "height": 600}], ids=["1280x860", "800x600"])
+def test_every_route_is_visible_and_clear_of_the_legend(umm_qasr_map, open_map, viewport, tmp_path):
+    routes, path = umm_qasr_map
+    opened = open_map(path, viewport)
+    legend = opened.evaluate(RECT, ".corridor-legend")
+    layers = opened.evaluate(RECT, ".leaflet-control-layers")
+    for rank in range(len(routes)):
+        # Alternatives sharing the best route's lanes are drawn beside it, so each shows along most of its length.
+        assert visible_share(opened, rank) > 0.6, rank
+        for x, y, top in opened.evaluate(ROUTE_SAMPLES, rank):
+            assert top != "outside", (rank, x, y)  # the view holds every route
+            for left, upper, right, lower in (legend, layers):
+                assert not (left <= x <= right and upper <= y <= lower), (rank, x, y)  # and no control covers it
+    small = viewport["width"] < 1000
+    assert opened.page.locator(".corridor-legend details").evaluate("d => d.open") is (not small)
+    if small:  # folded: a button-sized box, the layer control collapsed to its icon
+        assert legend[2] - legend[0] < 200 and legend[3] - legend[1] < 60
+        assert opened.count(".leaflet-control-layers-expanded") == 0
+    shot = tmp_path / f"route-{viewport['width']}.png"
+    opened.page.screenshot(path=str(shot))
+    distinct, commonest, _ = screenshot_colours(shot)
+    assert distinct > 50 and commonest < 0.8
+    assert_clean(opened)
+
+
+def test_without_offsets_an_alternative_would_hide_under_the_best_route(umm_qasr_map, open_map):
+    """The visibility check above is able to fail: drawn in place, the shared lanes hide alternative 1."""
+    _, path = umm_qasr_map
+    opened = open_map(path)
+    flatten = "{ if (l instanceof L.Polyline && l.options.offset) { l.options.offset = 0; l.redraw(); } }"
+    opened.evaluate(f"() => {{ const map = {FIND_MAP}; map.eachLayer(l => {flatten}); }}")
+    assert visible_share(opened, 1) < 0.6
+
+
+def test_origin_destination_and_transfers_are_labelled(umm_qasr_map, network, open_map):
+    routes, path = umm_qasr_map
+    opened = open_map(path)
+    labels = [t.strip() for t in opened.page.locator(".leaflet-tooltip.corridor-label").all_inner_texts()]
+    assert opened.page.locator(".corridor-label-origin").first.is_visible()
+    assert "Chongqing" in labels
+    assert any("Umm Qasr" in label for label in labels)
+    for route in routes:
+        for pid in route.transfer_places:
+            assert network.places[pid].name.split(" (")[0] in labels, pid
+    # The legend explains each mode's pattern once, whatever the number of routes.
+    keys = [t.strip() for t in opened.page.locator(".corridor-legend .row:has(svg.key)").all_inner_texts()]
+    modes = {leg.mode for route in routes for leg in route.legs} - {"transfer"}
+    assert sorted(keys) == sorted(MODE_LABELS[mode] for mode in modes)
+
+
+def test_a_click_on_a_route_leaves_no_focus_rectangle(umm_qasr_map, open_map):
+    _, path = umm_qasr_map
+    opened = open_map(path)
+    own = [(x, y) for x, y, top in opened.evaluate(ROUTE_SAMPLES, 0) if top == "own"]
+    x, y = own[len(own) // 2]  # mid-route, away from the markers at its ends
+    opened.page.mouse.click(x, y)
+    opened.page.wait_for_selector(".leaflet-popup")
+    outline = opened.evaluate("() => { const s = getComputedStyle(document.activeElement); "
+                              "return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth]; }")  # fmt: skip
+    assert outline[1] == "none" or outline[2] == "0px", outline
+    assert_clean(opened)
+
+
+def test_on_compare_the_route_best_on_most_metrics_is_solid_and_on_top(network, open_map, tmp_path):
+    best = compare(network, "Chongqing", "Hong Kong")
+    m = compare_map(network, best)
+    opened = open_map(save_map(m, tmp_path / "compare.html"))
+    counts = {}
+    for route in best.values():
+        counts[route.edges] = counts.get(route.edges, 0) + 1
+    widest = max(counts.values())
+    first = opened.page.locator(".corridor-legend .row b").first.inner_text()
+    assert first.count(",") + 1 == widest  # the route winning most metrics is listed first ...
+    dashes = opened.evaluate("() => [...document.querySelectorAll('path.corridor-leg.corridor-route-0')]"
+                             ".map(p => p.getAttribute('stroke-dasharray'))")  # fmt: skip
+    assert dashes and all(d in (None, "none") for d in dashes)  # ... and drawn solid
+    assert visible_share(opened, 0) > 0.6
+    assert_clean(opened)
+
+
+def test_the_network_map_keeps_lanes_light_and_continuous_across_180(network, open_map, tmp_path):
+    opened = open_map(save_map(network_map(network), tmp_path / "network.html"))
+    lanes = opened.page.locator("path.corridor-lanes").first
+    assert float(lanes.get_attribute("stroke-width")) < 1 and float(lanes.get_attribute("stroke-opacity")) <= 0.5
+    assert opened.count("path.corridor-lanes") == 3  # the world and a copy each side: lanes run on past 180
+    # Links and places are drawn above the lanes.
+    order = opened.evaluate(
+        "() => ['corridor-lanes', 'corridor-link', 'corridor-place'].map(c => "
+        "+getComputedStyle(document.querySelector('path.' + c).closest('.leaflet-pane')).zIndex)"
+    )
+    assert order[0] < order[1] < order[2], order
     assert_clean(opened)

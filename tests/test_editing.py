@@ -188,16 +188,19 @@ def test_figures_without_a_source_are_marked_as_unsourced_estimates(tiny):
 
 
 def test_a_link_without_figures_is_measured_and_gets_a_fresh_id(tiny, run):
-    first = run("links", "add", "CNAAA", "CNBBB", "--mode", "road", "--data", str(tiny))
+    first = run("links", "add", "CNAAA", "CNBBB", "--mode", "road", "--one-way", "--data", str(tiny))
     assert first.code == 0, first.err
     assert "measured" in first.err
-    second = run("links", "add", "CNAAA", "CNBBB", "--mode", "road", "--one-way", "--data", str(tiny))
+    # The service the other way is another link; the same one again is refused (see test_edit_remove).
+    second = run("links", "add", "CNBBB", "CNAAA", "--mode", "road", "--one-way", "--data", str(tiny))
     assert second.code == 0, second.err
     links = read_links(tiny / "links" / "links.csv")
     assert [(lk.id, lk.one_way, lk.distance_km) for lk in links[-2:]] == [
-        ("road-cnaaa-cnbbb", False, None),
-        ("road-cnaaa-cnbbb-2", True, None),
+        ("road-cnaaa-cnbbb", True, None),
+        ("road-cnbbb-cnaaa", True, None),
     ]
+    third = run("links", "add", "CNAAA", "CNBBB", "--mode", "road", "--data", str(tiny))
+    assert third.code == 1 and "corridor links edit road-cnaaa-cnbbb" in third.err
 
 
 def test_a_row_is_appended_in_the_table_s_own_style_keeping_every_byte(tiny):
@@ -323,13 +326,13 @@ def test_undecodable_bytes_on_the_command_line_change_nothing(tiny):
         (("CNAAA", "CNAAA"), 1, "to: equals from"),
         (("CNAAA", "Charlie City"), 1, "names the area Charlie City"),
         (("CNAAA", "CNBBB", "--mode", "sea"), 2, "--mode"),
-        (("CNAAA", "CNBBB", "--distance-km", "50000"), 1, "distance_km: 50000 is outside"),
-        (("CNAAA", "CNBBB", "--distance-km", "100"), 1, "shorter than the 334 km great-circle distance"),
-        (("CNAAA", "CNBBB", "--distance-km", "-5"), 2, "not a positive number"),
-        (("CNAAA", "CNBBB", "--time-h", "nan"), 2, "not a positive number"),
-        (("CNAAA", "CNBBB", "--id", "rail-a-b"), 1, "link id 'rail-a-b' is taken"),
-        (("CNAAA", "CNBBB", "--id", "bad id!"), 1, "id: 'bad id!' is not a valid id"),
-        (("CNAAA", "CNBBB", "--name", "a\tb"), 1, "name: contains a control character"),
+        (("CNBBB", "CNCCC", "--distance-km", "50000"), 1, "distance_km: 50000 is outside"),
+        (("CNBBB", "CNCCC", "--distance-km", "100"), 1, "shorter than the 324 km great-circle distance"),
+        (("CNBBB", "CNCCC", "--distance-km", "-5"), 2, "not a positive number"),
+        (("CNBBB", "CNCCC", "--time-h", "nan"), 2, "not a positive number"),
+        (("CNBBB", "CNCCC", "--id", "rail-a-b"), 1, "link id 'rail-a-b' is taken"),
+        (("CNBBB", "CNCCC", "--id", "bad id!"), 1, "id: 'bad id!' is not a valid id"),
+        (("CNBBB", "CNCCC", "--name", "a\tb"), 1, "name: contains a control character"),
     ],
 )
 def test_bad_link_input_exits_cleanly_and_changes_nothing(tiny, run, argv, code, message):

@@ -367,7 +367,7 @@ def test_8_json_never_holds_nan_or_infinity():
 def test_9_links_add_refuses_a_speed_outside_the_mode_s_range(site, run):
     root, state = site
     before = state()
-    result = run("links", "add", "CNAAA", "CNBBB", "--mode", "rail", "--distance-km", "1500", "--time-h", "0.02",
+    result = run("links", "add", "CNBBB", "CNCCC", "--mode", "rail", "--distance-km", "1500", "--time-h", "0.02",
                  "--data", str(root))  # fmt: skip
     refused(result, 1, "75,000.0 km/h", "outside the plausible 1-160 km/h for rail")
     result = run("links", "add", "CNAAA", "CNBBB", "--mode", "road", "--time-h", "0.5", "--data", str(root))
@@ -565,11 +565,11 @@ CORPUS = [
     ("teu-infinite", lambda r, t: ["route", "CNAAA", "CNBBB", "--teu", "1e309", "--data", str(r)], 2,
      "not a finite number"),
     ("teu-nan", lambda r, t: ["reach", "CNAAA", "--teu", "nan", "--data", str(r)], 2, "not a positive number"),
-    ("distance-huge", lambda r, t: ["links", "add", "CNAAA", "CNBBB", "--mode", "rail", "--distance-km", "1e308",
+    ("distance-huge", lambda r, t: ["links", "add", "CNBBB", "CNCCC", "--mode", "rail", "--distance-km", "1e308",
                                     "--data", str(r)], 1, "distance_km: 1e+308 is outside"),
-    ("time-tiny", lambda r, t: ["links", "add", "CNAAA", "CNBBB", "--mode", "rail", "--time-h", "1e-300",
+    ("time-tiny", lambda r, t: ["links", "add", "CNBBB", "CNCCC", "--mode", "rail", "--time-h", "1e-300",
                                 "--data", str(r)], 1, "time_h: 1e-300 is outside"),
-    ("frequency-huge", lambda r, t: ["links", "add", "CNAAA", "CNBBB", "--mode", "rail", "--frequency-per-week",
+    ("frequency-huge", lambda r, t: ["links", "add", "CNBBB", "CNCCC", "--mode", "rail", "--frequency-per-week",
                                      "1e300", "--data", str(r)], 1, "frequency_per_week: 1e+300 is outside"),
     ("limit-zero", lambda r, t: ["reach", "CNAAA", "--limit", "0", "--data", str(r)], 2, "not a positive"),
     # bad files

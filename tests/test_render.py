@@ -11,10 +11,11 @@ import folium
 import pytest
 
 from corridor import render
-from corridor._leaflet import Panel
+from corridor._leaflet import FitAround, Panel
 from corridor.geometry import leg_coords
 from corridor.network import load_network
 from corridor.render import (
+    ROUTE_COLORS,
     compare_map,
     escape,
     leg_popup,
@@ -65,11 +66,12 @@ def test_escape_neutralises_html_scripts_and_templates():
 
 
 def test_metric_text_carries_units():
+    # One format per unit, the same in tables and maps: time in days, cost in US dollars.
     assert metric_text("distance_km", 1406.2) == "1,406 km"
-    assert metric_text("time_h", 36) == "36.0 h"
-    assert metric_text("time_h", 72) == "72.0 h (3.0 days)"
-    assert metric_text("cost_usd", 1743.4) == "1,743 USD"
-    assert metric_text("co2_kg", 211) == "211 kg CO2"
+    assert metric_text("time_h", 36) == "1.5 d"
+    assert metric_text("time_h", 72) == "3.0 d"
+    assert metric_text("cost_usd", 1743.4) == "$1,743"
+    assert metric_text("co2_kg", 211) == "211 kg"
     with pytest.raises(ValueError):
         metric_text("speed", 1)
 
@@ -85,11 +87,14 @@ def test_route_map_draws_one_line_per_leg_with_legend_and_layers(network, umm_qa
     assert {int(rank) for _, rank in classes} == {0, 1, 2}
     # One toggleable layer per route, listed in the layer control; base layers to choose from.
     control = children(m, folium.LayerControl)
-    assert len(control) == 1 and list(m._children.values())[-1] is control[0]
+    # The control comes after every layer; only the view fit follows it (it measures the control).
+    assert len(control) == 1 and list(m._children.values())[-2] is control[0]
+    assert isinstance(list(m._children.values())[-1], FitAround)
     names = re.findall(r'^\s*("[^"\n]*") : feature_group_', html, flags=re.MULTILINE)
     assert len(names) == 3
-    assert names[0].startswith('"Best route (by cost): ')
-    assert any(n.startswith('"Alternative 2') for n in names)
+    # Each layer's name starts with a swatch of the route's colour.
+    assert "Best route (by cost): " in names[0] and ROUTE_COLORS[0] in names[0]
+    assert any("Alternative 2" in n and ROUTE_COLORS[2] in n for n in names)
     assert '"Natural Earth land (offline)"' in html and '"OpenStreetMap (online)"' in html
     # The legend lists each route with its totals, units included.
     legend = children(m, Panel)
@@ -100,9 +105,9 @@ def test_route_map_draws_one_line_per_leg_with_legend_and_layers(network, umm_qa
         "Alternative 1",
         "Alternative 2",
         " km",
-        " USD",
-        " kg CO2",
-        " h (",
+        "$",
+        " kg",
+        " d",
         "origin",
         "transfer",
     ):
@@ -120,7 +125,7 @@ def test_origin_destination_and_transfers_are_marked(network, umm_qasr):
 
 def test_the_view_fits_the_routes(network, umm_qasr):
     routes, m, _ = umm_qasr
-    (fit,) = children(m, folium.FitBounds)
+    (fit,) = children(m, FitAround)
     (south, west), (north, east) = fit.bounds
     for route in routes:
         for leg in route.legs:
@@ -134,7 +139,7 @@ def test_tooltips_and_popups_give_metrics_with_units_and_places(network, umm_qas
     routes, _, html = umm_qasr
     sea = next(leg for leg in routes[0].legs if leg.mode == "sea")
     tip = leg_tooltip(network, sea)
-    for text in ("Sea", "Umm Qasr", "IQUQR", "distance", " km", "time", " h", "cost", " USD", "CO2", " kg CO2"):
+    for text in ("Sea", "Umm Qasr", "IQUQR", "distance", " km", "time", " d", "cost", "$", "CO2", " kg"):
         assert text in tip, text
     popup = leg_popup(network, sea, route_name="Best route")
     assert "IQUQR, IQ" in popup and "per TEU" in popup
@@ -211,7 +216,7 @@ def test_routes_across_the_antimeridian_draw_as_one_stroke(network):
         e for e in all_elements(m) if getattr(e, "options", {}).get("className") == "corridor-destination"
     ]
     assert destination.location[1] == pytest.approx(network.places["USLAX"].lon + 360, abs=1e-6)
-    (fit,) = children(m, folium.FitBounds)
+    (fit,) = children(m, FitAround)
     assert fit.bounds[1][1] > 180
 
 
@@ -251,7 +256,8 @@ def test_layers_compose_on_one_map(network, umm_qasr):
     same = route_map(network, routes[:1], m=m)
     assert same is m
     assert len(children(m, folium.LayerControl)) == 1
-    assert isinstance(list(m._children.values())[-1], folium.LayerControl)
+    assert isinstance(list(m._children.values())[-2], folium.LayerControl)
+    assert isinstance(list(m._children.values())[-1], FitAround)  # fitted to the route, around the controls
     (legend,) = children(m, Panel)
     assert "Rail links" in legend.body and "Best route" in legend.body
     html = map_html(m)
@@ -261,9 +267,9 @@ def test_layers_compose_on_one_map(network, umm_qasr):
 def test_the_network_drawn_on_a_route_map_keeps_the_route_in_view(network, umm_qasr):
     routes, _, _ = umm_qasr
     m = route_map(network, routes[:1])
-    (before,) = children(m, folium.FitBounds)
+    (before,) = children(m, FitAround)
     assert network_map(network, m=m, world_ports=False) is m
-    assert children(m, folium.FitBounds) == [before]
+    assert children(m, FitAround) == [before]
 
 
 def test_routes_draw_on_a_map_the_user_made(network, umm_qasr):

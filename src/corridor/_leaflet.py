@@ -243,7 +243,8 @@ class PointCluster(JSCSSMixin, SafeLayer):
 class Panel(SafeMacro):
     """A fixed box on the map (a legend) made of ready-made HTML sections.
 
-    With a `summary`, the box folds away behind it (an HTML <details>), open at first.
+    With a `summary`, the box folds away behind it (an HTML <details>): open at first on a
+    large map, folded on a small one (`SMALL_MAP`).
     """
 
     _template = Template(
@@ -254,6 +255,9 @@ class Panel(SafeMacro):
             panel.onAdd = function () {
                 var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
                 div.innerHTML = {{ this.body|tojson }};
+                // Folded on a small map, so that it never hides the route; open on a large one.
+                var details = div.querySelector("details");
+                if (details && corridorSmall({{ this._parent.get_name() }})) { details.open = false; }
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -278,6 +282,146 @@ class Panel(SafeMacro):
         if self.summary:
             return f"<details open><summary>{self.summary}</summary>{content}</details>"
         return content
+
+
+# Below this map size (px) the legend starts folded and the layer control collapsed.
+SMALL_MAP = (1000, 700)
+# Map helpers every page carries: what counts as a small map, and polylines drawn a few pixels
+# to one side (`offset` option), so that routes sharing a lane stay visible side by side.
+HELPERS_JS = """
+function corridorSmall(map) {
+    var size = map.getSize();
+    return size.x < SMALL_X || size.y < SMALL_Y;
+}
+function corridorOffsetPoints(points, offset) {
+    var n = points.length, normals = [], out = [], i;
+    if (n < 2) { return points; }
+    for (i = 0; i < n - 1; i++) {
+        var dx = points[i + 1].x - points[i].x, dy = points[i + 1].y - points[i].y;
+        var length = Math.sqrt(dx * dx + dy * dy);
+        normals.push(length > 0 ? [-dy / length, dx / length] : null);
+    }
+    for (i = 0; i < n - 1; i++) { if (!normals[i]) { normals[i] = i > 0 ? normals[i - 1] : null; } }
+    for (i = n - 2; i >= 0; i--) { if (!normals[i]) { normals[i] = normals[i + 1] || [0, 0]; } }
+    for (i = 0; i < n; i++) {
+        var a = normals[Math.max(i - 1, 0)], b = normals[Math.min(i, n - 2)];
+        var nx = a[0] + b[0], ny = a[1] + b[1], norm = Math.sqrt(nx * nx + ny * ny);
+        if (norm < 1e-9) { nx = b[0]; ny = b[1]; norm = 1; }
+        nx /= norm; ny /= norm;
+        var miter = offset / Math.max(nx * b[0] + ny * b[1], 0.5);
+        out.push(L.point(points[i].x + nx * miter, points[i].y + ny * miter));
+    }
+    return out;
+}
+L.Polyline.include({
+    _corridorProject: L.Polyline.prototype._projectLatlngs,
+    _projectLatlngs: function (latlngs, result, projectedBounds) {
+        var first = result.length;
+        this._corridorProject(latlngs, result, projectedBounds);
+        var offset = this.options.offset || 0;
+        if (offset) {
+            for (var i = first; i < result.length; i++) { result[i] = corridorOffsetPoints(result[i], offset); }
+        }
+    }
+});
+""".replace("SMALL_X", str(SMALL_MAP[0])).replace("SMALL_Y", str(SMALL_MAP[1]))
+
+
+class Helpers(SafeMacro):
+    """The page's map helpers (`HELPERS_JS`), in the header after Leaflet."""
+
+    _template = Template("""{% macro header(this, kwargs) %}<script>{{ this.js }}</script>{% endmacro %}""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "Helpers"
+        self.js = HELPERS_JS
+
+
+class AdaptiveLayerControl(folium.LayerControl):
+    """A layer control expanded on a large map and collapsed to its button on a small one."""
+
+    _template = Template(
+        """
+        {% macro script(this,kwargs) %}
+            var {{ this.get_name() }}_layers = {
+                base_layers : {
+                    {%- for key, val in this.base_layers.items() %}
+                    {{ key|tojson }} : {{val}},
+                    {%- endfor %}
+                },
+                overlays :  {
+                    {%- for key, val in this.overlays.items() %}
+                    {{ key|tojson }} : {{val}},
+                    {%- endfor %}
+                },
+            };
+            let {{ this.get_name() }} = L.control.layers(
+                {{ this.get_name() }}_layers.base_layers,
+                {{ this.get_name() }}_layers.overlays,
+                Object.assign({{ this.options|tojavascript }},
+                              {collapsed: corridorSmall({{ this._parent.get_name() }})})
+            ).addTo({{this._parent.get_name()}});
+        {% endmacro %}
+        """
+    )
+
+
+class FitAround(SafeMacro):
+    """Fit the view to bounds, keeping them clear of the map's controls (legend, layers, zoom, credits).
+
+    Each corner's controls are measured once drawn; each may be kept clear by padding the side
+    it sits on or its top or bottom, whichever leaves the larger zoom.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var bounds = L.latLngBounds({{ this.bounds|tojson }});
+            var pad = {{ this.padding|tojson }};
+            var frame = map.getContainer().getBoundingClientRect();
+            var size = map.getSize();
+            var boxes = [];
+            ["top left", "top right", "bottom left", "bottom right"].forEach(function (corner) {
+                var parts = corner.split(" ");
+                var el = map.getContainer().querySelector(".leaflet-" + parts[0] + ".leaflet-" + parts[1]);
+                if (!el || !el.children.length) { return; }
+                var r = el.getBoundingClientRect();
+                if (r.width < 1 || r.height < 1) { return; }
+                boxes.push({left: parts[1] === "left", top: parts[0] === "top",
+                            x0: r.left - frame.left, y0: r.top - frame.top,
+                            x1: r.right - frame.left, y1: r.bottom - frame.top});
+            });
+            var best = null;
+            for (var mask = 0; mask < (1 << boxes.length); mask++) {
+                var tl = [pad, pad], br = [pad, pad];
+                boxes.forEach(function (b, i) {
+                    if (mask & (1 << i)) {
+                        if (b.top) { tl[1] = Math.max(tl[1], b.y1 + pad); }
+                        else { br[1] = Math.max(br[1], size.y - b.y0 + pad); }
+                    } else if (b.left) { tl[0] = Math.max(tl[0], b.x1 + pad); }
+                    else { br[0] = Math.max(br[0], size.x - b.x0 + pad); }
+                });
+                if (tl[0] + br[0] > size.x - 60 || tl[1] + br[1] > size.y - 60) { continue; }
+                var zoom = map.getBoundsZoom(bounds, false, L.point(tl[0] + br[0], tl[1] + br[1]));
+                var room = (size.x - tl[0] - br[0]) * (size.y - tl[1] - br[1]);
+                if (!best || zoom > best.zoom || (zoom === best.zoom && room > best.room)) {
+                    best = {zoom: zoom, room: room, tl: tl, br: br};
+                }
+            }
+            if (!best) { best = {tl: [pad, pad], br: [pad, pad]}; }
+            map.fitBounds(bounds, {paddingTopLeft: best.tl, paddingBottomRight: best.br, animate: false});
+            map.getContainer().setAttribute("data-corridor-fit", JSON.stringify([best.tl, best.br]));
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, bounds: Sequence[Sequence[float]], *, padding: int = 28):
+        super().__init__()
+        self._name = "FitAround"
+        self.bounds = [list(corner) for corner in bounds]
+        self.padding = padding
 
 
 class Attribution(SafeMacro):
@@ -427,5 +571,5 @@ def layer_control_last(m: folium.Map) -> None:
     controls = [(name, c) for name, c in m._children.items() if isinstance(c, folium.LayerControl)]
     for name, _ in controls:
         del m._children[name]
-    control = controls[0][1] if controls else folium.LayerControl(collapsed=False)
+    control = controls[0][1] if controls else AdaptiveLayerControl(collapsed=False)
     m.add_child(control)

@@ -426,9 +426,11 @@ def compile_bundled(root: Path, path: Path) -> None:
 
 def load_or_build(root: Path, params_file: Path | None, build: Callable[[Path, Path | None], Any]):
     """Return the network of a dataset from the packaged build or the cache, else build and cache it."""
+    started = time.perf_counter()
     if params_file is None:
         network = _prebuilt(root)
         if network is not None:
+            log.debug("loaded the packaged network %s in %.0f ms", PREBUILT, 1000 * (time.perf_counter() - started))
             return network
     key = fingerprint(root, params_file)
     directory = trusted_cache_dir()
@@ -442,11 +444,14 @@ def load_or_build(root: Path, params_file: Path | None, build: Callable[[Path, P
                 log.debug("ignoring the cache %s: %s", path, exc)
             else:
                 if network.fingerprint == key:
+                    log.debug("loaded the cached network %s in %.0f ms", path, 1000 * (time.perf_counter() - started))
                     return network
+                log.debug("the cached network %s is of other data or code: building it again", path)
     started = time.perf_counter()
     network = build(root, params_file)
     network.fingerprint = key
-    log.debug("built the network in %.1f s", time.perf_counter() - started)
+    where = f"; caching it in {path}" if path is not None else " (no private cache folder to keep it in)"
+    log.debug("built the network in %.1f s%s", time.perf_counter() - started, where)
     if path is not None:
         from ._fs import sweep_temps
 

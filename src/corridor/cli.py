@@ -8,21 +8,25 @@ import logging
 import math
 import os
 import sys
+import threading  # logging imports it anyway
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from ._table import plain_columns
 from .datasets import KINDS, STATUSES
 from .errors import CorridorError, UsageError
 from .registry import BY, LINK_MODES, MODE_NAMES
 
 log = logging.getLogger("corridor")
 
-ROUTE_FORMATS = ("text", "json", "geojson")
-TABLE_FORMATS = ("text", "json", "csv")
+FILE_FORMATS = ("gpkg", "parquet")  # written to --out FILE (frames.write_frame)
+ROUTE_FORMATS = ("text", "json", "geojson", *FILE_FORMATS)
+TABLE_FORMATS = ("text", "json", "csv", *FILE_FORMATS)
 METRIC_CHOICES = tuple(BY)
 OBJECTIVE_CHOICES = (*METRIC_CHOICES, "generalized")
 DEFAULT_MAP = "maps/network.html"
+_TEXT_LIMIT = 50  # io.TEXT_LIMIT, without importing io for --help
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,6 +102,12 @@ def _filters(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
     parser.add_argument("--teu", type=_positive_float, default=1.0, help="containers, scales cost and CO2 (default: 1)")
 
 
+def _out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", metavar="FILE", help="write the output to FILE instead of stdout (needed by --format gpkg|parquet)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="corridor",
@@ -113,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(route)
     route.add_argument("--via", action="append", default=[], metavar="PLACE", help="pass through a place; repeatable")
     route.add_argument("--alternatives", type=_count, default=0, metavar="K", help="also give K different routes")
-    route.add_argument("--format", choices=ROUTE_FORMATS, default="text")
+    route.add_argument("--format", choices=ROUTE_FORMATS, default="text", help="gpkg and parquet: one row per leg")
+    _out(route)
     route.add_argument("--map", metavar="FILE.html", help="also write an interactive map")
     _decision_options(route)
     _common(route)
@@ -133,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(reach)
     reach.add_argument("--sort", choices=(*METRIC_CHOICES, "name", "country"), help="sort by (default: --by)")
     reach.add_argument("--country", help="only places in this country (ISO code)")
-    reach.add_argument("--limit", type=_count_rows, help="show at most N rows")
+    reach.add_argument("--limit", type=_count_rows, help=f"show at most N rows (text: {_TEXT_LIMIT} unless --all)")
+    reach.add_argument("--all", action="store_true", help="show every row as text")
     reach.add_argument(
         "--served", action="store_true",
         help="cross the sea only on the published services of sea/services.csv (the ports the corridor serves)",
@@ -142,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("--map", metavar="FILE.html", help="also write a map of every place reached, in bands")
     reach.add_argument("--by-country", action="store_true", help="one row per country: places, nearest, median")
     _decision_options(reach)
+    _out(reach)
     _common(reach)
 
     grid = sub.add_parser(
@@ -155,9 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--origins-file", metavar="FILE", help="origins, one place per line")
     grid.add_argument("--destinations-file", metavar="FILE", help="destinations, one place per line")
     _filters(grid)
-    grid.add_argument("--format", choices=("csv", "json"), default="csv")
+    grid.add_argument("--format", choices=("csv", "json", *FILE_FORMATS), default="csv")
     _decision_options(grid)
     _cluster_options(grid)
+    _out(grid)
     _common(grid)
 
     ports = sub.add_parser("ports", help="list, show, add and import places")
@@ -168,7 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--mode", choices=MODE_NAMES)
     listing.add_argument("--kind", choices=KINDS)
     listing.add_argument("--search", metavar="TEXT", help="in id, name and aliases")
+    listing.add_argument("--limit", type=_count_rows, help=f"show at most N places (text: {_TEXT_LIMIT} unless --all)")
+    listing.add_argument("--all", action="store_true", help="show every place as text")
     listing.add_argument("--format", choices=TABLE_FORMATS, default="text")
+    _out(listing)
     _common(listing)
     show = ports_sub.add_parser("show", help="everything about one place, with sources")
     show.add_argument("place")
@@ -193,11 +210,38 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--source", help="where the position comes from (default: marked as an unsourced estimate)")
     add.add_argument("--notes", default="")
     _common(add, writes=True)
-    imp = ports_sub.add_parser("import", help="add every place of a CSV or GeoJSON file, or none")
-    imp.add_argument("file", metavar="FILE", help="CSV with places.csv columns, or a GeoJSON FeatureCollection")
+    imp = ports_sub.add_parser("import", help="add every place of a file (CSV, GeoJSON, GeoPackage ...), or none")
+    imp.add_argument(
+        "file", metavar="FILE", help="CSV or GeoJSON with places.csv columns, or any file geopandas reads (Points)"
+    )
+    imp.add_argument("--layer", help="the layer to read from a file of several (GeoPackage)")
     _common(imp, writes=True)
+    edit = ports_sub.add_parser("edit", help="change fields of a place of your dataset")
+    edit.add_argument("place_id", metavar="ID", help="the place's id")
+    edit.add_argument("--name")
+    edit.add_argument("--country", metavar="CC", help="ISO 3166 alpha-2 code")
+    edit.add_argument("--lat", type=_finite_float, help="latitude, degrees north")
+    edit.add_argument("--lon", type=_finite_float, help="longitude, degrees east")
+    edit.add_argument("--modes", type=_modes, help="comma-separated modes served (replaces them)")
+    edit.add_argument("--kind", choices=KINDS)
+    edit.add_argument(
+        "--alias", action="append", dest="aliases", metavar="NAME", help="replaces the aliases; repeatable"
+    )
+    edit.add_argument("--area")
+    edit.add_argument("--status", choices=STATUSES)
+    edit.add_argument("--handling-h", type=_finite_float, metavar="HOURS", help="handling time per transfer")
+    edit.add_argument("--handling-usd", type=_finite_float, metavar="USD", help="handling cost per TEU per transfer")
+    edit.add_argument("--dwell-h", type=_finite_float, metavar="HOURS", help="dwell on entry (border, lock)")
+    edit.add_argument("--sea-departures-per-week", type=_finite_float, metavar="N")
+    edit.add_argument("--notes")
+    edit.add_argument("--source", help="where the changed figures come from (default: an unsourced estimate)")
+    edit.add_argument("--unset", action="append", default=[], metavar="FIELD", help="clear an optional field")
+    _common(edit, writes=True)
+    remove = ports_sub.add_parser("remove", help="remove a place from your dataset (refused while links use it)")
+    remove.add_argument("place_id", metavar="ID", help="the place's id")
+    _common(remove, writes=True)
 
-    links = sub.add_parser("links", help="add links to your dataset")
+    links = sub.add_parser("links", help="add, edit, remove and import links of your dataset")
     links_sub = links.add_subparsers(dest="links_command", metavar="ACTION", parser_class=_Parser)
     links_sub.required = True
     link_add = links_sub.add_parser("add", help="add a rail, river or road service between two places")
@@ -217,6 +261,28 @@ def build_parser() -> argparse.ArgumentParser:
     link_add.add_argument("--source", help="where the figures come from (default: marked as an unsourced estimate)")
     link_add.add_argument("--notes", default="")
     _common(link_add, writes=True)
+    link_edit = links_sub.add_parser("edit", help="change the figures of a link")
+    link_edit.add_argument("link_id", metavar="ID", help="the link's id")
+    link_edit.add_argument("--distance-km", type=_positive_float, metavar="KM", help="published route distance")
+    link_edit.add_argument("--time-h", type=_positive_float, metavar="HOURS", help="published running time")
+    link_edit.add_argument("--time-back-h", type=_positive_float, metavar="HOURS", help="running time back")
+    link_edit.add_argument("--frequency-per-week", type=_positive_float, metavar="N", help="departures per week")
+    link_edit.add_argument("--one-way", choices=("yes", "no"), help="yes: from FROM to TO only")
+    link_edit.add_argument("--current", choices=("down", "up"), help="river links: which way FROM to TO runs")
+    link_edit.add_argument("--name")
+    link_edit.add_argument("--notes")
+    link_edit.add_argument("--source", help="where the changed figures come from (default: an unsourced estimate)")
+    link_edit.add_argument(
+        "--unset", action="append", default=[], metavar="FIELD", help="clear a field (a distance is then measured)"
+    )
+    _common(link_edit, writes=True)
+    link_remove = links_sub.add_parser("remove", help="remove a link")
+    link_remove.add_argument("link_id", metavar="ID", help="the link's id")
+    _common(link_remove, writes=True)
+    link_import = links_sub.add_parser("import", help="add every link of a file (CSV, GeoPackage ...), or none")
+    link_import.add_argument("file", metavar="FILE", help="CSV with links.csv columns, or any file geopandas reads")
+    link_import.add_argument("--layer", help="the layer to read from a file of several (GeoPackage)")
+    _common(link_import, writes=True)
 
     init = sub.add_parser("init", help="create an editable dataset (a copy of the bundled one)")
     init.add_argument("directory", metavar="DIR", help="a new or empty directory")
@@ -228,6 +294,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.add_argument("--warnings", action="store_true", help="list every warning, not only how many")
     _common(validate)
+
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description='Print a completion script: `eval "$(corridor completion bash)"` in ~/.bashrc, '
+        "`corridor completion zsh > ~/.zfunc/_corridor`, or "
+        "`corridor completion fish > ~/.config/fish/completions/corridor.fish`.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
 
     network_map = sub.add_parser("map", help="draw the whole network on an interactive map")
     network_map.add_argument(
@@ -247,7 +322,11 @@ def _network(args: argparse.Namespace):
 
     if args.params and os.path.lexists(args.params):  # a missing one: load_network says so
         check_regular_file(args.params, "a parameters CSV table")
-    network = load_network(args.data, params=args.params)
+    from .datasets import dataset_dir
+
+    log.debug("dataset: %s%s", dataset_dir(args.data), f", parameters from {args.params}" if args.params else "")
+    with _Activity.stage("loading the network (built and cached on first use)"):
+        network = load_network(args.data, params=args.params)
     if getattr(args, "scenario", None):  # decisions: every command runs on the changed network
         network = _disruption(args, network).network
     elif getattr(args, "on", None):
@@ -282,6 +361,36 @@ def _write_map(network, routes, path, *, title: str) -> None:
     _save(route_map(network, routes, title=title), path)
 
 
+def _out_path(args: argparse.Namespace):
+    """Check where --out goes before any work; a file format needs one."""
+    from ._fs import check_output_path
+    from .datasets import dataset_dir
+
+    if args.format in FILE_FORMATS and not args.out:
+        raise UsageError(f"--format {args.format} writes a file: give --out FILE.{args.format}")
+    if not args.out:
+        return None
+    return check_output_path(args.out, dataset_dir(args.data), what="the output")
+
+
+def _emit(args: argparse.Namespace, path, output) -> str:
+    """Write a table to --out (a GeoDataFrame as GeoPackage or GeoParquet, text as it is) or return it for stdout."""
+    if path is None:
+        return output() if callable(output) else output
+    if args.format in FILE_FORMATS:
+        from .frames import write_frame
+
+        written = write_frame(output(), path, args.format)
+    else:
+        from ._fs import write_atomic
+
+        text = output() if callable(output) else output
+        write_atomic(path, (text + "\n").encode("utf-8"))
+        written = path
+    log.info("written to %s (%.1f kB)", written, written.stat().st_size / 1e3)
+    return str(written)
+
+
 def _require_finite(items, teu: float) -> None:
     """Refuse results whose totals overflowed: a huge --teu makes cost and CO2 infinite."""
     from .costing import METRICS
@@ -296,6 +405,7 @@ def cmd_route(args: argparse.Namespace) -> str:
     from . import io, routing
 
     map_path = _map_path(args, args.map)
+    out_path = _out_path(args)
     network = _network(args)
     if args.by == "generalized":
         return _route_generalized(args, network, map_path)
@@ -306,11 +416,15 @@ def cmd_route(args: argparse.Namespace) -> str:
     _require_finite(routes, args.teu)
     if map_path:
         _write_map(network, routes, map_path, title=f"{args.origin} to {args.destination}")
+    if args.format in FILE_FORMATS:
+        from .frames import routes_to_gdf
+
+        return _emit(args, out_path, lambda: routes_to_gdf(network, routes))
     if args.format == "json":
-        return io.dumps(io.routes_dict(network, routes))
+        return _emit(args, out_path, io.dumps(io.routes_dict(network, routes)))
     if args.format == "geojson":
-        return io.dumps(io.route_geojson(network, routes))
-    return io.routes_text(network, routes)
+        return _emit(args, out_path, io.dumps(io.route_geojson(network, routes)))
+    return _emit(args, out_path, io.routes_text(network, routes))
 
 
 def cmd_compare(args: argparse.Namespace) -> str:
@@ -344,6 +458,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
     from . import io, routing
 
     map_path = _map_path(args, args.map)
+    out_path = _out_path(args)
     network = _network(args)
     if args.by == "generalized":
         from . import objectives
@@ -372,12 +487,33 @@ def cmd_reach(args: argparse.Namespace) -> str:
     total, countries = len(rows), len({r["country"] for r in rows})
     if args.limit is not None:
         rows = rows[: max(args.limit, 0)]
+    if args.format in FILE_FORMATS:
+        from .frames import reach_to_gdf
+
+        by_id = {r.place_id: r for r in reached}
+        return _emit(args, out_path, lambda: reach_to_gdf(network, [by_id[r["id"]] for r in rows]))
     if args.format == "json":
-        return io.dumps(rows)
+        return _emit(args, out_path, io.dumps(rows))
     if args.format == "csv":
-        return io.to_csv(rows, ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]).rstrip("\n")
-    shown = f"{len(rows)} shown of " if len(rows) < total else ""
-    return f"{io.reach_text(rows)}\n{shown}{total} places in {countries} countries reachable"
+        columns = ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]
+        return _emit(args, out_path, io.to_csv(rows, columns).rstrip("\n"))
+    if out_path is not None:
+        args.all = True  # a file gets every row
+    rows, hint = _cut(rows, args, total, "places", "--all for every one, --format csv for a file")
+    summary = f"{total:,} places in {countries:,} {'country' if countries == 1 else 'countries'} reachable"
+    return _emit(args, out_path, "\n".join(x for x in (io.reach_text(rows), hint, summary) if x))
+
+
+def _cut(rows: list, args: argparse.Namespace, total: int, noun: str, how: str) -> tuple[list, str]:
+    """Cut a long text list to io.TEXT_LIMIT rows unless --limit or --all asked; return it and a hint."""
+    from . import io
+
+    if args.limit is not None or getattr(args, "all", False) or len(rows) <= io.TEXT_LIMIT:
+        shown = "" if len(rows) >= total else f"{len(rows):,} of {total:,} {noun} shown"
+        return rows, shown
+    from ._table import limited, terminal_width, wrap
+
+    return rows[: io.TEXT_LIMIT], "\n".join(wrap(limited(total, io.TEXT_LIMIT, noun, how=how), terminal_width()))
 
 
 def _places_file(path: str) -> list[str]:
@@ -391,19 +527,118 @@ def _places_file(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
+def _showing_progress() -> bool:
+    """Progress goes to stderr when it is a terminal, and not with -q."""
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return tty and logging.getLogger("corridor").getEffectiveLevel() <= logging.INFO
+
+
 def _progress(label: str):
     """Return a progress callback drawing a bar on stderr when it is a terminal, else None."""
-    if not sys.stderr.isatty() or logging.getLogger("corridor").level > logging.INFO:
+    if not _showing_progress():
         return None
+    _Activity.pause()
 
     def show(done: int, total: int) -> None:
         width = 30
         filled = width * done // max(total, 1)
         end = "\n" if done == total else ""
-        sys.stderr.write(f"\rcorridor: {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
-        sys.stderr.flush()
+        with _Activity.lock:
+            sys.stderr.write(f"\rcorridor: {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+            sys.stderr.flush()
 
     return show
+
+
+class _Activity:
+    """A line on stderr saying what corridor is doing and for how long, once that passes a second.
+
+    One runs around each command (when stderr is a terminal and not with -q); `stage` names
+    the part under way. The line is cleared before any log message and when the work ends.
+    """
+
+    DELAY_S = 1.0
+    TICK_S = 0.25
+    lock = threading.Lock()
+    current: _Activity | None = None
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.drawn = 0
+        self.paused = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="corridor-activity", daemon=True)
+        self._started = 0.0
+
+    def __enter__(self) -> _Activity:
+        import time
+
+        if _showing_progress():
+            self._started = time.monotonic()
+            _Activity.current = self
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if _Activity.current is self:
+            self._done.set()
+            self._thread.join()
+            self.clear()
+            _Activity.current = None
+
+    def _run(self) -> None:
+        import time
+
+        if self._done.wait(self.DELAY_S):
+            return
+        while not self._done.is_set():
+            if not self.paused:
+                text = f"corridor: {self.label} ... {time.monotonic() - self._started:.0f} s"
+                with _Activity.lock:
+                    try:
+                        sys.stderr.write("\r" + text.ljust(self.drawn))
+                        sys.stderr.flush()
+                    except (OSError, ValueError):
+                        return
+                    self.drawn = len(text)
+            self._done.wait(self.TICK_S)
+
+    def clear(self) -> None:
+        """Take the line off the terminal (before a log message, or at the end)."""
+        with _Activity.lock:
+            if self.drawn:
+                with contextlib.suppress(OSError, ValueError):
+                    sys.stderr.write("\r" + " " * self.drawn + "\r")
+                    sys.stderr.flush()
+                self.drawn = 0
+
+    @classmethod
+    def stage(cls, label: str):
+        """Name the part of the work under way, for as long as the context lasts."""
+        activity = cls.current
+
+        @contextlib.contextmanager
+        def named():
+            if activity is None:
+                yield
+                return
+            before, activity.label = activity.label, label
+            try:
+                yield
+            finally:
+                activity.label = before
+
+        return named()
+
+    @classmethod
+    def pause(cls) -> None:
+        """Stop drawing (another progress display takes the line)."""
+        if cls.current is not None:
+            cls.current.paused = True
+            cls.current.clear()
 
 
 def cmd_matrix(args: argparse.Namespace) -> str:
@@ -415,24 +650,33 @@ def cmd_matrix(args: argparse.Namespace) -> str:
         raise UsageError("give at least one origin (ORIGIN ... or --origins-file)")
     if not destinations:
         raise UsageError("give at least one destination (--to DEST ... or --destinations-file)")
+    out_path = _out_path(args)
     network = _network(args)
     if args.by == "generalized" or args.workers or args.scheduler:
-        rows = _matrix_distributed(args, network, origins, destinations)
+        from .results import Matrix
+
+        rows = Matrix(
+            _matrix_distributed(args, network, origins, destinations), network=network, origins=origins,
+            destinations=destinations, by=args.by,
+        )  # fmt: skip
     else:
         rows = routing.matrix(
             network, origins, destinations, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow,
             teu=args.teu, progress=_progress("matrix"),
         )  # fmt: skip
+    if args.format in FILE_FORMATS:
+        return _emit(args, out_path, rows.to_geodataframe)
     records = io.matrix_rows(network, origins, destinations, rows)
     if args.format == "json":
-        return io.dumps(records)
-    return io.to_csv(records, io.MATRIX_COLUMNS).rstrip("\n")
+        return _emit(args, out_path, io.dumps(records))
+    return _emit(args, out_path, io.to_csv(records, io.MATRIX_COLUMNS).rstrip("\n"))
 
 
 def cmd_ports_list(args: argparse.Namespace) -> str:
     from . import io
     from .gazetteer import normalize
 
+    out_path = _out_path(args)
     network = _network(args)
     places = sorted(network.places.values(), key=lambda p: (p.country, p.name, p.id))
     if args.country:
@@ -444,12 +688,27 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
     if args.search:
         needle = normalize(args.search)
         places = [p for p in places if any(needle in normalize(t) for t in (p.id, p.name, *p.aliases))]
+    total = len(places)
+    if args.limit is not None:
+        places = places[: args.limit]
+    if args.format in FILE_FORMATS:
+
+        def frame():
+            ids = [p.id for p in places]
+            return network.places_gdf().set_index("id", drop=False).loc[ids].reset_index(drop=True)
+
+        return _emit(args, out_path, frame)
     rows = [io.place_row(p) for p in places]
     if args.format == "json":
-        return io.dumps(rows)
+        return _emit(args, out_path, io.dumps(rows))
     if args.format == "csv":
-        return io.to_csv(rows, ["id", "name", "country", "lat", "lon", "kind", "modes"]).rstrip("\n")
-    return f"{io.places_text(places)}\n{len(places)} places"
+        return _emit(
+            args, out_path, io.to_csv(rows, ["id", "name", "country", "lat", "lon", "kind", "modes"]).rstrip("\n")
+        )
+    if out_path is not None:
+        args.all = True
+    places, hint = _cut(places, args, total, "places", "narrow with --country, --mode or --search, or --all")
+    return _emit(args, out_path, "\n".join(x for x in (io.places_text(places), hint or f"{total:,} places") if x))
 
 
 def cmd_ports_show(args: argparse.Namespace) -> str:
@@ -524,8 +783,71 @@ def cmd_ports_add(args: argparse.Namespace) -> str:
 def cmd_ports_import(args: argparse.Namespace) -> str:
     from .editing import import_places
 
-    change = import_places(args.data, args.file)
+    change = import_places(args.data, args.file, layer=args.layer)
     return _report_change(change, f"imported {len(change.places)} place(s) from {args.file}", verbose=args.verbose)
+
+
+PLACE_FLAGS = (
+    "name", "country", "lat", "lon", "modes", "kind", "aliases", "area", "status", "handling_h", "handling_usd",
+    "dwell_h", "sea_departures_per_week", "notes",
+)  # fmt: skip
+LINK_FLAGS = ("distance_km", "time_h", "time_back_h", "frequency_per_week", "one_way", "current", "name", "notes")
+
+
+def _changed(args: argparse.Namespace, flags: Sequence[str]) -> dict[str, object]:
+    changes = {flag: getattr(args, flag) for flag in flags if getattr(args, flag) is not None}
+    if not changes and not args.unset and args.source is None:
+        raise UsageError("give at least one field to change (--name, ... see --help) or --unset FIELD")
+    return changes
+
+
+def cmd_ports_edit(args: argparse.Namespace) -> str:
+    from .editing import edit_place
+
+    changes = _changed(args, PLACE_FLAGS)
+    change = edit_place(args.data, args.place_id, source=args.source, unset=args.unset, **changes)
+    (place,) = change.places
+    fields = ", ".join([*changes, *(f"{f} unset" for f in args.unset)]) or "source"
+    return _report_change(change, f"changed {place.name} ({place.id}): {fields},", verbose=args.verbose)
+
+
+def cmd_ports_remove(args: argparse.Namespace) -> str:
+    from .editing import remove_place
+
+    change = remove_place(args.data, args.place_id)
+    (place,) = change.places
+    for note in change.notes:
+        log.warning("note: %s", note)
+    return f"removed {place.name} ({place.id}) from {change.path}"
+
+
+def cmd_links_edit(args: argparse.Namespace) -> str:
+    from .editing import edit_link
+    from .registry import METRICS
+
+    changes = _changed(args, LINK_FLAGS)
+    change = edit_link(args.data, args.link_id, source=args.source, unset=args.unset, **changes)
+    (link,), ((distance_km, time_h),) = change.links, change.measures
+    fields = ", ".join([*changes, *(f"{f} unset" for f in args.unset)]) or "source"
+    figures = f"{METRICS['distance_km'].text(distance_km)}, {METRICS['time_h'].text(time_h)}"
+    return _report_change(change, f"changed {link.mode} link {link.id} ({figures}): {fields},", verbose=args.verbose)
+
+
+def cmd_links_remove(args: argparse.Namespace) -> str:
+    from .editing import remove_link
+
+    change = remove_link(args.data, args.link_id)
+    (link,) = change.links
+    for note in change.notes:
+        log.warning("note: %s", note)
+    return f"removed {link.mode} link {link.id} ({link.from_id} - {link.to_id}) from {change.path}"
+
+
+def cmd_links_import(args: argparse.Namespace) -> str:
+    from .editing import import_links
+
+    change = import_links(args.data, args.file, layer=args.layer)
+    return _report_change(change, f"imported {len(change.links)} link(s) from {args.file}", verbose=args.verbose)
 
 
 def cmd_links_add(args: argparse.Namespace) -> str:
@@ -537,8 +859,10 @@ def cmd_links_add(args: argparse.Namespace) -> str:
         source=args.source, notes=args.notes,
     )  # fmt: skip
     (link,), ((distance_km, time_h),) = change.links, change.measures
+    from .registry import METRICS
+
     ways = "one way" if link.one_way else "both ways"
-    figures = f"{distance_km:,.0f} km, {time_h:,.1f} h, {ways}"
+    figures = f"{METRICS['distance_km'].text(distance_km)}, {METRICS['time_h'].text(time_h)}, {ways}"
     added = f"added {link.mode} link {link.id}: {link.from_id} - {link.to_id}, {figures},"
     return _report_change(change, added, verbose=args.verbose)
 
@@ -552,6 +876,12 @@ def cmd_init(args: argparse.Namespace) -> str:
         f"use it with --data {target} or export CORRIDOR_DATA={target}; then `corridor ports add`, "
         "`corridor links add`, `corridor ports import` and `corridor validate`"
     )
+
+
+def cmd_completion(args: argparse.Namespace) -> str:
+    from ._completion import script
+
+    return script(build_parser(), args.shell).rstrip("\n")
 
 
 def cmd_map(args: argparse.Namespace) -> str:
@@ -750,8 +1080,14 @@ def _compare_generalized(args: argparse.Namespace, network, map_path) -> str:
              io.corridor_name(network, route)]
         )  # fmt: skip
     head = f"Best routes from {args.origin} to {args.destination}, one per metric"
-    body = io.table(["best", "distance", "time", "cost", "CO2", "generalised", "route"], rows, right=(1, 2, 3, 4, 5))
-    return f"{head}\n{body}\ngeneralised cost = cost + time x value + CO2 x price ({_prices_text(prices)})"
+    body = io.table(
+        plain_columns(
+            ["best", "distance", "time", "cost", "CO2", "generalised", "route"], right=(1, 2, 3, 4, 5), wrap=(6,)
+        ),
+        rows,
+    )
+    note = f"generalised cost = cost + time x value + CO2 x price ({_prices_text(prices)})"
+    return "\n".join([*io.wrap(head, io.terminal_width()), body, *io.wrap(note, io.terminal_width())])
 
 
 def _reach_extras(args: argparse.Namespace, network, rows: list[dict], map_path) -> str:
@@ -797,7 +1133,11 @@ def _reach_extras(args: argparse.Namespace, network, rows: list[dict], map_path)
     body = [[r["country"], r["name"], str(r["places"]), *(fmt(r[c]) for c in columns[3:])] for r in table]
     head = f"Reach from {args.origin} by country ({len(rows)} places)"
     return (
-        head + "\n" + io.table(["cc", "country", "places", "nearest", "median", "farthest"], body, right=(2, 3, 4, 5))
+        head
+        + "\n"
+        + io.table(
+            plain_columns(["cc", "country", "places", "nearest", "median", "farthest"], right=(2, 3, 4, 5)), body
+        )
     )
 
 
@@ -924,7 +1264,10 @@ def cmd_scenario_list(args: argparse.Namespace) -> str:
         [r["name"], f"{r['start'] or '...'} to {r['end'] or '...'}", r["title"] or f"(invalid: {r['problem']})"]
         for r in rows
     ]
-    return io.table(["name", "dates", "title"], body) + f"\n{len(rows)} scenario(s); see corridor scenario show NAME"
+    return (
+        io.table(plain_columns(["name", "dates", "title"], wrap=(2,)), body)
+        + f"\n{len(rows)} scenario(s); see corridor scenario show NAME"
+    )
 
 
 def cmd_scenario_show(args: argparse.Namespace) -> str:
@@ -990,7 +1333,7 @@ def cmd_scenario_compare(args: argparse.Namespace) -> str:
     rows.append(["generalised", f"${gb:,.0f}", "no route" if ga is None else f"${ga:,.0f}",
                  "" if ga is None else f"{'+' if ga >= gb else '-'}${abs(ga - gb):,.0f}"])  # fmt: skip
     head = f"{args.origin} to {args.destination}: base network and scenario {name} ({disruption.scenario.title})"
-    lines = [head, io.table(["", "base", name, "change"], rows, right=(1, 2, 3))]
+    lines = [head, io.table(plain_columns(["", "base", name, "change"], right=(1, 2, 3)), rows)]
     lines.append(f"base:     {io.corridor_name(base, before)}")
     if after is not None:
         lines.append(f"{name}: {io.corridor_name(disruption.network, after)}")
@@ -1014,11 +1357,17 @@ COMMANDS = {
     "matrix": cmd_matrix,
     "validate": cmd_validate,
     "map": cmd_map,
+    "completion": cmd_completion,
     ("ports", "list"): cmd_ports_list,
     ("ports", "show"): cmd_ports_show,
     ("ports", "add"): cmd_ports_add,
     ("ports", "import"): cmd_ports_import,
+    ("ports", "edit"): cmd_ports_edit,
+    ("ports", "remove"): cmd_ports_remove,
     ("links", "add"): cmd_links_add,
+    ("links", "edit"): cmd_links_edit,
+    ("links", "remove"): cmd_links_remove,
+    ("links", "import"): cmd_links_import,
     "init": cmd_init,
     "pareto": cmd_pareto,
     "criticality": cmd_criticality,
@@ -1028,6 +1377,23 @@ COMMANDS = {
 }
 # How many of a DataError's problems are listed on stderr, below its one-line summary.
 LISTED_PROBLEMS = 50
+
+
+ACTIVITIES: dict[str | tuple[str, str], str] = {
+    "route": "finding routes", "compare": "comparing routes", "reach": "searching", "matrix": "searching",
+    "validate": "validating the dataset", "map": "drawing the map", "init": "copying the dataset",
+    "ports": "reading the places", "links": "checking and writing",
+    **{("ports", action): "checking and writing" for action in ("add", "import", "edit", "remove")},
+}  # fmt: skip
+
+
+class _Handler(logging.StreamHandler):
+    """Log to stderr, first clearing the activity line if one is drawn."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _Activity.current is not None:
+            _Activity.current.clear()
+        super().emit(record)
 
 
 class _Printable(logging.Formatter):
@@ -1040,8 +1406,10 @@ class _Printable(logging.Formatter):
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
-    level = logging.ERROR if args.quiet else (logging.DEBUG if args.verbose > 1 else logging.INFO)
-    handler = logging.StreamHandler(sys.stderr)
+    # -v says what is loaded and from where (the packaged network, a cache file, or built), and each stage.
+    quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", 0)
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose else logging.INFO)
+    handler = _Handler(sys.stderr)
     handler.setFormatter(_Printable("corridor: %(message)s"))
     root = logging.getLogger("corridor")
     root.handlers[:] = [handler]
@@ -1119,8 +1487,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     action = getattr(args, f"{args.command}_command", None)
     key = (args.command, action) if action else args.command
+    label = ACTIVITIES.get(key) or ACTIVITIES.get(args.command, args.command)
     try:
-        result = COMMANDS[key](args)
+        with _Activity(label):
+            result = COMMANDS[key](args)
     except UsageError as exc:
         _say(f"corridor {args.command}: error: {exc.as_flag()}")
         return exc.exit_code

@@ -290,7 +290,8 @@ def criticality_dict(result: Criticality, top: int | None = None) -> dict:
 
 
 def criticality_text(result: Criticality, top: int | None = None) -> str:
-    from .io import table
+    from ._table import plain_columns as columns
+    from ._table import table
     from .registry import METRICS
 
     objective = result.objective
@@ -318,5 +319,8 @@ def criticality_text(result: Criticality, top: int | None = None) -> str:
     )
     weighted = any(w != 1.0 for _, w in result.destinations)
     added = f"added {noun} x weight" if weighted else f"added {noun}"
-    body = table(["#", "kind", "element", added, "cut off", "affected", "worst hit"], rows, right=(0, 3, 4, 5))
+    body = table(
+        columns(["#", "kind", "element", added, "cut off", "affected", "worst hit"], right=(0, 3, 4, 5), wrap=(2, 6)),
+        rows,
+    )
     return f"{head}\n{body}"

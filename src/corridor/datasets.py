@@ -97,6 +97,9 @@ class Place:
     def operational(self) -> bool:
         return self.status == "operational"
 
+    def __repr__(self) -> str:
+        return f"<Place {self.id} {self.name!r} ({self.country}, {self.kind}: {'/'.join(self.modes)})>"
+
 
 @dataclass(frozen=True)
 class Link:
@@ -121,6 +124,11 @@ class Link:
     notes: str = ""
     # The published time is a door time that already includes waiting for the service.
     time_includes_wait: bool = False
+
+    def __repr__(self) -> str:
+        distance = f", {self.distance_km:g} km" if self.distance_km is not None else ""
+        ways = "->" if self.one_way else "<->"
+        return f"<Link {self.id} {self.mode} {self.from_id}{ways}{self.to_id}{distance}>"
 
 
 @dataclass(frozen=True)

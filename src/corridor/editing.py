@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._fs import check_regular_file, file_kind, fsync_dir, locked, sweep_temps, temp_prefix, write_atomic
 from ._fs import test_hook as _test_hook
@@ -42,8 +43,11 @@ from .datasets import (
     read_text,
     split_list,
 )
-from .errors import DataError, WriteError
+from .errors import CorridorError, DataError, WriteError
 from .validation import link_speed_problems, short_link_problem
+
+if TYPE_CHECKING:
+    from .costing import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -618,18 +622,174 @@ def read_import(path: str | os.PathLike[str]) -> list[tuple[str, dict[str, str]]
     return [(where, row) for _, where, row in rows]
 
 
-def _read_rows(path: Path) -> tuple[list[tuple[int, str, dict[str, str]]], list[tuple[int, str]]]:
+def _read_rows(
+    path: Path, *, layer: str | None = None
+) -> tuple[list[tuple[int, str, dict[str, str]]], list[tuple[int, str]]]:
     check_regular_file(path, "a file")  # a directory or FIFO is named as such, never "does not exist"
-    text = read_text(path, expected="a CSV or GeoJSON file")
-    if not text.strip():
-        raise DataError(f"{path} is empty: expected CSV with a header, or GeoJSON")
-    geojson = path.suffix.lower() in (".geojson", ".json") or (
-        path.suffix.lower() != ".csv" and text.lstrip().startswith("{")
-    )
-    rows, problems = _geojson_rows(text, path) if geojson else (_csv_rows(text, path), [])
+    if path.suffix.lower() in GIS_SUFFIXES:
+        rows, problems = _gis_rows(path, PLACE_COLUMNS, layer=layer, geometry="Point")
+    else:
+        text = read_text(path, expected="a CSV or GeoJSON file")
+        if not text.strip():
+            raise DataError(f"{path} is empty: expected CSV with a header, or GeoJSON")
+        geojson = path.suffix.lower() in (".geojson", ".json") or (
+            path.suffix.lower() != ".csv" and text.lstrip().startswith("{")
+        )
+        rows, problems = _geojson_rows(text, path) if geojson else (_csv_rows(text, path), [])
     if not rows and not problems:
         raise DataError(f"{path} has no places to import")
     return [(order, where, _with_defaults(row, path)) for order, where, row in rows], problems
+
+
+# Files read through geopandas (GDAL, or pyarrow for GeoParquet); CSV and GeoJSON are read here,
+# line by line, so their problems name a line.
+GIS_SUFFIXES = (".gpkg", ".shp", ".dbf", ".parquet", ".geoparquet", ".fgb", ".gml", ".kml", ".sqlite", ".zip")
+
+
+def _read_gis(path: Path, layer: str | None):
+    """Return a GIS file as a (Geo)DataFrame in lon/lat; raise DataError saying what is wrong."""
+    try:
+        import geopandas
+    except ImportError:  # pragma: no cover - a dependency
+        raise DataError(f"reading {path.suffix} files needs geopandas: pip install geopandas") from None
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise DataError(f"reading {path.name} needs pyarrow: pip install pyarrow") from None
+        try:
+            return geopandas.read_parquet(path)
+        except ValueError:  # a Parquet table without geometry: lat and lon columns then
+            import pandas
+
+            try:
+                return pandas.read_parquet(path)
+            except Exception as exc:
+                raise DataError(f"{path} cannot be read as Parquet: {exc}") from None
+        except Exception as exc:
+            raise DataError(f"{path} cannot be read as GeoParquet: {exc}") from None
+    try:
+        import pyogrio
+
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        if layer is None and len(layers) > 1:
+            raise DataError(f"{path} has {len(layers)} layers ({', '.join(layers)}): name one with --layer")
+        if layer is not None and layer not in layers:
+            raise DataError(f"{path} has no layer {layer!r} (layers: {', '.join(layers)})")
+        frame = geopandas.read_file(path, layer=layer, engine="pyogrio")
+    except DataError:
+        raise
+    except Exception as exc:  # GDAL's errors: not a file it reads, a broken file
+        raise DataError(f"{path} cannot be read as a GIS file: {str(exc).strip() or type(exc).__name__}") from None
+    return frame
+
+
+def _gis_cell(value: object) -> str | None:
+    """Return a cell of a GIS table as text (None for a value no table column holds)."""
+    import numbers
+
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    try:
+        import pandas
+
+        if value is pandas.NA or value is pandas.NaT:
+            return ""
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return "" if math.isnan(number) else _cell(number)
+    if isinstance(value, str):
+        return value.strip()
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return ";".join(v.strip() for v in value)
+    return None
+
+
+def _column_names(columns: Sequence[str], known: Sequence[str], shapefile: bool) -> dict[str, str | None]:
+    """Map a GIS table's columns to known names; a Shapefile's are cut to 10 characters, so a
+    unique prefix of a known name stands for it. Unknown ones map to None."""
+    out: dict[str, str | None] = {}
+    for column in columns:
+        if column in known:
+            out[column] = column
+            continue
+        matches = [k for k in known if shapefile and len(column) == 10 and k.startswith(column)]
+        out[column] = matches[0] if len(matches) == 1 else None
+    return out
+
+
+def _gis_rows(
+    path: Path, known: Sequence[str], *, layer: str | None, geometry: str
+) -> tuple[list[tuple[int, str, dict[str, str]]], list[tuple[int, str]]]:
+    """Read the rows of a GIS file as table rows: `geometry` "Point" gives a place its lon and lat,
+    "LineString" gives a link its drawing (its inner points become `via`)."""
+    frame = _read_gis(path, layer)
+    spatial = getattr(frame, "_geometry_column_name", None) in frame.columns
+    if spatial and frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")  # positions are lon/lat degrees
+    shapefile = path.suffix.lower() in (".shp", ".dbf", ".zip")
+    columns = [c for c in frame.columns if not (spatial and c == frame.geometry.name)]
+    names = _column_names(columns, known, shapefile)
+    unknown = [c for c, name in names.items() if name is None]
+    if unknown:
+        hint = " (a Shapefile cuts names to 10 characters: use a GeoPackage)" if shapefile else ""
+        raise DataError(
+            f"{path}: unknown column(s) {', '.join(repr(c) for c in unknown)} (columns: {', '.join(known)}){hint}"
+        )
+    mapped = [names[c] for c in columns]
+    twice = sorted({m for m in mapped if m is not None and mapped.count(m) > 1})
+    if twice:
+        raise DataError(f"{path}: column(s) {', '.join(repr(c) for c in twice)} appear more than once")
+    rows: list[tuple[int, str, dict[str, str]]] = []
+    found: list[tuple[int, str]] = []
+    shapes = frame.geometry if spatial else [None] * len(frame)
+    for number, (values, shape) in enumerate(zip(frame[columns].itertuples(index=False), shapes, strict=True), 1):
+        where = f"{path}: feature {number}"
+        problems = _Problems()
+        row: dict[str, str] = {}
+        for column, value in zip(columns, values, strict=True):
+            name = names[column]
+            assert name is not None
+            cell = _gis_cell(value)
+            if cell is None:
+                problems.add(where, name, "must be text, a number, or a list of texts")
+            elif spatial and geometry == "Point" and name in ("lat", "lon"):
+                problems.add(where, name, "give the position as the Point geometry, not as a column")
+            else:
+                row[name] = cell
+        if spatial and geometry == "Point":
+            if shape is None or shape.is_empty or shape.geom_type != "Point":
+                problems.add(where, "geometry", "must be a Point")
+            else:
+                row["lon"], row["lat"] = _cell(float(shape.x)), _cell(float(shape.y))
+        elif spatial and shape is not None and not shape.is_empty:
+            if shape.geom_type != "LineString":
+                problems.add(where, "geometry", "must be a LineString (or empty)")
+            elif not row.get("via"):
+                inner = list(shape.coords)[1:-1]
+                if len(inner) > MAX_VIA_POINTS:
+                    problems.add(where, "geometry", f"has {len(inner)} inner points: simplify it to at most "
+                                 f"{MAX_VIA_POINTS} (they only draw the link)")  # fmt: skip
+                else:
+                    row["via"] = LIST_SEPARATOR.join(f"{_cell(float(x))} {_cell(float(y))}" for x, y, *_ in inner)
+        if problems.items:
+            found += [(number, m) for m in problems.items]
+        else:
+            rows.append((number, where, row))
+    return rows, found
+
+
+MAX_VIA_POINTS = 200
 
 
 def _with_defaults(row: dict[str, str], path: Path) -> dict[str, str]:
@@ -784,14 +944,18 @@ def _geojson_rows(text: str, path: Path) -> tuple[list[tuple[int, str, dict[str,
     return rows, found
 
 
-def import_places(root: str | os.PathLike[str] | None, path: str | os.PathLike[str]) -> Change:
-    """Add every place of a CSV or GeoJSON file to a dataset, or none if any row is wrong.
+def import_places(
+    root: str | os.PathLike[str] | None, path: str | os.PathLike[str], *, layer: str | None = None
+) -> Change:
+    """Add every place of a file to a dataset, or none if any row is wrong.
 
-    Every problem is reported with its line (and column or property); rows are appended to
-    places.csv in the file's order.
+    CSV and GeoJSON are read here; GeoPackage, Shapefile, GeoParquet, FlatGeobuf and the other
+    formats geopandas reads go through it (Points; `layer` names one of several). Every problem
+    is reported with its line or feature (and column); rows are appended to places.csv in the
+    file's order.
     """
     target = writable_dataset(root)
-    rows, found = _read_rows(Path(path))
+    rows, found = _read_rows(Path(path), layer=layer)
     return _add_places(target, rows, what=f"import {path}", found=found)
 
 
@@ -843,6 +1007,50 @@ def _link_id(mode: str, start: str, end: str, taken: set[str]) -> str:
     return candidate
 
 
+def _duplicate_of(links: Sequence[Link], mode: str, a: str, b: str, one_way: bool) -> Link | None:
+    """Return an existing link that a new one would duplicate: the same mode between the same two
+    places, in a direction it already serves (two one-way links in opposite directions are two)."""
+    for link in links:
+        if link.mode != mode or {link.from_id, link.to_id} != {a, b}:
+            continue
+        if link.one_way and one_way and (link.from_id, link.to_id) != (a, b):
+            continue
+        return link
+    return None
+
+
+def _link_problems(
+    root: Path, current: _Current, row: dict[str, str], a: Place, b: Place, parameters, *, where: str = ""
+) -> tuple[Link | None, list[str]]:
+    """Check a links.csv row between two resolved places against the dataset: its fields, the
+    modes of its ends, its length against the great circle and its speed against its mode."""
+    problems = []
+    mode = row.get("mode", "")
+    if mode in MODES and mode != "sea":
+        for place in (a, b):
+            if mode not in place.modes:
+                how = (
+                    f"add it to your places with its modes (`corridor ports add --id {place.id} ... "
+                    f"--modes {','.join((*place.modes, mode))}`)"
+                    if place.origin != "curated"
+                    else f"add {mode} to its modes (`corridor ports edit {place.id} --modes "
+                    f"{','.join((*place.modes, mode))}`)"
+                )
+                served = "/".join(place.modes)
+                problems.append(f"{where}{place.name} ({place.id}) does not serve {mode} ({served}): {how}")
+            elif not place.operational:
+                problems.append(f"{where}{place.name} ({place.id}) is planned: a link to it would not be used")
+    checks = _Problems()
+    link = parse_link_row(row, "link", checks)
+    problems += [where + m.removeprefix("link: ") for m in checks.items]
+    if link is not None:
+        # What a link can break: its length against its ends, its speed against its mode.
+        short = short_link_problem(link, a, b, where=where)
+        problems += [short] if short else []
+        problems += link_speed_problems(link, a, b, parameters, where=where)
+    return link, problems
+
+
 def add_link(
     root: str | os.PathLike[str] | None,
     start: str,
@@ -862,7 +1070,8 @@ def add_link(
 
     Both places must serve the mode. Without `distance_km` the link is measured along the
     straight line times the mode's circuity; without `time_h` its time follows the mode's
-    speed. Each given figure cites `source`, or is marked as an unsourced estimate.
+    speed. Each given figure cites `source`, or is marked as an unsourced estimate. A link of
+    the same mode between the same places is refused: change it with `edit_link` instead.
     """
     root = writable_dataset(root)
     path = root / LINKS_FILE
@@ -874,18 +1083,12 @@ def add_link(
         lock.progress("tables read")
         a, b = _resolve(current, start, "from"), _resolve(current, end, "to")
         problems = []
-        if mode in MODES and mode != "sea":
-            for place in (a, b):
-                if mode not in place.modes:
-                    how = (
-                        f"add it to your places with its modes (`corridor ports add --id {place.id} ... "
-                        f"--modes {','.join((*place.modes, mode))}`)"
-                        if place.origin != "curated"
-                        else f"add {mode} to its modes in {root / PLACES_FILE}"
-                    )
-                    problems.append(f"{place.name} ({place.id}) does not serve {mode} ({'/'.join(place.modes)}): {how}")
-                elif not place.operational:
-                    problems.append(f"{place.name} ({place.id}) is planned: a link to it would not be used")
+        twin = _duplicate_of(current.links, mode, a.id, b.id, one_way)
+        if twin is not None:
+            problems.append(
+                f"a {mode} link between {a.name} ({a.id}) and {b.name} ({b.id}) exists already ({twin.id}): "
+                f"change its figures with `corridor links edit {twin.id} --distance-km KM --time-h HOURS ...`"
+            )
         taken = {link.id.lower() for link in current.links}
         lid = _cell(link_id) or _link_id(mode, a.id, b.id, taken)
         if lid.lower() in taken:
@@ -899,15 +1102,9 @@ def add_link(
             "frequency_source": cited if frequency_per_week is not None else "",
             "one_way": "yes" if one_way else "no", "name": _cell(name), "notes": _cell(notes),
         }  # fmt: skip
-        checks = _Problems()
-        link = parse_link_row(row, "link", checks)
-        problems += [m.removeprefix("link: ") for m in checks.items]
         parameters = _parameters_of(root)
-        if link is not None:
-            # What the new link can break: its length against its ends, its speed against its mode.
-            short = short_link_problem(link, a, b)
-            problems += [short] if short else []
-            problems += link_speed_problems(link, a, b, parameters, where="")
+        link, found = _link_problems(root, current, row, a, b, parameters)
+        problems += found
         if problems:
             raise DataError(f"cannot {what}", problems)
         lock.progress("link checked")
@@ -918,21 +1115,482 @@ def add_link(
         lock.progress("writing")
         write_atomic(path, after)
 
+    assert link is not None  # a row that does not parse is refused above
+    notes_out, forward = _link_notes(link, a, b, current.links, parameters)
+    return Change(path, links=(link,), notes=tuple(notes_out), measures=((forward.distance_km, forward.time_h),))
+
+
+def _link_notes(link: Link, a: Place, b: Place, others: Sequence[Link], parameters) -> tuple[list[str], Metrics]:
     notes_out = []
     forward = parameters.link(link, a, b, forward=True)
-    if distance_km is None:
+    if link.distance_km is None:
         notes_out.append(
-            f"{lid}: no distance given, so it is measured: {forward.distance_km:,.0f} km "
+            f"{link.id}: no distance given, so it is measured: {forward.distance_km:,.0f} km "
             "(straight line x circuity); give --distance-km for the published figure"
         )
     for place in (a, b):
-        if not any(place.id in (other.from_id, other.to_id) for other in current.links) and one_way:
+        if not any(place.id in (other.from_id, other.to_id) for other in others) and link.one_way:
             notes_out.append(
                 f"{place.name} ({place.id}): its only link is one way, so routes "
                 f"{'leave it but none reach it' if place is a else 'reach it but none leave it'}"
             )
-    assert link is not None  # a row that does not parse is refused above
-    return Change(path, links=(link,), notes=tuple(notes_out), measures=((forward.distance_km, forward.time_h),))
+    return notes_out, forward
+
+
+# --------------------------------------------------------------------------- edit and remove
+
+EDITED = "estimate: edited by user, unsourced"
+# Place columns an edit may set, and the source column each figure cites (None: not a figure).
+PLACE_EDITS: dict[str, str | None] = {
+    "name": None, "aliases": None, "area": None, "country": None, "kind": None, "modes": None, "status": None,
+    "lat": "coord_source", "lon": "coord_source", "handling_h": "handling_source",
+    "handling_usd": "handling_source", "dwell_h": "dwell_source",
+    "sea_departures_per_week": "sea_departures_source", "source": None, "notes": None,
+}  # fmt: skip
+# Link columns an edit may set, and the source column each figure cites.
+LINK_EDITS: dict[str, str | None] = {
+    "distance_km": "distance_source", "time_h": "time_source", "time_back_h": "time_back_source",
+    "frequency_per_week": "frequency_source", "one_way": None, "current": None, "via": None, "name": None,
+    "notes": None,
+}  # fmt: skip
+
+
+def _split_records(data: bytes, path: Path) -> tuple[bytes, list[str], list[tuple[int, int, list[str]]]]:
+    """Split a table into its BOM, its lines (with their endings) and its records as
+    (first line, line after the last, cells), so one record can be replaced keeping every other byte."""
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        text = data[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    lines = re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+    records: list[tuple[int, int, list[str]]] = []
+    reader = csv.reader(lines)
+    start = 0
+    try:
+        for cells in reader:
+            records.append((start, reader.line_num, cells))
+            start = reader.line_num
+    except csv.Error as exc:
+        raise DataError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+    return bom, lines, records
+
+
+def _find_record(data: bytes, path: Path, key: str) -> tuple[bytes, list[str], tuple[int, int, list[str]], list[str]]:
+    """Return (BOM, lines, the record whose id is `key` (any case), the header) of a table."""
+    bom, lines, records = _split_records(data, path)
+    if not records:
+        raise DataError(f"{path} has no header")
+    header = [c.strip() for c in records[0][2]]
+    column = header.index("id")
+    for record in records[1:]:
+        cells = record[2]
+        if len(cells) > column and restore_cell(cells[column].strip()).upper() == key.upper():
+            return bom, lines, record, header
+    raise DataError(f"{path} has no row with id {key!r}")
+
+
+def _replace_record(data: bytes, path: Path, key: str, row: dict[str, str] | None) -> bytes:
+    """Return a table with the record of id `key` replaced by `row` (None: removed).
+
+    Every other byte is kept; the new row goes through corridor's one CSV writer, in the
+    table's column order and with the record's own line ending, and must read back as given.
+    """
+    bom, lines, (first, after, _), header = _find_record(data, path, key)
+    if row is None:
+        new = ""
+    else:
+        missing = sorted(c for c, v in row.items() if v and c not in header)
+        if missing:
+            raise DataError(f"{path} has no column {', '.join(missing)} for the new values: add it to the header")
+        ending = lines[after - 1][len(lines[after - 1].rstrip("\r\n")) :]
+        new = csv_text([[row.get(c, "") for c in header]], lineterminator=ending or "\n")
+        if not ending:
+            new = new.rstrip("\n")
+        readback = [r for _, r in iter_csv_rows(csv_text([header]) + new, path=str(path), required=())]
+        if readback != [{c: row.get(c, "") for c in header}]:
+            raise DataError(f"{path}: the changed row would not read back as it was given; nothing was written")
+    return bom + ("".join(lines[:first]) + new + "".join(lines[after:])).encode("utf-8")
+
+
+def _record_row(data: bytes, path: Path, key: str) -> dict[str, str]:
+    """Return the row of id `key` as read (cells restored), with every column of its header."""
+    _, _, (_, _, cells), header = _find_record(data, path, key)
+    cells = cells + [""] * (len(header) - len(cells))
+    return {c: restore_cell(v.strip()) for c, v in zip(header, cells, strict=False)}
+
+
+def _edited(old: dict[str, str], changes: dict[str, object], unset: Sequence[str], edits: dict[str, str | None],
+            source: str | None) -> tuple[dict[str, str], list[str]]:  # fmt: skip
+    """Return a row with `changes` applied and `unset` columns cleared, and the problems of the request.
+
+    A changed figure cites `source`, or is marked as an unsourced edit; a cleared figure loses
+    its source too.
+    """
+    row, problems = dict(old), []
+    cited = _cell(source) or EDITED
+    for column in unset:
+        if column not in edits or column in ("name", "country", "kind", "modes", "lat", "lon"):
+            problems.append(f"{column}: cannot be unset (columns that can: {', '.join(_optional(edits))})")
+            continue
+        row[column] = ""
+        if edits[column] and not any(row.get(other) for other, src in edits.items() if src == edits[column]):
+            row[edits[column]] = ""  # type: ignore[index]
+    for column, value in changes.items():
+        if value is None:
+            continue
+        if column not in edits:
+            problems.append(f"{column}: cannot be changed (columns that can: {', '.join(edits)})")
+            continue
+        if column in unset:
+            problems.append(f"{column}: both changed and unset")
+            continue
+        if column in ("modes",):
+            text = ";".join(_modes_list(value))  # type: ignore[arg-type]
+        elif isinstance(value, (list, tuple)):
+            text = ";".join(a for a in (_cell(v) for v in value) if a)
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        else:
+            text = _cell(value)
+        row[column] = text
+        if edits[column]:
+            row[edits[column]] = cited  # type: ignore[index]
+    if source is not None and "source" in row and not any(edits.get(c) for c in changes if changes[c] is not None):
+        row["source"] = cited  # an edit of no figure: the source is the place's own
+    return row, problems
+
+
+def _optional(edits: dict[str, str | None]) -> list[str]:
+    return [c for c in edits if c not in ("name", "country", "kind", "modes", "lat", "lon")]
+
+
+def _curated(current: _Current, place_id: str, verb: str) -> tuple[str, str]:
+    """Return (id, name) of the curated place `place_id` names; refuse a World Port Index port or an unknown id."""
+    found = current.ids.get(place_id.strip().upper())
+    if found is not None:
+        return found[0], found[1]
+    world = current.world.get(place_id.strip())
+    if world is None:
+        world = next((p for p in current.world.values() if p.id.upper() == place_id.strip().upper()), None)
+    if world is not None:
+        raise DataError(
+            f"cannot {verb} {world.name} ({world.id}): it is a World Port Index port, a read-only table; add a place "
+            f"of your own with its id (`corridor ports add --id {world.id} ...`), which replaces it"
+        )
+    raise DataError(f"cannot {verb} {place_id}: {current.root / PLACES_FILE} has no place with that id")
+
+
+def _links_of(current: _Current, place_id: str) -> list[Link]:
+    return [link for link in current.links if place_id in (link.from_id, link.to_id)]
+
+
+def _listed_links(links: Sequence[Link]) -> str:
+    return ", ".join(f"{link.id} ({link.mode} {link.from_id}-{link.to_id})" for link in links)
+
+
+def edit_place(
+    root: str | os.PathLike[str] | None,
+    place_id: str,
+    *,
+    source: str | None = None,
+    unset: Sequence[str] = (),
+    **changes: Any,
+) -> Change:
+    """Change fields of a place of a dataset's places table, validated first; return what changed.
+
+    `changes` are places.csv columns (name, aliases (a list), area, country, kind, modes, status,
+    lat, lon, handling_h, handling_usd, dwell_h, sea_departures_per_week, source, notes); `unset`
+    clears optional ones. A changed figure cites `source`, or is marked as an unsourced edit.
+    The change is refused if it breaks a link (a mode or a status they need, a position that
+    makes a link shorter than the great circle or too fast), or strands a seaport off the lanes.
+    """
+    target = writable_dataset(root)
+    path = target / PLACES_FILE
+    aliases = changes.get("aliases")
+    if aliases is not None and any(LIST_SEPARATOR in a for a in aliases):
+        raise DataError(f"cannot edit {place_id}", [f"aliases: {a!r} contains {LIST_SEPARATOR!r}" for a in aliases])
+    with locked(target) as lock:
+        _remove_stale_temps(path)
+        names = [str(changes.get("name") or ""), *(aliases or ())]
+        current = _read_current(target, ids=[place_id], names=[n for n in names if n])
+        pid, _ = _curated(current, place_id, "edit")
+        lock.progress("tables read")
+        before = _read_bytes(path)
+        old_row = _record_row(before, path, pid)
+        old = current.full[pid]
+        row, problems = _edited(old_row, changes, unset, PLACE_EDITS, source)
+        if row == old_row and not problems:
+            raise DataError(f"cannot edit {pid}: nothing to change (give --FIELD VALUE or --unset FIELD)")
+        checks = _Problems()
+        place = _check_place(row, "", checks, current.countries)
+        problems += [m.removeprefix(": ") for m in checks.items]
+        if place is not None:
+            for alias in place.aliases:
+                other = current.ids.get(alias.upper())
+                if other is not None and other[0] != pid:
+                    problems.append(f"aliases: {alias!r} is the id of {other[1]}")
+            links = _links_of(current, pid)
+            dropped = [link for link in links if link.mode not in place.modes]
+            if dropped:
+                problems.append(f"modes: links use what would be dropped: {_listed_links(dropped)}")
+            if links and not place.operational and old.operational:
+                problems.append(f"status: links use it, and a planned place is not routed: {_listed_links(links)}")
+            if (place.lat, place.lon) != (old.lat, old.lon):
+                parameters = _parameters_of(target)
+                ends = [p for link in links for p in (link.from_id, link.to_id)]
+                if any(p not in current.full and p not in current.world for p in ends):
+                    current = _read_current(target, ids=[pid, *ends], names=[n for n in names if n])
+                for link in links:
+                    start, end = (place if p == pid else current.place(p) for p in (link.from_id, link.to_id))
+                    short = short_link_problem(link, start, end)
+                    problems += [short] if short else []
+                    problems += link_speed_problems(link, start, end, parameters, where="")
+        lock.progress("row checked")
+        moved = place is not None and (place.lat, place.lon, place.modes) != (old.lat, old.lon, old.modes)
+        sea = place is not None and "sea" in place.modes and moved
+        _check_files(target, lanes=not sea)
+        if sea and place is not None and not problems:
+            problem = _sea_problem("", place, _sea_access(target, [place]).get(place.id))
+            problems += [problem] if problem else []
+        if problems:
+            raise DataError(f"cannot edit {pid}", problems)
+        _test_hook("read")
+        after = _replace_record(before, path, pid, row)
+        lock.progress("writing")
+        write_atomic(path, after)
+    assert place is not None
+    notes = _same_names([place], current, ()) if place.name != old.name or place.aliases != old.aliases else []
+    return Change(path, places=(place,), notes=tuple(notes))
+
+
+def remove_place(root: str | os.PathLike[str] | None, place_id: str) -> Change:
+    """Remove a place from a dataset's places table; refused while links use it (they are listed)."""
+    target = writable_dataset(root)
+    path = target / PLACES_FILE
+    with locked(target) as lock:
+        _remove_stale_temps(path)
+        current = _read_current(target, ids=[place_id])
+        pid, name = _curated(current, place_id, "remove")
+        links = _links_of(current, pid)
+        if links:
+            raise DataError(
+                f"cannot remove {name} ({pid}): {len(links)} link(s) use it: {_listed_links(links)}; "
+                "remove them first with `corridor links remove ID`"
+            )
+        _check_files(target, lanes=False)
+        lock.progress("tables read")
+        before = _read_bytes(path)
+        _test_hook("read")
+        after = _replace_record(before, path, pid, None)
+        lock.progress("writing")
+        write_atomic(path, after)
+    place = current.full[pid]
+    from .datasets import WPI_FILE, present, read_wpi
+
+    world = read_wpi(target / WPI_FILE, current.countries or None) if present(target / WPI_FILE) else {}
+    back = [f"the World Port Index entry {pid} stands again"] if pid in world else []
+    return Change(path, places=(place,), notes=tuple(back))
+
+
+def _find_link(current: _Current, link_id: str, verb: str) -> Link:
+    for exact in (True, False):
+        for link in current.links:
+            if link.id == link_id if exact else link.id.lower() == link_id.lower():
+                return link
+    raise DataError(f"cannot {verb} link {link_id}: {current.root / LINKS_FILE} has no link with that id")
+
+
+def edit_link(
+    root: str | os.PathLike[str] | None,
+    link_id: str,
+    *,
+    source: str | None = None,
+    unset: Sequence[str] = (),
+    **changes: Any,
+) -> Change:
+    """Change figures of a link (distance_km, time_h, time_back_h, frequency_per_week, one_way,
+    current, via, name, notes), validated first; `unset` clears optional ones (a distance
+    unset is measured again). A changed figure cites `source`, or is marked as an unsourced edit."""
+    target = writable_dataset(root)
+    path = target / LINKS_FILE
+    with locked(target) as lock:
+        _remove_stale_temps(path)
+        current = _read_current(target)
+        old = _find_link(current, link_id, "edit")
+        current = _read_current(target, ids=[old.from_id, old.to_id])
+        _check_files(target)
+        lock.progress("tables read")
+        before = _read_bytes(path)
+        old_row = _record_row(before, path, old.id)
+        row, problems = _edited(old_row, changes, unset, LINK_EDITS, source)
+        if row == old_row and not problems:
+            raise DataError(f"cannot edit link {old.id}: nothing to change (give --FIELD VALUE or --unset FIELD)")
+        a, b = current.place(old.from_id), current.place(old.to_id)
+        parameters = _parameters_of(target)
+        link, found = _link_problems(target, current, row, a, b, parameters)
+        problems += found
+        if link is not None and link.one_way != old.one_way:
+            others = [other for other in current.links if other.id != old.id]
+            twin = _duplicate_of(others, link.mode, link.from_id, link.to_id, link.one_way)
+            if twin is not None:
+                problems.append(f"one_way: link {twin.id} already runs between the same places")
+        if problems:
+            raise DataError(f"cannot edit link {old.id}", problems)
+        lock.progress("link checked")
+        _test_hook("read")
+        after = _replace_record(before, path, old.id, row)
+        lock.progress("writing")
+        write_atomic(path, after)
+    assert link is not None
+    others = [other for other in current.links if other.id != old.id]
+    notes, forward = _link_notes(link, a, b, others, parameters)
+    return Change(path, links=(link,), notes=tuple(notes), measures=((forward.distance_km, forward.time_h),))
+
+
+def remove_link(root: str | os.PathLike[str] | None, link_id: str) -> Change:
+    """Remove a link from a dataset's links table; notes the places no route reaches any more."""
+    target = writable_dataset(root)
+    path = target / LINKS_FILE
+    with locked(target) as lock:
+        _remove_stale_temps(path)
+        current = _read_current(target)
+        link = _find_link(current, link_id, "remove")
+        current = _read_current(target, ids=[link.from_id, link.to_id])
+        _check_files(target, lanes=False)
+        lock.progress("tables read")
+        before = _read_bytes(path)
+        _test_hook("read")
+        after = _replace_record(before, path, link.id, None)
+        lock.progress("writing")
+        write_atomic(path, after)
+    notes = []
+    others = [other for other in current.links if other.id != link.id]
+    for pid in (link.from_id, link.to_id):
+        place = current.place(pid)
+        if not _links_of_list(others, pid) and "sea" not in place.modes:
+            notes.append(f"{place.name} ({pid}): no route joins it to the network any more")
+    return Change(path, links=(link,), notes=tuple(notes))
+
+
+def _links_of_list(links: Sequence[Link], place_id: str) -> list[Link]:
+    return [link for link in links if place_id in (link.from_id, link.to_id)]
+
+
+def _link_rows(path: Path, layer: str | None) -> tuple[list[tuple[int, str, dict[str, str]]], list[tuple[int, str]]]:
+    """Read the rows of a links file: CSV here (problems name a line), anything else through geopandas."""
+    check_regular_file(path, "a file")
+    if path.suffix.lower() not in (".csv", ".txt"):
+        rows, found = _gis_rows(path, LINK_COLUMNS, layer=layer, geometry="LineString")
+    else:
+        text = read_text(path, expected="a CSV file")
+        if not text.strip():
+            raise DataError(f"{path} is empty: expected CSV with a header")
+        try:
+            header = next(csv.reader(io.StringIO(text, newline="")), [])
+        except csv.Error as exc:
+            raise DataError(f"{path}:1: malformed CSV header ({exc})") from None
+        unknown = [c for c in header if c not in LINK_COLUMNS]
+        if unknown:
+            raise DataError(
+                f"{path}:1: unknown column(s) {', '.join(repr(c) for c in unknown)} "
+                f"(columns: {', '.join(LINK_COLUMNS)})"
+            )
+        twice = sorted({c for c in header if header.count(c) > 1})
+        if twice:
+            raise DataError(f"{path}:1: column(s) {', '.join(repr(c) for c in twice)} appear more than once")
+        rows = [(line, f"{path}:{line}", row) for line, row in iter_csv_rows(text, path=str(path), required=())]
+        found = []
+    if not rows and not found:
+        raise DataError(f"{path} has no links to import")
+    marker = f"estimate: imported from {path.name}, unsourced"
+    for _, _, row in rows:
+        for value, source in (
+            ("distance_km", "distance_source"),
+            ("time_h", "time_source"),
+            ("time_back_h", "time_back_source"),
+            ("frequency_per_week", "frequency_source"),
+        ):
+            if row.get(value) and not row.get(source):
+                row[source] = marker
+        row["mode"] = row.get("mode", "").strip().lower()
+        row["one_way"] = row.get("one_way", "").strip().lower() or "no"
+    return rows, found
+
+
+def import_links(
+    root: str | os.PathLike[str] | None, path: str | os.PathLike[str], *, layer: str | None = None
+) -> Change:
+    """Add every link of a file (CSV, or any format geopandas reads) to a dataset, or none if any is wrong.
+
+    Columns are those of links.csv (`from`, `to` and `mode` required; ends by id or name); a
+    LineString geometry, if any, draws the link through its inner points. Each row is checked
+    as `add_link` checks one: ends serving the mode, ids free, no second link of a mode between
+    the same places, lengths and speeds plausible. Every problem is reported with its line or
+    feature, and nothing is written unless every row is sound.
+    """
+    target = writable_dataset(root)
+    source = Path(path)
+    rows, found = _link_rows(source, layer)
+    out = target / LINKS_FILE
+    with locked(target) as lock:
+        _remove_stale_temps(out)
+        ends = [row.get(c, "") for _, _, row in rows for c in ("from", "to") if row.get(c)]
+        current = _read_current(target, ids=ends)
+        _check_files(target)
+        lock.progress("tables read")
+        parameters = _parameters_of(target)
+        problems: list[tuple[int, str]] = list(found)
+        taken = {link.id.lower() for link in current.links}
+        known = list(current.links)
+        new: list[tuple[Link, Place, Place]] = []
+        written: list[dict[str, str]] = []
+        for order, where, row in rows:
+            prefix = f"{where}: "
+            before = len(problems)
+            places: list[Place] = []
+            for role in ("from", "to"):
+                if not row.get(role):
+                    problems.append((order, f"{prefix}{role}: is empty"))
+                    continue
+                try:
+                    places.append(_resolve(current, row[role], role))
+                except CorridorError as exc:  # unknown or ambiguous
+                    problems.append((order, f"{prefix}{role}: {exc}"))
+            if len(problems) > before:
+                continue
+            a, b = places
+            row["from"], row["to"] = a.id, b.id
+            row["id"] = row.get("id") or _link_id(row["mode"] or "link", a.id, b.id, taken)
+            if row["id"].lower() in taken:
+                problems.append((order, f"{prefix}id: link id {row['id']!r} is taken"))
+            link, issues = _link_problems(target, current, row, a, b, parameters, where=prefix)
+            problems += [(order, m) for m in issues]
+            if link is not None:
+                twin = _duplicate_of(known, link.mode, a.id, b.id, link.one_way)
+                if twin is not None:
+                    problems.append((order, f"{prefix}a {link.mode} link between {a.id} and {b.id} exists already "
+                                     f"({twin.id}): change it with `corridor links edit {twin.id} ...`"))  # fmt: skip
+            taken.add(row["id"].lower())
+            if len(problems) == before and link is not None:
+                known.append(link)
+                new.append((link, a, b))
+                written.append(row)
+        lock.progress("links checked")
+        if problems:
+            raise DataError(f"cannot import {path}", [m for _, m in sorted(problems, key=lambda item: item[0])])
+        data = _read_bytes(out)
+        _test_hook("read")
+        after = _append_rows(data, out, LINK_COLUMNS, written)
+        lock.progress("writing")
+        write_atomic(out, after)
+    notes: list[str] = []
+    measures = []
+    for link, a, b in new:
+        found_notes, forward = _link_notes(link, a, b, current.links, parameters)
+        notes += found_notes
+        measures.append((forward.distance_km, forward.time_h))
+    return Change(out, links=tuple(link for link, _, _ in new), notes=tuple(notes), measures=tuple(measures))
 
 
 def _parameters_of(root: Path):
@@ -947,11 +1605,16 @@ __all__ = [
     "add_link",
     "add_place",
     "default_kind",
+    "edit_link",
+    "edit_place",
+    "import_links",
     "import_places",
     "init_dataset",
     "locked",
     "place_row",
     "read_import",
+    "remove_link",
+    "remove_place",
     "writable_dataset",
     "write_atomic",
 ]

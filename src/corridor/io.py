@@ -5,22 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
+from ._table import Column, Note, table, terminal_width, wrap
 from ._text import csv_text
 from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
 from .errors import DataError
 from .geo import unwrap_lons
 from .network import Network
+from .registry import METRICS as METRIC_SPECS
 from .routing import BY, Reached, Route
 
-DECIMALS = {"distance_km": 1, "time_h": 1, "cost_usd": 2, "co2_kg": 1}
-METRIC_LABELS = {
-    "distance_km": "shortest",
-    "time_h": "fastest",
-    "cost_usd": "cheapest",
-    "co2_kg": "lowest-CO2",
-    "generalized_usd": "lowest generalised-cost",
-}
+DECIMALS = {name: spec.decimals for name, spec in METRIC_SPECS.items()}
+METRIC_LABELS = {name: spec.best for name, spec in METRIC_SPECS.items()}
+METRIC_LABELS["generalized_usd"] = "lowest generalised-cost"  # the derived objective of `objectives`
 
 
 def _round(metric: str, value: float) -> float:
@@ -175,33 +172,15 @@ def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
 
 # --------------------------------------------------------------------------- text
 
+TEXT_LIMIT = 50  # rows of a long list shown as text unless --limit or --all says otherwise
+
 
 def _fmt(metric: str, value: float) -> str:
-    if metric == "distance_km":
-        return f"{value:,.0f} km"
-    if metric == "time_h":
-        return f"{value:,.1f} h" if value < 48 else f"{value:,.0f} h ({value / 24:.1f} d)"
-    if metric == "cost_usd":
-        return f"${value:,.0f}"
-    return f"{value:,.0f} kg"
+    return METRIC_SPECS[metric].text(value)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str] | str], right: Iterable[int] = ()) -> str:
-    """Return a plain-text table with aligned columns; a row given as a string is a note line."""
-    right = set(right)
-    widths = [len(h) for h in headers]
-    for row in rows:
-        if not isinstance(row, str):
-            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-
-    def line(cells: Sequence[str]) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
-        return "  ".join(parts).rstrip()
-
-    indent = " " * (widths[0] + widths[1] + 4 if len(widths) > 2 else 2)
-    lines = [r if isinstance(r, str) else line(r) for r in rows]
-    lines = [indent + r if isinstance(row, str) else r for r, row in zip(lines, rows, strict=True)]
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *lines])
+def _metric_columns() -> list[Column]:
+    return [Column(METRIC_SPECS[m].noun, right=True) for m in METRICS]
 
 
 def _place_label(network: Network, pid: str) -> str:
@@ -210,23 +189,28 @@ def _place_label(network: Network, pid: str) -> str:
     return f"{short} ({pid})"
 
 
-def route_text(network: Network, route: Route, *, title: str) -> str:
+def route_text(network: Network, route: Route, *, title: str, width: int | None = None) -> str:
     """Return a route as a titled table of legs with its totals; via places on their own line."""
-    rows: list[list[str] | str] = []
+    rows: list[list[str] | Note] = []
     for i, leg in enumerate(route.legs, 1):
         where = _place_label(network, leg.from_id)
         to = "" if leg.mode == "transfer" else _place_label(network, leg.to_id)
+        if leg.activity in ("transfer", "transshipment") and leg.from_mode:
+            to = f"{leg.from_mode} to {leg.to_mode}"
         rows.append([str(i), leg_label(leg), where, to, *(_fmt(m, getattr(leg, m)) for m in METRICS)])
-        notes = []
         if leg.via:
-            notes.append("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via))
+            rows.append(Note("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via)))
         if leg.passages:
-            notes.append("through " + ", ".join(leg.passages))
-        rows.extend(f"  {note}" for note in notes)
+            rows.append(Note("through " + ", ".join(leg.passages)))
     rows.append(["", "total", "", "", *(_fmt(m, getattr(route, m)) for m in METRICS)])
     rows.append(["", "bad case", "", "", "", _fmt("time_h", route.time_p90_h), "", ""])
-    body = table(["#", "mode", "from", "to", "distance", "time", "cost", "CO2"], rows, right=(0, 4, 5, 6, 7))
-    return f"{title}\n{body}\n(bad case: the time at the 90th percentile of waits, queues, clearance and congestion)"
+    columns = [
+        Column("#", right=True), Column("mode", wrap=True, min_width=9), Column("from", wrap=True, min_width=12),
+        Column("to", wrap=True, min_width=12), *_metric_columns(),
+    ]  # fmt: skip
+    body = table(columns, rows, width=width)
+    note = "bad case: the time at the 90th percentile of waits, queues, clearance and congestion"
+    return "\n".join([*wrap(title, width or terminal_width()), body, *wrap(note, width or terminal_width())])
 
 
 def leg_label(leg: Route | object) -> str:
@@ -239,17 +223,21 @@ def leg_label(leg: Route | object) -> str:
     return f"{mode} ({service})" if service == "feeder" else mode
 
 
-def routes_text(network: Network, routes: Sequence[Route]) -> str:
+def _per(teu: float) -> str:
+    return f", for {teu:g} TEU" if teu != 1 else ""
+
+
+def routes_text(network: Network, routes: Sequence[Route], *, width: int | None = None) -> str:
     best = routes[0]
-    label = METRIC_LABELS[best.optimized_for]
-    teu = f", {best.teu:g} TEU" if best.teu != 1 else ""
+    label = METRIC_SPECS[best.optimized_for].best
     head = (
         f"{label.capitalize()} route from {network.places[best.origin].name} to "
-        f"{network.places[best.destination].name} (by {best.optimized_for}{teu})"
+        f"{network.places[best.destination].name}{_per(best.teu)}"
     )
-    parts = [route_text(network, best, title=head)]
+    parts = [route_text(network, best, title=head, width=width)]
     for n, alt in enumerate(routes[1:], 1):
-        parts.append(route_text(network, alt, title=f"Alternative {n}: {corridor_name(network, alt)}"))
+        title = f"Alternative {n}: {corridor_name(network, alt)}"
+        parts.append(route_text(network, alt, title=title, width=width))
     return "\n\n".join(parts)
 
 
@@ -259,76 +247,102 @@ def corridor_name(network: Network, route: Route) -> str:
     return ", ".join(steps)
 
 
-def compare_text(network: Network, best: Mapping[str, Route], *, origin: str, destination: str) -> str:
-    rows = []
+def compare_text(
+    network: Network, best: Mapping[str, Route], *, origin: str, destination: str, width: int | None = None
+) -> str:
+    rows: list[list[str] | Note] = []
     for by, route in best.items():
-        rows.append(
-            [METRIC_LABELS[BY[by]], *(_fmt(m, getattr(route, m)) for m in METRICS), corridor_name(network, route)]
-        )
-    head = f"Best routes from {origin} to {destination}, one per metric"
-    return head + "\n" + table(["best", "distance", "time", "cost", "CO2", "route"], rows, right=(1, 2, 3, 4))
+        name = METRIC_SPECS[BY[by]].best
+        rows.append([name, *(_fmt(m, getattr(route, m)) for m in METRICS), corridor_name(network, route)])
+    teu = _per(next(iter(best.values())).teu) if best else ""
+    head = f"Best routes from {origin} to {destination}, one per metric{teu}"
+    columns = [Column("best"), *_metric_columns(), Column("route", wrap=True, min_width=16)]
+    return "\n".join([*wrap(head, width or terminal_width()), table(columns, rows, width=width)])
 
 
-def reach_text(rows: Sequence[Mapping[str, object]]) -> str:
-    body = [
+def reach_text(rows: Sequence[Mapping[str, object]], *, width: int | None = None) -> str:
+    body: list[list[str] | Note] = [
         [str(r["id"]), str(r["name"]), str(r["country"]), *(_fmt(m, r[m]) for m in METRICS)]  # type: ignore[arg-type]
         for r in rows
     ]
-    return table(["id", "name", "country", "distance", "time", "cost", "CO2"], body, right=(3, 4, 5, 6))
+    columns = [Column("id"), Column("name", wrap=True, min_width=12), Column("country", drop=1), *_metric_columns()]
+    return table(columns, body, width=width)
 
 
-def places_text(places: Sequence[Place]) -> str:
-    body = [[p.id, p.name, p.country, p.kind, ",".join(p.modes), f"{p.lat:.4f}", f"{p.lon:.4f}"] for p in places]
-    return table(["id", "name", "country", "kind", "modes", "lat", "lon"], body, right=(5, 6))
+def places_text(places: Sequence[Place], *, width: int | None = None) -> str:
+    body: list[list[str] | Note] = [
+        [p.id, p.name, p.country, p.kind, ",".join(p.modes), f"{p.lat:.4f}", f"{p.lon:.4f}"] for p in places
+    ]
+    columns = [
+        Column("id"), Column("name", wrap=True, min_width=14), Column("country"), Column("kind", drop=1),
+        Column("modes"), Column("lat", right=True, drop=2), Column("lon", right=True, drop=2),
+    ]  # fmt: skip
+    return table(columns, body, width=width)
 
 
 def cite(network: Network, source: str) -> str:
     """Return a source field with the documents it cites, marking estimates."""
+    return "\n".join(_citation(network, source))
+
+
+def _citation(network: Network, source: str) -> list[str]:
+    """Return a source field, then one line per document of sources.csv it cites."""
     if not source:
-        return "(no source given)"
+        return ["(no source given)"]
     if is_estimate(source):
-        return f"{source} [estimate]"
+        return [f"{source} [estimate]"]
     refs = [
         f"[{key}] {network.sources[key].title} <{network.sources[key].url}>"
         for key in cited_ids(source, network.sources)
     ]
-    return source if not refs else source + "\n" + "\n".join(f"                 {r}" for r in refs)
+    return [source, *refs]
 
 
-def place_text(network: Network, place: Place) -> str:
+def place_text(network: Network, place: Place, *, width: int | None = None) -> str:
+    """Return everything about a place, one fact a line (wrapped to `width`), each figure with its sources."""
     params = network.parameters
     handling = params.handling(place)
-    lines = [
-        f"{place.name} ({place.id})",
-        f"  country      {place.country} {network.countries.get(place.country, '')}".rstrip(),
-        f"  kind         {place.kind}{'' if place.operational else ' (planned, not routable)'}",
-        f"  modes        {', '.join(place.modes)}",
-        f"  position     {place.lat:.4f}, {place.lon:.4f}  source: {cite(network, place.coord_source)}",
+    width = width or terminal_width()
+    facts: list[tuple[str, str, str]] = [  # (key, value, source field)
+        ("country", f"{place.country} {network.countries.get(place.country, '')}".rstrip(), ""),
+        ("kind", f"{place.kind}{'' if place.operational else ' (planned, not routable)'}", ""),
+        ("modes", ", ".join(place.modes), ""),
+        ("position", f"{place.lat:.4f}, {place.lon:.4f}", place.coord_source or " "),
     ]
     if place.aliases:
-        lines.append(f"  aliases      {'; '.join(place.aliases)}")
+        facts.append(("aliases", "; ".join(place.aliases), ""))
     if place.area:
-        lines.append(f"  area         {place.area}")
+        facts.append(("area", place.area, ""))
     handling_source = place.handling_source or params.source("handling_h", place.kind)
-    lines.append(
-        f"  handling     {handling.time_h:g} h, ${handling.cost_usd:g} per TEU per transfer"
-        f"  source: {cite(network, handling_source)}"
-    )
+    cost = METRIC_SPECS["cost_usd"].text(handling.cost_usd)
+    facts.append(("handling", f"{handling.time_h:g} h, {cost} per TEU per transfer", handling_source or " "))
     if place.dwell_h:
-        lines.append(f"  dwell        {place.dwell_h:g} h on entry  source: {cite(network, place.dwell_source)}")
+        facts.append(("dwell", f"{place.dwell_h:g} h on entry", place.dwell_source or " "))
     if place.source:
-        lines.append(f"  role         source: {cite(network, place.source)}")
+        facts.append(("role", "", place.source))
     if place.notes:
-        lines.append(f"  notes        {place.notes}")
+        facts.append(("notes", place.notes, ""))
     access = network.access.get(place.id)
     if access is not None:
         if access.nodes:
-            lengths = ", ".join(f"{d:.1f} km" for _, d in access.nodes)
-            lines.append(f"  sea access   {len(access.nodes)} edge(s) to the lanes: {lengths}")
+            lengths = ", ".join(METRIC_SPECS["distance_km"].text(d) for _, d in access.nodes)
+            facts.append(("sea access", f"{len(access.nodes)} edge(s) to the lanes: {lengths}", ""))
         else:
-            lines.append(f"  sea access   none: {access.problem}")
+            facts.append(("sea access", f"none: {access.problem}", ""))
     links = [link for link in network.links.values() if place.id in (link.from_id, link.to_id)]
     for link in sorted(links, key=lambda link: link.id):
         other = link.to_id if link.from_id == place.id else link.from_id
-        lines.append(f"  link         {link.mode} to {_place_label(network, other)} ({link.id})")
+        facts.append(("link", f"{link.mode} to {_place_label(network, other)} ({link.id})", ""))
+    lines = [f"{place.name} ({place.id})"]
+    key_width = 13
+    for key, value, source in facts:
+        indent, hanging = f"  {key:<{key_width}}", " " * (key_width + 2)
+        if source:
+            cited = _citation(network, source.strip())
+            value = f"{value}  source: {cited[0]}" if value else f"source: {cited[0]}"
+            lines += wrap(value, width, indent=indent, hanging=hanging)
+            for ref in cited[1:]:
+                lines += wrap(ref, width, indent=hanging + "  ", hanging=hanging + "    ")
+        else:
+            lines += wrap(value, width, indent=indent, hanging=hanging)
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from .sealanes import Access, LandMask, SeaDistances, attach_ports, join_near_mi
 from .services import Clearance, Operations, check_references, read_operations
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import networkx as nx
 
     from .engine import Masks
@@ -146,6 +147,18 @@ class Network:
         from .tracks import trace_links
 
         return trace_links(self.links.values(), self.places, self.root)
+
+    def places_gdf(self) -> gpd.GeoDataFrame:
+        """Every place as a Point (EPSG:4326) with the columns of places.csv, `origin` and `routable`."""
+        from .frames import places_to_gdf
+
+        return places_to_gdf(self)
+
+    def links_gdf(self) -> gpd.GeoDataFrame:
+        """Every curated link as a LineString along its drawing (EPSG:4326), with the columns of links.csv."""
+        from .frames import links_to_gdf
+
+        return links_to_gdf(self)
 
     def area_members(self, place_id: str) -> tuple[str, ...]:
         """Return the places of a place's area (the terminals of one city), or the place alone."""
@@ -564,7 +577,7 @@ def _service_links(
 
 def build_from(root: Path, params_file: Path | None = None) -> Network:
     """Read a dataset directory and build its network."""
-    log.debug("building the network from %s", root)
+    log.debug("building the network from the tables in %s%s", root, f" with {params_file}" if params_file else "")
     dataset = load_dataset(root)
     parameters = Parameters.from_files(root / PARAMETERS_FILE, params_file)
     network = build_network(dataset, parameters, read_operations(root))

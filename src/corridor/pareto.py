@@ -273,7 +273,9 @@ def front_dict(network: Network, origin: str, destination: str, front: Front) ->
 
 def front_text(network: Network, front: Front, *, origin: str, destination: str) -> str:
     """Return a front as a table, cheapest first, with each route's corridor."""
-    from .io import corridor_name, table
+    from ._table import plain_columns as columns
+    from ._table import table
+    from .io import corridor_name
     from .registry import METRIC_NAMES, METRICS
 
     rows = [
@@ -286,4 +288,8 @@ def front_text(network: Network, front: Front, *, origin: str, destination: str)
     )
     if not front.exact:
         head += f" (approximate: labels bounded, {front.epsilon:.0%} tolerance)"
-    return head + "\n" + table(["#", "distance", "time", "cost", "CO2", "route"], rows, right=(0, 1, 2, 3, 4))
+    return (
+        head
+        + "\n"
+        + table(columns(["#", "distance", "time", "cost", "CO2", "route"], right=(0, 1, 2, 3, 4), wrap=(5,)), rows)
+    )

@@ -46,9 +46,13 @@ class Metric:
     per_teu: bool  # scales with the number of containers
 
     def text(self, value: float) -> str:
-        """Return the value with its unit for a table: '1,406 km', '56 h (2.3 d)', '$1,743'."""
+        """Return the value with its unit, the one format of this metric everywhere text shows it.
+
+        '1,406 km', '2.3 d' (time in days, one decimal), '$1,743', '211 kg'. Machines get the
+        exact figure in the metric's own unit from JSON and CSV.
+        """
         if self.name == "time_h":
-            return f"{value:,.1f} h" if value < 48 else f"{value:,.0f} h ({value / 24:.1f} d)"
+            return f"{value / 24:,.1f} d"
         if self.name == "cost_usd":
             return f"${value:,.0f}"
         return f"{value:,.0f} {self.unit}"

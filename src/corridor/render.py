@@ -24,6 +24,7 @@ from .geo import unwrap_lons
 from .geometry import leg_coords, leg_credits, link_trace
 from .graph import Role
 from .network import Network
+from .registry import METRICS as METRIC_SPECS
 from .routing import BY, Leg, Route
 from .sealanes import PASSAGES
 
@@ -55,6 +56,28 @@ TRACE_CREDITS = {
     "Rivers: Natural Earth": 'Rivers: <a href="https://www.naturalearthdata.com/">Natural Earth</a>',
 }
 BEST_PANE, ALTERNATIVE_PANE, PLACES_PANE = "corridor-best", "corridor-alternatives", "corridor-places"
+LINKS_PANE = "corridor-links"
+# The network map's lanes: light and thin under the corridor's links and places.
+LANE_STYLE = {"color": "#5d8aa8", "weight": 0.6, "opacity": 0.4, "className": "corridor-lanes"}
+# Each route is drawn in one colour, the colour of its row in the legend (the best route first).
+ROUTE_COLORS = ("#d62728", "#1f5fa8", "#e08a00", "#7b3294", "#1b9e77", "#8c564b", "#e7298a", "#525252")
+# Mode is the second encoding, drawn in white over the route's colour: sea plain, rail dashed
+# like a railway, river dotted, road a thin centre line. A mode without a pattern is plain.
+MODE_PATTERNS: dict[str, dict[str, Any]] = {
+    "rail": {"weight": 2, "dash_array": "7 6", "line_cap": "butt"},
+    "river": {"weight": 2.5, "dash_array": "0.5 6", "line_cap": "round"},
+    "road": {"weight": 1.5, "dash_array": None, "line_cap": "butt"},
+}
+# How far alternatives are drawn beside the best route, in pixels, so that a shared lane shows each.
+OFFSET_PX = 7
+LABEL_CSS = """
+.leaflet-tooltip.corridor-label { background: rgba(255,255,255,0.9); border: 1px solid #888; border-radius: 3px;
+  box-shadow: none; padding: 1px 5px; font: bold 11px/1.3 "Helvetica Neue", Arial, sans-serif; color: #111; }
+.leaflet-tooltip.corridor-label.corridor-label-transfer { font-weight: normal; }
+.leaflet-tooltip.corridor-label:before { display: none; }
+.leaflet-container .leaflet-interactive:focus, .leaflet-container path:focus,
+.leaflet-container svg:focus, .leaflet-container:focus { outline: none; }
+"""
 
 LEGEND_CSS = """
 .corridor-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 6px;
@@ -65,7 +88,7 @@ LEGEND_CSS = """
 .corridor-legend .section { margin-top: 6px; }
 .corridor-legend .row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
 .corridor-legend .swatch { flex: none; width: 26px; height: 0; border-top: 4px solid; }
-.corridor-legend .swatch.dashed { border-top-style: dashed; border-top-width: 3px; }
+.corridor-legend svg.key { flex: none; }
 .corridor-legend .dot { flex: none; width: 10px; height: 10px; border-radius: 50%; border: 2px solid #222; }
 .corridor-legend .totals { color: #555; font-size: 11px; }
 .corridor-legend .credits { color: #555; font-size: 10px; }
@@ -102,16 +125,11 @@ def escape(text: object) -> str:
 
 
 def metric_text(metric: str, value: float) -> str:
-    """Return a metric with its unit, as maps show it: '1,406 km', '56.0 h (2.3 days)', ..."""
-    if metric == "distance_km":
-        return f"{value:,.0f} km"
-    if metric == "time_h":
-        return f"{value:,.1f} h ({value / 24:.1f} days)" if value >= 48 else f"{value:,.1f} h"
-    if metric == "cost_usd":
-        return f"{value:,.0f} USD"
-    if metric == "co2_kg":
-        return f"{value:,.0f} kg CO2"
-    raise ValueError(f"unknown metric {metric!r}")
+    """Return a metric with its unit, as every table and map shows it ('1,406 km', '2.3 d', '$1,743')."""
+    spec = METRIC_SPECS.get(metric)
+    if spec is None:
+        raise ValueError(f"unknown metric {metric!r}")
+    return spec.text(value)
 
 
 def _short(place: Place) -> str:
@@ -156,7 +174,8 @@ def base_map(
     # Without a tile layer Leaflet knows no zoom range, which marker clusters need.
     m.options.update(min_zoom=1, max_zoom=18)
     _leaflet.self_contained(m)
-    m.add_child(_leaflet.Style(f"#{m.get_name()} {{ background: {SEA_COLOR}; }}"))
+    m.add_child(_leaflet.Helpers())
+    m.add_child(_leaflet.Style(f"#{m.get_name()} {{ background: {SEA_COLOR}; }}" + LABEL_CSS))
     land = _leaflet.GeoJsonLayer(
         _land(bundled_data_dir() / BASEMAP_FILE),
         name="Natural Earth land (offline)",
@@ -200,11 +219,17 @@ def _credit(m: folium.Map, credits: Sequence[str]) -> None:
 def _finish(m: folium.Map, points: Sequence[tuple[float, float]], title: str) -> folium.Map:
     from . import _leaflet
 
+    _leaflet.layer_control_last(m)
+    fits = [(name, child) for name, child in m._children.items() if isinstance(child, _leaflet.FitAround)]
+    for name, _ in fits:
+        del m._children[name]
     if points:
         lats = [p[0] for p in points]
         lons = [p[1] for p in points]
-        m.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(20, 20))
-    _leaflet.layer_control_last(m)
+        fits = [("", _leaflet.FitAround([(min(lats), min(lons)), (max(lats), max(lons))]))]
+    # Last, after the legend and the layer control: the view is fitted around them once they are drawn.
+    for _, fit in fits[-1:]:
+        m.add_child(fit)
     root: Any = m.get_root()
     if title and not root.title:
         root.title = escape(title)
@@ -316,26 +341,56 @@ def _totals_text(route: Route) -> str:
     return " · ".join(metric_text(m, getattr(route, m)) for m in METRICS)
 
 
+def _route_color(rank: int) -> str:
+    return ROUTE_COLORS[rank % len(ROUTE_COLORS)]
+
+
+def _offset(rank: int) -> int:
+    """Return how many pixels beside the best route an alternative is drawn: +7, -7, +14, -14 ..."""
+    if rank == 0:
+        return 0
+    step = (rank + 1) // 2
+    return OFFSET_PX * step * (1 if rank % 2 else -1)
+
+
 def _add_route(
-    m: folium.Map, network: Network, route: Route, *, rank: int, label: str, points: list[tuple[float, float]]
+    m: folium.Map,
+    network: Network,
+    route: Route,
+    *,
+    rank: int,
+    label: str,
+    points: list[tuple[float, float]],
+    labelled: set[str],
 ) -> tuple[list[str], tuple[float, float], tuple[float, float]]:
-    """Draw one route as a layer; return the credits it needs and its first and last points."""
+    """Draw one route as a layer in its colour, each leg's mode as a white pattern over it;
+    return the credits it needs and its first and last points. Transfer places not yet in
+    `labelled` get a label."""
     folium = _folium()
     from . import _leaflet
 
     best = rank == 0
+    color = _route_color(rank)
+    pane = BEST_PANE if best else ALTERNATIVE_PANE
     summary = route_label(network, route)
-    layer = folium.FeatureGroup(name=escape(f"{label}: {summary}"), show=True)
+    swatch = f"<span style='display:inline-block;width:18px;border-top:4px solid {color};margin-right:4px'></span>"
+    layer = folium.FeatureGroup(name=swatch + escape(f"{label}: {summary}"), show=True)
     credits: list[str] = []
     lines = _route_lines(network, route)
+    offset = _offset(rank)
     for leg, line in zip(route.legs, lines, strict=True):
         if leg.mode == "transfer":
+            place = network.places[leg.from_id]
             marker = folium.CircleMarker(
-                line[0], radius=6, color="#ffffff", weight=2, fill=True, fill_color=MODE_COLORS["transfer"],
+                line[0], radius=6, color=color, weight=3, fill=True, fill_color="#ffffff",
                 fill_opacity=1.0, class_name=f"corridor-transfer corridor-route-{rank}",
             )  # fmt: skip
-            marker.options["pane"] = BEST_PANE if best else ALTERNATIVE_PANE
-            marker.add_child(_leaflet.BindTooltip(leg_tooltip(network, leg, teu=route.teu)))
+            marker.options["pane"] = pane
+            if place.id not in labelled:
+                labelled.add(place.id)
+                marker.add_child(_label_tooltip(_short(place), "transfer", "top"))
+            else:
+                marker.add_child(_leaflet.BindTooltip(leg_tooltip(network, leg, teu=route.teu)))
             marker.add_child(_leaflet.BindPopup(leg_popup(network, leg, route_name=label, teu=route.teu)))
             marker.add_to(layer)
             points.append(line[0])
@@ -344,16 +399,28 @@ def _add_route(
             continue
         polyline = folium.PolyLine(
             line,
-            color=MODE_COLORS.get(leg.mode, "#333333"),
-            weight=5 if best else 4,
-            opacity=0.95 if best else 0.75,
-            dash_array=None if best else "8 7",
+            color=color,
+            weight=6 if best else 4,
+            opacity=1.0 if best else 0.9,
             class_name=f"corridor-leg corridor-leg-{leg.mode} corridor-route-{rank}",
         )
-        polyline.options["pane"] = BEST_PANE if best else ALTERNATIVE_PANE
+        polyline.options["pane"] = pane
+        if offset:
+            polyline.options["offset"] = offset
         polyline.add_child(_leaflet.BindTooltip(leg_tooltip(network, leg, teu=route.teu)))
         polyline.add_child(_leaflet.BindPopup(leg_popup(network, leg, route_name=label, teu=route.teu)))
         polyline.add_to(layer)
+        pattern = MODE_PATTERNS.get(leg.mode)
+        if pattern is not None:
+            over = folium.PolyLine(
+                line, color="#ffffff", weight=pattern["weight"] * (1 if best else 0.8), opacity=0.95,
+                dash_array=pattern["dash_array"], line_cap=pattern["line_cap"], interactive=False,
+                class_name=f"corridor-mode corridor-mode-{leg.mode} corridor-route-{rank}",
+            )  # fmt: skip
+            over.options["pane"] = pane
+            if offset:
+                over.options["offset"] = offset
+            over.add_to(layer)
         points.extend(line)
         for credit in leg_credits(network, leg):
             if credit not in credits:
@@ -363,17 +430,38 @@ def _add_route(
             place = network.places[pid]
             where = (place.lat, _wrap_near(place.lon, line[0][1]))
             via = folium.CircleMarker(
-                where, radius=3, color=MODE_COLORS.get(leg.mode, "#333333"), weight=2, fill=True,
-                fill_color="#ffffff", fill_opacity=1.0, class_name=f"corridor-via corridor-route-{rank}",
+                where, radius=3, color=color, weight=2, fill=True, fill_color="#ffffff", fill_opacity=1.0,
+                class_name=f"corridor-via corridor-route-{rank}",
             )  # fmt: skip
-            via.options["pane"] = BEST_PANE if best else ALTERNATIVE_PANE
+            via.options["pane"] = pane
             via.add_child(_leaflet.BindTooltip(f"{escape(MODE_LABELS.get(leg.mode, leg.mode))} via {_label(place)}"))
             via.add_to(layer)
     layer.add_to(m)
     return credits, lines[0][0], lines[-1][-1]
 
 
-def _end_marker(m: folium.Map, network: Network, pid: str, where: tuple[float, float], role: str) -> None:
+def _label_tooltip(text: str, role: str, direction: str):
+    """Return a permanent label (ready-made HTML) for a marker: origin, destination or transfer."""
+    from . import _leaflet
+
+    offset = {"left": [-10, 0], "right": [10, 0], "top": [0, -8], "bottom": [0, 8]}[direction]
+    return _leaflet.BindTooltip(
+        text, permanent=True, direction=direction, offset=offset, sticky=False,
+        className=f"corridor-label corridor-label-{role}", interactive=False,
+    )  # fmt: skip
+
+
+def _end_marker(
+    m: folium.Map,
+    network: Network,
+    pid: str,
+    where: tuple[float, float],
+    role: str,
+    direction: str,
+    *,
+    label: bool,
+    text: str,
+) -> None:
     folium = _folium()
     from . import _leaflet
 
@@ -384,7 +472,10 @@ def _end_marker(m: folium.Map, network: Network, pid: str, where: tuple[float, f
         class_name=f"corridor-{role}",
     )  # fmt: skip
     marker.options["pane"] = BEST_PANE
-    marker.add_child(_leaflet.BindTooltip(f"<b>{escape(role.capitalize())}</b>: {_label(place)}"))
+    if label:
+        marker.add_child(_label_tooltip(text, role, direction))
+    else:
+        marker.add_child(_leaflet.BindTooltip(f"<b>{escape(role.capitalize())}</b>: {_label(place)}"))
     popup = (
         f"<div class='corridor-popup'><b>{escape(role.capitalize())}</b><br>{escape(place.name)}"
         f"<br>{escape(place.id)}, {escape(network.countries.get(place.country, place.country))}"
@@ -404,10 +495,13 @@ def route_map(
 ) -> folium.Map:
     """Draw routes (best first, then alternatives) as layers the user can toggle; return the map.
 
-    Each leg follows its real geometry, coloured by mode, with a tooltip and a popup giving its
-    metrics; transfers, origin and destination are marked; the legend lists each route with
-    its totals; the view fits the routes. `labels` names the routes (default: 'Best route
-    (by cost)', 'Alternative 1', ...).
+    Each route has one colour, its colour in the legend; each leg follows its real geometry,
+    its mode drawn as a white pattern over the route's colour (explained once in the legend),
+    with a tooltip and a popup giving its metrics. Alternatives are drawn a few pixels beside
+    the best route, which is drawn on top. Origin, destination and transfer places are marked
+    and labelled; the legend lists each route with its totals; the view fits the routes clear
+    of the legend and the controls. `labels` names the routes (default: 'Best route (by cost)',
+    'Alternative 1', ...).
     """
     if not routes:
         raise ValueError("route_map needs at least one route")
@@ -419,42 +513,57 @@ def route_map(
         raise ValueError(f"got {len(labels)} labels for {len(routes)} routes")
     if m is None:
         m = base_map()
+    _helpers(m)
     _pane(m, ALTERNATIVE_PANE, 440)
     _pane(m, BEST_PANE, 450)
     points: list[tuple[float, float]] = []
     credits: list[str] = []
     ends: dict[tuple[str, str], list[tuple[float, float]]] = {}
     rows = []
+    labelled: set[str] = {pid for route in routes for pid in (route.origin, route.destination)}
     for rank, route in enumerate(routes):
         # The best route's pane lies above the alternatives', so it is drawn on top of them.
-        found, start, end = _add_route(m, network, route, rank=rank, label=labels[rank], points=points)
+        found, start, end = _add_route(m, network, route, rank=rank, label=labels[rank], points=points,
+                                       labelled=labelled)  # fmt: skip
         credits.extend(c for c in found if c not in credits)
         for key, where in (((route.origin, "origin"), start), ((route.destination, "destination"), end)):
             spots = ends.setdefault(key, [])
             if not any(abs(where[1] - s[1]) < 1e-6 for s in spots):
                 spots.append(where)
-        style = "" if rank == 0 else " dashed"
-        modes = [leg.mode for leg in route.legs if leg.mode != "transfer"]
-        color = MODE_COLORS.get(modes[0], "#333333") if modes else "#333333"
+        style = f"border-color:{_route_color(rank)};border-top-width:{5 if rank == 0 else 4}px"
         rows.append(
-            f"<div class='row'><span class='swatch{style}' style='border-color:{color}'></span>"
-            f"<span><b>{escape(labels[rank])}</b>: {escape(route_label(network, route))}"
+            f"<div class='row'><span class='swatch' style='{style}'>"
+            f"</span><span><b>{escape(labels[rank])}</b>: {escape(route_label(network, route))}"
             f"<br><span class='totals'>{escape(_totals_text(route))}</span></span></div>"
         )
+    start_at = next(iter(ends.get((routes[0].origin, "origin"), [(0.0, 0.0)])))
+    end_at = next(iter(ends.get((routes[0].destination, "destination"), [(0.0, 0.0)])))
+    said: set[str] = set()
     for (pid, role), spots in ends.items():
+        place = network.places[pid]
+        # A terminal of a city is labelled with the city ('Chongqing'); its popup names the terminal.
+        short = place.name.split(" (", 1)[0]
+        text = escape(place.area) if place.area and short.startswith(place.area) else _short(place)
+        other = end_at if role == "origin" else start_at
         for where in spots:
-            _end_marker(m, network, pid, where, role)
-    first = routes[0]
+            # Labels face away from the other end of the route, along the route's main direction.
+            if abs(where[0] - other[0]) > abs(where[1] - other[1]):
+                direction = "top" if where[0] >= other[0] else "bottom"
+            else:
+                direction = "right" if where[1] >= other[1] else "left"
+            _end_marker(m, network, pid, where, role, direction, label=text not in said, text=text)
+            said.add(text)
     starts, ends_at = (
         _ends_name(network, [r.origin for r in routes]),
         _ends_name(network, [r.destination for r in routes]),
     )
     heading = f"{starts} &rarr; {ends_at}"
+    first = routes[0]
     per = f"for {first.teu:g} TEU" if first.teu != 1 else "per TEU"
     legend = _legend(m)
     legend.sections.append(
         f"<div class='section'><h4>{heading}</h4>{''.join(rows)}"
-        f"<div class='totals'>totals: distance · time · cost · CO2 ({per})</div></div>"
+        f"<div class='totals'>totals: distance · time in days · cost in USD · CO2 ({per})</div></div>"
     )
     modes = list(dict.fromkeys(leg.mode for route in routes for leg in route.legs))
     legend.sections.append(_mode_key(modes) + _marker_key())
@@ -463,6 +572,14 @@ def route_map(
 
 
 BY_NAMES = {metric: by for by, metric in BY.items()}
+
+
+def _helpers(m: folium.Map) -> None:
+    """Give a map (perhaps made elsewhere) the page helpers the elements here rely on."""
+    from . import _leaflet
+
+    if not any(isinstance(c, _leaflet.Helpers) for c in m._children.values()):
+        m.add_child(_leaflet.Helpers())
 
 
 def _ends_name(network: Network, place_ids: Sequence[str]) -> str:
@@ -474,16 +591,29 @@ def _ends_name(network: Network, place_ids: Sequence[str]) -> str:
     return " / ".join(_short(p) for p in places)
 
 
-def _mode_key(modes: Sequence[str]) -> str:
-    rows = []
-    for mode in modes:
-        if mode == "transfer":
-            continue
-        rows.append(
-            f"<div class='row'><span class='swatch' style='border-color:{MODE_COLORS.get(mode, '#333')}'></span>"
-            f"{escape(MODE_LABELS.get(mode, mode))}</div>"
+def _pattern_key(mode: str) -> str:
+    """Return a small SVG showing how a mode is drawn over a route's colour."""
+    pattern = MODE_PATTERNS.get(mode)
+    over = ""
+    if pattern is not None:
+        dash = f" stroke-dasharray='{pattern['dash_array']}'" if pattern["dash_array"] else ""
+        over = (
+            f"<line x1='2' y1='6' x2='32' y2='6' stroke='#fff' stroke-width='{pattern['weight']}'"
+            f" stroke-linecap='{pattern['line_cap']}'{dash}/>"
         )
-    return f"<div class='section'>{''.join(rows)}</div>"
+    return (
+        "<svg class='key' width='34' height='12' aria-hidden='true'>"
+        f"<line x1='2' y1='6' x2='32' y2='6' stroke='#666' stroke-width='6'/>{over}</svg>"
+    )
+
+
+def _mode_key(modes: Sequence[str]) -> str:
+    rows = [
+        f"<div class='row'>{_pattern_key(mode)}{escape(MODE_LABELS.get(mode, mode))}</div>"
+        for mode in modes
+        if mode != "transfer"
+    ]
+    return f"<div class='section'><b>Modes</b>, drawn over each route's colour{''.join(rows)}</div>"
 
 
 def _marker_key() -> str:
@@ -491,7 +621,7 @@ def _marker_key() -> str:
         "<div class='section'>"
         "<div class='row'><span class='dot' style='background:#fff'></span>origin</div>"
         "<div class='row'><span class='dot' style='background:#111'></span>destination</div>"
-        f"<div class='row'><span class='dot' style='background:{MODE_COLORS['transfer']};border-color:#fff'></span>"
+        "<div class='row'><span class='dot' style='background:#fff;border-color:#666'></span>"
         "transfer (change of mode)</div></div>"
     )
 
@@ -509,9 +639,11 @@ def compare_map(
         key = route.edges
         groups.setdefault(key, []).append(RANK_LABELS[BY.get(by, by)])
         routes.setdefault(key, route)
-    labels = [", ".join(names) for names in groups.values()]
+    # The route best on most metrics is drawn as the best route: solid, on top, first in the legend.
+    keys = sorted(groups, key=lambda key: -len(groups[key]))
+    labels = [", ".join(groups[key]) for key in keys]
     labels = [label[:1].upper() + label[1:] for label in labels]
-    return route_map(network, list(routes.values()), m=m, labels=labels, title=title)
+    return route_map(network, [routes[key] for key in keys], m=m, labels=labels, title=title)
 
 
 # --------------------------------------------------------------------------- the network
@@ -635,11 +767,12 @@ def network_map(
         sea = _leaflet.GeoJsonLayer(
             {"type": "Feature", "properties": {}, "geometry": {"type": "MultiLineString", "coordinates": plain}},
             name=escape("Sea lanes"),
-            style={"color": MODE_COLORS["sea"], "weight": 1.2, "opacity": 0.55, "className": "corridor-lanes"},
+            style=LANE_STYLE,
             interactive=False,
+            world_copies=True,  # a lane running off the map at 180 degrees goes on in the next copy
         )
         m.add_child(sea)
-        key_rows.append(("sea", "Sea lanes", False))
+        key_rows.append((str(LANE_STYLE["color"]), "Sea lanes", False))
         if passages:
             layer = folium.FeatureGroup(name=escape("Sea passages (--avoid)"), show=True)
             for name, lines in passages.items():
@@ -656,6 +789,8 @@ def network_map(
             key_rows.append(("#7d3c98", "Sea passages you can avoid", True))
         credits.append(CREDIT_LANES)
     modes = [mode for mode in ("rail", "river", "road") if any(link.mode == mode for link in network.links.values())]
+    _helpers(m)
+    _pane(m, LINKS_PANE, 430)  # above the lanes and passages (400), below the places
     for mode in modes:
         layer = folium.FeatureGroup(name=escape(f"{MODE_LABELS[mode]} links"), show=True)
         for link in sorted(network.links.values(), key=lambda link: link.id):
@@ -664,8 +799,9 @@ def network_map(
             trace = link_trace(network, link.id)
             line = [(lat, lon) for lon, lat in unwrap_lons(trace.coords)]
             polyline = folium.PolyLine(
-                line, color=MODE_COLORS[mode], weight=3, opacity=0.85, class_name=f"corridor-link corridor-link-{mode}"
+                line, color=MODE_COLORS[mode], weight=3, opacity=0.9, class_name=f"corridor-link corridor-link-{mode}"
             )
+            polyline.options["pane"] = LINKS_PANE
             polyline.add_child(_leaflet.BindTooltip(_link_tooltip(network, link)))
             polyline.add_to(layer)
             if trace.credit and TRACE_CREDITS.get(trace.credit) not in credits:

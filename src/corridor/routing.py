@@ -14,8 +14,8 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import engine
 from .engine import INF, STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, search
@@ -25,7 +25,11 @@ from .graph import MODE_CODES, ROLE_CODE, Kind, Role
 from .network import Network
 from .query import Plan, Query, make_query, resolve
 from .registry import BY, GRAPH_MODES, METRIC_NAMES, MODES, metric
+from .results import Matrix, Reach, leg_repr, route_html
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 PASSAGE_NAMES = {tag: name for name, tag in PASSAGES.items()}
 # Alternatives: searches allowed beyond the best route's, per alternative asked for.
@@ -76,6 +80,9 @@ class Leg:
         """The mode of the graph the leg travels on (`feeder` for a feeder leg, else its mode)."""
         return "feeder" if self.service == "feeder" else self.mode
 
+    def __repr__(self) -> str:
+        return leg_repr(self)
+
 
 @dataclass(frozen=True)
 class Route:
@@ -86,6 +93,21 @@ class Route:
     optimized_for: str
     legs: tuple[Leg, ...]
     teu: float = 1.0
+    # The network it was found on, for to_geodataframe() and notebooks; not part of its value.
+    network: Network | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "network"}  # a pickle carries no network
+
+    def to_geodataframe(self, network: Network | None = None) -> gpd.GeoDataFrame:
+        """Return one row per leg: its drawing (a LineString; a Point for a transfer), mode, places
+        and the four metrics, in EPSG:4326."""
+        from .frames import _need, routes_to_gdf
+
+        return routes_to_gdf(_need(network or self.network, "Route.to_geodataframe"), self)
+
+    def _repr_html_(self) -> str:
+        return route_html(self, self.network)
 
     @property
     def distance_km(self) -> float:
@@ -136,10 +158,8 @@ class Route:
         return ", ".join(f"{leg.mode} {leg.from_id}-{leg.to_id}" for leg in self.legs if leg.mode != "transfer")
 
     def __repr__(self) -> str:
-        return (
-            f"<Route {self.origin}->{self.destination} by {self.optimized_for}: {self.summary()}; "
-            f"{self.distance_km:,.0f} km, {self.time_h:,.1f} h, ${self.cost_usd:,.0f}, {self.co2_kg:,.0f} kg CO2>"
-        )
+        totals = ", ".join(metric(m).text(getattr(self, m)) for m in METRIC_NAMES)
+        return f"<Route {self.origin}->{self.destination} by {self.optimized_for}: {self.summary()}; {totals}>"
 
 
 def signature(network: Network, route: Route) -> tuple[tuple[str, str, str], ...]:
@@ -360,7 +380,7 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
 
 def _route(plan: Plan, edges: Sequence[int]) -> Route:
     legs = _legs(plan.network, edges, plan.query.teu)
-    return Route(legs[0].from_id, legs[-1].to_id, plan.metric, legs, plan.query.teu)
+    return Route(legs[0].from_id, legs[-1].to_id, plan.metric, legs, plan.query.teu, network=plan.network)
 
 
 def _weight_of(plan: Plan, edges: Iterable[int]) -> float:
@@ -683,10 +703,11 @@ def reach(
     allow: Sequence[str] = (),
     teu: float = 1.0,
     served: bool = False,
-) -> list[Reached]:
+) -> Reach:
     """Return every place reachable from origin with the totals of its best route on `by`.
 
-    Locks are not destinations and are left out, as are the origin's own places. With
+    Locks are not destinations and are left out, as are the origin's own places. The result is
+    a list of `Reached`, best first, with `.to_dataframe()` and `.to_geodataframe()`. With
     `served`, the sea is crossed only on the published services of sea/services.csv (no
     mainline lanes, no feeders to the nearest hub): the places the corridor's own services
     reach, rather than every port a ship could.
@@ -708,7 +729,7 @@ def reach(
             continue
         out.append(_reached(result, node, pid, plan.query.teu))
     out.sort(key=lambda r: (getattr(r, plan.metric), r.place_id))
-    return out
+    return Reach(out, network=network, origin=plan.start.label, by=plan.metric)
 
 
 def matrix(
@@ -722,13 +743,14 @@ def matrix(
     allow: Sequence[str] = (),
     teu: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
-) -> list[list[Reached | None]]:
+) -> Matrix:
     """Return the totals of the best route from each origin to each destination on `by`.
 
     Row i, column j holds the best route's totals from origins[i] to destinations[j], or None
     where no route exists (or the two are the same place). One search per origin serves every
     destination and stops once they are all settled; an area destination takes its best member.
-    `progress`, if given, is called with (origins done, origins) after each origin.
+    `progress`, if given, is called with (origins done, origins) after each origin. The result
+    is a list of rows with `.to_dataframe()` (long format) and `.to_geodataframe()`.
     """
     base = make_query("", by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
     ends = [resolve(network, d) for d in destinations]
@@ -764,7 +786,19 @@ def matrix(
             rows.append(cells)
             if progress is not None:
                 progress(done, len(plans))
-    return rows
+    points = [_centre(network, plan.start.place_ids) for plan in plans]
+    return Matrix(rows, network=network, origins=[_name(o) for o in origins], destinations=[_name(d) for d in
+                  destinations], by=base.metric.name, origin_points=points)  # fmt: skip
+
+
+def _name(place: str | Target) -> str:
+    return place.label if isinstance(place, Target) else str(place)
+
+
+def _centre(network: Network, place_ids: Sequence[str]) -> tuple[float, float]:
+    """Return where an origin is: its place, or the mean position of an area's places."""
+    places = [network.places[pid] for pid in place_ids]
+    return sum(p.lon for p in places) / len(places), sum(p.lat for p in places) / len(places)
 
 
 __all__ = [
