@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .datasets import KINDS, MODES, STATUSES
-from .errors import CorridorError, UsageError
+from .errors import CorridorError, NoMatchError, UsageError
 
 log = logging.getLogger("corridor")
 
@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("origin")
     _filters(reach)
     reach.add_argument("--sort", choices=(*METRIC_CHOICES, "name", "country"), help="sort by (default: --by)")
-    reach.add_argument("--country", help="only places in this country (ISO code)")
+    reach.add_argument("--country", help="only places in this country (ISO code or name: VN, Vietnam)")
     reach.add_argument("--limit", type=_count_rows, help="show at most N rows")
     reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
     _common(reach)
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     ports_sub = ports.add_subparsers(dest="ports_command", metavar="ACTION", parser_class=_Parser)
     ports_sub.required = True
     listing = ports_sub.add_parser("list", help="list places")
-    listing.add_argument("--country", help="ISO 3166 alpha-2 code")
+    listing.add_argument("--country", help="ISO 3166 code or country name (VN, Vietnam)")
     listing.add_argument("--mode", choices=MODES)
     listing.add_argument("--kind", choices=KINDS)
     listing.add_argument("--search", metavar="TEXT", help="in id, name and aliases")
@@ -280,7 +280,14 @@ def cmd_reach(args: argparse.Namespace) -> str:
     )
     rows = io.reach_rows(network, reached)
     if args.country:
-        rows = [r for r in rows if r["country"] == args.country.upper()]
+        from .gazetteer import country_code
+
+        code = country_code(args.country, network.countries)
+        rows = [r for r in rows if r["country"] == code]
+        if not rows:
+            raise NoMatchError(
+                f"no place in {_country_label(network, code)} is reachable from {args.origin} with these options"
+            )
     sort = args.sort or args.by
     key = routing.BY.get(sort, sort)
     rows.sort(key=lambda r: (r[key], r["id"]))
@@ -301,8 +308,13 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
 
     network = _network(args)
     places = sorted(network.places.values(), key=lambda p: (p.country, p.name, p.id))
+    filters = []
     if args.country:
-        places = [p for p in places if p.country == args.country.upper()]
+        from .gazetteer import country_code
+
+        code = country_code(args.country, network.countries)
+        places = [p for p in places if p.country == code]
+        filters.append(f"--country {_country_label(network, code)}")
     if args.mode:
         places = [p for p in places if args.mode in p.modes]
     if args.kind:
@@ -310,12 +322,20 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
     if args.search:
         needle = normalize(args.search)
         places = [p for p in places if any(needle in normalize(t) for t in (p.id, p.name, *p.aliases))]
+    if not places:
+        shown = [*filters, *(f"--{o} {getattr(args, o)}" for o in ("mode", "kind", "search") if getattr(args, o))]
+        raise NoMatchError(f"no places match {' and '.join(shown) or 'the dataset'}")
     rows = [io.place_row(p) for p in places]
     if args.format == "json":
         return io.dumps(rows)
     if args.format == "csv":
         return io.to_csv(rows, ["id", "name", "country", "lat", "lon", "kind", "modes"]).rstrip("\n")
     return f"{io.places_text(places)}\n{len(places)} places"
+
+
+def _country_label(network, code: str) -> str:
+    name = network.countries.get(code)
+    return f"{name} ({code})" if name else code
 
 
 def cmd_ports_show(args: argparse.Namespace) -> str:

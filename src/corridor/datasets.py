@@ -86,6 +86,7 @@ class Place:
     notes: str = ""
     origin: str = "curated"  # or "wpi": a World Port Index seaport
     harbor_size: str = ""  # WPI harbour size: large, medium, small, very_small
+    harbor_type: str = ""  # WPI harbour type: "Coastal (Natural)", "River (Basins)", "Canal or Lake" ...
 
     @property
     def operational(self) -> bool:
@@ -557,12 +558,13 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             lon=lon,
             kind="seaport",
             modes=("sea",),
-            aliases=tuple(a for a in (row.get("alt_name", ""),) if a),
+            aliases=split_list(row.get("alt_name", "")),
             coord_source="WPI",
             source="WPI" + (" (UN/LOCODE from UNLOCODE)" if row.get("unlocode_source") == "UNLOCODE" else ""),
             notes=notes + (f"; {details}" if details else ""),
             origin="wpi",
             harbor_size=WPI_SIZES.get(row["harbor_size"], ""),
+            harbor_type=row.get("harbor_type", ""),
         )
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)

@@ -774,7 +774,7 @@ def import_places(root: str | os.PathLike[str] | None, path: str | os.PathLike[s
 def _resolve(dataset: Dataset, text: str, role: str) -> Place:
     from .gazetteer import Gazetteer
 
-    target = Gazetteer(dataset.places).resolve(text)
+    target = Gazetteer(dataset.places, root=dataset.root).resolve(text)
     if target.is_area:
         members = ", ".join(target.place_ids)
         raise DataError(f"{role} {text!r} names the area {target.area}: give one of its places ({members})")

@@ -1,13 +1,13 @@
 """Coordinates of the edges and legs of a route, for GeoJSON and maps, along their real geometry.
 
-Sea edges follow the lane network; rail and river links follow the track and river lines they
+Sea edges follow the lane network and ports' access paths over water; rail and river links follow the track and river lines they
 were traced along when the network was built (`tracks`); other links their via points.
 Coordinates are (lon, lat); unwrapping across the antimeridian is left to the consumer.
 """
 
 from __future__ import annotations
 
-from .network import LINK, Network, node_place
+from .network import ACCESS, LINK, Network, node_place
 from .routing import EdgeRef, Leg, Route
 from .tracks import Trace, via_trace
 
@@ -30,6 +30,15 @@ def edge_coords(network: Network, edge: EdgeRef) -> Coords:
     if a == b:
         return []
     data = network.graph[u][v][key]
+    if data["role"] == ACCESS:
+        # Drawn along its path over water, from the port to the lane node (reversed on arrival).
+        joined = network.access.get(data["place"])
+        lane = v if isinstance(v, int) else u
+        for node, _, path in joined.joints() if joined is not None else ():
+            if node == lane:
+                coords = list(path)
+                return coords if isinstance(v, int) else coords[::-1]
+        return [a, b]
     if data["role"] == LINK:
         link = network.links[data["link"]]
         coords = list(link_trace(network, link.id).coords)

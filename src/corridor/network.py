@@ -79,7 +79,7 @@ class Network:
     @property
     def gazetteer(self) -> Gazetteer:
         if self._gazetteer is None:
-            self._gazetteer = Gazetteer(self.places)
+            self._gazetteer = Gazetteer(self.places, root=self.root)
         return self._gazetteer
 
     def routable(self, place_id: str) -> bool:
@@ -128,15 +128,15 @@ def build_network(dataset: Dataset, parameters: Parameters) -> Network:
     operational = {pid: p for pid, p in places.items() if p.operational}
 
     lanes = read_lanes(dataset.root)
-    land = LandMask(dataset.root)
+    land = LandMask(dataset.root, lazy=True)  # read only if a port is not in the precomputed access table
     join_near_misses(lanes, land)
+    seaports = [p for p in operational.values() if "sea" in p.modes]
+    access = attach_ports(seaports, lanes, land) if seaports else {}  # may split lane segments: before the lanes
     for u, v, distance, passage in lanes.edges:
         metrics = parameters.sea(distance)
         _add(graph, u, v, LANE, "sea", metrics, passage=passage)
         _add(graph, v, u, LANE, "sea", metrics, passage=passage)
 
-    seaports = [p for p in operational.values() if "sea" in p.modes]
-    access = attach_ports(seaports, lanes, land) if seaports else {}
     for pid, joined in access.items():
         if joined.problem:
             # A curated seaport must join the lanes; a world port that cannot is only unroutable by sea.
