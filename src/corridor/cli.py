@@ -19,6 +19,7 @@ ROUTE_FORMATS = ("text", "json", "geojson")
 TABLE_FORMATS = ("text", "json", "csv")
 METRIC_CHOICES = ("cost", "time", "distance", "co2")
 DEFAULT_MAP = "maps/network.html"
+SEA_ACCESS_WARNING = "cannot reach the sea lanes"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -370,6 +371,10 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
     lines = []
     if report.errors:
         lines += [f"{len(report.errors)} problem(s) in {report.root}:", *(f"  {p}" for p in report.errors)]
+    # Seaports that cannot join the lanes are always listed, each with its reason.
+    unjoined = [w for w in report.warnings if SEA_ACCESS_WARNING in w]
+    if unjoined and not args.warnings:
+        lines += [f"{len(unjoined)} seaport(s) cannot join the sea lanes:", *(f"  {w}" for w in unjoined)]
     if report.warnings and args.warnings:
         lines += [f"{len(report.warnings)} warning(s):", *(f"  {w}" for w in report.warnings)]
     if report.network is None:

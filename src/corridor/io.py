@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
-from .geo import unwrap_lons
+from .geo import normalize_lon
 from .geometry import leg_coords
 from .network import Network
 from .routing import BY, Reached, Route
@@ -69,14 +69,30 @@ def dumps(data: object) -> str:
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)
 
 
+def _as_lists(value):
+    return [_as_lists(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
+def line_geometry(coords: Sequence[Sequence[float]]) -> dict:
+    """Return an RFC 7946 line: a LineString, or a MultiLineString split where it crosses the antimeridian."""
+    import antimeridian
+
+    plain = [[normalize_lon(lon), lat] for lon, lat in coords]
+    fixed = antimeridian.fix_geojson({"type": "LineString", "coordinates": plain}, great_circle=False)
+    return {"type": fixed["type"], "coordinates": _as_lists(fixed["coordinates"])}
+
+
 def route_geojson(network: Network, routes: Sequence[Route]) -> dict:
-    """Return a FeatureCollection: one LineString (or Point, for a transfer) per leg."""
+    """Return a FeatureCollection: one line (or Point, for a transfer) per leg.
+
+    Lines follow RFC 7946: a leg crossing the antimeridian is a MultiLineString split there.
+    """
     features = []
     for rank, route in enumerate(routes):
         for index, leg in enumerate(route.legs):
-            coords = unwrap_lons(leg_coords(network, leg))
+            coords = leg_coords(network, leg)
             if len(coords) >= 2:
-                geometry = {"type": "LineString", "coordinates": [list(c) for c in coords]}
+                geometry = line_geometry(coords)
             else:
                 place = network.places[leg.from_id]
                 geometry = {"type": "Point", "coordinates": [place.lon, place.lat]}

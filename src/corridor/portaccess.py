@@ -34,6 +34,20 @@ KM_PER_DEG_LON = 111.32
 # (half-width of the grid around the port in km, cell size in km): fine near the port, where
 # harbours and river mouths are narrow; coarser farther out, where the sea is open.
 GRID_LEVELS = ((40.0, 0.25), (150.0, 1.0), (450.0, 3.0))
+# A lane over Natural Earth land shows water the land data does not resolve: this far on each side
+# of it counts as water (a lake's shore ports join its lane; a river port joins the river's lane).
+INLAND_WATER_KM = 50.0
+INLAND_OFFSET_MAX_KM = 10.0
+INLAND_WATER_MIN_KM = 10.0
+
+
+def land_near(land, bounds: tuple[float, float, float, float]):
+    """Return the land inside bounds as one geometry."""
+    import shapely
+
+    west, south, east, north = bounds
+    parts = [shapely.clip_by_rect(land.parts[i], west, south, east, north) for i in land.tree.query(shapely.box(*bounds))]
+    return shapely.union_all([p for p in parts if not p.is_empty]) if parts else shapely.Polygon()
 
 Point = tuple[float, float]
 
@@ -66,7 +80,9 @@ def file_digest(path: Path) -> str:
 class _Obstacle:
     """Land around one port, less the disc of its shore tolerance, prepared for exact tests."""
 
-    def __init__(self, land, port: Point, bounds: tuple[float, float, float, float], tolerance_km: float):
+    def __init__(
+        self, land, port: Point, bounds: tuple[float, float, float, float], tolerance_km: float, inland=None
+    ):
         import shapely
 
         self.shapely = shapely
@@ -77,6 +93,8 @@ class _Obstacle:
         geometry = shapely.union_all(parts) if parts else shapely.Polygon()
         if tolerance_km > 0 and not geometry.is_empty:
             geometry = geometry.difference(_disc(port, tolerance_km * 0.98))
+        if inland is not None and not inland.is_empty and not geometry.is_empty:
+            geometry = geometry.difference(inland)
         shapely.prepare(geometry)
         self.geometry = geometry
         self.empty = geometry.is_empty
@@ -139,7 +157,9 @@ class _Level:
         return r, c, inside
 
 
-def _make_level(land, port: Point, half_km: float, step_km: float, tolerance_km: float) -> tuple[_Level, _Obstacle]:
+def _make_level(
+    land, port: Point, half_km: float, step_km: float, tolerance_km: float, targets=None
+) -> tuple[_Level, _Obstacle]:
     import numpy as np
     import shapely
 
@@ -153,7 +173,8 @@ def _make_level(land, port: Point, half_km: float, step_km: float, tolerance_km:
     cols = min(n, int((180.0 - west) / dlon))
     rows = min(n, int((89.99 - south) / dlat))
     bounds = (west, south, west + cols * dlon, south + rows * dlat)
-    obstacle = _Obstacle(land, port, bounds, tolerance_km)
+    inland = targets.inland_waters(bounds, land) if targets is not None else None
+    obstacle = _Obstacle(land, port, bounds, tolerance_km, inland)
     xs = west + np.arange(cols) * dlon
     ys = south + np.arange(rows) * dlat
     xx, yy = np.meshgrid(xs, ys)
@@ -303,7 +324,7 @@ def water_paths(
     scale = max(math.cos(math.radians(port[1])), 0.05)
     built: list[_Level] = []
     for depth, (half_km, step_km) in enumerate(levels):
-        level, obstacle = _make_level(land, port, half_km, step_km, tolerance_km)
+        level, obstacle = _make_level(land, port, half_km, step_km, tolerance_km, targets)
         if depth == 0:
             r, c, inside = level.cell_of(port[0], port[1])
             if not inside or not level.wet[r, c]:
@@ -355,6 +376,27 @@ class LaneTargets:
         self.segments = shapely.linestrings(np.stack([self.xy[pairs[:, 0]], self.xy[pairs[:, 1]]], axis=1))
         self.segment_tree = shapely.STRtree(self.segments)
         self.node_tree = shapely.STRtree(shapely.points(self.xy))
+
+    def inland_waters(self, bounds: tuple[float, float, float, float], land):
+        """Return the water the lanes reveal inside bounds: a band of INLAND_WATER_KM on each side of
+        every lane segment that runs over Natural Earth land (a lake, river or canal that land data
+        renders as land: the Great Lakes, the St. Lawrence, the Elbe ...)."""
+        import shapely
+
+        box = shapely.box(*bounds)
+        segs = self.segment_tree.query(box)
+        if not len(segs):
+            return None
+        over_land = land.crossed(self.segments[segs])
+        if not len(over_land):
+            return None
+        lines = self.segments[segs[over_land]]
+        # Only the stretches over land, and only long ones: a lane clipping a headland is not a lake.
+        pieces = shapely.get_parts(shapely.intersection(lines, land_near(land, bounds)))
+        pieces = pieces[shapely.length(pieces) * KM_PER_DEG_LAT >= INLAND_WATER_MIN_KM]
+        if not len(pieces):
+            return None
+        return shapely.union_all(shapely.buffer(pieces, INLAND_WATER_KM / KM_PER_DEG_LAT))
 
     def within(self, bounds: tuple[float, float, float, float], spacing_km: float):
         """Return (points, refs) inside bounds: every lane node, and points every `spacing_km`
@@ -531,7 +573,8 @@ def join_ports(ports: Sequence, lanes, land) -> dict:
     for place in ports:
         tolerance = shore_tolerance_km(place)
         entry = table.lookup(place.id, place.lon, place.lat) if table is not None else None
-        if entry is not None and entry.get("tolerance_km") == tolerance:
+        if entry is not None:
+            tolerance = entry.get("tolerance_km", tolerance)
             start = (place.lon, place.lat)
             paths = tuple((start, *(tuple(p) for p in path)) for path in entry.get("paths", ()))
             joined[place.id] = _Joined(paths, tolerance, entry.get("problem", ""))
@@ -544,13 +587,17 @@ def join_ports(ports: Sequence, lanes, land) -> dict:
 
 def compute_access(ports: Sequence, lanes, land) -> dict[str, _Joined]:
     """Work out each port's access paths: straight edges where clear, else over the water grid."""
-    from .sealanes import shore_tolerance_km
+    from .sealanes import PORT_LAND_TOLERANCE_KM, shore_tolerance_km
 
-    straight = _straight(ports, lanes, land)
+    tolerances = {
+        p.id: max(shore_tolerance_km(p), PORT_LAND_TOLERANCE_KM + offset)
+        for p, offset in zip(ports, _inland_offsets(ports, land), strict=True)
+    }
+    straight = _straight(ports, lanes, land, tolerances)
     out: dict[str, _Joined] = {}
     targets = None
     for place in ports:
-        tolerance = shore_tolerance_km(place)
+        tolerance = tolerances[place.id]
         paths = straight.get(place.id)
         if paths:
             out[place.id] = _Joined(tuple(paths), tolerance)
@@ -572,7 +619,29 @@ def compute_access(ports: Sequence, lanes, land) -> dict[str, _Joined]:
     return out
 
 
-def _straight(ports: Sequence, lanes, land) -> dict[str, list[tuple[Point, Point]]]:
+def _inland_offsets(ports: Sequence, land) -> list[float]:
+    """Return how far inland each port's recorded position lies (km, at most INLAND_OFFSET_MAX_KM).
+
+    World Port Index positions are given to the minute and often mark the town: a position that
+    Natural Earth puts on land has its shore tolerance widened by its distance from the water.
+    """
+    import numpy as np
+    import shapely
+
+    if not ports:
+        return []
+    points = shapely.points([(p.lon, p.lat) for p in ports])
+    inside, parts = land.tree.query(points, predicate="intersects")
+    out = np.zeros(len(ports))
+    for i, k in zip(inside.tolist(), parts.tolist(), strict=True):
+        lat = ports[i].lat
+        degrees = shapely.distance(points[i], shapely.boundary(land.parts[k]))
+        scale = max(math.cos(math.radians(lat)), 0.05)
+        out[i] = max(out[i], min(degrees * KM_PER_DEG_LAT * scale, INLAND_OFFSET_MAX_KM))
+    return out.tolist()
+
+
+def _straight(ports: Sequence, lanes, land, tolerances: Mapping[str, float]) -> dict[str, list[tuple[Point, Point]]]:
     """Return straight access paths (port, lane node) that stay at sea, up to ACCESS_EDGES a port.
 
     Candidates and land crossings are computed in bulk (shapely and numpy), so thousands of
@@ -581,13 +650,11 @@ def _straight(ports: Sequence, lanes, land) -> dict[str, list[tuple[Point, Point
     import numpy as np
     import shapely
 
-    from .sealanes import shore_tolerance_km
-
     if not ports:
         return {}
     node_xy = np.asarray(lanes.coords, dtype=float)
     port_xy = np.asarray([(p.lon, p.lat) for p in ports], dtype=float)
-    tolerance = np.asarray([shore_tolerance_km(p) for p in ports], dtype=float)
+    tolerance = np.asarray([tolerances[p.id] for p in ports], dtype=float)
     reach_deg = ACCESS_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(port_xy[:, 1]))), 0.05)
     tree = shapely.STRtree(shapely.points(node_xy))
     pi, ni = tree.query(shapely.points(port_xy), predicate="dwithin", distance=float(reach_deg.max()))
