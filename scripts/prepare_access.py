@@ -4,7 +4,8 @@ Usage: python scripts/prepare_access.py [--data data] [--workers 2]
 
 Each port gets its access paths over water (straight where clear, else the shortest path over a
 grid of water cells from Natural Earth 1:10m land; see `corridor.portaccess`), keyed by its id
-and position; the file also holds the joins of near-miss lane ends. The build takes a port's
+and position; the file also holds the lane segments the build adds: joins of near-miss lane ends
+and lane shortcuts (`corridor.sealanes.find_shortcuts`). The build takes a port's
 paths from here while its position and the lane, correction and land files are the ones they
 were made from, and works out any other port on the fly. Rerun after changing any of those.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from corridor.datasets import load_dataset
 from corridor.portaccess import compute_access, write_access_table
-from corridor.sealanes import LandMask, find_near_misses, read_lanes
+from corridor.sealanes import LandMask, find_near_misses, find_shortcuts, haversine_km, read_lanes
 
 _STATE: dict = {}
 
@@ -36,7 +37,10 @@ def main() -> None:
     dataset = load_dataset(args.data)
     lanes, land = read_lanes(args.data), LandMask(args.data)
     joins = find_near_misses(lanes, land, apply=True)
-    near = [(lanes.coords[u], lanes.coords[v]) for u, v in joins]
+    shortcuts = find_shortcuts(lanes, land)
+    for u, v in shortcuts:
+        lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
+    near = [(lanes.coords[u], lanes.coords[v]) for u, v in joins + shortcuts]
     ports = sorted((p for p in dataset.places.values() if "sea" in p.modes), key=lambda p: p.id)
     _STATE.update(lanes=lanes, land=land)
     chunks = [ports[i :: args.workers * 8] for i in range(args.workers * 8)]
@@ -57,7 +61,8 @@ def main() -> None:
     path = write_access_table(args.data, near, entries)
     failed = sum(1 for e in entries.values() if not e["paths"])
     print(
-        f"wrote {path}: {len(entries)} ports, {failed} cannot join, {len(near)} lane joins, "
+        f"wrote {path}: {len(entries)} ports, {failed} cannot join, {len(joins)} lane joins, "
+        f"{len(shortcuts)} shortcuts, "
         f"{time.perf_counter() - started:.0f} s"
     )
 

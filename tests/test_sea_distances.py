@@ -52,23 +52,28 @@ def test_the_table_is_large_cited_and_split_once_with_its_seed():
     assert halves == {"calibration", "held-out"}
 
 
+def _id(network, code: str) -> str:
+    """The place a table code names (an id, or a curated place's alias such as VNSGN)."""
+    return network.gazetteer.resolve(code).place_ids[0]
+
+
 def _corridor_nm(network, rows) -> list[float | None]:
     """Shortest sea distance of each row's pair (nm), one search per origin and avoid set."""
     groups: dict[tuple[str, str], list[int]] = {}
     for i, row in enumerate(rows):
-        groups.setdefault((row["from_locode"], row["avoid"]), []).append(i)
+        groups.setdefault((_id(network, row["from_locode"]), row["avoid"]), []).append(i)
     out: list[float | None] = [None] * len(rows)
     for (origin, avoid), members in groups.items():
-        ends = [rows[i]["to_locode"] for i in members]
+        ends = [_id(network, rows[i]["to_locode"]) for i in members]
         if not network.routable(origin):
             continue
-        usable = [e for e in ends if network.routable(e)]
+        usable = sorted({e for e in ends if network.routable(e)})
         found = matrix(
             network, [origin], usable, by="distance", modes=["sea"], avoid=[a for a in avoid.split(";") if a]
         )[0]
         reached = dict(zip(usable, found, strict=True))
         for i in members:
-            got = reached.get(rows[i]["to_locode"])
+            got = reached.get(_id(network, rows[i]["to_locode"]))
             out[i] = got.distance_km / KM_PER_NM if got is not None else None
     return out
 
@@ -79,7 +84,7 @@ def _searoute_nm(network, rows) -> list[float | None]:
 
     out: list[float | None] = []
     for row in rows:
-        a, b = network.places[row["from_locode"]], network.places[row["to_locode"]]
+        a, b = (network.places[_id(network, row[end])] for end in ("from_locode", "to_locode"))
         restrictions = ["northwest"] + [p for p in row["avoid"].split(";") if p]
         try:
             line = searoute.searoute([a.lon, a.lat], [b.lon, b.lat], units="naut", restrictions=restrictions)

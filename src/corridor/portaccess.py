@@ -550,8 +550,8 @@ def write_access_table(root: Path, near_misses: Iterable[tuple[Point, Point]], p
 
 # Straight access: the nearest lane nodes within ACCESS_MAX_KM, up to ACCESS_EDGES of them.
 ACCESS_MAX_KM = 120.0
-ACCESS_CANDIDATES = 8
-ACCESS_EDGES = 2
+ACCESS_CANDIDATES = 12
+ACCESS_EDGES = 3
 
 
 @dataclass(frozen=True)

@@ -58,12 +58,15 @@ PASSAGE_ALIASES = {
 PORT_LAND_TOLERANCE_KM = 4.0
 RIVER_LAND_TOLERANCE_KM = 30.0
 RIVER_HARBOURS = frozenset({"River (Natural)", "River (Basins)", "River (Tide Gates)", "Canal or Lake"})
-ACCESS_MAX_KM = 120.0
-ACCESS_CANDIDATES = 8
-ACCESS_EDGES = 2
 # Lane ends this close to another lane node, without a segment between them, are joined: the
 # base network has such near misses, and each forces a long detour.
 NEAR_MISS_KM = 2.0
+# Lane shortcuts (see find_shortcuts).
+SHORTCUT_MAX_KM = 500.0
+SHORTCUT_MIN_KM = 5.0
+SHORTCUT_CLEARANCE_KM = 1.0
+SHORTCUT_MIN_GAIN = 0.01
+SHORTCUTS_PER_NODE = 3
 
 
 def passage_name(text: str) -> str | None:
@@ -300,6 +303,16 @@ class LandMask:
         tree = shapely.STRtree(segments)
         return np.unique(tree.query(self.parts, predicate="intersects")[1])
 
+    def near(self, segments, distance_deg: float):
+        """Return the indices of the segments that come within distance_deg of land."""
+        import numpy as np
+        import shapely
+
+        if len(segments) == 0:
+            return np.zeros(0, dtype=int)
+        tree = shapely.STRtree(segments)
+        return np.unique(tree.query(self.parts, predicate="dwithin", distance=distance_deg)[1])
+
     def contains(self, lon: float, lat: float) -> bool:
         import shapely
 
@@ -380,7 +393,8 @@ class LaneLocator:
 
 
 def join_near_misses(lanes: Lanes, land: LandMask) -> int:
-    """Join lane nodes lying within NEAR_MISS_KM of each other but unconnected; return how many.
+    """Join lane nodes lying within NEAR_MISS_KM of each other but unconnected, and add the lane
+    shortcuts (`find_shortcuts`); return how many segments were added.
 
     A joining segment that would cross land is not added. The joins of the bundled lanes are
     precomputed (`sea/port_access.json`) and taken from there when it matches the lane files.
@@ -397,7 +411,83 @@ def join_near_misses(lanes: Lanes, land: LandMask) -> int:
                 lanes.edges.append((u, v, haversine_km(*a, *b), ""))
                 added += 1
         return added
-    return len(find_near_misses(lanes, land, apply=True))
+    joins = find_near_misses(lanes, land, apply=True)
+    shortcuts = find_shortcuts(lanes, land)
+    for u, v in shortcuts:
+        lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
+    return len(joins) + len(shortcuts)
+
+
+def find_shortcuts(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
+    """Return straight lane shortcuts: pairs of lane nodes the lanes join only the long way round.
+
+    The lane network zig-zags (offshore dog-legs, corners cut wide), while ships sail the shortest
+    track that keeps clear of the coast. A pair of nodes at most SHORTCUT_MAX_KM apart whose
+    straight segment stays SHORTCUT_CLEARANCE_KM clear of Natural Earth land, and whose shortest
+    path along the lanes is more than SHORTCUT_MIN_GAIN longer, gets a direct segment. A pair whose
+    shortest lane path passes a tagged passage (Malacca, Suez ...) gets none, so `--avoid` holds.
+    Each node keeps its SHORTCUTS_PER_NODE best shortcuts (the largest savings).
+    """
+    import numpy as np
+    import shapely
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    xy = np.asarray(lanes.coords, dtype=float)
+    n = len(xy)
+    if n < 2 or not lanes.edges:
+        return []
+    u = np.asarray([e[0] for e in lanes.edges])
+    v = np.asarray([e[1] for e in lanes.edges])
+    w = np.asarray([e[2] for e in lanes.edges], dtype=float) + 1e-9
+    free = np.asarray([not e[3] for e in lanes.edges])
+    every = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
+    unpassaged = coo_matrix((w[free], (u[free], v[free])), shape=(n, n)).tocsr()
+    # Candidate pairs: nodes within SHORTCUT_MAX_KM of each other, not across the antimeridian.
+    tree = shapely.STRtree(shapely.points(xy))
+    reach = SHORTCUT_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[:, 1]))), 0.2)
+    a, b = tree.query(shapely.points(xy), predicate="dwithin", distance=float(reach.max()))
+    keep = (a < b) & (np.abs(xy[a, 0] - xy[b, 0]) < 180)
+    a, b = a[keep], b[keep]
+    straight = _haversine_km(xy[a], xy[b])
+    keep = (straight <= SHORTCUT_MAX_KM) & (straight >= SHORTCUT_MIN_KM)
+    a, b, straight = a[keep], b[keep], straight[keep]
+    # Lane distances between candidates, from each source at once (bounded search).
+    limit = SHORTCUT_MAX_KM * 3
+    along = np.full(len(a), np.inf)
+    along_free = np.full(len(a), np.inf)
+    order = np.argsort(a, kind="stable")
+    a, b, straight = a[order], b[order], straight[order]
+    sources = np.unique(a)
+    for start in range(0, len(sources), 400):
+        batch = sources[start : start + 400]
+        d_all = dijkstra(every, directed=False, indices=batch, limit=limit)
+        d_free = dijkstra(unpassaged, directed=False, indices=batch, limit=limit)
+        row = {int(s): k for k, s in enumerate(batch)}
+        lo, hi = np.searchsorted(a, batch[0], "left"), np.searchsorted(a, batch[-1], "right")
+        rows = np.asarray([row[int(x)] for x in a[lo:hi]])
+        along[lo:hi] = d_all[rows, b[lo:hi]]
+        along_free[lo:hi] = d_free[rows, b[lo:hi]]
+    gain = along / straight
+    keep = (gain > 1 + SHORTCUT_MIN_GAIN) & np.isfinite(along) & (along_free <= along * 1.0001)
+    a, b, straight, gain = a[keep], b[keep], straight[keep], gain[keep]
+    if not len(a):
+        return []
+    segments = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
+    near_land = land.near(segments, SHORTCUT_CLEARANCE_KM / 111.0)
+    clear = np.ones(len(a), dtype=bool)
+    clear[near_land] = False
+    a, b, straight, gain = a[clear], b[clear], straight[clear], gain[clear]
+    saving = (gain - 1) * straight
+    chosen: dict[int, int] = {}
+    out = []
+    for k in np.argsort(-saving).tolist():
+        x, y = int(a[k]), int(b[k])
+        if chosen.get(x, 0) < SHORTCUTS_PER_NODE and chosen.get(y, 0) < SHORTCUTS_PER_NODE:
+            out.append((x, y))
+            chosen[x] = chosen.get(x, 0) + 1
+            chosen[y] = chosen.get(y, 0) + 1
+    return out
 
 
 def find_near_misses(lanes: Lanes, land: LandMask, *, apply: bool = False) -> list[tuple[int, int]]:
