@@ -28,15 +28,15 @@ def main() -> None:
     args = parser.parse_args()
     network = load_network(args.data)
     rows = [
-        r
-        for r in csv.DictReader(TABLE.open(encoding="utf-8"))
-        if r["split"] == "calibration" and r["status"] == "test"
+        r for r in csv.DictReader(TABLE.open(encoding="utf-8")) if r["split"] == "calibration" and r["status"] == "test"
     ]
     results = []
     for row in rows:
         avoid = [a for a in row["avoid"].split(";") if a]
         try:
-            route = find_routes(network, row["from_locode"], row["to_locode"], by="distance", modes=["sea"], avoid=avoid)
+            route = find_routes(
+                network, row["from_locode"], row["to_locode"], by="distance", modes=["sea"], avoid=avoid
+            )
             nm = route[0].distance_km / KM_PER_NM
             passages = sorted({p for leg in route[0].legs for p in leg.passages})
         except Exception as exc:  # a pair with no route is listed with its reason
@@ -47,7 +47,8 @@ def main() -> None:
     results.sort(key=lambda item: -item[0])
     errors = [e for e, *_ in results if e != float("inf")]
     within = sum(e <= 0.05 for e in errors) / len(results)
-    print(f"calibration half: {len(results)} pairs, median |error| {statistics.median(errors):.2%}, within 5% {within:.0%}")
+    median = statistics.median(errors)
+    print(f"calibration half: {len(results)} pairs, median |error| {median:.2%}, within 5% {within:.0%}")
     for error, row, nm, note in results[: args.limit]:
         got = f"{nm:7.0f}" if nm is not None else "   none"
         print(

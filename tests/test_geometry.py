@@ -61,7 +61,7 @@ def test_geojson_lines_are_split_at_the_antimeridian(network):
     assert len(parts) >= 2
     for part in parts:
         assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in part)
-        assert all(abs(a[0] - b[0]) < 180 for a, b in zip(part, part[1:]))
+        assert all(abs(a[0] - b[0]) < 180 for a, b in itertools.pairwise(part))
     ends = {round(part[i][0]) for part in parts for i in (0, -1)}
     assert {180, -180} <= ends
 

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from corridor.errors import NoRouteError
-from corridor.network import ACCESS, load_network
 from corridor.geo import path_length_km
+from corridor.network import load_network
 from corridor.routing import find_routes, matrix, reach
 from corridor.sealanes import PORT_LAND_TOLERANCE_KM, LandMask
 
@@ -49,8 +49,9 @@ def _disc(lon: float, lat: float, radius_km: float, sides: int = 90):
 
 
 def _inland_waters(network, land):
-    """Where the lanes themselves run over Natural Earth land for 10 km or more (lakes, rivers,
-    canals the land data does not resolve), widened by 50 km: the rule `portaccess` documents."""
+    """Where the lanes themselves run over a continent or large island of Natural Earth land for
+    10 km or more (lakes, rivers, canals the land data does not resolve), widened by 50 km: the
+    rule `portaccess` documents."""
     import numpy as np
     import shapely
 
@@ -64,8 +65,11 @@ def _inland_waters(network, land):
     pieces = []
     for line in lines:
         for k in land.tree.query(line, predicate="intersects"):
-            pieces += [p for p in shapely.get_parts(line.intersection(land.parts[k])) if p.length * 110.57 >= 10]
-    return shapely.union_all(shapely.buffer(pieces, 50 / 110.57))
+            if land.parts[k].area >= 5.0:  # a continent or one of the largest islands
+                pieces += list(shapely.get_parts(line.intersection(land.parts[k])))
+    # Lanes split where ports join them: merge the pieces back before measuring them.
+    merged = shapely.get_parts(shapely.line_merge(shapely.union_all(pieces)))
+    return shapely.union_all(shapely.buffer([p for p in merged if p.length * 110.57 >= 10], 50 / 110.57))
 
 
 def test_no_access_path_crosses_land_beyond_the_ports_shore_tolerance(network):

@@ -432,7 +432,7 @@ def _sea_access(root: Path, places: Sequence[Place]) -> dict:
     """Join seaports to the dataset's sea lanes as the network would (also planned ones)."""
     from .sealanes import LandMask, attach_ports, join_near_misses, read_lanes
 
-    lanes, land = read_lanes(root), LandMask(root)
+    lanes, land = read_lanes(root), LandMask(root, lazy=True)
     join_near_misses(lanes, land)
     return attach_ports(places, lanes, land)
 

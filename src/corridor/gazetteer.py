@@ -144,9 +144,9 @@ class Gazetteer:
         allowed = set(usable) if usable is not None else None
         country = None
         match = re.fullmatch(r"(.+?)\s*(?:,\s*|\(\s*)([A-Za-z]{2})\s*\)?", query)
-        if match and normalize(query) not in self.areas and self.ids.get(query.casefold()) is None:
-            if normalize(query) not in self.names:
-                query, country = match.group(1), match.group(2).upper()
+        plain = normalize(query)
+        if match and plain not in self.areas and self.ids.get(query.casefold()) is None and plain not in self.names:
+            query, country = match.group(1), match.group(2).upper()
 
         pid = self.ids.get(query.casefold())
         if pid is not None and country is None:
@@ -231,7 +231,7 @@ class Gazetteer:
         if len(upper) == 5 and upper.isalnum():
             # A mistyped UN/LOCODE: offer ids of the same country one letter away.
             same = [pid for cf, pid in self.ids.items() if cf.startswith(upper[:2].casefold())]
-            for pid, score, _ in process.extract(upper, same, scorer=fuzz.ratio, limit=2, score_cutoff=80):
+            for pid, _score, _ in process.extract(upper, same, scorer=fuzz.ratio, limit=2, score_cutoff=80):
                 label = self.describe(pid)
                 if label not in out:
                     out.append(label)

@@ -1,7 +1,8 @@
 """Coordinates of the edges and legs of a route, for GeoJSON and maps, along their real geometry.
 
-Sea edges follow the lane network and ports' access paths over water; rail and river links follow the track and river lines they
-were traced along when the network was built (`tracks`); other links their via points.
+Sea edges follow the lane network and the ports' access paths over water; rail and river links
+follow the track and river lines they were traced along when the network was built (`tracks`);
+other links their via points.
 Coordinates are (lon, lat); unwrapping across the antimeridian is left to the consumer.
 """
 

@@ -15,6 +15,7 @@ joined on the fly.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -39,15 +40,18 @@ GRID_LEVELS = ((40.0, 0.25), (150.0, 1.0), (450.0, 3.0))
 INLAND_WATER_KM = 50.0
 INLAND_OFFSET_MAX_KM = 10.0
 INLAND_WATER_MIN_KM = 10.0
+INLAND_LAND_MIN_DEG2 = 5.0  # about 40,000-60,000 km2: continents and the largest islands
 
 
-def land_near(land, bounds: tuple[float, float, float, float]):
-    """Return the land inside bounds as one geometry."""
+def land_near(land, bounds: tuple[float, float, float, float], *, min_area_deg2: float = 0.0):
+    """Return the land inside bounds as one geometry (only land parts of at least min_area_deg2)."""
     import shapely
 
     west, south, east, north = bounds
-    parts = [shapely.clip_by_rect(land.parts[i], west, south, east, north) for i in land.tree.query(shapely.box(*bounds))]
+    found = [land.parts[i] for i in land.tree.query(shapely.box(*bounds))]
+    parts = [shapely.clip_by_rect(p, west, south, east, north) for p in found if p.area >= min_area_deg2]
     return shapely.union_all([p for p in parts if not p.is_empty]) if parts else shapely.Polygon()
+
 
 Point = tuple[float, float]
 
@@ -80,9 +84,7 @@ def file_digest(path: Path) -> str:
 class _Obstacle:
     """Land around one port, less the disc of its shore tolerance, prepared for exact tests."""
 
-    def __init__(
-        self, land, port: Point, bounds: tuple[float, float, float, float], tolerance_km: float, inland=None
-    ):
+    def __init__(self, land, port: Point, bounds: tuple[float, float, float, float], tolerance_km: float, inland=None):
         import shapely
 
         self.shapely = shapely
@@ -167,7 +169,7 @@ def _make_level(
     scale = max(math.cos(math.radians(lat0)), 0.05)
     dlat = step_km / KM_PER_DEG_LAT
     dlon = step_km / (KM_PER_DEG_LON * scale)
-    n = max(int(math.ceil(2 * half_km / step_km)), 3)
+    n = max(math.ceil(2 * half_km / step_km), 3)
     west = max(lon0 - n / 2 * dlon, -180.0)
     south = max(lat0 - n / 2 * dlat, -89.99)
     cols = min(n, int((180.0 - west) / dlon))
@@ -391,8 +393,11 @@ class LaneTargets:
         if not len(over_land):
             return None
         lines = self.segments[segs[over_land]]
-        # Only the stretches over land, and only long ones: a lane clipping a headland is not a lake.
-        pieces = shapely.get_parts(shapely.intersection(lines, land_near(land, bounds)))
+        # Only long stretches over a continent or a large island: a lane clipping a headland or
+        # crossing a small island is coarse, not a sign of a lake or river.
+        pieces = shapely.get_parts(
+            shapely.intersection(lines, land_near(land, bounds, min_area_deg2=INLAND_LAND_MIN_DEG2))
+        )
         pieces = pieces[shapely.length(pieces) * KM_PER_DEG_LAT >= INLAND_WATER_MIN_KM]
         if not len(pieces):
             return None
@@ -467,7 +472,9 @@ def _targets(level: _Level, obstacle: _Obstacle, node_xy, edges: int, *, spread_
     steps = shapely.linestrings(np.stack([np.stack([cx, cy], 1), node_xy[node_ids]], axis=1))
     clear = ~obstacle.hits(steps)
     scale = max(math.cos(math.radians(float(node_xy[node_ids[0], 1]))), 0.05)
-    step_km = np.hypot((node_xy[node_ids, 0] - cx) * KM_PER_DEG_LON * scale, (node_xy[node_ids, 1] - cy) * KM_PER_DEG_LAT)
+    step_km = np.hypot(
+        (node_xy[node_ids, 0] - cx) * KM_PER_DEG_LON * scale, (node_xy[node_ids, 1] - cy) * KM_PER_DEG_LAT
+    )
     cost = level.dist[cells] + step_km
     best: dict[int, tuple[float, int]] = {}
     for node, cell, value, ok in zip(node_ids.tolist(), cells.tolist(), cost.tolist(), clear.tolist(), strict=True):
@@ -523,7 +530,7 @@ def read_access_table(root: Path) -> AccessTable | None:
         near = [(tuple(a), tuple(b)) for a, b in data["near_misses"]]
         ports = {str(k): v for k, v in data["ports"].items()}
         for entry in ports.values():
-            float(entry["lon"]), float(entry["lat"])  # noqa: B018 - shape check
+            float(entry["lon"]), float(entry["lat"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         log.info("ignoring %s: %s", path, exc)
         return None
@@ -735,7 +742,7 @@ def _split_lanes(lanes, points: Iterable[Point]) -> None:
             continue
         start = lanes.coords[u]
         chain = [u, *(lanes.node(*p) for p in sorted(inner, key=lambda p: haversine_km(*start, *p))), v]
-        for a, b in zip(chain, chain[1:]):
+        for a, b in itertools.pairwise(chain):
             if a != b:
                 edges.append((a, b, haversine_km(*lanes.coords[a], *lanes.coords[b]), passage))
     lanes.edges = edges

@@ -295,7 +295,6 @@ class LandMask:
         polygon is then tested prepared, which keeps a continent with 80,000 vertices fast.
         """
         import numpy as np
-
         import shapely
 
         if len(segments) == 0:
