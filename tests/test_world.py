@@ -129,7 +129,7 @@ def test_a_seaport_in_the_middle_of_a_continent_is_not_snapped(tiny, tmp_path):
     land = [[[0.0, 0.0], [4.0, 0.0], [4.0, 2.0], [0.0, 2.0], [0.0, 0.0]]]
     net = load_network(make_dataset(tmp_path / "d", places=places, lanes=lanes, land=land))
     assert not net.routable("CNINL")
-    assert any("CNINL" in p and "no sea lane within" in p for p in net.problems)
+    assert any("CNINL" in p and "lies across land" in p for p in net.problems)
 
 
 def test_basrah_by_river_sea_up_the_shatt_al_arab_and_by_land(network):
@@ -242,3 +242,13 @@ def test_ports_add_joins_quy_nhon_at_its_published_position(run, tmp_path):
     assert result.code == 0, result.err
     network = load_network(target)
     assert network.places["VNUIH"].origin == "curated" and network.access["VNUIH"].nodes
+
+
+def test_validate_lists_every_port_that_cannot_join_with_its_reason(run, network):
+    unjoined = [a for a in network.access.values() if not a.nodes]
+    result = run("validate")
+    assert result.code == 0, result.err
+    assert f"{len(unjoined)} seaport(s) cannot join the sea lanes:" in result.out
+    for access in unjoined:
+        line = next(x for x in result.out.splitlines() if f"({access.place_id}) cannot reach the sea lanes" in x)
+        assert access.problem in line

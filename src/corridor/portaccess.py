@@ -615,15 +615,24 @@ def compute_access(ports: Sequence, lanes, land) -> dict[str, _Joined]:
         if found:
             out[place.id] = _Joined(tuple(p.coords for p in found), tolerance)
         else:
-            reach = max(h for h, _ in GRID_LEVELS)
-            out[place.id] = _Joined(
-                (),
-                tolerance,
-                f"no path over water reaches a sea lane within {reach:.0f} km without crossing land more than "
-                f"{tolerance:g} km from its position (inland, or on a river, canal or lake that Natural Earth "
-                "1:10m land does not resolve)",
-            )
+            out[place.id] = _Joined((), tolerance, _why_not(place, targets, tolerance))
     return out
+
+
+def _why_not(place, targets: LaneTargets, tolerance: float) -> str:
+    """Say why a port cannot join the lanes: none near, or every one across land."""
+    import shapely
+
+    reach = max(h for h, _ in GRID_LEVELS)
+    scale = max(math.cos(math.radians(place.lat)), 0.05)
+    dlon, dlat = reach / (KM_PER_DEG_LON * scale), reach / KM_PER_DEG_LAT
+    box = shapely.box(place.lon - dlon, place.lat - dlat, place.lon + dlon, place.lat + dlat)
+    if not len(targets.node_tree.query(box)) and not len(targets.segment_tree.query(box)):
+        return f"no sea lane within {reach:.0f} km"
+    return (
+        f"every sea lane within {reach:.0f} km lies across land more than {tolerance:g} km from its position "
+        "(inland, or on a river, canal or lake that Natural Earth 1:10m land does not resolve)"
+    )
 
 
 def _inland_offsets(ports: Sequence, land) -> list[float]:
