@@ -215,8 +215,10 @@ class Gazetteer:
             key, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 3, score_cutoff=0
         )
         for choice, score, _ in found:
-            # WRatio rewards a short query found inside a long name; ask for a close whole match too.
-            if score < SUGGEST_CUTOFF or fuzz.ratio(key, choice) < 70:
+            # WRatio rewards a short query found inside a long name, so a partial match must also be
+            # close as a whole; a whole-name match one or two letters off ("Alpah") always counts.
+            whole = fuzz.ratio(key, choice)
+            if whole < 80 and (score < SUGGEST_CUTOFF or whole < 70):
                 continue
             if choice in self.areas:
                 label = f"{self.area_labels[choice]} (area)"
