@@ -221,8 +221,9 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
                     snapped = _snap(lanes, locator, *points[end])
                     if snapped is not None:
                         points[end] = lanes.coords[snapped]
+                known = len(lanes.coords)
                 lanes.add_line(points, passage)
-                locator = LaneLocator(lanes.coords)  # later corrections may join this one
+                locator.extend(range(known, len(lanes.coords)))  # later corrections may join this one
                 continue
             nodes = [_snap(lanes, locator, *p) for p in line]
             if any(n is None for n in nodes):
@@ -371,7 +372,12 @@ class LaneLocator:
     def __init__(self, coords: list[tuple[float, float]]):
         self.coords = coords
         self.cells: dict[tuple[int, int], list[int]] = {}
-        for i, (lon, lat) in enumerate(coords):
+        self.extend(range(len(coords)))
+
+    def extend(self, nodes: Iterable[int]) -> None:
+        """Index nodes added to the coordinates since."""
+        for i in nodes:
+            lon, lat = self.coords[i]
             self.cells.setdefault((math.floor(lon), math.floor(lat)), []).append(i)
 
     def near(self, lon: float, lat: float, max_km: float) -> list[tuple[float, int]]:
