@@ -163,3 +163,18 @@ def hostile(tmp_path):
          "distance_source": "estimate", "name": "{% for x in range(3) %}loop{% endfor %}"},
     ]  # fmt: skip
     return make_dataset(tmp_path / "hostile", places=places, links=links, lanes=lanes, land=land)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the sea-distance figures of both halves of the published table (and searoute's)."""
+    from .test_sea_distances import FIGURES
+
+    if not FIGURES:
+        return
+    terminalreporter.section("sea distances against published port-to-port distances")
+    for half, by in FIGURES.items():
+        for name, f in by.items():
+            terminalreporter.write_line(
+                f"{half:11s} {name:9s} {f['pairs']:4d} pairs: median |error| {f['median']:.2%}, "
+                f"within 5% {f['within_5pct']:.0%}, no route {f['no_route']}"
+            )

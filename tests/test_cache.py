@@ -175,4 +175,4 @@ def test_a_cache_file_is_plain_data_with_a_checked_layout(network):
         with pytest.raises(cache.CacheError):
             cache.loads(data[:cut], network.root)
     with pytest.raises(cache.CacheError):
-        cache.loads(data.replace(b'"format":3', b'"format":9', 1), network.root)
+        cache.loads(data.replace(b'"format":%d' % cache.FORMAT, b'"format":99', 1), network.root)

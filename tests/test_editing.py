@@ -295,9 +295,9 @@ def test_a_seaport_beside_a_world_port_is_pointed_at_its_id(tiny):
         (("--name", "Two\nlines"), 1, "name: contains a control character"),
         (("--name", "Bad byte \udcff"), 1, "name: contains an undecodable byte"),
         (("--source", "tab\there"), 1, "source: contains a control character"),
-        (("--lat", "1.5", "--lon", "2.0"), 1, "no sea lane within 120 km"),  # the middle of the continent
+        (("--lat", "1.5", "--lon", "2.0"), 1, "lies across land"),  # the middle of the continent
         (("--lat", "0.8", "--lon", "2.0"), 1, "lies across land"),  # inland, its only lane across land
-        (("--status", "planned", "--lat", "1.5", "--lon", "2.0"), 1, "no sea lane within 120 km"),
+        (("--status", "planned", "--lat", "1.5", "--lon", "2.0"), 1, "lies across land"),
         (("--alias", "One;Two"), 1, "separates aliases"),
     ],
 )
@@ -473,8 +473,10 @@ def test_import_reports_every_bad_row_with_its_line_and_column_and_writes_nothin
         f"{source}:7: id: duplicate id 'CNOK1' (first at {source}:2)",
         f"{source}:8: country: 'QQ' is not a known country code",
         f"{source}:9: id: duplicate id 'CNAAA': Alpha Port (CN) has it",
-        f"{source}:10: lat/lon: Inland sea port (CNOK7) is a seaport but cannot join the sea lanes: no sea lane "
-        "within 120 km; check the position (a seaport is on a coast) or leave sea out of its modes",
+        f"{source}:10: lat/lon: Inland sea port (CNOK7) is a seaport but cannot join the sea lanes: every sea "
+        "lane within 450 km lies across land more than 14 km from its position (inland, or on a river, canal or "
+        "lake that Natural Earth 1:10m land does not resolve); check the position (a seaport is on a coast) or "
+        "leave sea out of its modes",
     ]
     assert result.err.startswith(f"corridor: cannot import {source}: 8 problems")
     assert snapshot(tiny) == before

@@ -50,3 +50,44 @@ def test_a_link_without_a_trace_is_drawn_through_its_via_points(network):
     link = network.links["rail-cq-qinzhou"]
     start, end = network.places[link.from_id], network.places[link.to_id]
     assert link_trace(bare, link.id).coords == ((start.lon, start.lat), *link.via, (end.lon, end.lat))
+
+
+def test_geojson_lines_are_split_at_the_antimeridian(network):
+    """RFC 7946: a line crossing the antimeridian is cut there, every longitude within +-180."""
+    (route,) = find_routes(network, "Shanghai", "Los Angeles", by="distance", modes=["sea"])
+    features = route_geojson(network, [route])["features"]
+    sea = [f for f in features if f["properties"]["mode"] == "sea"]
+    assert sea and sea[0]["geometry"]["type"] == "MultiLineString"
+    parts = sea[0]["geometry"]["coordinates"]
+    assert len(parts) >= 2
+    for part in parts:
+        assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in part)
+        assert all(abs(a[0] - b[0]) < 180 for a, b in itertools.pairwise(part))
+    ends = {round(part[i][0]) for part in parts for i in (0, -1)}
+    assert {180, -180} <= ends
+
+
+def test_geojson_lines_that_stay_on_one_side_are_plain_linestrings(network):
+    (route,) = find_routes(network, "Singapore", "Hong Kong", by="distance", modes=["sea"])
+    (feature,) = [f for f in route_geojson(network, [route])["features"] if f["properties"]["mode"] == "sea"]
+    assert feature["geometry"]["type"] == "LineString"
+
+
+def test_access_edges_are_drawn_along_their_path_over_water(network):
+    from corridor.geometry import edge_coords
+    from corridor.graph import ROLE_CODE, Role
+
+    access = network.access["JPNGO"]  # Nagoya, at the head of Ise Bay
+    assert access.nodes
+    node, _, path = access.joints()[0]
+    assert len(path) > 2  # the bay bends: not a straight line
+    core = network.core
+    depart, lane = core.depart("JPNGO", "sea"), core.lane_node(node)
+    (edge,) = [e for e in core.out_edges(depart) if core.role[e] == ROLE_CODE[Role.ACCESS] and core.head[e] == lane]
+    assert edge_coords(network, edge) == list(path)
+    (back,) = [
+        e
+        for e in core.out_edges(lane)
+        if core.role[e] == ROLE_CODE[Role.ACCESS] and core.node_place_id(core.head[e]) == "JPNGO"
+    ]
+    assert edge_coords(network, back) == list(path)[::-1]

@@ -1,9 +1,19 @@
-"""Sea distances along the lanes agree with published port-to-port distances."""
+"""Sea distances along the lanes against published port-to-port distances, on a held-out half.
+
+The table (tests/data/published_sea_distances.csv) was split once, at random with a fixed seed,
+into a calibration half and a held-out half (its `split` column); the rows earlier corrections
+were made against (`used_before`) count as calibration. Lane corrections may be
+derived from the calibration half only; the held-out half says whether they generalise. The
+figures of both halves, and of searoute's lanes on the same pairs, are printed at the end of
+the test run.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import random
+import statistics
 from pathlib import Path
 
 import pytest
@@ -13,30 +23,122 @@ from corridor.geo import KM_PER_NM
 
 TABLE = Path(__file__).parent / "data" / "published_sea_distances.csv"
 ROWS = list(csv.DictReader(TABLE.open(encoding="utf-8")))
+TESTED = [r for r in ROWS if r["status"] == "test"]
+SPLIT_SEED = 20261201
 TOLERANCE = 0.05
+# What the held-out half must show (issue 11).
+HELD_OUT_MEDIAN = 0.02
+HELD_OUT_WITHIN = 0.90
+
+FIGURES: dict[str, dict] = {}  # printed by conftest's terminal summary
 
 
-def test_the_table_is_large_enough_and_sourced():
-    tested = [r for r in ROWS if r["status"] == "test"]
-    assert len(tested) >= 15
+def test_the_table_is_large_cited_and_split_once_with_its_seed():
+    assert len(TESTED) >= 150
     for row in ROWS:
         assert row["source_title"] and row["source_url"].startswith("http"), row
         assert row["status"] == "test" or row["status"].startswith("excluded: "), row
+        assert row["split"] in ("calibration", "held-out"), row
+    # The rows the earlier corrections were made against are calibration rows by history; the
+    # others were split at random, once, with the seed.
+    fresh = [r for r in ROWS if r["used_before"] != "yes"]
+    keys = sorted({(r["from_locode"], r["to_locode"], r["distance_nm"]) for r in fresh})
+    random.Random(SPLIT_SEED).shuffle(keys)
+    expected = {k: ("calibration" if i < len(keys) // 2 else "held-out") for i, k in enumerate(keys)}
+    assert all(r["split"] == expected[(r["from_locode"], r["to_locode"], r["distance_nm"])] for r in fresh)
+    assert all(r["split"] == "calibration" for r in ROWS if r["used_before"] == "yes")
+    halves = {r["split"] for r in TESTED}
+    assert halves == {"calibration", "held-out"}
 
 
-@pytest.mark.parametrize(
-    "row", [r for r in ROWS if r["status"] == "test"], ids=lambda r: f"{r['from_locode']}-{r['to_locode']}"
+def _id(network, code: str) -> str:
+    """The place a table code names (an id, or a curated place's alias such as VNSGN)."""
+    return network.gazetteer.resolve(code).place_ids[0]
+
+
+def _corridor_nm(network, rows) -> list[float | None]:
+    """Shortest sea distance of each row's pair (nm) along the lanes, access paths included,
+    whatever ships sail there (`Network.sea_path`)."""
+    out: list[float | None] = []
+    for row in rows:
+        found = network.sea_path(
+            _id(network, row["from_locode"]),
+            _id(network, row["to_locode"]),
+            avoid=[a for a in row["avoid"].split(";") if a],
+        )
+        out.append(found[0] / KM_PER_NM if found is not None else None)
+    return out
+
+
+def _searoute_nm(network, rows) -> list[float | None]:
+    """Searoute's distance for the same pairs, from the same port positions (nm)."""
+    import searoute
+
+    out: list[float | None] = []
+    for row in rows:
+        a, b = (network.places[_id(network, row[end])] for end in ("from_locode", "to_locode"))
+        restrictions = ["northwest"] + [p for p in row["avoid"].split(";") if p]
+        try:
+            line = searoute.searoute([a.lon, a.lat], [b.lon, b.lat], units="naut", restrictions=restrictions)
+            out.append(float(line["properties"]["length"]))
+        except Exception:  # searoute raises on pairs it cannot join; count them as misses
+            out.append(None)
+    return out
+
+
+def _score(rows, computed) -> dict:
+    errors = []
+    missing = 0
+    for row, nm in zip(rows, computed, strict=True):
+        if nm is None:
+            missing += 1
+            continue
+        errors.append(abs(nm - float(row["distance_nm"])) / float(row["distance_nm"]))
+    within = sum(e <= TOLERANCE for e in errors) / len(rows)  # a pair with no route counts as outside
+    return {
+        "pairs": len(rows),
+        "no_route": missing,
+        "median": statistics.median(errors + [float("inf")] * missing),
+        "within_5pct": within,
+    }
+
+
+@pytest.fixture(scope="module")
+def figures(network):
+    pytest.importorskip("searoute", reason="pip install -e '.[test]' brings searoute, the reference lanes")
+    out = {}
+    for half in ("calibration", "held-out"):
+        rows = [r for r in TESTED if r["split"] == half]
+        out[half] = {
+            "corridor": _score(rows, _corridor_nm(network, rows)),
+            "searoute": _score(rows, _searoute_nm(network, rows)),
+        }
+    FIGURES.update(out)
+    return out
+
+
+def test_held_out_sea_distances_beat_searoutes_lanes(figures):
+    held = figures["held-out"]
+    corridor, searoute = held["corridor"], held["searoute"]
+    assert corridor["median"] <= searoute["median"], held
+    assert corridor["within_5pct"] >= searoute["within_5pct"], held
+    # The held-out half behaves like the calibration half: the corrections generalise.
+    assert corridor["median"] <= figures["calibration"]["corridor"]["median"] * 1.25, figures
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 11's goal is not reached yet: held-out median 2.7%, 71% within 5% (README, World scale)",
 )
-def test_lane_distance_within_five_percent(network, row):
-    avoid = [a for a in row["avoid"].split(";") if a]
-    start, end = (network.resolve(row[k]).place_ids[0] for k in ("from_locode", "to_locode"))
-    found = network.sea_path(start, end, avoid=avoid)
-    assert found is not None
-    computed_nm = found[0] / KM_PER_NM
-    published = float(row["distance_nm"])
-    assert abs(computed_nm - published) <= TOLERANCE * published, (
-        f"{computed_nm:.0f} nm against {published:.0f} nm published ({row['source_title']})"
-    )
+def test_held_out_sea_distances_meet_the_issue_goal(figures):
+    corridor = figures["held-out"]["corridor"]
+    assert corridor["median"] <= HELD_OUT_MEDIAN and corridor["within_5pct"] >= HELD_OUT_WITHIN, corridor
+
+
+def test_calibration_half_is_reported_too(figures):
+    calibration = figures["calibration"]
+    assert calibration["corridor"]["pairs"] > 0
+    assert calibration["corridor"]["median"] <= calibration["searoute"]["median"]
 
 
 def test_every_lane_correction_is_explained():

@@ -90,8 +90,9 @@ def test_network_problems_are_reported_together_with_their_cause(tmp_path, run):
     report = validate_dataset(root)
     path = root / "ports" / "places.csv"
     assert report.errors == [
-        "Inland Sea Port (CNINL) cannot reach the sea lanes: every lane node within 120 km (nearest 111 km) lies "
-        "across land",
+        "Inland Sea Port (CNINL) cannot reach the sea lanes: every sea lane within 450 km lies across land more "
+        "than 14 km from its position (inland, or on a river, canal or lake that Natural Earth 1:10m land does not "
+        "resolve)",
         f"{path}:7: Dead End (CNEND): routes reach it but none leave it (a one-way link?)",
         f"{path}:8: Lonely Depot (CNLON): no route joins it to the other 3 places (add a link with "
         "`corridor links add`)",

@@ -38,7 +38,7 @@ from .services import Clearance, Crossing, Hub, Operations, Service, Spread
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 3
+FORMAT = 4
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
 # The arrays of graph.Graph and their typecodes.

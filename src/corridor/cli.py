@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from ._table import plain_columns
 from .datasets import KINDS, STATUSES
-from .errors import CorridorError, UsageError
+from .errors import CorridorError, NoMatchError, UsageError
 from .registry import BY, LINK_MODES, MODE_NAMES
 
 log = logging.getLogger("corridor")
@@ -27,6 +27,7 @@ METRIC_CHOICES = tuple(BY)
 OBJECTIVE_CHOICES = (*METRIC_CHOICES, "generalized")
 DEFAULT_MAP = "maps/network.html"
 _TEXT_LIMIT = 50  # io.TEXT_LIMIT, without importing io for --help
+SEA_ACCESS_WARNING = "cannot reach the sea lanes"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -143,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("origin")
     _filters(reach)
     reach.add_argument("--sort", choices=(*METRIC_CHOICES, "name", "country"), help="sort by (default: --by)")
-    reach.add_argument("--country", help="only places in this country (ISO code)")
+    reach.add_argument("--country", help="only places in this country (ISO code or name: VN, Vietnam)")
     reach.add_argument("--limit", type=_count_rows, help=f"show at most N rows (text: {_TEXT_LIMIT} unless --all)")
     reach.add_argument("--all", action="store_true", help="show every row as text")
     reach.add_argument(
@@ -178,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     ports_sub = ports.add_subparsers(dest="ports_command", metavar="ACTION", parser_class=_Parser)
     ports_sub.required = True
     listing = ports_sub.add_parser("list", help="list places")
-    listing.add_argument("--country", help="ISO 3166 alpha-2 code")
+    listing.add_argument("--country", help="ISO 3166 code or country name (VN, Vietnam)")
     listing.add_argument("--mode", choices=MODE_NAMES)
     listing.add_argument("--kind", choices=KINDS)
     listing.add_argument("--search", metavar="TEXT", help="in id, name and aliases")
@@ -480,7 +481,14 @@ def cmd_reach(args: argparse.Namespace) -> str:
         return _reach_extras(args, network, rows, map_path)
     _require_finite(rows, args.teu)
     if args.country:
-        rows = [r for r in rows if r["country"] == args.country.upper()]
+        from .gazetteer import country_code
+
+        code = country_code(args.country, network.countries)
+        rows = [r for r in rows if r["country"] == code]
+        if not rows:
+            raise NoMatchError(
+                f"no place in {_country_label(network, code)} is reachable from {args.origin} with these options"
+            )
     sort = args.sort or args.by
     key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
     rows.sort(key=lambda r: (r[key], r["id"]))
@@ -679,8 +687,13 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
     out_path = _out_path(args)
     network = _network(args)
     places = sorted(network.places.values(), key=lambda p: (p.country, p.name, p.id))
+    filters = []
     if args.country:
-        places = [p for p in places if p.country == args.country.upper()]
+        from .gazetteer import country_code
+
+        code = country_code(args.country, network.countries)
+        places = [p for p in places if p.country == code]
+        filters.append(f"--country {_country_label(network, code)}")
     if args.mode:
         places = [p for p in places if args.mode in p.modes]
     if args.kind:
@@ -688,6 +701,9 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
     if args.search:
         needle = normalize(args.search)
         places = [p for p in places if any(needle in normalize(t) for t in (p.id, p.name, *p.aliases))]
+    if not places:
+        shown = [*filters, *(f"--{o} {getattr(args, o)}" for o in ("mode", "kind", "search") if getattr(args, o))]
+        raise NoMatchError(f"no places match {' and '.join(shown) or 'the dataset'}")
     total = len(places)
     if args.limit is not None:
         places = places[: args.limit]
@@ -709,6 +725,11 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
         args.all = True
     places, hint = _cut(places, args, total, "places", "narrow with --country, --mode or --search, or --all")
     return _emit(args, out_path, "\n".join(x for x in (io.places_text(places), hint or f"{total:,} places") if x))
+
+
+def _country_label(network, code: str) -> str:
+    name = network.countries.get(code)
+    return f"{name} ({code})" if name else code
 
 
 def cmd_ports_show(args: argparse.Namespace) -> str:
@@ -743,6 +764,10 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
     lines = []
     if report.errors:
         lines += [f"{len(report.errors)} problem(s) in {report.root}:", *(f"  {p}" for p in report.errors)]
+    # Seaports that cannot join the lanes are always listed, each with its reason.
+    unjoined = [w for w in report.warnings if SEA_ACCESS_WARNING in w]
+    if unjoined and not args.warnings:
+        lines += [f"{len(unjoined)} seaport(s) cannot join the sea lanes:", *(f"  {w}" for w in unjoined)]
     if report.warnings and args.warnings:
         lines += [f"{len(report.warnings)} warning(s):", *(f"  {w}" for w in report.warnings)]
     if report.network is None:

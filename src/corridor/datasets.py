@@ -92,6 +92,7 @@ class Place:
     harbor_size: str = ""  # WPI harbour size: large, medium, small, very_small
     depth_m: float | None = None  # WPI: the deeper of channel and cargo pier depth
     depth_source: str = ""
+    harbor_type: str = ""  # WPI harbour type: "Coastal (Natural)", "River (Basins)", "Canal or Lake" ...
 
     @property
     def operational(self) -> bool:
@@ -661,7 +662,7 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             lon=lon,
             kind="seaport",
             modes=("sea",),
-            aliases=tuple(a for a in (row.get("alt_name", ""),) if a),
+            aliases=split_list(row.get("alt_name", "")),
             coord_source="WPI",
             source="WPI" + (" (UN/LOCODE from UNLOCODE)" if row.get("unlocode_source") == "UNLOCODE" else ""),
             notes=notes + (f"; {details}" if details else ""),
@@ -669,6 +670,7 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             harbor_size=WPI_SIZES.get(row["harbor_size"], ""),
             depth_m=max(depths) if depths else None,
             depth_source="WPI: the deeper of channel and cargo pier depth" if depths else "",
+            harbor_type=row.get("harbor_type", ""),
         )
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)

@@ -428,7 +428,7 @@ def _sea_access(root: Path, places: Sequence[Place]) -> dict:
     from .sealanes import LandMask, attach_ports, join_near_misses, read_lanes
 
     try:
-        lanes, land = read_lanes(root), LandMask(root)
+        lanes, land = read_lanes(root), LandMask(root, lazy=True)
     except DataError as exc:
         raise _problems_to_fix(root, exc) from None
     join_near_misses(lanes, land)
@@ -971,7 +971,7 @@ def _resolve(current: _Current, text: str, role: str) -> Place:
         return current.world[text.strip()]
     from .gazetteer import Gazetteer
 
-    target = Gazetteer(_light_places(current)).resolve(text)
+    target = Gazetteer(_light_places(current), root=current.root).resolve(text)
     if target.is_area:
         members = ", ".join(target.place_ids)
         raise DataError(f"{role} {text!r} names the area {target.area}: give one of its places ({members})")

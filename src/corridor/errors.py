@@ -33,6 +33,10 @@ class PlaceError(CorridorError, LookupError):
         self.candidates = list(candidates or [])
 
 
+class NoMatchError(CorridorError, LookupError):
+    """A filter (a country, a mode, a search text) matches nothing; the message names it."""
+
+
 class NoRouteError(CorridorError):
     """No route satisfies the request; the message names what blocks it."""
 

@@ -1,15 +1,26 @@
-"""Resolve what a user types (an id, a name, an alias, an area) to places."""
+"""Resolve what a user types (an id, a name in any of its forms, an area, a country) to places."""
 
 from __future__ import annotations
 
-import difflib
+import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from .datasets import Place
-from .errors import PlaceError
+from .errors import PlaceError, UsageError
+
+UNLOCODE_FILE = Path("ports/unlocode.csv")
+EXONYMS_FILE = Path("ports/exonyms.csv")
+CODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}$")
+# World Port Index harbour sizes, smallest first: a name shared by a large port and only much
+# smaller ones (two classes or more) means the large one ("Alexandria" is Egypt's port).
+SIZE_RANK = {"very_small": 1, "small": 2, "medium": 3, "large": 4}
+# Suggestions must score at least this (rapidfuzz WRatio, 0-100) to be offered at all.
+SUGGEST_CUTOFF = 86.0
+HARBOUR_WORD = re.compile(r"(.{3,}?)\s+(?:ko|kou|gang|kang|harbor|harbour)", flags=re.IGNORECASE)
 
 _SEPARATORS = re.compile(r"[\s\-_'’.,()/]+")
 
@@ -22,6 +33,24 @@ def normalize(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
         plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SEPARATORS.sub(" ", plain.casefold()).strip()
+
+
+def name_forms(text: str) -> list[str]:
+    """Return the names a written name stands for: itself, and the forms it gives in brackets.
+
+    "Kolkata (ex Calcutta)" gives Kolkata and Calcutta; "Chennai (Madras)" gives Chennai and
+    Madras; "Mina Zayed/Abu Dhabi" (a terminal of a city) gives itself and Mina Zayed, never the
+    city alone; "Nagoya Ko" (Japanese for Nagoya Harbour) gives Nagoya too.
+    """
+    forms = [text]
+    match = re.fullmatch(r"\s*(.+?)\s*\(\s*(?:ex\s+|formerly\s+)?(.+?)\s*\)\s*", text, flags=re.IGNORECASE)
+    if match:
+        forms += [match.group(1), match.group(2)]
+    if "/" in text and not match:
+        forms.append(text.split("/", 1)[0])
+    # "Nagoya Ko", "Qingdao Gang", "Doha Harbor": the word for harbour is often left out.
+    forms += [m.group(1) for f in list(forms) if (m := HARBOUR_WORD.fullmatch(f))]
+    return [f for f in dict.fromkeys(f.strip() for f in forms) if f]
 
 
 @dataclass(frozen=True)
@@ -38,39 +67,96 @@ class Target:
 
 
 class Gazetteer:
-    """An index of place ids, names, aliases and areas."""
+    """An index of place ids, names, aliases and areas, with the other names places go by.
 
-    def __init__(self, places: Mapping[str, Place]):
+    Ids and the dataset's own names and aliases are indexed at once; the UN/LOCODE names and
+    English exonyms of the dataset (`ports/unlocode.csv`, `ports/exonyms.csv` under `root`) are
+    read on the first lookup by name, so resolving an id reads no table at all.
+    """
+
+    def __init__(self, places: Mapping[str, Place], *, root: Path | None = None):
         self.places = places
+        self.root = root
         self.ids: dict[str, str] = {}
-        self.names: dict[str, list[str]] = {}
         self.areas: dict[str, list[str]] = {}
         self.area_labels: dict[str, str] = {}
+        self._names: dict[str, list[str]] | None = None
+        # The corridor's own places win over any other place of the same name, so a name of
+        # theirs is answered from this small index without building the big one.
+        self.curated: dict[str, list[str]] = {}
         for place in places.values():
             self.ids[place.id.casefold()] = place.id
-            for text in (place.name, *place.aliases):
-                bucket = self.names.setdefault(normalize(text), [])
-                if place.id not in bucket:
-                    bucket.append(place.id)
+            if place.origin == "curated":
+                for text in (place.name, *place.aliases):
+                    for form in name_forms(text):
+                        bucket = self.curated.setdefault(normalize(form), [])
+                        if place.id not in bucket:
+                            bucket.append(place.id)
             if place.area:
                 key = normalize(place.area)
                 self.areas.setdefault(key, []).append(place.id)
                 self.area_labels[key] = place.area
 
     def to_data(self) -> dict:
-        """Return the index as plain data, so a cached network need not rebuild it."""
-        return {"ids": self.ids, "names": self.names, "areas": self.areas, "area_labels": self.area_labels}
+        """Return the whole index as plain data (other names included), so a cached network
+        need not rebuild it."""
+        return {
+            "ids": self.ids, "curated": self.curated, "names": self.names, "areas": self.areas,
+            "area_labels": self.area_labels,
+        }  # fmt: skip
 
     @classmethod
-    def from_data(cls, places: Mapping[str, Place], data: dict) -> Gazetteer:
+    def from_data(cls, places: Mapping[str, Place], data: dict, *, root: Path | None = None) -> Gazetteer:
         """Return a gazetteer over `places` with the index `to_data` gave."""
         gazetteer = cls.__new__(cls)
         gazetteer.places = places
+        gazetteer.root = root
         gazetteer.ids = dict(data["ids"])
-        gazetteer.names = {k: list(v) for k, v in data["names"].items()}
+        gazetteer.curated = {k: list(v) for k, v in data["curated"].items()}
+        gazetteer._names = {k: list(v) for k, v in data["names"].items()}
         gazetteer.areas = {k: list(v) for k, v in data["areas"].items()}
         gazetteer.area_labels = dict(data["area_labels"])
         return gazetteer
+
+    @property
+    def names(self) -> dict[str, list[str]]:
+        """Normalised name -> ids of the places it names (own names first, then other names)."""
+        if self._names is None:
+            names: dict[str, list[str]] = {}
+
+            def add(text: str, pid: str) -> None:
+                for form in name_forms(text):
+                    bucket = names.setdefault(normalize(form), [])
+                    if pid not in bucket:
+                        bucket.append(pid)
+
+            for place in self.places.values():
+                for text in (place.name, *place.aliases):
+                    add(text, place.id)
+            for text, pid in self._other_names():
+                add(text, pid)
+            self._names = names
+        return self._names
+
+    def _other_names(self) -> Iterable[tuple[str, str]]:
+        """Yield (name, place id) from the UN/LOCODE and exonym tables of the dataset."""
+        if self.root is None:
+            return
+        by_code = {pid.upper(): pid for pid in self.places if CODE.match(pid.upper())}
+        for place in self.places.values():
+            if place.origin == "curated":
+                by_code.update({a.upper(): place.id for a in place.aliases if CODE.match(a.upper())})
+        for file, column in ((UNLOCODE_FILE, "unlocode"), (EXONYMS_FILE, "id")):
+            path = self.root / file
+            if not path.is_file():
+                continue
+            with path.open(encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle):
+                    pid = by_code.get((row.get(column) or "").upper()) or (
+                        row.get(column) if row.get(column) in self.places else None
+                    )
+                    if pid and row.get("name"):
+                        yield row["name"], pid
 
     def resolve(self, text: str, *, usable: Iterable[str] | None = None) -> Target:
         """Return the place or area `text` names; raise PlaceError with close candidates.
@@ -83,7 +169,8 @@ class Gazetteer:
         allowed = set(usable) if usable is not None else None
         country = None
         match = re.fullmatch(r"(.+?)\s*(?:,\s*|\(\s*)([A-Za-z]{2})\s*\)?", query)
-        if match and normalize(query) not in self.names:
+        plain = normalize(query)
+        if match and plain not in self.areas and self.ids.get(query.casefold()) is None and plain not in self.names:
             query, country = match.group(1), match.group(2).upper()
 
         pid = self.ids.get(query.casefold())
@@ -94,14 +181,13 @@ class Gazetteer:
             members = [p for p in self.areas[key] if allowed is None or p in allowed]
             if members:
                 return Target(self.area_labels[key], tuple(members), area=self.area_labels[key])
-        ids = list(self.names.get(key, ()))
+        ids = list(self.curated.get(key, ())) if country is None else []
+        ids = ids or list(self.names.get(key, ()))
         if country is not None:
             ids = [p for p in ids if self.places[p].country == country]
         if allowed is not None and len(ids) > 1:
             ids = [p for p in ids if p in allowed] or ids
-        if len(ids) > 1:
-            # A curated corridor place wins over a World Port Index port of the same name.
-            ids = [p for p in ids if self.places[p].origin == "curated"] or ids
+        ids = self._prefer(ids)
         if len(ids) == 1:
             place = self.places[ids[0]]
             return Target(place.name, (place.id,))
@@ -110,6 +196,7 @@ class Gazetteer:
             if len(areas) == 1 and "" not in areas:
                 label = areas.pop()
                 return Target(label, tuple(ids), area=label)
+            ids.sort(key=lambda p: (-SIZE_RANK.get(self.places[p].harbor_size, 0), self.places[p].country, p))
             listed = ", ".join(self.describe(p) for p in ids[:8])
             more = f" and {len(ids) - 8} more" if len(ids) > 8 else ""
             raise PlaceError(
@@ -120,35 +207,107 @@ class Gazetteer:
         hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
         raise PlaceError(f"unknown place {text!r}{hint}", candidates)
 
+    def _prefer(self, ids: list[str]) -> list[str]:
+        """Narrow several places of one name: a curated corridor place wins over World Port Index
+        ports, and a port two or more harbour-size classes larger than every other wins too."""
+        if len(ids) < 2:
+            return ids
+        curated = [p for p in ids if self.places[p].origin == "curated"]
+        if curated:
+            return curated
+        ranked = sorted(ids, key=lambda p: -SIZE_RANK.get(self.places[p].harbor_size, 0))
+        top = SIZE_RANK.get(self.places[ranked[0]].harbor_size, 0)
+        if all(top - SIZE_RANK.get(self.places[p].harbor_size, 0) >= 2 for p in ranked[1:]):
+            return ranked[:1]
+        return ids
+
     def describe(self, pid: str) -> str:
         place = self.places[pid]
         return f"{place.name} ({place.country}, {place.id})"
 
     def suggest(self, query: str, limit: int = 5) -> list[str]:
-        """Return descriptions of the places whose id, name or alias is closest to `query`."""
+        """Return descriptions of the places whose id, name or alias is close to `query`.
+
+        Ranked by rapidfuzz; nothing is offered rather than names that merely share a few
+        letters ("Atlantis" suggests nothing, not Atlanta's nearest port).
+        """
+        from rapidfuzz import fuzz, process, utils
+
         key = normalize(query)
-        keys = list(self.names) + list(self.areas)
-        close = difflib.get_close_matches(key, keys, n=limit * 2, cutoff=0.6)
-        prefixed = [k for k in keys if k.startswith(key) and k not in close] if len(key) >= 3 else []
         out: list[str] = []
-        for k in [*close, *sorted(prefixed)]:
-            if k in self.areas:
-                label = f"{self.area_labels[k]} (area)"
+        choices = [*self.names, *self.areas]
+        found = process.extract(
+            key, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 3, score_cutoff=0
+        )
+        for choice, score, _ in found:
+            # WRatio rewards a short query found inside a long name, so a partial match must also be
+            # close as a whole; a whole-name match one or two letters off ("Alpah") always counts.
+            whole = fuzz.ratio(key, choice)
+            if whole < 80 and (score < SUGGEST_CUTOFF or whole < 70):
+                continue
+            if choice in self.areas:
+                label = f"{self.area_labels[choice]} (area)"
                 if label not in out:
                     out.append(label)
                 continue
-            for pid in self.names[k]:
+            for pid in self.names[choice]:
                 label = self.describe(pid)
                 if label not in out:
                     out.append(label)
-            if len(out) >= limit:
-                break
         upper = query.strip().upper()
         if len(upper) == 5 and upper.isalnum():
-            # A mistyped UN/LOCODE: offer ids of the same country.
+            # A mistyped UN/LOCODE: offer ids of the same country one letter away.
             same = [pid for cf, pid in self.ids.items() if cf.startswith(upper[:2].casefold())]
-            for pid in difflib.get_close_matches(upper, same, n=2, cutoff=0.6):
+            for pid, _score, _ in process.extract(upper, same, scorer=fuzz.ratio, limit=2, score_cutoff=80):
                 label = self.describe(pid)
                 if label not in out:
                     out.append(label)
         return out[:limit]
+
+
+# --------------------------------------------------------------------------- countries
+
+
+def country_code(text: str, countries: Mapping[str, str]) -> str:
+    """Return the ISO 3166 alpha-2 code for a code or a country name ("VN", "Vietnam", "Viet Nam").
+
+    `countries` are the dataset's codes and names; pycountry supplies official and common
+    names besides. Raise UsageError naming the closest countries when nothing matches.
+    """
+    query = text.strip()
+    if not query:
+        raise UsageError("--country is empty: give an ISO 3166 code (VN) or a country name (Vietnam)")
+    upper = query.upper()
+    if len(upper) == 2 and upper.isalpha():
+        if upper in countries or _pycountry_name(upper):
+            return upper
+        raise UsageError(f"--country {query!r} is not an ISO 3166 alpha-2 code")
+    key = normalize(query)
+    for code, name in countries.items():
+        if normalize(name) == key:
+            return code
+    import pycountry
+
+    try:
+        found = pycountry.countries.lookup(query)
+    except LookupError:
+        found = None
+    if found is not None:
+        return found.alpha_2
+    try:
+        fuzzy = pycountry.countries.search_fuzzy(query)
+    except LookupError:
+        fuzzy = []
+    names = dict(countries)
+    for country in fuzzy[:3]:
+        names.setdefault(country.alpha_2, country.name)
+    close = [f"{names[c.alpha_2]} ({c.alpha_2})" for c in fuzzy[:3]]
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UsageError(f"--country {query!r} is not a known country{hint}")
+
+
+def _pycountry_name(code: str) -> str:
+    import pycountry
+
+    found = pycountry.countries.get(alpha_2=code)
+    return found.name if found is not None else ""

@@ -1,8 +1,9 @@
 """Coordinates of the edges and legs of a route, for GeoJSON and maps, along their real geometry.
 
-Sea edges follow the lane network; rail and river links follow the track and river lines they
-are traced along (`tracks`, computed on first use); other links their via points. Coordinates
-are (lon, lat); unwrapping across the antimeridian is left to the consumer.
+Sea edges follow the lane network and the ports' access paths over water; rail and river links
+follow the track and river lines they are traced along (`tracks`, computed on first use); other
+links their via points. Coordinates are (lon, lat); unwrapping across the antimeridian is left
+to the consumer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .tracks import Trace, via_trace
 
 Coords = list[tuple[float, float]]
 LINK = ROLE_CODE[Role.LINK]
+ACCESS = ROLE_CODE[Role.ACCESS]
 
 
 def link_trace(network: Network, link_id: str) -> Trace:
@@ -39,6 +41,15 @@ def edge_coords(network: Network, edge: int) -> Coords:
     a, b = network.coords(u), network.coords(v)
     if a == b:
         return []
+    if core.role[edge] == ACCESS:
+        # Drawn along its path over water, from the port to the lane node (reversed on arrival).
+        arriving = core.node_place_id(u) is None
+        joined = network.access.get(core.node_place_id(v if arriving else u) or "")
+        lane = core.node_lane[u if arriving else v]
+        for node, _, path in joined.joints() if joined is not None else ():
+            if node == lane:
+                return list(path)[::-1] if arriving else list(path)
+        return [a, b]
     if core.role[edge] == LINK:
         link = network.link(core.link_ids[core.link[edge]])
         coords = list(link_trace(network, link.id).coords)

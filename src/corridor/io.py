@@ -10,7 +10,7 @@ from ._text import csv_text
 from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
 from .errors import DataError
-from .geo import unwrap_lons
+from .geo import normalize_lon
 from .network import Network
 from .registry import METRICS as METRIC_SPECS
 from .routing import BY, Reached, Route
@@ -89,17 +89,32 @@ def dumps(data: object) -> str:
         raise DataError("a figure of the result is not a finite number, which JSON cannot hold") from None
 
 
+def _as_lists(value):
+    return [_as_lists(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
+def line_geometry(coords: Sequence[Sequence[float]]) -> dict:
+    """Return an RFC 7946 line: a LineString, or a MultiLineString split where it crosses the antimeridian."""
+    import antimeridian
+
+    plain = [[normalize_lon(lon), lat] for lon, lat in coords]
+    fixed = antimeridian.fix_geojson({"type": "LineString", "coordinates": plain}, great_circle=False)
+    return {"type": fixed["type"], "coordinates": _as_lists(fixed["coordinates"])}
+
+
 def route_geojson(network: Network, routes: Sequence[Route]) -> dict:
-    """Return a FeatureCollection: one LineString (or Point, for a transfer) per leg."""
+    """Return a FeatureCollection: one line (or Point, for a transfer) per leg.
+
+    Lines follow RFC 7946: a leg crossing the antimeridian is a MultiLineString split there.
+    """
     from .geometry import leg_coords
 
     features = []
     for rank, route in enumerate(routes):
         for index, leg in enumerate(route.legs):
-            coords = unwrap_lons(leg_coords(network, leg))
-            geometry: dict[str, object]
+            coords = leg_coords(network, leg)
             if len(coords) >= 2:
-                geometry = {"type": "LineString", "coordinates": [list(c) for c in coords]}
+                geometry = line_geometry(coords)
             else:
                 place = network.places[leg.from_id]
                 geometry = {"type": "Point", "coordinates": [place.lon, place.lat]}

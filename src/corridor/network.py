@@ -109,9 +109,13 @@ class Network:
             return None
         km, last = min(found)
         nodes = [core.tail[e] for e in result.path(last, core.tail)] + [last]
+        first_path = {core.lane_node(n): path for n, _, path in begin.joints()}.get(nodes[0])
+        last_path = {core.lane_node(n): path for n, _, path in finish.joints()}.get(last)
         place_a, place_b = self.places[start], self.places[end]
-        line = [(place_a.lon, place_a.lat), *(self.coords(n) for n in nodes), (place_b.lon, place_b.lat)]
-        return km, line
+        head = list(first_path) if first_path else [(place_a.lon, place_a.lat)]
+        tail = list(last_path)[::-1] if last_path else [(place_b.lon, place_b.lat)]
+        line = [*head, *(self.coords(n) for n in nodes), *tail]
+        return km, [p for i, p in enumerate(line) if i == 0 or p != line[i - 1]]
 
     @cached_property
     def _lane_mask(self) -> bytes:
@@ -127,8 +131,8 @@ class Network:
     @cached_property
     def gazetteer(self) -> Gazetteer:
         if self.gazetteer_index is not None:
-            return Gazetteer.from_data(self.places, self.gazetteer_index)
-        return Gazetteer(self.places)
+            return Gazetteer.from_data(self.places, self.gazetteer_index, root=self.root)
+        return Gazetteer(self.places, root=self.root)
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
@@ -297,16 +301,16 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     builder = GraphBuilder(list(places))
 
     lanes = read_lanes(dataset.root)
-    land = LandMask(dataset.root)
+    land = LandMask(dataset.root, lazy=True)  # read only if a port is not in the precomputed access table
     join_near_misses(lanes, land)
+    seaports = [p for p in operational.values() if "sea" in p.modes]
+    access = attach_ports(seaports, lanes, land) if seaports else {}  # may split lane segments: before the lanes
     for u, v, distance, passage in lanes.edges:
         metrics = _metrics(parameters.sailing("sea", distance))
         a, b = builder.lane(u), builder.lane(v)
         builder.add(a, b, Role.LANE, "sea", metrics, passage=passage)
         builder.add(b, a, Role.LANE, "sea", metrics, passage=passage)
 
-    seaports = [p for p in operational.values() if "sea" in p.modes]
-    access = attach_ports(seaports, lanes, land) if seaports else {}
     for pid, joined in access.items():
         if joined.problem:
             # A curated seaport must join the lanes; a world port that cannot is only unroutable by sea.

@@ -57,12 +57,17 @@ PASSAGE_ALIASES = {
 # A port's coordinates may sit a little inland (a town centre, a quay): land within this
 # distance of the port does not count as crossing.
 PORT_LAND_TOLERANCE_KM = 4.0
-ACCESS_MAX_KM = 120.0
-ACCESS_CANDIDATES = 8
-ACCESS_EDGES = 2
+RIVER_LAND_TOLERANCE_KM = 30.0
+RIVER_HARBOURS = frozenset({"River (Natural)", "River (Basins)", "River (Tide Gates)", "Canal or Lake"})
 # Lane ends this close to another lane node, without a segment between them, are joined: the
 # base network has such near misses, and each forces a long detour.
 NEAR_MISS_KM = 2.0
+# Lane shortcuts (see find_shortcuts).
+SHORTCUT_MAX_KM = 500.0
+SHORTCUT_MIN_KM = 5.0
+SHORTCUT_CLEARANCE_KM = 1.0
+SHORTCUT_MIN_GAIN = 0.01
+SHORTCUTS_PER_NODE = 3
 
 
 def passage_name(text: str) -> str | None:
@@ -217,8 +222,9 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
                     snapped = _snap(lanes, locator, *points[end])
                     if snapped is not None:
                         points[end] = lanes.coords[snapped]
+                known = len(lanes.coords)
                 lanes.add_line(points, passage)
-                locator.update()  # later corrections may join this one
+                locator.extend(range(known, len(lanes.coords)))  # later corrections may join this one
                 continue
             nodes = [_snap(lanes, locator, *p) for p in line]
             if any(n is None for n in nodes):
@@ -273,18 +279,40 @@ def read_land_features(root: Path) -> list:
 
 
 class LandMask:
-    """Natural Earth land polygons, to tell whether a straight segment crosses land."""
+    """Natural Earth land polygons, to tell whether a straight segment crosses land.
 
-    def __init__(self, root: Path):
+    With `lazy=True` the (large) file is read on first use only: a build whose ports are all
+    joined from the precomputed access table never reads it.
+    """
+
+    def __init__(self, root: Path, *, lazy: bool = False):
+        self.root = root
+        self._parts = None
+        self._tree = None
+        if not lazy:
+            self._load()
+
+    @property
+    def parts(self):
+        if self._parts is None:
+            self._load()
+        return self._parts
+
+    @property
+    def tree(self):
+        if self._tree is None:
+            self._load()
+        return self._tree
+
+    def _load(self) -> None:
         import shapely
 
-        parts = self._fast(root)
+        parts = self._fast(self.root)
         if parts is None:
-            parts = self._checked(root)
+            parts = self._checked(self.root)
         shapely.prepare(parts)
-        self._shapely = shapely
-        self.parts = parts
-        self.tree = shapely.STRtree(parts)
+        self._parts = parts
+        self._tree = shapely.STRtree(parts)
 
     @staticmethod
     def _fast(root: Path):
@@ -334,14 +362,27 @@ class LandMask:
         polygon is then tested prepared, which keeps a continent with 80,000 vertices fast.
         """
         import numpy as np
+        import shapely
 
         if len(segments) == 0:
             return np.zeros(0, dtype=int)
-        tree = self._shapely.STRtree(segments)
+        tree = shapely.STRtree(segments)
         return np.unique(tree.query(self.parts, predicate="intersects")[1])
 
+    def near(self, segments, distance_deg: float):
+        """Return the indices of the segments that come within distance_deg of land."""
+        import numpy as np
+        import shapely
+
+        if len(segments) == 0:
+            return np.zeros(0, dtype=int)
+        tree = shapely.STRtree(segments)
+        return np.unique(tree.query(self.parts, predicate="dwithin", distance=distance_deg)[1])
+
     def contains(self, lon: float, lat: float) -> bool:
-        point = self._shapely.Point(lon, lat)
+        import shapely
+
+        point = shapely.Point(lon, lat)
         return bool(len(self.tree.query(point, predicate="intersects")))
 
     def crosses(self, start: tuple[float, float], end: tuple[float, float], *, skip_start_km: float = 0.0) -> bool:
@@ -352,17 +393,43 @@ class LandMask:
         t0 = skip_start_km / length if length else 0.0
         lon0 = start[0] + (end[0] - start[0]) * t0
         lat0 = start[1] + (end[1] - start[1]) * t0
-        segment = self._shapely.LineString([(lon0, lat0), end])
+        import shapely
+
+        segment = shapely.LineString([(lon0, lat0), end])
         return bool(len(self.tree.query(segment, predicate="intersects")))
 
 
 @dataclass(frozen=True)
 class Access:
-    """How a seaport joins the lanes: the lane nodes and the lengths of its access edges."""
+    """How a seaport joins the lanes: the lane nodes, and the path over water to each.
+
+    `nodes[i]` is (lane node, distance_km) and `paths[i]` the (lon, lat) points of the access
+    path from the port to that node, whose length is the distance. `tolerance_km` is the port's
+    shore tolerance: land within that distance of its position does not count as crossing.
+    """
 
     place_id: str
     nodes: tuple[tuple[int, float], ...]  # (lane node, distance_km)
     problem: str = ""
+    paths: tuple[tuple[tuple[float, float], ...], ...] = ()
+    tolerance_km: float = 4.0
+
+    def joints(self) -> list[tuple[int, float, tuple[tuple[float, float], ...]]]:
+        """Return (lane node, distance_km, path) for each access edge."""
+        return [(node, km, path) for (node, km), path in zip(self.nodes, self.paths, strict=True)]
+
+
+def shore_tolerance_km(place: Place) -> float:
+    """Return how far from a port's position land may lie along its access path.
+
+    Ports stand on the shore and their positions are given to the minute (about 2 km) or mark
+    the town, so land within PORT_LAND_TOLERANCE_KM does not count. A harbour the World Port
+    Index places on a river, canal or lake gets RIVER_LAND_TOLERANCE_KM: Natural Earth 1:10m land
+    does not resolve such water (a lake is land in it), so the access path may cross it there.
+    """
+    if place.harbor_type in RIVER_HARBOURS:
+        return RIVER_LAND_TOLERANCE_KM
+    return PORT_LAND_TOLERANCE_KM
 
 
 class LaneLocator:
@@ -371,15 +438,13 @@ class LaneLocator:
     def __init__(self, coords: list[tuple[float, float]]):
         self.coords = coords
         self.cells: dict[tuple[int, int], list[int]] = {}
-        self.indexed = 0
-        self.update()
+        self.extend(range(len(coords)))
 
-    def update(self) -> None:
-        """Index the nodes added to `coords` since the last update."""
-        for i in range(self.indexed, len(self.coords)):
+    def extend(self, nodes: Iterable[int]) -> None:
+        """Index nodes added to the coordinates since."""
+        for i in nodes:
             lon, lat = self.coords[i]
             self.cells.setdefault((math.floor(lon), math.floor(lat)), []).append(i)
-        self.indexed = len(self.coords)
 
     def near(self, lon: float, lat: float, max_km: float) -> list[tuple[float, int]]:
         """Return (distance_km, node) for lane nodes within max_km, nearest first."""
@@ -399,15 +464,110 @@ class LaneLocator:
 
 
 def join_near_misses(lanes: Lanes, land: LandMask) -> int:
-    """Join lane nodes lying within NEAR_MISS_KM of each other but unconnected; return how many.
+    """Join lane nodes lying within NEAR_MISS_KM of each other but unconnected, and add the lane
+    shortcuts (`find_shortcuts`); return how many segments were added.
 
-    A joining segment that would cross land is not added.
+    A joining segment that would cross land is not added. The joins of the bundled lanes are
+    precomputed (`sea/port_access.json`) and taken from there when it matches the lane files.
     """
+    from .portaccess import read_access_table
+
+    table = read_access_table(land.root) if getattr(land, "root", None) is not None else None
+    if table is not None:
+        linked = {frozenset(e[:2]) for e in lanes.edges}
+        added = 0
+        for a, b in table.near_misses:
+            u, v = lanes.index.get((a[0], a[1])), lanes.index.get((b[0], b[1]))
+            if u is not None and v is not None and frozenset((u, v)) not in linked:
+                lanes.edges.append((u, v, haversine_km(*a, *b), ""))
+                added += 1
+        return added
+    joins = find_near_misses(lanes, land, apply=True)
+    shortcuts = find_shortcuts(lanes, land)
+    for u, v in shortcuts:
+        lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
+    return len(joins) + len(shortcuts)
+
+
+def find_shortcuts(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
+    """Return straight lane shortcuts: pairs of lane nodes the lanes join only the long way round.
+
+    The lane network zig-zags (offshore dog-legs, corners cut wide), while ships sail the shortest
+    track that keeps clear of the coast. A pair of nodes at most SHORTCUT_MAX_KM apart whose
+    straight segment stays SHORTCUT_CLEARANCE_KM clear of Natural Earth land, and whose shortest
+    path along the lanes is more than SHORTCUT_MIN_GAIN longer, gets a direct segment. A pair whose
+    shortest lane path passes a tagged passage (Malacca, Suez ...) gets none, so `--avoid` holds.
+    Each node keeps its SHORTCUTS_PER_NODE best shortcuts (the largest savings).
+    """
+    import numpy as np
+    import shapely
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    xy = np.asarray(lanes.coords, dtype=float)
+    n = len(xy)
+    if n < 2 or not lanes.edges:
+        return []
+    u = np.asarray([e[0] for e in lanes.edges])
+    v = np.asarray([e[1] for e in lanes.edges])
+    w = np.asarray([e[2] for e in lanes.edges], dtype=float) + 1e-9
+    free = np.asarray([not e[3] for e in lanes.edges])
+    every = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
+    unpassaged = coo_matrix((w[free], (u[free], v[free])), shape=(n, n)).tocsr()
+    # Candidate pairs: nodes within SHORTCUT_MAX_KM of each other, not across the antimeridian.
+    tree = shapely.STRtree(shapely.points(xy))
+    reach = SHORTCUT_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[:, 1]))), 0.2)
+    a, b = tree.query(shapely.points(xy), predicate="dwithin", distance=float(reach.max()))
+    keep = (a < b) & (np.abs(xy[a, 0] - xy[b, 0]) < 180)
+    a, b = a[keep], b[keep]
+    straight = _haversine_km(xy[a], xy[b])
+    keep = (straight <= SHORTCUT_MAX_KM) & (straight >= SHORTCUT_MIN_KM)
+    a, b, straight = a[keep], b[keep], straight[keep]
+    # Lane distances between candidates, from each source at once (bounded search).
+    limit = SHORTCUT_MAX_KM * 3
+    along = np.full(len(a), np.inf)
+    along_free = np.full(len(a), np.inf)
+    order = np.argsort(a, kind="stable")
+    a, b, straight = a[order], b[order], straight[order]
+    sources = np.unique(a)
+    for start in range(0, len(sources), 400):
+        batch = sources[start : start + 400]
+        d_all = dijkstra(every, directed=False, indices=batch, limit=limit)
+        d_free = dijkstra(unpassaged, directed=False, indices=batch, limit=limit)
+        row = {int(s): k for k, s in enumerate(batch)}
+        lo, hi = np.searchsorted(a, batch[0], "left"), np.searchsorted(a, batch[-1], "right")
+        rows = np.asarray([row[int(x)] for x in a[lo:hi]])
+        along[lo:hi] = d_all[rows, b[lo:hi]]
+        along_free[lo:hi] = d_free[rows, b[lo:hi]]
+    gain = along / straight
+    keep = (gain > 1 + SHORTCUT_MIN_GAIN) & np.isfinite(along) & (along_free <= along * 1.0001)
+    a, b, straight, gain = a[keep], b[keep], straight[keep], gain[keep]
+    if not len(a):
+        return []
+    segments = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
+    near_land = land.near(segments, SHORTCUT_CLEARANCE_KM / 111.0)
+    clear = np.ones(len(a), dtype=bool)
+    clear[near_land] = False
+    a, b, straight, gain = a[clear], b[clear], straight[clear], gain[clear]
+    saving = (gain - 1) * straight
+    chosen: dict[int, int] = {}
+    out = []
+    for k in np.argsort(-saving).tolist():
+        x, y = int(a[k]), int(b[k])
+        if chosen.get(x, 0) < SHORTCUTS_PER_NODE and chosen.get(y, 0) < SHORTCUTS_PER_NODE:
+            out.append((x, y))
+            chosen[x] = chosen.get(x, 0) + 1
+            chosen[y] = chosen.get(y, 0) + 1
+    return out
+
+
+def find_near_misses(lanes: Lanes, land: LandMask, *, apply: bool = False) -> list[tuple[int, int]]:
+    """Return the pairs of unconnected lane nodes within NEAR_MISS_KM whose join stays at sea."""
     import numpy as np
     import shapely
 
     if len(lanes.coords) < 2:
-        return 0
+        return []
     xy = np.asarray(lanes.coords, dtype=float)
     tree = shapely.STRtree(shapely.points(xy))
     a, b = tree.query(shapely.points(xy), predicate="dwithin", distance=NEAR_MISS_KM / 111.0 * 2)
@@ -419,78 +579,32 @@ def join_near_misses(lanes: Lanes, land: LandMask) -> int:
     linked = {frozenset(e[:2]) for e in lanes.edges}
     fresh = [i for i in range(len(a)) if frozenset((int(a[i]), int(b[i]))) not in linked]
     if not fresh:
-        return 0
+        return []
     segments = shapely.linestrings(np.stack([xy[a[fresh]], xy[b[fresh]]], axis=1))
     blocked = set(land.crossed(segments).tolist())
-    added = 0
+    joins = []
     for k, i in enumerate(fresh):
         if k not in blocked:
-            lanes.edges.append((int(a[i]), int(b[i]), float(distance[i]), ""))
-            added += 1
-    return added
+            joins.append((int(a[i]), int(b[i])))
+            if apply:
+                lanes.edges.append((int(a[i]), int(b[i]), float(distance[i]), ""))
+    return joins
 
 
 def attach_ports(places: Iterable[Place], lanes: Lanes, land: LandMask) -> dict[str, Access]:
-    """Join each seaport to its nearest lane nodes by straight edges that stay at sea.
+    """Join each seaport to the lanes along paths over water; name why when it cannot.
 
-    A port none of whose candidates can be reached without crossing land is reported with a
-    problem instead of being snapped far away. Candidates and land crossings are computed in
-    bulk (shapely and numpy), so thousands of ports join in about a second.
+    A port takes the paths precomputed for its id and position when the dataset has them, else
+    straight edges to its nearest lane nodes when they stay at sea, else the shortest paths
+    over a water grid to lane nodes or to points on lane segments (such a segment is split
+    there, which is why `lanes` may gain nodes and edges). See `portaccess`.
     """
-    import numpy as np
-    import shapely
+    from .portaccess import join_ports
 
     ports = [p for p in places if "sea" in p.modes]
-    if not ports:
-        return {}
-    if not lanes.coords:
+    if ports and not lanes.coords:
         return {p.id: Access(p.id, (), "the dataset has no sea lanes") for p in ports}
-    node_xy = np.asarray(lanes.coords, dtype=float)
-    port_xy = np.asarray([(p.lon, p.lat) for p in ports], dtype=float)
-    # Bulk candidate search in degrees (generous at high latitudes), then exact distances.
-    reach_deg = ACCESS_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(port_xy[:, 1]))), 0.05)
-    tree = shapely.STRtree(shapely.points(node_xy))
-    pairs = tree.query(shapely.points(port_xy), predicate="dwithin", distance=float(reach_deg.max()))
-    pi, ni = pairs
-    within = np.abs(node_xy[ni, 1] - port_xy[pi, 1]) <= ACCESS_MAX_KM / 111.0 + 0.01
-    pi, ni = pi[within], ni[within]
-    distance = _haversine_km(port_xy[pi], node_xy[ni])
-    keep = distance <= ACCESS_MAX_KM
-    pi, ni, distance = pi[keep], ni[keep], distance[keep]
-    order = np.lexsort((distance, pi))
-    pi, ni, distance = pi[order], ni[order], distance[order]
-    # The ACCESS_CANDIDATES nearest nodes of each port.
-    first = np.searchsorted(pi, pi, side="left")
-    rank = np.arange(len(pi)) - first
-    keep = rank < ACCESS_CANDIDATES
-    pi, ni, distance = pi[keep], ni[keep], distance[keep]
-    # Which candidate edges cross land beyond the tolerance around the port.
-    t0 = np.clip(PORT_LAND_TOLERANCE_KM / np.maximum(distance, 1e-9), 0.0, 1.0)
-    start = port_xy[pi] + (node_xy[ni] - port_xy[pi]) * t0[:, None]
-    segments = shapely.linestrings(np.stack([start, node_xy[ni]], axis=1))
-    crossing = np.zeros(len(pi), dtype=bool)
-    crossing[land.crossed(segments)] = True
-    crossing[distance <= PORT_LAND_TOLERANCE_KM] = False
-
-    result: dict[str, Access] = {}
-    chosen: dict[int, list[tuple[int, float]]] = {}
-    nearest: dict[int, float] = {}
-    for p, n, d, crosses in zip(pi.tolist(), ni.tolist(), distance.tolist(), crossing.tolist(), strict=True):
-        nearest.setdefault(p, d)
-        if not crosses and len(chosen.setdefault(p, [])) < ACCESS_EDGES:
-            chosen[p].append((n, d))
-    for i, place in enumerate(ports):
-        if chosen.get(i):
-            result[place.id] = Access(place.id, tuple(chosen[i]))
-        elif i in nearest:
-            result[place.id] = Access(
-                place.id,
-                (),
-                f"every lane node within {ACCESS_MAX_KM:.0f} km (nearest {nearest[i]:.0f} km) lies across land",
-            )
-        else:
-            result[place.id] = Access(place.id, (), f"no sea lane within {ACCESS_MAX_KM:.0f} km")
-    return result
+    return join_ports(ports, lanes, land) if ports else {}
 
 
 def _haversine_km(a, b):

@@ -1,0 +1,61 @@
+"""List the calibration half of the published sea-distance table, worst error first.
+
+Usage: python scripts/calibration_report.py [--data data] [--limit 40]
+
+A curation aid for lane corrections (data/sea/corrections.geojson): it shows only the
+calibration half of tests/data/published_sea_distances.csv, never the held-out half, so the
+corrections cannot be fitted to the pairs that judge them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+from pathlib import Path
+
+from corridor.geo import KM_PER_NM
+from corridor.network import load_network
+from corridor.routing import find_routes
+
+TABLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "published_sea_distances.csv"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=None)
+    parser.add_argument("--limit", type=int, default=40)
+    args = parser.parse_args()
+    network = load_network(args.data)
+    rows = [
+        r for r in csv.DictReader(TABLE.open(encoding="utf-8")) if r["split"] == "calibration" and r["status"] == "test"
+    ]
+    results = []
+    for row in rows:
+        avoid = [a for a in row["avoid"].split(";") if a]
+        try:
+            route = find_routes(
+                network, row["from_locode"], row["to_locode"], by="distance", modes=["sea"], avoid=avoid
+            )
+            nm = route[0].distance_km / KM_PER_NM
+            passages = sorted({p for leg in route[0].legs for p in leg.passages})
+        except Exception as exc:  # a pair with no route is listed with its reason
+            results.append((float("inf"), row, None, str(exc)))
+            continue
+        published = float(row["distance_nm"])
+        results.append((abs(nm - published) / published, row, nm, ",".join(passages)))
+    results.sort(key=lambda item: -item[0])
+    errors = [e for e, *_ in results if e != float("inf")]
+    within = sum(e <= 0.05 for e in errors) / len(results)
+    median = statistics.median(errors)
+    print(f"calibration half: {len(results)} pairs, median |error| {median:.2%}, within 5% {within:.0%}")
+    for error, row, nm, note in results[: args.limit]:
+        got = f"{nm:7.0f}" if nm is not None else "   none"
+        print(
+            f"{error:7.1%}  {row['from_locode']}-{row['to_locode']}  {got} nm vs {float(row['distance_nm']):7.0f}  "
+            f"{row['from_name'][:22]:22s} -> {row['to_name'][:22]:22s} {note}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,763 @@
+"""Join seaports to the sea lanes along paths over water: straight where clear, else over a water grid.
+
+A port first tries straight edges to its nearest lane nodes (most ports, in bulk). A port whose
+straight edges all cross land gets a shortest path over a grid of water cells built from the
+Natural Earth 1:10m land around it, at three scales (fine near the port, coarser farther out,
+each seeded from the one before), pulled tight into a few straight segments. Every segment of a
+path is checked exactly against the land; land within the port's shore tolerance does not count
+(a port's position may sit on the quay or in the town).
+
+The bundled dataset ships these paths precomputed (`sea/port_access.json`, written by
+`scripts/prepare_access.py`); a port missing from that table, or whose position changed, is
+joined on the fly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .geo import haversine_km, path_length_km
+
+log = logging.getLogger(__name__)
+
+ACCESS_TABLE_FILE = Path("sea/port_access.json")
+ACCESS_TABLE_FORMAT = 1
+KM_PER_DEG_LAT = 110.57
+KM_PER_DEG_LON = 111.32
+
+# (half-width of the grid around the port in km, cell size in km): fine near the port, where
+# harbours and river mouths are narrow; coarser farther out, where the sea is open.
+GRID_LEVELS = ((40.0, 0.25), (150.0, 1.0), (450.0, 3.0))
+# A lane over Natural Earth land shows water the land data does not resolve: this far on each side
+# of it counts as water (a lake's shore ports join its lane; a river port joins the river's lane).
+INLAND_WATER_KM = 50.0
+INLAND_OFFSET_MAX_KM = 10.0
+INLAND_WATER_MIN_KM = 10.0
+INLAND_LAND_MIN_DEG2 = 5.0  # about 40,000-60,000 km2: continents and the largest islands
+
+
+def land_near(land, bounds: tuple[float, float, float, float], *, min_area_deg2: float = 0.0):
+    """Return the land inside bounds as one geometry (only land parts of at least min_area_deg2)."""
+    import shapely
+
+    west, south, east, north = bounds
+    found = [land.parts[i] for i in land.tree.query(shapely.box(*bounds))]
+    parts = [shapely.clip_by_rect(p, west, south, east, north) for p in found if p.area >= min_area_deg2]
+    return shapely.union_all([p for p in parts if not p.is_empty]) if parts else shapely.Polygon()
+
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class WaterPath:
+    """A path over water from a port to the lanes: its (lon, lat) points and length.
+
+    The last point is a lane node, or a point on a lane segment (`edge` names the segment's
+    nodes), where the segment is to be split.
+    """
+
+    coords: tuple[Point, ...]
+    distance_km: float
+    node: int = -1
+    edge: tuple[int, int] | None = None
+
+
+def file_digest(path: Path) -> str:
+    """Return the sha256 of a file's bytes ('' when it cannot be read)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------- the grid
+
+
+class _Obstacle:
+    """Land around one port, less the disc of its shore tolerance, prepared for exact tests."""
+
+    def __init__(self, land, port: Point, bounds: tuple[float, float, float, float], tolerance_km: float, inland=None):
+        import shapely
+
+        self.shapely = shapely
+        west, south, east, north = bounds
+        box = shapely.box(west, south, east, north)
+        parts = [shapely.clip_by_rect(land.parts[i], west, south, east, north) for i in land.tree.query(box)]
+        parts = [p for p in parts if not p.is_empty]
+        geometry = shapely.union_all(parts) if parts else shapely.Polygon()
+        if tolerance_km > 0 and not geometry.is_empty:
+            geometry = geometry.difference(_disc(port, tolerance_km * 0.98))
+        if inland is not None and not inland.is_empty and not geometry.is_empty:
+            geometry = geometry.difference(inland)
+        shapely.prepare(geometry)
+        self.geometry = geometry
+        self.empty = geometry.is_empty
+
+    def hits(self, geometries):
+        """Return a boolean array: which geometries touch the land (beyond the tolerance)."""
+        import numpy as np
+
+        if self.empty:
+            return np.zeros(len(geometries), dtype=bool)
+        return self.shapely.intersects(self.geometry, geometries)
+
+    def clear(self, a: Point, b: Point) -> bool:
+        if self.empty:
+            return True
+        return not self.shapely.intersects(self.geometry, self.shapely.LineString([a, b]))
+
+
+def _disc(center: Point, radius_km: float, sides: int = 48):
+    """Return a polygon inside the circle of radius_km around a (lon, lat) point."""
+    import shapely
+
+    lon, lat = center
+    scale = max(math.cos(math.radians(lat)), 0.05)
+    ring = [
+        (
+            lon + radius_km * math.cos(2 * math.pi * k / sides) / (KM_PER_DEG_LON * scale),
+            lat + radius_km * math.sin(2 * math.pi * k / sides) / KM_PER_DEG_LAT,
+        )
+        for k in range(sides)
+    ]
+    return shapely.Polygon(ring)
+
+
+@dataclass
+class _Level:
+    """One grid: its geometry, which cells are water, and the search over it."""
+
+    west: float
+    south: float
+    dlon: float
+    dlat: float
+    rows: int
+    cols: int
+    wet: Any  # bool array rows x cols
+    dist: Any = None  # float array over cells (inf where unreached)
+    pred: Any = None  # int array over cells (-9999 none; < -9999 a seed: -10000 - index into `seed_from`)
+    seed_from: Any = None  # per seed: the cell of the previous level it came from
+
+    def centre(self, cell: int) -> Point:
+        r, c = divmod(cell, self.cols)
+        return (self.west + (c + 0.5) * self.dlon, self.south + (r + 0.5) * self.dlat)
+
+    def cell_of(self, lon, lat):
+        import numpy as np
+
+        c = np.floor((np.asarray(lon) - self.west) / self.dlon).astype(int)
+        r = np.floor((np.asarray(lat) - self.south) / self.dlat).astype(int)
+        inside = (r >= 0) & (r < self.rows) & (c >= 0) & (c < self.cols)
+        return r, c, inside
+
+
+def _make_level(
+    land, port: Point, half_km: float, step_km: float, tolerance_km: float, targets=None
+) -> tuple[_Level, _Obstacle]:
+    import numpy as np
+    import shapely
+
+    lon0, lat0 = port
+    scale = max(math.cos(math.radians(lat0)), 0.05)
+    dlat = step_km / KM_PER_DEG_LAT
+    dlon = step_km / (KM_PER_DEG_LON * scale)
+    n = max(math.ceil(2 * half_km / step_km), 3)
+    west = max(lon0 - n / 2 * dlon, -180.0)
+    south = max(lat0 - n / 2 * dlat, -89.99)
+    cols = min(n, int((180.0 - west) / dlon))
+    rows = min(n, int((89.99 - south) / dlat))
+    bounds = (west, south, west + cols * dlon, south + rows * dlat)
+    inland = targets.inland_waters(bounds, land) if targets is not None else None
+    obstacle = _Obstacle(land, port, bounds, tolerance_km, inland)
+    xs = west + np.arange(cols) * dlon
+    ys = south + np.arange(rows) * dlat
+    xx, yy = np.meshgrid(xs, ys)
+    if obstacle.empty:
+        wet = np.ones((rows, cols), dtype=bool)
+    else:
+        # A cell is water when its whole square is clear of land: a move between two such
+        # neighbouring cells (centre to centre) then never touches land either.
+        boxes = shapely.box(xx.ravel(), yy.ravel(), xx.ravel() + dlon, yy.ravel() + dlat)
+        wet = ~obstacle.hits(boxes).reshape(rows, cols)
+    return _Level(west, south, dlon, dlat, rows, cols, wet), obstacle
+
+
+def _search(level: _Level, seeds, scale: float) -> None:
+    """Shortest distances (km) over the level's water cells from seed cells.
+
+    `seeds` are arrays (cells, costs, origins): a search starts at each seed cell at its cost;
+    `origins` remember where each seed came from (a cell of the previous level, or -1).
+    """
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    rows, cols = level.rows, level.cols
+    wet = level.wet.ravel()
+    size = rows * cols
+    idx = np.arange(size).reshape(rows, cols)
+    dx = level.dlon * KM_PER_DEG_LON * scale
+    dy = level.dlat * KM_PER_DEG_LAT
+    heads, tails, weights = [], [], []
+    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        a = idx[0 : rows - dr, max(0, -dc) : cols - max(0, dc)]
+        b = idx[dr:rows, max(0, dc) : cols - max(0, -dc)]
+        a, b = a.ravel(), b.ravel()
+        both = wet[a] & wet[b]
+        heads.append(a[both])
+        tails.append(b[both])
+        weights.append(np.full(int(both.sum()), math.hypot(dr * dy, dc * dx)))
+    # One extra node, the super-source, joined to each seed at its starting cost.
+    cells, costs, origins = seeds
+    source = size
+    heads.append(np.full(len(cells), source))
+    tails.append(cells)
+    weights.append(costs + 1e-9)  # csgraph drops explicit zeros
+    head, tail, weight = np.concatenate(heads), np.concatenate(tails), np.concatenate(weights)
+    graph = coo_matrix((weight, (head, tail)), shape=(size + 1, size + 1)).tocsr()
+    dist, pred = dijkstra(graph, directed=False, indices=source, return_predecessors=True)
+    level.dist = dist[:size]
+    pred = pred[:size].copy()
+    rank = np.full(size, -1)
+    rank[cells] = np.arange(len(cells))
+    at_seed = np.nonzero(pred == source)[0]
+    pred[at_seed] = -10000 - rank[at_seed]
+    level.pred = pred
+    level.seed_from = np.asarray(origins, dtype=int)
+
+
+def _cells_back(levels: Sequence[_Level], depth: int, cell: int) -> list[Point]:
+    """Return the cell centres from the port's first cell to `cell` of level `depth`.
+
+    Each level's chain starts at a seed cell, whose square holds the centre of the previous
+    level's cell it came from, so the step between levels stays inside one water cell.
+    """
+    out: list[Point] = []
+    while True:
+        level = levels[depth]
+        chain = []
+        while True:
+            chain.append(level.centre(cell))
+            p = int(level.pred[cell])
+            if p <= -10000:
+                origin = int(level.seed_from[-10000 - p])
+                break
+            cell = p
+        out = chain[::-1] + out
+        if origin < 0:
+            return out
+        depth -= 1
+        cell = origin
+
+
+def _pull_tight(points: Sequence[Point], obstacle: _Obstacle) -> list[Point]:
+    """Keep as few points as possible: from each kept point jump to the farthest one still in
+    straight sight over water. Every step of the input is clear of land, so the output is too."""
+    kept = [points[0]]
+    i = 0
+    last = len(points) - 1
+    while i < last:
+        lo, hi = i + 1, last
+        if obstacle.clear(points[i], points[hi]):
+            lo = hi
+        else:
+            # points[lo] is in sight; find a later one in sight by bisection (sight is not
+            # monotone along a path, but each step taken is checked, so it is always clear).
+            hi -= 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if obstacle.clear(points[i], points[mid]):
+                    lo = mid
+                else:
+                    hi = mid - 1
+        kept.append(points[lo])
+        i = lo
+    return kept
+
+
+def _seeds_from(prev: _Level, level: _Level):
+    """Map every cell the previous level reached onto this level's water cells (cheapest wins)."""
+    import numpy as np
+
+    reached = np.nonzero(np.isfinite(prev.dist))[0]
+    px = prev.west + (reached % prev.cols + 0.5) * prev.dlon
+    py = prev.south + (reached // prev.cols + 0.5) * prev.dlat
+    r, c, inside = level.cell_of(px, py)
+    keep = inside.copy()
+    keep[inside] = level.wet[r[inside], c[inside]]
+    reached, r, c = reached[keep], r[keep], c[keep]
+    cells = r * level.cols + c
+    cx = level.west + (c + 0.5) * level.dlon
+    cy = level.south + (r + 0.5) * level.dlat
+    scale = max(math.cos(math.radians(float(np.mean(py)) if len(py) else 0.0)), 0.05)
+    step = np.hypot((cx - px[keep]) * KM_PER_DEG_LON * scale, (cy - py[keep]) * KM_PER_DEG_LAT)
+    cost = prev.dist[reached] + step
+    order = np.lexsort((cost, cells))
+    cells, cost, reached = cells[order], cost[order], reached[order]
+    first = np.ones(len(cells), dtype=bool)
+    first[1:] = cells[1:] != cells[:-1]
+    return cells[first], cost[first], reached[first]
+
+
+def water_paths(
+    land,
+    targets: LaneTargets,
+    port: Point,
+    *,
+    tolerance_km: float,
+    edges: int = 2,
+    levels: Sequence[tuple[float, float]] = GRID_LEVELS,
+) -> list[WaterPath]:
+    """Return up to `edges` shortest paths over water from a port to the lanes (shortest first).
+
+    Empty when no lane within the largest grid can be reached without crossing land beyond
+    `tolerance_km` from the port.
+    """
+    import numpy as np
+
+    scale = max(math.cos(math.radians(port[1])), 0.05)
+    built: list[_Level] = []
+    for depth, (half_km, step_km) in enumerate(levels):
+        level, obstacle = _make_level(land, port, half_km, step_km, tolerance_km, targets)
+        if depth == 0:
+            r, c, inside = level.cell_of(port[0], port[1])
+            if not inside or not level.wet[r, c]:
+                return []
+            start = int(r) * level.cols + int(c)
+            seeds = (np.asarray([start]), np.asarray([haversine_km(*port, *level.centre(start))]), np.asarray([-1]))
+        else:
+            seeds = _seeds_from(built[-1], level)
+            if not len(seeds[0]):
+                return []
+        _search(level, seeds, scale)
+        built.append(level)
+        bounds = (level.west, level.south, level.west + level.cols * level.dlon, level.south + level.rows * level.dlat)
+        xy, refs = targets.within(bounds, step_km)
+        found = _targets(level, obstacle, xy, edges, spread_km=max(5.0, 4 * step_km))
+        if found:
+            paths = []
+            for index, cell in found:
+                end = (float(xy[index, 0]), float(xy[index, 1]))
+                points = [port, *_cells_back(built, depth, cell), end]
+                pulled = _pull_tight(points, obstacle)
+                kind, a, b = refs[index]
+                paths.append(
+                    WaterPath(
+                        tuple(pulled),
+                        path_length_km(pulled),
+                        node=a if kind == "node" else -1,
+                        edge=(a, b) if kind == "edge" else None,
+                    )
+                )
+            paths.sort(key=lambda p: p.distance_km)
+            return paths
+    return []
+
+
+class LaneTargets:
+    """Where a port may join the lanes: lane nodes, and points along lane segments."""
+
+    def __init__(self, lanes):
+        import numpy as np
+        import shapely
+
+        self.lanes = lanes
+        self.xy = np.asarray(lanes.coords, dtype=float)
+        pairs = np.asarray([(u, v) for u, v, *_ in lanes.edges], dtype=int).reshape(-1, 2)
+        # A segment across the antimeridian is not sampled (its straight form spans the globe).
+        pairs = pairs[np.abs(self.xy[pairs[:, 0], 0] - self.xy[pairs[:, 1], 0]) < 180]
+        self.pairs = pairs
+        self.segments = shapely.linestrings(np.stack([self.xy[pairs[:, 0]], self.xy[pairs[:, 1]]], axis=1))
+        self.segment_tree = shapely.STRtree(self.segments)
+        self.node_tree = shapely.STRtree(shapely.points(self.xy))
+
+    def inland_waters(self, bounds: tuple[float, float, float, float], land):
+        """Return the water the lanes reveal inside bounds: a band of INLAND_WATER_KM on each side of
+        every lane segment that runs over Natural Earth land (a lake, river or canal that land data
+        renders as land: the Great Lakes, the St. Lawrence, the Elbe ...)."""
+        import shapely
+
+        box = shapely.box(*bounds)
+        segs = self.segment_tree.query(box)
+        if not len(segs):
+            return None
+        over_land = land.crossed(self.segments[segs])
+        if not len(over_land):
+            return None
+        lines = self.segments[segs[over_land]]
+        # Only long stretches over a continent or a large island: a lane clipping a headland or
+        # crossing a small island is coarse, not a sign of a lake or river.
+        pieces = shapely.get_parts(
+            shapely.intersection(lines, land_near(land, bounds, min_area_deg2=INLAND_LAND_MIN_DEG2))
+        )
+        pieces = pieces[shapely.length(pieces) * KM_PER_DEG_LAT >= INLAND_WATER_MIN_KM]
+        if not len(pieces):
+            return None
+        return shapely.union_all(shapely.buffer(pieces, INLAND_WATER_KM / KM_PER_DEG_LAT))
+
+    def within(self, bounds: tuple[float, float, float, float], spacing_km: float):
+        """Return (points, refs) inside bounds: every lane node, and points every `spacing_km`
+        along each lane segment; refs are ("node", id, -1) or ("edge", u, v)."""
+        import numpy as np
+        import shapely
+
+        box = shapely.box(*bounds)
+        west, south, east, north = bounds
+        nodes = self.node_tree.query(box)
+        points = [self.xy[nodes]]
+        refs: list[tuple[str, int, int]] = [("node", int(n), -1) for n in nodes]
+        segs = self.segment_tree.query(box)
+        if len(segs):
+            u, v = self.pairs[segs, 0], self.pairs[segs, 1]
+            a, b = self.xy[u], self.xy[v]
+            length = _haversine_rows(a, b)
+            counts = np.maximum(np.ceil(length / spacing_km).astype(int), 1)
+            seg_index = np.repeat(np.arange(len(segs)), counts - 1)
+            step = np.arange(len(seg_index)) - np.repeat(np.cumsum(counts - 1) - (counts - 1), counts - 1)
+            t = (step + 1) / np.repeat(counts, counts - 1)
+            sample = a[seg_index] + (b[seg_index] - a[seg_index]) * t[:, None]
+            sample = np.round(sample, 5)  # lane nodes are kept to 5 decimals
+            inside = (sample[:, 0] >= west) & (sample[:, 0] <= east) & (sample[:, 1] >= south) & (sample[:, 1] <= north)
+            points.append(sample[inside])
+            refs += [("edge", int(u[k]), int(v[k])) for k in seg_index[inside].tolist()]
+        return np.concatenate(points) if points else np.zeros((0, 2)), refs
+
+
+def _haversine_rows(a, b):
+    import numpy as np
+
+    from .geo import EARTH_RADIUS_KM
+
+    lon1, lat1, lon2, lat2 = (np.radians(x) for x in (a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+def _targets(level: _Level, obstacle: _Obstacle, node_xy, edges: int, *, spread_km: float) -> list[tuple[int, int]]:
+    """Return up to `edges` (target, entry cell) pairs the search reached, cheapest first, each
+    at least `spread_km` from those before (two neighbouring points of one lane add nothing).
+
+    A target is entered from a reached water cell of the 3 x 3 block around it, by a straight
+    step checked exactly against the land.
+    """
+    import numpy as np
+    import shapely
+
+    r, c, inside = level.cell_of(node_xy[:, 0], node_xy[:, 1])
+    nodes = np.nonzero(inside)[0]
+    if not len(nodes):
+        return []
+    options = []
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            rr, cc = r[nodes] + dr, c[nodes] + dc
+            ok = (rr >= 0) & (rr < level.rows) & (cc >= 0) & (cc < level.cols)
+            cell = np.where(ok, rr * level.cols + cc, 0)
+            reach = ok & np.isfinite(level.dist[cell])
+            options.append((nodes[reach], cell[reach]))
+    node_ids = np.concatenate([o[0] for o in options])
+    cells = np.concatenate([o[1] for o in options])
+    if not len(node_ids):
+        return []
+    cx = level.west + (cells % level.cols + 0.5) * level.dlon
+    cy = level.south + (cells // level.cols + 0.5) * level.dlat
+    steps = shapely.linestrings(np.stack([np.stack([cx, cy], 1), node_xy[node_ids]], axis=1))
+    clear = ~obstacle.hits(steps)
+    scale = max(math.cos(math.radians(float(node_xy[node_ids[0], 1]))), 0.05)
+    step_km = np.hypot(
+        (node_xy[node_ids, 0] - cx) * KM_PER_DEG_LON * scale, (node_xy[node_ids, 1] - cy) * KM_PER_DEG_LAT
+    )
+    cost = level.dist[cells] + step_km
+    best: dict[int, tuple[float, int]] = {}
+    for node, cell, value, ok in zip(node_ids.tolist(), cells.tolist(), cost.tolist(), clear.tolist(), strict=True):
+        if ok and (node not in best or value < best[node][0]):
+            best[node] = (value, cell)
+    ranked = sorted(best.items(), key=lambda item: item[1][0])
+    chosen: list[tuple[int, int]] = []
+    for node, (_, reached) in ranked:
+        x, y = node_xy[node]
+        if all(haversine_km(x, y, *node_xy[other]) >= spread_km for other, _ in chosen):
+            chosen.append((node, reached))
+            if len(chosen) == edges:
+                break
+    return chosen
+
+
+# --------------------------------------------------------------------------- the precomputed table
+
+
+def inputs_key(root: Path) -> dict[str, str]:
+    """Return what the precomputed paths depend on: a digest of the lane, correction and land files."""
+    from .sealanes import CORRECTIONS_FILE, LAND_FILE, LANES_FILE
+
+    return {str(name): file_digest(root / name) for name in (LANES_FILE, CORRECTIONS_FILE, LAND_FILE)}
+
+
+@dataclass
+class AccessTable:
+    """Precomputed access paths and lane joins, valid for the input files they were made from."""
+
+    near_misses: list[tuple[Point, Point]]
+    ports: dict[str, dict]  # place id -> {"lon", "lat", "paths": [[[lon, lat], ...], ...], "problem"}
+
+    def lookup(self, place_id: str, lon: float, lat: float) -> dict | None:
+        entry = self.ports.get(place_id)
+        if entry is None or (round(entry["lon"], 6), round(entry["lat"], 6)) != (round(lon, 6), round(lat, 6)):
+            return None
+        return entry
+
+
+def read_access_table(root: Path) -> AccessTable | None:
+    """Return the dataset's precomputed access table, or None when absent or made from other inputs."""
+    path = root / ACCESS_TABLE_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != ACCESS_TABLE_FORMAT:
+            return None
+        if data.get("inputs") != inputs_key(root):
+            log.info("%s was made from other lane or land files; joining ports on the fly", path)
+            return None
+        near = [(tuple(a), tuple(b)) for a, b in data["near_misses"]]
+        ports = {str(k): v for k, v in data["ports"].items()}
+        for entry in ports.values():
+            float(entry["lon"]), float(entry["lat"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.info("ignoring %s: %s", path, exc)
+        return None
+    return AccessTable(near_misses=near, ports=ports)
+
+
+def write_access_table(root: Path, near_misses: Iterable[tuple[Point, Point]], ports: Mapping[str, dict]) -> Path:
+    """Write the precomputed access table: one port per line, so changes diff well."""
+    path = root / ACCESS_TABLE_FILE
+    head = {"format": ACCESS_TABLE_FORMAT, "inputs": inputs_key(root)}
+    lines = ["{", f'"format": {ACCESS_TABLE_FORMAT},', f'"inputs": {json.dumps(head["inputs"], sort_keys=True)},']
+    lines.append('"near_misses": ' + json.dumps([[list(a), list(b)] for a, b in near_misses]) + ",")
+    lines.append('"ports": {')
+    items = sorted(ports.items())
+    for i, (pid, entry) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        lines.append(f"{json.dumps(pid)}: {json.dumps(entry, sort_keys=True, separators=(',', ':'))}{comma}")
+    lines.append("}}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- joining ports
+
+# Straight access: the nearest lane nodes within ACCESS_MAX_KM, up to ACCESS_EDGES of them.
+ACCESS_MAX_KM = 120.0
+ACCESS_CANDIDATES = 12
+ACCESS_EDGES = 3
+
+
+@dataclass(frozen=True)
+class _Joined:
+    """A port's access before its ends are lane node ids: paths ending on a lane node or segment."""
+
+    paths: tuple[tuple[Point, ...], ...]
+    tolerance_km: float
+    problem: str = ""
+
+
+def join_ports(ports: Sequence, lanes, land) -> dict:
+    """Join seaports to the lanes (see `sealanes.attach_ports`); return {place id: Access}."""
+    from .sealanes import shore_tolerance_km
+
+    table = read_access_table(land.root) if getattr(land, "root", None) is not None else None
+    joined: dict[str, _Joined] = {}
+    todo = []
+    for place in ports:
+        tolerance = shore_tolerance_km(place)
+        entry = table.lookup(place.id, place.lon, place.lat) if table is not None else None
+        if entry is not None:
+            tolerance = entry.get("tolerance_km", tolerance)
+            start = (place.lon, place.lat)
+            paths = tuple((start, *(tuple(p) for p in path)) for path in entry.get("paths", ()))
+            joined[place.id] = _Joined(paths, tolerance, entry.get("problem", ""))
+        else:
+            todo.append(place)
+    if todo:
+        joined.update(compute_access(todo, lanes, land))
+    return _to_access(joined, lanes)
+
+
+def compute_access(ports: Sequence, lanes, land) -> dict[str, _Joined]:
+    """Work out each port's access paths: straight edges where clear, else over the water grid."""
+    from .sealanes import PORT_LAND_TOLERANCE_KM, shore_tolerance_km
+
+    tolerances = {
+        p.id: max(shore_tolerance_km(p), PORT_LAND_TOLERANCE_KM + offset)
+        for p, offset in zip(ports, _inland_offsets(ports, land), strict=True)
+    }
+    straight = _straight(ports, lanes, land, tolerances)
+    out: dict[str, _Joined] = {}
+    targets = None
+    for place in ports:
+        tolerance = tolerances[place.id]
+        paths = straight.get(place.id)
+        if paths:
+            out[place.id] = _Joined(tuple(paths), tolerance)
+            continue
+        if targets is None:
+            targets = LaneTargets(lanes)
+        found = water_paths(land, targets, (place.lon, place.lat), tolerance_km=tolerance, edges=ACCESS_EDGES)
+        if found:
+            out[place.id] = _Joined(tuple(p.coords for p in found), tolerance)
+        else:
+            out[place.id] = _Joined((), tolerance, _why_not(place, targets, tolerance))
+    return out
+
+
+def _why_not(place, targets: LaneTargets, tolerance: float) -> str:
+    """Say why a port cannot join the lanes: none near, or every one across land."""
+    import shapely
+
+    reach = max(h for h, _ in GRID_LEVELS)
+    scale = max(math.cos(math.radians(place.lat)), 0.05)
+    dlon, dlat = reach / (KM_PER_DEG_LON * scale), reach / KM_PER_DEG_LAT
+    box = shapely.box(place.lon - dlon, place.lat - dlat, place.lon + dlon, place.lat + dlat)
+    if not len(targets.node_tree.query(box)) and not len(targets.segment_tree.query(box)):
+        return f"no sea lane within {reach:.0f} km"
+    return (
+        f"every sea lane within {reach:.0f} km lies across land more than {tolerance:g} km from its position "
+        "(inland, or on a river, canal or lake that Natural Earth 1:10m land does not resolve)"
+    )
+
+
+def _inland_offsets(ports: Sequence, land) -> list[float]:
+    """Return how far inland each port's recorded position lies (km, at most INLAND_OFFSET_MAX_KM).
+
+    World Port Index positions are given to the minute and often mark the town: a position that
+    Natural Earth puts on land has its shore tolerance widened by its distance from the water.
+    """
+    import numpy as np
+    import shapely
+
+    if not ports:
+        return []
+    points = shapely.points([(p.lon, p.lat) for p in ports])
+    inside, parts = land.tree.query(points, predicate="intersects")
+    out = np.zeros(len(ports))
+    for i, k in zip(inside.tolist(), parts.tolist(), strict=True):
+        lat = ports[i].lat
+        degrees = shapely.distance(points[i], shapely.boundary(land.parts[k]))
+        scale = max(math.cos(math.radians(lat)), 0.05)
+        out[i] = max(out[i], min(degrees * KM_PER_DEG_LAT * scale, INLAND_OFFSET_MAX_KM))
+    return out.tolist()
+
+
+def _straight(ports: Sequence, lanes, land, tolerances: Mapping[str, float]) -> dict[str, list[tuple[Point, Point]]]:
+    """Return straight access paths (port, lane node) that stay at sea, up to ACCESS_EDGES a port.
+
+    Candidates and land crossings are computed in bulk (shapely and numpy), so thousands of
+    ports take about a second.
+    """
+    import numpy as np
+    import shapely
+
+    if not ports:
+        return {}
+    node_xy = np.asarray(lanes.coords, dtype=float)
+    port_xy = np.asarray([(p.lon, p.lat) for p in ports], dtype=float)
+    tolerance = np.asarray([tolerances[p.id] for p in ports], dtype=float)
+    reach_deg = ACCESS_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(port_xy[:, 1]))), 0.05)
+    tree = shapely.STRtree(shapely.points(node_xy))
+    pi, ni = tree.query(shapely.points(port_xy), predicate="dwithin", distance=float(reach_deg.max()))
+    within = np.abs(node_xy[ni, 1] - port_xy[pi, 1]) <= ACCESS_MAX_KM / 111.0 + 0.01
+    pi, ni = pi[within], ni[within]
+    distance = _haversine_rows(port_xy[pi], node_xy[ni])
+    keep = distance <= ACCESS_MAX_KM
+    pi, ni, distance = pi[keep], ni[keep], distance[keep]
+    order = np.lexsort((distance, pi))
+    pi, ni, distance = pi[order], ni[order], distance[order]
+    first = np.searchsorted(pi, pi, side="left")
+    keep = (np.arange(len(pi)) - first) < ACCESS_CANDIDATES
+    pi, ni, distance = pi[keep], ni[keep], distance[keep]
+    # Which candidate edges cross land beyond the port's tolerance.
+    t0 = np.clip(tolerance[pi] / np.maximum(distance, 1e-9), 0.0, 1.0)
+    start = port_xy[pi] + (node_xy[ni] - port_xy[pi]) * t0[:, None]
+    segments = shapely.linestrings(np.stack([start, node_xy[ni]], axis=1))
+    crossing = np.zeros(len(pi), dtype=bool)
+    if len(segments):
+        crossing[land.crossed(segments)] = True
+    crossing[distance <= tolerance[pi]] = False
+    chosen: dict[str, list[tuple[Point, Point]]] = {}
+    for p, n, crosses in zip(pi.tolist(), ni.tolist(), crossing.tolist(), strict=True):
+        if crosses:
+            continue
+        paths = chosen.setdefault(ports[p].id, [])
+        if len(paths) < ACCESS_EDGES:
+            paths.append(((ports[p].lon, ports[p].lat), tuple(lanes.coords[n])))
+    return chosen
+
+
+def _to_access(joined: Mapping[str, _Joined], lanes) -> dict:
+    """Turn paths into Access values: find each path's lane node, splitting lane segments where a
+    path ends on one, and measure each path."""
+    from .sealanes import Access
+
+    ends = {path[-1] for j in joined.values() for path in j.paths}
+    unknown = [end for end in ends if (round(end[0], 5), round(end[1], 5)) not in lanes.index]
+    if unknown:
+        _split_lanes(lanes, unknown)
+    out = {}
+    for pid, j in joined.items():
+        nodes: list[tuple[int, float]] = []
+        paths: list[tuple[tuple[float, float], ...]] = []
+        for path in j.paths:
+            node = lanes.index.get((round(path[-1][0], 5), round(path[-1][1], 5)))
+            if node is None or any(node == n for n, _ in nodes):
+                continue
+            nodes.append((node, path_length_km(path)))
+            paths.append(tuple(path))
+        problem = j.problem if nodes else (j.problem or "its access paths no longer end on a sea lane")
+        out[pid] = Access(pid, tuple(nodes), problem, tuple(paths), j.tolerance_km)
+    return out
+
+
+def _split_lanes(lanes, points: Iterable[Point]) -> None:
+    """Insert nodes at points lying on lane segments, splitting each segment there."""
+    import numpy as np
+    import shapely
+
+    points = list(points)
+    if not lanes.edges or not points:
+        return
+    xy = np.asarray(lanes.coords, dtype=float)
+    pairs = [(u, v) for u, v, *_ in lanes.edges]
+    segments = shapely.linestrings(np.stack([xy[[u for u, _ in pairs]], xy[[v for _, v in pairs]]], axis=1))
+    tree = shapely.STRtree(segments)
+    on_edge: dict[frozenset, list[Point]] = {}
+    for point in points:
+        found = tree.query(shapely.Point(point), predicate="dwithin", distance=2e-5)
+        if len(found):
+            u, v = pairs[int(found[0])]
+            on_edge.setdefault(frozenset((u, v)), []).append(point)
+    edges = []
+    for u, v, distance, passage in lanes.edges:
+        inner = on_edge.get(frozenset((u, v)))
+        if not inner:
+            edges.append((u, v, distance, passage))
+            continue
+        start = lanes.coords[u]
+        chain = [
+            u,
+            *(lanes.node(*p) for p in sorted(inner, key=lambda p: haversine_km(start[0], start[1], p[0], p[1]))),
+            v,
+        ]
+        for a, b in itertools.pairwise(chain):
+            if a != b:
+                edges.append((a, b, haversine_km(*lanes.coords[a], *lanes.coords[b]), passage))
+    lanes.edges = edges

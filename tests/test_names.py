@@ -1,0 +1,132 @@
+"""Every name and country example of issue 11: usual English names, UN/LOCODE and World Port
+Index names, ambiguity, suggestions that offer nothing rather than nonsense, country filters."""
+
+from __future__ import annotations
+
+import pytest
+
+from corridor.errors import PlaceError, UsageError
+from corridor.gazetteer import country_code, name_forms
+
+from .test_cli import assert_one_line_error
+
+
+@pytest.mark.parametrize(
+    ("name", "place_id"),
+    [
+        # English exonyms and UN/LOCODE names (the truth: each port's UN/LOCODE).
+        ("Antwerp", "BEANR"),
+        ("Kolkata", "INCCU"),
+        ("Calcutta", "INCCU"),
+        ("Mumbai", "INBOM"),
+        ("Bombay", "INBOM"),
+        ("Chennai", "INMAA"),
+        ("Madras", "INMAA"),
+        ("Kaohsiung", "TWKHH"),
+        ("Kao-Hsiung", "TWKHH"),
+        ("Ho Chi Minh City", "VNCLI"),
+        ("Saigon", "VNCLI"),
+        ("Yangon", "MMRGN"),
+        ("Rangoon", "MMRGN"),
+        ("Klong Toei", "THBKK"),
+        ("Alexandria", "EGALY"),
+        ("Quy Nhon", "VNUIH"),
+        ("Qui Nhon", "VNUIH"),
+        ("Da Nang", "VNDAD"),
+        ("Cam Ranh", "VNBNO"),
+        ("Nagoya", "JPNGO"),
+        ("Tianjin", "CNTXG"),
+        ("Genoa", "ITGOA"),
+        ("Antwerpen", "BEANR"),
+    ],
+)
+def test_usual_names_resolve(network, name, place_id):
+    assert network.gazetteer.resolve(name).place_ids == (place_id,)
+
+
+def test_bangkok_is_its_port_and_its_dry_port(network):
+    target = network.gazetteer.resolve("Bangkok")
+    assert set(target.place_ids) == {"THBKK", "THLKR"}
+    port, depot = network.places["THBKK"], network.places["THLKR"]
+    assert port.kind == "seaport" and "sea" in port.modes and network.routable("THBKK")
+    assert depot.kind == "dry_port" and "sea" not in depot.modes
+
+
+def test_alexandria_is_not_a_us_river_port(network):
+    target = network.gazetteer.resolve("Alexandria")
+    assert network.places[target.place_ids[0]].country == "EG"
+    # A US Alexandria is still there by its country.
+    assert network.gazetteer.resolve("Alexandria, US").place_ids == ("USAXR",)
+
+
+def test_an_ambiguous_name_lists_candidates_with_country_and_id(network):
+    with pytest.raises(PlaceError, match="ambiguous") as info:
+        network.gazetteer.resolve("Sydney")
+    assert "Sydney (AU, AUSYD)" in info.value.candidates
+    assert "Sydney (CA, CASYD)" in info.value.candidates
+
+
+@pytest.mark.parametrize("name", ["Nowhere", "Atlantis", "Xyzzy Harbour"])
+def test_nonsense_suggests_nothing(network, name):
+    with pytest.raises(PlaceError) as info:
+        network.gazetteer.resolve(name)
+    assert info.value.candidates == []
+    assert "did you mean" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("Um Qasr", "IQUQR"), ("Antwerpn", "BEANR"), ("Rotterdm", "NLRTM"), ("Singapor", "SGSIN")],
+)
+def test_near_misses_suggest_the_port_first(network, typo, meant):
+    with pytest.raises(PlaceError) as info:
+        network.gazetteer.resolve(typo)
+    assert info.value.candidates and f", {meant})" in info.value.candidates[0]
+
+
+def test_bracketed_forms_of_a_name():
+    assert name_forms("Kolkata (ex Calcutta)") == ["Kolkata (ex Calcutta)", "Kolkata", "Calcutta"]
+    assert name_forms("Mina Zayed/Abu Dhabi") == ["Mina Zayed/Abu Dhabi", "Mina Zayed"]
+    assert "Nagoya" in name_forms("Nagoya Ko")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("VN", "VN"), ("vn", "VN"), ("Vietnam", "VN"), ("Viet Nam", "VN"), ("Iraq", "IQ"), ("South Korea", "KR")],
+)
+def test_countries_by_code_or_name(network, text, code):
+    assert country_code(text, network.countries) == code
+
+
+def test_an_unknown_country_is_a_usage_error():
+    with pytest.raises(UsageError, match="not a known country"):
+        country_code("Atlantis", {})
+
+
+def test_ports_list_takes_a_country_name(run):
+    by_name = run("ports", "list", "--country", "Vietnam", "--format", "json").json()
+    by_code = run("ports", "list", "--country", "VN", "--format", "json").json()
+    assert by_name == by_code and by_name
+    assert {row["country"] for row in by_name} == {"VN"}
+
+
+def test_a_country_filter_matching_nothing_is_an_error(run):
+    result = run("ports", "list", "--country", "Vietnam", "--kind", "lock")
+    assert_one_line_error(result, 1)
+    assert "no places match" in result.err and "Vietnam" in result.err
+    assert_one_line_error(run("ports", "list", "--country", "Narnia"), 2)
+
+
+def test_reach_takes_a_country_name_and_says_when_nothing_matches(run):
+    rows = run("reach", "Chongqing", "--country", "Vietnam", "--format", "json").json()
+    assert rows and {row["country"] for row in rows} == {"VN"}
+    result = run("reach", "Chongqing", "--country", "Vietnam", "--modes", "river")
+    assert_one_line_error(result, 1)
+    assert "Vietnam (VN)" in result.err
+    assert_one_line_error(run("reach", "Chongqing", "--country", "Atlantis"), 2)
+
+
+@pytest.mark.parametrize("name", ["Antwerp", "Kolkata", "Mumbai", "Chennai", "Kaohsiung", "Qui Nhon", "Da Nang"])
+def test_the_named_ports_are_routable_from_chongqing(run, name):
+    result = run("route", "Chongqing", name, "--format", "json")
+    assert result.code == 0, result.err
