@@ -24,7 +24,7 @@ import time
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import __version__
 from .costing import Parameters
@@ -191,21 +191,28 @@ def _objects(table: dict, kind: type) -> list:
     return [make(row) for row in table["rows"]]
 
 
-class LazyPlaces(Mapping[str, Place]):
-    """The places of a cached network, each made into a `Place` when first asked for."""
+K = TypeVar("K")
+T = TypeVar("T")
 
-    def __init__(self, table: dict):
-        self._make = _maker(table, Place)
-        rows = table["rows"]
-        position = table["fields"].index("id")
-        self._rows = {row[position]: row for row in rows}
-        self._made: dict[str, Place] = {}
 
-    def __getitem__(self, place_id: str) -> Place:
-        place = self._made.get(place_id)
-        if place is None:
-            place = self._made[place_id] = self._make(self._rows[place_id])
-        return place
+class LazyRows(Mapping[str, T]):
+    """Rows of a cached table by key, each made into its object when first asked for.
+
+    A route reads a few places and no access paths: making all 3,800 of each up front
+    would cost more than the search.
+    """
+
+    def __init__(self, table: dict, kind: type[T], key: str):
+        self._make = _maker(table, kind)
+        position = table["fields"].index(key)
+        self._rows = {row[position]: row for row in table["rows"]}
+        self._made: dict[str, T] = {}
+
+    def __getitem__(self, key: str) -> T:
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self._make(self._rows[key])
+        return made
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
@@ -213,8 +220,41 @@ class LazyPlaces(Mapping[str, Place]):
     def __len__(self) -> int:
         return len(self._rows)
 
-    def __contains__(self, place_id: object) -> bool:
-        return place_id in self._rows
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+
+class Deferred(Mapping[K, T]):
+    """A mapping read from its section of a cache file the first time it is used.
+
+    The sections a route rarely needs (the feeder links, the access paths, the other names of
+    places) would otherwise cost more to decode than the route takes to find.
+    """
+
+    def __init__(self, load: Callable[[], Mapping[K, T]]):
+        self._load: Callable[[], Mapping[K, T]] | None = load
+        self._items: Mapping[K, T] = {}
+
+    def _get(self) -> Mapping[K, T]:
+        if self._load is not None:
+            self._items, self._load = self._load(), None
+        return self._items
+
+    def __getitem__(self, key: K) -> T:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._get()
+
+
+# Parts of the header stored as sections of their own, decoded on first use.
+SECTIONS = ("sea_links", "access", "passages_of", "waits", "other_names")
 
 
 def _operations(table: dict) -> Operations:
@@ -260,7 +300,7 @@ def dumps(network) -> bytes:
         "access": _rows(list(network.access.values()), Access),
         "problems": network.problems,
         "warnings": network.warnings,
-        "gazetteer": network.gazetteer.to_data(),
+        "gazetteer": dict(network.gazetteer.to_data()),
         "operations": {
             "hubs": _rows(list(network.operations.hubs.values()), Hub),
             "services": _rows(network.operations.services, Service),
@@ -271,6 +311,15 @@ def dumps(network) -> bytes:
         "sea_classes": network.sea_classes,
         "waits": [[pid, mode, hours] for (pid, mode), hours in network.waits.items()],
     }
+    gazetteer = header["gazetteer"]
+    header["other_names"] = gazetteer.pop("names")
+    sections = {}
+    for name in SECTIONS:
+        blob = json.dumps(header.pop(name), separators=(",", ":"), allow_nan=False).encode()
+        sections[name] = [offset, len(blob)]
+        blobs.append(blob + bytes(-len(blob) % 8))
+        offset += len(blobs[-1])
+    header["sections"] = sections
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     padding = bytes(-(len(text) + _HEADER.size) % 8)
     return _HEADER.pack(MAGIC, FORMAT, len(text)) + text + padding + b"".join(blobs)
@@ -282,11 +331,12 @@ def _swapped(values: array) -> bytes:
     return copy.tobytes()
 
 
-def loads(data: bytes, root: Path, *, check: bool = True):
+def loads(data: bytes, root: Path, *, check: bool = True, accept: Callable[[dict], bool] | None = None):
     """Return the network a cache file holds; raise CacheError for anything else.
 
     `check` runs the graph's contract check (`graph.check_graph`) on what was read: always for
-    the user's cache; the packaged network was checked when the wheel was built.
+    the user's cache; the packaged network was checked when the wheel was built. `accept`, when
+    given, judges the header before the rest is read (a stale network is refused cheaply).
     """
     from .network import Network
 
@@ -305,6 +355,8 @@ def loads(data: bytes, root: Path, *, check: bool = True):
         raise CacheError(f"bad header ({exc})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CacheError("bad header")
+    if accept is not None and not accept(header):
+        raise CacheError("not the network asked for")
     body = memoryview(data)[start:]
     arrays: dict[str, array] = {}
     try:
@@ -328,17 +380,31 @@ def loads(data: bytes, root: Path, *, check: bool = True):
             weights={m: arrays[f"weight:{m}"] for m in METRIC_NAMES},
             **{name: arrays[name] for name in ARRAYS},  # type: ignore[arg-type]
         )
-        places = LazyPlaces(header["places"])
+        sections = header["sections"]
+        if set(sections) != set(SECTIONS):
+            raise CacheError("unexpected sections")
+        for name, (offset, size) in sections.items():
+            if not (isinstance(offset, int) and isinstance(size, int) and offset >= 0 and offset + size <= len(body)):
+                raise CacheError(f"section {name} lies outside the file")
+
+        def section(name: str) -> Any:
+            offset, size = sections[name]
+            try:
+                return json.loads(body[offset : offset + size].tobytes())
+            except (ValueError, RecursionError) as exc:
+                raise CacheError(f"bad section {name} ({exc})") from None
+
+        places = LazyRows(header["places"], Place, "id")
         coords = arrays["lane_coords"]
         network = Network(
             core=core,
             places=places,
             links={link.id: link for link in _objects(header["links"], Link)},
-            sea_links={link.id: link for link in _objects(header["sea_links"], Link)},
-            passages_of={k: tuple(v) for k, v in header["passages_of"].items()},
+            sea_links=Deferred(lambda: {link.id: link for link in _objects(section("sea_links"), Link)}),
+            passages_of=Deferred(lambda: {k: tuple(v) for k, v in section("passages_of").items()}),
             parameters=Parameters({(p.name, p.scope): p for p in _objects(header["parameters"], Parameter)}),
             lane_coords=[(coords[i], coords[i + 1]) for i in range(0, len(coords), 2)],
-            access={a.place_id: a for a in _objects(header["access"], Access)},
+            access=Deferred(lambda: LazyRows(section("access"), Access, "place_id")),
             root=root,
             sources={s.id: s for s in _objects(header["sources"], Source)},
             countries=dict(header["countries"]),
@@ -347,7 +413,7 @@ def loads(data: bytes, root: Path, *, check: bool = True):
             fingerprint=header["fingerprint"],
             operations=_operations(header["operations"]),
             sea_classes=dict(header["sea_classes"]),
-            waits={(pid, mode): float(hours) for pid, mode, hours in header["waits"]},
+            waits=Deferred(lambda: {(pid, mode): float(hours) for pid, mode, hours in section("waits")}),
         )
     except CacheError:
         raise
@@ -355,11 +421,20 @@ def loads(data: bytes, root: Path, *, check: bool = True):
         raise CacheError(f"bad contents ({type(exc).__name__}: {exc})") from None
     if list(places) != core.place_ids:
         raise CacheError("places and graph disagree")
-    if check:
+    if check:  # a user's cache: every section is read and checked now, not halfway through a command
+        try:
+            for deferred in (network.sea_links, network.passages_of, network.access, network.waits):
+                len(deferred)
+            header["gazetteer"]["names"] = section("other_names")
+        except CacheError:
+            raise
+        except (KeyError, TypeError, ValueError, DataError) as exc:
+            raise CacheError(f"bad contents ({type(exc).__name__}: {exc})") from None
         require_valid(core)
     network.data_sizes = header.get("data_sizes")
     if isinstance(header.get("gazetteer"), dict):
-        network.gazetteer_index = header["gazetteer"]
+        names = header["gazetteer"].get("names") or (lambda: section("other_names"))
+        network.gazetteer_index = {**header["gazetteer"], "names": names}
     return network
 
 
@@ -397,15 +472,15 @@ def _prebuilt(root: Path):
     """Return the packaged network of the bundled dataset when it matches the data beside it."""
     if not PREBUILT.is_file() or os.path.realpath(root) != os.path.realpath(bundled_data_dir()):
         return None
+
+    def matches(header: dict) -> bool:
+        return header.get("data_sizes") == data_sizes(root) and header.get("fingerprint") == f"packaged:{code_digest()}"
+
     try:
-        network = loads(PREBUILT.read_bytes(), root, check=False)
+        return loads(PREBUILT.read_bytes(), root, check=False, accept=matches)
     except (OSError, CacheError, DataError) as exc:
-        log.debug("ignoring the packaged network: %s", exc)
+        log.debug("ignoring the packaged network (%s): it does not match the bundled data or this code", exc)
         return None
-    if network.data_sizes != data_sizes(root) or network.fingerprint != f"packaged:{code_digest()}":
-        log.debug("the packaged network does not match the bundled data or this code")
-        return None
-    return network
 
 
 def compile_bundled(root: Path, path: Path) -> None:

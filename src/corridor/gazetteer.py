@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +81,7 @@ class Gazetteer:
         self.areas: dict[str, list[str]] = {}
         self.area_labels: dict[str, str] = {}
         self._names: dict[str, list[str]] | None = None
+        self._read_names: Callable[[], dict[str, list[str]]] | None = None
         # The corridor's own places win over any other place of the same name, so a name of
         # theirs is answered from this small index without building the big one.
         self.curated: dict[str, list[str]] = {}
@@ -113,7 +114,9 @@ class Gazetteer:
         gazetteer.root = root
         gazetteer.ids = dict(data["ids"])
         gazetteer.curated = {k: list(v) for k, v in data["curated"].items()}
-        gazetteer._names = {k: list(v) for k, v in data["names"].items()}
+        names = data["names"]  # the index itself, or a function returning it (read when first needed)
+        gazetteer._names = None if callable(names) else names
+        gazetteer._read_names = names if callable(names) else None
         gazetteer.areas = {k: list(v) for k, v in data["areas"].items()}
         gazetteer.area_labels = dict(data["area_labels"])
         return gazetteer
@@ -121,6 +124,8 @@ class Gazetteer:
     @property
     def names(self) -> dict[str, list[str]]:
         """Normalised name -> ids of the places it names (own names first, then other names)."""
+        if self._names is None and self._read_names is not None:
+            self._names = self._read_names()
         if self._names is None:
             names: dict[str, list[str]] = {}
 

@@ -56,7 +56,7 @@ class Network:
     links: dict[str, Link]  # the curated rail, river and road links
     parameters: Parameters
     lane_coords: list[tuple[float, float]]
-    access: dict[str, Access]
+    access: Mapping[str, Access]
     root: Path
     sources: dict = field(default_factory=dict)
     countries: dict[str, str] = field(default_factory=dict)
@@ -67,12 +67,12 @@ class Network:
     gazetteer_index: dict | None = field(default=None, repr=False)  # the gazetteer's index, from a cache
     operations: Operations = field(default_factory=Operations, repr=False)  # services, hubs, borders, clearance
     sea_classes: dict[str, str] = field(default_factory=dict, repr=False)  # seaport id -> mainline | feeder
-    # The sea links the build makes: feeders to the nearest mainline port and hub, and the
+    # The sea links the build makes: feeders to the nearest mainline container port and hub, and the
     # published services between their calls; and the passages each goes through.
-    sea_links: dict[str, Link] = field(default_factory=dict, repr=False)
-    passages_of: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    sea_links: Mapping[str, Link] = field(default_factory=dict, repr=False)
+    passages_of: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     # The mean wait for a departure when boarding a mode at a place: (place, mode) -> hours.
-    waits: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
+    waits: Mapping[tuple[str, str], float] = field(default_factory=dict, repr=False)
 
     def link(self, link_id: str) -> Link:
         """Return a link of the graph by id: a curated link or a sea link the build made."""
@@ -320,10 +320,16 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     mainline_ports = ops.mainline_service_ports()
     classes = {pid: sea_class(places[pid], ops, parameters, mainline_ports) for pid in joined_ports}
 
-    # Feeders: each feeder port to its nearest mainline port and its nearest hub, along the lanes.
+    # Feeders: each feeder port to its nearest container port of the mainline network and its
+    # nearest hub, along the lanes. Those container ports are the ones the data names (sea/hubs.csv,
+    # mainline services, curated places): a deep World Port Index harbour sails the lanes, but
+    # feeders do not relay through a bulk or oil terminal.
     distances = sea_distances(lanes, access)
     synthetic: list[Link] = []
-    mainline = sorted(pid for pid, c in classes.items() if c == "mainline")
+    mainline = sorted(
+        pid for pid, c in classes.items()
+        if c == "mainline" and (pid in ops.hubs or pid in mainline_ports or places[pid].origin == "curated")
+    )  # fmt: skip
     hubs = sorted(pid for pid, hub in ops.hubs.items() if hub.role == "hub" and classes.get(pid) == "mainline")
     nearest_mainline = distances.nearest(mainline)
     nearest_hub = distances.nearest(hubs)
