@@ -305,8 +305,9 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     join_near_misses(lanes, land)
     seaports = [p for p in operational.values() if "sea" in p.modes]
     access = attach_ports(seaports, lanes, land) if seaports else {}  # may split lane segments: before the lanes
+    per_km = _metrics(parameters.sailing("sea", 1.0))  # sailing without calls is linear in distance
     for u, v, distance, passage in lanes.edges:
-        metrics = _metrics(parameters.sailing("sea", distance))
+        metrics = tuple(distance * x for x in per_km)
         a, b = builder.lane(u), builder.lane(v)
         builder.add(a, b, Role.LANE, "sea", metrics, passage=passage)
         builder.add(b, a, Role.LANE, "sea", metrics, passage=passage)
