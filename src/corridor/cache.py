@@ -293,7 +293,7 @@ def dumps(network) -> bytes:
         "places": _rows(list(network.places.values()), Place),
         "links": _rows(list(network.links.values()), Link),
         "sea_links": _rows(list(network.sea_links.values()), Link),
-        "passages_of": network.passages_of,
+        "passages_of": dict(network.passages_of),
         "parameters": _rows(list(network.parameters.table.values()), Parameter),
         "sources": _rows(list(network.sources.values()), Source),
         "countries": network.countries,
@@ -308,7 +308,7 @@ def dumps(network) -> bytes:
             "clearance": _rows(list(network.operations.clearance.values()), Clearance),
             "spreads": _rows(list(network.operations.spreads.values()), Spread),
         },
-        "sea_classes": network.sea_classes,
+        "sea_classes": dict(network.sea_classes),
         "waits": [[pid, mode, hours] for (pid, mode), hours in network.waits.items()],
     }
     gazetteer = header["gazetteer"]
