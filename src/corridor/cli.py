@@ -1309,6 +1309,13 @@ def _serve_parser(sub) -> None:
     _common(serve)
 
 
+def _count_places(data: str | None, params: str | None) -> int:
+    """Load a dataset's network and return how many places it has (a check run in a process of its own)."""
+    from .network import load_network
+
+    return len(load_network(data, params=params).places)
+
+
 def cmd_serve(args: argparse.Namespace) -> str:
     try:
         from . import server
@@ -1340,14 +1347,23 @@ def cmd_serve(args: argparse.Namespace) -> str:
         except OSError as exc:
             raise CorridorError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     with _Activity.stage("loading the network"):
-        network = load_network(args.data, params=args.params)  # a bad dataset fails here, with its one line
+        if args.workers > 1:  # each worker loads its own: check the dataset in a process of its own
+            import concurrent.futures
+            import multiprocessing
+
+            context = multiprocessing.get_context("spawn")
+            with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as check:
+                places = check.submit(_count_places, args.data, args.params).result()
+            network = None
+        else:
+            network = load_network(args.data, params=args.params)  # a bad dataset fails here, with its one line
+            places = len(network.places)
     settings = server.Settings(
         data=args.data, params=args.params, allow_edits=args.allow_edits, cors=args.cors,
         allowed_hosts=server.LOOPBACK_HOSTS if loopback else None, time_limit_s=args.time_limit,
     )  # fmt: skip
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    log.info("serving %d places on http://%s:%d/ (API: /api/openapi.json); Ctrl-C stops", len(network.places),
-             shown, args.port)  # fmt: skip
+    log.info("serving %d places on http://%s:%d/ (API: /api/openapi.json); Ctrl-C stops", places, shown, args.port)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = logging.getLogger("corridor").handlers
         logging.getLogger(name).setLevel(logging.INFO if args.verbose else logging.WARNING)

@@ -83,13 +83,17 @@ def compare_dict(network: Network, best: Mapping[str, Route]) -> dict:
     return {BY[by]: route_dict(network, route) for by, route in best.items()}
 
 
-def dumps(data: object) -> str:
+def dumps(data: object, *, indent: int | None = 2) -> str:
     """Serialise with sorted keys, as every JSON output of the CLI; NaN and infinity are refused.
 
     They are not JSON: a figure that overflowed (a huge --teu) raises DataError instead.
+    `indent=None` writes the same document compactly, several times faster (the server's answers).
     """
+    separators = (",", ": ") if indent is not None else (",", ":")
     try:
-        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+        return json.dumps(
+            data, sort_keys=True, indent=indent, separators=separators, ensure_ascii=False, allow_nan=False
+        )
     except ValueError:
         raise DataError("a figure of the result is not a finite number, which JSON cannot hold") from None
 

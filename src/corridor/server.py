@@ -482,7 +482,8 @@ class Reply:
 
 
 def _json(data: object, status: int = 200) -> Reply:
-    return Reply(printable(io.dumps(data)) + "\n", status=status)
+    """Answer with the CLI's JSON document, written compactly (the indentation costs more than the search)."""
+    return Reply(printable(io.dumps(data, indent=None)) + "\n", status=status)
 
 
 def _text(text: str) -> Reply:
@@ -584,6 +585,17 @@ def _prices(params: Params, network: Network):
     )
 
 
+def _generalized_routes(service: Service, network: Network, prices, origin: str, destination: str, **query) -> list:
+    """Return `objectives.find_routes`, searching on a generalised-cost view made once per network and prices."""
+    from . import objectives, routing
+
+    view = service.derived(
+        network, ("generalized", prices), lambda: objectives.searching_on(network, prices.weight(network.core))
+    )
+    found = routing.find_routes(view, origin, destination, by="cost", **query)
+    return [objectives.measured(network, route) for route in found]
+
+
 def _query(params: Params) -> dict[str, Any]:
     """Return the filters shared by route, compare, reach, pareto and criticality."""
     return {
@@ -605,7 +617,7 @@ def _ends(params: Params) -> tuple[str, str]:
 
 
 def route_api(service: Service, params: Params) -> Reply:
-    from . import objectives, routing
+    from . import routing
 
     fmt = params.get("format", "json")
     origin, destination = _ends(params)
@@ -616,7 +628,7 @@ def route_api(service: Service, params: Params) -> Reply:
     network, _ = _network_for(service, params)
     _known_places(network, origin=origin, destination=destination, via=query["via"], avoid=query["avoid"])
     if prices is not None:
-        routes = objectives.find_routes(network, origin, destination, prices=prices, alternatives=alternatives, **query)
+        routes = _generalized_routes(service, network, prices, origin, destination, alternatives=alternatives, **query)
     else:
         routes = routing.find_routes(network, origin, destination, by=by, alternatives=alternatives, **query)
     _finite(routes, query["teu"])
@@ -637,7 +649,7 @@ def route_api(service: Service, params: Params) -> Reply:
 
 
 def compare_api(service: Service, params: Params) -> Reply:
-    from . import objectives
+    from . import routing
 
     fmt = params.get("format", "json")
     origin, destination = _ends(params)
@@ -645,7 +657,8 @@ def compare_api(service: Service, params: Params) -> Reply:
     network, base = _network_for(service, params)
     prices = _prices(params, base)
     _known_places(network, origin=origin, destination=destination, via=query["via"], avoid=query["avoid"])
-    best = objectives.compare(network, origin, destination, prices=prices, **query)
+    best = routing.compare(network, origin, destination, **query)
+    best["generalized"] = _generalized_routes(service, network, prices, origin, destination, **query)[0]
     _finite(best.values(), query["teu"])
     if fmt == "geojson":
         return _json(io.route_geojson(network, list(best.values())))
@@ -835,7 +848,7 @@ def scenario_api(service: Service, params: Params, name: str) -> Reply:
 
 
 def scenario_compare_api(service: Service, params: Params, name: str) -> Reply:
-    from . import objectives, routing
+    from . import routing
 
     fmt = params.get("format", "json")
     origin, destination = _ends(params)
@@ -850,7 +863,7 @@ def scenario_compare_api(service: Service, params: Params, name: str) -> Reply:
     for network in (base, disruption.network):
         try:
             if by == "generalized":
-                route = objectives.find_routes(network, origin, destination, prices=prices, **query)[0]
+                route = _generalized_routes(service, network, prices, origin, destination, **query)[0]
             else:
                 route = routing.find_routes(network, origin, destination, by=by, **query)[0]
         except NoRouteError as exc:
@@ -981,71 +994,76 @@ def add_port_api(service: Service, data: object) -> Reply:
 
 
 class PlaceIndex:
-    """Type-ahead over the gazetteer: ids, names, aliases and areas, best matches first."""
+    """Type-ahead over the gazetteer: ids, names, aliases and areas, best matches first.
+
+    Each place and area is an entry with its answer made once; a search finds the texts that
+    contain what was typed, ranks their entries (the whole text, then its start, then a word's
+    start, then anywhere; areas before places, corridor places before World Port Index ports,
+    routable ones first, short names first) and returns the first few.
+    """
 
     def __init__(self, network: Network):
         from .gazetteer import normalize
 
-        self.network = network
         self.normalize = normalize
-        self.keys: list[tuple[str, str, bool]] = []  # (normalised text, place id or area label, is an area)
-        self.routable: dict[str, bool] = {}
+        self.texts: list[str] = []  # normalised ids, names, aliases and area names
+        self.owner: list[int] = []  # the entry each text belongs to
+        self.rows: list[dict] = []  # each entry's answer
+        self.ranks: list[tuple] = []  # each entry's order among matches of the same score
+        self.countries: list[frozenset[str]] = []
+        self.modes: list[frozenset[str]] = []
+        areas: dict[str, list] = {}
         for place in network.places.values():
-            self.routable[place.id] = network.routable(place.id)
-            for text in dict.fromkeys((place.id, place.name, *place.aliases)):
-                self.keys.append((normalize(text), place.id, False))
-        self.areas: dict[str, list[str]] = {}
-        for place in network.places.values():
+            routable = network.routable(place.id)
+            row = {**io.place_row(place), "area": place.area, "value": place.id, "routable": routable}
+            self._entry(row, (1, place.origin != "curated", not routable, len(place.name), place.name),
+                        (place.id, place.name, *place.aliases), {place.country}, set(place.modes))  # fmt: skip
             if place.area:
-                self.areas.setdefault(place.area, []).append(place.id)
-        for label in self.areas:
-            self.keys.append((normalize(label), label, True))
+                areas.setdefault(place.area, []).append((place, routable))
+        for label, members in areas.items():
+            countries = sorted({p.country for p, _ in members})
+            routable = any(r for _, r in members)
+            row = {
+                "id": None, "name": label, "country": countries[0] if len(countries) == 1 else "", "kind": "area",
+                "modes": sorted({m for p, _ in members for m in p.modes}),
+                "lat": round(sum(p.lat for p, _ in members) / len(members), 4),
+                "lon": round(sum(p.lon for p, _ in members) / len(members), 4),
+                "area": label, "places": [p.id for p, _ in members], "value": label, "routable": routable,
+            }  # fmt: skip
+            self._entry(row, (0, 0, not routable, len(label), label), (label,), set(countries),
+                        {m for p, _ in members for m in p.modes})  # fmt: skip
+
+    def _entry(self, row: dict, rank: tuple, texts: Iterable[str], countries: set[str], modes: set[str]) -> None:
+        index = len(self.rows)
+        self.rows.append(row)
+        self.ranks.append(rank)
+        self.countries.append(frozenset(countries))
+        self.modes.append(frozenset(modes))
+        for text in dict.fromkeys(self.normalize(t) for t in texts):
+            self.texts.append(text)
+            self.owner.append(index)
 
     def search(self, q: str, *, limit: int = 10, country: str | None = None, mode: str | None = None) -> list[dict]:
         needle = self.normalize(q)
         if not needle:
             raise ApiError(400, "q: type part of a place's id, name or alias", "q")
-        best: dict[tuple[str, bool], int] = {}
-        for key, owner, is_area in self.keys:
-            if needle not in key:
-                continue
-            score = 0 if key == needle else 1 if key.startswith(needle) else 2 if f" {needle}" in f" {key}" else 3
-            handle = (owner, is_area)
-            if score < best.get(handle, 9):
-                best[handle] = score
-        places = self.network.places
-        out = []
-        for (owner, is_area), score in best.items():
-            if is_area:
-                members = [places[p] for p in self.areas[owner]]
-                if country and not any(p.country == country.upper() for p in members):
-                    continue
-                if mode and not any(mode in p.modes for p in members):
-                    continue
-                countries = sorted({p.country for p in members})
-                row = {
-                    "id": None,
-                    "name": owner,
-                    "country": countries[0] if len(countries) == 1 else "",
-                    "kind": "area",
-                    "modes": sorted({m for p in members for m in p.modes}),
-                    "lat": round(sum(p.lat for p in members) / len(members), 4),
-                    "lon": round(sum(p.lon for p in members) / len(members), 4),
-                    "area": owner,
-                    "places": [p.id for p in members],
-                    "value": owner,
-                    "routable": any(self.routable[p.id] for p in members),
-                }
-                order = (score, 0, 0, not row["routable"], len(owner), owner)
-            else:
-                place = places[owner]
-                if (country and place.country != country.upper()) or (mode and mode not in place.modes):
-                    continue
-                row = {**io.place_row(place), "area": place.area, "value": place.id, "routable": self.routable[owner]}
-                order = (score, 1, place.origin != "curated", not row["routable"], len(place.name), place.name)
-            out.append((order, row))
-        out.sort(key=lambda item: item[0])
-        return [row for _, row in out[:limit]]
+        word = " " + needle
+        best: dict[int, int] = {}
+        for i in [i for i, text in enumerate(self.texts) if needle in text]:
+            text = self.texts[i]
+            score = 0 if text == needle else 1 if text.startswith(needle) else 2 if word in text else 3
+            entry = self.owner[i]
+            if score < best.get(entry, 9):
+                best[entry] = score
+        wanted_country = country.upper() if country else None
+        found = [
+            (score, self.ranks[entry], entry)
+            for entry, score in best.items()
+            if (wanted_country is None or wanted_country in self.countries[entry])
+            and (mode is None or mode in self.modes[entry])
+        ]
+        found.sort()
+        return [self.rows[entry] for _, _, entry in found[:limit]]
 
 
 # --------------------------------------------------------------------------- static files
