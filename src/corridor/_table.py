@@ -8,9 +8,11 @@ enough the least useful columns are left out, with a line saying which. The widt
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 GAP = "  "
@@ -36,8 +38,28 @@ class Note(str):
     """A line under a row of a table (e.g. 'through malacca, hormuz'), indented under its text."""
 
 
+# A width set for the current context (a server's request), in place of the terminal's: (width,).
+_FIXED: ContextVar[tuple[int | None] | None] = ContextVar("corridor_table_width", default=None)
+
+
+@contextlib.contextmanager
+def fixed_width(width: int | None) -> Iterator[None]:
+    """Fit the tables and paragraphs made in this context to `width` (None: never wrap), whatever the terminal.
+
+    A server's text answers must not depend on the terminal it was started from.
+    """
+    token = _FIXED.set((width,))
+    try:
+        yield
+    finally:
+        _FIXED.reset(token)
+
+
 def terminal_width() -> int | None:
     """Return the width to fit: $COLUMNS, else the terminal's; None when stdout is not a terminal."""
+    fixed = _FIXED.get()
+    if fixed is not None:
+        return fixed[0]
     text = os.environ.get("COLUMNS", "")
     if text.isdigit() and int(text) > 0:
         return int(text)
@@ -168,4 +190,4 @@ def limited(total: int, shown: int, noun: str, *, how: str) -> str:
     return f"{shown:,} of {total:,} {noun} shown: {how}"
 
 
-__all__ = ["Column", "Note", "limited", "plain_columns", "table", "terminal_width", "wrap"]
+__all__ = ["Column", "Note", "fixed_width", "limited", "plain_columns", "table", "terminal_width", "wrap"]

@@ -311,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(network_map)
     _decision_parsers(sub)
+    _serve_parser(sub)
     return parser
 
 
@@ -1058,61 +1059,27 @@ def _route_generalized(args: argparse.Namespace, network, map_path) -> str:
     if map_path:
         _write_map(network, routes, map_path, title=f"{args.origin} to {args.destination}")
     if args.format == "json":
-        data = io.routes_dict(network, routes)
-        for entry, route in zip([data, *data["alternatives"]], routes, strict=True):
-            entry["totals"]["generalized_usd"] = round(prices.route(route), 2)
-        data["prices"] = prices.as_dict()
-        return io.dumps(data)
+        return io.dumps(io.generalized_routes_dict(network, routes, prices))
     if args.format == "geojson":
         return io.dumps(io.route_geojson(network, routes))
-    text = io.routes_text(network, routes)
-    costs = ", ".join(f"${prices.route(r):,.0f}" for r in routes)
-    return f"{text}\n\ngeneralised cost ({_prices_text(prices)}): {costs}"
-
-
-def _prices_text(prices) -> str:
-    return (
-        f"cargo ${prices.cargo_value_usd:,.0f} per TEU at {prices.holding_rate_per_day:.4%} a day = "
-        f"${prices.usd_per_hour:,.2f} per hour, CO2 ${prices.co2_price_usd_per_t:,.0f} per t"
-    )
+    return io.generalized_routes_text(network, routes, prices)
 
 
 def _compare_generalized(args: argparse.Namespace, network, map_path) -> str:
     from . import io, objectives
-    from .registry import METRICS
 
     prices = _prices(args, network)
     query = dict(modes=args.modes, via=args.via, avoid=args.avoid, allow=args.allow, teu=args.teu)
     best = objectives.compare(network, args.origin, args.destination, prices=prices, **query)
     _require_finite(best.values(), args.teu)
-    metrics = {by: route for by, route in best.items() if by != "generalized"}
     if map_path:
         from .render import compare_map
 
+        metrics = {by: route for by, route in best.items() if by != "generalized"}
         _save(compare_map(network, metrics, title=f"{args.origin} to {args.destination}: best per metric"), map_path)
     if args.format == "json":
-        data = io.compare_dict(network, metrics)
-        data["generalized_usd"] = io.route_dict(network, best["generalized"])
-        for key, route in zip(data, [*metrics.values(), best["generalized"]], strict=True):
-            data[key]["totals"]["generalized_usd"] = round(prices.route(route), 2)
-        data["generalized_usd"]["prices"] = prices.as_dict()
-        return io.dumps(data)
-    rows = []
-    labels = {**{by: io.METRIC_LABELS[io.BY[by]] for by in metrics}, "generalized": "lowest generalised"}
-    for by, route in best.items():
-        rows.append(
-            [labels[by], *(METRICS[m].text(getattr(route, m)) for m in METRICS), f"${prices.route(route):,.0f}",
-             io.corridor_name(network, route)]
-        )  # fmt: skip
-    head = f"Best routes from {args.origin} to {args.destination}, one per metric"
-    body = io.table(
-        plain_columns(
-            ["best", "distance", "time", "cost", "CO2", "generalised", "route"], right=(1, 2, 3, 4, 5), wrap=(6,)
-        ),
-        rows,
-    )
-    note = f"generalised cost = cost + time x value + CO2 x price ({_prices_text(prices)})"
-    return "\n".join([*io.wrap(head, io.terminal_width()), body, *io.wrap(note, io.terminal_width())])
+        return io.dumps(io.generalized_compare_dict(network, best, prices))
+    return io.generalized_compare_text(network, best, prices, origin=args.origin, destination=args.destination)
 
 
 def _reach_extras(args: argparse.Namespace, network, rows: list[dict], map_path) -> str:
@@ -1312,13 +1279,13 @@ def cmd_scenario_compare(args: argparse.Namespace) -> str:
     from . import io, objectives
     from .errors import NoRouteError
     from .network import load_network
-    from .registry import METRICS
 
     base = load_network(args.data, params=args.params)
     disruption = _disruption(args, base)
     prices = _prices(args, base)
     query = dict(modes=args.modes, via=args.via, avoid=args.avoid, allow=args.allow, teu=args.teu)
     routes = []
+    why = ""
     for network in (base, disruption.network):
         try:
             if args.by == "generalized":
@@ -1333,46 +1300,103 @@ def cmd_scenario_compare(args: argparse.Namespace) -> str:
         routes.append(route)
     before, after = routes
     assert before is not None  # the base network's NoRouteError is raised above
-    spread = disruption.route_spread_h(after) if after is not None else 0.0
-    name = disruption.scenario.name
     if args.format == "json":
-        data: dict = {"scenario": name, "title": disruption.scenario.title, "optimized_for": before.optimized_for}
-        data["base"] = io.route_dict(base, before)
-        data["scenario_route"] = io.route_dict(disruption.network, after) if after is not None else None
-        data["time_spread_h"] = round(spread, 1)
-        if after is not None:
-            data["delta"] = {m: round(getattr(after, m) - getattr(before, m), 2) for m in METRICS}
-            data["delta"]["generalized_usd"] = round(prices.route(after) - prices.route(before), 2)
-        else:
-            data["delta"] = None
-            data["no_route"] = why
-        return io.dumps(data)
-    rows = []
-    for m, metric in METRICS.items():
-        b = getattr(before, m)
-        a = getattr(after, m) if after is not None else None
-        delta = "" if a is None else (("+" if a - b >= 0 else "-") + metric.text(abs(a - b)))
-        rows.append([metric.noun, metric.text(b), "no route" if a is None else metric.text(a), delta])
-    gb = prices.route(before)
-    ga = prices.route(after) if after is not None else None
-    rows.append(["generalised", f"${gb:,.0f}", "no route" if ga is None else f"${ga:,.0f}",
-                 "" if ga is None else f"{'+' if ga >= gb else '-'}${abs(ga - gb):,.0f}"])  # fmt: skip
-    head = f"{args.origin} to {args.destination}: base network and scenario {name} ({disruption.scenario.title})"
-    lines = [head, io.table(plain_columns(["", "base", name, "change"], right=(1, 2, 3)), rows)]
-    lines.append(f"base:     {io.corridor_name(base, before)}")
-    if after is not None:
-        lines.append(f"{name}: {io.corridor_name(disruption.network, after)}")
-        if spread:
-            lines.append(f"time spread under the scenario: +/- {spread:,.0f} h (the delays' spreads added up)")
-    else:
-        lines.append(f"{name}: {why}")
-    return "\n".join(lines)
+        return io.dumps(io.scenario_compare_dict(base, disruption, before, after, prices, why))
+    return io.scenario_compare_text(
+        base, disruption, before, after, prices, origin=args.origin, destination=args.destination, why=why
+    )
 
 
 def routing_find(network, args: argparse.Namespace, query: dict):
     from . import routing
 
     return routing.find_routes(network, args.origin, args.destination, by=args.by, **query)[0]
+
+
+# ==================================================================== serve (issue 14)
+
+
+def _serve_parser(sub) -> None:
+    serve = sub.add_parser(
+        "serve", help="the web page and HTTP API (needs corridor[serve])",
+        description="Serve the planner's web page and the HTTP API (documented at /api/openapi.json) over one "
+        "loaded network. Listens on 127.0.0.1 only unless --host says otherwise.",
+    )  # fmt: skip
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
+    serve.add_argument("--port", type=_number(int, low=0, high=65535), default=8000, help="default: 8000")
+    serve.add_argument("--workers", type=_workers, default=1, metavar="N",
+                       help="processes, each with the network loaded (default: 1, searches in threads)")  # fmt: skip
+    serve.add_argument("--allow-edits", action="store_true",
+                       help="let POST /api/ports add places to the dataset (--data, see corridor init)")  # fmt: skip
+    serve.add_argument("--cors", metavar="ORIGIN", help="let pages of this origin call the API (default: none)")
+    serve.add_argument("--time-limit", type=_positive_float, default=30.0, metavar="SECONDS",
+                       help="answer 503 to a request still running after this long (default: 30)")  # fmt: skip
+    _common(serve)
+
+
+def _count_places(data: str | None, params: str | None) -> int:
+    """Load a dataset's network and return how many places it has (a check run in a process of its own)."""
+    from .network import load_network
+
+    return len(load_network(data, params=params).places)
+
+
+def cmd_serve(args: argparse.Namespace) -> str:
+    try:
+        from . import server
+    except ImportError as exc:
+        raise CorridorError(
+            f"corridor serve needs the serve extra ({exc.name or exc} is missing): pip install 'corridor[serve]'"
+        ) from None
+    import socket
+
+    from .network import load_network
+
+    if args.cors and not args.cors.startswith(("http://", "https://")):
+        raise UsageError(f"--cors {args.cors}: give an origin such as https://example.org")
+    if args.allow_edits:
+        from .editing import writable_dataset
+
+        writable_dataset(args.data)  # refuses the bundled or an installed dataset before anything runs
+    loopback = server.is_loopback(args.host)
+    if not loopback:
+        edits = ", and add places to the dataset" if args.allow_edits else ""
+        _say(
+            f"corridor: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} can "
+            f"use the page and the API without logging in{edits}"
+        )
+    with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as exc:
+            raise CorridorError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    with _Activity.stage("loading the network"):
+        if args.workers > 1:  # each worker loads its own: check the dataset in a process of its own
+            import concurrent.futures
+            import multiprocessing
+
+            context = multiprocessing.get_context("spawn")
+            with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as check:
+                places = check.submit(_count_places, args.data, args.params).result()
+            network = None
+        else:
+            network = load_network(args.data, params=args.params)  # a bad dataset fails here, with its one line
+            places = len(network.places)
+    settings = server.Settings(
+        data=args.data, params=args.params, allow_edits=args.allow_edits, cors=args.cors,
+        allowed_hosts=server.LOOPBACK_HOSTS if loopback else None, time_limit_s=args.time_limit,
+    )  # fmt: skip
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    log.info("serving %d places on http://%s:%d/ (API: /api/openapi.json); Ctrl-C stops", places, shown, args.port)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = logging.getLogger("corridor").handlers
+        logging.getLogger(name).setLevel(logging.INFO if args.verbose else logging.WARNING)
+        logging.getLogger(name).propagate = False
+    _Activity.pause()  # the server runs until stopped: no "serving ... 300 s" line
+    server.serve(settings, network=network, host=args.host, port=args.port, workers=args.workers,
+                 access_log=bool(args.verbose))  # fmt: skip
+    return ""
 
 
 COMMANDS = {
@@ -1399,6 +1423,7 @@ COMMANDS = {
     ("scenario", "list"): cmd_scenario_list,
     ("scenario", "show"): cmd_scenario_show,
     ("scenario", "compare"): cmd_scenario_compare,
+    "serve": cmd_serve,
 }
 # How many of a DataError's problems are listed on stderr, below its one-line summary.
 LISTED_PROBLEMS = 50

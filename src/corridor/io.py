@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from ._table import Column, Note, table, terminal_width, wrap
+from ._table import Column, Note, plain_columns, table, terminal_width, wrap
 from ._text import csv_text
 from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
@@ -14,6 +15,10 @@ from .geo import normalize_lon
 from .network import Network
 from .registry import METRICS as METRIC_SPECS
 from .routing import BY, Reached, Route
+
+if TYPE_CHECKING:
+    from .objectives import Prices
+    from .scenarios import Disruption
 
 DECIMALS = {name: spec.decimals for name, spec in METRIC_SPECS.items()}
 METRIC_LABELS = {name: spec.best for name, spec in METRIC_SPECS.items()}
@@ -78,13 +83,17 @@ def compare_dict(network: Network, best: Mapping[str, Route]) -> dict:
     return {BY[by]: route_dict(network, route) for by, route in best.items()}
 
 
-def dumps(data: object) -> str:
+def dumps(data: object, *, indent: int | None = 2) -> str:
     """Serialise with sorted keys, as every JSON output of the CLI; NaN and infinity are refused.
 
     They are not JSON: a figure that overflowed (a huge --teu) raises DataError instead.
+    `indent=None` writes the same document compactly, several times faster (the server's answers).
     """
+    separators = (",", ": ") if indent is not None else (",", ":")
     try:
-        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+        return json.dumps(
+            data, sort_keys=True, indent=indent, separators=separators, ensure_ascii=False, allow_nan=False
+        )
     except ValueError:
         raise DataError("a figure of the result is not a finite number, which JSON cannot hold") from None
 
@@ -244,7 +253,7 @@ def _per(teu: float) -> str:
 
 def routes_text(network: Network, routes: Sequence[Route], *, width: int | None = None) -> str:
     best = routes[0]
-    label = METRIC_SPECS[best.optimized_for].best
+    label = METRIC_LABELS[best.optimized_for]  # generalized_usd too (route --by generalized)
     head = (
         f"{label.capitalize()} route from {network.places[best.origin].name} to "
         f"{network.places[best.destination].name}{_per(best.teu)}"
@@ -360,4 +369,115 @@ def place_text(network: Network, place: Place, *, width: int | None = None) -> s
                 lines += wrap(ref, width, indent=hanging + "  ", hanging=hanging + "    ")
         else:
             lines += wrap(value, width, indent=indent, hanging=hanging)
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- generalised cost and scenarios
+# What `route --by generalized`, `compare` and `scenario compare` print, for the CLI and the server alike.
+
+
+def prices_text(prices: Prices) -> str:
+    """Return the prices of the generalised cost in words."""
+    return (
+        f"cargo ${prices.cargo_value_usd:,.0f} per TEU at {prices.holding_rate_per_day:.4%} a day = "
+        f"${prices.usd_per_hour:,.2f} per hour, CO2 ${prices.co2_price_usd_per_t:,.0f} per t"
+    )
+
+
+def generalized_routes_dict(network: Network, routes: Sequence[Route], prices: Prices) -> dict:
+    """Return routes as `route --by generalized --format json` prints them: each total with its generalised cost."""
+    data = routes_dict(network, routes)
+    for entry, route in zip([data, *data["alternatives"]], routes, strict=True):
+        entry["totals"]["generalized_usd"] = round(prices.route(route), 2)
+    data["prices"] = prices.as_dict()
+    return data
+
+
+def generalized_routes_text(network: Network, routes: Sequence[Route], prices: Prices) -> str:
+    """Return routes as `route --by generalized` prints them: the tables, then each generalised cost."""
+    costs = ", ".join(f"${prices.route(r):,.0f}" for r in routes)
+    return f"{routes_text(network, routes)}\n\ngeneralised cost ({prices_text(prices)}): {costs}"
+
+
+def generalized_compare_dict(network: Network, best: Mapping[str, Route], prices: Prices) -> dict:
+    """Return `compare --format json`: the best route per metric and by generalised cost, each with that cost."""
+    metrics = {by: route for by, route in best.items() if by != "generalized"}
+    data = compare_dict(network, metrics)
+    data["generalized_usd"] = route_dict(network, best["generalized"])
+    for key, route in zip(data, [*metrics.values(), best["generalized"]], strict=True):
+        data[key]["totals"]["generalized_usd"] = round(prices.route(route), 2)
+    data["generalized_usd"]["prices"] = prices.as_dict()
+    return data
+
+
+def generalized_compare_text(
+    network: Network, best: Mapping[str, Route], prices: Prices, *, origin: str, destination: str
+) -> str:
+    """Return what `compare` prints: one row per metric and one by generalised cost, with the prices."""
+    rows: list[list[str] | Note] = []
+    labels = {by: METRIC_LABELS[BY[by]] for by in best if by != "generalized"}
+    labels["generalized"] = "lowest generalised"
+    for by, route in best.items():
+        rows.append(
+            [labels[by], *(_fmt(m, getattr(route, m)) for m in METRICS), f"${prices.route(route):,.0f}",
+             corridor_name(network, route)]
+        )  # fmt: skip
+    head = f"Best routes from {origin} to {destination}, one per metric"
+    body = table(
+        plain_columns(
+            ["best", "distance", "time", "cost", "CO2", "generalised", "route"], right=(1, 2, 3, 4, 5), wrap=(6,)
+        ),
+        rows,
+    )
+    note = f"generalised cost = cost + time x value + CO2 x price ({prices_text(prices)})"
+    return "\n".join([*wrap(head, terminal_width()), body, *wrap(note, terminal_width())])
+
+
+def scenario_compare_dict(
+    base: Network, disruption: Disruption, before: Route, after: Route | None, prices: Prices, why: str = ""
+) -> dict:
+    """Return `scenario compare --format json`: the best route without and with a scenario, and the change.
+
+    `after` is None when the scenario leaves no route; `why` then says what blocks it.
+    """
+    data: dict = {"scenario": disruption.scenario.name, "title": disruption.scenario.title,
+                  "optimized_for": before.optimized_for}  # fmt: skip
+    data["base"] = route_dict(base, before)
+    data["scenario_route"] = route_dict(disruption.network, after) if after is not None else None
+    data["time_spread_h"] = round(disruption.route_spread_h(after) if after is not None else 0.0, 1)
+    if after is not None:
+        data["delta"] = {m: round(getattr(after, m) - getattr(before, m), 2) for m in METRICS}
+        data["delta"]["generalized_usd"] = round(prices.route(after) - prices.route(before), 2)
+    else:
+        data["delta"] = None
+        data["no_route"] = why
+    return data
+
+
+def scenario_compare_text(
+    base: Network, disruption: Disruption, before: Route, after: Route | None, prices: Prices, *, origin: str,
+    destination: str, why: str = "",
+) -> str:  # fmt: skip
+    """Return what `scenario compare` prints: the totals side by side, the change, and both corridors."""
+    name = disruption.scenario.name
+    rows: list[list[str] | Note] = []
+    for m, metric in METRIC_SPECS.items():
+        b = getattr(before, m)
+        a = getattr(after, m) if after is not None else None
+        delta = "" if a is None else (("+" if a - b >= 0 else "-") + metric.text(abs(a - b)))
+        rows.append([metric.noun, metric.text(b), "no route" if a is None else metric.text(a), delta])
+    gb = prices.route(before)
+    ga = prices.route(after) if after is not None else None
+    rows.append(["generalised", f"${gb:,.0f}", "no route" if ga is None else f"${ga:,.0f}",
+                 "" if ga is None else f"{'+' if ga >= gb else '-'}${abs(ga - gb):,.0f}"])  # fmt: skip
+    head = f"{origin} to {destination}: base network and scenario {name} ({disruption.scenario.title})"
+    lines = [head, table(plain_columns(["", "base", name, "change"], right=(1, 2, 3)), rows)]
+    lines.append(f"base:     {corridor_name(base, before)}")
+    if after is not None:
+        lines.append(f"{name}: {corridor_name(disruption.network, after)}")
+        spread = disruption.route_spread_h(after)
+        if spread:
+            lines.append(f"time spread under the scenario: +/- {spread:,.0f} h (the delays' spreads added up)")
+    else:
+        lines.append(f"{name}: {why}")
     return "\n".join(lines)

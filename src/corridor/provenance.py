@@ -7,6 +7,8 @@ an estimate (`estimate: ...`).
 
 from __future__ import annotations
 
+import weakref
+
 from .graph import ROLE_CODE, Role
 from .network import Network
 from .registry import METRIC_NAMES
@@ -15,6 +17,25 @@ from .routing import Leg
 BOARD, ALIGHT, THROUGH, TRANSFER, LINK, LANE, ACCESS = (
     ROLE_CODE[r] for r in (Role.BOARD, Role.ALIGHT, Role.THROUGH, Role.TRANSFER, Role.LINK, Role.LANE, Role.ACCESS)
 )
+
+
+# Per network (by id, dropped with it): (place id, mode) -> the frequency sources of the links of that mode at
+# that place, in link order.
+_FREQUENCIES: dict[int, dict[tuple[str, str], list[str]]] = {}
+
+
+def _frequency_sources(network: Network) -> dict[tuple[str, str], list[str]]:
+    """Index the links' frequency sources by place and mode, once per network (there are thousands of sea links)."""
+    found = _FREQUENCIES.get(id(network))
+    if found is None:
+        found = {}
+        for link in (*network.links.values(), *network.sea_links.values()):
+            if link.frequency_source:
+                for pid in dict.fromkeys((link.from_id, link.to_id)):
+                    found.setdefault((pid, link.mode), []).append(link.frequency_source)
+        _FREQUENCIES[id(network)] = found
+        weakref.finalize(network, _FREQUENCIES.pop, id(network), None)
+    return found
 
 
 def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
@@ -34,8 +55,21 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
         parameter("co2_kg", "co2_g_per_tkm", mode)
         parameter("co2_kg", "payload_t_per_teu", "all")
 
+    lanes_done = False
     for e in leg.edges:
         role = core.role[e]
+        if role in (LANE, ACCESS):
+            # A sea leg has hundreds of lane edges, each citing the same sources: the first says it all.
+            if role == LANE and lanes_done:
+                continue
+            lanes_done = lanes_done or role == LANE
+            add("distance_km", "estimate: along the sea lanes (searoute marnet with this dataset's corrections)")
+            parameter("time_h", "speed_kmh", "sea")
+            if role == ACCESS and core.node_place_id(core.head[e]):
+                parameter("time_h", "port_call_h", "sea")
+            parameter("cost_usd", "cost_usd_per_teu_km", "sea")
+            factor("sea")
+            continue
         mode = core.edge(e).mode
         place_id = core.node_place_id(core.tail[e]) or core.node_place_id(core.head[e])
         place = network.places[place_id] if place_id else None
@@ -45,13 +79,6 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
             add("time_h", link.time_source or params.source("speed_kmh", mode), link.frequency_source)
             parameter("cost_usd", "cost_usd_per_teu_km", mode)
             factor(mode)
-        elif role in (LANE, ACCESS):
-            add("distance_km", "estimate: along the sea lanes (searoute marnet with this dataset's corrections)")
-            parameter("time_h", "speed_kmh", "sea")
-            if role == ACCESS and core.node_place_id(core.head[e]):
-                parameter("time_h", "port_call_h", "sea")
-            parameter("cost_usd", "cost_usd_per_teu_km", "sea")
-            factor("sea")
         elif place is not None:
             if role in (BOARD, TRANSFER, THROUGH):
                 to_mode = core.edge(e).head.mode if role != BOARD else mode  # type: ignore[union-attr]
@@ -61,9 +88,7 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                         place.sea_departures_source or params.source("sea_departures_per_week", place.harbor_size),
                     )
                 else:
-                    for link in (*network.links.values(), *network.sea_links.values()):
-                        if place.id in (link.from_id, link.to_id) and link.mode == to_mode and link.frequency_source:
-                            add("time_h", link.frequency_source)
+                    add("time_h", *_frequency_sources(network).get((place.id, to_mode), ()))
                     parameter("time_h", "frequency_per_week", to_mode)
                 parameter("cost_usd", "cost_usd_per_leg", to_mode)
             if role == TRANSFER:

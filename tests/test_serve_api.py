@@ -1,0 +1,600 @@
+"""The HTTP API of `corridor serve`: the CLI's answers over HTTP, its errors with the field at fault, and its limits.
+
+Truth comes from the CLI run in-process on the same query: the API must give the same JSON and
+text, and refuse bad input with the CLI's own words. Nothing here hard-codes a route's figures.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient
+
+from corridor.editing import init_dataset, remove_link
+from corridor.server import CSP, ENDPOINTS, MAX_CRITICALITY_DESTINATIONS, Settings, create_app
+
+from .conftest import snapshot
+
+ROUTE = {"origin": "chongqing", "destination": "umm qasr"}
+
+
+@pytest.fixture(scope="module")
+def client(network):
+    """The API over the bundled network (loaded once per session)."""
+    with TestClient(create_app(Settings(), network=network)) as test_client:
+        yield test_client
+
+
+def cli_args(params: dict, positional: tuple[str, ...]) -> list[str]:
+    """Write API parameters as the CLI's arguments: positional ones first, then each as its flag."""
+    args = [str(params[name]) for name in positional]
+    for name, value in params.items():
+        if name in positional or name == "format":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            args += [f"--{name.replace('_', '-')}", str(item)]
+    return args
+
+
+def same_as_cli(client, run, command: list[str], path: str, params: dict, positional=("origin", "destination")):
+    """Ask the API and the CLI the same question; return both outputs (the CLI's stdout has one more newline)."""
+    response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    fmt = params.get("format", "json")
+    result = run(*command, *cli_args(params, positional), "--format", fmt)
+    assert result.code == 0, result.err
+    return response, result
+
+
+def error_of(response, status: int, parameter: str | None) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error", "parameter"}
+    assert body["parameter"] == parameter, body
+    assert "\n" not in body["error"] and body["error"]
+    return body["error"]
+
+
+def cli_error(result) -> str:
+    """Return what the CLI said after `error: ` (usage) or `corridor: ` (a domain error), on its one line."""
+    line = result.err.strip().splitlines()[-1]
+    for marker in ("error: ", "corridor: "):
+        if marker in line:
+            return line.split(marker, 1)[1]
+    return line
+
+
+# --------------------------------------------------------------------------- the CLI's answers
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"alternatives": 2},
+        {"by": "time", "avoid": ["malacca"], "teu": 3},
+        {"by": "generalized", "alternatives": 1},
+        {"modes": "rail,sea,road", "via": "qinzhou"},
+    ],
+)
+def test_route_json_is_what_the_cli_prints(client, run, extra):
+    response, result = same_as_cli(client, run, ["route"], "/api/route", {**ROUTE, **extra})
+    assert response.json() == result.json()  # the same document (the API writes it without indentation)
+
+
+@pytest.mark.parametrize("fmt", ["text", "geojson"])
+def test_route_text_and_geojson_are_what_the_cli_prints(client, run, fmt):
+    response, result = same_as_cli(client, run, ["route"], "/api/route", {**ROUTE, "alternatives": 2, "format": fmt})
+    if fmt == "text":
+        assert response.text == result.out  # to the character
+    else:
+        assert response.json() == result.json()
+        routes = {f["properties"]["route"] for f in response.json()["features"]}
+        assert routes == {0, 1, 2}
+
+
+def test_route_map_is_the_cli_map_page(client, tmp_path, run):
+    response = client.get("/api/route", params={**ROUTE, "format": "html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "attachment" in response.headers["content-disposition"]
+    page = response.text
+    assert "L.map(" in page and "Umm Qasr" in page
+    assert '<script src="http' not in page and '<link rel="stylesheet" href="http' not in page  # all inline
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_compare_is_what_the_cli_prints(client, run, fmt):
+    response, result = same_as_cli(client, run, ["compare"], "/api/compare", {**ROUTE, "teu": 2, "format": fmt})
+    assert response.text == result.out if fmt == "text" else response.json() == result.json()
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_reach_is_what_the_cli_prints(client, run, fmt):
+    params = {"origin": "chongqing", "by": "time", "country": "VN", "limit": 7, "format": fmt}
+    response, result = same_as_cli(client, run, ["reach"], "/api/reach", params, positional=("origin",))
+    assert response.text == result.out if fmt == "csv" else response.json() == result.json()
+    if fmt == "json":
+        rows = response.json()
+        assert 0 < len(rows) <= 7 and {r["country"] for r in rows} == {"VN"}
+        assert [r["time_h"] for r in rows] == sorted(r["time_h"] for r in rows)
+
+
+def test_reach_text_lists_as_many_rows_as_asked(client):
+    text = client.get("/api/reach", params={"origin": "chongqing", "format": "text", "limit": 5}).text
+    lines = text.splitlines()
+    assert lines[0].split()[:2] == ["id", "name"]
+    assert len(lines) == 2 + 5 + 2  # header, rule, rows, the 'shown' line and the summary
+    assert "places in" in lines[-1] and "reachable" in lines[-1]
+
+
+def test_matrix_get_and_post_are_what_the_cli_prints(client, run):
+    origins, destinations = ["chongqing", "chengdu"], ["umm qasr", "singapore", "hamburg"]
+    response = client.get("/api/matrix", params={"origins": origins, "destinations": destinations, "by": "time"})
+    assert response.status_code == 200, response.text
+    args = [*origins, *(x for d in destinations for x in ("--to", d))]
+    result = run("matrix", *args, "--by", "time", "--format", "json")
+    assert response.json() == result.json()
+    posted = client.post("/api/matrix", json={"origins": origins, "destinations": destinations, "by": "time"})
+    assert posted.status_code == 200, posted.text
+    assert posted.json() == result.json()
+    csv_text = client.get("/api/matrix", params={"origins": origins, "destinations": destinations, "format": "csv"})
+    assert csv_text.text == run("matrix", *args, "--format", "csv").out
+
+
+def test_pareto_is_what_the_cli_prints(client, run):
+    params = {"origin": "chongqing", "destination": "singapore"}
+    response, result = same_as_cli(client, run, ["pareto"], "/api/pareto", params)
+    assert response.json() == result.json()
+    geo = client.get("/api/pareto", params={**params, "format": "geojson"}).json()
+    assert {f["properties"]["route"] for f in geo["features"]} == set(range(len(result.json()["routes"])))
+
+
+def test_criticality_is_what_the_cli_prints_and_bounded(client, run):
+    params = {"origin": "chongqing", "to": ["singapore", "umm qasr"], "top": 5}
+    response, result = same_as_cli(client, run, ["criticality"], "/api/criticality", params, positional=("origin",))
+    assert response.json() == result.json()
+    many = {"origin": "chongqing", "to": ["singapore"] * (MAX_CRITICALITY_DESTINATIONS + 1)}
+    error_of(client.get("/api/criticality", params=many), 400, "to")
+    error_of(client.get("/api/criticality", params={"origin": "chongqing"}), 400, "to")
+
+
+def test_scenarios_are_those_the_cli_lists_and_shows(client, run):
+    listed = client.get("/api/scenarios").json()
+    cli = run("scenario", "list", "--format", "json").json()
+    assert [r["name"] for r in listed] == [r["name"] for r in cli]
+    assert all("file" not in r for r in listed)  # where files lie on the server is not said
+    name = listed[0]["name"]
+    shown = client.get(f"/api/scenarios/{name}").json()
+    expected = run("scenario", "show", name, "--format", "json").json()
+    expected.pop("file")
+    assert shown == expected
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_scenario_compare_is_what_the_cli_prints(client, run, fmt):
+    params = {"origin": "chongqing", "destination": "rotterdam", "by": "time", "format": fmt}
+    response = client.get("/api/scenarios/red-sea-2024/compare", params=params)
+    assert response.status_code == 200, response.text
+    result = run(
+        "scenario", "compare", "chongqing", "rotterdam", "--scenario", "red-sea-2024", "--by", "time", "--format", fmt
+    )
+    assert response.text == result.out if fmt == "text" else response.json() == result.json()
+
+
+@pytest.mark.parametrize("name", ["nope", "..", "red-sea-2024.toml", "%2e%2e%2fsources.csv", "..%2F..%2Fsources"])
+def test_a_scenario_is_named_never_a_path(client, name):
+    response = client.get(f"/api/scenarios/{name}")
+    assert response.status_code == 404, response.text
+    assert "changes" not in response.text
+
+
+def test_route_takes_a_scenario_by_name(client):
+    base = client.get("/api/route", params={"origin": "chongqing", "destination": "rotterdam", "by": "time"}).json()
+    closed = client.get(
+        "/api/route",
+        params={"origin": "chongqing", "destination": "rotterdam", "by": "time", "scenario": "red-sea-2024"},
+    ).json()
+    assert closed["totals"]["time_h"] >= base["totals"]["time_h"]  # a closure never makes a route faster
+    assert "bab-el-mandeb" not in {p for leg in closed["legs"] for p in leg["passages"]}
+    error_of(client.get("/api/route", params={**ROUTE, "scenario": "../sources"}), 404, "scenario")
+    error_of(client.get("/api/route", params={**ROUTE, "on": "2024-01-01"}), 400, "on")
+
+
+# --------------------------------------------------------------------------- places
+
+
+def test_places_suggest_ids_names_aliases_and_areas(client, network):
+    from corridor.gazetteer import normalize
+
+    found = client.get("/api/places", params={"q": "chong"}).json()
+    assert found and len(found) <= 10
+    assert found[0]["kind"] == "area" and found[0]["name"] == "Chongqing"
+    assert set(found[0]["places"]) == {p.id for p in network.places.values() if p.area == "Chongqing"}
+    for row in found:
+        texts = [row["name"]] if row["kind"] == "area" else [row["id"], row["name"], *network.places[row["id"]].aliases]
+        assert any("chong" in normalize(t) for t in texts), row
+        assert network.gazetteer.resolve(row["value"])  # what the page puts in the field names it
+    exact = client.get("/api/places", params={"q": "IQUQR"}).json()
+    assert exact[0]["id"] == "IQUQR" and exact[0]["country"] == "IQ"
+    assert client.get("/api/places", params={"q": "umm", "limit": 3}).json().__len__() <= 3
+    only = client.get("/api/places", params={"q": "ha", "country": "vn", "limit": 50}).json()
+    assert only and all(r["country"] == "VN" for r in only)
+
+
+def test_places_needs_q(client):
+    error_of(client.get("/api/places"), 400, "q")
+    error_of(client.get("/api/places", params={"q": " - "}), 400, "q")
+    error_of(client.get("/api/places", params={"q": "umm", "limit": "x"}), 400, "limit")
+
+
+# --------------------------------------------------------------------------- errors, in the CLI's words
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"teu": "-1"}, "teu"),
+        ({"teu": "abc"}, "teu"),
+        ({"teu": "nan"}, "teu"),
+        ({"alternatives": "21"}, "alternatives"),
+        ({"by": "speed"}, "by"),
+        ({"modes": "rail,teleport"}, "modes"),
+        ({"allow": "atlantis-strait"}, "allow"),
+        ({"cargo_value_usd": "-5", "by": "generalized"}, "cargo_value_usd"),
+    ],
+)
+def test_bad_input_is_400_naming_the_parameter_in_the_cli_words(client, run, params, parameter):
+    message = error_of(client.get("/api/route", params={**ROUTE, **params}), 400, parameter)
+    result = run("route", *cli_args({**ROUTE, **params}, ("origin", "destination")))
+    assert result.code == 2
+    assert message == cli_error(result).removesuffix(" (see corridor route --help)")
+
+
+def test_missing_or_unknown_parameters_are_400(client):
+    error_of(client.get("/api/route", params={"origin": "chongqing"}), 400, "destination")
+    error_of(client.get("/api/route", params={**ROUTE, "color": "red"}), 400, "color")
+    error_of(client.get("/api/route", params={**ROUTE, "format": "pdf"}), 400, "format")
+    error_of(client.get("/api/route", params={"origin": ["a", "b"], "destination": "c"}), 400, "origin")
+
+
+@pytest.mark.parametrize("field", ["origin", "destination", "via", "avoid"])
+def test_an_unknown_place_is_404_beside_its_field_in_the_cli_words(client, run, field):
+    params = {**ROUTE, field: "atlantis"}
+    message = error_of(client.get("/api/route", params=params), 404, field)
+    result = run("route", *cli_args(params, ("origin", "destination")))
+    assert result.code == 1
+    assert message == cli_error(result)
+    assert "atlantis" in message
+
+
+def test_an_impossible_route_is_422_naming_what_blocks_it(client, run):
+    for params, parameter in (({"modes": "rail"}, "modes"), ({"avoid": "hormuz"}, "avoid")):
+        message = error_of(client.get("/api/route", params={**ROUTE, **params}), 422, parameter)
+        result = run("route", *cli_args({**ROUTE, **params}, ("origin", "destination")))
+        assert result.code == 1 and message == cli_error(result)
+    error_of(client.get("/api/route", params={**ROUTE, "avoid": "umm qasr"}), 400, "avoid")
+
+
+def test_every_error_code_of_the_read_endpoints(client):
+    error_of(client.get("/api/compare", params={"origin": "atlantis", "destination": "umm qasr"}), 404, "origin")
+    error_of(client.get("/api/reach", params={"origin": "chongqing", "sort": "colour"}), 400, "sort")
+    error_of(
+        client.get("/api/matrix", params={"origins": "chongqing", "destinations": "atlantis"}), 404, "destinations"
+    )
+    error_of(client.get("/api/matrix", params={"origins": "chongqing"}), 400, "destinations")
+    error_of(
+        client.get("/api/pareto", params={"origin": "chongqing", "destination": "umm qasr", "modes": "rail"}),
+        422,
+        "modes",
+    )
+    error_of(client.get("/api/criticality", params={"origin": "chongqing", "to": "atlantis"}), 404, "to")
+    error_of(client.get("/api/scenarios/red-sea-2024/compare", params={"origin": "chongqing"}), 400, "destination")
+
+
+def test_methods_and_pages_that_do_not_exist(client):
+    error_of(client.post("/api/route", json=ROUTE), 405, None)
+    error_of(client.delete("/api/places?q=umm"), 405, None)
+    error_of(client.get("/api/nothing"), 404, None)
+    error_of(client.get("/api/ports"), 405, None)
+
+
+def test_no_edit_without_allow_edits(client):
+    body = {"id": "CNZZZ", "name": "Nowhere", "country": "CN", "lat": 30, "lon": 110, "modes": ["road"]}
+    message = error_of(client.post("/api/ports", json=body), 403, None)
+    assert "--allow-edits" in message
+
+
+# --------------------------------------------------------------------------- limits and safety
+
+
+def test_a_body_too_large_is_413(network):
+    app = create_app(Settings(max_body_bytes=1000), network=network)
+    with TestClient(app) as small:
+        body = {"origins": ["chongqing"], "destinations": ["singapore"] * 200}
+        error_of(small.post("/api/matrix", json=body), 413, None)
+
+        def chunks():  # no Content-Length: counted as it arrives
+            yield b'{"origins": ["chongqing"], "destinations": ['
+            for _ in range(200):
+                yield b'"singapore",'
+            yield b'"hamburg"]}'
+
+        error_of(small.post("/api/matrix", content=chunks(), headers={"content-type": "application/json"}), 413, None)
+
+
+def test_post_bodies_are_json_objects(client):
+    error_of(client.post("/api/matrix", content=b"origins=x", headers={"content-type": "text/plain"}), 415, None)
+    error_of(client.post("/api/matrix", content=b"{oops", headers={"content-type": "application/json"}), 400, None)
+    error_of(client.post("/api/matrix", json=["chongqing"]), 400, None)
+    error_of(client.post("/api/matrix", json={"origins": [{"x": 1}]}), 400, "origins")
+
+
+def test_a_long_query_string_is_refused(client):
+    response = client.get("/api/matrix", params={"origins": ["chongqing"] * 3000, "destinations": "singapore"})
+    error_of(response, 414, None)
+
+
+def test_a_request_past_the_time_limit_is_503(network):
+    with TestClient(create_app(Settings(time_limit_s=0.001), network=network)) as hurried:
+        message = error_of(
+            hurried.get("/api/pareto", params={"origin": "chongqing", "destination": "umm qasr"}), 503, None
+        )
+        assert "limit" in message
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/static/app.js",
+        "/api/meta",
+        "/api/route?origin=chongqing&destination=umm%20qasr",
+        "/api/nothing",
+        "/api/route?origin=atlantis&destination=umm%20qasr",
+        "/api/openapi.json",
+    ],
+)
+def test_every_answer_carries_the_security_headers(client, path):
+    response = client.get(path)
+    csp = response.headers["content-security-policy"]
+    assert csp == CSP
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["default-src"] == "'self'" and directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in csp and "http" not in csp and "*" not in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "access-control-allow-origin" not in response.headers  # CORS is off
+
+
+def test_the_page_has_no_inline_script_or_style(client):
+    page = client.get("/").text
+    assert "<script>" not in page and "<style" not in page and " on" + "click=" not in page
+    assert 'style="' not in page
+    for src in ("/static/leaflet.js", "/static/app.js", "/static/app.css", "/static/leaflet.css"):
+        assert src in page
+        assert client.get(src).status_code == 200
+    script = client.get("/static/app.js").text
+    for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script, sink
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../server.py",
+        "/static/%2e%2e/server.py",
+        "/static/server.py",
+        "/static/_web/app.js",
+        "/static/",
+        "/static/images/../../cli.py",
+        "/etc/passwd",
+        "/static//etc/passwd",
+        "/static/app.js/..",
+        "/static/APP.JS",
+    ],
+)
+def test_static_files_come_from_a_fixed_list_only(client, path):
+    response = client.get(path)
+    assert response.status_code == 404, path
+    assert "import" not in response.text
+
+
+def test_static_files_are_revalidated_cheaply(client):
+    first = client.get("/static/app.js")
+    again = client.get("/static/app.js", headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_a_foreign_host_header_is_refused(network):
+    with TestClient(
+        create_app(Settings(allowed_hosts=("127.0.0.1", "localhost")), network=network),
+        base_url="http://127.0.0.1:8000",
+    ) as local:
+        assert local.get("/api/meta").status_code == 200
+        assert local.get("/api/meta", headers={"host": "localhost:8000"}).status_code == 200
+        error_of(local.get("/api/meta", headers={"host": "attacker.example"}), 400, None)
+
+
+def test_cors_only_for_the_named_origin(network):
+    with TestClient(create_app(Settings(cors="https://tms.example"), network=network)) as shared:
+        allowed = shared.get("/api/places", params={"q": "umm"}, headers={"origin": "https://tms.example"})
+        assert allowed.headers["access-control-allow-origin"] == "https://tms.example"
+        other = shared.get("/api/places", params={"q": "umm"}, headers={"origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_concurrent_requests_answer_as_serial_ones(client):
+    queries = [
+        {"origin": o, "destination": d, "by": by}
+        for o, d in (("chongqing", "umm qasr"), ("chengdu", "singapore"), ("kunming", "hamburg"))
+        for by in ("cost", "time")
+    ]
+    serial = [client.get("/api/route", params=q).text for q in queries]
+    answers: dict[int, str] = {}
+
+    def ask(i: int) -> None:
+        answers[i] = client.get("/api/route", params=queries[i % len(queries)]).text
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(3 * len(queries))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(answers[i] == serial[i % len(queries)] for i in range(len(threads)))
+
+
+# --------------------------------------------------------------------------- OpenAPI
+
+
+def test_openapi_documents_every_endpoint_and_parameter(client):
+    document = client.get("/api/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    paths = document["paths"]
+    assert {e.path for e in ENDPOINTS} | {"/api/ports"} == set(paths)
+    for endpoint in ENDPOINTS:
+        operation = paths[endpoint.path]["get"]
+        assert "400" in operation["responses"]
+        for param in operation["parameters"]:
+            if param["in"] != "query":
+                continue
+            # Every documented parameter is one the endpoint takes (an unknown one would be refused).
+            url = endpoint.path.replace("{name}", "red-sea-2024")
+            response = client.get(url, params={param["name"]: "x"})
+            assert "unrecognized parameter" not in response.text, (endpoint.path, param["name"])
+    assert set(paths["/api/matrix"]) == {"get", "post"}
+    assert "403" in paths["/api/ports"]["post"]["responses"]
+
+
+# --------------------------------------------------------------------------- edits
+
+
+@pytest.fixture
+def editable(tmp_path):
+    root = tmp_path / "data"
+    init_dataset(root)
+    return root
+
+
+def test_an_edit_with_allow_edits_goes_through_the_cli_writer(editable):
+    with TestClient(create_app(Settings(data=str(editable), allow_edits=True))) as editor:
+        body = {
+            "id": "CNZQW",
+            "name": "Zhongqiao Dry Port",
+            "country": "CN",
+            "lat": 29.6,
+            "lon": 106.4,
+            "modes": ["road", "rail"],
+            "aliases": ["Zhongqiao"],
+        }
+        response = editor.post("/api/ports", json=body)
+        assert response.status_code == 201, response.text
+        added = response.json()
+        assert added["place"]["id"] == "CNZQW" and added["place"]["kind"] == "rail_terminal"
+        assert added["message"].startswith("added Zhongqiao Dry Port (CNZQW)")
+        assert "CNZQW," in (editable / "ports" / "places.csv").read_text(encoding="utf-8")
+        # The server reloads the changed dataset: the place is found at once.
+        found = editor.get("/api/places", params={"q": "zhongqiao"}).json()
+        assert [r["id"] for r in found] == ["CNZQW"]
+        before = snapshot(editable)
+        for bad, field in (
+            ({**body, "id": "CNZQX", "lat": 123}, "lat"),
+            ({**body, "id": "CNZQX", "modes": "jet"}, "modes"),
+            ({**body, "id": "CNZQW"}, "id"),
+            ({**body, "id": "CNZQX", "kind": "castle"}, "kind"),
+            ({k: v for k, v in body.items() if k != "name"}, "name"),
+        ):
+            error_of(editor.post("/api/ports", json=bad), 400, field)
+        error_of(
+            editor.post("/api/ports", content=b"id=x", headers={"content-type": "application/x-www-form-urlencoded"}),
+            415,
+            None,
+        )
+        assert snapshot(editable) == before  # a refused write changes nothing
+
+
+def test_the_cli_refuses_to_edit_the_bundled_dataset(run):
+    result = run("serve", "--allow-edits", "--port", "0")
+    assert result.code == 1
+    assert len(result.err.strip().splitlines()) == 1 and "corridor init" in result.err
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_import_corridor_and_the_route_path_do_not_import_the_server():
+    code = (
+        "import sys, corridor, corridor.cli\n"
+        "corridor.cli.main(['route', 'chongqing', 'umm qasr', '--format', 'json'])\n"
+        "assert not {'starlette', 'uvicorn', 'anyio', 'corridor.server'} & set(sys.modules), sorted(sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_serve_without_the_extra_says_how_to_install_it():
+    code = "import sys; sys.modules['starlette'] = None; from corridor.cli import main; sys.exit(main(['serve']))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "pip install 'corridor[serve]'" in done.stderr
+
+
+def _serve(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "corridor", "serve", *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+
+
+def test_serve_warns_when_listening_beyond_this_machine():
+    process = _serve("--host", "0.0.0.0", "--port", "0")
+    try:
+        first = process.stderr.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert first.startswith("corridor: warning: listening on 0.0.0.0:")
+    assert "anyone who can reach this machine" in first
+
+
+def test_serve_on_a_port_in_use_fails_in_one_line(run):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port))
+    assert result.code == 1
+    assert len(result.err.strip().splitlines()) == 1 and f"127.0.0.1:{port}" in result.err
+
+
+def test_the_openapi_document_is_valid_json_with_the_bundled_page(client):
+    assert json.loads(client.get("/api/openapi.json").text)["info"]["title"] == "corridor"
+    assert Path(client.app.state.service.root).is_dir()
+
+
+def test_an_edit_reaches_routes_too(editable):
+    """A link removed with the CLI while the server runs is no longer routed over once the server sees the change."""
+    import time
+
+    query = {"origin": "CNCQI", "destination": "CNCHQ", "modes": "road", "by": "distance"}
+    with TestClient(create_app(Settings(data=str(editable)))) as reader:
+        before = reader.get("/api/route", params=query).json()
+        used = [link for leg in before["legs"] for link in leg["links"]]
+        assert used, before
+        remove_link(str(editable), used[0])
+        time.sleep(2.2)  # the server looks at the dataset's files every 2 s
+        after = reader.get("/api/route", params=query)
+    assert after.status_code in (200, 422), after.text
+    if after.status_code == 200:
+        assert used[0] not in [link for leg in after.json()["legs"] for link in leg["links"]]
+        assert after.json()["totals"]["distance_km"] >= before["totals"]["distance_km"]
