@@ -1388,7 +1388,9 @@ def cmd_serve(args: argparse.Namespace) -> str:
         allowed_hosts=server.LOOPBACK_HOSTS if loopback else None, time_limit_s=args.time_limit,
     )  # fmt: skip
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    log.info("serving %s places on http://%s:%d/ (API: /api/openapi.json); Ctrl-C stops", f"{places:,}", shown, args.port)
+    log.info(
+        "serving %s places on http://%s:%d/ (API: /api/openapi.json); Ctrl-C stops", f"{places:,}", shown, args.port
+    )
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = logging.getLogger("corridor").handlers
         logging.getLogger(name).setLevel(logging.INFO if args.verbose else logging.WARNING)
