@@ -521,6 +521,27 @@ def test_an_edit_with_allow_edits_goes_through_the_cli_writer(editable):
         assert snapshot(editable) == before  # a refused write changes nothing
 
 
+def test_an_edit_the_dataset_cannot_take_is_409_and_changes_nothing(editable):
+    (editable / ".corridor.lock").mkdir()  # the writers' lock is not a file: no writer may proceed
+    before = snapshot(editable)
+    body = {"id": "CNZQW", "name": "Zhongqiao Dry Port", "country": "CN", "lat": 29.6, "lon": 106.4, "modes": "rail"}
+    with TestClient(create_app(Settings(data=str(editable), allow_edits=True))) as editor:
+        message = error_of(editor.post("/api/ports", json=body), 409, None)
+    assert "not a lock file" in message
+    assert snapshot(editable) == before
+
+
+def test_a_dataset_broken_under_a_running_server_is_500_in_one_line(editable):
+    with TestClient(create_app(Settings(data=str(editable)))) as reader:
+        assert reader.get("/api/route", params=ROUTE).status_code == 200
+        places = editable / "ports" / "places.csv"
+        header = places.read_text(encoding="utf-8").splitlines()[0]
+        places.write_text(header.replace("lat", "latitude") + "\n", encoding="utf-8")  # edited by hand, wrongly
+        reader.app.state.service.invalidate()
+        message = error_of(reader.get("/api/route", params=ROUTE), 500, None)
+    assert message.startswith("the server's dataset has a problem:") and "\n" not in message
+
+
 def test_the_cli_refuses_to_edit_the_bundled_dataset(run):
     result = run("serve", "--allow-edits", "--port", "0")
     assert result.code == 1
