@@ -2,9 +2,11 @@
 
 Usage: python scripts/calibration_report.py [--data data] [--limit 40]
 
-A curation aid for lane corrections (data/sea/corrections.geojson): it shows only the
-calibration half of tests/data/published_sea_distances.csv, never the held-out half, so the
-corrections cannot be fitted to the pairs that judge them.
+Distances are along the lanes and the ports' access paths, whatever ships sail there
+(`Network.sea_path`, as tests/test_sea_distances.py measures them). A curation aid for lane
+corrections (data/sea/corrections.geojson): it shows only the calibration half of
+tests/data/published_sea_distances.csv, never the held-out half, so the corrections cannot be
+fitted to the pairs that judge them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import csv
 import statistics
 from pathlib import Path
 
+from corridor.errors import CorridorError
 from corridor.geo import KM_PER_NM
 from corridor.network import load_network
-from corridor.routing import find_routes
 
 TABLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "published_sea_distances.csv"
 
@@ -34,16 +36,17 @@ def main() -> None:
     for row in rows:
         avoid = [a for a in row["avoid"].split(";") if a]
         try:
-            route = find_routes(
-                network, row["from_locode"], row["to_locode"], by="distance", modes=["sea"], avoid=avoid
-            )
-            nm = route[0].distance_km / KM_PER_NM
-            passages = sorted({p for leg in route[0].legs for p in leg.passages})
-        except Exception as exc:  # a pair with no route is listed with its reason
+            ends = [network.gazetteer.resolve(row[end]).place_ids[0] for end in ("from_locode", "to_locode")]
+            found = network.sea_path(*ends, avoid=avoid)
+        except CorridorError as exc:  # a code the gazetteer cannot place is listed with its reason
             results.append((float("inf"), row, None, str(exc)))
             continue
+        if found is None:
+            results.append((float("inf"), row, None, "no path over water"))
+            continue
+        nm = found[0] / KM_PER_NM
         published = float(row["distance_nm"])
-        results.append((abs(nm - published) / published, row, nm, ",".join(passages)))
+        results.append((abs(nm - published) / published, row, nm, ""))
     results.sort(key=lambda item: -item[0])
     errors = [e for e, *_ in results if e != float("inf")]
     within = sum(e <= 0.05 for e in errors) / len(results)
