@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -35,23 +34,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import machine, warm_median
+
 ROOT = Path(__file__).resolve().parent.parent
 QINZHOU, UMM_QASR = (108.62, 21.70), (47.94, 30.03)  # (lon, lat)
 ROTTERDAM = (4.05, 51.95)
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def run_process(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
@@ -77,16 +64,6 @@ def processes(argv: list[str], env: dict[str, str], runs: int, fresh_cache: Path
         wall.append(w)
         rss.append(r)
     return statistics.median(cpu), statistics.median(wall), max(rss)
-
-
-def timed(fn, runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 class Report:
@@ -223,9 +200,11 @@ def main() -> None:
         network = load_network()
         a = {"latitude": QINZHOU[1], "longitude": QINZHOU[0]}
         b = {"latitude": UMM_QASR[1], "longitude": UMM_QASR[0]}
-        peer_query = timed(lambda: graph.get_shortest_path(a, b), runs * 5)
+        peer_query = warm_median(lambda: graph.get_shortest_path(a, b), runs * 5)
         for place, goal in (("Umm Qasr", "<= 3 ms"), ("Rotterdam", "<= 5 ms")):
-            one = timed(lambda place=place: corridor.find_routes(network, "Chongqing", place, by="time"), runs * 5)
+            one = warm_median(
+                lambda place=place: corridor.find_routes(network, "Chongqing", place, by="time"), runs * 5
+            )
             report.add(
                 f"in-process Chongqing -> {place} by time",
                 ms(one),
@@ -233,8 +212,10 @@ def main() -> None:
                 f"{one / peer_query:.1f}" if place == "Umm Qasr" else "",
                 goal,
             )
-        one = timed(lambda: corridor.find_routes(network, "Chongqing", "Umm Qasr"), runs * 5)
-        alternatives = timed(lambda: corridor.find_routes(network, "Chongqing", "Umm Qasr", alternatives=3), runs * 3)
+        one = warm_median(lambda: corridor.find_routes(network, "Chongqing", "Umm Qasr"), runs * 5)
+        alternatives = warm_median(
+            lambda: corridor.find_routes(network, "Chongqing", "Umm Qasr", alternatives=3), runs * 3
+        )
         report.add(
             "`--alternatives 3`, Chongqing -> Umm Qasr by cost, in process",
             ms(alternatives),
@@ -242,7 +223,7 @@ def main() -> None:
             f"{alternatives / one:.1f} x one query",
             "<= 10x one query",
         )
-        reach = timed(lambda: corridor.reach(network, "Chongqing", by="time"), runs)
+        reach = warm_median(lambda: corridor.reach(network, "Chongqing", by="time"), runs)
         count = len(corridor.reach(network, "Chongqing", by="time"))
         report.add(f"reach from Chongqing, {count:,} places", ms(reach), goal="<= 30 ms")
 
@@ -253,11 +234,11 @@ def main() -> None:
                 continue
             chosen = rng.sample(ports, size)
             points = [{"latitude": network.places[p].lat, "longitude": network.places[p].lon} for p in chosen]
-            ours = timed(
+            ours = warm_median(
                 lambda chosen=chosen: corridor.matrix(network, chosen, chosen, by="distance"), 1 if size > 100 else 3
             )
             # scgraph keeps the shortest-path trees it grew: clear them, or a repeat costs nothing.
-            peer = timed(
+            peer = warm_median(
                 lambda points=points: (graph.graph_object.reset_cache(), graph.distance_matrix(points)),
                 1 if size > 100 else 3,
             )
@@ -272,7 +253,7 @@ def main() -> None:
         # ------------------------------------------------------------ building a user dataset
         data = work / "mine"
         shutil.copytree(network.root, data, ignore=shutil.ignore_patterns(".*"))
-        build = timed(lambda: load_network(data, cache=False), max(1, runs // 3))
+        build = warm_median(lambda: load_network(data, cache=False), max(1, runs // 3))
         report.add("build a user dataset from raw data (bundled copy)", f"{build:.2f} s", goal="<= 2 s")
         validate = processes([sys.executable, "-m", "corridor", "validate", "--data", str(data)], source_env, 1)
         report.add("`corridor validate` of that dataset", f"{validate[1]:.2f} s wall ({validate[0]:.2f} s CPU)")

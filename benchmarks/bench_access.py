@@ -9,18 +9,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import statistics
-import time
 from dataclasses import replace
 
-
-def timed(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+from _common import median_run
 
 
 def report(label: str, value: str) -> None:
@@ -42,10 +33,10 @@ def main() -> None:
     root = bundled_data_dir()
     dataset = load_dataset(root)
     parameters = Parameters.from_files(root / PARAMETERS_FILE, None)
-    seconds, network = timed(lambda: build_network(dataset, parameters), max(1, args.runs // 2))
+    seconds, network = median_run(lambda: build_network(dataset, parameters), max(1, args.runs // 2))
     report("build the whole network (precomputed access)", f"{seconds:.2f} s")
 
-    seconds, land = timed(lambda: LandMask(root), 1)
+    seconds, land = median_run(lambda: LandMask(root), 1)
     report("read Natural Earth 1:10m land (once, for new ports)", f"{seconds:.2f} s")
     lanes = read_lanes(root)
     join_near_misses(lanes, land)
@@ -58,21 +49,21 @@ def main() -> None:
     }
     for pid, (lon, lat) in probes.items():
         place = replace(dataset.places[pid], lon=lon, lat=lat, origin="curated")
-        seconds, joined = timed(lambda p=place: compute_access([p], lanes, land), args.runs)
+        seconds, joined = median_run(lambda p=place: compute_access([p], lanes, land), args.runs)
         kind = "grid" if any(len(path) > 2 for path in joined[pid].paths) else "straight"
         report(f"access for one new port: {pid} ({kind})", f"{seconds * 1000:.0f} ms")
 
     gazetteer = Gazetteer(network.places, root=root)
-    seconds, _ = timed(lambda: Gazetteer(network.places, root=root).resolve("Umm Qasr"), args.runs)
+    seconds, _ = median_run(lambda: Gazetteer(network.places, root=root).resolve("Umm Qasr"), args.runs)
     report("resolve a corridor name (fresh gazetteer)", f"{seconds * 1000:.1f} ms")
-    seconds, _ = timed(lambda: Gazetteer(network.places, root=root).resolve("Kolkata"), args.runs)
+    seconds, _ = median_run(lambda: Gazetteer(network.places, root=root).resolve("Kolkata"), args.runs)
     report("resolve a UN/LOCODE name (fresh gazetteer, reads tables)", f"{seconds * 1000:.1f} ms")
 
     def unknown():
         with contextlib.suppress(Exception):
             gazetteer.resolve("Antwerpn")
 
-    seconds, _ = timed(unknown, args.runs)
+    seconds, _ = median_run(unknown, args.runs)
     report("suggest for a misspelt name (rapidfuzz)", f"{seconds * 1000:.1f} ms")
 
 

@@ -16,38 +16,15 @@ timed once on its own). Results on the cluster are checked equal to the serial o
 from __future__ import annotations
 
 import argparse
-import platform
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
+from _common import machine, median_run
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
-
-def machine() -> str:
-    import os
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
-
-
-def timed(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -71,9 +48,9 @@ def main() -> None:
     def crit(run=None, prune=False):
         return criticality(network, "Chongqing", ports, by="time", prune=prune, run=run)
 
-    serial_all, base = timed(lambda: crit(), args.runs)
+    serial_all, base = median_run(lambda: crit(), args.runs)
     rows.append((f"criticality, {len(ports)} ports, every element ({base.evaluated}), serial", f"{serial_all:.2f} s"))
-    serial_pruned, pruned = timed(lambda: crit(prune=True), args.runs)
+    serial_pruned, pruned = median_run(lambda: crit(prune=True), args.runs)
     rows.append(
         (f"criticality, {len(ports)} ports, used elements ({pruned.evaluated}), serial", f"{serial_pruned:.2f} s")
     )
@@ -82,20 +59,22 @@ def main() -> None:
         start = time.perf_counter()
         with Dask(workers=workers) as run:
             rows.append((f"LocalCluster start-up, {workers} worker(s)", f"{time.perf_counter() - start:.2f} s"))
-            spread_all, other = timed(lambda run=run: crit(run), args.runs)
+            spread_all, other = median_run(lambda run=run: crit(run), args.runs)
             assert other.impacts == base.impacts, "the cluster's criticality differs from the serial one"
             rows.append((f"criticality, every element, {workers} worker(s)", f"{spread_all:.2f} s"))
             if workers == max(args.workers):
-                spread_matrix, cells = timed(lambda run=run: matrix(network, seaports, seaports, by="cost", run=run), 1)
+                spread_matrix, cells = median_run(
+                    lambda run=run: matrix(network, seaports, seaports, by="cost", run=run), 1
+                )
                 size = f"{len(seaports)} x {len(seaports)}"
                 rows.append((f"all-ports matrix {size}, {workers} worker(s)", f"{spread_matrix:.1f} s"))
-    threads_matrix, serial_cells = timed(lambda: routing.matrix(network, seaports, seaports, by="cost"), 1)
+    threads_matrix, serial_cells = median_run(lambda: routing.matrix(network, seaports, seaports, by="cost"), 1)
     assert cells == serial_cells, "the cluster's matrix differs from the serial one"
     rows.append(
         (f"all-ports matrix {len(seaports)} x {len(seaports)}, in process (core threads)", f"{threads_matrix:.1f} s")
     )
     for destination in ("Singapore", "Rotterdam"):
-        took, front = timed(lambda d=destination: pareto(network, "Chongqing", d), args.runs)
+        took, front = median_run(lambda d=destination: pareto(network, "Chongqing", d), args.runs)
         rows.append(
             (f"pareto Chongqing-{destination} ({len(front.routes)} routes, {front.labels} labels)", f"{took:.2f} s")
         )

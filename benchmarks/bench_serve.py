@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import socket
 import statistics
@@ -32,6 +31,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import urlopen
+
+from _common import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,18 +76,6 @@ PREFIXES = [
     "bus",
 ]
 GOAL_P95_ROUTE_MS = 100.0
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores (nproc), Python {platform.python_version()}, {platform.system()}"
 
 
 def free_port() -> int:

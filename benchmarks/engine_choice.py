@@ -11,11 +11,11 @@ are measured when installed (`pip install scipy rustworkx`); they are not depend
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from _common import warm_median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
@@ -24,16 +24,6 @@ def import_seconds(module: str) -> float | None:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     return float(done.stdout) if done.returncode == 0 else None
-
-
-def timed(fn, runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -53,12 +43,12 @@ def main() -> None:
 
     rows = []
     if engine.compiled():
-        compiled = timed(lambda: engine.search(core, weight, source, edge_ok=mask), args.runs)
+        compiled = warm_median(lambda: engine.search(core, weight, source, edge_ok=mask), args.runs)
         rows.append(("corridor._core (C, this package)", import_seconds("corridor._core"), compiled))
     saved = engine._core
     engine._core = None
     try:
-        python = timed(lambda: engine.search(core, weight, source, edge_ok=mask), max(3, args.runs // 5))
+        python = warm_median(lambda: engine.search(core, weight, source, edge_ok=mask), max(3, args.runs // 5))
     finally:
         engine._core = saved
     rows.append(("Python twin (corridor.engine)", import_seconds("heapq"), python))
@@ -75,7 +65,7 @@ def main() -> None:
             ([weight[e] + 1e-12 for e in kept], ([core.tail[e] for e in kept], [core.head[e] for e in kept])),
             shape=(core.n_nodes, core.n_nodes),
         )
-        seconds = timed(lambda: dijkstra(matrix, indices=source[0][0]), args.runs)
+        seconds = warm_median(lambda: dijkstra(matrix, indices=source[0][0]), args.runs)
         rows.append(("scipy.sparse.csgraph.dijkstra", import_seconds("scipy.sparse.csgraph"), seconds))
 
     try:
@@ -86,7 +76,7 @@ def main() -> None:
         graph = rx.PyDiGraph()
         graph.add_nodes_from(range(core.n_nodes))
         graph.add_edges_from([(core.tail[e], core.head[e], weight[e]) for e in range(core.n_edges) if mask[e]])
-        seconds = timed(
+        seconds = warm_median(
             lambda: rx.dijkstra_shortest_path_lengths(graph, source[0][0], edge_cost_fn=float), max(3, args.runs // 5)
         )
         rows.append(("rustworkx (edge cost via a Python callback)", import_seconds("rustworkx"), seconds))
