@@ -136,6 +136,27 @@ def test_reach_text_lists_as_many_rows_as_asked(client):
     assert "places in" in lines[-1] and "reachable" in lines[-1]
 
 
+def test_reach_as_geojson_puts_every_place_reached_on_the_map_in_bands(client, network):
+    params = {"origin": "chongqing", "by": "time", "country": "VN"}
+    rows = client.get("/api/reach", params=params).json()
+    collection = client.get("/api/reach", params={**params, "format": "geojson", "limit": 3}).json()
+    assert collection["type"] == "FeatureCollection" and collection["metric"] == "time_h"
+    features = collection["features"]
+    assert [f["properties"]["id"] for f in features] == [r["id"] for r in rows][:3]  # limit holds, order kept
+    whole = client.get("/api/reach", params={**params, "format": "geojson"}).json()
+    everything = whole["features"]
+    assert [f["properties"]["id"] for f in everything] == [r["id"] for r in rows]
+    for feature in everything:
+        place = network.places[feature["properties"]["id"]]
+        assert feature["geometry"] == {"type": "Point", "coordinates": [place.lon, place.lat]}
+    # Bands follow the metric: a longer time is never in a lower band; each band has a colour and a label.
+    ordered = sorted(everything, key=lambda f: f["properties"]["time_h"])
+    assert [f["properties"]["band"] for f in ordered] == sorted(f["properties"]["band"] for f in ordered)
+    bands = whole["bands"]
+    assert 2 <= len(bands) <= 6 and all(b["color"].startswith("#") and b["label"] for b in bands)
+    assert max(f["properties"]["band"] for f in everything) < len(bands)
+
+
 def test_matrix_get_and_post_are_what_the_cli_prints(client, run):
     origins, destinations = ["chongqing", "chengdu"], ["umm qasr", "singapore", "hamburg"]
     response = client.get("/api/matrix", params={"origins": origins, "destinations": destinations, "by": "time"})

@@ -312,7 +312,9 @@ def band_of(value: float, bounds: Sequence[float]) -> int:
     return len(bounds) - 1
 
 
-def _band_label(metric: str, low: float, high: float) -> str:
+def band_label(metric: str, low: float, high: float) -> str:
+    """Label one band of `metric` (a METRICS key): 'under X', 'X to Y' or 'X and more'."""
+
     def text(v: float) -> str:
         if metric == "time_h":
             return f"{v / 24:,.1f} d"
@@ -358,7 +360,7 @@ def reach_map(
     m = base_map()
     bounds = bands([float(r[metric]) for r in rows], len(BAND_COLOURS))
     groups = [
-        folium.FeatureGroup(name=_escape(_band_label(metric, bounds[i - 1] if i else 0.0, bound)), show=True)
+        folium.FeatureGroup(name=_escape(band_label(metric, bounds[i - 1] if i else 0.0, bound)), show=True)
         for i, bound in enumerate(bounds)
     ]
     for row in rows:
@@ -377,13 +379,13 @@ def reach_map(
     for group in groups:
         group.add_to(m)
     legend_rows = [
-        _swatch_row(BAND_COLOURS[i], _band_label(metric, bounds[i - 1] if i else 0.0, bound), dot=True)
+        _swatch_row(BAND_COLOURS[i], band_label(metric, bounds[i - 1] if i else 0.0, bound), dot=True)
         for i, bound in enumerate(bounds)
     ]
     table = reach_by_country(rows, metric, network.countries)
     cells = "".join(
         f"<tr><td>{_escape(r['country'])}</td><td>{_escape(r['name'])}</td><td class='num'>{r['places']}</td>"
-        f"<td class='num'>{_escape(_band_label(metric, 0.0, r[f'min_{metric}']).replace('under ', ''))}</td></tr>"
+        f"<td class='num'>{_escape(band_label(metric, 0.0, r[f'min_{metric}']).replace('under ', ''))}</td></tr>"
         for r in table
     )
     noun = METRICS[metric].noun

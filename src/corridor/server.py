@@ -708,6 +708,9 @@ def reach_api(service: Service, params: Params) -> Reply:
         limit = io.TEXT_LIMIT
     if limit is not None:
         rows = rows[:limit]
+    if fmt == "geojson":
+        # The map of `corridor reach --map`: every place reached, in bands of the metric (cost for the generalised one).
+        return _json(_reach_geojson(network, rows, key if key != "generalized_usd" else "cost_usd"))
     if fmt == "csv":
         columns = ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]
         return _csv(io.to_csv(rows, columns), "corridor-reach")
@@ -717,6 +720,24 @@ def reach_api(service: Service, params: Params) -> Reply:
         with fixed_width(_width(params)):
             return _text("\n".join(x for x in (io.reach_text(rows), shown, summary) if x))
     return _json(rows)
+
+
+def _reach_geojson(network: Network, rows: Sequence[Mapping[str, Any]], metric: str) -> dict:
+    """Places reached as GeoJSON points, each with its band of `metric`; the bands' colours and labels as `bands`."""
+    from .decision_maps import BAND_COLOURS, band_label, band_of, bands
+
+    bounds = bands([float(r[metric]) for r in rows], len(BAND_COLOURS))
+    features = []
+    for row in rows:
+        place = network.places[str(row["id"])]
+        properties = {**row, "band": band_of(float(row[metric]), bounds)}
+        point = {"type": "Point", "coordinates": [place.lon, place.lat]}
+        features.append({"type": "Feature", "geometry": point, "properties": properties})
+    legend = [
+        {"color": BAND_COLOURS[i], "label": band_label(metric, bounds[i - 1] if i else 0.0, bound)}
+        for i, bound in enumerate(bounds)
+    ]
+    return {"type": "FeatureCollection", "features": features, "metric": metric, "bands": legend}
 
 
 def matrix_api(service: Service, params: Params) -> Reply:
@@ -1152,7 +1173,7 @@ ENDPOINTS = (
         "Every place reachable from an origin, with totals (corridor reach)",
         reach_api,
         ("origin", "by", *FILTERS, "sort", "country", "limit", "served", *PRICES, "width"),
-        ("json", "text", "csv"),
+        ("json", "text", "csv", "geojson"),
     ),
     Endpoint(
         "/api/matrix",

@@ -13,7 +13,10 @@
       fields: ["origin", "destination", "modes", "via", "avoid", "teu"], map: true,
       downloads: ["html", "json", "geojson"],
     },
-    reach: { fields: ["origin", "by", "modes", "avoid", "teu", "country", "limit"], map: false, downloads: ["json", "csv"] },
+    reach: {
+      fields: ["origin", "by", "modes", "avoid", "teu", "country", "limit"], map: true,
+      downloads: ["json", "csv", "geojson"],
+    },
     pareto: {
       fields: ["origin", "destination", "modes", "via", "avoid", "teu"], map: true, downloads: ["html", "json", "geojson"],
     },
@@ -31,6 +34,7 @@
   let view = "route";
   let map = null;
   let routeLayer = null;
+  let placeRenderer = null;
   let pending = null;
 
   function el(tag, text, className) {
@@ -268,11 +272,44 @@
     return labels;
   }
 
+  // Every place reached, coloured by its band of the metric, as `corridor reach --map` draws them.
+  function drawPlaces(collection) {
+    const legend = $("#legend");
+    if (!placeRenderer) placeRenderer = L.canvas({ padding: 0.2 });
+    routeLayer = L.featureGroup();
+    const bands = collection.bands;
+    for (const feature of collection.features) {
+      const props = feature.properties;
+      const [lon, lat] = feature.geometry.coordinates;
+      const tip = el("div", null, "corridor-tip");
+      tip.appendChild(el("b", `${props.name} (${props.id}, ${props.country})`));
+      tip.appendChild(el("div", totals([feature])));
+      L.circleMarker([lat, lon], {
+        renderer: placeRenderer, radius: 4, color: "#333", weight: 1, fillColor: bands[props.band].color, fillOpacity: 0.9,
+      }).bindTooltip(tip).addTo(routeLayer);
+    }
+    routeLayer.addTo(map);
+    const title = el("div", `${collection.features.length.toLocaleString("en")} places reached, by ` +
+      ({ distance_km: "distance", time_h: "time", cost_usd: "cost", co2_kg: "CO2" }[collection.metric] || collection.metric),
+      "totals");
+    legend.appendChild(title);
+    bands.forEach((band) => {
+      const row = el("div", null, "route");
+      const swatch = el("span", null, "dot");
+      swatch.style.backgroundColor = band.color;
+      row.append(swatch, el("span", band.label));
+      legend.appendChild(row);
+    });
+    const bounds = routeLayer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7 });
+  }
+
   function drawRoutes(collection) {
     if (routeLayer) { routeLayer.remove(); routeLayer = null; }
     const legend = $("#legend");
     legend.replaceChildren();
     if (!collection) return;
+    if (view === "reach") { drawPlaces(collection); return; }
     const features = collection.features;
     const labels = routeLabels(features);
     const colors = meta.route_colors;
@@ -353,6 +390,7 @@
     if (VIEWS[view].map) {
       const geo = new URLSearchParams(params);
       geo.set("format", "geojson");
+      geo.delete("limit");  // the table shows the first rows; the map, every place reached
       jobs.push(fetch(url + geo.toString()));
     }
     try {
