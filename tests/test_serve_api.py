@@ -188,6 +188,32 @@ def test_criticality_is_what_the_cli_prints_and_bounded(client, run):
     error_of(client.get("/api/criticality", params={"origin": "chongqing"}), 400, "to")
 
 
+def test_criticality_as_geojson_draws_the_elements_the_table_ranks(client, network):
+    params = {"origin": "chongqing", "to": ["singapore", "umm qasr"], "top": 8}
+    ranked = client.get("/api/criticality", params=params).json()["elements"]
+    collection = client.get("/api/criticality", params={**params, "format": "geojson"}).json()
+    features = collection["features"]
+    drawn = [(f["properties"]["rank"], f["properties"]["id"]) for f in features]
+    assert drawn == [(e["rank"], e["id"]) for e in ranked]
+    legend = {entry["color"] for entry in collection["legend"]}
+    shapes = {"passage": "MultiLineString", "link": "LineString"}
+    for feature in features:
+        props, geometry = feature["properties"], feature["geometry"]
+        assert props["color"] in legend
+        assert geometry["type"] == shapes.get(props["kind"], "Point"), props
+        if geometry["type"] == "Point":
+            place = network.places[props["id"]]
+            assert geometry["coordinates"] == [place.lon, place.lat]
+        else:
+            lines = geometry["coordinates"] if geometry["type"] == "MultiLineString" else [geometry["coordinates"]]
+            assert lines and all(len(line) >= 2 for line in lines)
+            assert all(-180 <= lon <= 180 and -90 <= lat <= 90 for line in lines for lon, lat in line)
+    # An element whose closure cuts a destination off has the cut-off colour, the legend's first entry.
+    for feature in features:
+        if feature["properties"]["cut_off"]:
+            assert feature["properties"]["color"] == collection["legend"][0]["color"]
+
+
 def test_scenarios_are_those_the_cli_lists_and_shows(client, run):
     listed = client.get("/api/scenarios").json()
     cli = run("scenario", "list", "--format", "json").json()

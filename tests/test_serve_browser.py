@@ -280,6 +280,9 @@ def test_each_view_asks_the_api_and_shows_its_table(site, open_page, view, fill,
     assert text == expected
     if view in ("compare", "pareto", "scenario"):
         assert len(opened.page.evaluate(ROUTE_LAYERS)) >= 1
+    if view == "criticality":  # the elements ranked, coloured on the map
+        assert opened.page.locator("#map .corridor-critical").count() >= 1
+        assert "cuts destinations off" in opened.page.locator("#legend").inner_text()
     if view == "reach":  # the map shows every place reached, not only the rows of the table
         reached = opened.page.request.get(f"{site}/api/reach?origin=Chongqing&country=VN&format=json").json()
         opened.page.locator("#legend").get_by_text("places reached").wait_for()

@@ -194,81 +194,115 @@ def _impact_colour(rank: int, count: int, impact) -> str:
     return IMPACT_COLOURS[len(IMPACT_COLOURS) - 1 - min(len(IMPACT_COLOURS) - 1, int(share * len(IMPACT_COLOURS)))]
 
 
-def criticality_map(network: Network, result: Criticality, *, top: int | None = None, title: str = "") -> folium.Map:
-    """Colour the elements evaluated by criticality: dark where closing them costs most; return the map."""
-    import folium
+IMPACT_LEGEND = (
+    (CUT_OFF_COLOUR, "cuts destinations off"),
+    *zip(
+        reversed(IMPACT_COLOURS),
+        ("most critical fifth", "second fifth", "third fifth", "fourth fifth", "least"),
+        strict=True,
+    ),
+    (NO_IMPACT_COLOUR, "no loss (an equal route exists)"),
+)
 
-    from . import _leaflet
+
+def criticality_features(network: Network, result: Criticality, *, top: int | None = None) -> list[dict]:
+    """Return the elements evaluated as GeoJSON features, most critical first, each with its colour.
+
+    A place is a Point; a link is its drawn line; a passage, the lane segments through it (a
+    MultiLineString, segments across the antimeridian left out). Coordinates are (lon, lat).
+    """
     from .geometry import edge_coords, link_trace
-    from .render import base_map, metric_text
 
-    m = base_map()
     impacts = result.impacts[:top] if top else result.impacts
     ranked = [i for i in impacts if i.added > 0 or i.cut_off]
-    layers = {kind: folium.FeatureGroup(name=_escape(f"{kind}s"), show=True) for kind in ("link", "passage")}
-    places = folium.FeatureGroup(name=_escape("places (gateways, borders, locks)"), show=True)
-    points: list[tuple[float, float]] = []
-
-    def describe(position: int, impact) -> str:
-        el = impact.element
-        added = (
-            metric_text(result.objective, impact.added) if result.objective in METRICS else f"{impact.added:,.0f} USD"
-        )
-        lines = [
-            f"<b>#{position} {_escape(el.kind)}: {_escape(el.name)}</b> ({_escape(el.id)})",
-            f"added if closed: {_escape(added)}",
-            f"destinations cut off: {impact.cut_off}; affected: {impact.affected}",
-        ]
-        if impact.worst:
-            lines.append(f"worst hit: {_escape(impact.worst)}")
-        return "<div class='corridor-popup'>" + "<br>".join(lines) + "</div>"
-
+    features = []
     for position, impact in enumerate(impacts, 1):
         el = impact.element
         colour = _impact_colour(ranked.index(impact) if impact in ranked else len(ranked), len(ranked), impact)
-        html = describe(position, impact)
-        weight = 6 if impact in ranked[:5] else 4
+        geometry: dict[str, Any]
         if el.kind == "link":
-            coords = link_trace(network, el.id).coords
-            line = [(lat, lon) for lon, lat in coords]
-            segments = [line]
+            geometry = {"type": "LineString", "coordinates": [list(p) for p in link_trace(network, el.id).coords]}
         elif el.kind == "passage":
             segments = []
             for e in el.edges:
                 pts = edge_coords(network, e)
                 if len(pts) >= 2 and abs(pts[0][0] - pts[-1][0]) < 180:
-                    segments.append([(lat, lon) for lon, lat in pts])
+                    segments.append([list(p) for p in pts])
+            geometry = {"type": "MultiLineString", "coordinates": segments}
         else:
             place = network.places[el.id]
+            geometry = {"type": "Point", "coordinates": [place.lon, place.lat]}
+        properties = {
+            "rank": position,
+            "kind": el.kind,
+            "id": el.id,
+            "name": el.name,
+            "added": impact.added,
+            "cut_off": impact.cut_off,
+            "affected": impact.affected,
+            "worst_destination": impact.worst,
+            "color": colour,
+            "prominent": impact in ranked[:5],
+        }
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+    return features
+
+
+def criticality_map(network: Network, result: Criticality, *, top: int | None = None, title: str = "") -> folium.Map:
+    """Colour the elements evaluated by criticality: dark where closing them costs most; return the map."""
+    import folium
+
+    from . import _leaflet
+    from .render import base_map, metric_text
+
+    m = base_map()
+    layers = {kind: folium.FeatureGroup(name=_escape(f"{kind}s"), show=True) for kind in ("link", "passage")}
+    places = folium.FeatureGroup(name=_escape("places (gateways, borders, locks)"), show=True)
+    points: list[tuple[float, float]] = []
+
+    def describe(props: Mapping[str, Any]) -> str:
+        added = props["added"]
+        added_text = metric_text(result.objective, added) if result.objective in METRICS else f"{added:,.0f} USD"
+        lines = [
+            f"<b>#{props['rank']} {_escape(props['kind'])}: {_escape(props['name'])}</b> ({_escape(props['id'])})",
+            f"added if closed: {_escape(added_text)}",
+            f"destinations cut off: {props['cut_off']}; affected: {props['affected']}",
+        ]
+        if props["worst_destination"]:
+            lines.append(f"worst hit: {_escape(props['worst_destination'])}")
+        return "<div class='corridor-popup'>" + "<br>".join(lines) + "</div>"
+
+    for feature in criticality_features(network, result, top=top):
+        props, geometry = feature["properties"], feature["geometry"]
+        html = describe(props)
+        kind = props["kind"]
+        if geometry["type"] == "Point":
+            lon, lat = geometry["coordinates"]
             marker = folium.CircleMarker(
-                (place.lat, place.lon), radius=8 if impact in ranked[:5] else 5, color="#222222", weight=1,
-                fill=True, fill_color=colour, fill_opacity=0.95, class_name=f"corridor-critical corridor-{el.kind}",
+                (lat, lon), radius=8 if props["prominent"] else 5, color="#222222", weight=1,
+                fill=True, fill_color=props["color"], fill_opacity=0.95,
+                class_name=f"corridor-critical corridor-{kind}",
             )  # fmt: skip
             marker.add_child(_leaflet.BindTooltip(html))
             marker.add_to(places)
-            points.append((place.lat, place.lon))
+            points.append((lat, lon))
             continue
-        for segment in segments:
+        lines = [geometry["coordinates"]] if geometry["type"] == "LineString" else geometry["coordinates"]
+        for line in lines:
+            segment = [(lat, lon) for lon, lat in line]
             polyline = folium.PolyLine(
-                segment, color=colour, weight=weight, opacity=0.9, class_name=f"corridor-critical corridor-{el.kind}"
+                segment,
+                color=props["color"],
+                weight=6 if props["prominent"] else 4,
+                opacity=0.9,
+                class_name=f"corridor-critical corridor-{kind}",
             )
             polyline.add_child(_leaflet.BindTooltip(html))
-            polyline.add_to(layers[el.kind])
+            polyline.add_to(layers[kind])
             points.extend(segment)
     for layer in (*layers.values(), places):
         layer.add_to(m)
-    rows = [
-        _swatch_row(CUT_OFF_COLOUR, "cuts destinations off"),
-        *(
-            _swatch_row(c, text)
-            for c, text in zip(
-                reversed(IMPACT_COLOURS),
-                ("most critical fifth", "second fifth", "third fifth", "fourth fifth", "least"),
-                strict=True,
-            )
-        ),
-        _swatch_row(NO_IMPACT_COLOUR, "no loss (an equal route exists)"),
-    ]
+    rows = [_swatch_row(colour, text) for colour, text in IMPACT_LEGEND]
     heading = f"<h4>Criticality from {_escape(result.origin)}</h4>"
     detail = (
         f"<div class='totals'>{result.evaluated} element(s) closed in turn, ranked by "

@@ -828,6 +828,13 @@ def criticality_api(service: Service, params: Params) -> Reply:
     _known_places(network, origin=origin, to=names, avoid=query["avoid"])
     prices = _prices(params, base) if by == "generalized" else None
     result = criticality(network, origin, names, by=by, prices=prices, rank=rank, **query)
+    if fmt == "geojson":
+        # The map of `corridor criticality --map`: each element coloured by how much closing it costs.
+        from .decision_maps import IMPACT_LEGEND, criticality_features
+
+        legend = [{"color": colour, "label": label} for colour, label in IMPACT_LEGEND]
+        features = criticality_features(network, result, top=top)
+        return _json({"type": "FeatureCollection", "features": features, "legend": legend})
     if fmt == "csv":
         rows = impact_rows(result, top)
         return _csv(io.to_csv(rows, list(rows[0]) if rows else ["rank"]), "corridor-criticality")
@@ -1203,7 +1210,7 @@ ENDPOINTS = (
         f"{MAX_CRITICALITY_DESTINATIONS} destinations (corridor criticality)",
         criticality_api,
         ("origin", "to", "by", *FILTERS, "top", "rank", *PRICES, "width"),
-        ("json", "text", "csv"),
+        ("json", "text", "csv", "geojson"),
     ),
     Endpoint("/api/scenarios", "The scenarios this server knows (corridor scenario list)", scenarios_api),
     Endpoint(

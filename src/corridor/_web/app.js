@@ -24,7 +24,9 @@
       fields: ["scenario", "origin", "destination", "by", "modes", "via", "avoid", "teu"], map: true,
       downloads: ["json", "geojson"],
     },
-    criticality: { fields: ["origin", "to", "by", "modes", "avoid", "top"], map: false, downloads: ["json", "csv"] },
+    criticality: {
+      fields: ["origin", "to", "by", "modes", "avoid", "top"], map: true, downloads: ["json", "csv", "geojson"],
+    },
   };
   const DEFAULTS = { alternatives: "0", teu: "1", top: "20", limit: "50", by: "cost" };
 
@@ -304,12 +306,49 @@
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7 });
   }
 
+  // The elements closed in turn, coloured by what closing them costs, as `corridor criticality --map` draws them.
+  function drawCritical(collection) {
+    const legend = $("#legend");
+    routeLayer = L.featureGroup();
+    // The least critical first, so the most critical are drawn on top.
+    for (const feature of [...collection.features].reverse()) {
+      const props = feature.properties;
+      const tip = el("div", null, "corridor-tip");
+      tip.appendChild(el("b", `#${props.rank} ${props.kind}: ${props.name} (${props.id})`));
+      tip.appendChild(el("div", `destinations cut off: ${props.cut_off}; affected: ${props.affected}`));
+      if (props.worst_destination) tip.appendChild(el("div", `worst hit: ${props.worst_destination}`));
+      const style = { color: props.color, weight: props.prominent ? 6 : 4, opacity: 0.9, className: "corridor-critical" };
+      const geometry = feature.geometry;
+      if (geometry.type === "Point") {
+        const [lon, lat] = geometry.coordinates;
+        L.circleMarker([lat, lon], { radius: props.prominent ? 8 : 5, color: "#222", weight: 1, fillColor: props.color,
+          fillOpacity: 0.95, className: "corridor-critical" }).bindTooltip(tip).addTo(routeLayer);
+        continue;
+      }
+      const lines = geometry.type === "LineString" ? [geometry.coordinates] : geometry.coordinates;
+      for (const line of lines) {
+        L.polyline(line.map(([lon, lat]) => [lat, lon]), style).bindTooltip(tip).addTo(routeLayer);
+      }
+    }
+    routeLayer.addTo(map);
+    for (const entry of collection.legend) {
+      const row = el("div", null, "route");
+      const swatch = el("span", null, "swatch");
+      swatch.style.borderTopColor = entry.color;
+      row.append(swatch, el("span", entry.label));
+      legend.appendChild(row);
+    }
+    const bounds = routeLayer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7 });
+  }
+
   function drawRoutes(collection) {
     if (routeLayer) { routeLayer.remove(); routeLayer = null; }
     const legend = $("#legend");
     legend.replaceChildren();
     if (!collection) return;
     if (view === "reach") { drawPlaces(collection); return; }
+    if (view === "criticality") { drawCritical(collection); return; }
     const features = collection.features;
     const labels = routeLabels(features);
     const colors = meta.route_colors;
