@@ -48,10 +48,11 @@ def main() -> None:
         print(f"{split}: {summary(outcomes)}")
         for outcome in outcomes:
             if not outcome.within:
+                # The bad case is a time: shown for time rows only.
+                bad = f" (bad case {outcome.bad_case:,.0f})" if outcome.row.metric == "time_h" else ""
                 print(
                     f"  {outcome.row.id} {outcome.row.origin}->{outcome.row.destination} {outcome.row.metric}: "
-                    f"{outcome.value:,.0f} (bad case {outcome.bad_case:,.0f}) outside {outcome.row.low:,.0f}-"
-                    f"{outcome.row.high:,.0f}"
+                    f"{outcome.value:,.0f}{bad} outside {outcome.row.low:,.0f}-{outcome.row.high:,.0f}"
                 )
 
 
