@@ -274,6 +274,21 @@
     return labels;
   }
 
+  // One row of the legend: a line swatch or a dot in `color`, then the label.
+  function legendRow(color, label, shape) {
+    const row = el("div", null, "route");
+    const swatch = el("span", null, shape);
+    if (shape === "dot") swatch.style.backgroundColor = color;
+    else swatch.style.borderTopColor = color;
+    row.append(swatch, el("span", label));
+    return row;
+  }
+
+  function fitTo(layer) {
+    const bounds = layer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7 });
+  }
+
   // Every place reached, coloured by its band of the metric, as `corridor reach --map` draws them.
   function drawPlaces(collection) {
     const legend = $("#legend");
@@ -295,15 +310,8 @@
       ({ distance_km: "distance", time_h: "time", cost_usd: "cost", co2_kg: "CO2" }[collection.metric] || collection.metric),
       "totals");
     legend.appendChild(title);
-    bands.forEach((band) => {
-      const row = el("div", null, "route");
-      const swatch = el("span", null, "dot");
-      swatch.style.backgroundColor = band.color;
-      row.append(swatch, el("span", band.label));
-      legend.appendChild(row);
-    });
-    const bounds = routeLayer.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7 });
+    for (const band of bands) legend.appendChild(legendRow(band.color, band.label, "dot"));
+    fitTo(routeLayer);
   }
 
   // The elements closed in turn, coloured by what closing them costs, as `corridor criticality --map` draws them.
@@ -331,15 +339,8 @@
       }
     }
     routeLayer.addTo(map);
-    for (const entry of collection.legend) {
-      const row = el("div", null, "route");
-      const swatch = el("span", null, "swatch");
-      swatch.style.borderTopColor = entry.color;
-      row.append(swatch, el("span", entry.label));
-      legend.appendChild(row);
-    }
-    const bounds = routeLayer.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7 });
+    for (const entry of collection.legend) legend.appendChild(legendRow(entry.color, entry.label, "swatch"));
+    fitTo(routeLayer);
   }
 
   function drawRoutes(collection) {
@@ -385,8 +386,7 @@
       legend.prepend(row);
     }
     routeLayer.addTo(map);
-    const bounds = routeLayer.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7 });
+    fitTo(routeLayer);
   }
 
   // ------------------------------------------------------------------ asking
