@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from corridor.portaccess import pull_tight
 from corridor.sealanes import LandMask
 
 
@@ -72,32 +73,6 @@ def grid_path(wet, start: tuple[int, int], goal: tuple[int, int]) -> list[tuple[
     raise SystemExit(f"no water path between grid cells {start} and {goal}: widen the box or refine --step")
 
 
-def visible_chain(land: LandMask, route: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Keep as few points of a grid path as possible: from each kept point, jump to the farthest
-    point still in straight sight over water (steps that clip a corner of land stay as they are)."""
-
-    def clear(a: tuple[float, float], b: tuple[float, float]) -> bool:
-        return not len(land.crossed([shapely.LineString([a, b])]))
-
-    kept = [route[0]]
-    i = 0
-    while i < len(route) - 1:
-        j = i + 1
-        step = 1
-        while j + step < len(route) and clear(route[i], route[j + step]):
-            step *= 2
-        lo, hi = j, min(j + step, len(route) - 1)  # route[lo] in sight (or adjacent); find the last in sight
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if clear(route[i], route[mid]):
-                lo = mid
-            else:
-                hi = mid - 1
-        kept.append(route[lo])
-        i = lo
-    return kept
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("points", nargs="+", help='"LON LAT" of the start, any waypoints and the end')
@@ -123,7 +98,7 @@ def main() -> None:
     for a, b in itertools.pairwise(points):
         for r, c in grid_path(wet, cell(*a), cell(*b)):
             route.append((float(lons[c]), float(lats[r])))
-    line = shapely.LineString(visible_chain(land, route))
+    line = shapely.LineString(pull_tight(route, land))
     vias = [f"{x:.3f} {y:.3f}" for x, y in list(line.coords)[1:-1]]
     print(";".join(vias))
 

@@ -284,6 +284,13 @@ def _pull_tight(points: Sequence[Point], obstacle: _Obstacle) -> list[Point]:
     return kept
 
 
+def pull_tight(points: Sequence[Point], land) -> list[Point]:
+    """Keep as few points of a path over water as possible (see `_pull_tight`), against all the
+    land (a `sealanes.LandMask`) within the path's bounding box."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return _pull_tight(points, _Obstacle(land, points[0], (min(xs), min(ys), max(xs), max(ys)), 0.0))
+
+
 def _seeds_from(prev: _Level, level: _Level):
     """Map every cell the previous level reached onto this level's water cells (cheapest wins)."""
     import numpy as np
