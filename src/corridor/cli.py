@@ -782,12 +782,17 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
     return "\n".join(lines), code
 
 
-def _report_change(change, added: str, *, verbose: int = 0) -> str:
+def _warn_notes(change, *, verbose: int = 0) -> None:
+    """Say a write's notes on stderr: the first few, or all with -v."""
     shown = change.notes if verbose else change.notes[:LISTED_PROBLEMS]
     for note in shown:
         log.warning("note: %s", note)
     if len(shown) < len(change.notes):  # a large import: one line for the rest
         log.warning("note: ... and %d more (all with -v)", len(change.notes) - len(shown))
+
+
+def _report_change(change, added: str, *, verbose: int = 0) -> str:
+    _warn_notes(change, verbose=verbose)
     if change.replaced:
         log.warning("note: replaces the World Port Index entry %s", ", ".join(change.replaced))
     return f"{added} to {change.path}"
@@ -842,8 +847,7 @@ def cmd_ports_remove(args: argparse.Namespace) -> str:
 
     change = remove_place(args.data, args.place_id)
     (place,) = change.places
-    for note in change.notes:
-        log.warning("note: %s", note)
+    _warn_notes(change, verbose=args.verbose)
     return f"removed {place.name} ({place.id}) from {change.path}"
 
 
@@ -864,8 +868,7 @@ def cmd_links_remove(args: argparse.Namespace) -> str:
 
     change = remove_link(args.data, args.link_id)
     (link,) = change.links
-    for note in change.notes:
-        log.warning("note: %s", note)
+    _warn_notes(change, verbose=args.verbose)
     return f"removed {link.mode} link {link.id} ({link.from_id} - {link.to_id}) from {change.path}"
 
 
