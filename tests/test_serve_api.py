@@ -155,6 +155,9 @@ def test_reach_as_geojson_puts_every_place_reached_on_the_map_in_bands(client, n
     bands = whole["bands"]
     assert 2 <= len(bands) <= 6 and all(b["color"].startswith("#") and b["label"] for b in bands)
     assert max(f["properties"]["band"] for f in everything) < len(bands)
+    # The bands follow the metric asked for (`by`), as `reach --map` colours, not the order of the rows.
+    by_distance = client.get("/api/reach", params={**params, "format": "geojson", "sort": "distance"}).json()
+    assert by_distance["metric"] == "time_h"
 
 
 def test_matrix_get_and_post_are_what_the_cli_prints(client, run):

@@ -710,7 +710,7 @@ def reach_api(service: Service, params: Params) -> Reply:
         rows = rows[:limit]
     if fmt == "geojson":
         # The map of `corridor reach --map`: every place reached, in bands of the metric (cost for the generalised one).
-        return _json(_reach_geojson(network, rows, key if key != "generalized_usd" else "cost_usd"))
+        return _json(_reach_geojson(network, rows, "cost_usd" if prices is not None else routing.BY[by]))
     if fmt == "csv":
         columns = ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]
         return _csv(io.to_csv(rows, columns), "corridor-reach")
