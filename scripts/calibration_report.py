@@ -36,7 +36,11 @@ def main() -> None:
     for row in rows:
         avoid = [a for a in row["avoid"].split(";") if a]
         try:
-            ends = [network.gazetteer.resolve(row[end]).place_ids[0] for end in ("from_locode", "to_locode")]
+            # `from_place`/`to_place` name the place at the source's position where it is not the code's
+            ends = [
+                network.gazetteer.resolve(row[f"{end}_place"] or row[f"{end}_locode"]).place_ids[0]
+                for end in ("from", "to")
+            ]
             found = network.sea_path(*ends, avoid=avoid)
         except CorridorError as exc:  # a code the gazetteer cannot place is listed with its reason
             results.append((float("inf"), row, None, str(exc)))

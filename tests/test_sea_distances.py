@@ -51,9 +51,11 @@ def test_the_table_is_large_cited_and_split_once_with_its_seed():
     assert halves == {"calibration", "held-out"}
 
 
-def _id(network, code: str) -> str:
-    """The place a table code names (an id, or a curated place's alias such as VNSGN)."""
-    return network.gazetteer.resolve(code).place_ids[0]
+def _id(network, row: dict, end: str) -> str:
+    """The place at one end of a row: its `from_place`/`to_place` where the source measures from
+    another position than the code's place (Pub. 151's Shanghai is the city on the Huangpu, not
+    Yangshan), else the place its code names (an id, or a curated place's alias such as VNSGN)."""
+    return network.gazetteer.resolve(row[f"{end}_place"] or row[f"{end}_locode"]).place_ids[0]
 
 
 def _corridor_nm(network, rows) -> list[float | None]:
@@ -62,8 +64,8 @@ def _corridor_nm(network, rows) -> list[float | None]:
     out: list[float | None] = []
     for row in rows:
         found = network.sea_path(
-            _id(network, row["from_locode"]),
-            _id(network, row["to_locode"]),
+            _id(network, row, "from"),
+            _id(network, row, "to"),
             avoid=[a for a in row["avoid"].split(";") if a],
         )
         out.append(found[0] / KM_PER_NM if found is not None else None)
@@ -76,7 +78,7 @@ def _searoute_nm(network, rows) -> list[float | None]:
 
     out: list[float | None] = []
     for row in rows:
-        a, b = (network.places[_id(network, row[end])] for end in ("from_locode", "to_locode"))
+        a, b = (network.places[_id(network, row, end)] for end in ("from", "to"))
         restrictions = ["northwest"] + [p for p in row["avoid"].split(";") if p]
         try:
             line = searoute.searoute([a.lon, a.lat], [b.lon, b.lat], units="naut", restrictions=restrictions)

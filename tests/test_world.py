@@ -27,8 +27,13 @@ def test_reach_from_chongqing_covers_the_corridor_claim(network):
 def test_world_ports_are_merged_without_duplicating_curated_ones(network):
     places = network.places
     assert sum(1 for p in places.values() if p.origin == "wpi") > 3000
-    # One place per UN/LOCODE: WPI's Shanghai (CNSGH) and Qinzhou are the curated places.
-    assert "CNSGH" not in places and places["CNQZH"].origin == "curated"
+    # One place per UN/LOCODE: WPI's Qinzhou is the curated place. WPI's Shanghai, the river port
+    # on the Huangpu and the Yangtze (CNSGH), lies 85 km from Yangshan (CNSHA) and is a port of its
+    # own, as Klong Toei is beside Lat Krabang; the name "Shanghai" still means Yangshan.
+    assert places["CNQZH"].origin == "curated" and "wpi-59970" not in places
+    assert places["CNSGH"].origin == "wpi" and places["CNSHA"].origin == "curated"
+    assert network.gazetteer.resolve("Shanghai").place_ids == ("CNSHA",)
+    assert network.gazetteer.resolve("Waigaoqiao").place_ids == ("CNSGH",)
     curated_codes = {a.upper() for p in places.values() if p.origin == "curated" for a in (p.id, *p.aliases)}
     assert not [p.id for p in places.values() if p.origin == "wpi" and p.id.upper() in curated_codes]
 
