@@ -170,3 +170,71 @@ def test_alternatives_differ_in_gateway_region(network):
     yangtze_estuary = {"CNTAC", "CNSHA", "CNNBG"}
     estuary = [r.modes for r in routes if set(r.transfer_places) & yangtze_estuary]
     assert len(estuary) == len(set(estuary))
+
+
+def test_cargo_that_stays_in_one_country_clears_no_customs(network, run):
+    # Customs clear goods that cross a border. Chongqing to Dalian by rail to Shenzhen and a
+    # coastal sailing stays in China; Chongqing to Busan through the same gateway is an export.
+    import csv
+
+    from corridor.datasets import bundled_data_dir
+
+    rows = list(csv.DictReader((bundled_data_dir() / "clearance.csv").open(encoding="utf-8")))
+    # China's figures are country figures: the first Chinese row of each direction holds at every port.
+    export = next(
+        r for r in sorted(rows, key=lambda r: r["place_id"]) if r["place_id"][:2] == "CN" and r["direction"] == "export"
+    )
+    home = find_routes(network, "Chongqing", "Dalian", by="time")[0]
+    abroad = find_routes(network, "Chongqing", "Busan", by="time")[0]
+    assert not [leg for leg in home.legs if leg.activity == "import clearance"]
+    gate_home = next(leg for leg in home.legs if leg.activity == "transfer")
+    gate_abroad = next(leg for leg in abroad.legs if leg.activity == "transfer")
+    assert gate_home.from_id == gate_abroad.from_id == "CNYTN"
+    assert gate_abroad.cost_usd - gate_home.cost_usd == pytest.approx(float(export["usd"]))
+    assert gate_abroad.time_h - gate_home.time_h == pytest.approx(float(export["h"]))
+    # Umm Qasr's import clearance stays; a domestic route cites no clearance source.
+    assert [leg for leg in find_routes(network, "Chongqing", "Umm Qasr")[0].legs if leg.activity == "import clearance"]
+
+    # A route cites the clearance row it is charged (China's export row at Yantian for Busan) and,
+    # staying in China, none.
+    def cited(destination):
+        data = json.loads(run("route", "Chongqing", destination, "--by", "time", "--format", "json").out)
+        return " | ".join(s for leg in data["legs"] for sources in leg["sources"].values() for s in sources)
+
+    assert export["usd_source"] in cited("Busan")
+    home_cited = cited("Dalian")
+    assert not [r["place_id"] for r in rows if r["place_id"][:2] == "CN" and r["usd_source"] in home_cited]
+
+
+def test_reach_and_matrix_charge_a_domestic_shipment_as_route_does(network):
+    from corridor.routing import matrix
+
+    for by in ("time", "cost"):
+        reached = {r.place_id: r for r in reach(network, "Chongqing", by=by)}
+        grid = matrix(network, ["Chongqing"], ["Dalian", "Busan", "Umm Qasr"], by=by)
+        for column, destination in enumerate(("Dalian", "Busan", "Umm Qasr")):
+            route = find_routes(network, "Chongqing", destination, by=by)[0]
+            cell = grid[0][column]
+            assert cell is not None and cell.place_id == route.destination
+            for metric in ("time_h", "cost_usd"):
+                expected = getattr(route, metric)
+                assert getattr(cell, metric) == pytest.approx(expected), (destination, by, metric)
+                assert getattr(reached[route.destination], metric) == pytest.approx(expected), (destination, by, metric)
+
+
+def test_a_generalized_cost_route_charges_a_domestic_shipment_as_route_does(network):
+    from corridor.objectives import Prices
+    from corridor.objectives import find_routes as generalized_routes
+
+    prices = Prices.from_parameters(network.parameters)
+    by_time = find_routes(network, "Chongqing", "Dalian", by="time")[0]
+    best = generalized_routes(network, "Chongqing", "Dalian", prices=prices)[0]
+    assert not [leg for leg in best.legs if leg.activity == "import clearance"]
+    assert (
+        prices.of(best.cost_usd, best.time_h, best.co2_kg)
+        <= prices.of(by_time.cost_usd, by_time.time_h, by_time.co2_kg) + 1e-6
+    )
+    gates = {leg.from_id: leg for leg in best.legs if leg.activity == "transfer"}
+    for leg in by_time.legs:
+        if leg.activity == "transfer" and leg.from_id in gates:
+            assert gates[leg.from_id].cost_usd == pytest.approx(leg.cost_usd)

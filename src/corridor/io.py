@@ -56,7 +56,7 @@ def route_dict(network: Network, route: Route) -> dict:
             "activity": leg.activity,
             "service": leg.service,
             "time_p90_h": _round("time_h", leg.time_p90_h),
-            "sources": leg_sources(network, leg),
+            "sources": leg_sources(route.network or network, leg),  # the network it was found on (Network.domestic)
         }
         entry.update({m: _round(m, getattr(leg, m)) for m in METRICS})
         legs.append(entry)

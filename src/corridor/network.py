@@ -73,6 +73,8 @@ class Network:
     passages_of: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     # The mean wait for a departure when boarding a mode at a place: (place, mode) -> hours.
     waits: Mapping[tuple[str, str], float] = field(default_factory=dict, repr=False)
+    # The country whose seaports charge no clearance in this network (see `domestic`), else "".
+    cleared_inside: str = field(default="", repr=False)
 
     def link(self, link_id: str) -> Link:
         """Return a link of the graph by id: a curated link or a sea link the build made."""
@@ -116,6 +118,57 @@ class Network:
         tail = list(last_path)[::-1] if last_path else [(place_b.lon, place_b.lat)]
         line = [*head, *(self.coords(n) for n in nodes), *tail]
         return km, [p for i, p in enumerate(line) if i == 0 or p != line[i - 1]]
+
+    def domestic(self, country: str) -> Network:
+        """Return the network for cargo that starts and ends in `country`: the same graph without
+        the import and export clearance charged at that country's seaports (customs clear goods
+        crossing a border, not a coastal or river shipment inside one country).
+
+        Made on first use for a country (one pass over the edges) and kept with this network.
+        """
+        if self.cleared_inside == country:
+            return self
+        cache = self.__dict__.setdefault("_domestic", {})
+        kept = cache.get(country)
+        if kept is not None and kept[0] is self.core:
+            return kept[1]
+        import copy
+        from array import array
+        from dataclasses import replace
+
+        from .graph import MODE_CODE
+
+        core = self.core
+        lookup = clearance_lookup(self.operations, self.places)
+        time_h, cost = array("d", core.weights["time_h"]), array("d", core.weights["cost_usd"])
+        spread = array("d", core.spread)
+        alight, transfer = ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.TRANSFER]
+        sea = {MODE_CODE[m] for m in SEA_FAMILY}
+        for e in range(core.n_edges):
+            role = core.role[e]
+            if role != alight and role != transfer:
+                continue
+            tail = core.tail[e]
+            place = self.places[core.place_ids[core.node_place[tail]]]
+            if place.country != country:
+                continue
+            from_sea = core.node_mode[tail] in sea
+            to_sea = role == transfer and core.node_mode[core.head[e]] in sea
+            # As the build charges it: import on leaving a ship for land or the door, export on boarding one from land.
+            direction = "import" if from_sea and not to_sea else "export" if to_sea and not from_sea else None
+            found = lookup(place, direction) if direction else None
+            if found is None:
+                continue
+            time_h[e] = max(0.0, time_h[e] - found.h)
+            cost[e] = max(0.0, cost[e] - found.usd)
+            spread[e] = math.sqrt(max(0.0, spread[e] ** 2 - (found.h_p90 - found.h) ** 2))
+        changed = copy.copy(self)
+        changed.__dict__.pop("graph", None)  # the networkx view is built from the weights
+        changed.__dict__.pop("_domestic", None)
+        changed.core = replace(core, weights={**core.weights, "time_h": time_h, "cost_usd": cost}, spread=spread)
+        changed.cleared_inside = country
+        cache[country] = (core, changed)
+        return changed
 
     @cached_property
     def _lane_mask(self) -> bytes:
@@ -250,6 +303,23 @@ class Network:
             return self.lane_coords[core.node_lane[node]]
         place = self.places[core.place_ids[core.node_place[node]]]
         return (place.lon, place.lat)
+
+
+def clearance_lookup(ops: Operations, places: Mapping[str, Place]):
+    """Return a function (place, "import" | "export") -> the Clearance charged there, or None.
+
+    Clearance figures are country figures (Doing Business): a country's row holds at each of
+    its seaports, so cargo cannot enter by a neighbouring port and skip customs.
+    """
+    by_country: dict[tuple[str, str], Clearance] = {}
+    for (pid, direction), row in sorted(ops.clearance.items()):
+        if pid in places:
+            by_country.setdefault((places[pid].country, direction), row)
+
+    def lookup(place: Place, direction: str) -> Clearance | None:
+        return ops.clearance.get((place.id, direction)) or by_country.get((place.country, direction))
+
+    return lookup
 
 
 def _rss(*values: float) -> float:
@@ -406,15 +476,10 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         usd = found.cost_usd + (found.lift_usd if found.gauge_break else 0.0)
         return Metrics(time_h=hours, cost_usd=usd), found.crossing_h_p90 - found.crossing_h
 
-    # Clearance figures are country figures (Doing Business): a country's row holds at each of
-    # its seaports, so cargo cannot enter by a neighbouring port and skip customs.
-    by_country: dict[tuple[str, str], Clearance] = {}
-    for (pid, direction), row in sorted(ops.clearance.items()):
-        if pid in places:
-            by_country.setdefault((places[pid].country, direction), row)
+    clearance_of = clearance_lookup(ops, places)
 
     def clearance(place: Place, direction: str) -> tuple[Metrics, float]:
-        found = ops.clearance.get((place.id, direction)) or by_country.get((place.country, direction))
+        found = clearance_of(place, direction)
         if found is None:
             return Metrics(), 0.0
         return Metrics(time_h=found.h, cost_usd=found.usd), found.h_p90 - found.h

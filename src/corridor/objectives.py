@@ -163,10 +163,19 @@ def _per_teu(name: str) -> bool:
     return METRICS[name].per_teu
 
 
+def shipment_network(network: Network, origin, destination, **query) -> Network:
+    """Return the network a route from origin to destination is found on: `Network.domestic` for
+    cargo that starts and ends in one country, else the network itself."""
+    from .query import make_query
+
+    return make_query(origin, destination, **query).plan(network).network
+
+
 def find_routes(network: Network, origin, destination, *, prices: Prices, **query) -> list[Route]:
     """Return the route of lowest generalised cost and its alternatives (as `routing.find_routes`)."""
     from . import routing
 
+    network = shipment_network(network, origin, destination, **query)
     view = searching_on(network, prices.weight(network.core))
     return [measured(network, r) for r in routing.find_routes(view, origin, destination, by="cost", **query)]
 

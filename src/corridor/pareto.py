@@ -201,6 +201,7 @@ def pareto(
             raise ValueError(f"objectives must be metric names ({', '.join(METRICS)}), not {name!r}")
     query = make_query(origin, destination, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu)
     plan = query.plan(network)
+    network = plan.network  # `Network.domestic` for cargo that stays in one country
     core = network.core
     edge_ok, node_ok = masks(plan)
     sources = [core.origin(pid) for pid in plan.start.place_ids]
@@ -240,7 +241,7 @@ def pareto(
     seen = set()
     for _vector, edges in paths:
         legs = _legs(network, edges, teu)
-        route = RouteType(legs[0].from_id, legs[-1].to_id, OPTIMIZED_FOR, legs, teu)
+        route = RouteType(legs[0].from_id, legs[-1].to_id, OPTIMIZED_FOR, legs, teu, network=network)
         key = signature(network, route)
         if key in seen:
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 
 from .graph import ROLE_CODE, Role
-from .network import Network
+from .network import SEA_FAMILY, Network, clearance_lookup
 from .registry import METRIC_NAMES
 from .routing import Leg
 
@@ -41,6 +41,7 @@ def _frequency_sources(network: Network) -> dict[tuple[str, str], list[str]]:
 def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
     """Return, for each of the four metrics, the sources of the figures that make it up on this leg."""
     core, params, ops = network.core, network.parameters, network.operations
+    clearance_of = clearance_lookup(ops, network.places)
     found: dict[str, dict[str, None]] = {m: {} for m in METRIC_NAMES}
 
     def add(metric: str, *sources: str) -> None:
@@ -106,10 +107,15 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                 if pid == place.id and role in (THROUGH, TRANSFER) and crossing_mode == core.edge(e).head.mode:  # type: ignore[union-attr]
                     add("time_h", crossing.source)
                     add("cost_usd", crossing.source)
-            if role in (ALIGHT, TRANSFER, BOARD) and (core.weights["time_h"][e] or core.weights["cost_usd"][e]):
-                for (pid, _), cleared in ops.clearance.items():
-                    if network.places.get(pid) is not None and network.places[pid].country == place.country:
-                        add("time_h", cleared.source)
-                        add("cost_usd", cleared.source)
-                        break
+            # Clearance as the build charges it: import on leaving a ship, export on boarding one
+            # from land; none inside the country of a domestic shipment (`Network.domestic`).
+            if role in (ALIGHT, TRANSFER) and place.country != network.cleared_inside:
+                edge = core.edge(e)
+                from_sea = edge.tail.mode in SEA_FAMILY  # type: ignore[union-attr]
+                to_sea = role == TRANSFER and edge.head.mode in SEA_FAMILY  # type: ignore[union-attr]
+                direction = "import" if from_sea and not to_sea else "export" if to_sea and not from_sea else ""
+                cleared = clearance_of(place, direction) if direction else None
+                if cleared is not None:
+                    add("time_h", cleared.source)
+                    add("cost_usd", cleared.source)
     return {metric: list(sources) for metric, sources in found.items() if sources}

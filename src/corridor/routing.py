@@ -684,6 +684,16 @@ def _tree(plan: Plan, targets: Sequence[int] = (), bans: Bans = Bans()) -> Resul
     )  # fmt: skip
 
 
+def _home(plan: Plan) -> tuple[str, Plan] | None:
+    """Return the origin's country and the plan on its domestic network (`Network.domestic`), for
+    the places a one-country origin reaches without leaving it; None for an origin across borders."""
+    countries = {plan.network.places[p].country for p in plan.start.place_ids}
+    if len(countries) != 1:
+        return None
+    country = countries.pop()
+    return country, replace(plan, network=plan.network.domestic(country))
+
+
 def _reached(result: Result, node: int, place_id: str, teu: float) -> Reached:
     sums = result.sums
     assert sums is not None
@@ -722,12 +732,22 @@ def reach(
         bans = Bans(edges=generated, modes=frozenset({"sea"}))
     result = _tree(plan, bans=bans)
     core = network.core
+    # Places in the origin's own country are reached as `route` reaches them: without customs.
+    home = _home(plan)
+    country = home[0] if home else None
+    inside = [
+        n
+        for i, n in enumerate(core.destination_node)
+        if n >= 0 and network.places[core.place_ids[i]].country == country
+    ]
+    home_result = _tree(home[1], inside, bans=bans) if home and inside else None
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]
-        if node < 0 or not result.reached(node) or pid in plan.start.place_ids or network.places[pid].kind == "lock":
+        found = home_result if home_result is not None and network.places[pid].country == country else result
+        if node < 0 or not found.reached(node) or pid in plan.start.place_ids or network.places[pid].kind == "lock":
             continue
-        out.append(_reached(result, node, pid, plan.query.teu))
+        out.append(_reached(found, node, pid, plan.query.teu))
     out.sort(key=lambda r: (getattr(r, plan.metric), r.place_id))
     return Reach(out, network=network, origin=plan.start.label, by=plan.metric)
 
@@ -761,21 +781,25 @@ def matrix(
 
     def row(plan: Plan) -> list[Reached | None]:
         result = _tree(plan, targets)
-        dist, sums, teu = result.dist, result.sums, base.teu
-        assert sums is not None
-        distance, time_h, cost, co2 = (sums[m] for m in METRIC_NAMES)
+        # Destinations in the origin's own country are reached as `route` reaches them: without customs.
+        home = _home(plan)
+        country = home[0] if home else None
+        inside = sorted({n for column in columns for pid, n in column if network.places[pid].country == country})
+        home_result = _tree(home[1], inside) if home and inside else None
         starts = set(plan.start.place_ids)
         out: list[Reached | None] = []
         for column in columns:
             best = None
             for pid, node in column:
-                if dist[node] < INF and pid not in starts and (best is None or (dist[node], pid) < best[:2]):
-                    best = (dist[node], pid, node)
+                found = home_result if home_result is not None and network.places[pid].country == country else result
+                cost_here = found.dist[node]
+                if cost_here < INF and pid not in starts and (best is None or (cost_here, pid) < best[:2]):
+                    best = (cost_here, pid, node, found)
             if best is None:
                 out.append(None)
             else:
-                node = best[2]
-                out.append(Reached(best[1], distance[node], time_h[node], cost[node] * teu, co2[node] * teu))
+                _, pid, node, found = best
+                out.append(_reached(found, node, pid, base.teu))
         return out
 
     rows: list[list[Reached | None]] = []

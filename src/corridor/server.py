@@ -589,6 +589,7 @@ def _generalized_routes(service: Service, network: Network, prices, origin: str,
     """Return `objectives.find_routes`, searching on a generalised-cost view made once per network and prices."""
     from . import objectives, routing
 
+    network = objectives.shipment_network(network, origin, destination, **query)
     view = service.derived(
         network, ("generalized", prices), lambda: objectives.searching_on(network, prices.weight(network.core))
     )
