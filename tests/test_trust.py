@@ -238,3 +238,18 @@ def test_a_generalized_cost_route_charges_a_domestic_shipment_as_route_does(netw
     for leg in by_time.legs:
         if leg.activity == "transfer" and leg.from_id in gates:
             assert gates[leg.from_id].cost_usd == pytest.approx(leg.cost_usd)
+
+
+def test_every_search_charges_a_domestic_shipment_as_route_does(network):
+    from corridor import distributed, objectives, routing
+    from corridor.criticality import criticality
+
+    origins, ends = ["Chongqing", "Qinzhou"], ["Dalian", "Busan", "Umm Qasr"]
+    assert distributed.matrix(network, origins, ends, by="time") == routing.matrix(network, origins, ends, by="time")
+    by_time = find_routes(network, "Chongqing", "Dalian", by="time")[0]
+    assert criticality(network, "Chongqing", ["Dalian"], by="time").baseline[0] == pytest.approx(by_time.time_h)
+    prices = objectives.Prices.from_parameters(network.parameters)
+    best = objectives.find_routes(network, "Chongqing", "Dalian", prices=prices)[0]
+    reached = {r.place_id: r for r in objectives.reach(network, "Chongqing", prices=prices)}
+    assert reached[best.destination].cost_usd == pytest.approx(best.cost_usd)
+    assert reached[best.destination].time_h == pytest.approx(best.time_h)

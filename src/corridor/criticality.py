@@ -18,7 +18,7 @@ that is the closed place itself is not counted as cut off.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .distributed import Dask, Progress, Serial
@@ -186,9 +186,13 @@ def criticality(
     if not destinations:
         raise UsageError("give at least one destination", "destinations")
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow).plan(network, destination=False)
+    ends = [resolve(network, d) for d in destinations]
+    countries = {network.places[p].country for t in (plan.start, *ends) for p in t.place_ids}
+    if len(countries) == 1:  # every shipment stays in one country: no customs, as `route` charges it
+        network = network.domestic(countries.pop())
+        plan = replace(plan, network=network)
     core = network.core
     starts = set(plan.start.place_ids)
-    ends = [resolve(network, d) for d in destinations]
     columns = tuple(tuple(core.destination(pid) for pid in end.place_ids if pid not in starts) for end in ends)
     edge_ok, node_ok = masks(plan)
     sweep = Sweep(

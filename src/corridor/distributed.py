@@ -232,4 +232,22 @@ def matrix(
         (tuple(core.origin(pid) for pid in plan.start.place_ids), frozenset(plan.start.place_ids)) for plan in plans
     ]
     run = run or Serial()
-    return [_cells(sweep, row) for row in run.map(matrix_rows, sweep, rows, progress=progress)]
+    cells = [_cells(sweep, row) for row in run.map(matrix_rows, sweep, rows, progress=progress)]
+    # A destination in its origin's own country is reached as `route` reaches it: without customs,
+    # on that country's domestic network (one more sweep per such country).
+    by_country: dict[str, list[int]] = {}
+    for i, plan in enumerate(plans):
+        countries = {network.places[p].country for p in plan.start.place_ids}
+        if len(countries) == 1:
+            by_country.setdefault(countries.pop(), []).append(i)
+    for country, members in sorted(by_country.items()):
+        home = network.domestic(country)
+        inside = [j for j, end in enumerate(ends) if all(network.places[p].country == country for p in end.place_ids)]
+        if home is network or not inside:
+            continue
+        home_sweep = MatrixSweep(home.core, weight(home, by, prices), edge_ok, node_ok, columns, teu)
+        for i, row in zip(members, run.map(matrix_rows, home_sweep, [rows[i] for i in members]), strict=True):
+            found = _cells(home_sweep, row)
+            for j in inside:
+                cells[i][j] = found[j]
+    return cells

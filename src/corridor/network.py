@@ -128,6 +128,9 @@ class Network:
         """
         if self.cleared_inside == country:
             return self
+        lookup = clearance_lookup(self.operations, self.places)
+        if not any(self.places[pid].country == country for pid, _ in self.operations.clearance if pid in self.places):
+            return self  # no clearance is charged in that country: nothing to take away
         cache = self.__dict__.setdefault("_domestic", {})
         kept = cache.get(country)
         if kept is not None and kept[0] is self.core:
@@ -139,7 +142,6 @@ class Network:
         from .graph import MODE_CODE
 
         core = self.core
-        lookup = clearance_lookup(self.operations, self.places)
         time_h, cost = array("d", core.weights["time_h"]), array("d", core.weights["cost_usd"])
         spread = array("d", core.spread)
         alight, transfer = ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.TRANSFER]

@@ -230,26 +230,26 @@ def reach(
 ) -> list[Reached]:
     """Return every place reachable from origin with the totals of its route of lowest generalised cost."""
     from .query import make_query
-    from .routing import Reached
+    from .routing import _home, _reached
 
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network, destination=False)
     result = tree(plan, prices.weight(network.core))
-    sums = result.sums
-    assert sums is not None
     core = network.core
+    # Places in the origin's own country are reached as `route` reaches them: without customs.
+    home = _home(plan)
+    country = home[0] if home else None
+    inside = [
+        n
+        for i, n in enumerate(core.destination_node)
+        if n >= 0 and network.places[core.place_ids[i]].country == country
+    ]
+    home_result = tree(home[1], prices.weight(home[1].network.core), inside) if home and inside else None
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]
-        if node < 0 or result.dist[node] == INF or pid in plan.start.place_ids or network.places[pid].kind == "lock":
+        found = home_result if home_result is not None and network.places[pid].country == country else result
+        if node < 0 or found.dist[node] == INF or pid in plan.start.place_ids or network.places[pid].kind == "lock":
             continue
-        out.append(
-            Reached(
-                pid,
-                sums["distance_km"][node],
-                sums["time_h"][node],
-                sums["cost_usd"][node] * teu,
-                sums["co2_kg"][node] * teu,
-            )
-        )
+        out.append(_reached(found, node, pid, teu))
     out.sort(key=lambda r: (prices.of(r.cost_usd, r.time_h, r.co2_kg, teu=teu), r.place_id))
     return out
