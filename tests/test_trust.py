@@ -253,3 +253,19 @@ def test_every_search_charges_a_domestic_shipment_as_route_does(network):
     reached = {r.place_id: r for r in objectives.reach(network, "Chongqing", prices=prices)}
     assert reached[best.destination].cost_usd == pytest.approx(best.cost_usd)
     assert reached[best.destination].time_h == pytest.approx(best.time_h)
+
+
+@pytest.mark.parametrize("destination", ["Duisburg", "Hamburg", "Almaty", "Hanoi", "Bangkok", "Yangon", "Port Klang"])
+def test_a_route_that_crosses_a_border_leaves_it_on_the_other_side(network, destination):
+    # Duisburg once came by sea to Hamburg, then by rail east to the Belarus border at
+    # Malaszewicze (a break of gauge, 2.6 days) and back west: 2,380 km for a 365 km trip.
+    for by in ("cost", "time", "distance", "co2"):
+        route = find_routes(network, "Chongqing", destination, by=by)[0]
+        moves = [leg for leg in route.legs if leg.distance_km > 0]
+        for leg in route.legs:
+            if "border crossing" not in leg.activity:
+                continue
+            before = next(m for m in reversed(moves) if m.to_id == leg.from_id)
+            after = next(m for m in moves if m.from_id == leg.from_id)
+            sides = {network.places[before.from_id].country, network.places[after.to_id].country}
+            assert len(sides) == 2, (destination, by, before.from_id, leg.from_id, after.to_id)
