@@ -269,3 +269,19 @@ def test_a_route_that_crosses_a_border_leaves_it_on_the_other_side(network, dest
             after = next(m for m in moves if m.from_id == leg.from_id)
             sides = {network.places[before.from_id].country, network.places[after.to_id].country}
             assert len(sides) == 2, (destination, by, before.from_id, leg.from_id, after.to_id)
+
+
+def test_a_scenario_delays_a_domestic_shipment_too(network):
+    # The domestic network of a scenario's network is made from the scenario's weights, not the
+    # base network's (a copy keeps none of the original's domestic networks).
+    from corridor.scenarios import apply_scenario, parse_scenario
+
+    home_before = network.domestic("CN")
+    text = 'name = "x"\ntitle = "t"\n[[delay]]\nplaces = ["Dalian"]\nhours = 48\nsource = "estimate"\n'
+    delayed = apply_scenario(network, parse_scenario(text, path="x.toml")).network
+    assert "_domestic" not in delayed.__dict__
+    before = find_routes(network, "Chongqing", "Dalian", by="time")[0]
+    after = find_routes(delayed, "Chongqing", "Dalian", by="time")[0]
+    assert not [leg for leg in after.legs if leg.activity == "import clearance"]
+    assert after.time_h == pytest.approx(before.time_h + 48)
+    assert network.domestic("CN") is home_before

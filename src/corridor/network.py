@@ -119,6 +119,13 @@ class Network:
         line = [*head, *(self.coords(n) for n in nodes), *tail]
         return km, [p for i, p in enumerate(line) if i == 0 or p != line[i - 1]]
 
+    def __copy__(self) -> Network:
+        """A shallow copy (a scenario's or a search view's network) keeps no domestic networks of
+        the original's: they would hold on to its weights."""
+        other = object.__new__(type(self))
+        other.__dict__.update((k, v) for k, v in self.__dict__.items() if k != "_domestic")
+        return other
+
     def domestic(self, country: str) -> Network:
         """Return the network for cargo that starts and ends in `country`: the same graph without
         the import and export clearance charged at that country's seaports (customs clear goods
@@ -128,13 +135,13 @@ class Network:
         """
         if self.cleared_inside == country:
             return self
-        lookup = clearance_lookup(self.operations, self.places)
         if not any(self.places[pid].country == country for pid, _ in self.operations.clearance if pid in self.places):
             return self  # no clearance is charged in that country: nothing to take away
         cache = self.__dict__.setdefault("_domestic", {})
         kept = cache.get(country)
         if kept is not None and kept[0] is self.core:
             return kept[1]
+        lookup = clearance_lookup(self.operations, self.places)
         import copy
         from array import array
         from dataclasses import replace
@@ -166,7 +173,6 @@ class Network:
             spread[e] = math.sqrt(max(0.0, spread[e] ** 2 - (found.h_p90 - found.h) ** 2))
         changed = copy.copy(self)
         changed.__dict__.pop("graph", None)  # the networkx view is built from the weights
-        changed.__dict__.pop("_domestic", None)
         changed.core = replace(core, weights={**core.weights, "time_h": time_h, "cost_usd": cost}, spread=spread)
         changed.cleared_inside = country
         cache[country] = (core, changed)

@@ -694,6 +694,39 @@ def _home(plan: Plan) -> tuple[str, Plan] | None:
     return country, replace(plan, network=plan.network.domestic(country))
 
 
+def _home_country(plan: Plan) -> str | None:
+    """Return the country of a one-country origin, None for an origin across borders."""
+    countries = {plan.network.places[p].country for p in plan.start.place_ids}
+    return countries.pop() if len(countries) == 1 else None
+
+
+def _trees(plan: Plan, inside: Sequence[int], targets: Sequence[int] = (), bans: Bans = Bans()):
+    """Search from a plan's origin for places abroad and, for the `inside` nodes (places in the
+    origin's own country), as on its domestic network: return (result, home result or None).
+
+    Where the searched metric is one clearance does not change (distance, CO2), the domestic
+    search would settle the same tree: one search totals the domestic time and cost beside the
+    others instead of searching twice.
+    """
+    home = _home(plan) if inside else None
+    if home is None or home[1].network is plan.network:
+        return _tree(plan, targets, bans), None
+    core, home_core = plan.network.core, home[1].network.core
+    if home_core.weights[plan.metric] is not core.weights[plan.metric]:
+        return _tree(plan, targets, bans), _tree(home[1], inside, bans)
+    extra = {f"home:{m}": home_core.weights[m] for m in METRIC_NAMES if home_core.weights[m] is not core.weights[m]}
+    view = replace(core, weights={**core.weights, **extra})
+    edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, bans)
+    sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
+    result = search(
+        view, core.weights[plan.metric], sources, targets=targets, stop=STOP_ALL if targets else STOP_NONE,
+        edge_ok=edge_ok, node_ok=node_ok, sums=(*METRIC_NAMES, *extra),
+    )  # fmt: skip
+    assert result.sums is not None
+    home_sums = {m: result.sums.pop(f"home:{m}", result.sums[m]) for m in METRIC_NAMES}
+    return result, Result(result.dist, result.pred, result.settled, home_sums)
+
+
 def _reached(result: Result, node: int, place_id: str, teu: float) -> Reached:
     sums = result.sums
     assert sums is not None
@@ -730,17 +763,15 @@ def reach(
             e for e in core.edges_with_role(Role.LINK) if core.link_ids[core.link[e]].startswith("feeder-")
         )
         bans = Bans(edges=generated, modes=frozenset({"sea"}))
-    result = _tree(plan, bans=bans)
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
-    home = _home(plan)
-    country = home[0] if home else None
+    country = _home_country(plan)
     inside = [
         n
         for i, n in enumerate(core.destination_node)
         if n >= 0 and network.places[core.place_ids[i]].country == country
     ]
-    home_result = _tree(home[1], inside, bans=bans) if home and inside else None
+    result, home_result = _trees(plan, inside, bans=bans)
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]
@@ -779,19 +810,28 @@ def matrix(
     targets = sorted({node for column in columns for _, node in column})
     plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
 
+    # Destinations in the origin's own country are reached as `route` reaches them: without customs.
+    country_of = {pid: network.places[pid].country for column in columns for pid, _ in column}
+    inside_of: dict[str | None, list[int]] = {None: []}
+
+    def inside(country: str | None) -> list[int]:
+        if country not in inside_of:
+            charged = country is not None and network.domestic(country) is not network
+            nodes = {n for column in columns for pid, n in column if country_of[pid] == country} if charged else ()
+            inside_of[country] = sorted(nodes)
+        return inside_of[country]
+
     def row(plan: Plan) -> list[Reached | None]:
-        result = _tree(plan, targets)
-        # Destinations in the origin's own country are reached as `route` reaches them: without customs.
-        home = _home(plan)
-        country = home[0] if home else None
-        inside = sorted({n for column in columns for pid, n in column if network.places[pid].country == country})
-        home_result = _tree(home[1], inside) if home and inside else None
+        country = _home_country(plan)
+        result, home_result = _trees(plan, inside(country), targets)
+        if home_result is None:
+            country = None
         starts = set(plan.start.place_ids)
         out: list[Reached | None] = []
         for column in columns:
             best = None
             for pid, node in column:
-                found = home_result if home_result is not None and network.places[pid].country == country else result
+                found = home_result if country is not None and country_of[pid] == country else result
                 cost_here = found.dist[node]
                 if cost_here < INF and pid not in starts and (best is None or (cost_here, pid) < best[:2]):
                     best = (cost_here, pid, node, found)
