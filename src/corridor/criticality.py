@@ -187,9 +187,9 @@ def criticality(
         raise UsageError("give at least one destination", "destinations")
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow).plan(network, destination=False)
     ends = [resolve(network, d) for d in destinations]
-    countries = {network.places[p].country for t in (plan.start, *ends) for p in t.place_ids}
-    if len(countries) == 1:  # every shipment stays in one country: no customs, as `route` charges it
-        network = network.domestic(countries.pop())
+    country = network.country_of(p for t in (plan.start, *ends) for p in t.place_ids)
+    if country is not None:  # every shipment stays in one country: no customs, as `route` charges it
+        network = network.domestic(country)
         plan = replace(plan, network=network)
     core = network.core
     starts = set(plan.start.place_ids)

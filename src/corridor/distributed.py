@@ -237,12 +237,11 @@ def matrix(
     # on that country's domestic network (one more sweep per such country).
     by_country: dict[str, list[int]] = {}
     for i, plan in enumerate(plans):
-        countries = {network.places[p].country for p in plan.start.place_ids}
-        if len(countries) == 1:
-            by_country.setdefault(countries.pop(), []).append(i)
+        if (country := network.country_of(plan.start.place_ids)) is not None:
+            by_country.setdefault(country, []).append(i)
     for country, members in sorted(by_country.items()):
         home = network.domestic(country)
-        inside = [j for j, end in enumerate(ends) if all(network.places[p].country == country for p in end.place_ids)]
+        inside = [j for j, end in enumerate(ends) if network.country_of(end.place_ids) == country]
         if home is network or not inside:
             continue
         home_sweep = MatrixSweep(home.core, weight(home, by, prices), edge_ok, node_ok, columns, teu)

@@ -126,6 +126,11 @@ class Network:
         other.__dict__.update((k, v) for k, v in self.__dict__.items() if k != "_domestic")
         return other
 
+    def country_of(self, place_ids: Iterable[str]) -> str | None:
+        """Return the one country all these places lie in, None when they lie in several."""
+        countries = {self.places[p].country for p in place_ids}
+        return countries.pop() if len(countries) == 1 else None
+
     def domestic(self, country: str) -> Network:
         """Return the network for cargo that starts and ends in `country`: the same graph without
         the import and export clearance charged at that country's seaports (customs clear goods
@@ -161,10 +166,8 @@ class Network:
             place = self.places[core.place_ids[core.node_place[tail]]]
             if place.country != country:
                 continue
-            from_sea = core.node_mode[tail] in sea
             to_sea = role == transfer and core.node_mode[core.head[e]] in sea
-            # As the build charges it: import on leaving a ship for land or the door, export on boarding one from land.
-            direction = "import" if from_sea and not to_sea else "export" if to_sea and not from_sea else None
+            direction = clearance_direction(core.node_mode[tail] in sea, to_sea)
             found = lookup(place, direction) if direction else None
             if found is None:
                 continue
@@ -330,6 +333,12 @@ def clearance_lookup(ops: Operations, places: Mapping[str, Place]):
     return lookup
 
 
+def clearance_direction(from_sea: bool, to_sea: bool) -> str:
+    """Return which clearance an edge leaving `from_sea` (a ship) or not for `to_sea` or not (the
+    door counts as land) is charged: "import" on leaving a ship, "export" on boarding one, else ""."""
+    return "import" if from_sea and not to_sea else "export" if to_sea and not from_sea else ""
+
+
 def _rss(*values: float) -> float:
     """Combine independent delays' 90th-percentile excesses: the root of the sum of their squares."""
     return math.sqrt(sum(v * v for v in values))
@@ -487,7 +496,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     clearance_of = clearance_lookup(ops, places)
 
     def clearance(place: Place, direction: str) -> tuple[Metrics, float]:
-        found = clearance_of(place, direction)
+        found = clearance_of(place, direction) if direction else None
         if found is None:
             return Metrics(), 0.0
         return Metrics(time_h=found.h, cost_usd=found.usd), found.h_p90 - found.h
@@ -509,7 +518,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                 builder.origin(place.id), depart, Role.BOARD, mode, _metrics(board),
                 spread=_rss(WAIT_SPREAD * wait, place_spread(place)),
             )  # fmt: skip
-            imported, import_spread = clearance(place, "import") if mode in SEA_FAMILY else (Metrics(), 0.0)
+            imported, import_spread = clearance(place, clearance_direction(mode in SEA_FAMILY, False))
             builder.add(
                 arrive, builder.destination(place.id), Role.ALIGHT, mode, _metrics(imported), spread=import_spread
             )
@@ -539,12 +548,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     base, base_spread = parameters.transship(hub), parameters.transship_spread_h(hub)
                 else:
                     base, base_spread = parameters.handling(place), 0.0
-                if mode in SEA_FAMILY and other not in SEA_FAMILY:
-                    cleared, cleared_spread = clearance(place, "import")
-                elif other in SEA_FAMILY and mode not in SEA_FAMILY:
-                    cleared, cleared_spread = clearance(place, "export")
-                else:
-                    cleared, cleared_spread = Metrics(), 0.0
+                cleared, cleared_spread = clearance(place, clearance_direction(mode in SEA_FAMILY, other in SEA_FAMILY))
                 crossed, crossing_spread = crossing(place, other)
                 wait = waits.get((place.id, other), 0.0)
                 change = _plus(

@@ -230,20 +230,15 @@ def reach(
 ) -> list[Reached]:
     """Return every place reachable from origin with the totals of its route of lowest generalised cost."""
     from .query import make_query
-    from .routing import _home, _reached
+    from .routing import _home, _inside, _reached
 
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network, destination=False)
     result = tree(plan, prices.weight(network.core))
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
     home = _home(plan)
-    country = home[0] if home else None
-    inside = [
-        n
-        for i, n in enumerate(core.destination_node)
-        if n >= 0 and network.places[core.place_ids[i]].country == country
-    ]
-    home_result = tree(home[1], prices.weight(home[1].network.core), inside) if home and inside else None
+    country = network.country_of(plan.start.place_ids) if home else None
+    home_result = tree(home, prices.weight(home.network.core), _inside(network, country)) if home else None
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]

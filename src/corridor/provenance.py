@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 
 from .graph import ROLE_CODE, Role
-from .network import SEA_FAMILY, Network, clearance_lookup
+from .network import SEA_FAMILY, Network, clearance_direction, clearance_lookup
 from .registry import METRIC_NAMES
 from .routing import Leg
 
@@ -111,9 +111,8 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
             # from land; none inside the country of a domestic shipment (`Network.domestic`).
             if role in (ALIGHT, TRANSFER) and place.country != network.cleared_inside:
                 edge = core.edge(e)
-                from_sea = edge.tail.mode in SEA_FAMILY  # type: ignore[union-attr]
                 to_sea = role == TRANSFER and edge.head.mode in SEA_FAMILY  # type: ignore[union-attr]
-                direction = "import" if from_sea and not to_sea else "export" if to_sea and not from_sea else ""
+                direction = clearance_direction(edge.tail.mode in SEA_FAMILY, to_sea)  # type: ignore[union-attr]
                 cleared = clearance_of(place, direction) if direction else None
                 if cleared is not None:
                     add("time_h", cleared.source)

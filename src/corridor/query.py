@@ -104,9 +104,9 @@ class Query:
                 raise UsageError(f"the {what} {target.label} is also in --avoid", "avoid")
         if end is not None and set(start.place_ids) & set(end.place_ids):
             raise UsageError(f"origin and destination are the same place ({start.label})", "destination")
-        countries = {network.places[p].country for t in (start, end, *vias) if t for p in t.place_ids}
-        if end is not None and len(countries) == 1:
-            network = network.domestic(countries.pop())  # no customs for cargo that stays in one country
+        country = network.country_of(p for t in (start, end, *vias) if t for p in t.place_ids)
+        if end is not None and country is not None:
+            network = network.domestic(country)  # no customs for cargo that stays in one country
         return Plan(network, self, start, end, vias, self.rules, frozenset(avoided))
 
 

@@ -684,20 +684,25 @@ def _tree(plan: Plan, targets: Sequence[int] = (), bans: Bans = Bans()) -> Resul
     )  # fmt: skip
 
 
-def _home(plan: Plan) -> tuple[str, Plan] | None:
-    """Return the origin's country and the plan on its domestic network (`Network.domestic`), for
-    the places a one-country origin reaches without leaving it; None for an origin across borders."""
-    countries = {plan.network.places[p].country for p in plan.start.place_ids}
-    if len(countries) != 1:
-        return None
-    country = countries.pop()
-    return country, replace(plan, network=plan.network.domestic(country))
+def _home(plan: Plan) -> Plan | None:
+    """Return the plan on the origin's domestic network (`Network.domestic`), for the places a
+    one-country origin reaches without leaving it; None for an origin across borders, or from
+    a country that charges no clearance."""
+    country = plan.network.country_of(plan.start.place_ids)
+    home = plan.network.domestic(country) if country is not None else plan.network
+    return replace(plan, network=home) if home is not plan.network else None
 
 
-def _home_country(plan: Plan) -> str | None:
-    """Return the country of a one-country origin, None for an origin across borders."""
-    countries = {plan.network.places[p].country for p in plan.start.place_ids}
-    return countries.pop() if len(countries) == 1 else None
+def _inside(network: Network, country: str | None) -> list[int]:
+    """Return the destination nodes of the places in a country (none for None)."""
+    if country is None:
+        return []
+    core = network.core
+    return [
+        n
+        for i, n in enumerate(core.destination_node)
+        if n >= 0 and network.places[core.place_ids[i]].country == country
+    ]
 
 
 def _trees(plan: Plan, inside: Sequence[int], targets: Sequence[int] = (), bans: Bans = Bans()):
@@ -709,11 +714,11 @@ def _trees(plan: Plan, inside: Sequence[int], targets: Sequence[int] = (), bans:
     others instead of searching twice.
     """
     home = _home(plan) if inside else None
-    if home is None or home[1].network is plan.network:
+    if home is None:
         return _tree(plan, targets, bans), None
-    core, home_core = plan.network.core, home[1].network.core
+    core, home_core = plan.network.core, home.network.core
     if home_core.weights[plan.metric] is not core.weights[plan.metric]:
-        return _tree(plan, targets, bans), _tree(home[1], inside, bans)
+        return _tree(plan, targets, bans), _tree(home, inside, bans)
     extra = {f"home:{m}": home_core.weights[m] for m in METRIC_NAMES if home_core.weights[m] is not core.weights[m]}
     view = replace(core, weights={**core.weights, **extra})
     edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, bans)
@@ -765,13 +770,8 @@ def reach(
         bans = Bans(edges=generated, modes=frozenset({"sea"}))
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
-    country = _home_country(plan)
-    inside = [
-        n
-        for i, n in enumerate(core.destination_node)
-        if n >= 0 and network.places[core.place_ids[i]].country == country
-    ]
-    result, home_result = _trees(plan, inside, bans=bans)
+    country = network.country_of(plan.start.place_ids)
+    result, home_result = _trees(plan, _inside(network, country), bans=bans)
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]
@@ -810,36 +810,28 @@ def matrix(
     targets = sorted({node for column in columns for _, node in column})
     plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
 
-    # Destinations in the origin's own country are reached as `route` reaches them: without customs.
-    country_of = {pid: network.places[pid].country for column in columns for pid, _ in column}
+    # A destination in its origin's own country is reached as `route` reaches it: without customs
+    # (an area destination counts when all its places are in that country, as `route` decides).
+    column_country = [network.country_of(pid for pid, _ in column) for column in columns]
     inside_of: dict[str | None, list[int]] = {None: []}
 
-    def inside(country: str | None) -> list[int]:
-        if country not in inside_of:
-            charged = country is not None and network.domestic(country) is not network
-            nodes = {n for column in columns for pid, n in column if country_of[pid] == country} if charged else ()
-            inside_of[country] = sorted(nodes)
-        return inside_of[country]
-
     def row(plan: Plan) -> list[Reached | None]:
-        country = _home_country(plan)
-        result, home_result = _trees(plan, inside(country), targets)
-        if home_result is None:
-            country = None
+        country = network.country_of(plan.start.place_ids)
+        if country not in inside_of:  # computed once per country (threads may race: same value)
+            inside_of[country] = sorted(
+                {n for c, col in zip(column_country, columns, strict=True) if c == country for _, n in col}
+            )
+        result, home_result = _trees(plan, inside_of[country], targets)
         starts = set(plan.start.place_ids)
         out: list[Reached | None] = []
-        for column in columns:
+        for column, here in zip(columns, column_country, strict=True):
+            found = home_result if home_result is not None and here == country else result
             best = None
             for pid, node in column:
-                found = home_result if country is not None and country_of[pid] == country else result
                 cost_here = found.dist[node]
                 if cost_here < INF and pid not in starts and (best is None or (cost_here, pid) < best[:2]):
-                    best = (cost_here, pid, node, found)
-            if best is None:
-                out.append(None)
-            else:
-                _, pid, node, found = best
-                out.append(_reached(found, node, pid, base.teu))
+                    best = (cost_here, pid, node)
+            out.append(None if best is None else _reached(found, best[2], best[1], base.teu))
         return out
 
     rows: list[list[Reached | None]] = []
