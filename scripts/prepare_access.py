@@ -5,7 +5,8 @@ Usage: python scripts/prepare_access.py [--data data] [--workers 2]
 Each port gets its access paths over water (straight where clear, else the shortest path over a
 grid of water cells from Natural Earth 1:10m land; see `corridor.portaccess`), keyed by its id
 and position; the file also holds the lane segments the build adds: joins of near-miss lane ends
-and lane shortcuts (`corridor.sealanes.find_shortcuts`). The build takes a port's
+lane shortcuts (`corridor.sealanes.find_shortcuts`) and the rounding segments round
+headlands and islands (`corridor.rounding`). The build takes a port's
 paths from here while its position and the lane, correction and land files are the ones they
 were made from, and works out any other port on the fly. Rerun after changing any of those.
 """
@@ -19,7 +20,16 @@ from pathlib import Path
 
 from corridor.datasets import load_dataset
 from corridor.portaccess import compute_access, write_access_table
-from corridor.sealanes import LandMask, find_near_misses, find_shortcuts, haversine_km, read_lanes
+from corridor.rounding import find_rounding
+from corridor.sealanes import (
+    LandMask,
+    attach_ports,
+    find_near_misses,
+    find_shortcuts,
+    haversine_km,
+    join_near_misses,
+    read_lanes,
+)
 
 _STATE: dict = {}
 
@@ -59,10 +69,17 @@ def main() -> None:
             entry["problem"] = j.problem
         entries[place.id] = entry
     path = write_access_table(args.data, near, entries)
+    # The rounding segments, on the lanes as the build has them when it adds them: joined, and
+    # split where the ports' access paths end.
+    built = read_lanes(args.data)
+    join_near_misses(built, land)
+    attach_ports([p for p in ports if p.operational], built, land)
+    rounding = find_rounding(built, land)
+    path = write_access_table(args.data, near, entries, rounding)
     failed = sum(1 for e in entries.values() if not e["paths"])
     print(
         f"wrote {path}: {len(entries)} ports, {failed} cannot join, {len(joins)} lane joins, "
-        f"{len(shortcuts)} shortcuts, "
+        f"{len(shortcuts)} shortcuts, {len(rounding)} rounding segments, "
         f"{time.perf_counter() - started:.0f} s"
     )
 

@@ -38,7 +38,7 @@ from .services import Clearance, Crossing, Hub, Operations, Service, Spread
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 4
+FORMAT = 5
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
 # The arrays of graph.Graph and their typecodes.
@@ -257,6 +257,15 @@ class Deferred(Mapping[K, T]):
 SECTIONS = ("sea_links", "access", "passages_of", "waits", "other_names")
 
 
+def _optional_int(value: Any) -> int | None:
+    """Return a header's whole number or None; ValueError for anything else."""
+    if value is None:
+        return None
+    if type(value) is not int or value < 0:
+        raise ValueError(f"{value!r} is not a count")
+    return value
+
+
 def _operations(table: dict) -> Operations:
     return Operations(
         hubs={h.id: h for h in _objects(table["hubs"], Hub)},
@@ -283,6 +292,7 @@ def dumps(network) -> bytes:
         "format": FORMAT,
         "version": __version__,
         "fingerprint": network.fingerprint,
+        "corners_from": network.corners_from,
         "data_sizes": network.data_sizes,
         "root": str(network.root),
         "arrays": layout,
@@ -411,6 +421,7 @@ def loads(data: bytes, root: Path, *, check: bool = True, accept: Callable[[dict
             problems=list(header["problems"]),
             warnings=list(header["warnings"]),
             fingerprint=header["fingerprint"],
+            corners_from=_optional_int(header["corners_from"]),
             operations=_operations(header["operations"]),
             sea_classes=dict(header["sea_classes"]),
             waits=Deferred(lambda: {(pid, mode): float(hours) for pid, mode, hours in section("waits")}),

@@ -24,7 +24,7 @@ from .gazetteer import Gazetteer, Target
 from .geo import KM_PER_NM, haversine_km
 from .graph import ROLE_CODE, Graph, GraphBuilder, Kind, Role, require_valid
 from .registry import METRIC_NAMES, MODE_NAMES, MODES, SERVICE_MODES
-from .sealanes import Access, LandMask, SeaDistances, attach_ports, join_near_misses, read_lanes
+from .sealanes import Access, LandMask, SeaDistances, attach_ports, join_near_misses, read_lanes, round_coasts
 from .services import Clearance, Operations, check_references, read_operations
 
 if TYPE_CHECKING:
@@ -75,6 +75,8 @@ class Network:
     waits: Mapping[tuple[str, str], float] = field(default_factory=dict, repr=False)
     # The country whose seaports charge no clearance in this network (see `domestic`), else "".
     cleared_inside: str = field(default="", repr=False)
+    # Lane nodes from this index on are rounding corners (`corridor.rounding`): searched, not drawn.
+    corners_from: int | None = field(default=None, repr=False)
 
     def link(self, link_id: str) -> Link:
         """Return a link of the graph by id: a curated link or a sea link the build made."""
@@ -392,6 +394,8 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     join_near_misses(lanes, land)
     seaports = [p for p in operational.values() if "sea" in p.modes]
     access = attach_ports(seaports, lanes, land) if seaports else {}  # may split lane segments: before the lanes
+    corners_from = len(lanes.coords)
+    round_coasts(lanes, land)  # after the ports join: see `round_coasts`
     per_km = _metrics(parameters.sailing("sea", 1.0))  # sailing without calls is linear in distance
     for u, v, distance, passage in lanes.edges:
         metrics = tuple(distance * x for x in per_km)
@@ -590,6 +594,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         passages_of=passages,
         parameters=parameters,
         lane_coords=lanes.coords,
+        corners_from=corners_from,
         access=access,
         root=dataset.root,
         sources=dataset.sources,

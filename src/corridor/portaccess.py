@@ -515,6 +515,7 @@ class AccessTable:
 
     near_misses: list[tuple[Point, Point]]
     ports: dict[str, dict]  # place id -> {"lon", "lat", "paths": [[[lon, lat], ...], ...], "problem"}
+    rounding: list[tuple[Point, Point]] | None = None  # rounding segments (`corridor.rounding`); None: not in the file
 
     def lookup(self, place_id: str, lon: float, lat: float) -> dict | None:
         entry = self.ports.get(place_id)
@@ -536,21 +537,31 @@ def read_access_table(root: Path) -> AccessTable | None:
             log.info("%s was made from other lane or land files; joining ports on the fly", path)
             return None
         near = [(tuple(a), tuple(b)) for a, b in data["near_misses"]]
+        rounding = [(tuple(a), tuple(b)) for a, b in data["rounding"]] if "rounding" in data else None
+        for a, b in [*near, *(rounding or [])]:
+            if len(a) != 2 or len(b) != 2 or not all(math.isfinite(float(x)) for x in (*a, *b)):
+                raise ValueError(f"{[a, b]} is not a segment")
         ports = {str(k): v for k, v in data["ports"].items()}
         for entry in ports.values():
             float(entry["lon"]), float(entry["lat"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         log.info("ignoring %s: %s", path, exc)
         return None
-    return AccessTable(near_misses=near, ports=ports)
+    return AccessTable(near_misses=near, ports=ports, rounding=rounding)
 
 
-def write_access_table(root: Path, near_misses: Iterable[tuple[Point, Point]], ports: Mapping[str, dict]) -> Path:
+def write_access_table(
+    root: Path,
+    near_misses: Iterable[tuple[Point, Point]],
+    ports: Mapping[str, dict],
+    rounding: Iterable[tuple[Point, Point]] = (),
+) -> Path:
     """Write the precomputed access table: one port per line, so changes diff well."""
     path = root / ACCESS_TABLE_FILE
     head = {"format": ACCESS_TABLE_FORMAT, "inputs": inputs_key(root)}
     lines = ["{", f'"format": {ACCESS_TABLE_FORMAT},', f'"inputs": {json.dumps(head["inputs"], sort_keys=True)},']
     lines.append('"near_misses": ' + json.dumps([[list(a), list(b)] for a, b in near_misses]) + ",")
+    lines.append('"rounding": ' + json.dumps([[list(a), list(b)] for a, b in rounding]) + ",")
     lines.append('"ports": {')
     items = sorted(ports.items())
     for i, (pid, entry) in enumerate(items):

@@ -664,7 +664,9 @@ def _split_antimeridian(a: tuple[float, float], b: tuple[float, float]) -> list[
 def lane_lines(network: Network, *, tolerance_deg: float = 0.05) -> tuple[list, dict[str, list]]:
     """Return the sea lanes as merged, simplified (lon, lat) lines, and the lines of each passage.
 
-    Passages are keyed by the name `--avoid` takes (malacca, hormuz, ...).
+    Passages are keyed by the name `--avoid` takes (malacca, hormuz, ...). The rounding segments
+    round headlands (`corridor.rounding`) are left out: a web of them would hide the lanes, and a
+    route drawn along them shows where it rounds a coast.
     """
     import shapely
 
@@ -673,10 +675,11 @@ def lane_lines(network: Network, *, tolerance_deg: float = 0.05) -> tuple[list, 
     plain: list[list[tuple[float, float]]] = []
     passages: dict[str, list[list[tuple[float, float]]]] = {}
     core = network.core
+    corners = network.corners_from
     for e in core.edges_with_role(Role.LANE):
         u, v = core.node_lane[core.tail[e]], core.node_lane[core.head[e]]
         key = (u, v) if u < v else (v, u)
-        if key in seen:
+        if key in seen or (corners is not None and key[1] >= corners):
             continue
         seen.add(key)
         pieces = _split_antimeridian(network.lane_coords[u], network.lane_coords[v])

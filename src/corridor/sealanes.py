@@ -489,6 +489,33 @@ def join_near_misses(lanes: Lanes, land: LandMask) -> int:
     return len(joins) + len(shortcuts)
 
 
+def round_coasts(lanes: Lanes, land: LandMask) -> int:
+    """Add the rounding segments round headlands and islands (`corridor.rounding`) to the lanes;
+    return how many. After the ports have joined the lanes: a port joins the lanes, and a ship
+    bound along the coast rounds the corners from there (ports joined to the corners themselves
+    came out worse against the published distances).
+
+    Taken from the precomputed table (`sea/port_access.json`) when it matches the lane files.
+    """
+    from .portaccess import read_access_table
+    from .rounding import find_rounding
+
+    table = read_access_table(land.root) if getattr(land, "root", None) is not None else None
+    found = table.rounding if table is not None and table.rounding is not None else None
+    return add_rounding(lanes, find_rounding(lanes, land) if found is None else found)
+
+
+def add_rounding(lanes: Lanes, segments: Iterable[tuple[tuple[float, float], tuple[float, float]]]) -> int:
+    """Add rounding segments to the lanes (their corner ends become lane nodes); return how many."""
+    added = 0
+    for a, b in segments:
+        u, v = lanes.node(*a), lanes.node(*b)
+        if u != v:
+            lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
+            added += 1
+    return added
+
+
 def find_shortcuts(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
     """Return straight lane shortcuts: pairs of lane nodes the lanes join only the long way round.
 
