@@ -524,11 +524,44 @@ class AccessTable:
         return entry
 
 
+# Tables read, by their file's and their inputs' (path, mtime, size): a build reads the table
+# three times (lane joins, ports, rounding) and parses it once.
+_READ: dict[tuple, AccessTable | None] = {}
+
+
 def read_access_table(root: Path) -> AccessTable | None:
     """Return the dataset's precomputed access table, or None when absent or made from other inputs."""
+    from .sealanes import CORRECTIONS_FILE, LAND_FILE, LANES_FILE
+
     path = root / ACCESS_TABLE_FILE
     if not path.is_file():
         return None
+    stamps: list[tuple[str, int | None, int | None]] = []
+    for file in (path, *(root / name for name in (LANES_FILE, CORRECTIONS_FILE, LAND_FILE))):
+        try:
+            st = file.stat()
+            stamps.append((str(file), st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamps.append((str(file), None, None))
+    key = tuple(stamps)
+    if key not in _READ:
+        if len(_READ) >= 4:
+            _READ.clear()
+        _READ[key] = _read_access_table(root, path)
+    return _READ[key]
+
+
+def _segments(rows) -> list[tuple[Point, Point]]:
+    """Check a table's list of segments ([[lon, lat], [lon, lat]] each); ValueError if malformed."""
+    import numpy as np
+
+    values = np.asarray(rows, dtype=float)
+    if values.size and (values.ndim != 3 or values.shape[1:] != (2, 2) or not np.isfinite(values).all()):
+        raise ValueError("a segment is not two [lon, lat] positions")
+    return [((a[0], a[1]), (b[0], b[1])) for a, b in values.tolist()]
+
+
+def _read_access_table(root: Path, path: Path) -> AccessTable | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != ACCESS_TABLE_FORMAT:
@@ -536,11 +569,8 @@ def read_access_table(root: Path) -> AccessTable | None:
         if data.get("inputs") != inputs_key(root):
             log.info("%s was made from other lane or land files; joining ports on the fly", path)
             return None
-        near = [(tuple(a), tuple(b)) for a, b in data["near_misses"]]
-        rounding = [(tuple(a), tuple(b)) for a, b in data["rounding"]] if "rounding" in data else None
-        for a, b in [*near, *(rounding or [])]:
-            if len(a) != 2 or len(b) != 2 or not all(math.isfinite(float(x)) for x in (*a, *b)):
-                raise ValueError(f"{[a, b]} is not a segment")
+        near = _segments(data["near_misses"])
+        rounding = _segments(data["rounding"]) if "rounding" in data else None
         ports = {str(k): v for k, v in data["ports"].items()}
         for entry in ports.values():
             float(entry["lon"]), float(entry["lat"])

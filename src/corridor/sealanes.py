@@ -507,13 +507,17 @@ def round_coasts(lanes: Lanes, land: LandMask) -> int:
 
 def add_rounding(lanes: Lanes, segments: Iterable[tuple[tuple[float, float], tuple[float, float]]]) -> int:
     """Add rounding segments to the lanes (their corner ends become lane nodes); return how many."""
-    added = 0
-    for a, b in segments:
-        u, v = lanes.node(*a), lanes.node(*b)
-        if u != v:
-            lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
-            added += 1
-    return added
+    import numpy as np
+
+    ends = [(lanes.node(*a), lanes.node(*b)) for a, b in segments]
+    ends = [(u, v) for u, v in ends if u != v]
+    if not ends:
+        return 0
+    xy = np.asarray(lanes.coords, dtype=float)
+    u, v = np.asarray(ends).T
+    km = _haversine_km(xy[u], xy[v]).tolist()
+    lanes.edges.extend((a, b, d, "") for a, b, d in zip(u.tolist(), v.tolist(), km, strict=True))
+    return len(ends)
 
 
 def find_shortcuts(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
