@@ -30,6 +30,7 @@ import math
 from collections.abc import Sequence
 
 from .geo import EARTH_RADIUS_KM
+from .sealanes import _haversine_km
 
 SEA_ROOM_KM = 25.0
 SIMPLIFY_KM = 12.0
@@ -134,14 +135,6 @@ def _lane_matrix(n: int, edges):
     return coo_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(n, n)).tocsr()
 
 
-def _haversine(a, b):
-    import numpy as np
-
-    lon1, lat1, lon2, lat2 = (np.radians(x) for x in (a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-
-
 def _candidates(lanes, land, gate_km: float, gate_tags: dict[str, float]):
     """Return the corner points and the visible, tangent segments (i, j, km) between corners
     (indices below len(corners)) and lane nodes (len(corners) + lane node)."""
@@ -162,7 +155,7 @@ def _candidates(lanes, land, gate_km: float, gate_tags: dict[str, float]):
     lane_tree = shapely.STRtree(shapely.points(lane_xy))
     (ci, li), _ = lane_tree.query_nearest(shapely.points(corner), return_distance=True)
     near = np.zeros(len(corner), dtype=bool)
-    near[ci[_haversine(corner[ci], lane_xy[li]) <= NEAR_LANES_KM]] = True
+    near[ci[_haversine_km(corner[ci], lane_xy[li]) <= NEAR_LANES_KM]] = True
     keep &= near
     # Outside the passage gates.
     gates = list(_gates(lanes, gate_km))
@@ -179,7 +172,7 @@ def _candidates(lanes, land, gate_km: float, gate_tags: dict[str, float]):
     i, j = tree.query(shapely.points(corner), predicate="dwithin", distance=reach)
     keep = (i != j) & ((j >= k) | (i < j)) & (np.abs(points[i, 0] - points[j, 0]) < 180)
     i, j = i[keep], j[keep]
-    km = _haversine(points[i], points[j])
+    km = _haversine_km(points[i], points[j])
     keep = (km <= MAX_SEGMENT_KM) & (km >= MIN_SEGMENT_KM)
     i, j, km = i[keep], j[keep], km[keep]
     keep = _tangent(corner[i], before[i], after[i], points[j])
