@@ -6,7 +6,7 @@ Each port gets its access paths over water (straight where clear, else the short
 grid of water cells from Natural Earth 1:10m land; see `corridor.portaccess`), keyed by its id
 and position; the file also holds the lane segments the build adds: joins of near-miss lane ends
 lane shortcuts (`corridor.sealanes.find_shortcuts`) and the rounding segments round
-headlands and islands (`corridor.rounding`). The build takes a port's
+headlands and islands (`corridor.rounding`) that lie on a shortest path between two ports. The build takes a port's
 paths from here while its position and the lane, correction and land files are the ones they
 were made from, and works out any other port on the fly. Rerun after changing any of those.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from corridor.datasets import load_dataset
 from corridor.portaccess import compute_access, write_access_table
-from corridor.rounding import find_rounding
+from corridor.rounding import find_rounding, on_port_paths
 from corridor.sealanes import (
     LandMask,
     attach_ports,
@@ -70,16 +70,18 @@ def main() -> None:
         entries[place.id] = entry
     path = write_access_table(args.data, near, entries)
     # The rounding segments, on the lanes as the build has them when it adds them: joined, and
-    # split where the ports' access paths end.
+    # split where the ports' access paths end; only those on a shortest path between two ports.
     built = read_lanes(args.data)
     join_near_misses(built, land)
-    attach_ports([p for p in ports if p.operational], built, land)
-    rounding = find_rounding(built, land)
+    access = attach_ports([p for p in ports if p.operational], built, land)
+    found = find_rounding(built, land)
+    rounding = on_port_paths(built, access, found)
     path = write_access_table(args.data, near, entries, rounding)
     failed = sum(1 for e in entries.values() if not e["paths"])
     print(
         f"wrote {path}: {len(entries)} ports, {failed} cannot join, {len(joins)} lane joins, "
-        f"{len(shortcuts)} shortcuts, {len(rounding)} rounding segments, "
+        f"{len(shortcuts)} shortcuts, {len(rounding)} rounding segments ({len(found)} before those off the "
+        f"ports' shortest paths were dropped), "
         f"{time.perf_counter() - started:.0f} s"
     )
 

@@ -23,7 +23,7 @@ def bundled():
 def test_the_bundled_table_holds_current_rounding_segments(bundled):
     table, _, _ = bundled
     assert table is not None and table.rounding is not None
-    assert len(table.rounding) > 10_000
+    assert len(table.rounding) > 4_000
 
 
 def test_no_rounding_segment_comes_near_land(bundled):
@@ -67,31 +67,40 @@ def test_an_avoided_passage_is_not_sailed_round_by_rounding_segments(network, bu
         assert shapely.distance(line, gate) > 0.05 or touching
 
 
-def test_lanes_sweeping_wide_round_an_island_are_rounded_a_sea_room_off_it(tmp_path):
-    """One square island, 1 degree a side at the equator; the lanes go round it 1 to 2 degrees off.
-    The rounding segments join the two ends round its corners, the sea room off it."""
+ISLAND = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+
+
+def _island_and_lanes(tmp_path):
+    """Land: one square island, 1 degree a side at the equator; lanes round it 1 to 2 degrees off."""
     import gzip
     import json
 
-    from corridor.geo import haversine_km
-    from corridor.rounding import SEA_ROOM_KM, STRETCH, find_rounding
-    from corridor.sealanes import Access, Lanes, SeaDistances, add_rounding
+    from corridor.sealanes import Lanes
 
-    island = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     (tmp_path / "land").mkdir()
     with gzip.open(tmp_path / "land" / "ne_10m_land.geojson.gz", "wt") as f:
         json.dump(
-            {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": island}]}, f
+            {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": ISLAND}]}, f
         )
-    land = LandMask(tmp_path)
     lanes = Lanes(coords=[], edges=[])
     lanes.add_line([(-1, 0.5), (-1, -2), (2, -2), (2, 0.5)])
     lanes.add_line([(-1, 0.5), (-1, 3), (2, 3), (2, 0.5)])
+    return LandMask(tmp_path), lanes
+
+
+def test_lanes_sweeping_wide_round_an_island_are_rounded_a_sea_room_off_it(tmp_path):
+    """One square island, 1 degree a side at the equator; the lanes go round it 1 to 2 degrees off.
+    The rounding segments join the two ends round its corners, the sea room off it."""
+    from corridor.geo import haversine_km
+    from corridor.rounding import SEA_ROOM_KM, STRETCH, find_rounding
+    from corridor.sealanes import Access, SeaDistances, add_rounding
+
+    land, lanes = _island_and_lanes(tmp_path)
     along_lanes = 2.5 * 111.2 + 3 * 111.2 + 2.5 * 111.2
 
     segments = find_rounding(lanes, land)
     assert segments
-    square = shapely.Polygon(island["coordinates"][0])
+    square = shapely.Polygon(ISLAND["coordinates"][0])
     for a, b in segments:
         # The sea room is 25 km: 0.225 degrees here; the corners are cut by the simplification.
         assert shapely.distance(shapely.LineString([a, b]), square) > 0.15
@@ -104,3 +113,40 @@ def test_lanes_sweeping_wide_round_an_island_are_rounded_a_sea_room_off_it(tmp_p
     boxed = 2 * haversine_km(-1, 0.5, -room, -room) + haversine_km(-room, -room, 1 + room, -room)
     assert hugging < km <= boxed * (1 + STRETCH)  # round the grown island, within its bounding box
     assert km < along_lanes * 0.5
+
+
+def test_only_segments_on_a_shortest_path_between_ports_are_kept(tmp_path):
+    """Of the segments round the island, those no shortest path between the two ports uses are
+    dropped, and the distance between the ports stays what all of them give."""
+    from corridor.rounding import find_rounding, on_port_paths
+    from corridor.sealanes import Access, Lanes, SeaDistances, add_rounding
+
+    land, lanes = _island_and_lanes(tmp_path)
+    segments = find_rounding(lanes, land)
+    access = {k: Access(k, ((lanes.index[p], 0.0),)) for k, p in {"west": (-1.0, 0.5), "east": (2.0, 0.5)}.items()}
+    kept = on_port_paths(lanes, access, segments)
+    assert 0 < len(kept) < len(segments) and set(kept) <= set(segments)
+
+    def between(chosen) -> float:
+        rounded = Lanes(list(lanes.coords), list(lanes.edges), dict(lanes.index))
+        add_rounding(rounded, chosen)
+        return SeaDistances(rounded, access).between("west", "east")[0]
+
+    assert between(kept) == pytest.approx(between(segments))
+    assert between(kept) < between([]) * 0.5
+
+
+def test_a_shortest_path_between_ports_does_not_pass_through_a_third_port(tmp_path):
+    """Two lanes that meet only at a port's two joins are not one way: the segment that links them
+    is on the ports' shortest path and stays."""
+    from corridor.rounding import on_port_paths
+    from corridor.sealanes import Access, Lanes
+
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(0, 0), (1, 0)])
+    lanes.add_line([(3, 0), (4, 0)])
+    ports = {"a": ((lanes.index[(0.0, 0.0)], 0.0),), "b": ((lanes.index[(4.0, 0.0)], 0.0),)}
+    ports["middle"] = ((lanes.index[(1.0, 0.0)], 50.0), (lanes.index[(3.0, 0.0)], 50.0))  # joins both lanes
+    access = {k: Access(k, nodes) for k, nodes in ports.items()}
+    link = ((1.0, 0.0), (3.0, 0.0))  # 222 km, longer than the 100 km through the middle port
+    assert on_port_paths(lanes, access, [link]) == [link]

@@ -16,6 +16,9 @@ SEA_ROOM_KM off it rather than where the lanes happen to run.
   no grown land.
 - Segments are kept shortest first, each only if the network so far has no way between its ends
   within STRETCH of its length (a greedy spanner: distances stay within STRETCH, the graph small).
+- The precomputed table (`scripts/prepare_access.py`) then keeps only the segments on a shortest
+  path between two ports (`on_port_paths`): the rest change no distance between ports and slow
+  every search. Computed on the fly for a user's lanes, all are kept (the same distances).
 - Passages stay gates: no corner lies, and no segment passes, within GATE_KM of a lane segment
   tagged with a passage (Malacca, Suez, the Cape ...), and a passage whose ends the new segments
   join more than BYPASS_SLACK shorter than the lanes alone gets a wider gate, so `--avoid` holds.
@@ -124,15 +127,21 @@ def _gates(lanes, radius_km: float, tags: set[str] | None = None):
     return shapely.buffer(shapely.linestrings(np.asarray(segments)), radius_km / KM_PER_DEG)
 
 
-def _lane_matrix(n: int, edges):
+def _lane_matrix(n: int, edges, one_way=()):
+    """Return the sparse matrix of undirected edges (u, v, km) and directed ones (`one_way`): the
+    shortest of parallel edges (a sparse matrix would add them up), zero lengths a hair positive."""
     import numpy as np
-    from scipy.sparse import coo_matrix
+    from scipy.sparse import csr_matrix
 
-    if not edges:
-        return coo_matrix((n, n)).tocsr()
-    e = np.asarray([(u, v, d) for u, v, d in edges], dtype=float)
-    u, v, w = e[:, 0].astype(int), e[:, 1].astype(int), e[:, 2] + 1e-9
-    return coo_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(n, n)).tocsr()
+    e = np.asarray([(u, v, d) for u, v, d in edges], dtype=float).reshape(-1, 3)
+    d = np.asarray([(u, v, d) for u, v, d in one_way], dtype=float).reshape(-1, 3)
+    u = np.r_[e[:, 0], e[:, 1], d[:, 0]].astype(int)
+    v = np.r_[e[:, 1], e[:, 0], d[:, 1]].astype(int)
+    w = np.r_[e[:, 2], e[:, 2], d[:, 2]] + 1e-9
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    first = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])] if len(u) else np.zeros(0, dtype=bool)
+    return csr_matrix((w[first], (u[first], v[first])), shape=(n, n))
 
 
 def _candidates(lanes, land, gate_km: float, gate_tags: dict[str, float]):
@@ -272,3 +281,60 @@ def find_rounding(lanes, land) -> list[tuple[Point, Point]]:
         return (round(float(lon), 5), round(float(lat), 5))
 
     return [(position(u), position(v)) for _, u, v in kept]
+
+
+def on_port_paths(lanes, access: dict, segments: Sequence[tuple[Point, Point]]) -> list[tuple[Point, Point]]:
+    """Return the rounding segments that lie on a shortest path between two ports, with the
+    passages open or all closed; the rest change no distance between the ports and only slow
+    every search down (three quarters of them on the bundled data).
+
+    `lanes` are the lanes as the build has them before the segments are added (ports joined),
+    `access` the ports' joins ({place id: `sealanes.Access`}). A port added later joins the lanes
+    without the dropped segments near it: its distances are those of the lanes before rounding
+    at worst.
+    """
+    import numpy as np
+    from scipy.sparse.csgraph import dijkstra
+
+    from .sealanes import Lanes
+
+    grown = Lanes(list(lanes.coords), [], dict(lanes.index))  # the corners become nodes of a copy
+    ends = [(grown.node(*a), grown.node(*b)) for a, b in segments]
+    ports = [a for a in access.values() if a.nodes]
+    if not ports or not ends:
+        return []
+    # A port is two nodes: one ships leave from, one they arrive at; no path passes through a port.
+    m, k = len(grown.coords), len(ports)
+    joins = [(m + i, node, km) for i, a in enumerate(ports) for node, km in a.nodes]
+    joins += [(node, m + k + i, km) for i, a in enumerate(ports) for node, km in a.nodes]
+    xy = np.asarray(grown.coords, dtype=float)
+    u, v = np.asarray(ends, dtype=int).T
+    rounding = list(zip(u.tolist(), v.tolist(), _haversine_km(xy[u], xy[v]).tolist(), strict=True))
+    n = m + 2 * k
+    key = np.minimum(u, v) * n + np.maximum(u, v)
+    used = np.zeros(len(ends), dtype=bool)
+    for closed in (False, True):
+        lane_edges = [(a, b, d) for a, b, d, tag in lanes.edges if not (closed and tag)]
+        graph = _lane_matrix(n, lane_edges + rounding, joins)
+        for start in range(m, m + k, 100):
+            sources = np.arange(start, min(start + 100, m + k))
+            _, pred = dijkstra(graph, indices=sources, return_predecessors=True)
+            on_paths = [_tree_edges(row, np.arange(m + k, n), n) for row in pred]
+            used |= np.isin(key, np.concatenate(on_paths))
+    return [segment for segment, keep in zip(segments, used.tolist(), strict=True) if keep]
+
+
+def _tree_edges(pred, terminals, n: int):
+    """Return the edges (as min * n + max) of a shortest-path tree's paths to the terminals."""
+    import numpy as np
+
+    seen = np.zeros(n, dtype=bool)
+    front = terminals[pred[terminals] >= 0]
+    found = []
+    while front.size:
+        seen[front] = True
+        parent = pred[front]
+        found.append(np.minimum(parent, front) * n + np.maximum(parent, front))
+        front = np.unique(parent[~seen[parent]])
+        front = front[pred[front] >= 0]  # a source has no parent
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)

@@ -495,7 +495,8 @@ def round_coasts(lanes: Lanes, land: LandMask) -> int:
     bound along the coast rounds the corners from there (ports joined to the corners themselves
     came out worse against the published distances).
 
-    Taken from the precomputed table (`sea/port_access.json`) when it matches the lane files.
+    Taken from the precomputed table (`sea/port_access.json`, only the segments on a shortest
+    path between two ports) when it matches the lane files; else all of them, found on the fly.
     """
     from .portaccess import read_access_table
     from .rounding import find_rounding
