@@ -17,6 +17,7 @@ from corridor.graph import (
     Depart,
     Destination,
     GraphError,
+    Kind,
     LanePoint,
     Origin,
     Role,
@@ -123,6 +124,58 @@ def test_an_edge_into_an_origin_breaks_the_contract(net):
         rindptr[v + 1] += rindptr[v]
     problems = check_graph(broken(core, head=head, redges=redges, rindptr=rindptr))
     assert any("wrong kinds of node" in p for p in problems)
+
+
+def _corrupt(core, name, index, value):
+    values = copy.copy(getattr(core, name)) if name != "distance_km" else array("d", core.weights["distance_km"])
+    values[index] = value
+    if name == "distance_km":
+        return broken(core, weights={**core.weights, "distance_km": values})
+    return broken(core, **{name: values})
+
+
+def _lane_node(core):
+    return next(n for n in range(core.n_nodes) if core.node_kind[n] == Kind.LANE)
+
+
+# One broken code each, and what the check must say of it (the edge or node it names).
+BREAKS = {
+    "an infinite distance": (lambda c: ("distance_km", first_edge(c, Role.LANE), math.inf), "has distance_km inf"),
+    "an infinite spread": (lambda c: ("spread", first_edge(c, Role.LINK), math.inf), "has a spread of inf h"),
+    "a lane with a link": (lambda c: ("link", first_edge(c, Role.LANE), 0), "link index that does not fit"),
+    "a link to no link": (lambda c: ("link", first_edge(c, Role.LINK), len(c.link_ids)), "link index that does not"),
+    "a boarding in a passage": (lambda c: ("passage", first_edge(c, Role.BOARD), 1), "passage that does not fit"),
+    "a lane by rail": (lambda c: ("mode", first_edge(c, Role.LANE), MODE_CODE["rail"]), "is not a sea edge"),
+    "an unknown role": (lambda c: ("role", first_edge(c, Role.LANE), 200), "has an unknown role code 200"),
+    "a lane of another category": (
+        lambda c: ("category", first_edge(c, Role.LANE), c.category[first_edge(c, Role.BOARD)]),
+        "has the wrong category",
+    ),
+    "a lane point at a place": (lambda c: ("node_place", _lane_node(c), 0), "has kind 4 and place 0"),
+    "a node of no kind": (lambda c: ("node_kind", _lane_node(c), 9), "has kind 9 and place -1"),
+    "a lane point below every place": (lambda c: ("node_place", _lane_node(c), -5), "has kind 4 and place -5"),
+    "an origin beyond every place": (
+        lambda c: ("node_place", c.origin("CNAAA"), len(c.place_ids)),
+        "has kind 0 and place",
+    ),
+    "an arrival without a mode": (lambda c: ("node_mode", c.arrive("CNAAA", "rail"), 250), "has no mode"),
+    "a departure at another place": (
+        lambda c: ("node_place", c.depart("CNAAA", "rail"), c.place_ids.index("CNBBB")),
+        "leaves its place",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(BREAKS))
+def test_check_graph_names_each_kind_of_break(net, what):
+    """The check judges edges and nodes per distinct case first: none of these may slip past it."""
+    make, said = BREAKS[what]
+    name, index, value = make(net.core)
+    problems = check_graph(_corrupt(net.core, name, index, value))
+    named = [p for p in problems if said in p]
+    assert named, problems
+    if name not in ("node_place", "node_mode", "node_kind"):  # an edge's code: the edge is named
+        assert any(f"edge {index} " in p for p in named), named
 
 
 def test_edges_have_a_named_view(net):

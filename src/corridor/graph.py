@@ -16,10 +16,12 @@ place's arrival; sea lanes join lane points, and `access` edges join seaports to
 from __future__ import annotations
 
 import math
+import operator
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
+from itertools import chain, islice, repeat
 
 from .errors import DataError
 from .registry import GRAPH_MODES, LINK_MODES, METRIC_NAMES, SERVICE_MODES, TRANSFER
@@ -488,88 +490,203 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
     for u in range(n):
         if indptr[u] > indptr[u + 1]:
             return [f"indptr decreases at node {u}"]
-    for e, (v, u) in enumerate(zip(graph.head, graph.tail, strict=True)):
-        if not (0 <= v < n and 0 <= u < n) or not indptr[u] <= e < indptr[u + 1]:
-            return [f"edge {e} joins nodes outside the graph or is stored under the wrong tail"]
+    if not _stored_by_tail(graph):  # the quick check failed: find the edge the slow way
+        for e, (v, u) in enumerate(zip(graph.head, graph.tail, strict=True)):
+            if not (0 <= v < n and 0 <= u < n) or not indptr[u] <= e < indptr[u + 1]:
+                return [f"edge {e} joins nodes outside the graph or is stored under the wrong tail"]
     rindptr, redges = graph.rindptr, graph.redges
-    if len(rindptr) != n + 1 or len(redges) != m or sorted(redges) != list(range(m)):
+    permutation = not m or (min(redges) >= 0 and max(redges) < m == len(set(redges)))  # each edge once
+    if len(rindptr) != n + 1 or len(redges) != m or not permutation:
         return ["the reverse adjacency does not list every edge once"]
     head = graph.head
-    for v in range(n):
-        if rindptr[v] > rindptr[v + 1] or any(head[e] != v for e in redges[rindptr[v] : rindptr[v + 1]]):
-            return [f"the reverse adjacency of node {v} lists edges that do not enter it"]
+    if not _reverse_matches(graph):
+        for v in range(n):
+            if rindptr[v] > rindptr[v + 1] or any(head[e] != v for e in redges[rindptr[v] : rindptr[v + 1]]):
+                return [f"the reverse adjacency of node {v} lists edges that do not enter it"]
     kinds, node_place, node_mode = graph.node_kind, graph.node_place, graph.node_mode
-    for x in range(n):
-        kind, place, mode = kinds[x], node_place[x], node_mode[x]
-        is_place = kind in (Kind.ORIGIN, Kind.DESTINATION, Kind.ARRIVE, Kind.DEPART)
-        message = ""
-        if kind > Kind.LANE or (is_place and not 0 <= place < places) or (kind == Kind.LANE and place != NO_INDEX):
-            message = f"node {x} has kind {kind} and place {place}"
-        elif kind in (Kind.ARRIVE, Kind.DEPART) and mode >= len(GRAPH_MODES):
-            message = f"node {x} ({graph.node(x)}) has no mode"
-        if message and add(message):
-            return problems
+    # Nodes too are judged per distinct case first, one by one only if a case fails.
+    in_range = map(operator.and_, map(places.__gt__, node_place), map((-1).__lt__, node_place))
+    node_cases = zip(kinds, in_range, map(NO_INDEX.__eq__, node_place), node_mode, strict=True)
+    if any(_node_problem(*case) for case in set(node_cases)):
+        for x in range(n):
+            kind, place, mode = kinds[x], node_place[x], node_mode[x]
+            problem = _node_problem(kind, 0 <= place < places, place == NO_INDEX, mode)
+            if problem == "place":
+                message = f"node {x} has kind {kind} and place {place}"
+            else:
+                message = f"node {x} ({_describe(graph, x)}) has no mode" if problem else ""
+            if message and add(message):
+                return problems
     for i, pid in enumerate(graph.place_ids):
         has_origin, has_destination = graph.origin_node[i] >= 0, graph.destination_node[i] >= 0
         if has_origin != has_destination and add(f"place {pid} has an origin or a destination node, not both"):
             return problems
-    link_modes = {MODE_CODE[m] for m in (*LINK_MODES, *SERVICE_MODES)}
-    transfer_code = MODE_CODE[TRANSFER.name]
-    ends = {ROLE_CODE[role]: ends for role, ends in ROLE_ENDS.items()}
-    moving = {ROLE_CODE[r] for r in (Role.LINK, Role.LANE, Role.ACCESS)}
-    codes = {name: ROLE_CODE[role] for name, role in (("board", Role.BOARD), ("alight", Role.ALIGHT),
-             ("through", Role.THROUGH), ("transfer", Role.TRANSFER), ("link", Role.LINK),
-             ("lane", Role.LANE), ("access", Role.ACCESS))}  # fmt: skip
-    weights = [graph.weights[name] for name in METRIC_NAMES]
-    n_links, n_passages = len(graph.link_ids), len(graph.passages)
-    categories = graph.categories
-    for e, (u, v, role, mode, link, passage) in enumerate(
-        zip(graph.tail, graph.head, graph.role, graph.mode, graph.link, graph.passage, strict=True)
-    ):
-        if role not in ends:
+    # Each edge is judged by what it joins (`_edge_problem`). Edges that agree on all of that
+    # judge alike, so the distinct cases are judged first; only if one fails are the edges
+    # walked one by one, to name each that breaks the contract in order.
+    metrics = [graph.spread, *(graph.weights[name] for name in METRIC_NAMES)]
+    if _edges_judge_alike_and_pass(graph) and all(map(_finite_and_not_negative, metrics)):
+        return problems
+    cases = _edge_cases(graph)
+    for e, case in enumerate(cases):
+        role = case[0]
+        if role not in _ROLE_ENDS_BY_CODE:
             if add(f"edge {e} has an unknown role code {role}"):
                 return problems
             continue
-        tails, heads = ends[role]
-        ku, kv = kinds[u], kinds[v]
-        message = ""
-        if ku not in tails or kv not in heads:
-            message = "joins the wrong kinds of node"
-        elif role not in moving and node_place[u] != node_place[v]:
-            message = "leaves its place"
-        elif role == codes["transfer"] and (node_mode[u] == node_mode[v] or mode != transfer_code):
-            message = "does not change mode"
-        elif (role in (codes["board"], codes["through"]) and mode != node_mode[v]) or (
-            role in (codes["alight"], codes["through"]) and mode != node_mode[u]
-        ):
-            message = "carries another mode than its node"
-        elif role == codes["link"] and (
-            node_place[u] == node_place[v] or not node_mode[u] == node_mode[v] == mode or mode not in link_modes
-        ):
-            message = "is not a link of one link mode between two places"
-        elif role in (codes["lane"], codes["access"]) and mode != SEA:
-            message = "is not a sea edge"
-        elif role == codes["access"] and (ku == Kind.LANE) == (kv == Kind.LANE):
-            message = "does not join a place to the lanes"
-        elif role == codes["access"] and node_mode[u if ku != Kind.LANE else v] != SEA:
-            message = "joins the lanes to a place's non-sea node"
-        elif (link >= 0) != (role == codes["link"]) or link >= n_links:
-            message = "has a link index that does not fit its role"
-        elif passage >= n_passages or (passage and role not in (codes["lane"], codes["link"])):
-            message = "has a passage that does not fit its role"
-        elif categories[graph.category[e]] != (role, mode, node_mode[u], node_mode[v], passage):
-            message = "has the wrong category"
-        elif not 0 <= graph.spread[e] < math.inf:
+        message = _edge_problem(graph, *case)
+        if not message and not 0 <= graph.spread[e] < math.inf:
             message = f"has a spread of {graph.spread[e]} h"
-        else:
-            for name, values in zip(METRIC_NAMES, weights, strict=True):
-                value = values[e]
+        if not message:
+            for name in METRIC_NAMES:
+                value = graph.weights[name][e]
                 if not 0 <= value < math.inf:
                     message = f"has {name} {value}"
                     break
-        if message and add(f"{ROLES[role].value} edge {e} ({graph.node(u)} -> {graph.node(v)}) {message}"):
+        u, v = graph.tail[e], graph.head[e]
+        if message and add(f"{ROLES[role].value} edge {e} ({_describe(graph, u)} -> {_describe(graph, v)}) {message}"):
             return problems
     return problems
+
+
+def _describe(graph: Graph, node: int) -> str:
+    """Name a node for a message, even one whose codes are broken."""
+    try:
+        return str(graph.node(node))
+    except (IndexError, ValueError):
+        return f"kind {graph.node_kind[node]}, place {graph.node_place[node]}, mode {graph.node_mode[node]}"
+
+
+def _node_problem(kind: int, in_range: bool, unplaced: bool, mode: int) -> str:
+    """Return "place" when a node's kind and place disagree (`in_range`: its place is one of the
+    graph's; `unplaced`: it is NO_INDEX), "mode" when an arrival or departure has no mode, else ""."""
+    is_place = kind in (Kind.ORIGIN, Kind.DESTINATION, Kind.ARRIVE, Kind.DEPART)
+    if kind > Kind.LANE or (is_place and not in_range) or (kind == Kind.LANE and not unplaced):
+        return "place"
+    if kind in (Kind.ARRIVE, Kind.DEPART) and mode >= len(GRAPH_MODES):
+        return "mode"
+    return ""
+
+
+def _expanded(pointers: Sequence[int], n: int) -> array:
+    """Return, for CSR pointers that do not decrease, the row of each entry in turn."""
+    counts = map(operator.sub, islice(pointers, 1, None), pointers)
+    return array("i", chain.from_iterable(map(repeat, range(n), counts)))
+
+
+def _stored_by_tail(graph: Graph) -> bool:
+    """True when every edge joins two nodes of the graph and lies in its tail's CSR range
+    (indptr known not to decrease, from 0 to the number of edges)."""
+    n, indptr = graph.n_nodes, graph.indptr
+    if graph.n_edges and not (
+        min(graph.head) >= 0 and max(graph.head) < n and min(graph.tail) >= 0 and max(graph.tail) < n
+    ):
+        return False
+    return _expanded(indptr, n) == array("i", graph.tail)
+
+
+def _reverse_matches(graph: Graph) -> bool:
+    """True when the reverse adjacency lists, for each node in turn, edges that enter it."""
+    n, m, rindptr = graph.n_nodes, graph.n_edges, graph.rindptr
+    if rindptr[0] != 0 or rindptr[n] != m or any(map(operator.gt, rindptr, islice(rindptr, 1, None))):
+        return False
+    return _expanded(rindptr, n) == array("i", map(graph.head.__getitem__, graph.redges))
+
+
+def _finite_and_not_negative(values: Sequence[float]) -> bool:
+    """True when no value is negative, infinite or NaN (a NaN or an infinity makes the sum one)."""
+    return not values or (min(values) >= 0 and math.isfinite(sum(values)))
+
+
+def _edges_judge_alike_and_pass(graph: Graph) -> bool:
+    """True when every edge passes `_edge_problem`, judged per distinct case: each edge's role,
+    mode, node modes and passage are its category's (compared as bytes), and the cases that
+    remain (category, node kinds, one place or two, has a link) are few."""
+    tail, head, place = graph.tail, graph.head, graph.node_place
+    try:
+        category = bytes(graph.category)
+        columns = list(zip(*graph.categories, strict=True)) if graph.categories else [()] * 5
+        tables = [bytes(column) + bytes(256 - len(column)) for column in columns]
+        mu, mv = (bytes(map(graph.node_mode.__getitem__, ends)) for ends in (tail, head))
+    except (ValueError, TypeError, IndexError):  # a code beyond a byte, a node beyond the graph
+        return False
+    own = (bytes(graph.role), bytes(graph.mode), mu, mv, bytes(graph.passage))
+    if any(category.translate(table) != values for table, values in zip(tables, own, strict=True)):
+        return False
+    if graph.link and max(graph.link) >= len(graph.link_ids):
+        return False
+    cases = set(
+        zip(
+            category, bytes(map(graph.node_kind.__getitem__, tail)), bytes(map(graph.node_kind.__getitem__, head)),
+            map(operator.eq, map(place.__getitem__, tail), map(place.__getitem__, head)),
+            map((-1).__lt__, graph.link), strict=True,
+        )
+    )  # fmt: skip
+    for code, ku, kv, same_place, has_link in cases:
+        role, mode, from_mode, to_mode, passage = graph.categories[code]
+        if _edge_problem(graph, role, mode, ku, kv, from_mode, to_mode, same_place, has_link, True, passage, code):
+            return False
+    return True
+
+
+def _edge_cases(graph: Graph) -> list[tuple]:
+    """Return, per edge, what `_edge_problem` judges it by."""
+    tail, head = graph.tail, graph.head
+    kind, place, mode = graph.node_kind, graph.node_place, graph.node_mode
+    n_links = len(graph.link_ids)
+    return list(
+        zip(
+            graph.role, graph.mode, map(kind.__getitem__, tail), map(kind.__getitem__, head),
+            map(mode.__getitem__, tail), map(mode.__getitem__, head),
+            map(operator.eq, map(place.__getitem__, tail), map(place.__getitem__, head)),
+            map((-1).__lt__, graph.link), map(n_links.__gt__, graph.link), graph.passage, graph.category,
+            strict=True,
+        )
+    )  # fmt: skip
+
+
+def _edge_problem(
+    graph: Graph, role: int, mode: int, ku: int, kv: int, mu: int, mv: int, same_place: bool, has_link: bool,
+    link_known: bool, passage: int, category: int,
+) -> str:  # fmt: skip
+    """Return how an edge breaks the contract ("" if it does not), from its role and mode, the
+    kinds and modes of its two nodes, whether they are one place, its link and passage codes."""
+    ends = _ROLE_ENDS_BY_CODE.get(role)
+    if ends is None:
+        return f"has an unknown role code {role}"
+    tails, heads = ends
+    if ku not in tails or kv not in heads:
+        return "joins the wrong kinds of node"
+    if role not in _MOVING and not same_place:
+        return "leaves its place"
+    if role == _CODE[Role.TRANSFER] and (mu == mv or mode != _TRANSFER_CODE):
+        return "does not change mode"
+    if (role in (_CODE[Role.BOARD], _CODE[Role.THROUGH]) and mode != mv) or (
+        role in (_CODE[Role.ALIGHT], _CODE[Role.THROUGH]) and mode != mu
+    ):
+        return "carries another mode than its node"
+    if role == _CODE[Role.LINK] and (same_place or not mu == mv == mode or mode not in _LINK_MODE_CODES):
+        return "is not a link of one link mode between two places"
+    if role in (_CODE[Role.LANE], _CODE[Role.ACCESS]) and mode != SEA:
+        return "is not a sea edge"
+    if role == _CODE[Role.ACCESS] and (ku == Kind.LANE) == (kv == Kind.LANE):
+        return "does not join a place to the lanes"
+    if role == _CODE[Role.ACCESS] and (mu if ku != Kind.LANE else mv) != SEA:
+        return "joins the lanes to a place's non-sea node"
+    if has_link != (role == _CODE[Role.LINK]) or not link_known:
+        return "has a link index that does not fit its role"
+    if passage >= len(graph.passages) or (passage and role not in (_CODE[Role.LANE], _CODE[Role.LINK])):
+        return "has a passage that does not fit its role"
+    if category >= len(graph.categories) or graph.categories[category] != (role, mode, mu, mv, passage):
+        return "has the wrong category"
+    return ""
+
+
+_CODE = {role: ROLE_CODE[role] for role in Role}
+_ROLE_ENDS_BY_CODE = {ROLE_CODE[role]: ends for role, ends in ROLE_ENDS.items()}
+_MOVING = {ROLE_CODE[r] for r in (Role.LINK, Role.LANE, Role.ACCESS)}
+_TRANSFER_CODE = MODE_CODE[TRANSFER.name]
+_LINK_MODE_CODES = {MODE_CODE[m] for m in (*LINK_MODES, *SERVICE_MODES)}
 
 
 def require_valid(graph: Graph) -> None:
