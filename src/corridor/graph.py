@@ -602,7 +602,7 @@ def _edges_judge_alike_and_pass(graph: Graph) -> bool:
     """True when every edge passes `_edge_problem`, judged per distinct case: each edge's role,
     mode, node modes and passage are its category's (compared as bytes), and the cases that
     remain (category, node kinds, one place or two, has a link) are few."""
-    tail, head, place = graph.tail, graph.head, graph.node_place
+    tail, head = graph.tail, graph.head
     try:
         category = bytes(graph.category)
         columns = list(zip(*graph.categories, strict=True)) if graph.categories else [()] * 5
@@ -615,13 +615,7 @@ def _edges_judge_alike_and_pass(graph: Graph) -> bool:
         return False
     if graph.link and max(graph.link) >= len(graph.link_ids):
         return False
-    cases = set(
-        zip(
-            category, bytes(map(graph.node_kind.__getitem__, tail)), bytes(map(graph.node_kind.__getitem__, head)),
-            map(operator.eq, map(place.__getitem__, tail), map(place.__getitem__, head)),
-            map((-1).__lt__, graph.link), strict=True,
-        )
-    )  # fmt: skip
+    cases = set(zip(category, *_joins(graph), strict=True))
     for code, ku, kv, same_place, has_link in cases:
         role, mode, from_mode, to_mode, passage = graph.categories[code]
         if _edge_problem(graph, role, mode, ku, kv, from_mode, to_mode, same_place, has_link, True, passage, code):
@@ -629,19 +623,21 @@ def _edges_judge_alike_and_pass(graph: Graph) -> bool:
     return True
 
 
+def _joins(graph: Graph) -> tuple[Iterator, Iterator, Iterator, Iterator]:
+    """Per edge: the kinds of its two nodes, whether they are one place, whether it has a link."""
+    tail, head, kind, place = graph.tail, graph.head, graph.node_kind, graph.node_place
+    same_place = map(operator.eq, map(place.__getitem__, tail), map(place.__getitem__, head))
+    return map(kind.__getitem__, tail), map(kind.__getitem__, head), same_place, map((-1).__lt__, graph.link)
+
+
 def _edge_cases(graph: Graph) -> list[tuple]:
     """Return, per edge, what `_edge_problem` judges it by."""
-    tail, head = graph.tail, graph.head
-    kind, place, mode = graph.node_kind, graph.node_place, graph.node_mode
-    n_links = len(graph.link_ids)
+    ku, kv, same_place, has_link = _joins(graph)
+    mu, mv = (map(graph.node_mode.__getitem__, ends) for ends in (graph.tail, graph.head))
+    link_known = map(len(graph.link_ids).__gt__, graph.link)
     return list(
-        zip(
-            graph.role, graph.mode, map(kind.__getitem__, tail), map(kind.__getitem__, head),
-            map(mode.__getitem__, tail), map(mode.__getitem__, head),
-            map(operator.eq, map(place.__getitem__, tail), map(place.__getitem__, head)),
-            map((-1).__lt__, graph.link), map(n_links.__gt__, graph.link), graph.passage, graph.category,
-            strict=True,
-        )
+        zip(graph.role, graph.mode, ku, kv, mu, mv, same_place, has_link, link_known, graph.passage, graph.category,
+            strict=True)
     )  # fmt: skip
 
 
@@ -659,30 +655,29 @@ def _edge_problem(
         return "joins the wrong kinds of node"
     if role not in _MOVING and not same_place:
         return "leaves its place"
-    if role == _CODE[Role.TRANSFER] and (mu == mv or mode != _TRANSFER_CODE):
+    if role == ROLE_CODE[Role.TRANSFER] and (mu == mv or mode != _TRANSFER_CODE):
         return "does not change mode"
-    if (role in (_CODE[Role.BOARD], _CODE[Role.THROUGH]) and mode != mv) or (
-        role in (_CODE[Role.ALIGHT], _CODE[Role.THROUGH]) and mode != mu
+    if (role in (ROLE_CODE[Role.BOARD], ROLE_CODE[Role.THROUGH]) and mode != mv) or (
+        role in (ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.THROUGH]) and mode != mu
     ):
         return "carries another mode than its node"
-    if role == _CODE[Role.LINK] and (same_place or not mu == mv == mode or mode not in _LINK_MODE_CODES):
+    if role == ROLE_CODE[Role.LINK] and (same_place or not mu == mv == mode or mode not in _LINK_MODE_CODES):
         return "is not a link of one link mode between two places"
-    if role in (_CODE[Role.LANE], _CODE[Role.ACCESS]) and mode != SEA:
+    if role in (ROLE_CODE[Role.LANE], ROLE_CODE[Role.ACCESS]) and mode != SEA:
         return "is not a sea edge"
-    if role == _CODE[Role.ACCESS] and (ku == Kind.LANE) == (kv == Kind.LANE):
+    if role == ROLE_CODE[Role.ACCESS] and (ku == Kind.LANE) == (kv == Kind.LANE):
         return "does not join a place to the lanes"
-    if role == _CODE[Role.ACCESS] and (mu if ku != Kind.LANE else mv) != SEA:
+    if role == ROLE_CODE[Role.ACCESS] and (mu if ku != Kind.LANE else mv) != SEA:
         return "joins the lanes to a place's non-sea node"
-    if has_link != (role == _CODE[Role.LINK]) or not link_known:
+    if has_link != (role == ROLE_CODE[Role.LINK]) or not link_known:
         return "has a link index that does not fit its role"
-    if passage >= len(graph.passages) or (passage and role not in (_CODE[Role.LANE], _CODE[Role.LINK])):
+    if passage >= len(graph.passages) or (passage and role not in (ROLE_CODE[Role.LANE], ROLE_CODE[Role.LINK])):
         return "has a passage that does not fit its role"
     if category >= len(graph.categories) or graph.categories[category] != (role, mode, mu, mv, passage):
         return "has the wrong category"
     return ""
 
 
-_CODE = {role: ROLE_CODE[role] for role in Role}
 _ROLE_ENDS_BY_CODE = {ROLE_CODE[role]: ends for role, ends in ROLE_ENDS.items()}
 _MOVING = {ROLE_CODE[r] for r in (Role.LINK, Role.LANE, Role.ACCESS)}
 _TRANSFER_CODE = MODE_CODE[TRANSFER.name]

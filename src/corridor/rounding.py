@@ -313,13 +313,14 @@ def on_port_paths(lanes, access: dict, segments: Sequence[tuple[Point, Point]]) 
     n = m + 2 * k
     key = np.minimum(u, v) * n + np.maximum(u, v)
     used = np.zeros(len(ends), dtype=bool)
+    arrivals = np.arange(m + k, n)
     for closed in (False, True):
         lane_edges = [(a, b, d) for a, b, d, tag in lanes.edges if not (closed and tag)]
         graph = _lane_matrix(n, lane_edges + rounding, joins)
         for start in range(m, m + k, 100):
             sources = np.arange(start, min(start + 100, m + k))
             _, pred = dijkstra(graph, indices=sources, return_predecessors=True)
-            on_paths = [_tree_edges(row, np.arange(m + k, n), n) for row in pred]
+            on_paths = [_tree_edges(row, arrivals, n) for row in pred]
             used |= np.isin(key, np.concatenate(on_paths))
     return [segment for segment, keep in zip(segments, used.tolist(), strict=True) if keep]
 
