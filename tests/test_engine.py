@@ -188,6 +188,49 @@ def test_the_compiled_core_and_its_python_twin_agree(network, monkeypatch):
         assert {k: list(v) for k, v in fast.sums.items()} == {k: list(v) for k, v in slow.sums.items()}
 
 
+def test_settling_every_target_totals_each_along_its_own_path(network):
+    # With STOP_ALL the totals are made at the targets after the search, and dead ends that are
+    # not targets are left unsettled: each target must still get its distance from a search that
+    # settles everything, and totals equal to its path's edges added up one by one.
+    core = network.core
+    rng = random.Random(11)
+    destinations = [n for n in core.destination_node if n >= 0]
+    scratch = engine.Scratch()
+    for metric in METRIC_NAMES:
+        sources = [(core.origin(pid), 0.0) for pid in ("CNCQI", "CNQZH")]
+        targets = rng.sample(destinations, 40)
+        full = engine.search(core, core.weights[metric], sources)
+        some = engine.search(
+            core, core.weights[metric], sources, targets=targets, stop=engine.STOP_ALL, sums=METRIC_NAMES,
+            scratch=scratch,
+        )  # fmt: skip
+        assert some.settled < full.settled
+        for t in targets:
+            assert some.dist[t] == full.dist[t]
+            if some.reached(t):
+                along = engine.path_totals(core, some.path(t, core.tail))
+                for name in METRIC_NAMES:
+                    assert some.sums[name][t] == pytest.approx(along[name], rel=1e-12, abs=1e-9), (metric, t, name)
+
+
+def test_a_reused_scratch_gives_what_fresh_arrays_give(network):
+    core = network.core
+    rng = random.Random(5)
+    origins = [n for n in core.origin_node if n >= 0]
+    destinations = [n for n in core.destination_node if n >= 0]
+    scratch = engine.Scratch()
+    for stop in (engine.STOP_ALL, engine.STOP_NONE, engine.STOP_ALL):
+        sources = [(rng.choice(origins), 0.0)]
+        targets = rng.sample(destinations, 30) if stop == engine.STOP_ALL else []
+        fresh = engine.search(core, core.weights["time_h"], sources, targets=targets, stop=stop, sums=METRIC_NAMES)
+        again = engine.search(
+            core, core.weights["time_h"], sources, targets=targets, stop=stop, sums=METRIC_NAMES, scratch=scratch
+        )
+        assert list(again.dist) == list(fresh.dist)
+        assert list(again.pred) == list(fresh.pred)
+        assert {k: list(v) for k, v in again.sums.items()} == {k: list(v) for k, v in fresh.sums.items()}
+
+
 def test_the_compiled_core_refuses_arrays_that_do_not_fit(network):
     if not engine.compiled():
         pytest.skip("the C core is not built")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import INF, STOP_ALL, search
+from .engine import INF, STOP_ALL, Scratch, search
 from .errors import CorridorError, UsageError
 from .registry import METRIC_NAMES
 
@@ -164,10 +164,11 @@ def matrix_rows(sweep: MatrixSweep, rows: list[tuple[tuple[int, ...], frozenset[
     """
     targets = sorted({node for column in sweep.columns for _, node in column})
     out = []
+    scratch = Scratch()  # each row is read before the next search
     for sources, starts in rows:
         result = search(
             sweep.graph, sweep.weight, [(s, 0.0) for s in sources], targets=targets, stop=STOP_ALL,
-            edge_ok=sweep.edge_ok, node_ok=sweep.node_ok, sums=METRIC_NAMES,
+            edge_ok=sweep.edge_ok, node_ok=sweep.node_ok, sums=METRIC_NAMES, scratch=scratch,
         )  # fmt: skip
         dist, sums = result.dist, result.sums
         assert sums is not None

@@ -12,13 +12,14 @@ import heapq
 import itertools
 import math
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import engine
-from .engine import INF, STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, search
+from .engine import INF, STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, Scratch, search
 from .errors import NoRouteError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
@@ -673,14 +674,14 @@ class Reached(NamedTuple):
     co2_kg: float
 
 
-def _tree(plan: Plan, targets: Sequence[int] = (), bans: Bans = Bans()) -> Result:
+def _tree(plan: Plan, targets: Sequence[int] = (), bans: Bans = Bans(), scratch: Scratch | None = None) -> Result:
     """Search from the plan's origin, settling every target (everything when none are given)."""
     core = plan.network.core
     edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, bans)
     sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
     return search(
         core, core.weights[plan.metric], sources, targets=targets, stop=STOP_ALL if targets else STOP_NONE,
-        edge_ok=edge_ok, node_ok=node_ok, sums=METRIC_NAMES,
+        edge_ok=edge_ok, node_ok=node_ok, sums=METRIC_NAMES, scratch=scratch,
     )  # fmt: skip
 
 
@@ -705,31 +706,56 @@ def _inside(network: Network, country: str | None) -> list[int]:
     ]
 
 
-def _trees(plan: Plan, inside: Sequence[int], targets: Sequence[int] = (), bans: Bans = Bans()):
+def _trees(
+    plan: Plan, inside: Sequence[int], targets: Sequence[int] = (), bans: Bans = Bans(), scratch: Scratch | None = None
+):
     """Search from a plan's origin for places abroad and, for the `inside` nodes (places in the
     origin's own country), as on its domestic network: return (result, home result or None).
 
     Where the searched metric is one clearance does not change (distance, CO2), the domestic
     search would settle the same tree: one search totals the domestic time and cost beside the
-    others instead of searching twice.
+    others instead of searching twice. `scratch` is for the first search's arrays.
     """
     home = _home(plan) if inside else None
     if home is None:
-        return _tree(plan, targets, bans), None
+        return _tree(plan, targets, bans, scratch), None
     core, home_core = plan.network.core, home.network.core
     if home_core.weights[plan.metric] is not core.weights[plan.metric]:
-        return _tree(plan, targets, bans), _tree(home, inside, bans)
+        return _tree(plan, targets, bans, scratch), _tree(home, inside, bans)
     extra = {f"home:{m}": home_core.weights[m] for m in METRIC_NAMES if home_core.weights[m] is not core.weights[m]}
     view = replace(core, weights={**core.weights, **extra})
     edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, bans)
     sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
     result = search(
         view, core.weights[plan.metric], sources, targets=targets, stop=STOP_ALL if targets else STOP_NONE,
-        edge_ok=edge_ok, node_ok=node_ok, sums=(*METRIC_NAMES, *extra),
+        edge_ok=edge_ok, node_ok=node_ok, sums=(*METRIC_NAMES, *extra), scratch=scratch,
     )  # fmt: skip
     assert result.sums is not None
     home_sums = {m: result.sums.pop(f"home:{m}", result.sums[m]) for m in METRIC_NAMES}
     return result, Result(result.dist, result.pred, result.settled, home_sums)
+
+
+def _cells(result: Result, starts: set[str], teu: float) -> Callable[[Sequence[tuple[str, int]]], Reached | None]:
+    """Return what a matrix cell holds for a column of (place, destination node) pairs: the
+    totals of the best member reached that is not an origin, or None (a matrix has many)."""
+    dist, sums = result.dist, result.sums
+    assert sums is not None
+    km, hours, usd, co2 = (sums[m] for m in METRIC_NAMES)
+    make = tuple.__new__
+
+    def cell(column: Sequence[tuple[str, int]]) -> Reached | None:
+        if len(column) == 1:
+            pid, node = column[0]
+        else:
+            reached = [(dist[node], pid, node) for pid, node in column if dist[node] < INF and pid not in starts]
+            if not reached:
+                return None
+            _, pid, node = min(reached)
+        if dist[node] < INF and pid not in starts:
+            return make(Reached, (pid, km[node], hours[node], usd[node] * teu, co2[node] * teu))
+        return None
+
+    return cell
 
 
 def _reached(result: Result, node: int, place_id: str, teu: float) -> Reached:
@@ -814,6 +840,7 @@ def matrix(
     # (an area destination counts when all its places are in that country, as `route` decides).
     column_country = [network.country_of(pid for pid, _ in column) for column in columns]
     inside_of: dict[str | None, list[int]] = {None: []}
+    local = threading.local()  # each thread's searches reuse one set of arrays
 
     def row(plan: Plan) -> list[Reached | None]:
         country = network.country_of(plan.start.place_ids)
@@ -821,18 +848,15 @@ def matrix(
             inside_of[country] = sorted(
                 {n for c, col in zip(column_country, columns, strict=True) if c == country for _, n in col}
             )
-        result, home_result = _trees(plan, inside_of[country], targets)
+        if not hasattr(local, "scratch"):
+            local.scratch = engine.Scratch()
+        result, home_result = _trees(plan, inside_of[country], targets, scratch=local.scratch)
         starts = set(plan.start.place_ids)
-        out: list[Reached | None] = []
-        for column, here in zip(columns, column_country, strict=True):
-            found = home_result if home_result is not None and here == country else result
-            best = None
-            for pid, node in column:
-                cost_here = found.dist[node]
-                if cost_here < INF and pid not in starts and (best is None or (cost_here, pid) < best[:2]):
-                    best = (cost_here, pid, node)
-            out.append(None if best is None else _reached(found, best[2], best[1], base.teu))
-        return out
+        abroad = _cells(result, starts, base.teu)
+        home = abroad if home_result is None else _cells(home_result, starts, base.teu)
+        return [
+            (home if here == country else abroad)(column) for column, here in zip(columns, column_country, strict=True)
+        ]
 
     rows: list[list[Reached | None]] = []
     # The compiled core lets other threads run while it searches: one per core on big matrices.
