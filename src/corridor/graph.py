@@ -376,15 +376,19 @@ class GraphBuilder:
         """Sort the edges by tail into CSR arrays."""
         if len(self.passages) > 255:
             raise DataError(f"the lanes name {len(self.passages) - 1} passages; at most 254 are supported")
-        edges = sorted(self.edges, key=lambda e: e[0])
+        edges = sorted(self.edges, key=operator.itemgetter(0))
         n = len(self.node_kind)
+        # One column per field of the edges (empty columns when there are none).
+        tails, heads, roles, modes, passages, links, metrics, spreads = (
+            tuple(zip(*edges, strict=True)) if edges else ((),) * 8
+        )
         indptr = array("i", [0]) * (n + 1)
-        for edge in edges:
-            indptr[edge[0] + 1] += 1
+        for u in tails:
+            indptr[u + 1] += 1
         for u in range(n):
             indptr[u + 1] += indptr[u]
-        weights = {m: array("d", (e[6][k] for e in edges)) for k, m in enumerate(METRIC_NAMES)}
-        heads = [e[1] for e in edges]
+        totals = tuple(zip(*metrics, strict=True)) if metrics else ((),) * len(METRIC_NAMES)
+        weights = {m: array("d", column) for m, column in zip(METRIC_NAMES, totals, strict=True)}
         redges = array("i", sorted(range(len(edges)), key=heads.__getitem__))
         rindptr = array("i", [0]) * (n + 1)
         for v in heads:
@@ -393,14 +397,12 @@ class GraphBuilder:
             rindptr[v + 1] += rindptr[v]
         # Edges a query's rules cannot tell apart share a category (see engine.Masks).
         kinds: dict[tuple[int, int, int, int, int], int] = {}
-        category = array("B")
         node_mode = self.node_mode
-        for tail, head, role, mode, passage, _link, _metrics, _spread in edges:
-            key = (role, mode, node_mode[tail], node_mode[head], passage)
-            code = kinds.setdefault(key, len(kinds))
-            if code > 255:
-                raise DataError("the network has more than 256 kinds of edge")
-            category.append(code)
+        keys = zip(roles, modes, map(node_mode.__getitem__, tails), map(node_mode.__getitem__, heads), passages)
+        codes = [kinds.setdefault(key, len(kinds)) for key in keys]
+        if len(kinds) > 256:
+            raise DataError("the network has more than 256 kinds of edge")
+        category = array("B", codes)
         return Graph(
             place_ids=self.place_ids,
             passages=self.passages,
@@ -410,14 +412,14 @@ class GraphBuilder:
             node_mode=self.node_mode,
             node_lane=self.node_lane,
             indptr=indptr,
-            head=array("i", (e[1] for e in edges)),
-            tail=array("i", (e[0] for e in edges)),
-            role=array("B", (e[2] for e in edges)),
-            mode=array("B", (e[3] for e in edges)),
-            passage=array("B", (e[4] for e in edges)),
-            link=array("i", (e[5] for e in edges)),
+            head=array("i", heads),
+            tail=array("i", tails),
+            role=array("B", roles),
+            mode=array("B", modes),
+            passage=array("B", passages),
+            link=array("i", links),
             weights=weights,
-            spread=array("d", (e[7] for e in edges)),
+            spread=array("d", spreads),
             origin_node=self.origin_node,
             destination_node=self.destination_node,
             mode_nodes=self.mode_nodes,

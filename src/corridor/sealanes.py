@@ -104,6 +104,9 @@ class Lanes:
             prev = node
 
 
+_NUMBERS = (int, float)
+
+
 def _lines(geometry: object) -> list[list[tuple[float, float]]]:
     """Return the (lon, lat) lines of a LineString or MultiLineString ([] for other types).
 
@@ -126,11 +129,12 @@ def _lines(geometry: object) -> list[list[tuple[float, float]]]:
             raise ValueError("a line needs a list of at least two positions")
         points = []
         for point in line:
+            # JSON numbers are int or float (bool is neither here); NaN and infinities fail the ranges.
             if not (
-                isinstance(point, list)
+                type(point) is list
                 and len(point) >= 2
-                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point[:2])
-                and all(math.isfinite(v) for v in point[:2])
+                and type(point[0]) in _NUMBERS
+                and type(point[1]) in _NUMBERS
                 and -360 <= point[0] <= 360
                 and -90 <= point[1] <= 90
             ):
