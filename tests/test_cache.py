@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import random
 import stat
 import subprocess
 import sys
@@ -176,3 +177,17 @@ def test_a_cache_file_is_plain_data_with_a_checked_layout(network):
             cache.loads(data[:cut], network.root)
     with pytest.raises(cache.CacheError):
         cache.loads(data.replace(b'"format":%d' % cache.FORMAT, b'"format":99', 1), network.root)
+
+
+def test_a_cache_file_changed_anywhere_is_refused_by_its_checksum(network):
+    # The contract check runs when a network is built, not on each load: the checksum must
+    # catch any change to what was checked, in the header, an array or a section.
+    data = cache.dumps(network)
+    assert cache.loads(data, network.root).core.n_edges == network.core.n_edges
+    rng = random.Random(3)
+    head = data.index(b'"head"')
+    for where in [head, len(data) // 3, len(data) // 2, len(data) - 40, *rng.sample(range(30, len(data)), 20)]:
+        changed = bytearray(data)
+        changed[where] ^= 0x01
+        with pytest.raises(cache.CacheError, match="checksum"):
+            cache.loads(bytes(changed), network.root)

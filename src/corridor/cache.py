@@ -1,9 +1,12 @@
 """Keep compiled networks on disk as plain arrays and JSON: private, checked, never executed.
 
-A cache file is a 16-byte magic, a format number, a JSON header and raw little-endian arrays.
-Loading parses JSON and copies numbers; nothing in a file can run code, and a file that fails
-any check is ignored and rebuilt. The folder is created private (0700) and its files 0600; a
-folder or file that another user owns or can write is not trusted.
+A cache file is a 16-byte magic, a format number, a JSON header, raw little-endian arrays and
+JSON sections, then the SHA-256 of all that. Loading parses JSON and copies numbers; nothing in
+a file can run code, and a file that fails any check is ignored and rebuilt. A network is
+checked against the graph's contract when it is built, before it is written; the checksum,
+verified on every load, makes sure that what is read is byte for byte what was checked. The
+folder is created private (0700) and its files 0600; a folder or file that another user owns
+or can write is not trusted.
 
 The bundled dataset's network is compiled when the wheel is built (`hatch_build.py`) and ships
 in the package, so the first route after installing builds nothing.
@@ -30,7 +33,7 @@ from . import __version__
 from .costing import Parameters
 from .datasets import Link, Parameter, Place, Source, bundled_data_dir, data_files
 from .errors import DataError, WriteError
-from .graph import Graph, require_valid
+from .graph import Graph
 from .registry import METRIC_NAMES
 from .sealanes import Access
 from .services import Clearance, Crossing, Hub, Operations, Service, Spread
@@ -38,9 +41,10 @@ from .services import Clearance, Crossing, Hub, Operations, Service, Spread
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 5
+FORMAT = 6
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
+_CHECKSUM = hashlib.sha256().digest_size  # the file ends with the SHA-256 of what comes before
 # The arrays of graph.Graph and their typecodes.
 ARRAYS = {
     "node_kind": "B", "node_place": "i", "node_mode": "B", "node_lane": "i", "indptr": "i", "head": "i",
@@ -332,7 +336,8 @@ def dumps(network) -> bytes:
     header["sections"] = sections
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     padding = bytes(-(len(text) + _HEADER.size) % 8)
-    return _HEADER.pack(MAGIC, FORMAT, len(text)) + text + padding + b"".join(blobs)
+    data = _HEADER.pack(MAGIC, FORMAT, len(text)) + text + padding + b"".join(blobs)
+    return data + hashlib.sha256(data).digest()
 
 
 def _swapped(values: array) -> bytes:
@@ -341,33 +346,39 @@ def _swapped(values: array) -> bytes:
     return copy.tobytes()
 
 
-def loads(data: bytes, root: Path, *, check: bool = True, accept: Callable[[dict], bool] | None = None):
+def loads(data: bytes, root: Path, *, accept: Callable[[dict], bool] | None = None):
     """Return the network a cache file holds; raise CacheError for anything else.
 
-    `check` runs the graph's contract check (`graph.check_graph`) on what was read: always for
-    the user's cache; the packaged network was checked when the wheel was built. `accept`, when
-    given, judges the header before the rest is read (a stale network is refused cheaply).
+    The file must end with the SHA-256 of the rest: what was written after the network passed
+    the graph's contract check at its build (the user's cache) or at the wheel's build (the
+    packaged network), so its sections are read only when used and the check is not run again.
+    `accept`, when given, judges the header before the rest is read (a stale network is refused
+    cheaply).
     """
     from .network import Network
 
-    if len(data) < _HEADER.size:
+    if len(data) < _HEADER.size + _CHECKSUM:
         raise CacheError("too short")
     magic, version, length = _HEADER.unpack_from(data)
     if magic != MAGIC or version != FORMAT:
         raise CacheError("not a corridor network of this format")
+    whole = memoryview(data)
+    if hashlib.sha256(whole[:-_CHECKSUM]).digest() != whole[-_CHECKSUM:]:
+        raise CacheError("its contents do not match its checksum")
+    content = whole[:-_CHECKSUM]
     end = _HEADER.size + length
     start = end + (-end % 8)
-    if start > len(data):
+    if start > len(content):
         raise CacheError("truncated header")
     try:
-        header = json.loads(data[_HEADER.size : end])
+        header = json.loads(content[_HEADER.size : end].tobytes())
     except (ValueError, RecursionError) as exc:
         raise CacheError(f"bad header ({exc})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CacheError("bad header")
     if accept is not None and not accept(header):
         raise CacheError("not the network asked for")
-    body = memoryview(data)[start:]
+    body = content[start:]
     arrays: dict[str, array] = {}
     try:
         for name, (typecode, offset, count) in header["arrays"].items():
@@ -432,16 +443,6 @@ def loads(data: bytes, root: Path, *, check: bool = True, accept: Callable[[dict
         raise CacheError(f"bad contents ({type(exc).__name__}: {exc})") from None
     if list(places) != core.place_ids:
         raise CacheError("places and graph disagree")
-    if check:  # a user's cache: every section is read and checked now, not halfway through a command
-        try:
-            for deferred in (network.sea_links, network.passages_of, network.access, network.waits):
-                len(deferred)
-            header["gazetteer"]["names"] = section("other_names")
-        except CacheError:
-            raise
-        except (KeyError, TypeError, ValueError, DataError) as exc:
-            raise CacheError(f"bad contents ({type(exc).__name__}: {exc})") from None
-        require_valid(core)
     network.data_sizes = header.get("data_sizes")
     if isinstance(header.get("gazetteer"), dict):
         names = header["gazetteer"].get("names") or (lambda: section("other_names"))
@@ -488,7 +489,7 @@ def _prebuilt(root: Path):
         return header.get("data_sizes") == data_sizes(root) and header.get("fingerprint") == f"packaged:{code_digest()}"
 
     try:
-        return loads(PREBUILT.read_bytes(), root, check=False, accept=matches)
+        return loads(PREBUILT.read_bytes(), root, accept=matches)
     except (OSError, CacheError, DataError) as exc:
         log.debug("ignoring the packaged network (%s): it does not match the bundled data or this code", exc)
         return None

@@ -398,7 +398,8 @@ class GraphBuilder:
         # Edges a query's rules cannot tell apart share a category (see engine.Masks).
         kinds: dict[tuple[int, int, int, int, int], int] = {}
         node_mode = self.node_mode
-        keys = zip(roles, modes, map(node_mode.__getitem__, tails), map(node_mode.__getitem__, heads), passages)
+        ends = map(node_mode.__getitem__, tails), map(node_mode.__getitem__, heads)
+        keys = zip(roles, modes, *ends, passages, strict=True)
         codes = [kinds.setdefault(key, len(kinds)) for key in keys]
         if len(kinds) > 256:
             raise DataError("the network has more than 256 kinds of edge")
