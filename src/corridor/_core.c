@@ -248,9 +248,10 @@ static PyObject *dijkstra(PyObject *self, PyObject *args) {
                 break;
             }
             if (settled[v] || (nok && !nok[v])) continue;
-            /* Settling every target, a dead end that is not one can wait: no route to a target
-             * passes through it (origins and destinations are the only such nodes). */
-            if (stop == 2 && ip[v] == ip[v + 1] && !is_target[v]) continue;
+            /* Stopping at the first target or once all are settled, a dead end that is not one
+             * can wait: no route to a target passes through it (origins and destinations are
+             * the only such nodes). */
+            if ((stop == 1 || stop == 2) && ip[v] == ip[v + 1] && !is_target[v]) continue;
             double candidate = top.key + w[e];
             if (candidate < d[v]) {
                 d[v] = candidate;

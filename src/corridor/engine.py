@@ -130,8 +130,9 @@ def search(
     up to `limit`). Edges whose `edge_ok` byte is 0 and nodes whose
     `node_ok` byte is 0 are not used. `sums` names metrics to total along the search tree for
     every settled node (for reach and matrices); with STOP_ALL, for the targets and the nodes on
-    their paths only. Only settled nodes keep a distance; with STOP_ALL, a dead end (a node with
-    no edge on) that is not a target is not settled, as no route to a target passes through it.
+    their paths only. Only settled nodes keep a distance; with STOP_FIRST and STOP_ALL, a dead
+    end (a node with no edge on) that is not a target is not settled, as no route to a target
+    passes through it.
     `reverse` searches against the edges' direction: from destinations back towards origins;
     a node's `pred` is then the edge leaving it towards the sources. With `scratch`, the result
     is written into its arrays (the compiled core clears them first): read it before the next
@@ -234,7 +235,7 @@ def _dijkstra(
             v = head[e]
             if done[v] or (node_ok is not None and not node_ok[v]):
                 continue
-            if stop == STOP_ALL and indptr[v] == indptr[v + 1] and v not in is_target:
+            if (stop == STOP_FIRST or stop == STOP_ALL) and indptr[v] == indptr[v + 1] and v not in is_target:
                 continue
             candidate = cost + weight[e]
             if candidate < best[v]:
