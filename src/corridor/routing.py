@@ -849,7 +849,7 @@ def matrix(
                 {n for c, col in zip(column_country, columns, strict=True) if c == country for _, n in col}
             )
         if not hasattr(local, "scratch"):
-            local.scratch = engine.Scratch()
+            local.scratch = Scratch()
         result, home_result = _trees(plan, inside_of[country], targets, scratch=local.scratch)
         starts = set(plan.start.place_ids)
         abroad = _cells(result, starts, base.teu)
