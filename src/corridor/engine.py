@@ -235,7 +235,7 @@ def _dijkstra(
             v = head[e]
             if done[v] or (node_ok is not None and not node_ok[v]):
                 continue
-            if (stop == STOP_FIRST or stop == STOP_ALL) and indptr[v] == indptr[v + 1] and v not in is_target:
+            if (stop in (STOP_FIRST, STOP_ALL)) and indptr[v] == indptr[v + 1] and v not in is_target:
                 continue
             candidate = cost + weight[e]
             if candidate < best[v]:
