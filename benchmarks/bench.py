@@ -253,13 +253,11 @@ def main() -> None:
                 continue
             chosen = rng.sample(ports, size)
             points = [{"latitude": network.places[p].lat, "longitude": network.places[p].lon} for p in chosen]
-            ours = warm_median(
-                lambda chosen=chosen: corridor.matrix(network, chosen, chosen, by="distance"), 1 if size > 100 else 3
-            )
+            ours = warm_median(lambda chosen=chosen: corridor.matrix(network, chosen, chosen, by="distance"), 3)
             # scgraph keeps the shortest-path trees it grew: clear them, or a repeat costs nothing.
             peer = warm_median(
                 lambda points=points: (graph.graph_object.reset_cache(), graph.distance_matrix(points)),
-                1 if size > 100 else 3,
+                3,
             )
             report.add(
                 f"matrix {size} x {size} seaports, by distance",
@@ -270,7 +268,7 @@ def main() -> None:
             )
 
         # ------------------------------------------------------------ building a user dataset
-        build = warm_median(lambda: load_network(data, cache=False), max(1, runs // 3))
+        build = warm_median(lambda: load_network(data, cache=False), max(3, runs // 2))
         report.add("build a user dataset from raw data (bundled copy)", f"{build:.2f} s", goal="<= 2 s")
         validate = processes([sys.executable, "-m", "corridor", "validate", "--data", str(data)], source_env, 1)
         report.add("`corridor validate` of that dataset", f"{validate[1]:.2f} s wall ({validate[0]:.2f} s CPU)")
