@@ -4,8 +4,13 @@ The machine's speed drifts (on the 2-core development machine by up to 2x from d
 a figure from another day says little about a change; this runs both versions now, each in its
 own fresh process, alternating:
 
-    git worktree add ../before <commit>          # then compile its search core there:
+    git worktree add ../before <commit>
+    cc -shared -O2 -fPIC $(python3-config --includes) ../before/src/corridor/_core.c \
+        -o ../before/src/corridor/_core$(python3-config --extension-suffix)
     python benchmarks/versions.py ../before/src src --rounds 3
+
+(the second line compiles the other checkout's search core: without it that checkout searches in
+Python, and the script refuses to compare the two).
 
 Each process loads the bundled network (a checkout whose packaged network is stale builds it
 once into a private cache of this run) and times, warm, the median of three 555 x 555 seaport
@@ -45,8 +50,10 @@ rng = random.Random(555)
 ports = sorted(p for p, place in network.places.items() if place.origin == "wpi" and network.routable(p))
 rng.sample(ports, 50)  # bench.py draws the 50 x 50 sample first
 chosen = rng.sample(ports, 555)
+from corridor import engine
 print(json.dumps({
     "where": corridor.__file__,
+    "compiled": engine.compiled(),
     "matrix_555_s": timed(lambda: corridor.matrix(network, chosen, chosen, by="distance"), 3),
     "umm_qasr_ms": 1000 * timed(lambda: corridor.find_routes(network, "Chongqing", "Umm Qasr", by="time"), 35),
     "reach_ms": 1000 * timed(lambda: corridor.reach(network, "Chongqing", by="time"), 7),
@@ -74,6 +81,8 @@ def main() -> None:
                 figures = json.loads(done.stdout.strip().splitlines()[-1])
                 results[name].append(figures)
                 print(name, {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}, flush=True)
+    if len({r["compiled"] for rows in results.values() for r in rows}) > 1:
+        raise SystemExit("one checkout searches in C and the other in Python: compile both search cores")
     for key in ("matrix_555_s", "umm_qasr_ms", "reach_ms"):
         before = [r[key] for r in results["before"]]
         after = [r[key] for r in results["after"]]
