@@ -245,3 +245,13 @@ def test_the_compiled_core_refuses_arrays_that_do_not_fit(network):
     broken = type(core)(**{**core.__dict__, "head": bad_head})
     with pytest.raises(ValueError, match="outside the graph"):
         engine.search(broken, core.weights["time_h"], [(core.origin("CNCQI"), 0.0)])
+    # A damaged tail array is caught where totals are made along the targets' paths.
+    origin = core.origin("CNCQI")
+    bad_tail = array("i", core.tail)
+    for e in range(core.indptr[origin], core.indptr[origin + 1]):  # every route from it starts on one
+        bad_tail[e] = -7
+    broken = type(core)(**{**core.__dict__, "tail": bad_tail})
+    target = core.destination("CNQZH")
+    for stop in (engine.STOP_ALL, engine.STOP_NONE):
+        with pytest.raises(ValueError, match="comes from outside the graph"):
+            engine.search(broken, core.weights["time_h"], [(origin, 0.0)], targets=[target], stop=stop, sums=["time_h"])
