@@ -240,9 +240,15 @@ class Deferred(Mapping[K, T]):
         self._items: Mapping[K, T] = {}
 
     def _get(self) -> Mapping[K, T]:
-        if self._load is not None:
-            self._items, self._load = self._load(), None
-        return self._items
+        # Safe from several threads (the web server's): one that finds the section unread reads
+        # it itself, and `_items` is set before `_load` is cleared.
+        load = self._load
+        if load is None:
+            return self._items
+        items = load()
+        self._items = items
+        self._load = None
+        return items
 
     def __getitem__(self, key: K) -> T:
         return self._get()[key]
