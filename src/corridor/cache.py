@@ -358,8 +358,7 @@ def loads(data: bytes, root: Path, *, accept: Callable[[dict], bool] | None = No
     The file must end with the SHA-256 of the rest: what was written after the network passed
     the graph's contract check at its build (the user's cache) or at the wheel's build (the
     packaged network), so its sections are read only when used and the check is not run again.
-    `accept`, when given, judges the header before the rest is read (a stale network is refused
-    cheaply).
+    `accept`, when given, judges the header before the arrays and sections are read.
     """
     from .network import Network
 
