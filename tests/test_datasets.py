@@ -151,3 +151,18 @@ def test_dataset_dir_explains_a_missing_or_foreign_directory(tmp_path, monkeypat
     monkeypatch.setenv("CORRIDOR_DATA", str(tmp_path / "env"))
     with pytest.raises(DataError, match="env"):
         dataset_dir()
+
+
+@pytest.mark.parametrize(
+    ("customs", "time_h", "message"),
+    [("maybe", "", "'maybe' is not cleared, included or empty"), ("included", "", "gives no published time")],
+)
+def test_a_link_s_customs_is_one_of_three_and_included_needs_a_time(tmp_path, customs, time_h, message):
+    path = tmp_path / "links.csv"
+    row = {"id": "l1", "from": "A", "to": "B", "mode": "rail", "customs": customs}
+    if time_h:
+        row.update(time_h=time_h, time_source="estimate")
+    write_csv(path, LINK_COLUMNS, [row])
+    with pytest.raises(DataError) as info:
+        read_links(path)
+    assert any(message in problem for problem in info.value.problems), info.value.problems

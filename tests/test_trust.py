@@ -15,6 +15,24 @@ def places_on(route):
     return {p for leg in route.legs for p in (leg.from_id, leg.to_id, *leg.via)}
 
 
+def _clearance_rows():
+    import csv
+
+    from corridor.datasets import bundled_data_dir
+
+    return list(csv.DictReader((bundled_data_dir() / "clearance.csv").open(encoding="utf-8")))
+
+
+def _china_clearance(direction):
+    """China's clearance figures as the build charges them: the first Chinese row of a direction
+    in clearance.csv (a country figure, held at every Chinese gateway)."""
+    return next(
+        r
+        for r in sorted(_clearance_rows(), key=lambda r: r["place_id"])
+        if r["place_id"][:2] == "CN" and r["direction"] == direction
+    )
+
+
 def test_kunming_to_hanoi_goes_by_hekou_not_chongqing(network):
     # Published: about 700-800 km via Hekou / Lao Cai (S162); once 2,560 km through Chongqing.
     for modes in (None, ["rail"], ["road"]):
@@ -175,15 +193,8 @@ def test_alternatives_differ_in_gateway_region(network):
 def test_cargo_that_stays_in_one_country_clears_no_customs(network, run):
     # Customs clear goods that cross a border. Chongqing to Dalian by rail to Shenzhen and a
     # coastal sailing stays in China; Chongqing to Busan through the same gateway is an export.
-    import csv
-
-    from corridor.datasets import bundled_data_dir
-
-    rows = list(csv.DictReader((bundled_data_dir() / "clearance.csv").open(encoding="utf-8")))
-    # China's figures are country figures: the first Chinese row of each direction holds at every port.
-    export = next(
-        r for r in sorted(rows, key=lambda r: r["place_id"]) if r["place_id"][:2] == "CN" and r["direction"] == "export"
-    )
+    rows = _clearance_rows()
+    export = _china_clearance("export")
     home = find_routes(network, "Chongqing", "Dalian", by="time")[0]
     abroad = find_routes(network, "Chongqing", "Busan", by="time")[0]
     assert not [leg for leg in home.legs if leg.activity == "import clearance"]
@@ -285,3 +296,38 @@ def test_a_scenario_delays_a_domestic_shipment_too(network):
     assert not [leg for leg in after.legs if leg.activity == "import clearance"]
     assert after.time_h == pytest.approx(before.time_h + 48)
     assert network.domestic("CN") is home_before
+
+
+def test_cargo_barged_to_hong_kong_clears_chinese_export_on_the_barge(network, run):
+    # The Yantian-Kwai Tsing barge crosses the customs border between the mainland and Hong Kong
+    # by itself: cargo on it leaves China, as it does on a sailing straight from Yantian.
+    import csv
+
+    from corridor.datasets import bundled_data_dir
+
+    links = {r["id"]: r for r in csv.DictReader((bundled_data_dir() / "links" / "links.csv").open(encoding="utf-8"))}
+    barge = links["barge-yantian-hongkong"]
+    export, imported = _china_clearance("export"), _china_clearance("import")
+    out = find_routes(network, "Chongqing", "Hong Kong", by="time", modes=["rail", "river"])[0]
+    leg = next(leg for leg in out.legs if leg.links == ("barge-yantian-hongkong",))
+    bare = network.parameters.link(
+        network.links["barge-yantian-hongkong"], network.places["CNYTN"], network.places["HKHKG"], forward=True,
+        waited_h=network.waits.get(("CNYTN", "river"), 0.0),
+    )  # fmt: skip
+    assert bare.time_h >= float(barge["time_h"])  # the published 6-8 h, and no customs
+    assert leg.time_h == pytest.approx(bare.time_h + float(export["h"]))
+    assert leg.cost_usd == pytest.approx(bare.cost_usd + float(export["usd"]))
+    # Back from Hong Kong, the barge clears China's import.
+    back = find_routes(network, "Hong Kong", "Chongqing", by="time", modes=["rail", "river"])[0]
+    leg_back = next(leg for leg in back.legs if leg.links == ("barge-yantian-hongkong",))
+    assert leg_back.time_h >= float(imported["h"]) + float(barge["time_back_h"])
+
+    # The route says so, and cites the clearance row.
+    text = run("route", "Chongqing", "Hong Kong", "--by", "time", "--modes", "rail,river")
+    assert "with customs on the way: China export clearance" in text.out
+    data = json.loads(
+        run("route", "Chongqing", "Hong Kong", "--by", "time", "--modes", "rail,river", "--format", "json").out
+    )
+    river = next(leg for leg in data["legs"] if leg["mode"] == "river")
+    assert any(export["h_source"] in cited for cited in river["sources"]["time_h"])
+    assert any(export["usd_source"] in cited for cited in river["sources"]["cost_usd"])

@@ -183,3 +183,34 @@ def test_a_link_shorter_than_the_great_circle_is_an_error(tiny):
     links.write_text(text.replace("rail-a-b,CNAAA,CNBBB,rail,400", "rail-a-b,CNAAA,CNBBB,rail,100"))
     report = validate_dataset(tiny)
     assert any("rail-a-b" in e and "great-circle" in e for e in report.errors)
+
+
+def test_a_link_across_a_border_with_no_border_place_is_a_warning_until_it_says_customs(tmp_path):
+    places = [*PLACES, place("VNDDD", "Delta Terminal", 2.5, 1.5, ["rail"], kind="rail_terminal", country="VN")]
+    crossing = {"id": "rail-c-d", "from": "CNCCC", "to": "VNDDD", "mode": "rail"}
+    root = make_dataset(tmp_path / "d", places=places, links=[*LINKS, crossing], lanes=LANES, land=LAND)
+    report = validate_dataset(root)
+    assert report.errors == []
+    assert [w for w in report.warnings if "rail-c-d" in w] == [
+        "link rail-c-d crosses from CN to VN with no border place at either end: no border crossing or clearance "
+        "is charged on it (say customs=cleared or included)"
+    ]
+    for customs in ("cleared", "included"):
+        extra = {"time_h": "10", "time_source": "estimate"} if customs == "included" else {}
+        root = make_dataset(
+            tmp_path / customs, places=places, links=[*LINKS, {**crossing, "customs": customs, **extra}],
+            lanes=LANES, land=LAND,
+        )  # fmt: skip
+        assert not [w for w in validate_dataset(root).warnings if "rail-c-d" in w]
+
+
+def test_the_operating_tables_are_validated_with_the_rest(clean, run):
+    # A route reads borders.csv, clearance.csv, hubs.csv, services.csv and spreads.csv: validate does too.
+    (clean / "borders.csv").write_text(
+        "place_id,mode,name,crossing_h,crossing_h_p90,crossing_source,p90_source,gauge_break\n"
+        "CNCCC,rail,Charlie border,-5,24,estimate,estimate,no\n"
+    )
+    report = validate_dataset(clean)
+    assert any("borders.csv" in e and "crossing_h" in e for e in report.errors), report.errors
+    result = run("validate", "--data", str(clean))
+    assert result.code == 1 and "crossing_h" in result.out + result.err

@@ -2,9 +2,10 @@
 
 Each row names a published door-to-door or leg figure (time, distance or cost per TEU), how it
 was travelled (`constraint`), what it measures (`door`: everything; `transit`: from departure to
-arrival, without the wait for the first departure and without import clearance at the end) and
-a band a faithful answer falls in. `scripts/calibrate.py` fits the sea rates on the calibration
-half and reports both halves; the tests assert every row.
+arrival, without the wait for the first departure, the import clearance at the end or customs
+cleared on a link that crosses a border by itself) and a band a faithful answer falls in.
+`scripts/calibrate.py` fits the sea rates on the calibration half and reports both halves; the
+tests assert every row.
 """
 
 from __future__ import annotations
@@ -107,10 +108,15 @@ def evaluate(network: Network, row: Row) -> Outcome:
     if row.measure == "transit":
         cleared = [leg for leg in route.legs if leg.activity == "import clearance"]
         value -= sum(getattr(leg, row.metric) for leg in cleared)
+        # Customs cleared on a link that crosses a border by itself is not the service's transit.
+        on_links = [c for e in route.edges for c in network.clearance_on(e)]
+        if row.metric == "cost_usd":
+            value -= sum(c.usd for c in on_links) * route.teu
         if row.metric == "time_h":
             first_wait = network.core.weights["time_h"][route.edges[0]]
-            value -= first_wait
-            bad_case -= first_wait + sum(leg.time_h for leg in cleared)
+            customs = sum(c.h for c in on_links)
+            value -= first_wait + customs
+            bad_case -= first_wait + customs + sum(leg.time_h for leg in cleared)
     return Outcome(row, value, bad_case, route)
 
 

@@ -37,8 +37,13 @@ PLACE_COLUMNS = (
 LINK_COLUMNS = (
     "id", "from", "to", "mode", "distance_km", "distance_source", "time_h", "time_source",
     "time_back_h", "time_back_source", "frequency_per_week", "frequency_source",
-    "one_way", "current", "via", "name", "notes", "time_includes_wait",
+    "one_way", "current", "via", "name", "notes", "time_includes_wait", "customs",
 )  # fmt: skip
+# What a link that crosses a customs border by itself (no border place at either end) does about
+# clearance: "cleared" charges the export clearance of the country it leaves and the import
+# clearance of the country it enters (clearance.csv), "included" says its published time
+# already holds them. Empty for a link inside one country or crossing at a border place.
+CUSTOMS = ("", "cleared", "included")
 PARAMETER_COLUMNS = ("name", "scope", "value", "source")
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,39}$")
@@ -125,6 +130,7 @@ class Link:
     notes: str = ""
     # The published time is a door time that already includes waiting for the service.
     time_includes_wait: bool = False
+    customs: str = ""  # see CUSTOMS
 
     def __repr__(self) -> str:
         distance = f", {self.distance_km:g} km" if self.distance_km is not None else ""
@@ -475,6 +481,11 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
         problems.add(where, "time_includes_wait", f"{includes_wait!r} is not yes or no")
     elif includes_wait == "yes" and not (row.get("time_h") or row.get("time_back_h")):
         problems.add(where, "time_includes_wait", "is yes but the link gives no published time")
+    customs = row.get("customs", "").lower()
+    if customs not in CUSTOMS:
+        problems.add(where, "customs", f"{customs!r} is not cleared, included or empty")
+    elif customs == "included" and not (row.get("time_h") or row.get("time_back_h")):
+        problems.add(where, "customs", "is included but the link gives no published time")
     current = row.get("current", "")
     if current not in CURRENTS:
         problems.add(where, "current", f"{current!r} is not down, up or empty")
@@ -498,6 +509,7 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
         frequency_source=row.get("frequency_source", ""),
         one_way=one_way in ("yes", "true", "1"),
         time_includes_wait=includes_wait == "yes",
+        customs=customs,
         current=current,
         via=via,
         name=row.get("name", ""),

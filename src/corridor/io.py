@@ -226,6 +226,10 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
             rows.append(Note("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via)))
         if leg.passages:
             rows.append(Note("through " + ", ".join(leg.passages)))
+        customs = [c for e in leg.edges for c in network.clearance_on(e)]
+        if customs:
+            said = ", ".join(_clearance_text(network, c, route.teu) for c in customs)
+            rows.append(Note(f"with customs on the way: {said}"))
     rows.append(["", "total", "", "", *(_fmt(m, getattr(route, m)) for m in METRICS)])
     rows.append(["", "bad case", "", "", "", _fmt("time_h", route.time_p90_h), "", ""])
     columns = [
@@ -235,6 +239,13 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
     body = table(columns, rows, width=width)
     note = "bad case: the time at the 90th percentile of waits, queues, clearance and congestion"
     return "\n".join([*wrap(title, width or terminal_width()), body, *wrap(note, width or terminal_width())])
+
+
+def _clearance_text(network: Network, cleared, teu: float) -> str:
+    """Say one clearance a link charges, as 'China export clearance 0.5 d, $256'."""
+    country = network.places[cleared.place_id].country
+    name = network.countries.get(country, country)
+    return f"{name} {cleared.direction} clearance {_fmt('time_h', cleared.h)}, {_fmt('cost_usd', cleared.usd * teu)}"
 
 
 def leg_label(leg: Route | object) -> str:

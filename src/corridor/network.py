@@ -85,6 +85,22 @@ class Network:
             raise KeyError(link_id)
         return found
 
+    def clearance_on(self, edge: int) -> list[Clearance]:
+        """Return the clearance charged on an edge along a link that crosses a customs border by
+        itself (`Link.customs` "cleared"): export where it leaves, import where it enters."""
+        core = self.core
+        if core.link[edge] < 0:
+            return []
+        link = self.link(core.link_ids[core.link[edge]])
+        if link.customs != "cleared":
+            return []
+        tail, head = core.node_place_id(core.tail[edge]), core.node_place_id(core.head[edge])
+        if tail is None or head is None:
+            return []
+        return link_clearance(
+            link, self.places[tail], self.places[head], clearance_lookup(self.operations, self.places)
+        )
+
     def sea_path(
         self, start: str, end: str, *, avoid: Iterable[str] = ()
     ) -> tuple[float, list[tuple[float, float]]] | None:
@@ -341,6 +357,24 @@ def clearance_direction(from_sea: bool, to_sea: bool) -> str:
     return "import" if from_sea and not to_sea else "export" if to_sea and not from_sea else ""
 
 
+def crosses_unmarked(link: Link, start: Place, end: Place, ops: Operations) -> bool:
+    """Whether a curated link joins two countries with no border place at either end (whose
+    crossing would charge the border) and says nothing of customs (`Link.customs`). Sea services
+    cross borders at their ports, where boarding and leaving a ship clear customs."""
+    if link.customs or start.country == end.country or link.mode in SEA_FAMILY:
+        return False
+    return (start.id, link.mode) not in ops.crossings and (end.id, link.mode) not in ops.crossings
+
+
+def link_clearance(link: Link, tail: Place, head: Place, clearance_of) -> list[Clearance]:
+    """Return the clearance a link marked customs=cleared charges from `tail` to `head`: the
+    export clearance of the country it leaves and the import clearance of the one it enters,
+    where clearance.csv gives them (`clearance_lookup`); none for a link inside one country."""
+    if link.customs != "cleared" or tail.country == head.country:
+        return []
+    return [c for c in (clearance_of(tail, "export"), clearance_of(head, "import")) if c is not None]
+
+
 def _rss(*values: float) -> float:
     """Combine independent delays' 90th-percentile excesses: the root of the sum of their squares."""
     return math.sqrt(sum(v * v for v in values))
@@ -577,14 +611,23 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
 
     for link in every_link.values():
         start, end = places[link.from_id], places[link.to_id]
+        if link.id in links and crosses_unmarked(link, start, end, ops):
+            warnings.append(
+                f"link {link.id} crosses from {start.country} to {end.country} with no border place at either "
+                "end: no border crossing or clearance is charged on it (say customs=cleared or included)"
+            )
         for forward in (True, False) if not link.one_way else (True,):
             tail_place, head_place = (start, end) if forward else (end, start)
             tail, head = builder.depart(tail_place.id, link.mode), builder.arrive(head_place.id, link.mode)
             waited = waits.get((tail_place.id, link.mode), 0.0)
-            figures = _metrics(parameters.link(link, start, end, forward=forward, waited_h=waited))
+            travel = parameters.link(link, start, end, forward=forward, waited_h=waited)
+            # A link that crosses a customs border by itself clears both sides' customs on the way.
+            customs = link_clearance(link, tail_place, head_place, clearance_of)
+            figures = _metrics(_plus(travel, *(Metrics(time_h=c.h, cost_usd=c.usd) for c in customs)))
             # A sea service's link carries the passages its ships go through, so --avoid closes it.
             tags = PASSAGE_JOIN.join(passages.get(link.id, ()))
-            builder.add(tail, head, Role.LINK, link.mode, figures, link=link.id, passage=tags)
+            spread = _rss(*(c.h_p90 - c.h for c in customs))
+            builder.add(tail, head, Role.LINK, link.mode, figures, link=link.id, passage=tags, spread=spread)
 
     return Network(
         core=builder.build(),

@@ -80,6 +80,9 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
             add("time_h", link.time_source or params.source("speed_kmh", mode), link.frequency_source)
             parameter("cost_usd", "cost_usd_per_teu_km", mode)
             factor(mode)
+            for customs in network.clearance_on(e):
+                add("time_h", customs.source)
+                add("cost_usd", customs.source)
         elif place is not None:
             if role in (BOARD, TRANSFER, THROUGH):
                 to_mode = core.edge(e).head.mode if role != BOARD else mode  # type: ignore[union-attr]

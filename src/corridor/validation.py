@@ -84,6 +84,7 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
     from .costing import Parameters
     from .network import build_network
     from .sealanes import LandMask, read_lanes
+    from .services import read_operations
 
     root = Path(root)
     check_dataset_dir(root)
@@ -107,12 +108,18 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
         parameters = None
         found += [Problem(m, PARAMETERS) for m in _messages(exc)]
 
+    try:
+        operations = read_operations(root)
+    except DataError as exc:
+        operations = None
+        found += [Problem(m, TABLE) for m in _messages(exc)]
+
     if dataset is not None and parameters is not None:
         speeds, unbounded = implausible_speeds(dataset, parameters)
         found += [Problem(m, TABLE) for m in speeds]
         found += [Problem(m, PARAMETERS, WARNING) for m in unbounded]
     found += [Problem(m, FILES) for m in line_file_problems(root)]
-    if dataset is None or parameters is None:
+    if dataset is None or parameters is None or operations is None:
         # The graph cannot be built; still check the lane and land files on their own.
         for check in (read_lanes, LandMask):
             try:
@@ -121,7 +128,7 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
                 found += [Problem(m, FILES) for m in _messages(exc)]
     else:
         try:
-            network = build_network(dataset, parameters)
+            network = build_network(dataset, parameters, operations)
         except DataError as exc:
             found += [Problem(m, FILES) for m in _messages(exc)]
         else:
