@@ -331,3 +331,21 @@ def test_cargo_barged_to_hong_kong_clears_chinese_export_on_the_barge(network, r
     river = next(leg for leg in data["legs"] if leg["mode"] == "river")
     assert any(export["h_source"] in cited for cited in river["sources"]["time_h"])
     assert any(export["usd_source"] in cited for cited in river["sources"]["cost_usd"])
+
+
+def test_rail_cargo_clears_import_at_an_inland_terminal_that_clears_it(network, run):
+    # clearance.csv: Tashkent's import row, "rail cargo clears at destination" (Doing Business).
+    row = next(r for r in _clearance_rows() if r["place_id"] == "UZTAS" and r["direction"] == "import")
+    route = find_routes(network, "Chongqing", "Tashkent", modes=["rail"])[0]
+    cleared = [leg for leg in route.legs if leg.activity == "import clearance"]
+    assert [(leg.from_id, leg.time_h, leg.cost_usd) for leg in cleared] == [
+        ("UZTAS", float(row["h"]), pytest.approx(float(row["usd"])))
+    ]
+    data = json.loads(run("route", "Chongqing", "Tashkent", "--modes", "rail", "--format", "json").out)
+    leg = next(leg for leg in data["legs"] if leg["activity"] == "import clearance")
+    assert any(row["h_source"] in cited for cited in leg["sources"]["time_h"])
+    # Cargo crossing at a border place clears there: Hanoi to Nanning by rail ends with no
+    # clearance leg, and neither does a rail journey inside China.
+    for start, end in (("Hanoi", "Nanning"), ("Chongqing", "Kunming")):
+        route = find_routes(network, start, end, modes=["rail"])[0]
+        assert not [leg for leg in route.legs if leg.activity == "import clearance"], (start, end)

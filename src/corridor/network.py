@@ -151,8 +151,9 @@ class Network:
 
     def domestic(self, country: str) -> Network:
         """Return the network for cargo that starts and ends in `country`: the same graph without
-        the import and export clearance charged at that country's seaports (customs clear goods
-        crossing a border, not a coastal or river shipment inside one country).
+        the import and export clearance charged at that country's seaports and inland terminals
+        (customs clear goods crossing a border, not a coastal, river or rail shipment inside one
+        country).
 
         Made on first use for a country (one pass over the edges) and kept with this network.
         """
@@ -185,8 +186,7 @@ class Network:
             if place.country != country:
                 continue
             to_sea = role == transfer and core.node_mode[core.head[e]] in sea
-            direction = clearance_direction(core.node_mode[tail] in sea, to_sea)
-            found = lookup(place, direction) if direction else None
+            found = clearance_at(self.operations, lookup, place, core.node_mode[tail] in sea, to_sea, role == alight)
             if found is None:
                 continue
             time_h[e] = max(0.0, time_h[e] - found.h)
@@ -355,6 +355,24 @@ def clearance_direction(from_sea: bool, to_sea: bool) -> str:
     """Return which clearance an edge leaving `from_sea` (a ship) or not for `to_sea` or not (the
     door counts as land) is charged: "import" on leaving a ship, "export" on boarding one, else ""."""
     return "import" if from_sea and not to_sea else "export" if to_sea and not from_sea else ""
+
+
+def clearance_at(ops: Operations, lookup, place: Place, from_sea: bool, to_sea: bool, ends: bool) -> Clearance | None:
+    """Return the clearance charged at a place on an edge from a ship (`from_sea`) or not, onto a
+    ship (`to_sea`) or not, where the cargo `ends` (alights) or changes mode, or None.
+
+    At a seaport, the country's import figure on leaving a ship and its export figure on
+    boarding one (`lookup`, from `clearance_lookup`); at an inland terminal, cargo that ends
+    there by land clears imports there where clearance.csv gives that terminal an import row of
+    its own (Tashkent: rail cargo clears at its destination). A border place's crossing holds the
+    customs of cargo that crosses there, so no country figure is charged on land arrivals.
+    """
+    direction = clearance_direction(from_sea, to_sea)
+    if direction:
+        return lookup(place, direction)
+    if ends and not from_sea and "sea" not in place.modes:
+        return ops.clearance.get((place.id, "import"))
+    return None
 
 
 def crosses_unmarked(link: Link, start: Place, end: Place, ops: Operations) -> bool:
@@ -533,8 +551,8 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
 
     clearance_of = clearance_lookup(ops, places)
 
-    def clearance(place: Place, direction: str) -> tuple[Metrics, float]:
-        found = clearance_of(place, direction) if direction else None
+    def clearance(place: Place, from_sea: bool, to_sea: bool, ends: bool) -> tuple[Metrics, float]:
+        found = clearance_at(ops, clearance_of, place, from_sea, to_sea, ends)
         if found is None:
             return Metrics(), 0.0
         return Metrics(time_h=found.h, cost_usd=found.usd), found.h_p90 - found.h
@@ -556,7 +574,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                 builder.origin(place.id), depart, Role.BOARD, mode, _metrics(board),
                 spread=_rss(WAIT_SPREAD * wait, place_spread(place)),
             )  # fmt: skip
-            imported, import_spread = clearance(place, clearance_direction(mode in SEA_FAMILY, False))
+            imported, import_spread = clearance(place, mode in SEA_FAMILY, False, True)
             builder.add(
                 arrive, builder.destination(place.id), Role.ALIGHT, mode, _metrics(imported), spread=import_spread
             )
@@ -586,7 +604,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     base, base_spread = parameters.transship(hub), parameters.transship_spread_h(hub)
                 else:
                     base, base_spread = parameters.handling(place), 0.0
-                cleared, cleared_spread = clearance(place, clearance_direction(mode in SEA_FAMILY, other in SEA_FAMILY))
+                cleared, cleared_spread = clearance(place, mode in SEA_FAMILY, other in SEA_FAMILY, False)
                 crossed, crossing_spread = crossing(place, other)
                 wait = waits.get((place.id, other), 0.0)
                 change = _plus(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 
 from .graph import ROLE_CODE, Role
-from .network import SEA_FAMILY, Network, clearance_direction, clearance_lookup
+from .network import SEA_FAMILY, Network, clearance_at, clearance_lookup
 from .registry import METRIC_NAMES
 from .routing import Leg
 
@@ -110,13 +110,14 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                 if pid == place.id and role in (THROUGH, TRANSFER) and crossing_mode == core.edge(e).head.mode:  # type: ignore[union-attr]
                     add("time_h", crossing.source)
                     add("cost_usd", crossing.source)
-            # Clearance as the build charges it: import on leaving a ship, export on boarding one
-            # from land; none inside the country of a domestic shipment (`Network.domestic`).
+            # Clearance as the build charges it (`clearance_at`): import on leaving a ship or at an
+            # inland terminal that clears imports, export on boarding a ship from land; none inside
+            # the country of a domestic shipment (`Network.domestic`).
             if role in (ALIGHT, TRANSFER) and place.country != network.cleared_inside:
                 edge = core.edge(e)
                 to_sea = role == TRANSFER and edge.head.mode in SEA_FAMILY  # type: ignore[union-attr]
-                direction = clearance_direction(edge.tail.mode in SEA_FAMILY, to_sea)  # type: ignore[union-attr]
-                cleared = clearance_of(place, direction) if direction else None
+                from_sea = edge.tail.mode in SEA_FAMILY  # type: ignore[union-attr]
+                cleared = clearance_at(ops, clearance_of, place, from_sea, to_sea, role == ALIGHT)
                 if cleared is not None:
                     add("time_h", cleared.source)
                     add("cost_usd", cleared.source)
