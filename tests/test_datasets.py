@@ -155,7 +155,7 @@ def test_dataset_dir_explains_a_missing_or_foreign_directory(tmp_path, monkeypat
 
 @pytest.mark.parametrize(
     ("customs", "time_h", "message"),
-    [("maybe", "", "'maybe' is not cleared, included or empty"), ("included", "", "gives no published time")],
+    [("maybe", "", "'maybe' is not cleared, included, none or empty"), ("included", "", "gives no published time")],
 )
 def test_a_link_s_customs_is_one_of_three_and_included_needs_a_time(tmp_path, customs, time_h, message):
     path = tmp_path / "links.csv"

@@ -62,6 +62,11 @@ def test_chongqing_to_europe_has_the_china_europe_train(network):
     assert 10 * DAY < train.time_h < 20 * DAY
     by_water = find_routes(network, "Chongqing", "Rotterdam", by="time", modes=["river", "sea"])[0]
     assert by_water.time_h > 30 * DAY > train.time_h
+    # The fastest way to Rotterdam is that train and the Rhine-Ruhr shuttle to the port (Rotterdam
+    # ECT-Duisburg in just under 8 h, S195), not a feeder ship onward from Hamburg.
+    fastest = find_routes(network, "Chongqing", "Rotterdam", by="time")[0]
+    assert set(fastest.modes) == {"rail"} and "DEDUI" in places_on(fastest)
+    assert fastest.time_h - train.time_h < DAY
 
 
 def test_feeder_ports_change_ship_at_a_hub(network):

@@ -193,9 +193,9 @@ def test_a_link_across_a_border_with_no_border_place_is_a_warning_until_it_says_
     assert report.errors == []
     assert [w for w in report.warnings if "rail-c-d" in w] == [
         "link rail-c-d crosses from CN to VN with no border place at either end: no border crossing or clearance "
-        "is charged on it (say customs=cleared or included)"
+        "is charged on it (say customs=cleared, included or none)"
     ]
-    for customs in ("cleared", "included"):
+    for customs in ("cleared", "included", "none"):
         extra = {"time_h": "10", "time_source": "estimate"} if customs == "included" else {}
         root = make_dataset(
             tmp_path / customs, places=places, links=[*LINKS, {**crossing, "customs": customs, **extra}],

@@ -39,11 +39,12 @@ LINK_COLUMNS = (
     "time_back_h", "time_back_source", "frequency_per_week", "frequency_source",
     "one_way", "current", "via", "name", "notes", "time_includes_wait", "customs",
 )  # fmt: skip
-# What a link that crosses a customs border by itself (no border place at either end) does about
-# clearance: "cleared" charges the export clearance of the country it leaves and the import
-# clearance of the country it enters (clearance.csv), "included" says its published time
-# already holds them. Empty for a link inside one country or crossing at a border place.
-CUSTOMS = ("", "cleared", "included")
+# What a link between two countries with no border place at either end does about customs:
+# "cleared" charges the export clearance of the country it leaves and the import clearance of
+# the country it enters (clearance.csv), "included" says its published time already holds
+# them, "none" that it crosses no customs border (a customs union, as inside the EU). Empty for
+# a link inside one country or crossing at a border place.
+CUSTOMS = ("", "cleared", "included", "none")
 PARAMETER_COLUMNS = ("name", "scope", "value", "source")
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,39}$")
@@ -483,7 +484,7 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
         problems.add(where, "time_includes_wait", "is yes but the link gives no published time")
     customs = row.get("customs", "").lower()
     if customs not in CUSTOMS:
-        problems.add(where, "customs", f"{customs!r} is not cleared, included or empty")
+        problems.add(where, "customs", f"{customs!r} is not cleared, included, none or empty")
     elif customs == "included" and not (row.get("time_h") or row.get("time_back_h")):
         problems.add(where, "customs", "is included but the link gives no published time")
     current = row.get("current", "")

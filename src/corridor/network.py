@@ -632,7 +632,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         if link.id in links and crosses_unmarked(link, start, end, ops):
             warnings.append(
                 f"link {link.id} crosses from {start.country} to {end.country} with no border place at either "
-                "end: no border crossing or clearance is charged on it (say customs=cleared or included)"
+                "end: no border crossing or clearance is charged on it (say customs=cleared, included or none)"
             )
         for forward in (True, False) if not link.one_way else (True,):
             tail_place, head_place = (start, end) if forward else (end, start)
