@@ -694,3 +694,25 @@ def test_extending_a_copy_of_the_bundled_dataset_end_to_end(tmp_path, run):
     checked = run("validate", "--data", str(mine))
     assert checked.code == 0, checked.out
     assert "no problems" in checked.out
+
+
+def test_a_link_across_a_border_says_what_it_does_about_customs(tiny, run):
+    # Tiny's places are Chinese; a Vietnamese terminal makes a link across a border with no
+    # border place at either end, which charges no clearance unless it says how.
+    add_place(tiny, place_id="VNDDD", name="Delta Terminal", country="VN", lat=1.5, lon=2.5, modes=["rail"])
+    result = run("links", "add", "CNCCC", "VNDDD", "--mode", "rail", "--data", str(tiny))
+    assert result.code == 0, result.err
+    assert "crosses from CN to VN with no border place at either end" in result.err
+    assert "--customs cleared" in result.err
+    result = run("links", "edit", "rail-cnccc-vnddd", "--customs", "cleared", "--data", str(tiny))
+    assert result.code == 0, result.err
+    assert "no border place" not in result.err
+    rows = list(csv.DictReader((tiny / "links" / "links.csv").open(encoding="utf-8")))
+    assert [r["customs"] for r in rows if r["id"] == "rail-cnccc-vnddd"] == ["cleared"]
+    assert load_network(tiny).links["rail-cnccc-vnddd"].customs == "cleared"
+    # Inside one country nothing is said; a value outside the three is refused by the parser.
+    result = run("links", "add", "CNAAA", "CNCCC", "--mode", "road", "--customs", "none", "--data", str(tiny))
+    assert result.code == 0 and "no border place" not in result.err
+    before = snapshot(tiny)
+    assert_clean_failure(run("links", "edit", "rail-cnccc-vnddd", "--customs", "maybe", "--data", str(tiny)), 2)
+    assert snapshot(tiny) == before

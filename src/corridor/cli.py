@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from ._table import plain_columns
-from .datasets import KINDS, STATUSES
+from .datasets import CUSTOMS, KINDS, STATUSES
 from .errors import CorridorError, NoMatchError, UsageError
 from .registry import BY, LINK_MODES, MODE_NAMES
 
@@ -261,6 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
     link_add.add_argument("--name", default="")
     link_add.add_argument("--source", help="where the figures come from (default: marked as an unsourced estimate)")
     link_add.add_argument("--notes", default="")
+    link_add.add_argument(
+        "--customs", choices=CUSTOMS[1:], default="",
+        help="for a link between two countries with no border place at either end: cleared (charge the clearance "
+        "of both), included (its time holds it) or none (a customs union)",
+    )  # fmt: skip
     _common(link_add, writes=True)
     link_edit = links_sub.add_parser("edit", help="change the figures of a link")
     link_edit.add_argument("link_id", metavar="ID", help="the link's id")
@@ -272,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     link_edit.add_argument("--current", choices=("down", "up"), help="river links: which way FROM to TO runs")
     link_edit.add_argument("--name")
     link_edit.add_argument("--notes")
+    link_edit.add_argument("--customs", choices=CUSTOMS[1:], help="cleared, included or none (see links add)")
     link_edit.add_argument("--source", help="where the changed figures come from (default: an unsourced estimate)")
     link_edit.add_argument(
         "--unset", action="append", default=[], metavar="FIELD", help="clear a field (a distance is then measured)"
@@ -822,7 +828,9 @@ PLACE_FLAGS = (
     "name", "country", "lat", "lon", "modes", "kind", "aliases", "area", "status", "handling_h", "handling_usd",
     "dwell_h", "sea_departures_per_week", "notes",
 )  # fmt: skip
-LINK_FLAGS = ("distance_km", "time_h", "time_back_h", "frequency_per_week", "one_way", "current", "name", "notes")
+LINK_FLAGS = (
+    "distance_km", "time_h", "time_back_h", "frequency_per_week", "one_way", "current", "name", "notes", "customs",
+)  # fmt: skip
 
 
 def _changed(args: argparse.Namespace, flags: Sequence[str]) -> dict[str, object]:
@@ -885,7 +893,7 @@ def cmd_links_add(args: argparse.Namespace) -> str:
     change = add_link(
         args.data, args.start, args.end, mode=args.mode, distance_km=args.distance_km, time_h=args.time_h,
         frequency_per_week=args.frequency_per_week, one_way=args.one_way, link_id=args.link_id, name=args.name,
-        source=args.source, notes=args.notes,
+        source=args.source, notes=args.notes, customs=args.customs,
     )  # fmt: skip
     (link,), ((distance_km, time_h),) = change.links, change.measures
     from .registry import METRICS

@@ -1065,13 +1065,16 @@ def add_link(
     name: str = "",
     source: str | None = None,
     notes: str = "",
+    customs: str = "",
 ) -> Change:
     """Add a rail, river or road service between two places (ids or names); return what changed.
 
     Both places must serve the mode. Without `distance_km` the link is measured along the
     straight line times the mode's circuity; without `time_h` its time follows the mode's
-    speed. Each given figure cites `source`, or is marked as an unsourced estimate. A link of
-    the same mode between the same places is refused: change it with `edit_link` instead.
+    speed. Each given figure cites `source`, or is marked as an unsourced estimate. `customs`
+    says what a link between two countries with no border place at either end does about
+    customs (`datasets.CUSTOMS`). A link of the same mode between the same places is refused:
+    change it with `edit_link` instead.
     """
     root = writable_dataset(root)
     path = root / LINKS_FILE
@@ -1101,6 +1104,7 @@ def add_link(
             "frequency_per_week": _cell(frequency_per_week),
             "frequency_source": cited if frequency_per_week is not None else "",
             "one_way": "yes" if one_way else "no", "name": _cell(name), "notes": _cell(notes),
+            "customs": _cell(customs),
         }  # fmt: skip
         parameters = _parameters_of(root)
         link, found = _link_problems(root, current, row, a, b, parameters)
@@ -1116,13 +1120,28 @@ def add_link(
         write_atomic(path, after)
 
     assert link is not None  # a row that does not parse is refused above
-    notes_out, forward = _link_notes(link, a, b, current.links, parameters)
+    notes_out, forward = _link_notes(root, link, a, b, current.links, parameters)
     return Change(path, links=(link,), notes=tuple(notes_out), measures=((forward.distance_km, forward.time_h),))
 
 
-def _link_notes(link: Link, a: Place, b: Place, others: Sequence[Link], parameters) -> tuple[list[str], Metrics]:
+def _link_notes(
+    root: Path, link: Link, a: Place, b: Place, others: Sequence[Link], parameters
+) -> tuple[list[str], Metrics]:
+    from .network import crosses_unmarked
+    from .services import read_operations
+
     notes_out = []
     forward = parameters.link(link, a, b, forward=True)
+    try:
+        operations = read_operations(root)
+    except DataError:
+        operations = None  # `corridor validate` reports the operating tables' problems
+    if operations is not None and crosses_unmarked(link, a, b, operations):
+        notes_out.append(
+            f"{link.id}: crosses from {a.country} to {b.country} with no border place at either end, so no "
+            "border crossing or clearance is charged on it: say --customs cleared (charge both countries' "
+            "clearance on it), included (its time holds them) or none (a customs union)"
+        )
     if link.distance_km is None:
         notes_out.append(
             f"{link.id}: no distance given, so it is measured: {forward.distance_km:,.0f} km "
@@ -1151,7 +1170,7 @@ PLACE_EDITS: dict[str, str | None] = {
 LINK_EDITS: dict[str, str | None] = {
     "distance_km": "distance_source", "time_h": "time_source", "time_back_h": "time_back_source",
     "frequency_per_week": "frequency_source", "one_way": None, "current": None, "via": None, "name": None,
-    "notes": None,
+    "notes": None, "customs": None,
 }  # fmt: skip
 
 
@@ -1410,7 +1429,7 @@ def edit_link(
     **changes: Any,
 ) -> Change:
     """Change figures of a link (distance_km, time_h, time_back_h, frequency_per_week, one_way,
-    current, via, name, notes), validated first; `unset` clears optional ones (a distance
+    current, via, name, notes, customs), validated first; `unset` clears optional ones (a distance
     unset is measured again). A changed figure cites `source`, or is marked as an unsourced edit."""
     target = writable_dataset(root)
     path = target / LINKS_FILE
@@ -1444,7 +1463,7 @@ def edit_link(
         write_atomic(path, after)
     assert link is not None
     others = [other for other in current.links if other.id != old.id]
-    notes, forward = _link_notes(link, a, b, others, parameters)
+    notes, forward = _link_notes(target, link, a, b, others, parameters)
     return Change(path, links=(link,), notes=tuple(notes), measures=((forward.distance_km, forward.time_h),))
 
 
@@ -1587,7 +1606,7 @@ def import_links(
     notes: list[str] = []
     measures = []
     for link, a, b in new:
-        found_notes, forward = _link_notes(link, a, b, current.links, parameters)
+        found_notes, forward = _link_notes(target, link, a, b, current.links, parameters)
         notes += found_notes
         measures.append((forward.distance_km, forward.time_h))
     return Change(out, links=tuple(link for link, _, _ in new), notes=tuple(notes), measures=tuple(measures))
