@@ -334,6 +334,10 @@ def test_cargo_barged_to_hong_kong_clears_chinese_export_on_the_barge(network, r
         run("route", "Chongqing", "Hong Kong", "--by", "time", "--modes", "rail,river", "--format", "json").out
     )
     river = next(leg for leg in data["legs"] if leg["mode"] == "river")
+    assert river["customs"] == [
+        {"country": "CN", "direction": "export", "time_h": float(export["h"]), "cost_usd": float(export["usd"])}
+    ]
+    assert all(leg["customs"] == [] for leg in data["legs"] if leg is not river)
     assert any(export["h_source"] in cited for cited in river["sources"]["time_h"])
     assert any(export["usd_source"] in cited for cited in river["sources"]["cost_usd"])
 

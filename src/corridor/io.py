@@ -38,7 +38,9 @@ def route_dict(network: Network, route: Route) -> dict:
 
     Each leg also says what happens on it (`activity`: transfer, transshipment, border crossing,
     break of gauge, import clearance), which ships carry it (`service`: mainline or feeder), its
-    bad-case time `time_p90_h`, and the `sources` of its figures, metric by metric.
+    bad-case time `time_p90_h`, the `customs` cleared on a link of it that crosses a border by
+    itself (country, direction, `time_h`, `cost_usd`; inside its figures), and the `sources` of
+    its figures, metric by metric.
     """
     from .provenance import leg_sources
 
@@ -56,6 +58,7 @@ def route_dict(network: Network, route: Route) -> dict:
             "activity": leg.activity,
             "service": leg.service,
             "time_p90_h": _round("time_h", leg.time_p90_h),
+            "customs": [_customs_dict(network, c, route.teu) for e in leg.edges for c in network.clearance_on(e)],
             "sources": leg_sources(route.network or network, leg),  # the network it was found on (Network.domestic)
         }
         entry.update({m: _round(m, getattr(leg, m)) for m in METRICS})
@@ -69,6 +72,16 @@ def route_dict(network: Network, route: Route) -> dict:
         "teu": route.teu,
         "totals": totals,
         "legs": legs,
+    }
+
+
+def _customs_dict(network: Network, cleared, teu: float) -> dict:
+    """One clearance a link charges, as a leg's `customs` lists it."""
+    return {
+        "country": network.places[cleared.place_id].country,
+        "direction": cleared.direction,
+        "time_h": _round("time_h", cleared.h),
+        "cost_usd": _round("cost_usd", cleared.usd * teu),
     }
 
 
