@@ -330,6 +330,7 @@ def test_cargo_barged_to_hong_kong_clears_chinese_export_on_the_barge(network, r
     # The route says so, and cites the clearance row.
     text = run("route", "Chongqing", "Hong Kong", "--by", "time", "--modes", "rail,river")
     assert "with customs on the way: China export clearance" in text.out
+    assert "(barge-yantian-hongkong; clears customs on the way)" in run("ports", "show", "CNYTN").out
     data = json.loads(
         run("route", "Chongqing", "Hong Kong", "--by", "time", "--modes", "rail,river", "--format", "json").out
     )

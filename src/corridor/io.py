@@ -380,7 +380,9 @@ def place_text(network: Network, place: Place, *, width: int | None = None) -> s
     links = [link for link in network.links.values() if place.id in (link.from_id, link.to_id)]
     for link in sorted(links, key=lambda link: link.id):
         other = link.to_id if link.from_id == place.id else link.from_id
-        facts.append(("link", f"{link.mode} to {_place_label(network, other)} ({link.id})", ""))
+        customs = {"cleared": "; clears customs on the way", "included": "; its time includes customs"}
+        said = f"{link.mode} to {_place_label(network, other)} ({link.id}{customs.get(link.customs, '')})"
+        facts.append(("link", said, ""))
     lines = [f"{place.name} ({place.id})"]
     key_width = 13
     for key, value, source in facts:
