@@ -48,6 +48,7 @@ from .validation import link_speed_problems, short_link_problem
 
 if TYPE_CHECKING:
     from .costing import Metrics
+    from .services import Operations
 
 log = logging.getLogger(__name__)
 
@@ -1120,22 +1121,28 @@ def add_link(
         write_atomic(path, after)
 
     assert link is not None  # a row that does not parse is refused above
-    notes_out, forward = _link_notes(root, link, a, b, current.links, parameters)
+    notes_out, forward = _link_notes(_operations(root), link, a, b, current.links, parameters)
     return Change(path, links=(link,), notes=tuple(notes_out), measures=((forward.distance_km, forward.time_h),))
 
 
+def _operations(root: Path) -> Operations | None:
+    """Read a dataset's operating tables for the notes on a write, or None when they are broken
+    (`corridor validate` reports their problems; a write of links or places does not need them)."""
+    from .services import read_operations
+
+    try:
+        return read_operations(root)
+    except DataError:
+        return None
+
+
 def _link_notes(
-    root: Path, link: Link, a: Place, b: Place, others: Sequence[Link], parameters
+    operations: Operations | None, link: Link, a: Place, b: Place, others: Sequence[Link], parameters
 ) -> tuple[list[str], Metrics]:
     from .network import crosses_unmarked
-    from .services import read_operations
 
     notes_out = []
     forward = parameters.link(link, a, b, forward=True)
-    try:
-        operations = read_operations(root)
-    except DataError:
-        operations = None  # `corridor validate` reports the operating tables' problems
     if operations is not None and crosses_unmarked(link, a, b, operations):
         notes_out.append(
             f"{link.id}: crosses from {a.country} to {b.country} with no border place at either end, so no "
@@ -1463,7 +1470,7 @@ def edit_link(
         write_atomic(path, after)
     assert link is not None
     others = [other for other in current.links if other.id != old.id]
-    notes, forward = _link_notes(target, link, a, b, others, parameters)
+    notes, forward = _link_notes(_operations(target), link, a, b, others, parameters)
     return Change(path, links=(link,), notes=tuple(notes), measures=((forward.distance_km, forward.time_h),))
 
 
@@ -1605,8 +1612,9 @@ def import_links(
         write_atomic(out, after)
     notes: list[str] = []
     measures = []
+    operations = _operations(target)
     for link, a, b in new:
-        found_notes, forward = _link_notes(target, link, a, b, current.links, parameters)
+        found_notes, forward = _link_notes(operations, link, a, b, current.links, parameters)
         notes += found_notes
         measures.append((forward.distance_km, forward.time_h))
     return Change(out, links=tuple(link for link, _, _ in new), notes=tuple(notes), measures=tuple(measures))

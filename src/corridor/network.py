@@ -97,9 +97,12 @@ class Network:
         tail, head = core.node_place_id(core.tail[edge]), core.node_place_id(core.head[edge])
         if tail is None or head is None:
             return []
-        return link_clearance(
-            link, self.places[tail], self.places[head], clearance_lookup(self.operations, self.places)
-        )
+        return link_clearance(link, self.places[tail], self.places[head], self.clearance_of)
+
+    @cached_property
+    def clearance_of(self):
+        """The clearance charged at a place in a direction (`clearance_lookup`), made once."""
+        return clearance_lookup(self.operations, self.places)
 
     def sea_path(
         self, start: str, end: str, *, avoid: Iterable[str] = ()
@@ -165,7 +168,7 @@ class Network:
         kept = cache.get(country)
         if kept is not None and kept[0] is self.core:
             return kept[1]
-        lookup = clearance_lookup(self.operations, self.places)
+        lookup = self.clearance_of
         import copy
         from array import array
         from dataclasses import replace

@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 
 from .graph import ROLE_CODE, Role
-from .network import SEA_FAMILY, Network, clearance_at, clearance_lookup
+from .network import SEA_FAMILY, Network, clearance_at
 from .registry import METRIC_NAMES
 from .routing import Leg
 
@@ -41,7 +41,7 @@ def _frequency_sources(network: Network) -> dict[tuple[str, str], list[str]]:
 def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
     """Return, for each of the four metrics, the sources of the figures that make it up on this leg."""
     core, params, ops = network.core, network.parameters, network.operations
-    clearance_of = clearance_lookup(ops, network.places)
+    clearance_of = network.clearance_of
     found: dict[str, dict[str, None]] = {m: {} for m in METRIC_NAMES}
 
     def add(metric: str, *sources: str) -> None:
