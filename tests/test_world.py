@@ -106,6 +106,24 @@ def test_no_access_path_crosses_land_beyond_the_ports_shore_tolerance(network):
     assert all(a.tolerance_km >= PORT_LAND_TOLERANCE_KM for a in network.access.values())
 
 
+def test_a_river_harbour_on_water_the_land_resolves_leaves_by_it_not_across_its_isthmus(network):
+    """The World Port Index files Auckland as a river harbour, whose access paths may cross land
+    near the port (water Natural Earth does not resolve). Its Waitemata harbour is resolved and
+    opens east to the Hauraki Gulf; the isthmus to the Manukau and the Tasman Sea is land, which
+    no ship crosses. Pub. 151 gives Auckland-Wellington as 563 nm round East Cape; across the
+    isthmus and down the west coast it would be about 340."""
+    from corridor.geo import KM_PER_NM
+    from corridor.sealanes import RIVER_LAND_TOLERANCE_KM
+
+    access = network.access["NZAKL"]
+    assert access.nodes and access.tolerance_km < RIVER_LAND_TOLERANCE_KM
+    assert all(path[-1][0] > 174.77 for path in access.paths)  # every way out leads east
+    km, _ = network.sea_path("NZAKL", "NZWLG")
+    assert km / KM_PER_NM > 0.95 * 563
+    # A harbour on a river the land does not resolve still joins across it (Antwerp, the Scheldt).
+    assert network.access["BEANR"].nodes
+
+
 def test_inland_places_have_no_sea_access(network):
     for pid in ("CNCQI", "CNCHQ", "CNKNM", "LATHG", "MMMDL"):
         assert "sea" not in network.places[pid].modes

@@ -608,6 +608,10 @@ def write_access_table(
 ACCESS_MAX_KM = 120.0
 ACCESS_CANDIDATES = 12
 ACCESS_EDGES = 3
+# A river harbour's join over resolved water is kept unless it is this much longer than its join
+# across the land near it (compute_access): a detour means the water it follows is not its own.
+RIVER_DETOUR = 1.2
+RIVER_DETOUR_KM = 5.0
 
 
 @dataclass(frozen=True)
@@ -642,13 +646,40 @@ def join_ports(ports: Sequence, lanes, land) -> dict:
 
 
 def compute_access(ports: Sequence, lanes, land) -> dict[str, _Joined]:
-    """Work out each port's access paths: straight edges where clear, else over the water grid."""
+    """Work out each port's access paths: straight edges where clear, else over the water grid.
+
+    Every port joins with the coastal shore tolerance (widened by how far inland its position
+    lies). A harbour on a river, canal or lake also joins with the river tolerance, which lets
+    its paths cross land near it (water Natural Earth 1:10m land does not resolve), and keeps
+    that join only where the coastal one fails or is a detour (its shortest path longer than
+    RIVER_DETOUR times the other's plus RIVER_DETOUR_KM): a harbour whose water is resolved,
+    such as Auckland's Waitemata, leaves by it and not across land the river tolerance would
+    let it cut (Auckland's isthmus to the Manukau, a way to the Tasman Sea no ship sails).
+    """
     from .sealanes import PORT_LAND_TOLERANCE_KM, shore_tolerance_km
 
-    tolerances = {
-        p.id: max(shore_tolerance_km(p), PORT_LAND_TOLERANCE_KM + offset)
-        for p, offset in zip(ports, _inland_offsets(ports, land), strict=True)
+    coastal = {
+        p.id: PORT_LAND_TOLERANCE_KM + offset for p, offset in zip(ports, _inland_offsets(ports, land), strict=True)
     }
+    out = _join(ports, lanes, land, coastal)
+    river = {p.id: shore_tolerance_km(p) for p in ports if shore_tolerance_km(p) > coastal[p.id]}
+    if river:
+        for pid, wide in _join([p for p in ports if p.id in river], lanes, land, river).items():
+            if wide.paths and _detour(out[pid], wide):
+                out[pid] = wide
+    return out
+
+
+def _detour(coastal: _Joined, wide: _Joined) -> bool:
+    """Whether a port's coastal join fails or is a detour against its join at the river tolerance."""
+    if not coastal.paths:
+        return True
+    shortest = min(path_length_km(p) for p in coastal.paths)
+    return shortest > RIVER_DETOUR * min(path_length_km(p) for p in wide.paths) + RIVER_DETOUR_KM
+
+
+def _join(ports: Sequence, lanes, land, tolerances: Mapping[str, float]) -> dict[str, _Joined]:
+    """Join ports at the given shore tolerances: straight edges where clear, else over the grid."""
     straight = _straight(ports, lanes, land, tolerances)
     out: dict[str, _Joined] = {}
     targets = None

@@ -430,6 +430,7 @@ def shore_tolerance_km(place: Place) -> float:
     the town, so land within PORT_LAND_TOLERANCE_KM does not count. A harbour the World Port
     Index places on a river, canal or lake gets RIVER_LAND_TOLERANCE_KM: Natural Earth 1:10m land
     does not resolve such water (a lake is land in it), so the access path may cross it there.
+    `portaccess.compute_access` grants it only to such a harbour that cannot join without it.
     """
     if place.harbor_type in RIVER_HARBOURS:
         return RIVER_LAND_TOLERANCE_KM
