@@ -52,6 +52,12 @@ TABLES = {
     ],
     "clearance.csv": [("h", "h_source"), ("h_p90", "p90_source"), ("usd", "usd_source")],
     "spreads.csv": [("typical", "typical_source"), ("p90", "p90_source")],
+    "sea/canals.csv": [
+        ("transit_h", "transit_source"),
+        ("transit_h_p90", "p90_source"),
+        ("length_km", "length_source"),
+        ("lon", "position_source"),
+    ],
 }
 
 

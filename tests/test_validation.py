@@ -214,3 +214,16 @@ def test_the_operating_tables_are_validated_with_the_rest(clean, run):
     assert any("borders.csv" in e and "crossing_h" in e for e in report.errors), report.errors
     result = run("validate", "--data", str(clean))
     assert result.code == 1 and "crossing_h" in result.out + result.err
+
+
+def test_a_canal_row_names_a_known_passage_and_a_bad_case_no_better_than_typical(clean):
+    (clean / "sea").mkdir(exist_ok=True)
+    (clean / "sea" / "canals.csv").write_text(
+        "passage,name,transit_h,transit_h_p90,length_km,lon,lat,transit_source,p90_source,length_source\n"
+        "kiel,Kiel Canal,8,12,98,9.5,54.1,estimate,estimate,estimate\n"
+        "suez,Suez Canal,13.5,10,193,32.35,30.7,,estimate,estimate\n"
+    )
+    errors = validate_dataset(clean).errors
+    assert any("canals.csv:2" in e and "'kiel' is not a sea passage" in e for e in errors), errors
+    assert any("canals.csv:3" in e and "transit_h_p90" in e and "below the typical" in e for e in errors), errors
+    assert any("canals.csv:3" in e and "transit_source" in e for e in errors), errors

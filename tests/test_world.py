@@ -190,6 +190,35 @@ def test_avoiding_malacca_reroutes_through_sunda_at_a_cost(network):
     assert around.time_h > direct.time_h
 
 
+def _hours_inside(network, route, box) -> float:
+    """Hours a route's sea legs spend on lane segments with both ends inside a (west, south, east, north) box."""
+    core, west, south, east, north = network.core, *box
+    lane = ROLE_CODE[Role.LANE]
+    hours = 0.0
+    for leg in route.legs:
+        for e in leg.edges:
+            if core.role[e] != lane:
+                continue
+            ends = [network.lane_coords[core.node_lane[n]] for n in (core.tail[e], core.head[e])]
+            if all(west <= x <= east and south <= y <= north for x, y in ends):
+                hours += core.weights["time_h"][e]
+    return hours
+
+
+def test_a_canal_transit_takes_its_published_time_not_its_length_at_sea_speed(network):
+    """The Suez Canal takes 11-16 hours in convoy at about 8 knots (S196), where its 193 km at 16 kn
+    would take 6.5; the Panama Canal about 10.5 hours through its locks (S199; 8-10 hours, S200),
+    where its 80 km at 16 kn would take 2.7."""
+    suez = find_routes(network, "Shanghai", "Rotterdam", by="time", modes=["sea"])[0]
+    assert "suez" in suez.legs[0].passages
+    assert 11 <= _hours_inside(network, suez, (32.2, 29.65, 32.7, 31.45)) <= 16
+    panama = find_routes(network, "Shanghai", "New York", by="time", modes=["sea"])[0]
+    assert "panama" in panama.legs[0].passages
+    assert 8 <= _hours_inside(network, panama, (-80.0, 8.9, -79.5, 9.4)) <= 12
+    # Missing the day's convoy or waiting for a slot is the bad case, not the typical time.
+    assert suez.time_p90_h >= suez.time_h + 20
+
+
 def test_the_arctic_stays_closed_unless_allowed(network):
     around_africa = find_routes(network, "Singapore", "Rotterdam", by="distance", modes=["sea"], avoid=["suez"])[0]
     assert "cape-of-good-hope" in around_africa.legs[0].passages

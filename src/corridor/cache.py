@@ -36,12 +36,12 @@ from .errors import DataError, WriteError
 from .graph import Graph
 from .registry import METRIC_NAMES
 from .sealanes import Access
-from .services import Clearance, Crossing, Hub, Operations, Service, Spread
+from .services import Canal, Clearance, Crossing, Hub, Operations, Service, Spread
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 6
+FORMAT = 7
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
 _CHECKSUM = hashlib.sha256().digest_size  # the file ends with the SHA-256 of what comes before
@@ -283,6 +283,7 @@ def _operations(table: dict) -> Operations:
         crossings={(c.place_id, c.mode): c for c in _objects(table["crossings"], Crossing)},
         clearance={(c.place_id, c.direction): c for c in _objects(table["clearance"], Clearance)},
         spreads={s.place_id: s for s in _objects(table["spreads"], Spread)},
+        canals={c.passage: c for c in _objects(table["canals"], Canal)},
     )
 
 
@@ -327,6 +328,7 @@ def dumps(network) -> bytes:
             "crossings": _rows(list(network.operations.crossings.values()), Crossing),
             "clearance": _rows(list(network.operations.clearance.values()), Clearance),
             "spreads": _rows(list(network.operations.spreads.values()), Spread),
+            "canals": _rows(list(network.operations.canals.values()), Canal),
         },
         "sea_classes": dict(network.sea_classes),
         "waits": [[pid, mode, hours] for (pid, mode), hours in network.waits.items()],

@@ -24,8 +24,17 @@ from .gazetteer import Gazetteer, Target
 from .geo import KM_PER_NM, haversine_km
 from .graph import ROLE_CODE, Graph, GraphBuilder, Kind, Role, require_valid
 from .registry import METRIC_NAMES, MODE_NAMES, MODES, SERVICE_MODES
-from .sealanes import Access, LandMask, SeaDistances, attach_ports, join_near_misses, read_lanes, round_coasts
-from .services import Clearance, Operations, check_references, read_operations
+from .sealanes import (
+    PASSAGES,
+    Access,
+    LandMask,
+    SeaDistances,
+    attach_ports,
+    join_near_misses,
+    read_lanes,
+    round_coasts,
+)
+from .services import Canal, Clearance, Operations, check_references, read_operations
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -452,11 +461,16 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     corners_from = len(lanes.coords)
     round_coasts(lanes, land)  # after the ports join: see `round_coasts`
     per_km = _metrics(parameters.sailing("sea", 1.0))  # sailing without calls is linear in distance
-    for u, v, distance, passage in lanes.edges:
+    canal_at = canal_segments(ops, lanes, parameters, warnings)
+    for i, (u, v, distance, passage) in enumerate(lanes.edges):
         metrics = tuple(distance * x for x in per_km)
+        spread = 0.0
+        if i in canal_at:
+            extra, spread = canal_at[i]
+            metrics = tuple(x + extra if name == "time_h" else x for name, x in zip(METRIC_NAMES, metrics, strict=True))
         a, b = builder.lane(u), builder.lane(v)
-        builder.add(a, b, Role.LANE, "sea", metrics, passage=passage)
-        builder.add(b, a, Role.LANE, "sea", metrics, passage=passage)
+        builder.add(a, b, Role.LANE, "sea", metrics, passage=passage, spread=spread)
+        builder.add(b, a, Role.LANE, "sea", metrics, passage=passage, spread=spread)
 
     for pid, joined in access.items():
         if joined.problem:
@@ -481,6 +495,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     nearest_mainline = distances.nearest(mainline)
     nearest_hub = distances.nearest(hubs)
     passages: dict[str, tuple[str, ...]] = {}  # synthetic link id -> the sea passages it goes through
+
     for pid in sorted(p for p, c in classes.items() if c == "feeder"):
         ends = {}
         for found in (nearest_mainline.get(pid), nearest_hub.get(pid)):
@@ -498,8 +513,9 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     mode="feeder",
                     distance_km=km,
                     distance_source="estimate: along the sea lanes to the nearest mainline port or hub",
-                    time_h=parameters.sailing("feeder", km, calls=1).time_h,
-                    time_source="estimate: feeder service speed plus one port call (parameters.csv)",
+                    time_h=parameters.sailing("feeder", km, calls=1).time_h + canal_h(ops, through, parameters),
+                    time_source="estimate: feeder service speed plus one port call (parameters.csv)"
+                    + canal_note(ops, through),
                     name=f"feeder {places[pid].name} - {places[other].name}",
                 )
             )
@@ -675,6 +691,56 @@ def _plus(*parts: Metrics) -> Metrics:
     return Metrics(**{m: sum(getattr(p, m) for p in parts) for m in METRIC_NAMES})
 
 
+def canal_extra_h(canal: Canal, parameters: Parameters, mode: str = "sea") -> float:
+    """Hours a canal's transit takes beyond sailing its length at the mode's service speed."""
+    return max(canal.transit_h - parameters.sailing(mode, canal.length_km).time_h, 0.0)
+
+
+def _offset(point: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    """How far (degrees) a point lies from the segment a-b, on the plane (for picking a nearby segment)."""
+    (x1, y1), (x2, y2) = a, b
+    dx, dy = x2 - x1, y2 - y1
+    t = min(max(((point[0] - x1) * dx + (point[1] - y1) * dy) / (dx * dx + dy * dy or 1.0), 0.0), 1.0)
+    return math.hypot(x1 + t * dx - point[0], y1 + t * dy - point[1])
+
+
+def canals_through(ops: Operations, tags: Iterable[str]) -> list[Canal]:
+    """The canals a sailing through these passage tags goes through."""
+    by_tag = {PASSAGES[c.passage]: c for c in ops.canals.values()}
+    return [by_tag[t] for t in sorted(set(tags)) if t in by_tag]
+
+
+def canal_h(ops: Operations, tags: Iterable[str], parameters: Parameters) -> float:
+    """Hours a feeder sailing through these passages spends in canals beyond sailing their length."""
+    return sum(canal_extra_h(c, parameters, "feeder") for c in canals_through(ops, tags))
+
+
+def canal_note(ops: Operations, tags: Iterable[str]) -> str:
+    """The sources of those canal transits, to follow a sailing's time source."""
+    return "".join(f"; {c.name or c.passage} transit: {c.source}" for c in canals_through(ops, tags))
+
+
+def canal_segments(
+    ops: Operations, lanes, parameters: Parameters, warnings: list[str]
+) -> dict[int, tuple[float, float]]:
+    """Return {lane segment index: (extra hours, P90 excess)}: each canal's transit beyond sailing,
+    charged on the segment tagged with its passage nearest its point, so a voyage pays it once."""
+    out: dict[int, tuple[float, float]] = {}
+    for canal in ops.canals.values():
+        tag = PASSAGES[canal.passage]
+        tagged = [i for i, edge in enumerate(lanes.edges) if edge[3] == tag]
+        if not tagged:
+            warnings.append(f"canal {canal.passage}: no sea lane is tagged {tag}; its transit time is not charged")
+            continue
+
+        point = (canal.lon, canal.lat)
+        nearest = min(
+            tagged, key=lambda i: _offset(point, lanes.coords[lanes.edges[i][0]], lanes.coords[lanes.edges[i][1]])
+        )
+        out[nearest] = (canal_extra_h(canal, parameters), canal.transit_h_p90 - canal.transit_h)
+    return out
+
+
 def _service_links(
     ops: Operations,
     places: Mapping[str, Place],
@@ -711,7 +777,10 @@ def _service_links(
                 sorted({tag for part in parts if part is not None for tag in part[1]})
             )
             published = service.transit_h if {a, b} == {service.transit_from, service.transit_to} else None
-            hours = published or parameters.sailing("feeder", km, calls=j - i, speed_kmh=speed).time_h
+            hours = published or (
+                parameters.sailing("feeder", km, calls=j - i, speed_kmh=speed).time_h
+                + canal_h(ops, passages[f"service-{service.id}-{a}-{b}"], parameters)
+            )
             out.append(
                 Link(
                     id=f"service-{service.id}-{a}-{b}",
@@ -723,7 +792,8 @@ def _service_links(
                     time_h=hours,
                     time_source=service.source
                     if published
-                    else f"estimate: the service's speed plus {j - i} port call(s); {service.source}",
+                    else f"estimate: the service's speed plus {j - i} port call(s); {service.source}"
+                    + canal_note(ops, passages[f"service-{service.id}-{a}-{b}"]),
                     frequency_per_week=service.frequency_per_week,
                     frequency_source=service.source,
                     name=f"{service.name or service.id}: {places[a].name} - {places[b].name}",

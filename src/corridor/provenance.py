@@ -13,6 +13,7 @@ from .graph import ROLE_CODE, Role
 from .network import SEA_FAMILY, Network, clearance_at
 from .registry import METRIC_NAMES
 from .routing import Leg
+from .sealanes import PASSAGES
 
 BOARD, ALIGHT, THROUGH, TRANSFER, LINK, LANE, ACCESS = (
     ROLE_CODE[r] for r in (Role.BOARD, Role.ALIGHT, Role.THROUGH, Role.TRANSFER, Role.LINK, Role.LANE, Role.ACCESS)
@@ -57,8 +58,16 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
         parameter("co2_kg", "payload_t_per_teu", "all")
 
     lanes_done = False
+    canal_of_tag = {PASSAGES[c.passage]: c for c in ops.canals.values()}
+    sailing_h_per_km = params.sailing("sea", 1.0).time_h
     for e in leg.edges:
         role = core.role[e]
+        if role == LANE and canal_of_tag:
+            # A canal's transit is charged on one lane segment inside it (`network.canal_segments`).
+            canal = canal_of_tag.get(core.passages[core.passage[e]])
+            slower = core.weights["time_h"][e] - core.weights["distance_km"][e] * sailing_h_per_km
+            if canal is not None and slower > 1e-6:
+                add("time_h", f"{canal.name or canal.passage} transit: {canal.source}")
         if role in (LANE, ACCESS):
             # A sea leg has hundreds of lane edges, each citing the same sources: the first says it all.
             if role == LANE and lanes_done:

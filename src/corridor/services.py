@@ -13,13 +13,15 @@ from pathlib import Path
 
 from .datasets import _Problems, iter_csv_rows, read_text, split_list
 from .errors import DataError
+from .sealanes import PASSAGES
 
 HUBS_FILE = Path("sea/hubs.csv")
 SERVICES_FILE = Path("sea/services.csv")
 BORDERS_FILE = Path("borders.csv")
 CLEARANCE_FILE = Path("clearance.csv")
 SPREADS_FILE = Path("spreads.csv")
-OPERATION_FILES = (HUBS_FILE, SERVICES_FILE, BORDERS_FILE, CLEARANCE_FILE, SPREADS_FILE)
+CANALS_FILE = Path("sea/canals.csv")
+OPERATION_FILES = (HUBS_FILE, SERVICES_FILE, BORDERS_FILE, CLEARANCE_FILE, SPREADS_FILE, CANALS_FILE)
 
 SEA_CLASSES = ("mainline", "feeder")
 VESSEL_CLASSES = ("mainline", "feeder", "roro", "river_sea")
@@ -102,6 +104,25 @@ class Spread:
     source: str
 
 
+@dataclass(frozen=True)
+class Canal:
+    """A canal's published transit: slower than sailing, in convoys or through locks.
+
+    `transit_h` is the time from one end to the other and `length_km` the length it covers; the
+    build charges what the transit takes beyond sailing that length at service speed on one lane
+    segment inside the canal, near (`lon`, `lat`), so a voyage pays it once.
+    """
+
+    passage: str
+    name: str
+    transit_h: float
+    transit_h_p90: float
+    length_km: float
+    lon: float
+    lat: float
+    source: str
+
+
 @dataclass
 class Operations:
     """Everything the operating tables say."""
@@ -111,6 +132,7 @@ class Operations:
     crossings: dict[tuple[str, str], Crossing] = field(default_factory=dict)
     clearance: dict[tuple[str, str], Clearance] = field(default_factory=dict)
     spreads: dict[str, Spread] = field(default_factory=dict)
+    canals: dict[str, Canal] = field(default_factory=dict)
 
     def mainline_service_ports(self) -> set[str]:
         """Ports that an operational mainline service calls at."""
@@ -283,6 +305,34 @@ def read_spreads(path: Path, problems: _Problems) -> dict[str, Spread]:
     return out
 
 
+def read_canals(path: Path, problems: _Problems) -> dict[str, Canal]:
+    rows = _rows(path, ("passage", "transit_h", "transit_h_p90", "length_km", "lon", "lat"))
+    out: dict[str, Canal] = {}
+    for line, row in rows or ():
+        where = f"{path}:{line}"
+        start = len(problems.items)
+        if row["passage"] not in PASSAGES:
+            problems.add(where, "passage", f"{row['passage']!r} is not a sea passage ({', '.join(PASSAGES)})")
+        elif row["passage"] in out:
+            problems.add(where, "passage", f"{row['passage']} is listed twice")
+        hours = problems.number(row, "transit_h", where, required=True, lo=0, hi=24 * 30)
+        p90 = problems.number(row, "transit_h_p90", where, required=True, lo=0, hi=24 * 60)
+        length = problems.number(row, "length_km", where, required=True, lo=0, hi=2_000)
+        lon = problems.number(row, "lon", where, required=True, lo=-180, hi=180)
+        lat = problems.number(row, "lat", where, required=True, lo=-90, hi=90)
+        if hours is not None and p90 is not None and p90 < hours:
+            problems.add(where, "transit_h_p90", f"{p90:g} is below the typical {hours:g}")
+        source = _sourced(
+            row, where, problems,
+            (("transit_h", "transit_source"), ("transit_h_p90", "p90_source"), ("length_km", "length_source"),
+             ("lon", "position_source")),
+        )  # fmt: skip
+        if len(problems.items) == start:
+            assert hours is not None and p90 is not None and length is not None and lon is not None and lat is not None
+            out[row["passage"]] = Canal(row["passage"], row.get("name", ""), hours, p90, length, lon, lat, source)
+    return out
+
+
 def read_operations(root: Path) -> Operations:
     """Read a dataset's operating tables (each optional); raise DataError listing every problem."""
     problems = _Problems()
@@ -292,6 +342,7 @@ def read_operations(root: Path) -> Operations:
         crossings=read_crossings(root / BORDERS_FILE, problems),
         clearance=read_clearance(root / CLEARANCE_FILE, problems),
         spreads=read_spreads(root / SPREADS_FILE, problems),
+        canals=read_canals(root / CANALS_FILE, problems),
     )
     if problems.items:
         raise DataError(f"{root}: the operating tables have invalid rows", problems.items)
