@@ -495,7 +495,6 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     nearest_mainline = distances.nearest(mainline)
     nearest_hub = distances.nearest(hubs)
     passages: dict[str, tuple[str, ...]] = {}  # synthetic link id -> the sea passages it goes through
-
     for pid in sorted(p for p, c in classes.items() if c == "feeder"):
         ends = {}
         for found in (nearest_mainline.get(pid), nearest_hub.get(pid)):
@@ -732,7 +731,6 @@ def canal_segments(
         if not tagged:
             warnings.append(f"canal {canal.passage}: no sea lane is tagged {tag}; its transit time is not charged")
             continue
-
         point = (canal.lon, canal.lat)
         nearest = min(
             tagged, key=lambda i: _offset(point, lanes.coords[lanes.edges[i][0]], lanes.coords[lanes.edges[i][1]])
