@@ -150,6 +150,25 @@ def _sourced(row: dict[str, str], where: str, problems: _Problems, pairs: tuple[
     return "; ".join(out)
 
 
+def _hours_and_p90(
+    problems: _Problems,
+    row: dict[str, str],
+    where: str,
+    typical: str,
+    p90: str,
+    *,
+    required: bool = True,
+    hi: float = 24 * 60,
+) -> tuple[float | None, float | None]:
+    """Read a typical time and its bad case (hours, the bad case up to 1.5 times `hi`); a bad case
+    below the typical is a problem."""
+    hours = problems.number(row, typical, where, required=required, lo=0, hi=hi)
+    worst = problems.number(row, p90, where, required=required, lo=0, hi=hi * 1.5)
+    if hours is not None and worst is not None and worst < hours:
+        problems.add(where, p90, f"{worst:g} is below the typical {hours:g}")
+    return hours, worst
+
+
 def _rows(path: Path, required: tuple[str, ...]):
     if not path.exists() and not path.is_symlink():
         return None
@@ -165,11 +184,8 @@ def read_hubs(path: Path, problems: _Problems) -> dict[str, Hub]:
         sea_class = row.get("class", "")
         if sea_class and sea_class not in SEA_CLASSES:
             problems.add(where, "class", f"{sea_class!r} is not one of {', '.join(SEA_CLASSES)}")
-        hours = problems.number(row, "transship_h", where, lo=0, hi=24 * 30)
-        p90 = problems.number(row, "transship_h_p90", where, lo=0, hi=24 * 60)
+        hours, p90 = _hours_and_p90(problems, row, where, "transship_h", "transship_h_p90", required=False, hi=24 * 30)
         usd = problems.number(row, "transship_usd", where, lo=0, hi=10_000)
-        if hours is not None and p90 is not None and p90 < hours:
-            problems.add(where, "transship_h_p90", f"{p90:g} is below the typical {hours:g}")
         source = _sourced(
             row, where, problems,
             (("class", "class_source"), ("transship_h", "transship_source"), ("transship_h_p90", "p90_source"),
@@ -231,8 +247,7 @@ def read_crossings(path: Path, problems: _Problems) -> dict[tuple[str, str], Cro
     for line, row in rows or ():
         where = f"{path}:{line}"
         start = len(problems.items)
-        hours = problems.number(row, "crossing_h", where, required=True, lo=0, hi=24 * 60)
-        p90 = problems.number(row, "crossing_h_p90", where, required=True, lo=0, hi=24 * 90)
+        hours, p90 = _hours_and_p90(problems, row, where, "crossing_h", "crossing_h_p90")
         cost = problems.number(row, "cost_usd", where, lo=0, hi=10_000) or 0.0
         gauge = row["gauge_break"].lower()
         if gauge not in ("yes", "no", ""):
@@ -241,8 +256,6 @@ def read_crossings(path: Path, problems: _Problems) -> dict[tuple[str, str], Cro
         lift_usd = problems.number(row, "lift_usd", where, lo=0, hi=10_000) or 0.0
         if gauge == "yes" and not row.get("lift_h"):
             problems.add(where, "lift_h", "is empty while gauge_break is yes")
-        if hours is not None and p90 is not None and p90 < hours:
-            problems.add(where, "crossing_h_p90", f"{p90:g} is below the typical {hours:g}")
         source = _sourced(
             row, where, problems,
             (("crossing_h", "crossing_source"), ("crossing_h_p90", "p90_source"), ("cost_usd", "cost_source"),
@@ -268,11 +281,8 @@ def read_clearance(path: Path, problems: _Problems) -> dict[tuple[str, str], Cle
         start = len(problems.items)
         if row["direction"] not in DIRECTIONS:
             problems.add(where, "direction", f"{row['direction']!r} is not import or export")
-        hours = problems.number(row, "h", where, required=True, lo=0, hi=24 * 60)
-        p90 = problems.number(row, "h_p90", where, required=True, lo=0, hi=24 * 90)
+        hours, p90 = _hours_and_p90(problems, row, where, "h", "h_p90")
         usd = problems.number(row, "usd", where, required=True, lo=0, hi=20_000)
-        if hours is not None and p90 is not None and p90 < hours:
-            problems.add(where, "h_p90", f"{p90:g} is below the typical {hours:g}")
         source = _sourced(row, where, problems, (("h", "h_source"), ("h_p90", "p90_source"), ("usd", "usd_source")))
         key = (row["place_id"], row["direction"])
         if key in out:
@@ -294,10 +304,7 @@ def read_spreads(path: Path, problems: _Problems) -> dict[str, Spread]:
             problems.add(where, "target", f"{row['target']!r} is not place:ID")
         if row["figure"] != "dwell_h":
             problems.add(where, "figure", f"{row['figure']!r} is not dwell_h")
-        typical = problems.number(row, "typical", where, required=True, lo=0, hi=24 * 60)
-        p90 = problems.number(row, "p90", where, required=True, lo=0, hi=24 * 90)
-        if typical is not None and p90 is not None and p90 < typical:
-            problems.add(where, "p90", f"{p90:g} is below the typical {typical:g}")
+        typical, p90 = _hours_and_p90(problems, row, where, "typical", "p90")
         source = _sourced(row, where, problems, (("typical", "typical_source"), ("p90", "p90_source")))
         if len(problems.items) == start:
             assert typical is not None and p90 is not None
@@ -315,13 +322,10 @@ def read_canals(path: Path, problems: _Problems) -> dict[str, Canal]:
             problems.add(where, "passage", f"{row['passage']!r} is not a sea passage ({', '.join(PASSAGES)})")
         elif row["passage"] in out:
             problems.add(where, "passage", f"{row['passage']} is listed twice")
-        hours = problems.number(row, "transit_h", where, required=True, lo=0, hi=24 * 30)
-        p90 = problems.number(row, "transit_h_p90", where, required=True, lo=0, hi=24 * 60)
+        hours, p90 = _hours_and_p90(problems, row, where, "transit_h", "transit_h_p90", hi=24 * 30)
         length = problems.number(row, "length_km", where, required=True, lo=0, hi=2_000)
         lon = problems.number(row, "lon", where, required=True, lo=-180, hi=180)
         lat = problems.number(row, "lat", where, required=True, lo=-90, hi=90)
-        if hours is not None and p90 is not None and p90 < hours:
-            problems.add(where, "transit_h_p90", f"{p90:g} is below the typical {hours:g}")
         source = _sourced(
             row, where, problems,
             (("transit_h", "transit_source"), ("transit_h_p90", "p90_source"), ("length_km", "length_source"),
