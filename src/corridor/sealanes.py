@@ -68,6 +68,13 @@ SHORTCUT_MIN_KM = 5.0
 SHORTCUT_CLEARANCE_KM = 1.0
 SHORTCUT_MIN_GAIN = 0.01
 SHORTCUTS_PER_NODE = 3
+# Open-ocean shortcuts (see find_ocean_shortcuts): great circles between lane nodes far from land.
+OCEAN_MIN_KM = 500.0
+OCEAN_MAX_KM = 1500.0
+OCEAN_CLEARANCE_KM = 50.0
+OCEAN_SHORTCUTS_PER_NODE = 2
+OCEAN_STEP_KM = 100.0
+OCEAN_BATCH = 20000
 
 
 def passage_name(text: str) -> str | None:
@@ -534,34 +541,114 @@ def find_shortcuts(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
     straight segment stays SHORTCUT_CLEARANCE_KM clear of Natural Earth land, and whose shortest
     path along the lanes is more than SHORTCUT_MIN_GAIN longer, gets a direct segment. A pair whose
     shortest lane path passes a tagged passage (Malacca, Suez ...) gets none, so `--avoid` holds.
-    Each node keeps its SHORTCUTS_PER_NODE best shortcuts (the largest savings).
+    Each node keeps its SHORTCUTS_PER_NODE best shortcuts (the largest savings). Then the open
+    ocean's longer tracks (`find_ocean_shortcuts`).
     """
     import numpy as np
     import shapely
+
+    xy = np.asarray(lanes.coords, dtype=float)
+    if len(xy) < 2 or not lanes.edges:
+        return []
+    # Candidate pairs: nodes within SHORTCUT_MAX_KM of each other, not across the antimeridian.
+    tree = shapely.STRtree(shapely.points(xy))
+    reach = SHORTCUT_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[:, 1]))), 0.2)
+    a, b = tree.query(shapely.points(xy), predicate="dwithin", distance=float(reach.max()))
+    a, b, straight, gain = _gainful(lanes, xy, a, b, SHORTCUT_MIN_KM, SHORTCUT_MAX_KM)
+    if not len(a):
+        return []
+    segments = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
+    clear = np.ones(len(a), dtype=bool)
+    clear[land.near(segments, SHORTCUT_CLEARANCE_KM / 111.0)] = False
+    a, b, straight, gain = a[clear], b[clear], straight[clear], gain[clear]
+    chosen: dict[int, int] = {}
+    out = []
+    for k in np.argsort(-(gain - 1) * straight).tolist():
+        x, y = int(a[k]), int(b[k])
+        if chosen.get(x, 0) < SHORTCUTS_PER_NODE and chosen.get(y, 0) < SHORTCUTS_PER_NODE:
+            out.append((x, y))
+            chosen[x] = chosen.get(x, 0) + 1
+            chosen[y] = chosen.get(y, 0) + 1
+    return out + find_ocean_shortcuts(lanes, land, taken=out)
+
+
+def find_ocean_shortcuts(
+    lanes: Lanes, land: LandMask, *, taken: Sequence[tuple[int, int]] = ()
+) -> list[tuple[int, int]]:
+    """Return long shortcuts across open ocean: the lanes cross oceans in legs of a few hundred
+    kilometres that zig-zag, while ships sail great circles. A pair of lane nodes OCEAN_MIN_KM to
+    OCEAN_MAX_KM apart, each at least OCEAN_CLEARANCE_KM from land, whose great circle stays that
+    clear of Natural Earth land too, and whose lane path is more than SHORTCUT_MIN_GAIN longer (and
+    passes no tagged passage), gets a direct segment as long as its great circle; each node keeps
+    its OCEAN_SHORTCUTS_PER_NODE largest savings. `taken` are the shortcuts found before them.
+    """
+    import numpy as np
+    import shapely
+
+    xy = np.asarray(lanes.coords, dtype=float)
+    if len(xy) < 2 or not lanes.edges:
+        return []
+    points = shapely.points(xy)
+    ocean = np.ones(len(xy), dtype=bool)
+    ocean[land.near(points, OCEAN_CLEARANCE_KM / 111.0)] = False
+    nodes = np.nonzero(ocean)[0]
+    if len(nodes) < 2:
+        return []
+    tree = shapely.STRtree(points[nodes])
+    reach = OCEAN_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[nodes, 1]))), 0.3)
+    qa, qb = tree.query(points[nodes], predicate="dwithin", distance=reach)
+    # The great circles added so far count against each node's share, with the coastal ones.
+    edges = list(lanes.edges) + [(u, v, haversine_km(*xy[u], *xy[v]), "") for u, v in taken]
+    a, b, straight, gain = _gainful(Lanes(lanes.coords, edges), xy, nodes[qa], nodes[qb], OCEAN_MIN_KM, OCEAN_MAX_KM)
+    chosen: dict[int, int] = {}
+    out: list[tuple[int, int]] = []
+    order = np.argsort(-(gain - 1) * straight)
+
+    def room(k: int) -> bool:
+        return max(chosen.get(int(a[k]), 0), chosen.get(int(b[k]), 0)) < OCEAN_SHORTCUTS_PER_NODE
+
+    # Greedily by saving; the land is checked in batches, only for pairs whose nodes have room.
+    for start in range(0, len(order), OCEAN_BATCH):
+        batch = [k for k in order[start : start + OCEAN_BATCH].tolist() if room(k)]
+        if not batch:
+            continue
+        lines = _great_circles(xy[a[batch]], xy[b[batch]], OCEAN_STEP_KM)
+        clear = np.asarray([line is not None for line in lines])
+        drawn = [k for k, line in enumerate(lines) if line is not None]
+        if drawn:
+            near = land.near(np.asarray([lines[k] for k in drawn], dtype=object), OCEAN_CLEARANCE_KM / 111.0)
+            clear[np.asarray(drawn)[near]] = False
+        for k, ok in zip(batch, clear.tolist(), strict=True):
+            x, y = int(a[k]), int(b[k])
+            if ok and room(k):
+                out.append((x, y))
+                chosen[x] = chosen.get(x, 0) + 1
+                chosen[y] = chosen.get(y, 0) + 1
+    return out
+
+
+def _gainful(lanes: Lanes, xy, a, b, min_km: float, max_km: float):
+    """Keep the candidate pairs (a, b) from min_km to max_km apart whose lane path is more than
+    SHORTCUT_MIN_GAIN longer than the straight distance and passes no tagged passage (as arrays
+    a, b, straight distance, lane path / straight)."""
+    import numpy as np
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    xy = np.asarray(lanes.coords, dtype=float)
     n = len(xy)
-    if n < 2 or not lanes.edges:
-        return []
     u = np.asarray([e[0] for e in lanes.edges])
     v = np.asarray([e[1] for e in lanes.edges])
     w = np.asarray([e[2] for e in lanes.edges], dtype=float) + 1e-9
     free = np.asarray([not e[3] for e in lanes.edges])
     every = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
     unpassaged = coo_matrix((w[free], (u[free], v[free])), shape=(n, n)).tocsr()
-    # Candidate pairs: nodes within SHORTCUT_MAX_KM of each other, not across the antimeridian.
-    tree = shapely.STRtree(shapely.points(xy))
-    reach = SHORTCUT_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[:, 1]))), 0.2)
-    a, b = tree.query(shapely.points(xy), predicate="dwithin", distance=float(reach.max()))
     keep = (a < b) & (np.abs(xy[a, 0] - xy[b, 0]) < 180)
     a, b = a[keep], b[keep]
     straight = _haversine_km(xy[a], xy[b])
-    keep = (straight <= SHORTCUT_MAX_KM) & (straight >= SHORTCUT_MIN_KM)
+    keep = (straight <= max_km) & (straight >= min_km)
     a, b, straight = a[keep], b[keep], straight[keep]
     # Lane distances between candidates, from each source at once (bounded search).
-    limit = SHORTCUT_MAX_KM * 3
+    limit = max_km * 3
     along = np.full(len(a), np.inf)
     along_free = np.full(len(a), np.inf)
     order = np.argsort(a, kind="stable")
@@ -578,23 +665,29 @@ def find_shortcuts(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
         along_free[lo:hi] = d_free[rows, b[lo:hi]]
     gain = along / straight
     keep = (gain > 1 + SHORTCUT_MIN_GAIN) & np.isfinite(along) & (along_free <= along * 1.0001)
-    a, b, straight, gain = a[keep], b[keep], straight[keep], gain[keep]
-    if not len(a):
-        return []
-    segments = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
-    near_land = land.near(segments, SHORTCUT_CLEARANCE_KM / 111.0)
-    clear = np.ones(len(a), dtype=bool)
-    clear[near_land] = False
-    a, b, straight, gain = a[clear], b[clear], straight[clear], gain[clear]
-    saving = (gain - 1) * straight
-    chosen: dict[int, int] = {}
+    return a[keep], b[keep], straight[keep], gain[keep]
+
+
+def _great_circles(starts, ends, step_km: float) -> list:
+    """Return each start-end great circle as a LineString of points about step_km apart, or None
+    where it crosses the antimeridian."""
+    import numpy as np
+    import shapely
+
+    def unit(p):
+        lon, lat = np.radians(p[:, 0]), np.radians(p[:, 1])
+        return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
+
+    v1, v2 = unit(np.asarray(starts, dtype=float)), unit(np.asarray(ends, dtype=float))
+    omega = np.arccos(np.clip(np.sum(v1 * v2, axis=1), -1.0, 1.0))
     out = []
-    for k in np.argsort(-saving).tolist():
-        x, y = int(a[k]), int(b[k])
-        if chosen.get(x, 0) < SHORTCUTS_PER_NODE and chosen.get(y, 0) < SHORTCUTS_PER_NODE:
-            out.append((x, y))
-            chosen[x] = chosen.get(x, 0) + 1
-            chosen[y] = chosen.get(y, 0) + 1
+    for i in range(len(v1)):
+        k = max(2, int(omega[i] * EARTH_RADIUS_KM // step_km) + 2)
+        f = np.linspace(0.0, 1.0, k)[:, None]
+        sin = np.sin(omega[i]) or 1.0
+        p = (np.sin((1 - f) * omega[i]) * v1[i] + np.sin(f * omega[i]) * v2[i]) / sin
+        lon, lat = np.degrees(np.arctan2(p[:, 1], p[:, 0])), np.degrees(np.arcsin(np.clip(p[:, 2], -1, 1)))
+        out.append(None if np.any(np.abs(np.diff(lon)) > 180) else shapely.LineString(np.stack([lon, lat], axis=1)))
     return out
 
 
