@@ -109,7 +109,7 @@ def evaluate(network: Network, row: Row) -> Outcome:
         cleared = [leg for leg in route.legs if leg.activity == "import clearance"]
         value -= sum(getattr(leg, row.metric) for leg in cleared)
         # Customs cleared on a link that crosses a border by itself is not the service's transit.
-        on_links = [c for e in route.edges for c in network.clearance_on(e)]
+        on_links = network.clearance_along(route.edges)
         if row.metric == "cost_usd":
             value -= sum(c.usd for c in on_links) * route.teu
         if row.metric == "time_h":

@@ -58,7 +58,7 @@ def route_dict(network: Network, route: Route) -> dict:
             "activity": leg.activity,
             "service": leg.service,
             "time_p90_h": _round("time_h", leg.time_p90_h),
-            "customs": [_customs_dict(network, c, route.teu) for e in leg.edges for c in network.clearance_on(e)],
+            "customs": [_customs_dict(network, c, route.teu) for c in network.clearance_along(leg.edges)],
             "sources": leg_sources(route.network or network, leg),  # the network it was found on (Network.domestic)
         }
         entry.update({m: _round(m, getattr(leg, m)) for m in METRICS})
@@ -239,7 +239,7 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
             rows.append(Note("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via)))
         if leg.passages:
             rows.append(Note("through " + ", ".join(leg.passages)))
-        customs = [c for e in leg.edges for c in network.clearance_on(e)]
+        customs = network.clearance_along(leg.edges)
         if customs:
             said = ", ".join(_clearance_text(network, c, route.teu) for c in customs)
             rows.append(Note(f"with customs on the way: {said}"))

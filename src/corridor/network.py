@@ -108,6 +108,10 @@ class Network:
             return []
         return link_clearance(link, self.places[tail], self.places[head], self.clearance_of)
 
+    def clearance_along(self, edges: Iterable[int]) -> list[Clearance]:
+        """Return the clearance charged on these edges (`clearance_on`), in order."""
+        return [c for e in edges for c in self.clearance_on(e)]
+
     @cached_property
     def clearance_of(self):
         """The clearance charged at a place in a direction (`clearance_lookup`), made once."""
@@ -690,28 +694,20 @@ def _plus(*parts: Metrics) -> Metrics:
     return Metrics(**{m: sum(getattr(p, m) for p in parts) for m in METRIC_NAMES})
 
 
-def canal_extra_h(canal: Canal, parameters: Parameters, mode: str = "sea") -> float:
-    """Hours a canal's transit takes beyond sailing its length at the mode's service speed."""
-    return max(canal.transit_h - parameters.sailing(mode, canal.length_km).time_h, 0.0)
-
-
-def _offset(point: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
-    """How far (degrees) a point lies from the segment a-b, on the plane (for picking a nearby segment)."""
-    (x1, y1), (x2, y2) = a, b
-    dx, dy = x2 - x1, y2 - y1
-    t = min(max(((point[0] - x1) * dx + (point[1] - y1) * dy) / (dx * dx + dy * dy or 1.0), 0.0), 1.0)
-    return math.hypot(x1 + t * dx - point[0], y1 + t * dy - point[1])
+def canal_extra_h(canal: Canal, parameters: Parameters, mode: str = "sea", speed_kmh: float | None = None) -> float:
+    """Hours a canal's transit takes beyond sailing its length at the mode's (or `speed_kmh`) service speed."""
+    return max(canal.transit_h - parameters.sailing(mode, canal.length_km, speed_kmh=speed_kmh).time_h, 0.0)
 
 
 def canals_through(ops: Operations, tags: Iterable[str]) -> list[Canal]:
     """The canals a sailing through these passage tags goes through."""
-    by_tag = {PASSAGES[c.passage]: c for c in ops.canals.values()}
+    by_tag = ops.canals_by_tag()
     return [by_tag[t] for t in sorted(set(tags)) if t in by_tag]
 
 
-def canal_h(ops: Operations, tags: Iterable[str], parameters: Parameters) -> float:
+def canal_h(ops: Operations, tags: Iterable[str], parameters: Parameters, speed_kmh: float | None = None) -> float:
     """Hours a feeder sailing through these passages spends in canals beyond sailing their length."""
-    return sum(canal_extra_h(c, parameters, "feeder") for c in canals_through(ops, tags))
+    return sum(canal_extra_h(c, parameters, "feeder", speed_kmh) for c in canals_through(ops, tags))
 
 
 def canal_note(ops: Operations, tags: Iterable[str]) -> str:
@@ -724,6 +720,9 @@ def canal_segments(
 ) -> dict[int, tuple[float, float]]:
     """Return {lane segment index: (extra hours, P90 excess)}: each canal's transit beyond sailing,
     charged on the segment tagged with its passage nearest its point, so a voyage pays it once."""
+    import numpy as np
+    import shapely
+
     out: dict[int, tuple[float, float]] = {}
     for canal in ops.canals.values():
         tag = PASSAGES[canal.passage]
@@ -731,10 +730,10 @@ def canal_segments(
         if not tagged:
             warnings.append(f"canal {canal.passage}: no sea lane is tagged {tag}; its transit time is not charged")
             continue
-        point = (canal.lon, canal.lat)
-        nearest = min(
-            tagged, key=lambda i: _offset(point, lanes.coords[lanes.edges[i][0]], lanes.coords[lanes.edges[i][1]])
+        segments = shapely.linestrings(
+            [[lanes.coords[lanes.edges[i][0]], lanes.coords[lanes.edges[i][1]]] for i in tagged]
         )
+        nearest = tagged[int(np.argmin(shapely.distance(shapely.Point(canal.lon, canal.lat), segments)))]
         out[nearest] = (canal_extra_h(canal, parameters), canal.transit_h_p90 - canal.transit_h)
     return out
 
@@ -777,7 +776,7 @@ def _service_links(
             published = service.transit_h if {a, b} == {service.transit_from, service.transit_to} else None
             hours = published or (
                 parameters.sailing("feeder", km, calls=j - i, speed_kmh=speed).time_h
-                + canal_h(ops, passages[f"service-{service.id}-{a}-{b}"], parameters)
+                + canal_h(ops, passages[f"service-{service.id}-{a}-{b}"], parameters, speed)
             )
             out.append(
                 Link(

@@ -13,7 +13,6 @@ from .graph import ROLE_CODE, Role
 from .network import SEA_FAMILY, Network, clearance_at
 from .registry import METRIC_NAMES
 from .routing import Leg
-from .sealanes import PASSAGES
 
 BOARD, ALIGHT, THROUGH, TRANSFER, LINK, LANE, ACCESS = (
     ROLE_CODE[r] for r in (Role.BOARD, Role.ALIGHT, Role.THROUGH, Role.TRANSFER, Role.LINK, Role.LANE, Role.ACCESS)
@@ -58,7 +57,7 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
         parameter("co2_kg", "payload_t_per_teu", "all")
 
     lanes_done = False
-    canal_of_tag = {PASSAGES[c.passage]: c for c in ops.canals.values()}
+    canal_of_tag = ops.canals_by_tag()
     sailing_h_per_km = params.sailing("sea", 1.0).time_h
     for e in leg.edges:
         role = core.role[e]

@@ -134,6 +134,10 @@ class Operations:
     spreads: dict[str, Spread] = field(default_factory=dict)
     canals: dict[str, Canal] = field(default_factory=dict)
 
+    def canals_by_tag(self) -> dict[str, Canal]:
+        """The canals by the passage tag their lane segments carry (`sealanes.PASSAGES`)."""
+        return {PASSAGES[c.passage]: c for c in self.canals.values()}
+
     def mainline_service_ports(self) -> set[str]:
         """Ports that an operational mainline service calls at."""
         return {p for s in self.services if s.operational and s.vessel_class == "mainline" for p in s.ports}
