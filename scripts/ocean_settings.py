@@ -1,0 +1,60 @@
+"""Compare settings of the open-ocean shortcuts on the calibration half of the sea-distance table.
+
+Usage: python scripts/ocean_settings.py [--data data] [--settings 1500:50 2500:50 2500:100]
+
+For each setting (reach in km : clearance from land in km), the open-ocean shortcuts
+(`corridor.sealanes.find_ocean_shortcuts`) are found afresh on the bundled lanes and the coastal
+shortcuts of `sea/port_access.json`, written into a copy of the dataset in place of the table's
+own, and the calibration half is scored with `scripts/calibration_report.py`. The ports' access
+paths and the rounding segments stay those of the table, so a setting's figure can differ a
+little from the one a full `scripts/prepare_access.py` run gives. Only the calibration half is
+read: the held-out half judges the setting chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import corridor.sealanes as sealanes
+from corridor.geo import haversine_km
+from corridor.portaccess import ACCESS_TABLE_FILE
+from corridor.sealanes import LandMask, find_ocean_shortcuts, read_lanes
+
+REPORT = Path(__file__).resolve().parent / "calibration_report.py"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--settings", nargs="+", default=["1500:50", "2500:50", "2500:100"])
+    args = parser.parse_args()
+    table = json.loads((args.data / ACCESS_TABLE_FILE).read_text(encoding="utf-8"))
+    # The table's joins and coastal shortcuts, without the open-ocean ones it holds.
+    base = [pair for pair in table["near_misses"] if haversine_km(*pair[0], *pair[1]) < sealanes.OCEAN_MIN_KM]
+    for setting in args.settings:
+        reach, clearance = (float(x) for x in setting.split(":"))
+        sealanes.OCEAN_MAX_KM, sealanes.OCEAN_CLEARANCE_KM = reach, clearance
+        lanes, land = read_lanes(args.data), LandMask(args.data)
+        for u, v in ((lanes.node(*a), lanes.node(*b)) for a, b in base):
+            lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
+        found = find_ocean_shortcuts(lanes, land)
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "data"
+            shutil.copytree(args.data, copy)
+            out = dict(table, near_misses=base + [[list(lanes.coords[u]), list(lanes.coords[v])] for u, v in found])
+            (copy / ACCESS_TABLE_FILE).write_text(json.dumps(out), encoding="utf-8")
+            report = subprocess.run(
+                [sys.executable, str(REPORT), "--data", str(copy), "--limit", "0"],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+        print(f"reach {reach:g} km, clearance {clearance:g} km: {len(found)} shortcuts; {report.stdout.strip()}")
+
+
+if __name__ == "__main__":
+    main()
