@@ -598,6 +598,15 @@ CORPUS = [
     ("link-name-escape", lambda r, t: ["links", "add", "CNAAA", "CNBBB", "--mode", "road", "--name", CLEAR,
                                        "--data", str(r)], 1, "name: contains a control character"),
     ("route-name-escape", lambda r, t: ["route", f"CNAAA{TITLE}", "CNBBB", "--data", str(r)], 1, "unknown place"),
+    # options: never abbreviated (`--origins X` is not `--origins-file X`, which read a place as a file)
+    ("option-abbreviated", lambda r, t: ["matrix", "--origins", "CNAAA", "--to", "CNBBB", "--data", str(r)], 2,
+     "unrecognized arguments: --origins"),
+    ("places-file-missing", lambda r, t: ["matrix", "--origins-file", str(t / "none.txt"), "--to", "CNBBB",
+                                          "--data", str(r)], 2, "--origins-file: "),
+    ("avoid-nothing-known", lambda r, t: ["route", "CNAAA", "CNBBB", "--avoid", "Atlantis", "--data", str(r)], 1,
+     "unknown place or sea passage 'Atlantis'; sea passages: bab-el-mandeb"),
+    ("avoid-misspelt-passage", lambda r, t: ["route", "CNAAA", "CNBBB", "--avoid", "malaca", "--data", str(r)], 1,
+     "did you mean malacca (sea passage)"),
 ]  # fmt: skip
 
 

@@ -31,7 +31,15 @@ SEA_ACCESS_WARNING = "cannot reach the sea lanes"
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line on stderr, exit code 2."""
+    """An ArgumentParser whose usage errors are one line on stderr, exit code 2.
+
+    Options are never abbreviated: `--origins X` would otherwise be taken for `--origins-file X`
+    and `--to` for `--to-file`, and read a place name as a file.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -531,14 +539,14 @@ def _cut(rows: list, args: argparse.Namespace, total: int, noun: str, how: str) 
     return rows[: io.TEXT_LIMIT], "\n".join(wrap(limited(total, io.TEXT_LIMIT, noun, how=how), terminal_width()))
 
 
-def _places_file(path: str) -> list[str]:
+def _places_file(path: str, option: str) -> list[str]:
     """Return the places listed in a file, one per line (blank lines and # comments skipped)."""
     from .datasets import read_text
 
     try:
         text = read_text(Path(path), expected="a text file of place names")
     except CorridorError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"{option}: {exc}") from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
@@ -659,8 +667,10 @@ class _Activity:
 def cmd_matrix(args: argparse.Namespace) -> str:
     from . import io, routing
 
-    origins = list(args.origins) + (_places_file(args.origins_file) if args.origins_file else [])
-    destinations = list(args.to) + (_places_file(args.destinations_file) if args.destinations_file else [])
+    origins = list(args.origins) + (_places_file(args.origins_file, "--origins-file") if args.origins_file else [])
+    destinations = list(args.to) + (
+        _places_file(args.destinations_file, "--destinations-file") if args.destinations_file else []
+    )
     if not origins:
         raise UsageError("give at least one origin (ORIGIN ... or --origins-file)")
     if not destinations:
@@ -1196,7 +1206,7 @@ def cmd_pareto(args: argparse.Namespace) -> str:
 def _destinations_file(path: str) -> tuple[list[str], list[float]]:
     """Read destinations, one per line, each optionally followed by ',weight' (or a tab and the weight)."""
     names, weights = [], []
-    for number, line in enumerate(_places_file(path), 1):
+    for number, line in enumerate(_places_file(path, "--to-file"), 1):
         name, weight = line, 1.0
         for separator in ("\t", ","):
             head, sep, tail = line.rpartition(separator)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .engine import Rules
-from .errors import NoRouteError, UsageError
+from .errors import NoRouteError, PlaceError, UsageError
 from .gazetteer import Target
 from .registry import MODE_NAMES, Metric, graph_modes, metric
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
@@ -97,7 +97,7 @@ class Query:
         avoided: set[str] = set()
         for text in self.avoid:
             if passage_name(text) is None:
-                avoided.update(network.gazetteer.resolve(text).place_ids)
+                avoided.update(_avoided_place(network, text))
         checks = [(start, "origin"), *((v, "via") for v in vias)] + ([(end, "destination")] if end else [])
         for target, what in checks:
             if set(target.place_ids) <= avoided:
@@ -163,3 +163,23 @@ def make_query(
         origin, destination, by=by, modes=tuple(modes) if modes is not None else None, via=tuple(via),
         avoid=tuple(avoid), allow=tuple(allow), teu=teu, alternatives=alternatives,
     )  # fmt: skip
+
+
+def _avoided_place(network: Network, text: str) -> tuple[str, ...]:
+    """Return the places an --avoid text names; one that names neither a place nor a sea passage
+    says so, with the close passage names and places as suggestions."""
+    import difflib
+
+    try:
+        return network.gazetteer.resolve(text).place_ids
+    except PlaceError as exc:
+        if not str(exc).startswith("unknown place"):
+            raise  # ambiguous: the message lists the candidates
+        near = [f"{name} (sea passage)" for name in difflib.get_close_matches(text.lower(), sorted(PASSAGES), n=2)]
+        candidates = near + exc.candidates
+        hint = (
+            f"; did you mean {', '.join(candidates)}?"
+            if candidates
+            else f"; sea passages: {', '.join(sorted(PASSAGES))}"
+        )
+        raise PlaceError(f"unknown place or sea passage {text!r}{hint}", candidates) from None
