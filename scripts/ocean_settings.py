@@ -1,8 +1,9 @@
 """Compare settings of the open-ocean shortcuts on the calibration half of the sea-distance table.
 
-Usage: python scripts/ocean_settings.py [--data data] [--settings 1500:50 2500:50 2500:100]
+Usage: python scripts/ocean_settings.py [--data data] [--settings 1500:50 1500:25 ...]
 
-For each setting (reach in km : clearance from land in km), the open-ocean shortcuts
+For each setting (reach in km : clearance from land in km, and optionally : the shortest
+shortcut in km, 500 unless given), the open-ocean shortcuts
 (`corridor.sealanes.find_ocean_shortcuts`) are found afresh on the bundled lanes and the coastal
 shortcuts of `sea/port_access.json`, written into a copy of the dataset in place of the table's
 own, and the calibration half is scored with `scripts/calibration_report.py`. The ports' access
@@ -32,14 +33,20 @@ REPORT = Path(__file__).resolve().parent / "calibration_report.py"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("data"))
-    parser.add_argument("--settings", nargs="+", default=["1500:50", "2500:50", "2500:100"])
+    parser.add_argument(
+        "--settings",
+        nargs="+",
+        default=["1500:50", "2500:50", "2500:100", "1500:25", "1500:15", "1500:10", "1500:25:300"],
+    )
     args = parser.parse_args()
     table = json.loads((args.data / ACCESS_TABLE_FILE).read_text(encoding="utf-8"))
     # The table's joins and coastal shortcuts, without the open-ocean ones it holds.
-    base = [pair for pair in table["near_misses"] if haversine_km(*pair[0], *pair[1]) < sealanes.OCEAN_MIN_KM]
+    coastal_max = sealanes.OCEAN_MIN_KM
+    base = [pair for pair in table["near_misses"] if haversine_km(*pair[0], *pair[1]) < coastal_max]
     for setting in args.settings:
-        reach, clearance = (float(x) for x in setting.split(":"))
+        reach, clearance, *rest = (float(x) for x in setting.split(":"))
         sealanes.OCEAN_MAX_KM, sealanes.OCEAN_CLEARANCE_KM = reach, clearance
+        sealanes.OCEAN_MIN_KM = rest[0] if rest else coastal_max
         lanes, land = read_lanes(args.data), LandMask(args.data)
         for u, v in ((lanes.node(*a), lanes.node(*b)) for a, b in base):
             lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
@@ -53,7 +60,10 @@ def main() -> None:
                 [sys.executable, str(REPORT), "--data", str(copy), "--limit", "0"],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
-        print(f"reach {reach:g} km, clearance {clearance:g} km: {len(found)} shortcuts; {report.stdout.strip()}")
+        print(
+            f"reach {sealanes.OCEAN_MIN_KM:g}-{reach:g} km, clearance {clearance:g} km: {len(found)} shortcuts; "
+            f"{report.stdout.strip()}"
+        )
 
 
 if __name__ == "__main__":

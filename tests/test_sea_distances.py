@@ -170,7 +170,7 @@ def test_no_sea_distance_is_shorter_than_the_great_circle(network):
 
 def test_open_ocean_shortcuts_keep_far_from_land():
     """The long lane segments the build adds across open ocean follow great circles that keep
-    well clear of Natural Earth land (the rule allows none within 50 km; a segment within 25 km
+    clear of Natural Earth land (the rule allows none within 25 km; a segment within 10 km
     would be a ship sailing over an island or a cape)."""
     import numpy as np
 
@@ -185,5 +185,5 @@ def test_open_ocean_shortcuts_keep_far_from_land():
     assert len(long) > 1000  # the open-ocean tier is there
     lines = _great_circles(np.asarray([a for a, _ in long]), np.asarray([b for _, b in long]), 50.0)
     assert all(line is not None for line in lines)
-    near = LandMask(root).near(np.asarray(lines, dtype=object), 25 / 111.0)
+    near = LandMask(root).near(np.asarray(lines, dtype=object), 10 / 111.0)
     assert len(near) == 0, [long[i] for i in near[:5]]

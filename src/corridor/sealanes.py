@@ -71,7 +71,7 @@ SHORTCUTS_PER_NODE = 3
 # Open-ocean shortcuts (see find_ocean_shortcuts): great circles between lane nodes far from land.
 OCEAN_MIN_KM = 500.0
 OCEAN_MAX_KM = 1500.0
-OCEAN_CLEARANCE_KM = 50.0
+OCEAN_CLEARANCE_KM = 25.0
 OCEAN_SHORTCUTS_PER_NODE = 2
 OCEAN_STEP_KM = 100.0
 OCEAN_BATCH = 20000
