@@ -58,6 +58,13 @@ TABLES = {
         ("length_km", "length_source"),
         ("lon", "position_source"),
     ],
+    "sea/calls_on_the_way.csv": [
+        ("call_h", "call_source"),
+        ("call_h_p90", "p90_source"),
+        ("ports", "ports_source"),
+        ("zone_km", "zone_source"),
+        ("lon1", "gate_source"),
+    ],
 }
 
 
@@ -86,9 +93,9 @@ def main() -> None:
         total_sourced += sourced
         total_estimated += estimated
         share = 100 * sourced / (sourced + estimated) if sourced + estimated else 0
-        print(f"{name:22} {sourced:4} sourced {estimated:4} estimated  {share:3.0f}% sourced")
+        print(f"{name:24} {sourced:4} sourced {estimated:4} estimated  {share:3.0f}% sourced")
     share = 100 * total_sourced / (total_sourced + total_estimated)
-    print(f"{'all':22} {total_sourced:4} sourced {total_estimated:4} estimated  {share:3.0f}% sourced")
+    print(f"{'all':24} {total_sourced:4} sourced {total_estimated:4} estimated  {share:3.0f}% sourced")
 
 
 if __name__ == "__main__":

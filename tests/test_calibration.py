@@ -20,8 +20,10 @@ KNOWN = {
     "cal-028": "Guoyuan-Mandalay via Lincang, 15 days at the 2022 launch, when the Myanmar border was barely open",
     "cal-031": "Beibu Gulf-Jebel Ali ro-ro in 18 days: a 16 kn mainline sailing from Qinzhou's deep berths is faster",
     "cal-032": "Jebel Ali-Umm Qasr: the weekly 36 h ro-ro loses to a mainline sailing of 32 h plus a 24 h call",
-    "cal-033": "Hong Kong-Jebel Ali in 11 days is a 2002 schedule, before slow steaming; 16 kn sails it in 14",
-    "cal-038": "Shanghai-Rotterdam via the Cape in 45-48 days: mainline loops call on the way, the lanes do not",
+    "cal-033": "Hong Kong-Jebel Ali in 11 days is a 2002 schedule, before slow steaming; 16 kn sails it in 14 "
+    "and the call at a Strait of Malacca hub on the way adds one",
+    "cal-038": "Shanghai-Rotterdam via the Cape in 45-48 days: the lanes leave by the Sunda Strait and call "
+    "nowhere on the way, where the diverted loops made calls the data does not name",
     "cal-054": "the 4,080 km sea-rail line (2017) ends at Qinzhou; the fastest route now runs by Yantian",
     "cal-062": "Shanghai-Rotterdam spot rates: the fitted rate per km overshoots the longest lane",
     "cal-070": "Shanghai-Kobe: a feeder at the estimated feeder rate undercuts the spot rate",

@@ -144,3 +144,13 @@ def test_clearance_and_rates_cite_every_figure(network):
             assert float(r["low"]) <= float(r["value"]) <= float(r["high"]), r
     conventions = {r["convention"] for r in rates if r["name"] == "co2_g_per_teu_km"}
     assert conventions == {"WTW"}, "every emission factor in one convention"
+
+
+def test_canals_and_calls_on_the_way_cite_every_figure(network):
+    for c in rows(DATA / "sea" / "canals.csv"):
+        for column in ("transit_source", "p90_source", "length_source", "position_source"):
+            assert_cites(c[column], f"canals {c['passage']} {column}")
+    for c in rows(DATA / "sea" / "calls_on_the_way.csv"):
+        assert all(p in network.places for p in c["ports"].split(";")), c["passage"]
+        for column in ("call_source", "p90_source", "ports_source", "zone_source", "gate_source"):
+            assert_cites(c[column], f"calls on the way {c['passage']} {column}")

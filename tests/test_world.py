@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -10,6 +11,7 @@ from corridor.errors import NoRouteError
 from corridor.geo import path_length_km
 from corridor.graph import ROLE_CODE, Role
 from corridor.network import load_network
+from corridor.provenance import leg_sources
 from corridor.routing import find_routes, matrix, reach
 from corridor.sealanes import PORT_LAND_TOLERANCE_KM, LandMask
 
@@ -88,6 +90,14 @@ def test_no_access_path_crosses_land_beyond_the_ports_shore_tolerance(network):
     shapely.prepare(inland)
     checked = 0
     crossing = []
+    # A port beside a call on the way joins past it along the lanes (`network.spare_zone_ports`):
+    # those pieces are lane segments, which are not access paths over water.
+    core, xy, lane = network.core, network.lane_coords, ROLE_CODE[Role.LANE]
+    lanes = {
+        (xy[core.node_lane[core.tail[e]]], xy[core.node_lane[core.head[e]]])
+        for e in range(core.n_edges)
+        if core.role[e] == lane
+    }
     for access in network.access.values():
         place = network.places[access.place_id]
         assert len(access.paths) == len(access.nodes)
@@ -95,7 +105,8 @@ def test_no_access_path_crosses_land_beyond_the_ports_shore_tolerance(network):
         for (node, distance_km), path in zip(access.nodes, access.paths, strict=True):
             assert path[0] == (place.lon, place.lat) and path[-1] == network.lane_coords[node]
             assert math.isclose(distance_km, path_length_km(path), rel_tol=1e-9)
-            outside = shapely.LineString(path).difference(disc) if len(path) > 1 else shapely.LineString()
+            own = [pair for pair in itertools.pairwise(path) if pair not in lanes]
+            outside = shapely.MultiLineString(own).difference(disc) if own else shapely.LineString()
             checked += 1
             if outside.is_empty or not len(land.tree.query(outside, predicate="intersects")):
                 continue
@@ -217,6 +228,55 @@ def test_a_canal_transit_takes_its_published_time_not_its_length_at_sea_speed(ne
     assert 8 <= _hours_inside(network, panama, (-80.0, 8.9, -79.5, 9.4)) <= 12
     # Missing the day's convoy or waiting for a slot is the bad case, not the typical time.
     assert suez.time_p90_h >= suez.time_h + 20
+
+
+def _overhead_h(network, leg) -> float:
+    """A sea leg's hours beyond sailing its distance at the mainline service speed."""
+    return leg.time_h - network.parameters.sailing("sea", leg.distance_km).time_h
+
+
+def test_a_mainline_voyage_through_the_strait_of_malacca_calls_at_a_strait_hub_once(network):
+    """Asia-Europe and Asia-Middle East rotations call at Singapore, Tanjung Pelepas or Port Klang
+    on the way (S203-S205, S57, S66): a voyage from Qinzhou to Colombo spends a port call of
+    0.9-1.2 days (S93) more than its sailing at the strait, and the sources say why. A voyage that
+    starts or ends at a strait hub makes no second call there; a transpacific one makes none."""
+    through = find_routes(network, "Qinzhou", "Colombo", by="time", modes=["sea"])[0]
+    (sailed,) = [leg for leg in through.legs if leg.mode == "sea"]
+    strait_h = _hours_inside(network, through, (100.5, 1.5, 102.5, 3.5))
+    sailing_h = network.parameters.sailing("sea", 400).time_h  # at most some 400 km of lanes in that box
+    assert 0.9 * 24 <= strait_h <= 1.2 * 24 + sailing_h
+    assert _overhead_h(network, sailed) >= 2 * 24  # the call on the way and the call at Colombo
+    assert any("Strait of Malacca: a call on the way" in s for s in leg_sources(network, sailed)["time_h"])
+    for origin, destination in [("Singapore", "Colombo"), ("Colombo", "Tanjung Pelepas"), ("Port Klang", "Singapore")]:
+        route = find_routes(network, origin, destination, by="time", modes=["sea"])[0]
+        (leg,) = [leg for leg in route.legs if leg.mode == "sea"]
+        assert _overhead_h(network, leg) < 2 * 24, (origin, destination)  # the arrival call and a wait, no more
+        assert not any("Strait of Malacca" in s for s in leg_sources(network, leg)["time_h"])
+        # ... though the voyage sails through the strait, past its gate
+        assert "malacca" in leg.passages or destination == "Singapore"
+    transpacific = find_routes(network, "Shanghai", "Los Angeles", by="time", modes=["sea"])[0]
+    assert _overhead_h(network, transpacific.legs[0]) < 2 * 24
+
+
+def test_published_rotations_through_the_strait_call_at_one_of_its_hubs(network):
+    """The rule of sea/calls_on_the_way.csv, checked against the published rotations of
+    sea/services.csv: every mainline service whose ships sail through the gate calls at a hub the
+    row names."""
+    import shapely
+
+    (call,) = network.operations.way_calls.values()
+    gate = shapely.LineString(call.gate)
+    through = []
+    for service in network.operations.services:
+        if service.vessel_class != "mainline":
+            continue
+        for a, b in itertools.pairwise(service.ports):
+            found = network.sea_path(a, b) if a in network.access and b in network.access else None
+            if found is not None and shapely.LineString(found[1]).intersects(gate):
+                through.append(service.id)
+                assert set(service.ports) & set(call.ports), service.id
+                break
+    assert len(through) >= 3, through
 
 
 def test_the_arctic_stays_closed_unless_allowed(network):

@@ -36,12 +36,12 @@ from .errors import DataError, WriteError
 from .graph import Graph
 from .registry import METRIC_NAMES
 from .sealanes import Access
-from .services import Canal, Clearance, Crossing, Hub, Operations, Service, Spread
+from .services import Canal, Clearance, Crossing, Hub, Operations, Service, Spread, WayCall
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 7
+FORMAT = 8
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
 _CHECKSUM = hashlib.sha256().digest_size  # the file ends with the SHA-256 of what comes before
@@ -284,6 +284,7 @@ def _operations(table: dict) -> Operations:
         clearance={(c.place_id, c.direction): c for c in _objects(table["clearance"], Clearance)},
         spreads={s.place_id: s for s in _objects(table["spreads"], Spread)},
         canals={c.passage: c for c in _objects(table["canals"], Canal)},
+        way_calls={c.passage: c for c in _objects(table["way_calls"], WayCall)},
     )
 
 
@@ -329,6 +330,7 @@ def dumps(network) -> bytes:
             "clearance": _rows(list(network.operations.clearance.values()), Clearance),
             "spreads": _rows(list(network.operations.spreads.values()), Spread),
             "canals": _rows(list(network.operations.canals.values()), Canal),
+            "way_calls": _rows(list(network.operations.way_calls.values()), WayCall),
         },
         "sea_classes": dict(network.sea_classes),
         "waits": [[pid, mode, hours] for (pid, mode), hours in network.waits.items()],

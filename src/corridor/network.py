@@ -12,7 +12,7 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ from .sealanes import (
     read_lanes,
     round_coasts,
 )
-from .services import Canal, Clearance, Operations, check_references, read_operations
+from .services import Canal, Clearance, Operations, WayCall, check_references, read_operations
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .tracks import Trace
 
 log = logging.getLogger(__name__)
+KM_PER_DEGREE = 111.0  # of latitude, about
 
 NO_ACCESS = Access("", ())
 # A link through several sea passages carries them joined by this in one passage code.
@@ -466,11 +467,17 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     round_coasts(lanes, land)  # after the ports join: see `round_coasts`
     per_km = _metrics(parameters.sailing("sea", 1.0))  # sailing without calls is linear in distance
     canal_at = canal_segments(ops, lanes, parameters, warnings)
+    # Mainline ships call at a hub on the way through some passages (sea/calls_on_the_way.csv);
+    # a voyage from or to a port beside it is let past that call (before the ports join the graph).
+    call_at = way_call_segments(ops, lanes, warnings)
+    access = spare_zone_ports(places, lanes, access, call_at)
     for i, (u, v, distance, passage) in enumerate(lanes.edges):
         metrics = tuple(distance * x for x in per_km)
         spread = 0.0
-        if i in canal_at:
-            extra, spread = canal_at[i]
+        if i in canal_at or i in call_at:
+            extra, spread = canal_at.get(i, (0.0, 0.0))
+            if i in call_at:
+                extra, spread = extra + call_at[i].call_h, _rss(spread, call_at[i].call_h_p90 - call_at[i].call_h)
             metrics = tuple(x + extra if name == "time_h" else x for name, x in zip(METRIC_NAMES, metrics, strict=True))
         a, b = builder.lane(u), builder.lane(v)
         builder.add(a, b, Role.LANE, "sea", metrics, passage=passage, spread=spread)
@@ -720,21 +727,104 @@ def canal_segments(
 ) -> dict[int, tuple[float, float]]:
     """Return {lane segment index: (extra hours, P90 excess)}: each canal's transit beyond sailing,
     charged on the segment tagged with its passage nearest its point, so a voyage pays it once."""
+    out: dict[int, tuple[float, float]] = {}
+    for canal in ops.canals.values():
+        nearest = _segment_near(lanes, PASSAGES[canal.passage], canal.lon, canal.lat)
+        if nearest is None:
+            tag = PASSAGES[canal.passage]
+            warnings.append(f"canal {canal.passage}: no sea lane is tagged {tag}; its transit time is not charged")
+            continue
+        out[nearest] = (canal_extra_h(canal, parameters), canal.transit_h_p90 - canal.transit_h)
+    return out
+
+
+def _segment_near(lanes, tag: str, lon: float, lat: float) -> int | None:
+    """Return the index of the lane segment tagged `tag` nearest (lon, lat); None if none is."""
     import numpy as np
     import shapely
 
-    out: dict[int, tuple[float, float]] = {}
-    for canal in ops.canals.values():
-        tag = PASSAGES[canal.passage]
-        tagged = [i for i, edge in enumerate(lanes.edges) if edge[3] == tag]
-        if not tagged:
-            warnings.append(f"canal {canal.passage}: no sea lane is tagged {tag}; its transit time is not charged")
-            continue
-        segments = shapely.linestrings(
-            [[lanes.coords[lanes.edges[i][0]], lanes.coords[lanes.edges[i][1]]] for i in tagged]
-        )
-        nearest = tagged[int(np.argmin(shapely.distance(shapely.Point(canal.lon, canal.lat), segments)))]
-        out[nearest] = (canal_extra_h(canal, parameters), canal.transit_h_p90 - canal.transit_h)
+    tagged = [i for i, edge in enumerate(lanes.edges) if edge[3] == tag]
+    if not tagged:
+        return None
+    segments = shapely.linestrings([[lanes.coords[lanes.edges[i][0]], lanes.coords[lanes.edges[i][1]]] for i in tagged])
+    return tagged[int(np.argmin(shapely.distance(shapely.Point(lon, lat), segments)))]
+
+
+def way_call_segments(ops: Operations, lanes, warnings: list[str]) -> dict[int, WayCall]:
+    """Return {lane segment index: the call on the way charged on it}: every segment that crosses
+    the call's gate, so a mainline voyage through the passage pays it once, whichever lane it takes."""
+    import shapely
+
+    if not ops.way_calls:
+        return {}
+    pairs = [(lanes.coords[u], lanes.coords[v]) for u, v, _, _ in lanes.edges]
+    # A segment across the antimeridian would run round the world in degrees: it crosses no gate.
+    segments = shapely.linestrings([p if abs(p[0][0] - p[1][0]) <= 180 else (p[0], p[0]) for p in pairs])
+    tree = shapely.STRtree(segments)
+    out: dict[int, WayCall] = {}
+    for call in ops.way_calls.values():
+        crossing = tree.query(shapely.LineString(call.gate), predicate="intersects").tolist()
+        if not crossing:
+            warnings.append(f"call on the way {call.passage}: no sea lane crosses its gate; the call is not charged")
+        out.update((int(i), call) for i in crossing)
+    return out
+
+
+def spare_zone_ports(
+    places: Mapping[str, Place], lanes, access: dict[str, Access], charged: Mapping[int, WayCall]
+) -> dict[str, Access]:
+    """Return the ports' access with a way past each call on the way for the ports of its zone.
+
+    A voyage that starts or ends at a port within `zone_km` of the call's hubs, its gate or its
+    passage's lanes makes no other call there. Such a port gets, for each charged segment, an
+    access path to each of its ends that sails along the lanes to the other end and over the
+    segment: the same distance as crossing it, without the call. That path passes no tagged
+    passage (an access path carries no passage tag for --avoid to see). (Distances to the zone are in
+    degrees of latitude, about 111 km each, which narrows it a little east-west away from the
+    equator.)
+    """
+    import shapely
+
+    from .sealanes import Lanes
+
+    out = dict(access)
+    for call in dict.fromkeys(charged.values()):
+        gate = [i for i, c in charged.items() if c is call]
+        tag = PASSAGES[call.passage]
+        near = [shapely.LineString([lanes.coords[a], lanes.coords[b]]) for a, b, _, t in lanes.edges if t == tag]
+        near += [shapely.LineString(call.gate)]
+        near += [shapely.Point(places[p].lon, places[p].lat) for p in call.ports if p in places]
+        zone = shapely.buffer(shapely.GeometryCollection(near), call.zone_km / KM_PER_DEGREE)
+        shapely.prepare(zone)
+        # The way past sails no tagged passage, so that --avoid still sees every passage it crosses.
+        gate = [i for i in gate if not lanes.edges[i][3]]
+        skipped = set(gate)
+        untagged = [e for k, e in enumerate(lanes.edges) if k not in skipped and not e[3]]
+        others = SeaDistances(Lanes(lanes.coords, untagged), {})
+        ends = sorted({n for i in gate for n in lanes.edges[i][:2]})
+        for pid, joined in access.items():
+            place = places[pid]
+            if not joined.nodes or not zone.contains(shapely.Point(place.lon, place.lat)):
+                continue
+            joints = out[pid].joints()
+            best = {node: (km, path) for node, km, path in sorted(joints, key=lambda j: -j[1])}
+            starts = {node: km for node, (km, _) in best.items()}
+            found, first = others.routes(starts, ends), dict(best)
+            for i in gate:
+                u, v, length, _ = lanes.edges[i]
+                for near_end, far_end in ((u, v), (v, u)):
+                    if near_end not in found:
+                        continue
+                    km, nodes = found[near_end]
+                    if best.get(far_end, (math.inf,))[0] <= km + length:
+                        continue
+                    lane_part = (tuple(lanes.coords[n]) for n in (*nodes[1:], far_end))
+                    best[far_end] = (km + length, (*first[nodes[0]][1], *lane_part))
+            if len(best) > len(joints) or any(best[n][0] < km for n, km, _ in joints):
+                kept = sorted(best.items(), key=lambda item: item[1][0])
+                out[pid] = replace(
+                    out[pid], nodes=tuple((n, km) for n, (km, _) in kept), paths=tuple(p for _, (_, p) in kept)
+                )
     return out
 
 

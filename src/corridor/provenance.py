@@ -38,6 +38,18 @@ def _frequency_sources(network: Network) -> dict[tuple[str, str], list[str]]:
     return found
 
 
+def _calls_across(network: Network, edge: int) -> list:
+    """The calls on the way whose gate a lane edge crosses."""
+    import shapely
+
+    core = network.core
+    a, b = network.coords(core.tail[edge]), network.coords(core.head[edge])
+    if abs(a[0] - b[0]) > 180:
+        return []
+    line = shapely.LineString([a, b])
+    return [c for c in network.operations.way_calls.values() if line.intersects(shapely.LineString(c.gate))]
+
+
 def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
     """Return, for each of the four metrics, the sources of the figures that make it up on this leg."""
     core, params, ops = network.core, network.parameters, network.operations
@@ -61,12 +73,17 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
     sailing_h_per_km = params.sailing("sea", 1.0).time_h
     for e in leg.edges:
         role = core.role[e]
-        if role == LANE and canal_of_tag:
-            # A canal's transit is charged on one lane segment inside it (`network.canal_segments`).
-            canal = canal_of_tag.get(core.passages[core.passage[e]])
+        if role == LANE and (canal_of_tag or ops.way_calls):
+            # A canal's transit is charged on one lane segment inside it, a call on the way on the
+            # segments across its gate (`network.canal_segments`, `network.way_call_segments`).
             slower = core.weights["time_h"][e] - core.weights["distance_km"][e] * sailing_h_per_km
-            if canal is not None and slower > 1e-6:
-                add("time_h", f"{canal.name or canal.passage} transit: {canal.source}")
+            if slower > 1e-6:
+                canal = canal_of_tag.get(core.passages[core.passage[e]])
+                if canal is not None:
+                    add("time_h", f"{canal.name or canal.passage} transit: {canal.source}")
+                for call in _calls_across(network, e):
+                    ports = ", ".join(call.ports)
+                    add("time_h", f"{call.name or call.passage}: a call on the way at one of {ports}: {call.source}")
         if role in (LANE, ACCESS):
             # A sea leg has hundreds of lane edges, each citing the same sources: the first says it all.
             if role == LANE and lanes_done:

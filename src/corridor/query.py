@@ -97,7 +97,7 @@ class Query:
         avoided: set[str] = set()
         for text in self.avoid:
             if passage_name(text) is None:
-                avoided.update(_avoided_place(network, text))
+                avoided.update(avoided_place(network, text))
         checks = [(start, "origin"), *((v, "via") for v in vias)] + ([(end, "destination")] if end else [])
         for target, what in checks:
             if set(target.place_ids) <= avoided:
@@ -165,7 +165,7 @@ def make_query(
     )  # fmt: skip
 
 
-def _avoided_place(network: Network, text: str) -> tuple[str, ...]:
+def avoided_place(network: Network, text: str) -> tuple[str, ...]:
     """Return the places an --avoid text names; one that names neither a place nor a sea passage
     says so, with the close passage names and places as suggestions."""
     import difflib

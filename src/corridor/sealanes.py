@@ -800,6 +800,18 @@ class SeaDistances:
             edge = result.pred[self._graph.tail[edge]]
         return tuple(sorted(tags))
 
+    def routes(self, starts: dict[int, float], targets: Sequence[int]) -> dict[int, tuple[float, list[int]]]:
+        """Return, for each target reached, its distance from the starts (each start's own distance
+        added) and the lane nodes from the start it was reached from to it."""
+        result = self._search(starts, targets)
+        tail = self._graph.tail
+        out = {}
+        for target in targets:
+            if result.reached(target):
+                nodes = [tail[e] for e in result.path(target, tail)] + [target]
+                out[target] = (result.dist[target], nodes)
+        return out
+
     def nearest(self, ports: list[str]) -> dict[str, tuple[str, float, tuple[str, ...]]]:
         """Return, for every other seaport, the nearest of `ports` along the lanes, the distance to
         it and the passages on the way."""

@@ -517,7 +517,7 @@ def _known_places(network: Network, **fields: str | Sequence[str] | None) -> Non
 
     An unknown or ambiguous name is a 404, a place no route can use (planned, cut off) a 422.
     """
-    from .query import resolve
+    from .query import avoided_place, resolve
     from .sealanes import passage_name
 
     for parameter, values in fields.items():
@@ -527,7 +527,7 @@ def _known_places(network: Network, **fields: str | Sequence[str] | None) -> Non
             try:
                 if parameter == "avoid":
                     if passage_name(text) is None:
-                        network.gazetteer.resolve(text)
+                        avoided_place(network, text)
                 else:
                     resolve(network, text)
             except PlaceError as exc:

@@ -21,7 +21,8 @@ BORDERS_FILE = Path("borders.csv")
 CLEARANCE_FILE = Path("clearance.csv")
 SPREADS_FILE = Path("spreads.csv")
 CANALS_FILE = Path("sea/canals.csv")
-OPERATION_FILES = (HUBS_FILE, SERVICES_FILE, BORDERS_FILE, CLEARANCE_FILE, SPREADS_FILE, CANALS_FILE)
+WAY_CALLS_FILE = Path("sea/calls_on_the_way.csv")
+OPERATION_FILES = (HUBS_FILE, SERVICES_FILE, BORDERS_FILE, CLEARANCE_FILE, SPREADS_FILE, CANALS_FILE, WAY_CALLS_FILE)
 
 SEA_CLASSES = ("mainline", "feeder")
 VESSEL_CLASSES = ("mainline", "feeder", "roro", "river_sea")
@@ -123,6 +124,28 @@ class Canal:
     source: str
 
 
+@dataclass(frozen=True)
+class WayCall:
+    """A call mainline ships make on the way through a passage, at one of the hubs beside it.
+
+    Asia-Europe and Asia-Middle East rotations call at Singapore, Tanjung Pelepas or Port Klang
+    as they pass the Strait of Malacca. The build charges `call_h` on every lane segment that
+    crosses the `gate`, a line ((lon, lat), (lon, lat)) across the passage from shore to shore,
+    so a mainline voyage through it pays the call once whichever lane it takes. A voyage that
+    starts or ends at a port within `zone_km` of one of `ports`, of the gate or of the passage's
+    tagged lanes makes no other call there: the build lets it cross the gate without the charge.
+    """
+
+    passage: str
+    name: str
+    call_h: float
+    call_h_p90: float
+    ports: tuple[str, ...]
+    zone_km: float
+    gate: tuple[tuple[float, float], tuple[float, float]]
+    source: str
+
+
 @dataclass
 class Operations:
     """Everything the operating tables say."""
@@ -133,10 +156,15 @@ class Operations:
     clearance: dict[tuple[str, str], Clearance] = field(default_factory=dict)
     spreads: dict[str, Spread] = field(default_factory=dict)
     canals: dict[str, Canal] = field(default_factory=dict)
+    way_calls: dict[str, WayCall] = field(default_factory=dict)
 
     def canals_by_tag(self) -> dict[str, Canal]:
         """The canals by the passage tag their lane segments carry (`sealanes.PASSAGES`)."""
         return {PASSAGES[c.passage]: c for c in self.canals.values()}
+
+    def way_calls_by_tag(self) -> dict[str, WayCall]:
+        """The calls on the way by the passage tag their lane segments carry."""
+        return {PASSAGES[c.passage]: c for c in self.way_calls.values()}
 
     def mainline_service_ports(self) -> set[str]:
         """Ports that an operational mainline service calls at."""
@@ -341,6 +369,39 @@ def read_canals(path: Path, problems: _Problems) -> dict[str, Canal]:
     return out
 
 
+def read_way_calls(path: Path, problems: _Problems) -> dict[str, WayCall]:
+    rows = _rows(path, ("passage", "call_h", "call_h_p90", "ports", "zone_km", "lon1", "lat1", "lon2", "lat2"))
+    out: dict[str, WayCall] = {}
+    for line, row in rows or ():
+        where = f"{path}:{line}"
+        start = len(problems.items)
+        if row["passage"] not in PASSAGES:
+            problems.add(where, "passage", f"{row['passage']!r} is not a sea passage ({', '.join(PASSAGES)})")
+        elif row["passage"] in out:
+            problems.add(where, "passage", f"{row['passage']} is listed twice")
+        hours, p90 = _hours_and_p90(problems, row, where, "call_h", "call_h_p90", hi=24 * 7)
+        ports = tuple(split_list(row["ports"]))
+        if not ports:
+            problems.add(where, "ports", "is empty: name the hubs ships call at on the way")
+        zone = problems.number(row, "zone_km", where, required=True, lo=0, hi=1_000)
+        ends = [
+            problems.number(row, f"{axis}{k}", where, required=True, lo=-limit, hi=limit)
+            for k in (1, 2)
+            for axis, limit in (("lon", 180), ("lat", 90))
+        ]
+        source = _sourced(
+            row, where, problems,
+            (("call_h", "call_source"), ("call_h_p90", "p90_source"), ("ports", "ports_source"),
+             ("zone_km", "zone_source"), ("lon1", "gate_source")),
+        )  # fmt: skip
+        if len(problems.items) == start:
+            assert hours is not None and p90 is not None and zone is not None and None not in ends
+            lon1, lat1, lon2, lat2 = (float(x) for x in ends)  # type: ignore[arg-type]
+            name, gate = row.get("name", ""), ((lon1, lat1), (lon2, lat2))
+            out[row["passage"]] = WayCall(row["passage"], name, hours, p90, ports, zone, gate, source)
+    return out
+
+
 def read_operations(root: Path) -> Operations:
     """Read a dataset's operating tables (each optional); raise DataError listing every problem."""
     problems = _Problems()
@@ -351,6 +412,7 @@ def read_operations(root: Path) -> Operations:
         clearance=read_clearance(root / CLEARANCE_FILE, problems),
         spreads=read_spreads(root / SPREADS_FILE, problems),
         canals=read_canals(root / CANALS_FILE, problems),
+        way_calls=read_way_calls(root / WAY_CALLS_FILE, problems),
     )
     if problems.items:
         raise DataError(f"{root}: the operating tables have invalid rows", problems.items)
@@ -374,4 +436,8 @@ def check_references(operations: Operations, places: dict, modes: tuple[str, ...
     for pid in operations.spreads:
         if pid not in places:
             problems.append(f"{SPREADS_FILE}: place:{pid}: unknown place")
+    for call in operations.way_calls.values():
+        for pid in call.ports:
+            if pid not in places:
+                problems.append(f"{WAY_CALLS_FILE}: {call.passage}: {pid}: unknown place")
     return problems
