@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 KM_PER_DEGREE = 111.0  # of latitude, about
+ZONE_SEARCH_PAD_DEG = 10.0  # how far beyond a call's zone the way past it may sail
 
 NO_ACCESS = Access("", ())
 # A link through several sea passages carries them joined by this in one passage code.
@@ -783,6 +784,7 @@ def spare_zone_ports(
     degrees of latitude, about 111 km each, which narrows it a little east-west away from the
     equator.)
     """
+    import numpy as np
     import shapely
 
     from .sealanes import Lanes
@@ -796,16 +798,23 @@ def spare_zone_ports(
         near += [shapely.Point(places[p].lon, places[p].lat) for p in call.ports if p in places]
         zone = shapely.buffer(shapely.GeometryCollection(near), call.zone_km / KM_PER_DEGREE)
         shapely.prepare(zone)
-        # The way past sails no tagged passage, so that --avoid still sees every passage it crosses.
+        # The way past sails no tagged passage, so that --avoid still sees every passage it crosses,
+        # and stays near the zone (a search over the world's lanes would cost a build 0.3 s).
         gate = [i for i in gate if not lanes.edges[i][3]]
         skipped = set(gate)
-        untagged = [e for k, e in enumerate(lanes.edges) if k not in skipped and not e[3]]
-        others = SeaDistances(Lanes(lanes.coords, untagged), {})
+        west, south, east, north = zone.bounds
+        xy = np.asarray(lanes.coords, dtype=float)
+        pad = ZONE_SEARCH_PAD_DEG
+        lon_ok = (xy[:, 0] >= west - pad) & (xy[:, 0] <= east + pad)
+        nearby = (lon_ok & (xy[:, 1] >= south - pad) & (xy[:, 1] <= north + pad)).tolist()
+        kept = [e for k, e in enumerate(lanes.edges) if k not in skipped and not e[3] and nearby[e[0]] and nearby[e[1]]]
+        others = SeaDistances(Lanes(lanes.coords, kept), {})
         ends = sorted({n for i in gate for n in lanes.edges[i][:2]})
-        for pid, joined in access.items():
-            place = places[pid]
-            if not joined.nodes or not zone.contains(shapely.Point(place.lon, place.lat)):
-                continue
+        seaports = [pid for pid, joined in access.items() if joined.nodes]
+        inside = shapely.contains_xy(
+            zone, [places[p].lon for p in seaports], [places[p].lat for p in seaports]
+        ).tolist()
+        for pid in (p for p, within in zip(seaports, inside, strict=True) if within):
             joints = out[pid].joints()
             best = {node: (km, path) for node, km, path in sorted(joints, key=lambda j: -j[1])}
             starts = {node: km for node, (km, _) in best.items()}
@@ -821,9 +830,9 @@ def spare_zone_ports(
                     lane_part = (tuple(lanes.coords[n]) for n in (*nodes[1:], far_end))
                     best[far_end] = (km + length, (*first[nodes[0]][1], *lane_part))
             if len(best) > len(joints) or any(best[n][0] < km for n, km, _ in joints):
-                kept = sorted(best.items(), key=lambda item: item[1][0])
+                joined = sorted(best.items(), key=lambda item: item[1][0])
                 out[pid] = replace(
-                    out[pid], nodes=tuple((n, km) for n, (km, _) in kept), paths=tuple(p for _, (_, p) in kept)
+                    out[pid], nodes=tuple((n, km) for n, (km, _) in joined), paths=tuple(p for _, (_, p) in joined)
                 )
     return out
 
