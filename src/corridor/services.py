@@ -8,6 +8,7 @@ as an estimate.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -344,16 +345,23 @@ def read_spreads(path: Path, problems: _Problems) -> dict[str, Spread]:
     return out
 
 
-def read_canals(path: Path, problems: _Problems) -> dict[str, Canal]:
-    rows = _rows(path, ("passage", "transit_h", "transit_h_p90", "length_km", "lon", "lat"))
-    out: dict[str, Canal] = {}
-    for line, row in rows or ():
+def _passage_rows(path: Path, required: tuple[str, ...], problems: _Problems, seen: Mapping[str, object]):
+    """Yield (row, where, problems before it) of a table keyed by sea passage, its passage checked:
+    a name `--avoid` takes, not listed before (`seen`, the table read so far)."""
+    for line, row in _rows(path, ("passage", *required)) or ():
         where = f"{path}:{line}"
         start = len(problems.items)
         if row["passage"] not in PASSAGES:
             problems.add(where, "passage", f"{row['passage']!r} is not a sea passage ({', '.join(PASSAGES)})")
-        elif row["passage"] in out:
+        elif row["passage"] in seen:
             problems.add(where, "passage", f"{row['passage']} is listed twice")
+        yield row, where, start
+
+
+def read_canals(path: Path, problems: _Problems) -> dict[str, Canal]:
+    out: dict[str, Canal] = {}
+    required = ("transit_h", "transit_h_p90", "length_km", "lon", "lat")
+    for row, where, start in _passage_rows(path, required, problems, out):
         hours, p90 = _hours_and_p90(problems, row, where, "transit_h", "transit_h_p90", hi=24 * 30)
         length = problems.number(row, "length_km", where, required=True, lo=0, hi=2_000)
         lon = problems.number(row, "lon", where, required=True, lo=-180, hi=180)
@@ -370,15 +378,9 @@ def read_canals(path: Path, problems: _Problems) -> dict[str, Canal]:
 
 
 def read_way_calls(path: Path, problems: _Problems) -> dict[str, WayCall]:
-    rows = _rows(path, ("passage", "call_h", "call_h_p90", "ports", "zone_km", "lon1", "lat1", "lon2", "lat2"))
     out: dict[str, WayCall] = {}
-    for line, row in rows or ():
-        where = f"{path}:{line}"
-        start = len(problems.items)
-        if row["passage"] not in PASSAGES:
-            problems.add(where, "passage", f"{row['passage']!r} is not a sea passage ({', '.join(PASSAGES)})")
-        elif row["passage"] in out:
-            problems.add(where, "passage", f"{row['passage']} is listed twice")
+    required = ("call_h", "call_h_p90", "ports", "zone_km", "lon1", "lat1", "lon2", "lat2")
+    for row, where, start in _passage_rows(path, required, problems, out):
         hours, p90 = _hours_and_p90(problems, row, where, "call_h", "call_h_p90", hi=24 * 7)
         ports = tuple(split_list(row["ports"]))
         if not ports:
