@@ -10,6 +10,7 @@ import pytest
 from corridor.errors import NoRouteError
 from corridor.geo import path_length_km
 from corridor.graph import ROLE_CODE, Role
+from corridor.io import place_text
 from corridor.network import load_network
 from corridor.provenance import leg_sources
 from corridor.routing import find_routes, matrix, reach
@@ -90,14 +91,6 @@ def test_no_access_path_crosses_land_beyond_the_ports_shore_tolerance(network):
     shapely.prepare(inland)
     checked = 0
     crossing = []
-    # A port beside a call on the way joins past it along the lanes (`network.spare_zone_ports`):
-    # those pieces are lane segments, which are not access paths over water.
-    core, xy, lane = network.core, network.lane_coords, ROLE_CODE[Role.LANE]
-    lanes = {
-        (xy[core.node_lane[core.tail[e]]], xy[core.node_lane[core.head[e]]])
-        for e in range(core.n_edges)
-        if core.role[e] == lane
-    }
     for access in network.access.values():
         place = network.places[access.place_id]
         assert len(access.paths) == len(access.nodes)
@@ -105,8 +98,10 @@ def test_no_access_path_crosses_land_beyond_the_ports_shore_tolerance(network):
         for (node, distance_km), path in zip(access.nodes, access.paths, strict=True):
             assert path[0] == (place.lon, place.lat) and path[-1] == network.lane_coords[node]
             assert math.isclose(distance_km, path_length_km(path), rel_tol=1e-9)
-            own = [pair for pair in itertools.pairwise(path) if pair not in lanes]
-            outside = shapely.MultiLineString(own).difference(disc) if own else shapely.LineString()
+        # A port beside a call on the way also joins past it along the lanes (`access.past`):
+        # those paths follow lane segments, not the port's own water.
+        for _, _, path in access.own_joints():
+            outside = shapely.LineString(path).difference(disc) if len(path) > 1 else shapely.LineString()
             checked += 1
             if outside.is_empty or not len(land.tree.query(outside, predicate="intersects")):
                 continue
@@ -256,6 +251,12 @@ def test_a_mainline_voyage_through_the_strait_of_malacca_calls_at_a_strait_hub_o
         assert "malacca" in leg.passages or destination == "Singapore"
     transpacific = find_routes(network, "Shanghai", "Los Angeles", by="time", modes=["sea"])[0]
     assert _overhead_h(network, transpacific.legs[0]) < 2 * 24
+    # `ports show` lists a hub's own access over water, and its ways past the call apart.
+    singapore = network.access["SGSIN"]
+    assert singapore.past > 0 and all(km < 50 for _, km, _ in singapore.own_joints())
+    shown = place_text(network, network.places["SGSIN"], width=120)
+    assert f"{len(singapore.own_joints())} edge(s) to the lanes" in shown
+    assert f"(and {singapore.past} along the lanes past a call on the way)" in shown
 
 
 def test_published_rotations_through_the_strait_call_at_one_of_its_hubs(network):

@@ -41,7 +41,7 @@ from .services import Canal, Clearance, Crossing, Hub, Operations, Service, Spre
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 8
+FORMAT = 9
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
 _CHECKSUM = hashlib.sha256().digest_size  # the file ends with the SHA-256 of what comes before

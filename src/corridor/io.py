@@ -373,8 +373,10 @@ def place_text(network: Network, place: Place, *, width: int | None = None) -> s
     access = network.access.get(place.id)
     if access is not None:
         if access.nodes:
-            lengths = ", ".join(METRIC_SPECS["distance_km"].text(d) for _, d in access.nodes)
-            facts.append(("sea access", f"{len(access.nodes)} edge(s) to the lanes: {lengths}", ""))
+            own = access.own_joints()
+            lengths = ", ".join(METRIC_SPECS["distance_km"].text(d) for _, d, _ in own)
+            past = f" (and {access.past} along the lanes past a call on the way)" if access.past else ""
+            facts.append(("sea access", f"{len(own)} edge(s) to the lanes: {lengths}{past}", ""))
         else:
             facts.append(("sea access", f"none: {access.problem}", ""))
     links = [link for link in network.links.values() if place.id in (link.from_id, link.to_id)]

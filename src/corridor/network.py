@@ -816,23 +816,26 @@ def spare_zone_ports(
         ).tolist()
         for pid in (p for p, within in zip(seaports, inside, strict=True) if within):
             joints = out[pid].joints()
-            best = {node: (km, path) for node, km, path in sorted(joints, key=lambda j: -j[1])}
-            starts = {node: km for node, (km, _) in best.items()}
-            found, first = others.routes(starts, ends), dict(best)
+            first = {node: (km, path) for node, km, path in sorted(joints, key=lambda j: -j[1])}  # shortest wins
+            found = others.routes({node: km for node, (km, _) in first.items()}, ends)
+            past: dict[int, tuple[float, tuple]] = {}
             for i in gate:
                 u, v, length, _ = lanes.edges[i]
                 for near_end, far_end in ((u, v), (v, u)):
-                    if near_end not in found:
-                        continue
+                    if near_end not in found or far_end in first:
+                        continue  # a node the port joins over its own water keeps that path
                     km, nodes = found[near_end]
-                    if best.get(far_end, (math.inf,))[0] <= km + length:
-                        continue
-                    lane_part = (tuple(lanes.coords[n]) for n in (*nodes[1:], far_end))
-                    best[far_end] = (km + length, (*first[nodes[0]][1], *lane_part))
-            if len(best) > len(joints) or any(best[n][0] < km for n, km, _ in joints):
-                joined = sorted(best.items(), key=lambda item: item[1][0])
+                    if past.get(far_end, (math.inf,))[0] > km + length:
+                        lane_part = (tuple(lanes.coords[n]) for n in (*nodes[1:], far_end))
+                        past[far_end] = (km + length, (*first[nodes[0]][1], *lane_part))
+            if past:
+                joined = out[pid]
+                added = sorted(past.items(), key=lambda item: item[1][0])
                 out[pid] = replace(
-                    out[pid], nodes=tuple((n, km) for n, (km, _) in joined), paths=tuple(p for _, (_, p) in joined)
+                    joined,
+                    nodes=(*joined.nodes, *((n, km) for n, (km, _) in added)),
+                    paths=(*joined.paths, *(p for _, (_, p) in added)),
+                    past=joined.past + len(added),
                 )
     return out
 

@@ -416,7 +416,9 @@ class Access:
 
     `nodes[i]` is (lane node, distance_km) and `paths[i]` the (lon, lat) points of the access
     path from the port to that node, whose length is the distance. `tolerance_km` is the port's
-    shore tolerance: land within that distance of its position does not count as crossing.
+    shore tolerance: land within that distance of its position does not count as crossing. The
+    last `past` of them are not the port's own water but its way along the lanes past a call on
+    the way, which a voyage from or to it does not make (`network.spare_zone_ports`).
     """
 
     place_id: str
@@ -424,10 +426,15 @@ class Access:
     problem: str = ""
     paths: tuple[tuple[tuple[float, float], ...], ...] = ()
     tolerance_km: float = 4.0
+    past: int = 0
 
     def joints(self) -> list[tuple[int, float, tuple[tuple[float, float], ...]]]:
         """Return (lane node, distance_km, path) for each access edge."""
         return [(node, km, path) for (node, km), path in zip(self.nodes, self.paths, strict=True)]
+
+    def own_joints(self) -> list[tuple[int, float, tuple[tuple[float, float], ...]]]:
+        """Return the joints over the port's own water, without its ways past a call on the way."""
+        return self.joints()[: len(self.nodes) - self.past]
 
 
 def shore_tolerance_km(place: Place) -> float:
