@@ -754,20 +754,27 @@ def _segment_near(lanes, tag: str, lon: float, lat: float) -> int | None:
 def way_call_segments(ops: Operations, lanes, warnings: list[str]) -> dict[int, WayCall]:
     """Return {lane segment index: the call on the way charged on it}: every segment that crosses
     the call's gate, so a mainline voyage through the passage pays it once, whichever lane it takes."""
+    import numpy as np
     import shapely
 
     if not ops.way_calls:
         return {}
-    pairs = [(lanes.coords[u], lanes.coords[v]) for u, v, _, _ in lanes.edges]
+    xy = np.asarray(lanes.coords, dtype=float)
+    ends = np.asarray([(u, v) for u, v, _, _ in lanes.edges], dtype=np.int64).reshape(-1, 2)
+    a, b = xy[ends[:, 0]], xy[ends[:, 1]]
+    low, high = np.minimum(a, b), np.maximum(a, b)
     # A segment across the antimeridian would run round the world in degrees: it crosses no gate.
-    segments = shapely.linestrings([p if abs(p[0][0] - p[1][0]) <= 180 else (p[0], p[0]) for p in pairs])
-    tree = shapely.STRtree(segments)
+    local = np.abs(a[:, 0] - b[:, 0]) <= 180
     out: dict[int, WayCall] = {}
     for call in ops.way_calls.values():
-        crossing = tree.query(shapely.LineString(call.gate), predicate="intersects").tolist()
+        gate = np.asarray(call.gate, dtype=float)
+        g_low, g_high = gate.min(axis=0), gate.max(axis=0)
+        near = np.nonzero(local & np.all(low <= g_high, axis=1) & np.all(high >= g_low, axis=1))[0]
+        lines = shapely.linestrings(np.stack([a[near], b[near]], axis=1)) if len(near) else []
+        crossing = [int(i) for i, line in zip(near, lines, strict=True) if line.intersects(shapely.LineString(gate))]
         if not crossing:
             warnings.append(f"call on the way {call.passage}: no sea lane crosses its gate; the call is not charged")
-        out.update((int(i), call) for i in crossing)
+        out.update((i, call) for i in crossing)
     return out
 
 
