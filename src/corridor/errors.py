@@ -26,11 +26,12 @@ class DataError(CorridorError, ValueError):
 
 
 class PlaceError(CorridorError, LookupError):
-    """A place name matched nothing, or matched several places."""
+    """A place name matched nothing (`unknown`), or matched several places."""
 
-    def __init__(self, message: str, candidates: list[str] | None = None):
+    def __init__(self, message: str, candidates: list[str] | None = None, *, unknown: bool = False):
         super().__init__(message)
         self.candidates = list(candidates or [])
+        self.unknown = unknown
 
 
 class NoMatchError(CorridorError, LookupError):

@@ -210,7 +210,7 @@ class Gazetteer:
             )
         candidates = self.suggest(query)
         hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
-        raise PlaceError(f"unknown place {text!r}{hint}", candidates)
+        raise PlaceError(f"unknown place {text!r}{hint}", candidates, unknown=True)
 
     def _prefer(self, ids: list[str]) -> list[str]:
         """Narrow several places of one name: a curated corridor place wins over World Port Index

@@ -755,27 +755,29 @@ def way_call_segments(ops: Operations, lanes, warnings: list[str]) -> dict[int, 
     """Return {lane segment index: the call on the way charged on it}: every segment that crosses
     the call's gate, so a mainline voyage through the passage pays it once, whichever lane it takes."""
     import numpy as np
-    import shapely
 
     if not ops.way_calls:
         return {}
     xy = np.asarray(lanes.coords, dtype=float)
     ends = np.asarray([(u, v) for u, v, _, _ in lanes.edges], dtype=np.int64).reshape(-1, 2)
-    a, b = xy[ends[:, 0]], xy[ends[:, 1]]
-    low, high = np.minimum(a, b), np.maximum(a, b)
-    # A segment across the antimeridian would run round the world in degrees: it crosses no gate.
-    local = np.abs(a[:, 0] - b[:, 0]) <= 180
+    low, high = np.minimum(xy[ends[:, 0]], xy[ends[:, 1]]), np.maximum(xy[ends[:, 0]], xy[ends[:, 1]])
     out: dict[int, WayCall] = {}
     for call in ops.way_calls.values():
         gate = np.asarray(call.gate, dtype=float)
-        g_low, g_high = gate.min(axis=0), gate.max(axis=0)
-        near = np.nonzero(local & np.all(low <= g_high, axis=1) & np.all(high >= g_low, axis=1))[0]
-        lines = shapely.linestrings(np.stack([a[near], b[near]], axis=1)) if len(near) else []
-        crossing = [int(i) for i, line in zip(near, lines, strict=True) if line.intersects(shapely.LineString(gate))]
+        near = np.nonzero(np.all(low <= gate.max(axis=0), axis=1) & np.all(high >= gate.min(axis=0), axis=1))[0]
+        crossing = [int(i) for i in near if crosses_gate(xy[ends[i, 0]], xy[ends[i, 1]], call.gate)]
         if not crossing:
             warnings.append(f"call on the way {call.passage}: no sea lane crosses its gate; the call is not charged")
         out.update((i, call) for i in crossing)
     return out
+
+
+def crosses_gate(a, b, gate) -> bool:
+    """Whether the lane segment from a to b (lon, lat) crosses a call's gate; one across the
+    antimeridian, which would run round the world in degrees, crosses none."""
+    import shapely
+
+    return abs(a[0] - b[0]) <= 180 and shapely.LineString([a, b]).intersects(shapely.LineString(gate))
 
 
 def spare_zone_ports(

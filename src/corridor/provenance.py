@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 
 from .graph import ROLE_CODE, Role
-from .network import SEA_FAMILY, Network, clearance_at
+from .network import SEA_FAMILY, Network, clearance_at, crosses_gate
 from .registry import METRIC_NAMES
 from .routing import Leg
 
@@ -39,15 +39,9 @@ def _frequency_sources(network: Network) -> dict[tuple[str, str], list[str]]:
 
 
 def _calls_across(network: Network, edge: int) -> list:
-    """The calls on the way whose gate a lane edge crosses."""
-    import shapely
-
-    core = network.core
-    a, b = network.coords(core.tail[edge]), network.coords(core.head[edge])
-    if abs(a[0] - b[0]) > 180:
-        return []
-    line = shapely.LineString([a, b])
-    return [c for c in network.operations.way_calls.values() if line.intersects(shapely.LineString(c.gate))]
+    """The calls on the way whose gate a lane edge crosses (`network.way_call_segments`)."""
+    a, b = network.coords(network.core.tail[edge]), network.coords(network.core.head[edge])
+    return [c for c in network.operations.way_calls.values() if crosses_gate(a, b, c.gate)]
 
 
 def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:

@@ -173,8 +173,8 @@ def avoided_place(network: Network, text: str) -> tuple[str, ...]:
     try:
         return network.gazetteer.resolve(text).place_ids
     except PlaceError as exc:
-        if not str(exc).startswith("unknown place"):
-            raise  # ambiguous: the message lists the candidates
+        if not exc.unknown:
+            raise  # ambiguous or empty: the message says so
         near = [f"{name} (sea passage)" for name in difflib.get_close_matches(text.lower(), sorted(PASSAGES), n=2)]
         candidates = near + exc.candidates
         hint = (
@@ -182,4 +182,4 @@ def avoided_place(network: Network, text: str) -> tuple[str, ...]:
             if candidates
             else f"; sea passages: {', '.join(sorted(PASSAGES))}"
         )
-        raise PlaceError(f"unknown place or sea passage {text!r}{hint}", candidates) from None
+        raise PlaceError(f"unknown place or sea passage {text!r}{hint}", candidates, unknown=True) from None
