@@ -6,7 +6,8 @@ Each port gets its access paths over water (straight where clear, else the short
 grid of water cells from Natural Earth 1:10m land; see `corridor.portaccess`), keyed by its id
 and position; the file also holds the lane segments the build adds: joins of near-miss lane ends,
 lane shortcuts (`corridor.sealanes.find_shortcuts`) and the rounding segments round headlands
-and islands (`corridor.rounding`) that lie on a shortest path between two ports. The build takes
+and islands (`corridor.rounding`), of both only those that lie on a shortest path between two
+ports. The build takes
 a port's paths from here while its position and the lane, correction and land files are the ones
 they were made from, and works out any other port on the fly. Rerun after changing any of those.
 """
@@ -20,9 +21,10 @@ from pathlib import Path
 
 from corridor.datasets import load_dataset
 from corridor.portaccess import compute_access, write_access_table
-from corridor.rounding import find_rounding, on_port_paths
+from corridor.rounding import find_rounding, held_on_port_paths, on_port_paths
 from corridor.sealanes import (
     LandMask,
+    add_rounding,
     attach_ports,
     find_near_misses,
     find_shortcuts,
@@ -76,12 +78,17 @@ def main() -> None:
     access = attach_ports([p for p in ports if p.operational], built, land)
     found = find_rounding(built, land)
     rounding = on_port_paths(built, access, found)
+    # Then the shortcuts, on the lanes with the rounding segments kept: only those on a shortest
+    # path between two ports, or split where a port's access path ends.
+    add_rounding(built, rounding)
+    kept = held_on_port_paths(built, access, [(lanes.coords[u], lanes.coords[v]) for u, v in shortcuts])
+    near = [(lanes.coords[u], lanes.coords[v]) for u, v in joins] + kept
     path = write_access_table(args.data, near, entries, rounding)
     failed = sum(1 for e in entries.values() if not e["paths"])
     print(
         f"wrote {path}: {len(entries)} ports, {failed} cannot join, {len(joins)} lane joins, "
-        f"{len(shortcuts)} shortcuts, {len(rounding)} rounding segments ({len(found)} before those off the "
-        f"ports' shortest paths were dropped), "
+        f"{len(kept)} shortcuts ({len(shortcuts)} before those off the ports' shortest paths were dropped), "
+        f"{len(rounding)} rounding segments ({len(found)} before), "
         f"{time.perf_counter() - started:.0f} s"
     )
 

@@ -150,3 +150,26 @@ def test_a_shortest_path_between_ports_does_not_pass_through_a_third_port(tmp_pa
     access = {k: Access(k, nodes) for k, nodes in ports.items()}
     link = ((1.0, 0.0), (3.0, 0.0))  # 222 km, longer than the 100 km through the middle port
     assert on_port_paths(lanes, access, [link]) == [link]
+
+
+def test_shortcuts_the_lanes_hold_are_kept_on_port_paths_or_where_a_port_joins_them():
+    """Of the shortcuts already in the lanes, the one between the two ports' lanes stays, one
+    that no port's path uses goes, and one a port's access path ends on (split there) stays."""
+    from corridor.rounding import held_on_port_paths
+    from corridor.sealanes import Access, Lanes
+
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(0, 0), (1, 1), (2, 0)])  # a dog-leg the ports' voyage would follow
+    lanes.add_line([(2, 0), (5, 0)])
+    lanes.add_line([(0, 0), (2, 0)])  # the shortcut across it
+    lanes.add_line([(5, 0), (5, 1), (5, 2)])
+    lanes.add_line([(5, 0), (5, 2)])  # a shortcut off every port's path
+    ports = {"a": ((lanes.index[(0.0, 0.0)], 0.0),), "b": ((lanes.index[(5.0, 0.0)], 0.0),)}
+    access = {k: Access(k, nodes) for k, nodes in ports.items()}
+    across, beyond = ((0.0, 0.0), (2.0, 0.0)), ((5.0, 0.0), (5.0, 2.0))
+    assert held_on_port_paths(lanes, access, [across, beyond]) == [across]
+    # A port joins the lanes part way along the second shortcut: the build split it, so it stays.
+    u, v = lanes.index[(5.0, 0.0)], lanes.index[(5.0, 2.0)]
+    split = Lanes(list(lanes.coords), [e for e in lanes.edges if {e[0], e[1]} != {u, v}], dict(lanes.index))
+    split.add_line([(5.0, 0.0), (5.0, 1.5), (5.0, 2.0)])
+    assert held_on_port_paths(split, access, [across, beyond]) == [across, beyond]

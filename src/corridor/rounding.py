@@ -18,7 +18,9 @@ SEA_ROOM_KM off it rather than where the lanes happen to run.
   within STRETCH of its length (a greedy spanner: distances stay within STRETCH, the graph small).
 - The precomputed table (`scripts/prepare_access.py`) then keeps only the segments on a shortest
   path between two ports (`on_port_paths`): the rest change no distance between ports and slow
-  every search. Computed on the fly for a user's lanes, all are kept (the same distances).
+  every search. Computed on the fly for a user's lanes, all are kept (the same distances). The
+  table keeps the lane shortcuts (`sealanes.find_shortcuts`) the same way
+  (`held_on_port_paths`).
 - Passages stay gates: no corner lies, and no segment passes, within GATE_KM of a lane segment
   tagged with a passage (Malacca, Suez, the Cape ...), and a passage whose ends the new segments
   join more than BYPASS_SLACK shorter than the lanes alone gets a wider gate, so `--avoid` holds.
@@ -323,6 +325,25 @@ def on_port_paths(lanes, access: dict, segments: Sequence[tuple[Point, Point]]) 
             on_paths = [_tree_edges(row, arrivals, n) for row in pred]
             used |= np.isin(key, np.concatenate(on_paths))
     return [segment for segment, keep in zip(segments, used.tolist(), strict=True) if keep]
+
+
+def held_on_port_paths(lanes, access: dict, segments: Sequence[tuple[Point, Point]]) -> list[tuple[Point, Point]]:
+    """Return the segments the lanes already hold (the lane shortcuts) that lie on a shortest path
+    between two ports, as `on_port_paths` finds them, and those a port's access path ends on (the
+    build split them there, so that port joins the lanes through them).
+
+    `lanes` are the lanes as the build has them with the segments and the ports joined. On the
+    bundled data six shortcuts in ten change no distance between ports and are dropped.
+    """
+    from .sealanes import Lanes
+
+    whole = {frozenset((lanes.coords[u], lanes.coords[v])): i for i, (u, v, _, _) in enumerate(lanes.edges)}
+    found = [whole.get(frozenset(segment)) for segment in segments]
+    held = [segment for segment, i in zip(segments, found, strict=True) if i is not None]
+    dropped = {i for i in found if i is not None}
+    rest = Lanes(lanes.coords, [e for i, e in enumerate(lanes.edges) if i not in dropped], lanes.index)
+    kept = set(on_port_paths(rest, access, held))
+    return [segment for segment, i in zip(segments, found, strict=True) if i is None or segment in kept]
 
 
 def _tree_edges(pred, terminals, n: int):
