@@ -65,6 +65,24 @@ def test_red_sea_makes_chongqing_rotterdam_slower_and_avoids_bab_el_mandeb(netwo
     assert 5 * 24 < after.time_h - before.time_h < 19 * 24
 
 
+def test_a_route_round_the_cape_pays_its_surcharge_and_delay_once_however_it_joins_the_passage(
+    network, scenario_network
+):
+    """red-sea-2024 charges USD 1,000 per TEU (SC4) and a day (estimate) for the Cape. The Cape's
+    lanes meet others part way along, and the cheapest route from Shanghai used to join them there
+    and pay neither; whichever way a voyage joins the passage, it pays each once."""
+    disruption = scenario_network("red-sea-2024")
+    for by in ("cost", "time", "distance"):
+        (route,) = routing.find_routes(
+            disruption.network, "Shanghai", "Rotterdam", by=by, modes=["sea"], avoid=["panama"]
+        )[:1]
+        assert "cape-of-good-hope" in _passages(route), by
+        edges = [e for leg in route.legs for e in leg.edges]
+        base, changed = network.core.weights, disruption.network.core.weights
+        assert sum(changed["cost_usd"][e] - base["cost_usd"][e] for e in edges) == pytest.approx(1000), by
+        assert sum(changed["time_h"][e] - base["time_h"][e] for e in edges) == pytest.approx(24), by
+
+
 def test_red_sea_front_avoids_bab_el_mandeb(scenario_network):
     front = pareto(scenario_network("red-sea-2024").network, "Chongqing", "Rotterdam")
     assert front.routes

@@ -37,8 +37,8 @@ metric, so no search uses it), plus the per-edge spread of the delays. Route, co
 matrix, pareto and criticality all run on that copy unchanged. Where a change applies:
 
 - a passage: closing it closes every lane through it; a delay or surcharge is paid once per
-  passage, on the lane edges that enter it (those whose start has no other lane of the passage
-  leading in);
+  passage, half on the lane edge that joins it and half on the one that leaves it, wherever a
+  route joins it (so a voyage from or to a port inside it pays half);
 - a place: closing it closes every edge at it; a delay or surcharge is paid on arriving there
   by a link or from the sea lanes (as border clearance and lock queues are);
 - a link: every edge of the link, each way;
@@ -415,15 +415,25 @@ class Disruption:
             raise NoRouteError(f"the {what} {', '.join(ids)} is closed in scenario {self.scenario.name}")
 
 
-def _entries(core, code: int) -> list[int]:
-    """Return the lane edges entering a passage: those whose tail no other edge of the passage leads to."""
-    passage, tail, head = core.passage, core.tail, core.head
-    edges = [e for e in range(core.n_edges) if passage[e] == code]
-    into: dict[int, set[int]] = {}
-    for e in edges:
-        into.setdefault(head[e], set()).add(tail[e])
-    # An edge u->v enters the passage unless some passage edge w->u with w != v leads to u.
-    return [e for e in edges if not (into.get(tail[e], set()) - {head[e]})]
+def _crossings(core, code: int) -> dict[int, float]:
+    """Return the lane edges that cross into or out of a passage, each with half its charge.
+
+    A passage's lanes may meet others part way along (the Cape's do, nine times), so the first
+    edge of the passage is not the only way in: a route could join it further on and pay
+    nothing. Every lane edge from outside the passage onto one of its nodes pays half, and every
+    one from its nodes back out the other half: a voyage through it pays once whichever way it
+    joins, and one that starts or ends at a port inside it pays half.
+    """
+    from .graph import ROLE_CODE, Role
+
+    lane = ROLE_CODE[Role.LANE]
+    passage, tail, head, role = core.passage, core.tail, core.head, core.role
+    inside = {n for e in range(core.n_edges) if passage[e] == code and role[e] == lane for n in (tail[e], head[e])}
+    out: dict[int, float] = {}
+    for e in range(core.n_edges):
+        if role[e] == lane and passage[e] != code and (tail[e] in inside) != (head[e] in inside):
+            out[e] = 0.5
+    return out
 
 
 def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | None = None) -> Disruption:
@@ -489,13 +499,17 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | None =
     def place_node_set(pids: Iterable[str]) -> set[int]:
         return {n for pid in pids for n in core.place_nodes(pid)}
 
-    def selected(change: Change, *, closing: bool) -> list[int]:
-        """Return the edges a change applies to (see the module's docstring)."""
-        edges: list[int] = []
-        codes = passage_codes(change)
-        for code in codes:
-            edges += [e for e in range(m) if core.passage[e] == code] if closing else _entries(core, code)
-        edges += through_links(change)
+    def selected(change: Change, *, closing: bool) -> dict[int, float]:
+        """Return the edges a change applies to, each with the share of it it takes (see the
+        module's docstring)."""
+        shares: dict[int, float] = {}
+        for code in passage_codes(change):
+            if closing:
+                shares.update((e, 1.0) for e in range(m) if core.passage[e] == code)
+            else:
+                for e, share in _crossings(core, code).items():
+                    shares[e] = shares.get(e, 0.0) + share
+        edges: list[int] = through_links(change)
         pids = place_ids(change)
         if pids:
             nodes = place_node_set(pids)
@@ -516,7 +530,8 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | None =
                 ]  # fmt: skip
             else:
                 edges += [e for e in range(m) if core.role[e] in board_roles and core.node_mode[core.head[e]] == mc]
-        return list(dict.fromkeys(edges))
+        shares.update((e, 1.0) for e in edges if e not in shares)
+        return shares
 
     params = network.parameters
     for change in active.changes:
@@ -524,12 +539,12 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | None =
             for e in selected(change, closing=True):
                 closed[e] = 1
         elif change.kind == "delay":
-            for e in selected(change, closing=False):
-                time_h[e] += change.hours
-                spread[e] += change.spread_h
+            for e, share in selected(change, closing=False).items():
+                time_h[e] += change.hours * share
+                spread[e] += change.spread_h * share
         elif change.kind == "surcharge":
-            for e in selected(change, closing=False):
-                cost[e] += change.usd_per_teu
+            for e, share in selected(change, closing=False).items():
+                cost[e] += change.usd_per_teu * share
         else:
             _frequency(network, change, time_h, problems, where, link_code, place_ids, params, MODE_CODES)
     if problems:
