@@ -418,11 +418,11 @@ class Disruption:
 def _crossings(core, code: int) -> dict[int, float]:
     """Return the lane edges that cross into or out of a passage, each with half its charge.
 
-    A passage's lanes may meet others part way along (the Cape's do, nine times), so the first
-    edge of the passage is not the only way in: a route could join it further on and pay
-    nothing. Every lane edge from outside the passage onto one of its nodes pays half, and every
-    one from its nodes back out the other half: a voyage through it pays once whichever way it
-    joins, and one that starts or ends at a port inside it pays half.
+    A passage's lanes may meet others part way along (the Cape's do), so the first edge of the
+    passage is not the only way in: a route could join it further on and pay nothing. Every lane
+    edge from outside the passage onto one of its nodes pays half, and every one from its nodes
+    back out the other half: a voyage through it pays once whichever way it joins, and one that
+    starts or ends at a port inside it pays half.
     """
     from .graph import ROLE_CODE, Role
 
