@@ -7,9 +7,9 @@ grid of water cells from Natural Earth 1:10m land; see `corridor.portaccess`), k
 and position; the file also holds the lane segments the build adds: joins of near-miss lane ends,
 lane shortcuts (`corridor.sealanes.find_shortcuts`) and the rounding segments round headlands
 and islands (`corridor.rounding`), of both only those that lie on a shortest path between two
-ports. The build takes
-a port's paths from here while its position and the lane, correction and land files are the ones
-they were made from, and works out any other port on the fly. Rerun after changing any of those.
+ports. The build takes a port's paths from here while its position and the lane, correction and
+land files are the ones they were made from, and works out any other port on the fly. Rerun
+after changing any of those.
 """
 
 from __future__ import annotations
