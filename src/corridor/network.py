@@ -728,27 +728,22 @@ def canal_segments(
 ) -> dict[int, tuple[float, float]]:
     """Return {lane segment index: (extra hours, P90 excess)}: each canal's transit beyond sailing,
     charged on the segment tagged with its passage nearest its point, so a voyage pays it once."""
-    out: dict[int, tuple[float, float]] = {}
-    for canal in ops.canals.values():
-        nearest = _segment_near(lanes, PASSAGES[canal.passage], canal.lon, canal.lat)
-        if nearest is None:
-            tag = PASSAGES[canal.passage]
-            warnings.append(f"canal {canal.passage}: no sea lane is tagged {tag}; its transit time is not charged")
-            continue
-        out[nearest] = (canal_extra_h(canal, parameters), canal.transit_h_p90 - canal.transit_h)
-    return out
-
-
-def _segment_near(lanes, tag: str, lon: float, lat: float) -> int | None:
-    """Return the index of the lane segment tagged `tag` nearest (lon, lat); None if none is."""
     import numpy as np
     import shapely
 
-    tagged = [i for i, edge in enumerate(lanes.edges) if edge[3] == tag]
-    if not tagged:
-        return None
-    segments = shapely.linestrings([[lanes.coords[lanes.edges[i][0]], lanes.coords[lanes.edges[i][1]]] for i in tagged])
-    return tagged[int(np.argmin(shapely.distance(shapely.Point(lon, lat), segments)))]
+    out: dict[int, tuple[float, float]] = {}
+    for canal in ops.canals.values():
+        tag = PASSAGES[canal.passage]
+        tagged = [i for i, edge in enumerate(lanes.edges) if edge[3] == tag]
+        if not tagged:
+            warnings.append(f"canal {canal.passage}: no sea lane is tagged {tag}; its transit time is not charged")
+            continue
+        segments = shapely.linestrings(
+            [[lanes.coords[lanes.edges[i][0]], lanes.coords[lanes.edges[i][1]]] for i in tagged]
+        )
+        nearest = tagged[int(np.argmin(shapely.distance(shapely.Point(canal.lon, canal.lat), segments)))]
+        out[nearest] = (canal_extra_h(canal, parameters), canal.transit_h_p90 - canal.transit_h)
+    return out
 
 
 def way_call_segments(ops: Operations, lanes, warnings: list[str]) -> dict[int, WayCall]:

@@ -53,6 +53,7 @@ The spread of delays adds up along a route (the worst case of the delays it meet
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import sys
@@ -499,6 +500,10 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | None =
     def place_node_set(pids: Iterable[str]) -> set[int]:
         return {n for pid in pids for n in core.place_nodes(pid)}
 
+    @functools.cache
+    def crossings(code: int) -> dict[int, float]:
+        return _crossings(core, code)  # a passage's delay and its surcharge cross the same edges
+
     def selected(change: Change, *, closing: bool) -> dict[int, float]:
         """Return the edges a change applies to, each with the share of it it takes (see the
         module's docstring)."""
@@ -507,7 +512,7 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | None =
             if closing:
                 shares.update((e, 1.0) for e in range(m) if core.passage[e] == code)
             else:
-                for e, share in _crossings(core, code).items():
+                for e, share in crossings(code).items():
                     shares[e] = shares.get(e, 0.0) + share
         edges: list[int] = through_links(change)
         pids = place_ids(change)

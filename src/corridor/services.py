@@ -163,10 +163,6 @@ class Operations:
         """The canals by the passage tag their lane segments carry (`sealanes.PASSAGES`)."""
         return {PASSAGES[c.passage]: c for c in self.canals.values()}
 
-    def way_calls_by_tag(self) -> dict[str, WayCall]:
-        """The calls on the way by the passage tag their lane segments carry."""
-        return {PASSAGES[c.passage]: c for c in self.way_calls.values()}
-
     def mainline_service_ports(self) -> set[str]:
         """Ports that an operational mainline service calls at."""
         return {p for s in self.services if s.operational and s.vessel_class == "mainline" for p in s.ports}
