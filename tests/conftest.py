@@ -176,5 +176,5 @@ def pytest_terminal_summary(terminalreporter):
         for name, f in by.items():
             terminalreporter.write_line(
                 f"{half:11s} {name:9s} {f['pairs']:4d} pairs: median |error| {f['median']:.2%}, "
-                f"within 5% {f['within_5pct']:.0%}, no route {f['no_route']}"
+                f"within 5% {f['within_5pct']:.1%}, no route {f['no_route']}"
             )
