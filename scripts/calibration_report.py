@@ -55,7 +55,7 @@ def main() -> None:
     errors = [e for e, *_ in results if e != float("inf")]
     within = sum(e <= 0.05 for e in errors) / len(results)
     median = statistics.median(errors)
-    print(f"calibration half: {len(results)} pairs, median |error| {median:.2%}, within 5% {within:.0%}")
+    print(f"calibration half: {len(results)} pairs, median |error| {median:.2%}, within 5% {within:.1%}")
     for error, row, nm, note in results[: args.limit]:
         got = f"{nm:7.0f}" if nm is not None else "   none"
         print(

@@ -68,6 +68,7 @@ SHORTCUT_MIN_KM = 5.0
 SHORTCUT_CLEARANCE_KM = 1.0
 SHORTCUT_MIN_GAIN = 0.01
 SHORTCUTS_PER_NODE = 3
+SHORTCUT_PASSES = 3
 # Open-ocean shortcuts (see find_ocean_shortcuts): great circles between lane nodes far from land.
 OCEAN_MIN_KM = 500.0
 OCEAN_MAX_KM = 1500.0
@@ -550,7 +551,24 @@ def find_shortcuts(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
     shortest lane path passes a tagged passage (Malacca, Suez ...) gets none, so `--avoid` holds.
     Each node keeps its SHORTCUTS_PER_NODE best shortcuts (the largest savings). Then the open
     ocean's longer tracks (`find_ocean_shortcuts`).
+
+    A node's largest savings often lie in one direction, so one pass leaves it joined the long
+    way round in others. SHORTCUT_PASSES passes are made, each on the lanes with the shortcuts
+    found before it: a pair a shortcut already serves is no longer a saving, and each node keeps
+    up to its share again of the pairs still joined the long way round.
     """
+    found: list[tuple[int, int]] = []
+    for _ in range(SHORTCUT_PASSES):
+        edges = list(lanes.edges) + [(u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), "") for u, v in found]
+        more = _shortcut_pass(Lanes(lanes.coords, edges), land)
+        if not more:
+            break
+        found += more
+    return found
+
+
+def _shortcut_pass(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
+    """Return one pass of the coastal and open-ocean shortcuts of `find_shortcuts`."""
     import numpy as np
     import shapely
 
