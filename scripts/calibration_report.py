@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from corridor.errors import CorridorError
@@ -62,6 +67,33 @@ def main() -> None:
             f"{error:7.1%}  {row['from_locode']}-{row['to_locode']}  {got} nm vs {float(row['distance_nm']):7.0f}  "
             f"{row['from_name'][:22]:22s} -> {row['to_name'][:22]:22s} {note}"
         )
+
+
+def lanes_with(data: Path, pairs):
+    """Return the dataset's lanes with the given segments ((lon, lat), (lon, lat)) added."""
+    from corridor.geo import haversine_km
+    from corridor.sealanes import read_lanes
+
+    lanes = read_lanes(data)
+    for u, v in ((lanes.node(*a), lanes.node(*b)) for a, b in pairs):
+        lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
+    return lanes
+
+
+def score_with_segments(data: Path, table: dict, near_misses: list) -> str:
+    """Score the calibration half on a copy of the dataset whose access table holds these joins
+    and shortcuts in place of its own; return the summary line."""
+    from corridor.portaccess import ACCESS_TABLE_FILE
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "data"
+        shutil.copytree(data, copy)
+        (copy / ACCESS_TABLE_FILE).write_text(json.dumps(dict(table, near_misses=near_misses)), encoding="utf-8")
+        report = subprocess.run(
+            [sys.executable, __file__, "--data", str(copy), "--limit", "0"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    return report.stdout.strip()
 
 
 if __name__ == "__main__":

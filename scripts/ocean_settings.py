@@ -16,18 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
+
+from calibration_report import lanes_with, score_with_segments
 
 import corridor.sealanes as sealanes
 from corridor.geo import haversine_km
 from corridor.portaccess import ACCESS_TABLE_FILE
-from corridor.sealanes import LandMask, find_ocean_shortcuts, read_lanes
-
-REPORT = Path(__file__).resolve().parent / "calibration_report.py"
+from corridor.sealanes import LandMask, find_ocean_shortcuts
 
 
 def main() -> None:
@@ -47,22 +43,14 @@ def main() -> None:
         reach, clearance, *rest = (float(x) for x in setting.split(":"))
         sealanes.OCEAN_MAX_KM, sealanes.OCEAN_CLEARANCE_KM = reach, clearance
         sealanes.OCEAN_MIN_KM = rest[0] if rest else coastal_max
-        lanes, land = read_lanes(args.data), LandMask(args.data)
-        for u, v in ((lanes.node(*a), lanes.node(*b)) for a, b in base):
-            lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
+        lanes, land = lanes_with(args.data, base), LandMask(args.data)
         found = find_ocean_shortcuts(lanes, land)
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = Path(tmp) / "data"
-            shutil.copytree(args.data, copy)
-            out = dict(table, near_misses=base + [[list(lanes.coords[u]), list(lanes.coords[v])] for u, v in found])
-            (copy / ACCESS_TABLE_FILE).write_text(json.dumps(out), encoding="utf-8")
-            report = subprocess.run(
-                [sys.executable, str(REPORT), "--data", str(copy), "--limit", "0"],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
+        summary = score_with_segments(
+            args.data, table, base + [[list(lanes.coords[u]), list(lanes.coords[v])] for u, v in found]
+        )
         print(
             f"reach {sealanes.OCEAN_MIN_KM:g}-{reach:g} km, clearance {clearance:g} km: {len(found)} shortcuts; "
-            f"{report.stdout.strip()}"
+            f"{summary}"
         )
 
 

@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
+
+from calibration_report import lanes_with, score_with_segments
 
 import corridor.sealanes as sealanes
 from corridor.geo import haversine_km
 from corridor.portaccess import ACCESS_TABLE_FILE
-from corridor.sealanes import LandMask, find_shortcuts, read_lanes
-
-REPORT = Path(__file__).resolve().parent / "calibration_report.py"
+from corridor.sealanes import LandMask, find_shortcuts
 
 
 def main() -> None:
@@ -43,22 +39,14 @@ def main() -> None:
     for setting in args.settings:
         counts = [int(x) for x in setting.split(":")]
         sealanes.SHORTCUTS_PER_NODE, sealanes.OCEAN_SHORTCUTS_PER_NODE, sealanes.SHORTCUT_PASSES = counts
-        lanes = read_lanes(args.data)
-        for u, v in ((lanes.node(*a), lanes.node(*b)) for a, b in joins):
-            lanes.edges.append((u, v, haversine_km(*lanes.coords[u], *lanes.coords[v]), ""))
+        lanes = lanes_with(args.data, joins)
         found = find_shortcuts(lanes, land)
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = Path(tmp) / "data"
-            shutil.copytree(args.data, copy)
-            out = dict(table, near_misses=joins + [[list(lanes.coords[u]), list(lanes.coords[v])] for u, v in found])
-            (copy / ACCESS_TABLE_FILE).write_text(json.dumps(out), encoding="utf-8")
-            report = subprocess.run(
-                [sys.executable, str(REPORT), "--data", str(copy), "--limit", "0"],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
+        summary = score_with_segments(
+            args.data, table, joins + [[list(lanes.coords[u]), list(lanes.coords[v])] for u, v in found]
+        )
         print(
             f"{counts[0]} coastal and {counts[1]} open-ocean shortcuts per node, {counts[2]} pass(es): "
-            f"{len(found)} shortcuts; {report.stdout.strip()}",
+            f"{len(found)} shortcuts; {summary}",
             flush=True,
         )
 
