@@ -23,7 +23,6 @@ KNOWN = {
     "and the call at a Strait of Malacca hub on the way adds one",
     "cal-038": "Shanghai-Rotterdam via the Cape in 45-48 days: the lanes leave by the Sunda Strait and call "
     "nowhere on the way, where the diverted loops made calls the data does not name",
-    "cal-054": "the 4,080 km sea-rail line (2017) ends at Qinzhou; the fastest route now runs by Yantian",
     "cal-062": "Shanghai-Rotterdam spot rates: the fitted rate per km overshoots the longest lane",
     "cal-070": "Shanghai-Kobe: a feeder at the estimated feeder rate undercuts the spot rate",
 }

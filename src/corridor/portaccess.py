@@ -1,7 +1,8 @@
 """Join seaports to the sea lanes along paths over water: straight where clear, else over a water grid.
 
 A port first tries straight edges to its nearest lane nodes (most ports, in bulk). A port whose
-straight edges all cross land gets a shortest path over a grid of water cells built from the
+straight edges all cross land, or all run far past a nearer lane node behind an island or a
+spit, gets shortest paths over a grid of water cells built from the
 Natural Earth 1:10m land around it, at three scales (fine near the port, coarser farther out,
 each seeded from the one before), pulled tight into a few straight segments. Every segment of a
 path is checked exactly against the land; land within the port's shore tolerance does not count
@@ -612,6 +613,10 @@ ACCESS_EDGES = 3
 # across the land near it (compute_access): a detour means the water it follows is not its own.
 RIVER_DETOUR = 1.2
 RIVER_DETOUR_KM = 5.0
+# A port whose shortest straight join is longer than this many times its nearest lane node's
+# distance, plus STRAIGHT_DETOUR_KM, also gets the joins the water grid finds (compute_access).
+STRAIGHT_DETOUR = 2.0
+STRAIGHT_DETOUR_KM = 10.0
 
 
 @dataclass(frozen=True)
@@ -680,19 +685,28 @@ def _detour(coastal: _Joined, wide: _Joined) -> bool:
 
 def _join(ports: Sequence, lanes, land, tolerances: Mapping[str, float]) -> dict[str, _Joined]:
     """Join ports at the given shore tolerances: straight edges where clear, else over the grid."""
-    straight = _straight(ports, lanes, land, tolerances)
+    straight, nearest_km = _straight(ports, lanes, land, tolerances)
     out: dict[str, _Joined] = {}
     targets = None
     for place in ports:
         tolerance = tolerances[place.id]
-        paths = straight.get(place.id)
-        if paths:
+        paths = straight.get(place.id, [])
+        # A harbour behind an island or a spit: its straight joins all run far past a nearer lane
+        # node they cannot reach, so the channel round the island is looked for on the grid too.
+        detour = bool(paths) and min(map(path_length_km, paths)) > (
+            STRAIGHT_DETOUR * nearest_km[place.id] + STRAIGHT_DETOUR_KM
+        )
+        if paths and not detour:
             out[place.id] = _Joined(tuple(paths), tolerance)
             continue
         if targets is None:
             targets = LaneTargets(lanes)
         found = water_paths(land, targets, (place.lon, place.lat), tolerance_km=tolerance, edges=ACCESS_EDGES)
-        if found:
+        if paths:
+            ends = {path[-1] for path in paths}
+            extra = [p.coords for p in found if p.coords[-1] not in ends]
+            out[place.id] = _Joined((*paths, *extra), tolerance)
+        elif found:
             out[place.id] = _Joined(tuple(p.coords for p in found), tolerance)
         else:
             out[place.id] = _Joined((), tolerance, _why_not(place, targets, tolerance))
@@ -737,8 +751,11 @@ def _inland_offsets(ports: Sequence, land) -> list[float]:
     return out.tolist()
 
 
-def _straight(ports: Sequence, lanes, land, tolerances: Mapping[str, float]) -> dict[str, list[tuple[Point, Point]]]:
-    """Return straight access paths (port, lane node) that stay at sea, up to ACCESS_EDGES a port.
+def _straight(
+    ports: Sequence, lanes, land, tolerances: Mapping[str, float]
+) -> tuple[dict[str, list[tuple[Point, Point]]], dict[str, float]]:
+    """Return straight access paths (port, lane node) that stay at sea, up to ACCESS_EDGES a port,
+    and each port's distance to its nearest lane node within ACCESS_MAX_KM, whether clear or not.
 
     Candidates and land crossings are computed in bulk (shapely and numpy), so thousands of
     ports take about a second.
@@ -747,7 +764,7 @@ def _straight(ports: Sequence, lanes, land, tolerances: Mapping[str, float]) -> 
     import shapely
 
     if not ports:
-        return {}
+        return {}, {}
     node_xy = np.asarray(lanes.coords, dtype=float)
     port_xy = np.asarray([(p.lon, p.lat) for p in ports], dtype=float)
     tolerance = np.asarray([tolerances[p.id] for p in ports], dtype=float)
@@ -762,6 +779,7 @@ def _straight(ports: Sequence, lanes, land, tolerances: Mapping[str, float]) -> 
     order = np.lexsort((distance, pi))
     pi, ni, distance = pi[order], ni[order], distance[order]
     first = np.searchsorted(pi, pi, side="left")
+    nearest_km = {ports[p].id: float(d) for p, d in zip(pi[first].tolist(), distance[first].tolist(), strict=True)}
     keep = (np.arange(len(pi)) - first) < ACCESS_CANDIDATES
     pi, ni, distance = pi[keep], ni[keep], distance[keep]
     # Which candidate edges cross land beyond the port's tolerance.
@@ -779,7 +797,7 @@ def _straight(ports: Sequence, lanes, land, tolerances: Mapping[str, float]) -> 
         paths = chosen.setdefault(ports[p].id, [])
         if len(paths) < ACCESS_EDGES:
             paths.append(((ports[p].lon, ports[p].lat), tuple(lanes.coords[n])))
-    return chosen
+    return chosen, nearest_km
 
 
 def _to_access(joined: Mapping[str, _Joined], lanes) -> dict:

@@ -1,0 +1,68 @@
+"""How a port joins the lanes (`corridor.portaccess.compute_access`), on a made-up coast: straight
+where clear, and round an island by the water grid where the straight joins are a detour."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from types import SimpleNamespace
+
+import pytest
+import shapely
+
+from corridor.geo import haversine_km, path_length_km
+from corridor.portaccess import compute_access
+from corridor.sealanes import Lanes, LandMask
+
+# At the equator, one degree is about 111 km. The mainland's coast runs along latitude 0; an
+# island 33 km wide lies 9 km off it, between the harbour and the nearest lane node.
+MAINLAND = [(-3.0, -1.0), (3.0, -1.0), (3.0, 0.0), (-3.0, 0.0), (-3.0, -1.0)]
+ISLAND = [(-0.15, 0.08), (0.15, 0.08), (0.15, 0.16), (-0.15, 0.16), (-0.15, 0.08)]
+NEAR_NODE = (0.0, 0.3)  # 31 km north of the harbour, behind the island
+
+
+def _coast(tmp_path):
+    (tmp_path / "land").mkdir()
+    features = [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        for ring in (MAINLAND, ISLAND)
+    ]
+    with gzip.open(tmp_path / "land" / "ne_10m_land.geojson.gz", "wt") as f:
+        json.dump({"type": "FeatureCollection", "features": features}, f)
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(-0.9, 0.3), NEAR_NODE, (0.9, 0.3)])
+    return LandMask(tmp_path), lanes
+
+
+def _port(ident, lon, lat):
+    return SimpleNamespace(id=ident, lon=lon, lat=lat, harbor_type="Coastal (Natural)")
+
+
+@pytest.fixture
+def coast(tmp_path):
+    return _coast(tmp_path)
+
+
+def test_a_harbour_behind_an_island_joins_the_lane_round_it_not_only_far_along_the_coast(coast):
+    land, lanes = coast
+    harbour = (0.0, 0.02)
+    (joined,) = compute_access([_port("behind", *harbour)], lanes, land).values()
+    lengths = sorted(path_length_km(path) for path in joined.paths)
+    # The straight joins clear the island's corners only to the lane nodes 100 km away.
+    straight_to_far_nodes = haversine_km(*harbour, 0.9, 0.3)
+    assert straight_to_far_nodes > 100
+    assert any(length > 100 for length in lengths), "the straight joins are kept"
+    # Round the island to the node behind it: about 50 km, where the straight line is 31 km.
+    assert lengths[0] < 0.6 * straight_to_far_nodes
+    assert lengths[0] > haversine_km(*harbour, *NEAR_NODE)
+    island = shapely.Polygon(ISLAND)
+    for path in joined.paths:
+        assert not shapely.LineString(path).intersects(island)
+
+
+def test_a_harbour_in_open_water_keeps_its_straight_joins_only(coast):
+    land, lanes = coast
+    harbour = (0.6, 0.05)  # clear of the island: the nearest node is straight ahead
+    (joined,) = compute_access([_port("open", *harbour)], lanes, land).values()
+    assert joined.paths
+    assert all(len(path) == 2 for path in joined.paths)
