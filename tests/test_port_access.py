@@ -12,7 +12,7 @@ import shapely
 
 from corridor.geo import haversine_km, path_length_km
 from corridor.portaccess import compute_access
-from corridor.sealanes import Lanes, LandMask
+from corridor.sealanes import LandMask, Lanes
 
 # At the equator, one degree is about 111 km. The mainland's coast runs along latitude 0; an
 # island 33 km wide lies 9 km off it, between the harbour and the nearest lane node.

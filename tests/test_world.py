@@ -136,6 +136,32 @@ def test_inland_places_have_no_sea_access(network):
         assert pid not in network.access
 
 
+@pytest.mark.parametrize(("pid", "river"), [("IDPLM", "musi-palembang"), ("MYSBW", "rajang-sibu")])
+def test_river_ports_join_by_the_river_drawn_to_them(network, pid, river):
+    """Palembang and Sibu lie up rivers Natural Earth 1:10m land does not resolve: they join the
+    lanes at the upper end of the river drawn by hand in data/sea/corrections.geojson, and sail
+    down it, not across the land beside it."""
+    import json
+
+    import shapely
+
+    from corridor.datasets import bundled_data_dir
+    from corridor.geo import haversine_km
+
+    features = json.loads((bundled_data_dir() / "sea" / "corrections.geojson").read_text())["features"]
+    (drawn,) = [f for f in features if f["properties"]["id"] == river]
+    line = shapely.geometry.shape(drawn["geometry"])
+    access = network.access[pid]
+    assert access.nodes and min(km for _, km in access.nodes) < 5
+    port = network.places[pid]
+    km, path = network.sea_path(pid, "SGSIN")
+    assert km > haversine_km(port.lon, port.lat, 103.75, 1.27)
+    # The first 40 km of the way out keep to the drawn river.
+    near = [p for p in path if haversine_km(port.lon, port.lat, *p) < 40]
+    assert len(near) >= 3
+    assert all(shapely.Point(p).distance(line) < 0.01 for p in near)
+
+
 def test_ports_that_cannot_join_the_lanes_are_named_with_a_reason(network):
     unjoined = [a for a in network.access.values() if not a.nodes]
     assert unjoined
