@@ -153,9 +153,9 @@ def test_river_ports_join_by_the_river_drawn_to_them(network, pid, river):
     line = shapely.geometry.shape(drawn["geometry"])
     access = network.access[pid]
     assert access.nodes and min(km for _, km in access.nodes) < 5
-    port = network.places[pid]
-    km, path = network.sea_path(pid, "SGSIN")
-    assert km > haversine_km(port.lon, port.lat, 103.75, 1.27)
+    port, singapore = network.places[pid], network.places["SGSIN"]
+    km, path = network.sea_path(pid, singapore.id)
+    assert km > haversine_km(port.lon, port.lat, singapore.lon, singapore.lat)
     # The first 40 km of the way out keep to the drawn river.
     near = [p for p in path if haversine_km(port.lon, port.lat, *p) < 40]
     assert len(near) >= 3
