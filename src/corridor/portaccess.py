@@ -779,7 +779,8 @@ def _straight(
     order = np.lexsort((distance, pi))
     pi, ni, distance = pi[order], ni[order], distance[order]
     first = np.searchsorted(pi, pi, side="left")
-    nearest_km = {ports[p].id: float(d) for p, d in zip(pi[first].tolist(), distance[first].tolist(), strict=True)}
+    heads = first == np.arange(len(pi))  # each port's nearest node, clear or not
+    nearest_km = {ports[p].id: d for p, d in zip(pi[heads].tolist(), distance[heads].tolist(), strict=True)}
     keep = (np.arange(len(pi)) - first) < ACCESS_CANDIDATES
     pi, ni, distance = pi[keep], ni[keep], distance[keep]
     # Which candidate edges cross land beyond the port's tolerance.
