@@ -12,7 +12,7 @@ import shapely
 
 from corridor.geo import haversine_km, path_length_km
 from corridor.portaccess import compute_access
-from corridor.sealanes import LandMask, Lanes
+from corridor.sealanes import LandMask, Lanes, find_shortcuts
 
 # At the equator, one degree is about 111 km. The mainland's coast runs along latitude 0; an
 # island 33 km wide lies 9 km off it, between the harbour and the nearest lane node.
@@ -66,3 +66,42 @@ def test_a_harbour_in_open_water_keeps_its_straight_joins_only(coast):
     (joined,) = compute_access([_port("open", *harbour)], lanes, land).values()
     assert joined.paths
     assert all(len(path) == 2 for path in joined.paths)
+
+
+def _shoal_coast(tmp_path, *, shoal: bool):
+    """The made-up coast with the island drawn as a `shoal` correction instead of as land."""
+    (tmp_path / "land").mkdir()
+    (tmp_path / "sea").mkdir()
+    mainland = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [MAINLAND]}}
+    with gzip.open(tmp_path / "land" / "ne_10m_land.geojson.gz", "wt") as f:
+        json.dump({"type": "FeatureCollection", "features": [mainland]}, f)
+    corrections = [
+        {
+            "type": "Feature",
+            "properties": {"id": "bank", "action": "shoal", "reason": "a sand bank", "source": "estimate"},
+            "geometry": {"type": "Polygon", "coordinates": [ISLAND]},
+        }
+    ]
+    (tmp_path / "sea" / "corrections.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": corrections if shoal else []})
+    )
+    return LandMask(tmp_path)
+
+
+@pytest.mark.parametrize("shoal", [True, False])
+def test_a_shoal_in_the_corrections_is_kept_off_as_land_is(tmp_path, shoal):
+    land = _shoal_coast(tmp_path, shoal=shoal)
+    bank = shapely.Polygon(ISLAND)
+    # A port behind the bank joins the lane round it, not straight across.
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(-0.9, 0.3), NEAR_NODE, (0.9, 0.3)])
+    harbour = (0.0, 0.02)
+    (joined,) = compute_access([_port("behind", *harbour)], lanes, land).values()
+    crossing = [path for path in joined.paths if shapely.LineString(path).intersects(bank)]
+    assert bool(crossing) is not shoal
+    # A lane that goes round the bank gets no shortcut across it.
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(-0.4, 0.12), (-0.4, 0.5), (0.4, 0.5), (0.4, 0.12)])
+    across = {frozenset((lanes.node(-0.4, 0.12), lanes.node(0.4, 0.12)))}
+    made = {frozenset(pair) for pair in find_shortcuts(lanes, land)}
+    assert bool(made & across) is not shoal

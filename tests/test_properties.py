@@ -36,7 +36,7 @@ from corridor.datasets import (
 )
 from corridor.editing import UNSOURCED, add_place, default_kind, read_import
 from corridor.errors import DataError
-from corridor.sealanes import LandMask, read_lanes
+from corridor.sealanes import LandMask, read_lanes, read_shoals
 
 from .conftest import BUNDLED, make_dataset, place, snapshot
 
@@ -181,7 +181,7 @@ COLLECTIONS = st.one_of(
     st.fixed_dictionaries({
         "type": st.just("FeatureCollection"),
         "features": st.lists(st.one_of(JSON, features(st.one_of(LINES, JSON), st.one_of(JSON, st.fixed_dictionaries(
-            {"action": st.sampled_from(["add", "remove", "x"]), "reason": st.text(max_size=5),
+            {"action": st.sampled_from(["add", "remove", "shoal", "x"]), "reason": st.text(max_size=5),
              "passage": st.one_of(st.text(max_size=5), JSON)})))), max_size=4),
     }),
 )  # fmt: skip
@@ -197,9 +197,11 @@ def test_the_lane_files_give_lanes_or_a_data_error(lanes, corrections):
         (root / "sea" / "corrections.geojson").write_text(json.dumps(corrections))
         try:
             result = read_lanes(root)
+            shoals = read_shoals(root)
         except DataError:
             return
     assert all(0 <= u < len(result.coords) and 0 <= v < len(result.coords) for u, v, _, _ in result.edges)
+    assert all(shoal.geom_type == "Polygon" and shoal.is_valid for shoal in shoals)
 
 
 POLYGONS = st.fixed_dictionaries({

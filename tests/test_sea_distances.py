@@ -152,7 +152,7 @@ def test_every_lane_correction_is_explained():
     assert features
     for feature in features:
         props = feature["properties"]
-        assert props["action"] in ("add", "remove")
+        assert props["action"] in ("add", "remove", "shoal")
         assert len(props["reason"]) > 30
         assert props["source"]
         assert f"`{props['id']}`" in listed, f"{props['id']} is missing from CORRECTIONS.md"

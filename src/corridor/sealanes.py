@@ -207,7 +207,8 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
     """Add and remove lane segments as the corrections file says, each with its reason.
 
     `add` lines join the network where their ends lie within SNAP_KM of a lane node; `remove`
-    lines name lane nodes (each within SNAP_KM) whose consecutive segments are dropped.
+    lines name lane nodes (each within SNAP_KM) whose consecutive segments are dropped. `shoal`
+    polygons change no lane: `LandMask` reads them (`read_shoals`).
     """
     problems = []
     locator = LaneLocator(lanes.coords)
@@ -223,9 +224,11 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
             continue
+        if action == "shoal":  # read as land by `LandMask` (`read_shoals`); lanes stay as they are
+            continue
         passage = props.get("passage") or ""
         if action not in ("add", "remove") or not lines or not isinstance(passage, str):
-            problems.append(f"{where}: needs action 'add' or 'remove' and a LineString")
+            problems.append(f"{where}: needs action 'add' or 'remove' and a LineString, or 'shoal' and a Polygon")
             continue
         for line in lines:
             if action == "add":
@@ -247,6 +250,44 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
         raise DataError(f"{path} has invalid corrections", problems)
     if removed:
         lanes.edges = [e for e in lanes.edges if frozenset(e[:2]) not in removed]
+
+
+def read_shoals(root: Path) -> list:
+    """Return the shoal polygons of a dataset's corrections file (shapely Polygons).
+
+    A `shoal` correction draws water that Natural Earth shows as sea but ships do not cross (tidal
+    flats, a river's mouth bar, sand ridges). The generated segments keep off it as off land:
+    lane shortcuts, near-miss joins, coast rounding and the ports' access paths. The lanes of
+    the base network and the lines a correction adds are kept even where they cross one: they
+    are the channels through it.
+    """
+    import shapely
+
+    path = root / CORRECTIONS_FILE
+    if not os.path.lexists(path):
+        return []
+    problems, out = [], []
+    for number, feature in enumerate(_read_collection(path), 1):
+        props = feature.get("properties") or {}
+        if props.get("action") != "shoal":
+            continue
+        where = f"{path}: feature {number} ({props.get('id', 'no id')})"
+        geometry = feature.get("geometry")
+        try:
+            if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+                raise ValueError("a shoal needs a Polygon or MultiPolygon")
+            shape = shapely.geometry.shape(geometry)
+            if shape.is_empty or not shape.is_valid:
+                raise ValueError(shapely.is_valid_reason(shape))
+            if not all(-360 <= x <= 360 and -90 <= y <= 90 for x, y in shapely.get_coordinates(shape).tolist()):
+                raise ValueError("a position is not a [lon, lat]")
+        except Exception as exc:  # shapely raises many kinds on malformed input; all mean the same here
+            problems.append(f"{where}: {exc}"[:200])
+            continue
+        out.extend(shapely.get_parts(shape))
+    if problems:
+        raise DataError(f"{path} has invalid corrections", problems)
+    return out
 
 
 def check_lane_files(root: Path) -> None:
@@ -291,7 +332,8 @@ def read_land_features(root: Path) -> list:
 
 
 class LandMask:
-    """Natural Earth land polygons, to tell whether a straight segment crosses land.
+    """Natural Earth land polygons, and the corrections' shoals (`read_shoals`), to tell whether a
+    straight segment crosses land.
 
     With `lazy=True` the (large) file is read on first use only: a build whose ports are all
     joined from the precomputed access table never reads it.
@@ -319,9 +361,8 @@ class LandMask:
     def _load(self) -> None:
         import shapely
 
-        parts = self._fast(self.root)
-        if parts is None:
-            parts = self._checked(self.root)
+        land = self._fast(self.root)
+        parts = (land if land is not None else self._checked(self.root)) + read_shoals(self.root)
         shapely.prepare(parts)
         self._parts = parts
         self._tree = shapely.STRtree(parts)
