@@ -59,6 +59,8 @@ def test_every_table_problem_is_reported_at_once(tmp_path, run):
     (root / "sea" / "corrections.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"action": "add"}, "geometry": {"type": "LineString",
                                                                          "coordinates": [[1, -1], [2, -1]]}},
+        {"type": "Feature", "properties": {"id": "bowtie", "action": "shoal", "reason": "a bank drawn crossed"},
+         "geometry": {"type": "Polygon", "coordinates": [[[1, -1], [2, -2], [2, -1], [1, -2], [1, -1]]]}},
     ]}))  # fmt: skip
 
     result = run("validate", "--data", str(root))
@@ -72,9 +74,10 @@ def test_every_table_problem_is_reported_at_once(tmp_path, run):
         f"{links_csv}:5: distance_km: -4 is outside [0.1, 20000]",
         "speed_kmh for rail is 0: it must be positive",
         "corrections.geojson: feature 1 (no id): every correction needs a reason",
+        "corrections.geojson: feature 2 (bowtie): not a valid shoal polygon (Self-intersection",
     ):
         assert expected in result.out, expected
-    assert result.out.startswith("7 problem(s) in ")
+    assert result.out.startswith("8 problem(s) in ")
     assert result.err == "" or "Traceback" not in result.err
 
 

@@ -278,7 +278,7 @@ def read_shoals(root: Path) -> list:
                 raise ValueError("a shoal needs a Polygon or MultiPolygon")
             shape = shapely.geometry.shape(geometry)
             if shape.is_empty or not shape.is_valid:
-                raise ValueError(shapely.is_valid_reason(shape))
+                raise ValueError(f"not a valid shoal polygon ({shapely.is_valid_reason(shape)})")
             if not all(-360 <= x <= 360 and -90 <= y <= 90 for x, y in shapely.get_coordinates(shape).tolist()):
                 raise ValueError("a position is not a [lon, lat]")
         except Exception as exc:  # shapely raises many kinds on malformed input; all mean the same here
