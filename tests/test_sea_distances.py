@@ -191,6 +191,30 @@ def test_open_ocean_shortcuts_keep_far_from_land():
     assert len(near) == 0, [long[i] for i in near[:5]]
 
 
+def test_no_segment_the_build_adds_crosses_a_shoal():
+    """The bundled shoals (tidal flats, mouth bars) are drawn where the calibration half showed
+    shortcuts across them: no shortcut, near-miss join or rounding segment of the bundled table
+    touches one now, while the lanes drawn through them as channels are kept."""
+    import shapely
+
+    from corridor.portaccess import read_access_table
+    from corridor.sealanes import read_lanes, read_shoals
+
+    root = bundled_data_dir()
+    shoals = read_shoals(root)
+    assert len(shoals) >= 5
+    table = read_access_table(root)
+    assert table is not None
+    added = shapely.linestrings([[a, b] for a, b in [*table.near_misses, *(table.rounding or [])]])
+    tree = shapely.STRtree(added)
+    assert not any(len(tree.query(shoal, predicate="intersects")) for shoal in shoals)
+    # The base lane out of the Yangtze by the North Passage crosses its mouth bar, and is kept.
+    lanes = read_lanes(root)
+    kept = shapely.STRtree(shapely.linestrings([[lanes.coords[u], lanes.coords[v]] for u, v, _, _ in lanes.edges]))
+    (mouth_bar,) = [shoal for shoal in shoals if shoal.contains(shapely.Point(122.1, 31.3))]
+    assert len(kept.query(mouth_bar, predicate="intersects"))
+
+
 class _OpenSea:
     """A land mask with no land: every segment is clear."""
 
