@@ -68,6 +68,28 @@ def test_a_harbour_in_open_water_keeps_its_straight_joins_only(coast):
     assert all(len(path) == 2 for path in joined.paths)
 
 
+def test_a_harbour_beside_a_long_lane_segment_joins_it_where_it_passes(coast):
+    """The lane runs past the harbour between nodes 43 and 107 km away; the harbour joins the
+    segment straight across, 28 km, and the build splits the segment there. Behind the island,
+    where that straight line would cross land, no such join is made (the test above)."""
+    from corridor.portaccess import join_ports
+
+    land, lanes = coast
+    harbour = (0.6, 0.05)
+    (joined,) = compute_access([_port("open", *harbour)], lanes, land).values()
+    ends = [path[-1] for path in joined.paths]
+    assert (0.6, 0.3) in ends
+    assert min(path_length_km(path) for path in joined.paths) == pytest.approx(haversine_km(*harbour, 0.6, 0.3))
+    assert haversine_km(*harbour, 0.9, 0.3) - haversine_km(*harbour, 0.6, 0.3) > 15
+    (access,) = join_ports([_port("open", *harbour)], lanes, land).values()
+    node = lanes.index[(0.6, 0.3)]
+    assert node in [n for n, _ in access.nodes]
+    assert {frozenset(e[:2]) for e in lanes.edges} >= {
+        frozenset((lanes.index[(0.0, 0.3)], node)),
+        frozenset((node, lanes.index[(0.9, 0.3)])),
+    }
+
+
 def _shoal_coast(tmp_path, *, shoal: bool):
     """The made-up coast with the island drawn as a `shoal` correction instead of as land."""
     (tmp_path / "land").mkdir()
@@ -105,3 +127,28 @@ def test_a_shoal_in_the_corrections_is_kept_off_as_land_is(tmp_path, shoal):
     across = {frozenset((lanes.node(-0.4, 0.12), lanes.node(0.4, 0.12)))}
     made = {frozenset(pair) for pair in find_shortcuts(lanes, land)}
     assert bool(made & across) is not shoal
+
+
+def test_a_lane_across_the_antimeridian_is_not_joined_half_way_round_the_world(coast):
+    """On the plane, a segment from 179.5 E to 179.5 W runs through every longitude; the harbour at
+    2 E must not join it there, which would split the Pacific crossing in two."""
+    from corridor.portaccess import join_ports
+
+    land, lanes = coast
+    lanes.add_line([(179.5, 0.3), (-179.5, 0.3)])
+    crossing = frozenset((lanes.index[(179.5, 0.3)], lanes.index[(-179.5, 0.3)]))
+    (access,) = join_ports([_port("east", 2.0, 0.05)], lanes, land).values()
+    assert access.nodes
+    assert all(abs(lanes.coords[n][0]) < 2 for n, _ in access.nodes)
+    assert crossing in {frozenset(e[:2]) for e in lanes.edges}
+
+
+def test_a_passage_segment_is_not_joined_part_way_along(tmp_path):
+    """A canal's or strait's segment is joined only at its nodes: a port joined part way along one
+    would let a voyage leave the lanes there and skip the passage's transit, toll or call."""
+    land, _ = _coast(tmp_path)
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(-0.9, 0.3), NEAR_NODE, (0.9, 0.3)], "suez")
+    (joined,) = compute_access([_port("canal", 0.6, 0.05)], lanes, land).values()
+    assert joined.paths
+    assert {path[-1] for path in joined.paths} <= {(-0.9, 0.3), NEAR_NODE, (0.9, 0.3)}

@@ -1,6 +1,7 @@
 """Join seaports to the sea lanes along paths over water: straight where clear, else over a water grid.
 
-A port first tries straight edges to its nearest lane nodes (most ports, in bulk). A port whose
+A port first tries straight edges to its nearest lane nodes (most ports, in bulk), and to the
+nearest point on a lane segment where that is much nearer (`_to_segments`). A port whose
 straight edges all cross land, or all run far past a nearer lane node behind an island or a
 spit, gets shortest paths over a grid of water cells built from the
 Natural Earth 1:10m land around it, at three scales (fine near the port, coarser farther out,
@@ -609,6 +610,9 @@ def write_access_table(
 ACCESS_MAX_KM = 120.0
 ACCESS_CANDIDATES = 12
 ACCESS_EDGES = 3
+# A port also joins the nearest point on a lane segment when that is this much nearer than its
+# straight joins to nodes (`_to_segments`).
+SEGMENT_JOIN_GAIN_KM = 2.0
 # A river harbour's join over resolved water is kept unless it is this much longer than its join
 # across the land near it (compute_access): a detour means the water it follows is not its own.
 RIVER_DETOUR = 1.2
@@ -798,7 +802,63 @@ def _straight(
         paths = chosen.setdefault(ports[p].id, [])
         if len(paths) < ACCESS_EDGES:
             paths.append(((ports[p].lon, ports[p].lat), tuple(lanes.coords[n])))
+    for pid, path in _to_segments(ports, lanes, land, tolerance, chosen):
+        chosen[pid].append(path)
     return chosen, nearest_km
+
+
+def _to_segments(ports: Sequence, lanes, land, tolerance, chosen: Mapping[str, list]) -> list[tuple[str, tuple]]:
+    """Return a straight join to the nearest point on a lane segment for each port whose straight
+    joins (`chosen`) all end farther away than that point by SEGMENT_JOIN_GAIN_KM, where it stays
+    at sea: a lane that runs past a harbour's mouth between two distant nodes (the channel into the
+    Bay of All Saints past Salvador) is joined where it passes, not at a node beyond the port that
+    every voyage would sail to and back from. The build splits the segment there (`_to_access`)."""
+    import numpy as np
+    import shapely
+
+    todo = [i for i, p in enumerate(ports) if chosen.get(p.id)]
+    if not todo or not lanes.edges:
+        return []
+    xy = np.asarray(lanes.coords, dtype=float)
+    # Not a passage's segment (a canal, a strait): a port joined part way along one would let a
+    # voyage leave the lanes there and skip the passage's transit, toll or call (Port Said joined
+    # 50 km down the Suez Canal).
+    pairs = np.asarray([(u, v) for u, v, _, passage in lanes.edges if not passage], dtype=np.int64).reshape(-1, 2)
+    # A segment across the antimeridian would be drawn round the world on the plane: not a candidate.
+    a, b = xy[pairs[:, 0]], xy[pairs[:, 1]]
+    keep = np.abs(a[:, 0] - b[:, 0]) < 180
+    # Only segments that come near the ports (one port on `ports add`: a few of the whole network).
+    at = np.asarray([(ports[i].lon, ports[i].lat) for i in todo])
+    reach = ACCESS_MAX_KM / 111.0 / max(math.cos(math.radians(min(float(np.abs(at[:, 1]).max()), 85.0))), 0.05)
+    keep &= (np.maximum(a[:, 0], b[:, 0]) >= at[:, 0].min() - reach) & (
+        np.minimum(a[:, 0], b[:, 0]) <= at[:, 0].max() + reach
+    )
+    keep &= (np.maximum(a[:, 1], b[:, 1]) >= at[:, 1].min() - reach) & (
+        np.minimum(a[:, 1], b[:, 1]) <= at[:, 1].max() + reach
+    )
+    pairs = pairs[keep]
+    if not len(pairs):
+        return []
+    segments = shapely.linestrings(np.stack([xy[pairs[:, 0]], xy[pairs[:, 1]]], axis=1))
+    points = shapely.points(at)
+    found, nearest = shapely.STRtree(segments).query_nearest(
+        points, max_distance=ACCESS_MAX_KM / 111.0, all_matches=False
+    )
+    ends = shapely.line_interpolate_point(
+        segments[nearest], shapely.line_locate_point(segments[nearest], points[found])
+    )
+    out = []
+    for k, (lon, lat) in zip(found.tolist(), shapely.get_coordinates(ends).tolist(), strict=True):
+        place = ports[todo[k]]
+        start, end = (place.lon, place.lat), (round(lon, 5), round(lat, 5))
+        km = haversine_km(*start, *end)
+        if min(haversine_km(*start, *path[-1]) for path in chosen[place.id]) - km < SEGMENT_JOIN_GAIN_KM:
+            continue
+        skip = float(tolerance[todo[k]])
+        if km > skip and land.crosses(start, end, skip_start_km=skip):
+            continue
+        out.append((place.id, (start, end)))
+    return out
 
 
 def _to_access(joined: Mapping[str, _Joined], lanes) -> dict:
@@ -834,7 +894,9 @@ def _split_lanes(lanes, points: Iterable[Point]) -> None:
     if not lanes.edges or not points:
         return
     xy = np.asarray(lanes.coords, dtype=float)
-    pairs = [(u, v) for u, v, *_ in lanes.edges]
+    # A segment across the antimeridian runs round the world on the plane: a point on another
+    # segment would seem to lie on it too, and splitting it would cut the ocean crossing.
+    pairs = [(u, v) for u, v, *_ in lanes.edges if abs(xy[u, 0] - xy[v, 0]) < 180]
     segments = shapely.linestrings(np.stack([xy[[u for u, _ in pairs]], xy[[v for _, v in pairs]]], axis=1))
     tree = shapely.STRtree(segments)
     on_edge: dict[frozenset, list[Point]] = {}
