@@ -372,6 +372,17 @@ def water_paths(
     return []
 
 
+def _plane_pairs(lanes, xy, *, untagged: bool = False):
+    """Return the lane segments as rows (u, v) that may be drawn straight on the plane: not one
+    across the antimeridian (its straight form spans the globe), nor, if `untagged`, a passage's."""
+    import numpy as np
+
+    pairs = np.asarray(
+        [(u, v) for u, v, _, passage in lanes.edges if not (untagged and passage)], dtype=np.int64
+    ).reshape(-1, 2)
+    return pairs[np.abs(xy[pairs[:, 0], 0] - xy[pairs[:, 1], 0]) < 180]
+
+
 class LaneTargets:
     """Where a port may join the lanes: lane nodes, and points along lane segments."""
 
@@ -381,10 +392,7 @@ class LaneTargets:
 
         self.lanes = lanes
         self.xy = np.asarray(lanes.coords, dtype=float)
-        pairs = np.asarray([(u, v) for u, v, *_ in lanes.edges], dtype=int).reshape(-1, 2)
-        # A segment across the antimeridian is not sampled (its straight form spans the globe).
-        pairs = pairs[np.abs(self.xy[pairs[:, 0], 0] - self.xy[pairs[:, 1], 0]) < 180]
-        self.pairs = pairs
+        self.pairs = pairs = _plane_pairs(lanes, self.xy)
         self.segments = shapely.linestrings(np.stack([self.xy[pairs[:, 0]], self.xy[pairs[:, 1]]], axis=1))
         self.segment_tree = shapely.STRtree(self.segments)
         self.node_tree = shapely.STRtree(shapely.points(self.xy))
@@ -823,27 +831,19 @@ def _to_segments(ports: Sequence, lanes, land, tolerance, chosen: Mapping[str, l
     # Not a passage's segment (a canal, a strait): a port joined part way along one would let a
     # voyage leave the lanes there and skip the passage's transit, toll or call (Port Said joined
     # 50 km down the Suez Canal).
-    pairs = np.asarray([(u, v) for u, v, _, passage in lanes.edges if not passage], dtype=np.int64).reshape(-1, 2)
-    # A segment across the antimeridian would be drawn round the world on the plane: not a candidate.
-    a, b = xy[pairs[:, 0]], xy[pairs[:, 1]]
-    keep = np.abs(a[:, 0] - b[:, 0]) < 180
-    # Only segments that come near the ports (one port on `ports add`: a few of the whole network).
+    pairs = _plane_pairs(lanes, xy, untagged=True)
+    # Only the segments whose box comes within the search distance of the ports' box (one port on
+    # `ports add`: a few of the whole network's).
     at = np.asarray([(ports[i].lon, ports[i].lat) for i in todo])
-    reach = ACCESS_MAX_KM / 111.0 / max(math.cos(math.radians(min(float(np.abs(at[:, 1]).max()), 85.0))), 0.05)
-    keep &= (np.maximum(a[:, 0], b[:, 0]) >= at[:, 0].min() - reach) & (
-        np.minimum(a[:, 0], b[:, 0]) <= at[:, 0].max() + reach
-    )
-    keep &= (np.maximum(a[:, 1], b[:, 1]) >= at[:, 1].min() - reach) & (
-        np.minimum(a[:, 1], b[:, 1]) <= at[:, 1].max() + reach
-    )
-    pairs = pairs[keep]
+    reach = ACCESS_MAX_KM / 111.0
+    low = np.minimum(xy[pairs[:, 0]], xy[pairs[:, 1]])
+    high = np.maximum(xy[pairs[:, 0]], xy[pairs[:, 1]])
+    pairs = pairs[np.all((high >= at.min(axis=0) - reach) & (low <= at.max(axis=0) + reach), axis=1)]
     if not len(pairs):
         return []
     segments = shapely.linestrings(np.stack([xy[pairs[:, 0]], xy[pairs[:, 1]]], axis=1))
     points = shapely.points(at)
-    found, nearest = shapely.STRtree(segments).query_nearest(
-        points, max_distance=ACCESS_MAX_KM / 111.0, all_matches=False
-    )
+    found, nearest = shapely.STRtree(segments).query_nearest(points, max_distance=reach, all_matches=False)
     ends = shapely.line_interpolate_point(
         segments[nearest], shapely.line_locate_point(segments[nearest], points[found])
     )
@@ -896,7 +896,7 @@ def _split_lanes(lanes, points: Iterable[Point]) -> None:
     xy = np.asarray(lanes.coords, dtype=float)
     # A segment across the antimeridian runs round the world on the plane: a point on another
     # segment would seem to lie on it too, and splitting it would cut the ocean crossing.
-    pairs = [(u, v) for u, v, *_ in lanes.edges if abs(xy[u, 0] - xy[v, 0]) < 180]
+    pairs = _plane_pairs(lanes, xy).tolist()
     segments = shapely.linestrings(np.stack([xy[[u for u, _ in pairs]], xy[[v for _, v in pairs]]], axis=1))
     tree = shapely.STRtree(segments)
     on_edge: dict[frozenset, list[Point]] = {}
