@@ -152,3 +152,52 @@ def test_a_passage_segment_is_not_joined_part_way_along(tmp_path):
     (joined,) = compute_access([_port("canal", 0.6, 0.05)], lanes, land).values()
     assert joined.paths
     assert {path[-1] for path in joined.paths} <= {(-0.9, 0.3), NEAR_NODE, (0.9, 0.3)}
+
+
+def _channel(length_nm):
+    """A lane along the coast and a river channel drawn to it, with or without its `length_nm`."""
+    from pathlib import Path
+
+    from corridor.sealanes import apply_corrections
+
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(-0.9, 0.3), NEAR_NODE, (0.9, 0.3)])
+    props = {"id": "river", "action": "add", "reason": "a river drawn straight across its bends", "source": "x"}
+    if length_nm is not None:
+        props["length_nm"] = length_nm
+    river = {"type": "Feature", "properties": props, "geometry": {"type": "LineString", "coordinates": [
+        [0.9, 0.3], [1.2, 0.6], [1.5, 0.6]]}}  # fmt: skip
+    apply_corrections(lanes, [river], Path("corrections.geojson"))
+    return lanes
+
+
+def test_a_channel_drawn_across_its_bends_measures_its_published_length():
+    from corridor.geo import KM_PER_NM
+
+    drawn, long = _channel(None), _channel(40)
+    coast = sum(d for u, v, d, _ in drawn.edges[:2])
+    assert sum(d for _, _, d, _ in drawn.edges[2:]) == pytest.approx(
+        haversine_km(0.9, 0.3, 1.2, 0.6) + haversine_km(1.2, 0.6, 1.5, 0.6)
+    )
+    assert sum(d for _, _, d, _ in long.edges[2:]) == pytest.approx(40 * KM_PER_NM)
+    assert sum(d for u, v, d, _ in long.edges[:2]) == coast  # the other lanes keep their lengths
+    assert long.coords == drawn.coords  # and the drawing stays as it was
+
+
+def test_a_channel_split_where_a_port_joins_it_keeps_its_length():
+    from corridor.geo import KM_PER_NM
+    from corridor.portaccess import _split_lanes
+
+    lanes = _channel(40)
+    _split_lanes(lanes, [(1.05, 0.45)])  # half way along the channel's first segment
+    assert len(lanes.edges) == 5
+    assert sum(d for _, _, d, _ in lanes.edges[2:]) == pytest.approx(40 * KM_PER_NM)
+
+
+@pytest.mark.parametrize("length_nm", [0, -3, "40", True, 1e9])
+def test_a_channel_length_that_is_not_a_positive_number_is_a_data_error(length_nm):
+    from corridor.errors import DataError
+
+    with pytest.raises(DataError) as caught:
+        _channel(length_nm)
+    assert "length_nm must be a positive number" in str(caught.value.problems)

@@ -162,6 +162,17 @@ def test_river_ports_join_by_the_river_drawn_to_them(network, pid, river):
     assert all(shapely.Point(p).distance(line) < 0.01 for p in near)
 
 
+def test_ho_chi_minh_city_sails_the_long_tau_at_its_published_length(network):
+    """Cat Lai lies about 40 nm from buoy 0 off Vung Tau by the Sai Gon - Vung Tau fairway's
+    published length (84.5 km from buoy 0 to the port of Saigon, data/sources.csv S207, S208, less
+    the river above Cat Lai), and 48 nm from the pilot station by a passenger's account (S209). The
+    river drawn straight across its bends measured 35 nm to Vung Tau's port, 3 nm inside buoy 0."""
+    from corridor.geo import KM_PER_NM
+
+    km, _ = network.sea_path("VNCLI", "VNVUT")
+    assert 36 <= km / KM_PER_NM <= 45
+
+
 def test_ports_that_cannot_join_the_lanes_are_named_with_a_reason(network):
     unjoined = [a for a in network.access.values() if not a.nodes]
     assert unjoined

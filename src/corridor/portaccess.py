@@ -917,7 +917,10 @@ def _split_lanes(lanes, points: Iterable[Point]) -> None:
             *(lanes.node(*p) for p in sorted(inner, key=lambda p: haversine_km(start[0], start[1], p[0], p[1]))),
             v,
         ]
+        # A segment may be longer than drawn (a correction's `length_nm`): its parts keep its scale.
+        drawn = haversine_km(*start, *lanes.coords[v])
+        scale = distance / drawn if drawn > 0 and abs(distance - drawn) > 1e-6 * drawn else 1.0
         for a, b in itertools.pairwise(chain):
             if a != b:
-                edges.append((a, b, haversine_km(*lanes.coords[a], *lanes.coords[b]), passage))
+                edges.append((a, b, haversine_km(*lanes.coords[a], *lanes.coords[b]) * scale, passage))
     lanes.edges = edges

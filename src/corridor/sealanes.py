@@ -13,7 +13,7 @@ from typing import Any
 
 from .datasets import Place
 from .errors import DataError
-from .geo import EARTH_RADIUS_KM, haversine_km, normalize_lon
+from .geo import EARTH_RADIUS_KM, KM_PER_NM, haversine_km, normalize_lon
 
 LANES_FILE = Path("sea/marnet.geojson")
 CORRECTIONS_FILE = Path("sea/corrections.geojson")
@@ -209,6 +209,10 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
     `add` lines join the network where their ends lie within SNAP_KM of a lane node; `remove`
     lines name lane nodes (each within SNAP_KM) whose consecutive segments are dropped. `shoal`
     polygons change no lane: `LandMask` reads them (`read_shoals`).
+
+    An `add` line may carry `length_nm`, the published length of the channel it draws (a river
+    whose bends the drawing cuts because Natural Earth does not resolve it): its segments are
+    lengthened in proportion, so the line measures that length while it is drawn as it is.
     """
     problems = []
     locator = LaneLocator(lanes.coords)
@@ -230,6 +234,16 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
         if action not in ("add", "remove") or not lines or not isinstance(passage, str):
             problems.append(f"{where}: needs action 'add' or 'remove' and a LineString, or 'shoal' and a Polygon")
             continue
+        length_nm = props.get("length_nm")
+        if length_nm is not None and not (
+            action == "add"
+            and len(lines) == 1
+            and isinstance(length_nm, _NUMBERS)
+            and not isinstance(length_nm, bool)
+            and 0 < length_nm < 1e4
+        ):
+            problems.append(f"{where}: length_nm must be a positive number of nautical miles on one added line")
+            continue
         for line in lines:
             if action == "add":
                 points = list(line)
@@ -237,8 +251,10 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
                     snapped = _snap(lanes, locator, *points[end])
                     if snapped is not None:
                         points[end] = lanes.coords[snapped]
-                known = len(lanes.coords)
+                known, first = len(lanes.coords), len(lanes.edges)
                 lanes.add_line(points, passage)
+                if length_nm is not None:
+                    _stretch(lanes, first, length_nm * KM_PER_NM)
                 locator.extend(range(known, len(lanes.coords)))  # later corrections may join this one
                 continue
             nodes = [_snap(lanes, locator, *p) for p in line]
@@ -250,6 +266,13 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
         raise DataError(f"{path} has invalid corrections", problems)
     if removed:
         lanes.edges = [e for e in lanes.edges if frozenset(e[:2]) not in removed]
+
+
+def _stretch(lanes: Lanes, first: int, km: float) -> None:
+    """Lengthen (or shorten) the lane segments from index `first` on in proportion, to total `km`."""
+    drawn = sum(e[2] for e in lanes.edges[first:])
+    if drawn > 0:
+        lanes.edges[first:] = [(u, v, d * km / drawn, tag) for u, v, d, tag in lanes.edges[first:]]
 
 
 def read_shoals(root: Path) -> list:
