@@ -80,15 +80,19 @@ def lanes_with(data: Path, pairs):
     return lanes
 
 
-def score_with_segments(data: Path, table: dict, near_misses: list) -> str:
+def score_with_segments(data: Path, table: dict, near_misses: list, rounding: list | None = None) -> str:
     """Score the calibration half on a copy of the dataset whose access table holds these joins
-    and shortcuts in place of its own; return the summary line."""
+    and shortcuts (and these rounding segments, if given) in place of its own; return the
+    summary line."""
     from corridor.portaccess import ACCESS_TABLE_FILE
 
+    changed = dict(table, near_misses=near_misses)
+    if rounding is not None:
+        changed["rounding"] = rounding
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "data"
         shutil.copytree(data, copy)
-        (copy / ACCESS_TABLE_FILE).write_text(json.dumps(dict(table, near_misses=near_misses)), encoding="utf-8")
+        (copy / ACCESS_TABLE_FILE).write_text(json.dumps(changed), encoding="utf-8")
         report = subprocess.run(
             [sys.executable, __file__, "--data", str(copy), "--limit", "0"],
             capture_output=True, text=True, check=True,
