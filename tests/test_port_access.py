@@ -174,12 +174,12 @@ def _channel(length_nm):
 def test_a_channel_drawn_across_its_bends_measures_its_published_length():
     from corridor.geo import KM_PER_NM
 
-    drawn, long = _channel(None), _channel(40)
+    drawn, long = _channel(None), _channel(60)
     coast = sum(d for u, v, d, _ in drawn.edges[:2])
     assert sum(d for _, _, d, _ in drawn.edges[2:]) == pytest.approx(
         haversine_km(0.9, 0.3, 1.2, 0.6) + haversine_km(1.2, 0.6, 1.5, 0.6)
     )
-    assert sum(d for _, _, d, _ in long.edges[2:]) == pytest.approx(40 * KM_PER_NM)
+    assert sum(d for _, _, d, _ in long.edges[2:]) == pytest.approx(60 * KM_PER_NM)
     assert sum(d for u, v, d, _ in long.edges[:2]) == coast  # the other lanes keep their lengths
     assert long.coords == drawn.coords  # and the drawing stays as it was
 
@@ -188,10 +188,10 @@ def test_a_channel_split_where_a_port_joins_it_keeps_its_length():
     from corridor.geo import KM_PER_NM
     from corridor.portaccess import _split_lanes
 
-    lanes = _channel(40)
+    lanes = _channel(60)
     _split_lanes(lanes, [(1.05, 0.45)])  # half way along the channel's first segment
     assert len(lanes.edges) == 5
-    assert sum(d for _, _, d, _ in lanes.edges[2:]) == pytest.approx(40 * KM_PER_NM)
+    assert sum(d for _, _, d, _ in lanes.edges[2:]) == pytest.approx(60 * KM_PER_NM)
 
 
 @pytest.mark.parametrize("length_nm", [0, -3, "40", True, 1e9])
@@ -201,3 +201,13 @@ def test_a_channel_length_that_is_not_a_positive_number_is_a_data_error(length_n
     with pytest.raises(DataError) as caught:
         _channel(length_nm)
     assert "length_nm must be a positive number" in str(caught.value.problems)
+
+
+def test_a_channel_is_never_shorter_than_its_drawing():
+    """The drawing cuts the river's bends, so the river is at least as long: a shorter length_nm
+    (the line is drawn 43.5 nm) would let voyages undercut the straight line."""
+    from corridor.errors import DataError
+
+    with pytest.raises(DataError) as caught:
+        _channel(20)
+    assert "length_nm 20 is shorter than the line as drawn (" in str(caught.value.problems)

@@ -212,7 +212,8 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
 
     An `add` line may carry `length_nm`, the published length of the channel it draws (a river
     whose bends the drawing cuts because Natural Earth does not resolve it): its segments are
-    lengthened in proportion, so the line measures that length while it is drawn as it is.
+    lengthened in proportion, so the line measures that length while it is drawn as it is. It
+    may not be shorter than the line as drawn.
     """
     problems = []
     locator = LaneLocator(lanes.coords)
@@ -254,7 +255,13 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
                 known, first = len(lanes.coords), len(lanes.edges)
                 lanes.add_line(points, passage)
                 if length_nm is not None:
-                    _stretch(lanes, first, length_nm * KM_PER_NM)
+                    # A river is never shorter than a line drawn across its bends.
+                    drawn = sum(e[2] for e in lanes.edges[first:])
+                    if length_nm * KM_PER_NM < drawn * (1 - 1e-3):
+                        problems.append(f"{where}: length_nm {length_nm:g} is shorter than the line as drawn "
+                                        f"({drawn / KM_PER_NM:.1f} nm)")  # fmt: skip
+                    else:
+                        _stretch(lanes, first, length_nm * KM_PER_NM)
                 locator.extend(range(known, len(lanes.coords)))  # later corrections may join this one
                 continue
             nodes = [_snap(lanes, locator, *p) for p in line]
@@ -269,7 +276,7 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
 
 
 def _stretch(lanes: Lanes, first: int, km: float) -> None:
-    """Lengthen (or shorten) the lane segments from index `first` on in proportion, to total `km`."""
+    """Lengthen the lane segments from index `first` on in proportion, to total `km`."""
     drawn = sum(e[2] for e in lanes.edges[first:])
     if drawn > 0:
         lanes.edges[first:] = [(u, v, d * km / drawn, tag) for u, v, d, tag in lanes.edges[first:]]
