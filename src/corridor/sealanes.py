@@ -260,8 +260,9 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
                     if length_nm * KM_PER_NM < drawn * (1 - 1e-3):
                         problems.append(f"{where}: length_nm {length_nm:g} is shorter than the line as drawn "
                                         f"({drawn / KM_PER_NM:.1f} nm)")  # fmt: skip
-                    else:
-                        _stretch(lanes, first, length_nm * KM_PER_NM)
+                    elif drawn > 0:
+                        scale = length_nm * KM_PER_NM / drawn
+                        lanes.edges[first:] = [(u, v, d * scale, tag) for u, v, d, tag in lanes.edges[first:]]
                 locator.extend(range(known, len(lanes.coords)))  # later corrections may join this one
                 continue
             nodes = [_snap(lanes, locator, *p) for p in line]
@@ -273,13 +274,6 @@ def apply_corrections(lanes: Lanes, features: list[dict], path: Path) -> None:
         raise DataError(f"{path} has invalid corrections", problems)
     if removed:
         lanes.edges = [e for e in lanes.edges if frozenset(e[:2]) not in removed]
-
-
-def _stretch(lanes: Lanes, first: int, km: float) -> None:
-    """Lengthen the lane segments from index `first` on in proportion, to total `km`."""
-    drawn = sum(e[2] for e in lanes.edges[first:])
-    if drawn > 0:
-        lanes.edges[first:] = [(u, v, d * km / drawn, tag) for u, v, d, tag in lanes.edges[first:]]
 
 
 def read_shoals(root: Path) -> list:
