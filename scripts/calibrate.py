@@ -6,9 +6,12 @@ The rates fitted are `cost_usd_per_teu_km` and `cost_usd_per_leg` of mode sea in
 data/parameters.csv: ocean freight per TEU = per leg + per TEU-km x the lane distance, against
 the SCFI spot rates (ocean freight and surcharges, terminal handling excluded), over the shortest
 sea distance between the two ports (so the fit does not depend on the rates it sets). Only the rows
-whose split is `calibration` are fitted, by least squares on the middle of each band (spot
-rates of different weeks disagree, so a band spans them); the held-out rows are reported, never
-fitted. The figures printed are copied by hand into data/parameters.csv, with the fit named as
+whose split is `calibration` are fitted, on the middle of each band (spot rates of different
+weeks disagree, so a band spans them); the held-out rows are reported, never fitted. The fit
+minimises the squared *relative* error (`corridor.calibration.fit_rate`): spot rates and their
+bands scale with the rate (a band is a factor either side, whether the lane costs USD 300 or
+1,400), so a plain least squares lets the long lanes decide alone and leaves a short one
+outside its band. The figures printed are copied by hand into data/parameters.csv, with the fit named as
 their source. Then every row of both halves is routed and judged as the tests judge it.
 """
 
@@ -17,9 +20,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corridor.calibration import evaluate, read_rows, summary
+from corridor.calibration import evaluate, fit_rate, read_rows, sea_rate_points, summary
 from corridor.network import load_network
-from corridor.routing import find_routes
 
 
 def main() -> None:
@@ -28,21 +30,11 @@ def main() -> None:
     args = parser.parse_args()
     network = load_network()
     rows = read_rows(args.table)
-    points = []
-    for row in rows:
-        if row.split != "calibration" or row.metric != "cost_usd" or not row.constraint.startswith("modes=sea"):
-            continue
-        # The lane distance between the two ports: the shortest sea route, whatever ships sail it.
-        (shortest,) = find_routes(network, row.origin, row.destination, by="distance", modes=["sea"])
-        points.append((shortest.distance_km, (row.low + row.high) / 2, row.id))
+    points = sea_rate_points(network, rows)
     if len(points) >= 2:
-        n = len(points)
-        mean_x = sum(x for x, _, _ in points) / n
-        mean_y = sum(y for _, y, _ in points) / n
-        slope = sum((x - mean_x) * (y - mean_y) for x, y, _ in points) / sum((x - mean_x) ** 2 for x, _, _ in points)
-        intercept = mean_y - slope * mean_x
-        print(f"fitted on {', '.join(i for _, _, i in points)}: cost_usd_per_leg sea {intercept:.0f}, "
-              f"cost_usd_per_teu_km sea {slope:.4f}")  # fmt: skip
+        charge, rate = fit_rate([(x, y) for x, y, _ in points])
+        print(f"fitted on {', '.join(i for _, _, i in points)}: cost_usd_per_leg sea {charge:.0f}, "
+              f"cost_usd_per_teu_km sea {rate:.4f}")  # fmt: skip
     for split in ("calibration", "holdout"):
         outcomes = [evaluate(network, row) for row in rows if row.split == split]
         print(f"{split}: {summary(outcomes)}")

@@ -142,6 +142,8 @@ def tiny(tmp_path):
 
 
 HOSTILE = "<script>alert(1)</script>{{ 7*7 }}"
+# The same name had a template engine evaluated it (a figure such as $494 may contain "49" itself).
+EVALUATED = HOSTILE.replace("{{ 7*7 }}", "49")
 
 
 @pytest.fixture

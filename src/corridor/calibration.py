@@ -120,6 +120,42 @@ def evaluate(network: Network, row: Row) -> Outcome:
     return Outcome(row, value, bad_case, route)
 
 
+def fit_rate(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Fit `charge + rate x distance` to (distance, price) points; return (charge, rate).
+
+    The squared *relative* error is minimised (weights 1 / price^2 on the plain residuals): a
+    spot rate's band is a factor either side of it, whatever the lane costs, so a plain least
+    squares would let the long, dear lanes decide alone and leave the short ones outside
+    their bands.
+    """
+    if len(points) < 2 or len({x for x, _ in points}) < 2:
+        raise ValueError("a rate needs prices at two distances at least")
+    if any(y <= 0 for _, y in points):
+        raise ValueError("prices must be positive")
+    weights = [1.0 / y**2 for _, y in points]
+    total = sum(weights)
+    mean_x = sum(w * x for w, (x, _) in zip(weights, points, strict=True)) / total
+    mean_y = sum(w * y for w, (_, y) in zip(weights, points, strict=True)) / total
+    spread = sum(w * (x - mean_x) ** 2 for w, (x, _) in zip(weights, points, strict=True))
+    rate = sum(w * (x - mean_x) * (y - mean_y) for w, (x, y) in zip(weights, points, strict=True)) / spread
+    return mean_y - rate * mean_x, rate
+
+
+def sea_rate_points(network: Network, rows: list[Row]) -> list[tuple[float, float, str]]:
+    """Return (shortest sea distance, middle of the band, row id) of the calibration half's sea rates.
+
+    The distance is the shortest sea route between the two ports, whatever ships sail it, so
+    the points do not depend on the rates they fit.
+    """
+    points = []
+    for row in rows:
+        if row.split != "calibration" or row.metric != "cost_usd" or not row.constraint.startswith("modes=sea"):
+            continue
+        (shortest,) = find_routes(network, row.origin, row.destination, by="distance", modes=["sea"])
+        points.append((shortest.distance_km, (row.low + row.high) / 2, row.id))
+    return points
+
+
 def summary(outcomes: list[Outcome]) -> str:
     """Return 'N of M within band, median error X%' for some outcomes."""
     if not outcomes:
