@@ -572,6 +572,8 @@ CORPUS = [
     ("frequency-huge", lambda r, t: ["links", "add", "CNBBB", "CNCCC", "--mode", "rail", "--frequency-per-week",
                                      "1e300", "--data", str(r)], 1, "frequency_per_week: 1e+300 is outside"),
     ("limit-zero", lambda r, t: ["reach", "CNAAA", "--limit", "0", "--data", str(r)], 2, "not a positive"),
+    ("cargo-value-negative", lambda r, t: ["route", "CNAAA", "CNBBB", "--by", "generalized", "--cargo-value-usd",
+                                           "-1", "--data", str(r)], 2, "'-1' is below 0: give 0 or more"),
     # bad files
     ("import-dev-zero", lambda r, t: ["ports", "import", "/dev/zero", "--data", str(r)], 1,
      "/dev/zero is a character device, not a file"),

@@ -58,6 +58,10 @@ def _number(convert: type, *, low: float | None = None, high: float | None = Non
             raise argparse.ArgumentTypeError(f"{text!r} is not a positive {noun}")
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if low is not None and high is None and value < low:
+            raise argparse.ArgumentTypeError(f"{text!r} is below {low:g}: give {low:g} or more")
+        if high is not None and low is None and value > high:
+            raise argparse.ArgumentTypeError(f"{text!r} is above {high:g}: give {high:g} or less")
         if (low is not None and value < low) or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"{value} is outside {low}-{high}")
         return value
