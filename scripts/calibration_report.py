@@ -33,7 +33,18 @@ def main() -> None:
     parser.add_argument("--data", default=None)
     parser.add_argument("--limit", type=int, default=40)
     args = parser.parse_args()
-    network = load_network(args.data)
+    results = calibration_results(load_network(args.data))
+    print(summary_line(results))
+    for error, row, nm, note in results[: args.limit]:
+        got = f"{nm:7.0f}" if nm is not None else "   none"
+        print(
+            f"{error:7.1%}  {row['from_locode']}-{row['to_locode']}  {got} nm vs {float(row['distance_nm']):7.0f}  "
+            f"{row['from_name'][:22]:22s} -> {row['to_name'][:22]:22s} {note}"
+        )
+
+
+def calibration_results(network) -> list[tuple]:
+    """Return (|error|, row, nm or None, note) of every calibration pair, worst first."""
     rows = [
         r for r in csv.DictReader(TABLE.open(encoding="utf-8")) if r["split"] == "calibration" and r["status"] == "test"
     ]
@@ -57,16 +68,14 @@ def main() -> None:
         published = float(row["distance_nm"])
         results.append((abs(nm - published) / published, row, nm, ""))
     results.sort(key=lambda item: -item[0])
+    return results
+
+
+def summary_line(results: list[tuple]) -> str:
     errors = [e for e, *_ in results if e != float("inf")]
     within = sum(e <= 0.05 for e in errors) / len(results)
     median = statistics.median(errors)
-    print(f"calibration half: {len(results)} pairs, median |error| {median:.2%}, within 5% {within:.1%}")
-    for error, row, nm, note in results[: args.limit]:
-        got = f"{nm:7.0f}" if nm is not None else "   none"
-        print(
-            f"{error:7.1%}  {row['from_locode']}-{row['to_locode']}  {got} nm vs {float(row['distance_nm']):7.0f}  "
-            f"{row['from_name'][:22]:22s} -> {row['to_name'][:22]:22s} {note}"
-        )
+    return f"calibration half: {len(results)} pairs, median |error| {median:.2%}, within 5% {within:.1%}"
 
 
 def lanes_with(data: Path, pairs):
