@@ -21,8 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from corridor.calibration import sea_pair_nm
 from corridor.errors import CorridorError
-from corridor.geo import KM_PER_NM
 from corridor.network import load_network
 
 TABLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "published_sea_distances.csv"
@@ -50,21 +50,14 @@ def calibration_results(network) -> list[tuple]:
     ]
     results = []
     for row in rows:
-        avoid = [a for a in row["avoid"].split(";") if a]
         try:
-            # `from_place`/`to_place` name the place at the source's position where it is not the code's
-            ends = [
-                network.gazetteer.resolve(row[f"{end}_place"] or row[f"{end}_locode"]).place_ids[0]
-                for end in ("from", "to")
-            ]
-            found = network.sea_path(*ends, avoid=avoid)
+            nm = sea_pair_nm(network, row)
         except CorridorError as exc:  # a code the gazetteer cannot place is listed with its reason
             results.append((float("inf"), row, None, str(exc)))
             continue
-        if found is None:
+        if nm is None:
             results.append((float("inf"), row, None, "no path over water"))
             continue
-        nm = found[0] / KM_PER_NM
         published = float(row["distance_nm"])
         results.append((abs(nm - published) / published, row, nm, ""))
     results.sort(key=lambda item: -item[0])

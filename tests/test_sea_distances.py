@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from corridor.calibration import pair_places, sea_pair_nm
 from corridor.datasets import bundled_data_dir
 from corridor.geo import KM_PER_NM
 
@@ -53,34 +54,13 @@ def test_the_table_is_large_cited_and_split_once_with_its_seed():
     assert halves == {"calibration", "held-out"}
 
 
-def _id(network, row: dict, end: str) -> str:
-    """The place at one end of a row: its `from_place`/`to_place` where the source measures from
-    another position than the code's place (Pub. 151's Shanghai is the city on the Huangpu, not
-    Yangshan), else the place its code names (an id, or a curated place's alias such as VNSGN)."""
-    return network.gazetteer.resolve(row[f"{end}_place"] or row[f"{end}_locode"]).place_ids[0]
-
-
-def _corridor_nm(network, rows) -> list[float | None]:
-    """Shortest sea distance of each row's pair (nm) along the lanes, access paths included,
-    whatever ships sail there (`Network.sea_path`)."""
-    out: list[float | None] = []
-    for row in rows:
-        found = network.sea_path(
-            _id(network, row, "from"),
-            _id(network, row, "to"),
-            avoid=[a for a in row["avoid"].split(";") if a],
-        )
-        out.append(found[0] / KM_PER_NM if found is not None else None)
-    return out
-
-
 def _searoute_nm(network, rows) -> list[float | None]:
     """Searoute's distance for the same pairs, from the same port positions (nm)."""
     import searoute
 
     out: list[float | None] = []
     for row in rows:
-        a, b = (network.places[_id(network, row, end)] for end in ("from", "to"))
+        a, b = (network.places[pid] for pid in pair_places(network, row))
         restrictions = ["northwest"] + [p for p in row["avoid"].split(";") if p]
         try:
             line = searoute.searoute([a.lon, a.lat], [b.lon, b.lat], units="naut", restrictions=restrictions)
@@ -114,7 +94,7 @@ def figures(network):
     for half in ("calibration", "held-out"):
         rows = [r for r in TESTED if r["split"] == half]
         out[half] = {
-            "corridor": _score(rows, _corridor_nm(network, rows)),
+            "corridor": _score(rows, [sea_pair_nm(network, row) for row in rows]),
             "searoute": _score(rows, _searoute_nm(network, rows)),
         }
     FIGURES.update(out)
@@ -164,7 +144,7 @@ def test_no_sea_distance_is_shorter_than_the_great_circle(network):
     from corridor.geo import haversine_km
 
     for row in TESTED:
-        a, b = (network.places[_id(network, row, end)] for end in ("from", "to"))
+        a, b = (network.places[pid] for pid in pair_places(network, row))
         found = network.sea_path(a.id, b.id, avoid=[p for p in row["avoid"].split(";") if p])
         if found is not None:
             assert found[0] >= haversine_km(a.lon, a.lat, b.lon, b.lat) * 0.999, (row["from_locode"], row["to_locode"])
@@ -181,7 +161,7 @@ def test_no_published_distance_undercuts_the_great_circle_between_its_places(net
 
     short = set()
     for row in TESTED:
-        a, b = (network.places[_id(network, row, end)] for end in ("from", "to"))
+        a, b = (network.places[pid] for pid in pair_places(network, row))
         if float(row["distance_nm"]) * KM_PER_NM < 0.95 * haversine_km(a.lon, a.lat, b.lon, b.lat):
             short.add((row["from_locode"], row["to_locode"]))
     assert short == {("GBHRW", "BEANR")}

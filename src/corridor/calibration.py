@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import csv
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .geo import KM_PER_NM
 from .network import Network
 from .routing import Route, find_routes
 
@@ -154,6 +156,26 @@ def sea_rate_points(network: Network, rows: list[Row]) -> list[tuple[float, floa
         (shortest,) = find_routes(network, row.origin, row.destination, by="distance", modes=["sea"])
         points.append((shortest.distance_km, (row.low + row.high) / 2, row.id))
     return points
+
+
+def pair_places(network: Network, row: Mapping[str, str]) -> tuple[str, str]:
+    """Return the two places of a published sea-distance row (tests/data/published_sea_distances.csv).
+
+    `from_place`/`to_place` name the place at the source's position where it measures from
+    another one than the code's place (Pub. 151's Shanghai is the city on the Huangpu, not
+    Yangshan); else the place its code names (an id, or a curated place's alias such as VNSGN).
+    """
+    first, second = (
+        network.gazetteer.resolve(row[f"{end}_place"] or row[f"{end}_locode"]).place_ids[0] for end in ("from", "to")
+    )
+    return first, second
+
+
+def sea_pair_nm(network: Network, row: Mapping[str, str]) -> float | None:
+    """Return a published sea-distance row's shortest distance along the lanes, access paths
+    included, whatever ships sail there (`Network.sea_path`), in nm; None if no path over water."""
+    found = network.sea_path(*pair_places(network, row), avoid=[a for a in row["avoid"].split(";") if a])
+    return found[0] / KM_PER_NM if found is not None else None
 
 
 def summary(outcomes: list[Outcome]) -> str:
