@@ -15,8 +15,6 @@ ROWS = read_rows(TABLE)
 KNOWN = {
     "cal-010": "Chengdu-Port Klang all-rail train: links are separate services here, so a through train "
     "waits for the weekly Thai southern service",
-    "cal-018": "Chongqing-Hong Kong in 3 days: the barge now charges China's export clearance (estimate: half "
-    "a day), which Tuanjiecun, Yantian's inland port (S37), may clear before the train leaves",
     "cal-028": "Guoyuan-Mandalay via Lincang, 15 days at the 2022 launch, when the Myanmar border was barely open",
     "cal-032": "Jebel Ali-Umm Qasr: the weekly 36 h ro-ro loses to a mainline sailing of 32 h plus a 24 h call",
     "cal-033": "Hong Kong-Jebel Ali in 11 days is a 2002 schedule, before slow steaming; 16 kn sails it in 14 "
