@@ -336,3 +336,11 @@ def test_base_map_rejects_an_unknown_basemap():
     with pytest.raises(ValueError, match="basemap"):
         render.base_map(basemap="google")
     assert "tile.openstreetmap.org" in map_html(render.base_map(basemap="openstreetmap"))
+
+
+def test_a_link_tooltip_says_whether_its_distance_is_published_or_an_estimate(network):
+    links = network.links
+    published = render._link_tooltip(network, links["rail-wuhan-yichang"])  # S242: the Hanyi line, 293.1 km
+    estimated = render._link_tooltip(network, links["road-hanoi-haiphong"])  # expressway plus an estimated approach
+    assert "293 km (published)" in published
+    assert "115 km (estimate)" in estimated and "(published)" not in estimated

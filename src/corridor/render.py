@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .costing import METRICS
-from .datasets import Place, bundled_data_dir
+from .datasets import Place, bundled_data_dir, is_estimate
 from .geo import unwrap_lons
 from .geometry import leg_coords, leg_credits, link_trace
 from .graph import Role
@@ -730,11 +730,12 @@ def _link_tooltip(network: Network, link) -> str:
     a, b = network.places[link.from_id], network.places[link.to_id]
     arrow = "&rarr;" if link.one_way else "&harr;"
     name = f"<b>{escape(link.name)}</b><br>" if link.name else ""
-    distance = (
-        f"{link.distance_km:,.0f} km (published)"
-        if link.distance_km is not None
-        else f"{network.parameters.link_distance_km(link, a, b):,.0f} km (measured)"
-    )
+    if link.distance_km is None:
+        distance = f"{network.parameters.link_distance_km(link, a, b):,.0f} km (measured)"
+    elif not link.distance_source or is_estimate(link.distance_source):
+        distance = f"{link.distance_km:,.0f} km (estimate)"
+    else:
+        distance = f"{link.distance_km:,.0f} km (published)"
     per_week = f", {link.frequency_per_week:g} a week" if link.frequency_per_week else ""
     return (
         f"<div class='corridor-tip'>{name}{escape(MODE_LABELS.get(link.mode, link.mode))}: {_label(a)} {arrow} "
