@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
 
 import pytest
 
+from corridor.datasets import is_estimate
 from corridor.registry import METRICS as METRIC_SPECS
 
 METRICS = ("distance_km", "time_h", "cost_usd", "co2_kg")
@@ -98,6 +100,25 @@ def test_ports_show_cites_sources(run):
     assert result.code == 0
     assert "dwell" in result.out
     assert "S80" in result.out
+
+
+def test_handling_time_and_fee_cite_their_own_sources(run, network, monkeypatch):
+    """Qinzhou sets its own handling time (an estimate) but not its fee, which comes from the
+    seaport parameter and its published terminal charges: each figure shows its own source, in
+    `ports show` and on a route's transfer."""
+    fee_source = network.parameters.source("handling_usd", "seaport")
+    assert not is_estimate(fee_source)
+    monkeypatch.setenv("COLUMNS", "400")
+    shown = run("ports", "show", "CNQZH").out.splitlines()
+    (time_line,) = [line for line in shown if line.strip().startswith("handling  ")]
+    (fee_line,) = [line for line in shown if line.strip().startswith("handling fee")]
+    assert "estimate" in time_line and "$" not in time_line
+    assert fee_source.split(":")[0] in fee_line and "[estimate]" not in fee_line
+    data = json.loads(run("route", "Chongqing", "Singapore", "--modes", "rail,sea", "--format", "json").out)
+    transfers = [leg for leg in data["legs"] if leg["mode"] == "transfer" and leg["from"] == "CNQZH"]
+    assert transfers
+    assert fee_source in transfers[0]["sources"]["cost_usd"]
+    assert fee_source not in transfers[0]["sources"]["time_h"]
 
 
 @pytest.mark.parametrize("name", ["umm qasr", "UMM QASR", "IQUQR", "iquqr", "Basra", "Hong Kong", "hanoi", "Singapore"])

@@ -140,6 +140,14 @@ class Parameters:
         cost = place.handling_usd if place.handling_usd is not None else self.value("handling_usd", place.kind)
         return Metrics(time_h=time_h, cost_usd=cost)
 
+    def handling_sources(self, place: Place) -> tuple[str, str]:
+        """Return the source fields of a place's handling time and cost: the place's own where it
+        sets the figure, else the parameter's for its kind (the two may differ)."""
+        own = place.handling_source
+        time_h = own if place.handling_h is not None else self.source("handling_h", place.kind)
+        cost = own if place.handling_usd is not None else self.source("handling_usd", place.kind)
+        return time_h, cost
+
     def leg_charge_usd(self, mode: str) -> float:
         """Return the charge per leg of a mode (loading, documentation, a sea voyage's two calls)."""
         return self.value("cost_usd_per_leg", mode, 0.0)

@@ -361,9 +361,13 @@ def place_text(network: Network, place: Place, *, width: int | None = None) -> s
         facts.append(("aliases", "; ".join(place.aliases), ""))
     if place.area:
         facts.append(("area", place.area, ""))
-    handling_source = place.handling_source or params.source("handling_h", place.kind)
+    time_source, cost_source = params.handling_sources(place)
     cost = METRIC_SPECS["cost_usd"].text(handling.cost_usd)
-    facts.append(("handling", f"{handling.time_h:g} h, {cost} per TEU per transfer", handling_source or " "))
+    if time_source == cost_source:
+        facts.append(("handling", f"{handling.time_h:g} h, {cost} per TEU per transfer", time_source or " "))
+    else:
+        facts.append(("handling", f"{handling.time_h:g} h per transfer", time_source or " "))
+        facts.append(("handling fee", f"{cost} per TEU per transfer", cost_source or " "))
     if place.dwell_h:
         facts.append(("dwell", f"{place.dwell_h:g} h on entry", place.dwell_source or " "))
     if place.source:

@@ -121,8 +121,9 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                     add("time_h", hub.source if hub else params.source("transship_h", "all"))
                     add("cost_usd", hub.source if hub else params.source("transship_usd", "all"))
                 else:
-                    add("time_h", place.handling_source or params.source("handling_h", place.kind))
-                    add("cost_usd", place.handling_source or params.source("handling_usd", place.kind))
+                    time_source, cost_source = params.handling_sources(place)
+                    add("time_h", time_source)
+                    add("cost_usd", cost_source)
             if role in (THROUGH, TRANSFER) and place.dwell_h:
                 add("time_h", place.dwell_source)
             for (pid, crossing_mode), crossing in ops.crossings.items():
