@@ -63,6 +63,19 @@ def test_a_link_without_a_published_distance_is_measured_along_its_via_points(pa
     assert metrics.distance_km > straight.distance_km > 380
 
 
+def test_each_circuity_factor_lies_within_what_the_published_links_show(network):
+    """A link without a published distance is its drawn length times its mode's circuity; the
+    links whose length cites a document show that ratio, and each factor lies within the middle
+    half of theirs."""
+    import statistics
+
+    evidence = network.parameters.published_circuity(network.links.values(), network.places)
+    assert set(evidence) >= {"rail", "road", "river"}
+    for mode, ratios in evidence.items():
+        low, _, high = statistics.quantiles([ratio for ratio, _ in ratios], n=4)
+        assert low <= network.parameters.value("circuity", mode) <= high, mode
+
+
 def test_a_frequency_below_the_default_adds_waiting(params):
     weekly = Link(
         "l", "A", "B", "rail", distance_km=100, distance_source="e", frequency_per_week=1, frequency_source="e"

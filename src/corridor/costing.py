@@ -159,6 +159,22 @@ class Parameters:
         coords = [(start.lon, start.lat), *link.via, (end.lon, end.lat)]
         return path_length_km(coords) * self.value("circuity", link.mode)
 
+    def published_circuity(self, links, places) -> dict[str, list[tuple[float, str]]]:
+        """Return, per mode, (ratio, link id) of each link whose distance cites a document: its
+        published length over its length along its via points, what `circuity` multiplies for a
+        link without one (the evidence for each mode's factor; `scripts/circuity.py` prints it)."""
+        from .datasets import is_estimate
+
+        found: dict[str, list[tuple[float, str]]] = {}
+        for link in links:
+            if link.distance_km is None or is_estimate(link.distance_source):
+                continue
+            start, end = places[link.from_id], places[link.to_id]
+            drawn = path_length_km([(start.lon, start.lat), *link.via, (end.lon, end.lat)])
+            if drawn >= 20:  # a bridge or a terminal spur says nothing about circuity
+                found.setdefault(link.mode, []).append((link.distance_km / drawn, link.id))
+        return {mode: sorted(ratios) for mode, ratios in found.items()}
+
     def link(self, link: Link, start: Place, end: Place, *, forward: bool, waited_h: float = 0.0) -> Metrics:
         """Metrics of travelling a link in one direction, arriving at `end` (or `start` if not forward).
 
