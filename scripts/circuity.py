@@ -13,13 +13,14 @@ from __future__ import annotations
 import statistics
 import sys
 
+from corridor.costing import published_circuity
 from corridor.network import load_network
 
 
 def main() -> None:
     network = load_network(sys.argv[1] if len(sys.argv) > 1 else None)
     params = network.parameters
-    evidence = params.published_circuity(network.links.values(), network.places)
+    evidence = published_circuity(network.links.values(), network.places)
     print("mode    links  median  quartiles    factor used")
     for mode, ratios in sorted(evidence.items()):
         values = [ratio for ratio, _ in ratios]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
-from corridor.costing import Parameters
+from corridor.costing import Parameters, published_circuity
 from corridor.datasets import Link, Place, bundled_data_dir, read_parameters
 from corridor.errors import DataError
 
@@ -67,9 +69,7 @@ def test_each_circuity_factor_lies_within_what_the_published_links_show(network)
     """A link without a published distance is its drawn length times its mode's circuity; the
     links whose length cites a document show that ratio, and each factor lies within the middle
     half of theirs."""
-    import statistics
-
-    evidence = network.parameters.published_circuity(network.links.values(), network.places)
+    evidence = published_circuity(network.links.values(), network.places)
     assert set(evidence) >= {"rail", "road", "river"}
     for mode, ratios in evidence.items():
         low, _, high = statistics.quantiles([ratio for ratio, _ in ratios], n=4)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .datasets import KINDS, Link, Parameter, Place, read_parameters
+from .datasets import KINDS, Link, Parameter, Place, is_estimate, read_parameters
 from .errors import DataError
 from .geo import path_length_km
 from .registry import GRAPH_MODES, LANE_MODES, LINK_MODES, METRIC_NAMES, MODES, SERVICE_MODES
@@ -156,24 +157,7 @@ class Parameters:
         """Return the link's published distance, else its length along its via points x circuity."""
         if link.distance_km is not None:
             return link.distance_km
-        coords = [(start.lon, start.lat), *link.via, (end.lon, end.lat)]
-        return path_length_km(coords) * self.value("circuity", link.mode)
-
-    def published_circuity(self, links, places) -> dict[str, list[tuple[float, str]]]:
-        """Return, per mode, (ratio, link id) of each link whose distance cites a document: its
-        published length over its length along its via points, what `circuity` multiplies for a
-        link without one (the evidence for each mode's factor; `scripts/circuity.py` prints it)."""
-        from .datasets import is_estimate
-
-        found: dict[str, list[tuple[float, str]]] = {}
-        for link in links:
-            if link.distance_km is None or is_estimate(link.distance_source):
-                continue
-            start, end = places[link.from_id], places[link.to_id]
-            drawn = path_length_km([(start.lon, start.lat), *link.via, (end.lon, end.lat)])
-            if drawn >= 20:  # a bridge or a terminal spur says nothing about circuity
-                found.setdefault(link.mode, []).append((link.distance_km / drawn, link.id))
-        return {mode: sorted(ratios) for mode, ratios in found.items()}
+        return drawn_length_km(link, start, end) * self.value("circuity", link.mode)
 
     def link(self, link: Link, start: Place, end: Place, *, forward: bool, waited_h: float = 0.0) -> Metrics:
         """Metrics of travelling a link in one direction, arriving at `end` (or `start` if not forward).
@@ -225,3 +209,24 @@ class Parameters:
         if hours is not None and p90 is not None:
             return p90 - hours
         return self.value("transship_h_p90", "all", 120.0) - self.value("transship_h", "all", 48.0)
+
+
+def drawn_length_km(link: Link, start: Place, end: Place) -> float:
+    """Return a link's length along its via points, what `circuity` multiplies for a link
+    without a published distance."""
+    return path_length_km([(start.lon, start.lat), *link.via, (end.lon, end.lat)])
+
+
+def published_circuity(links: Iterable[Link], places: Mapping[str, Place]) -> dict[str, list[tuple[float, str]]]:
+    """Return, per mode, (ratio, link id) of each link whose distance cites a document: its
+    published length over its drawn length (the evidence for each mode's `circuity`;
+    `scripts/circuity.py` prints it). Links drawn shorter than 20 km (bridges, terminal spurs)
+    say nothing about circuity and are left out."""
+    found: dict[str, list[tuple[float, str]]] = {}
+    for link in links:
+        if link.distance_km is None or is_estimate(link.distance_source):
+            continue
+        drawn = drawn_length_km(link, places[link.from_id], places[link.to_id])
+        if drawn >= 20:
+            found.setdefault(link.mode, []).append((link.distance_km / drawn, link.id))
+    return {mode: sorted(ratios) for mode, ratios in found.items()}
