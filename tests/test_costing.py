@@ -68,7 +68,7 @@ def test_a_link_without_a_published_distance_is_measured_along_its_via_points(pa
 def test_each_circuity_factor_lies_within_what_the_published_links_show(network):
     """A link without a published distance is its drawn length times its mode's circuity; the
     links whose length cites a document show that ratio, and each factor lies within the middle
-    half of theirs."""
+    half of theirs (a consistency check: the river factor is those four links' median)."""
     evidence = published_circuity(network.links.values(), network.places)
     assert set(evidence) >= {"rail", "road", "river"}
     for mode, ratios in evidence.items():
