@@ -300,13 +300,29 @@ def test_a_mainline_voyage_through_the_strait_of_malacca_calls_at_a_strait_hub_o
     assert f"(and {singapore.past} along the lanes past a call on the way)" in shown
 
 
-def test_published_rotations_through_the_strait_call_at_one_of_its_hubs(network):
+def test_a_mainline_voyage_into_the_gulf_calls_at_jebel_ali_on_the_way(network):
+    """Mainline loops into the Gulf call at Jebel Ali before the ports beyond it (MSC Falcon,
+    S57; the Beibu Gulf-Middle East line, S27, S91; S263, S264): Shanghai to Dammam makes that
+    call as well as the one at the Strait of Malacca, and its sources say why. A voyage that
+    starts or ends at Jebel Ali, or at a port of the strait such as Bandar Abbas, makes none."""
+    sailed = find_routes(network, "Shanghai", "Dammam", by="time", modes=["sea"])[0].legs[0]
+    cited = leg_sources(network, sailed)["time_h"]
+    assert any(s.startswith("Strait of Hormuz: a call on the way at AEJEA: ") for s in cited), cited
+    assert any("Strait of Malacca" in s for s in cited)
+    assert _overhead_h(network, sailed) >= 3 * 24  # two calls on the way and the call at Dammam
+    for origin, destination in [("Jebel Ali", "Dammam"), ("Singapore", "Jebel Ali"), ("Singapore", "Bandar Abbas")]:
+        leg = find_routes(network, origin, destination, by="time", modes=["sea"])[0].legs[0]
+        assert not any("Strait of Hormuz" in s for s in leg_sources(network, leg)["time_h"]), (origin, destination)
+
+
+@pytest.mark.parametrize("passage", ["malacca", "hormuz"])
+def test_published_rotations_through_a_gate_call_at_one_of_its_hubs(network, passage):
     """The rule of sea/calls_on_the_way.csv, checked against the published rotations of
-    sea/services.csv: every mainline service whose ships sail through the gate calls at a hub the
-    row names."""
+    sea/services.csv: every mainline service whose ships sail through a call's gate calls at a
+    hub the row names."""
     import shapely
 
-    (call,) = network.operations.way_calls.values()
+    call = network.operations.way_calls[passage]
     gate = shapely.LineString(call.gate)
     through = []
     for service in network.operations.services:

@@ -76,8 +76,8 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                 if canal is not None:
                     add("time_h", f"{canal.name or canal.passage} transit: {canal.source}")
                 for call in _calls_across(network, e):
-                    ports = ", ".join(call.ports)
-                    add("time_h", f"{call.name or call.passage}: a call on the way at one of {ports}: {call.source}")
+                    at = f"one of {', '.join(call.ports)}" if len(call.ports) > 1 else call.ports[0]
+                    add("time_h", f"{call.name or call.passage}: a call on the way at {at}: {call.source}")
         if role in (LANE, ACCESS):
             # A sea leg has hundreds of lane edges, each citing the same sources: the first says it all.
             if role == LANE and lanes_done:
