@@ -121,6 +121,56 @@ def test_handling_time_and_fee_cite_their_own_sources(run, network, monkeypatch)
     assert fee_source not in transfers[0]["sources"]["time_h"]
 
 
+def test_ports_show_gives_what_routes_charge_at_a_place(run):
+    """Issue 10 asks that `ports show` and JSON show, for every figure on a route, its source or
+    'estimate'. What a route charges at a place (a border, a break of gauge, customs, a
+    transshipment) is in `ports show` for that place, with the figures the route charged and the
+    source its leg cites."""
+
+    def figures(place: str) -> dict:
+        shown = json.loads(run("ports", "show", place, "--format", "json").out)
+        return {figure["figure"]: figure for figure in shown["figures"]}
+
+    def charged(*argv: str) -> dict:
+        legs = json.loads(run("route", *argv, "--format", "json").out)["legs"]
+        return {(leg["activity"], leg["from"]): leg for leg in legs if leg["mode"] == "transfer"}
+
+    rail = charged("Kunming", "Lat Krabang", "--modes", "rail")
+    border, leg = figures("LABTN")["border (rail)"], rail[("border crossing", "LABTN")]
+    assert (leg["time_h"], leg["cost_usd"]) == (border["crossing_h"], border["cost_usd"]) == (5, 30)
+    assert border["source"] in leg["sources"]["time_h"] and border["source"].startswith("crossing_h: S148")
+    gauge, leg = figures("LATHG")["border (rail)"], rail[("break of gauge", "LATHG")]
+    assert (leg["time_h"], leg["cost_usd"]) == (gauge["crossing_h"] + gauge["lift_h"], gauge["lift_usd"])
+    assert gauge["source"] in leg["sources"]["time_h"]
+
+    cleared, leg = figures("IQUQR")["import clearance"], charged("Chongqing", "Umm Qasr")[("import clearance", "IQUQR")]
+    assert (leg["time_h"], leg["cost_usd"]) == (cleared["h"], cleared["usd"]) == (131, 1118)
+    assert leg["sources"]["time_h"] == [cleared["source"]]
+
+    hub, leg = (
+        figures("SGSIN")["transshipment"],
+        charged("Chongqing", "Jakarta", "--modes", "rail,sea", "--by", "time")[("transshipment", "SGSIN")],
+    )
+    assert hub["transship_h"] <= leg["time_h"] and hub["transship_usd"] <= leg["cost_usd"]
+    for part in hub["source"].split("; transship"):
+        assert any(part.removeprefix("_") in cited for cited in leg["sources"]["time_h"]), part
+    assert not figures("SGSIN")["sea class"]["source"].startswith("transship")
+
+
+def test_ports_show_says_why_a_port_sails_the_lanes(run, monkeypatch):
+    """A seaport's class of ships is shown with its reason: a row of sea/hubs.csv (cited), a
+    published mainline service, or the World Port Index rule (harbour size and depth)."""
+    monkeypatch.setenv("COLUMNS", "400")
+    falcon = run("ports", "show", "QADOH").out
+    assert "sea class" in falcon and "msc-falcon" in falcon
+    small = [line for line in run("ports", "show", "Banjul").out.splitlines() if "sea class" in line]
+    assert small and "World Port Index harbour" in small[0]
+    hub = json.loads(run("ports", "show", "Jebel Ali", "--format", "json").out)
+    shown = {figure["figure"]: figure for figure in hub["figures"]}
+    assert shown["sea class"]["sea_class"] == "mainline" and shown["sea class"]["role"] == "hub"
+    assert shown["call on the way"]["passage"] == "hormuz" and shown["call on the way"]["call_h"] == 24
+
+
 @pytest.mark.parametrize("name", ["umm qasr", "UMM QASR", "IQUQR", "iquqr", "Basra", "Hong Kong", "hanoi", "Singapore"])
 def test_names_resolve_case_insensitively(run, name):
     assert run("ports", "show", name).code == 0

@@ -767,6 +767,7 @@ def cmd_ports_show(args: argparse.Namespace) -> str:
                 aliases=list(place.aliases), area=place.area, status=place.status,
                 coord_source=place.coord_source, source=place.source, notes=place.notes,
                 routable=network.routable(place.id),
+                figures=[figure.as_dict() for figure in io.place_figures(network, place)],
             )  # fmt: skip
             rows.append(row)
         return io.dumps(rows if target.is_area else rows[0])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ._table import Column, Note, plain_columns, table, terminal_width, wrap
@@ -346,10 +348,154 @@ def _citation(network: Network, source: str) -> list[str]:
     return [source, *refs]
 
 
+TRANSSHIP_COLUMNS = ("transship_h", "transship_h_p90", "transship_usd")
+
+
+@dataclass(frozen=True)
+class PlaceFigure:
+    """A figure a route charges at a place, as `ports show` gives it: its label, the figure in
+    words, its source field (a document id first, or `estimate`; empty for a rule of the model)
+    and the exact numbers, as JSON gives them."""
+
+    key: str
+    text: str
+    source: str
+    numbers: dict[str, float | str]
+
+    def as_dict(self) -> dict:
+        return {"figure": self.key, "text": self.text, "source": self.source, **self.numbers}
+
+
+def _source_parts(joined: str, *columns: str) -> str:
+    """Return the parts of a table row's joined sources (`services._sourced`: "column: source; ...")
+    that cite `columns`, joined the same way."""
+    parts = re.split(r"; (?=[a-z_0-9]+: )", joined) if joined else []
+    return "; ".join(part for part in parts if part.split(": ", 1)[0] in columns)
+
+
+def _hours_text(typical: float, p90: float | None = None) -> str:
+    bad = f" (bad case {p90:g} h)" if p90 is not None and p90 != typical else ""
+    return f"{typical:g} h{bad}"
+
+
+def place_figures(network: Network, place: Place) -> list[PlaceFigure]:
+    """Return what routes charge at a place, each figure with its source: handling, dwell and its
+    bad case, and for a seaport its class of ships, mainline departures, transshipment, calls on
+    the way and customs clearance; for a border place, each crossing and break of gauge."""
+    from .network import clearance_lookup
+
+    params, ops = network.parameters, network.operations
+    usd = METRIC_SPECS["cost_usd"].text
+    handling = params.handling(place)
+    time_source, cost_source = params.handling_sources(place)
+    numbers: dict[str, float | str] = {"handling_h": handling.time_h, "handling_usd": handling.cost_usd}
+    if time_source == cost_source:
+        text = f"{handling.time_h:g} h, {usd(handling.cost_usd)} per TEU per transfer"
+        out = [PlaceFigure("handling", text, time_source, numbers)]
+    else:
+        hours = PlaceFigure(
+            "handling", f"{handling.time_h:g} h per transfer", time_source, {"handling_h": handling.time_h}
+        )
+        fee = f"{usd(handling.cost_usd)} per TEU per transfer"
+        out = [hours, PlaceFigure("handling fee", fee, cost_source, {"handling_usd": handling.cost_usd})]
+    if place.dwell_h:
+        out.append(
+            PlaceFigure("dwell", f"{place.dwell_h:g} h on entry", place.dwell_source, {"dwell_h": place.dwell_h})
+        )
+    spread = ops.spreads.get(place.id)
+    if spread is not None:
+        text = f"{spread.p90_h:g} h at the 90th percentile (typical {spread.typical_h:g} h)"
+        numbers = {"typical_h": spread.typical_h, "p90_h": spread.p90_h}
+        out.append(PlaceFigure("dwell bad case", text, spread.source, numbers))
+    sea_class = network.sea_classes.get(place.id)
+    if sea_class:
+        hub = ops.hubs.get(place.id)
+        if hub is not None:
+            numbers = {"sea_class": sea_class, "role": hub.role}
+            source = _source_parts(hub.source, "class")
+            out.append(PlaceFigure("sea class", f"{hub.role}, called by {sea_class} ships", source, numbers))
+        else:
+            rule = _sea_class_rule(network, place, sea_class)
+            out.append(PlaceFigure("sea class", f"{sea_class}: {rule}", "", {"sea_class": sea_class}))
+        if sea_class == "mainline":
+            # Feeders change ship at mainline ports: at the port's own figures (sea/hubs.csv) or the defaults.
+            change = params.transship(hub)
+            p90 = change.time_h + params.transship_spread_h(hub)
+            if hub is not None and hub.transship_h is not None:
+                source = _source_parts(hub.source, *TRANSSHIP_COLUMNS)
+            else:
+                source = "; ".join(f"{name}: {params.source(name, 'all')}" for name in TRANSSHIP_COLUMNS)
+            text = (
+                f"{_hours_text(change.time_h, p90)}, {usd(change.cost_usd)} per TEU between mainline and feeder ships"
+            )
+            numbers = {"transship_h": change.time_h, "transship_h_p90": p90, "transship_usd": change.cost_usd}
+            out.append(PlaceFigure("transshipment", text, source, numbers))
+            per_week = place.sea_departures_per_week
+            source = place.sea_departures_source
+            if per_week is None and place.harbor_size:
+                per_week = params.value("sea_departures_per_week", place.harbor_size, 0.0) or None
+                source = params.source("sea_departures_per_week", place.harbor_size)
+            if per_week is None:
+                per_week, source = params.value("frequency_per_week", "sea"), params.source("frequency_per_week", "sea")
+            wait = params.sea_departures_wait_h(place)
+            text = f"{per_week:g} a week: a wait of {wait:.1f} h on average for a mainline sailing"
+            out.append(PlaceFigure("departures", text, source, {"per_week": per_week, "wait_h": wait}))
+        for call in ops.way_calls.values():
+            if place.id in call.ports:
+                call_text = _hours_text(call.call_h, call.call_h_p90)
+                text = f"{call.name or call.passage}: mainline ships call on the way, {call_text}"
+                numbers = {"passage": call.passage, "call_h": call.call_h, "call_h_p90": call.call_h_p90}
+                out.append(PlaceFigure("call on the way", text, call.source, numbers))
+    for (pid, mode), crossing in sorted(ops.crossings.items()):
+        if pid != place.id:
+            continue
+        said = []
+        if crossing.crossing_h or crossing.crossing_h_p90 or not crossing.gauge_break:
+            said.append(_hours_text(crossing.crossing_h, crossing.crossing_h_p90))
+        if crossing.cost_usd:
+            said.append(f"{usd(crossing.cost_usd)} per TEU")
+        numbers = {"mode": mode, "crossing_h": crossing.crossing_h, "crossing_h_p90": crossing.crossing_h_p90,
+                   "cost_usd": crossing.cost_usd}  # fmt: skip
+        if crossing.gauge_break:
+            said.append(f"break of gauge: {crossing.lift_h:g} h, {usd(crossing.lift_usd)} per TEU to lift")
+            numbers.update(lift_h=crossing.lift_h, lift_usd=crossing.lift_usd)
+        text = f"{crossing.name or place.name}: {', '.join(said)}"
+        out.append(PlaceFigure(f"border ({mode})", text, crossing.source, numbers))
+    lookup = clearance_lookup(ops, network.places)
+    for direction in ("import", "export"):
+        if "sea" in place.modes:
+            found = lookup(place, direction)
+            when = "on leaving a ship" if direction == "import" else "on boarding a ship"
+        else:
+            found = ops.clearance.get((place.id, direction)) if direction == "import" else None
+            when = "for cargo that ends here by land"
+        if found is None:
+            continue
+        text = f"{_hours_text(found.h, found.h_p90)}, {usd(found.usd)} per TEU, {when}"
+        if found.place_id != place.id:
+            text += f" (the figures of {found.place_id}, for every seaport of {place.country})"
+        numbers = {"h": found.h, "h_p90": found.h_p90, "usd": found.usd}
+        out.append(PlaceFigure(f"{direction} clearance", text, found.source, numbers))
+    return out
+
+
+def _sea_class_rule(network: Network, place: Place, sea_class: str) -> str:
+    """Say why a seaport without a row in sea/hubs.csv has its class (`network.sea_class`)."""
+    services = [s.id for s in network.operations.services if s.vessel_class == "mainline" and place.id in s.ports]
+    if services:
+        return f"called by the mainline service(s) {', '.join(services)} of sea/services.csv"
+    if place.origin == "curated":
+        return "a seaport of the curated table"
+    depth = network.parameters.value("mainline_min_depth_m", "all", 11.0)
+    size = (place.harbor_size or "unknown").replace("_", " ")
+    deep = f"{place.depth_m:g} m" if place.depth_m is not None else "unknown depth"
+    return (
+        f"World Port Index harbour {size}, {deep} (mainline needs a large or medium harbour at least {depth:g} m deep)"
+    )
+
+
 def place_text(network: Network, place: Place, *, width: int | None = None) -> str:
     """Return everything about a place, one fact a line (wrapped to `width`), each figure with its sources."""
-    params = network.parameters
-    handling = params.handling(place)
     width = width or terminal_width()
     facts: list[tuple[str, str, str]] = [  # (key, value, source field)
         ("country", f"{place.country} {network.countries.get(place.country, '')}".rstrip(), ""),
@@ -361,15 +507,8 @@ def place_text(network: Network, place: Place, *, width: int | None = None) -> s
         facts.append(("aliases", "; ".join(place.aliases), ""))
     if place.area:
         facts.append(("area", place.area, ""))
-    time_source, cost_source = params.handling_sources(place)
-    cost = METRIC_SPECS["cost_usd"].text(handling.cost_usd)
-    if time_source == cost_source:
-        facts.append(("handling", f"{handling.time_h:g} h, {cost} per TEU per transfer", time_source or " "))
-    else:
-        facts.append(("handling", f"{handling.time_h:g} h per transfer", time_source or " "))
-        facts.append(("handling fee", f"{cost} per TEU per transfer", cost_source or " "))
-    if place.dwell_h:
-        facts.append(("dwell", f"{place.dwell_h:g} h on entry", place.dwell_source or " "))
+    # A figure's empty source is a rule of the model (a seaport's class), not a missing citation.
+    facts += [(f.key, f.text, f.source or ("" if f.key == "sea class" else " ")) for f in place_figures(network, place)]
     if place.source:
         facts.append(("role", "", place.source))
     if place.notes:
@@ -390,7 +529,7 @@ def place_text(network: Network, place: Place, *, width: int | None = None) -> s
         said = f"{link.mode} to {_place_label(network, other)} ({link.id}{customs.get(link.customs, '')})"
         facts.append(("link", said, ""))
     lines = [f"{place.name} ({place.id})"]
-    key_width = 13
+    key_width = max(13, *(len(key) + 1 for key, _, _ in facts))
     for key, value, source in facts:
         indent, hanging = f"  {key:<{key_width}}", " " * (key_width + 2)
         if source:
