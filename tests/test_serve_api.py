@@ -280,6 +280,22 @@ def test_places_suggest_ids_names_aliases_and_areas(client, network):
     assert only and all(r["country"] == "VN" for r in only)
 
 
+@pytest.mark.parametrize("name", ["Umm Qasr", "LATHG", "Chongqing"])
+def test_a_place_answers_what_ports_show_says(client, run, name):
+    """`/api/places/{name}` is `corridor ports show`: the place (or an area's places) with every
+    figure a route charges there and its source."""
+    response = client.get(f"/api/places/{name}")
+    assert response.status_code == 200, response.text
+    assert response.json() == run("ports", "show", name, "--format", "json").json()
+    text = client.get(f"/api/places/{name}", params={"format": "text", "width": 100}).text
+    assert "handling" in text and "source:" in text
+
+
+def test_a_place_that_is_unknown_is_a_404(client):
+    assert "unknown place 'Atlantis'" in error_of(client.get("/api/places/Atlantis"), 404, None)
+    error_of(client.get("/api/places/IQUQR", params={"format": "csv"}), 400, "format")
+
+
 def test_places_needs_q(client):
     error_of(client.get("/api/places"), 400, "q")
     error_of(client.get("/api/places", params={"q": " - "}), 400, "q")

@@ -760,16 +760,7 @@ def cmd_ports_show(args: argparse.Namespace) -> str:
     target = network.gazetteer.resolve(args.place)
     places = [network.places[pid] for pid in target.place_ids]
     if args.format == "json":
-        rows = []
-        for place in places:
-            row = io.place_row(place)
-            row.update(
-                aliases=list(place.aliases), area=place.area, status=place.status,
-                coord_source=place.coord_source, source=place.source, notes=place.notes,
-                routable=network.routable(place.id),
-                figures=[figure.as_dict() for figure in io.place_figures(network, place)],
-            )  # fmt: skip
-            rows.append(row)
+        rows = [io.place_show_dict(network, place) for place in places]
         return io.dumps(rows if target.is_area else rows[0])
     return "\n\n".join(io.place_text(network, p) for p in places)
 

@@ -494,6 +494,17 @@ def _sea_class_rule(network: Network, place: Place, sea_class: str) -> str:
     )
 
 
+def place_show_dict(network: Network, place: Place) -> dict:
+    """Return everything about a place as `ports show --format json` (and the API) give it."""
+    row = place_row(place)
+    row.update(
+        aliases=list(place.aliases), area=place.area, status=place.status, coord_source=place.coord_source,
+        source=place.source, notes=place.notes, routable=network.routable(place.id),
+        figures=[figure.as_dict() for figure in place_figures(network, place)],
+    )  # fmt: skip
+    return row
+
+
 def place_text(network: Network, place: Place, *, width: int | None = None) -> str:
     """Return everything about a place, one fact a line (wrapped to `width`), each figure with its sources."""
     width = width or terminal_width()

@@ -781,6 +781,18 @@ def places_api(service: Service, params: Params) -> Reply:
     return _json(index.search(q, limit=limit, country=country, mode=mode))
 
 
+def place_api(service: Service, params: Params, name: str) -> Reply:
+    """One place, or every place of an area, with what routes charge there (corridor ports show)."""
+    network = service.network
+    target = network.gazetteer.resolve(name)
+    places = [network.places[pid] for pid in target.place_ids]
+    if params.get("format", "json") == "text":
+        with fixed_width(_width(params)):
+            return _text("\n\n".join(io.place_text(network, place) for place in places))
+    rows = [io.place_show_dict(network, place) for place in places]
+    return _json(rows if target.is_area else rows[0])
+
+
 def pareto_api(service: Service, params: Params) -> Reply:
     from .pareto import front_dict, front_text, pareto
 
@@ -1197,6 +1209,14 @@ ENDPOINTS = (
         "Places whose id, name, alias or area contains q, best matches first (type-ahead)",
         places_api,
         ("q", "limit", "country", "mode"),
+    ),
+    Endpoint(
+        "/api/places/{name}",
+        "One place (or an area's places) with everything a route charges there, each figure with its source "
+        "(corridor ports show)",
+        place_api,
+        ("width",),
+        ("json", "text"),
     ),
     Endpoint(
         "/api/pareto",
