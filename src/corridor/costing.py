@@ -118,16 +118,22 @@ class Parameters:
 
     # ------------------------------------------------------------------ edges
 
-    def sea_departures_wait_h(self, place: Place) -> float:
-        """Return the mean wait for a mainline sailing from a port: half its headway.
+    def sea_departures(self, place: Place) -> tuple[float, str]:
+        """Return a port's mainline departures a week and the source of that figure.
 
-        A port's own sea departures per week, where known, replace the default frequency; for a
-        World Port Index port they follow its harbour size.
+        A port's own figure where known; for a World Port Index port, by its harbour size; else
+        the default frequency of sea services.
         """
-        frequency = place.sea_departures_per_week
-        if frequency is None and place.harbor_size:
-            frequency = self.value("sea_departures_per_week", place.harbor_size, 0.0) or None
-        return self.service_wait_h("sea", frequency)
+        if place.sea_departures_per_week is not None:
+            return place.sea_departures_per_week, place.sea_departures_source
+        by_size = self.value("sea_departures_per_week", place.harbor_size, 0.0) if place.harbor_size else 0.0
+        if by_size:
+            return by_size, self.source("sea_departures_per_week", place.harbor_size)
+        return self.value("frequency_per_week", "sea", 0.0), self.source("frequency_per_week", "sea")
+
+    def sea_departures_wait_h(self, place: Place) -> float:
+        """Return the mean wait for a mainline sailing from a port: half its headway (`sea_departures`)."""
+        return self.service_wait_h("sea", self.sea_departures(place)[0])
 
     def link_wait_h(self, link: Link) -> float:
         """Return the mean wait for a link's service: half its headway, none if its time includes it."""

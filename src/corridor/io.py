@@ -360,7 +360,7 @@ class PlaceFigure:
     key: str
     text: str
     source: str
-    numbers: dict[str, float | str]
+    numbers: Mapping[str, float | str]
 
     def as_dict(self) -> dict:
         return {"figure": self.key, "text": self.text, "source": self.source, **self.numbers}
@@ -382,86 +382,116 @@ def place_figures(network: Network, place: Place) -> list[PlaceFigure]:
     """Return what routes charge at a place, each figure with its source: handling, dwell and its
     bad case, and for a seaport its class of ships, mainline departures, transshipment, calls on
     the way and customs clearance; for a border place, each crossing and break of gauge."""
-    from .network import clearance_lookup
+    return [
+        *_handling_figures(network, place),
+        *_seaport_figures(network, place),
+        *_border_figures(network, place),
+        *_clearance_figures(network, place),
+    ]
 
-    params, ops = network.parameters, network.operations
-    usd = METRIC_SPECS["cost_usd"].text
+
+def _usd(value: float) -> str:
+    return METRIC_SPECS["cost_usd"].text(value)
+
+
+def _handling_figures(network: Network, place: Place) -> list[PlaceFigure]:
+    params = network.parameters
     handling = params.handling(place)
     time_source, cost_source = params.handling_sources(place)
-    numbers: dict[str, float | str] = {"handling_h": handling.time_h, "handling_usd": handling.cost_usd}
+    fee = f"{_usd(handling.cost_usd)} per TEU per transfer"
     if time_source == cost_source:
-        text = f"{handling.time_h:g} h, {usd(handling.cost_usd)} per TEU per transfer"
-        out = [PlaceFigure("handling", text, time_source, numbers)]
+        numbers = {"handling_h": handling.time_h, "handling_usd": handling.cost_usd}
+        out = [PlaceFigure("handling", f"{handling.time_h:g} h, {fee}", time_source, numbers)]
     else:
-        hours = PlaceFigure(
-            "handling", f"{handling.time_h:g} h per transfer", time_source, {"handling_h": handling.time_h}
-        )
-        fee = f"{usd(handling.cost_usd)} per TEU per transfer"
-        out = [hours, PlaceFigure("handling fee", fee, cost_source, {"handling_usd": handling.cost_usd})]
+        hours = f"{handling.time_h:g} h per transfer"
+        out = [
+            PlaceFigure("handling", hours, time_source, {"handling_h": handling.time_h}),
+            PlaceFigure("handling fee", fee, cost_source, {"handling_usd": handling.cost_usd}),
+        ]
     if place.dwell_h:
         out.append(
             PlaceFigure("dwell", f"{place.dwell_h:g} h on entry", place.dwell_source, {"dwell_h": place.dwell_h})
         )
-    spread = ops.spreads.get(place.id)
+    spread = network.operations.spreads.get(place.id)
     if spread is not None:
         text = f"{spread.p90_h:g} h at the 90th percentile (typical {spread.typical_h:g} h)"
         numbers = {"typical_h": spread.typical_h, "p90_h": spread.p90_h}
         out.append(PlaceFigure("dwell bad case", text, spread.source, numbers))
+    return out
+
+
+def _seaport_figures(network: Network, place: Place) -> list[PlaceFigure]:
+    """A seaport that joins the lanes: its class of ships and, where mainline ships call, the
+    transshipment to feeders, the departures a week and the calls on the way made there."""
     sea_class = network.sea_classes.get(place.id)
-    if sea_class:
-        hub = ops.hubs.get(place.id)
-        if hub is not None:
-            numbers = {"sea_class": sea_class, "role": hub.role}
-            source = _source_parts(hub.source, "class")
-            out.append(PlaceFigure("sea class", f"{hub.role}, called by {sea_class} ships", source, numbers))
-        else:
-            rule = _sea_class_rule(network, place, sea_class)
-            out.append(PlaceFigure("sea class", f"{sea_class}: {rule}", "", {"sea_class": sea_class}))
-        if sea_class == "mainline":
-            # Feeders change ship at mainline ports: at the port's own figures (sea/hubs.csv) or the defaults.
-            change = params.transship(hub)
-            p90 = change.time_h + params.transship_spread_h(hub)
-            if hub is not None and hub.transship_h is not None:
-                source = _source_parts(hub.source, *TRANSSHIP_COLUMNS)
-            else:
-                source = "; ".join(f"{name}: {params.source(name, 'all')}" for name in TRANSSHIP_COLUMNS)
-            text = (
-                f"{_hours_text(change.time_h, p90)}, {usd(change.cost_usd)} per TEU between mainline and feeder ships"
-            )
-            numbers = {"transship_h": change.time_h, "transship_h_p90": p90, "transship_usd": change.cost_usd}
-            out.append(PlaceFigure("transshipment", text, source, numbers))
-            per_week = place.sea_departures_per_week
-            source = place.sea_departures_source
-            if per_week is None and place.harbor_size:
-                per_week = params.value("sea_departures_per_week", place.harbor_size, 0.0) or None
-                source = params.source("sea_departures_per_week", place.harbor_size)
-            if per_week is None:
-                per_week, source = params.value("frequency_per_week", "sea"), params.source("frequency_per_week", "sea")
-            wait = params.sea_departures_wait_h(place)
-            text = f"{per_week:g} a week: a wait of {wait:.1f} h on average for a mainline sailing"
-            out.append(PlaceFigure("departures", text, source, {"per_week": per_week, "wait_h": wait}))
-        for call in ops.way_calls.values():
-            if place.id in call.ports:
-                call_text = _hours_text(call.call_h, call.call_h_p90)
-                text = f"{call.name or call.passage}: mainline ships call on the way, {call_text}"
-                numbers = {"passage": call.passage, "call_h": call.call_h, "call_h_p90": call.call_h_p90}
-                out.append(PlaceFigure("call on the way", text, call.source, numbers))
-    for (pid, mode), crossing in sorted(ops.crossings.items()):
+    if not sea_class:
+        return []
+    params, ops = network.parameters, network.operations
+    hub = ops.hubs.get(place.id)
+    if hub is not None:
+        text, source = f"{hub.role}, called by {sea_class} ships", _source_parts(hub.source, "class")
+        out = [PlaceFigure("sea class", text, source, {"sea_class": sea_class, "role": hub.role})]
+    else:
+        text = f"{sea_class}: {_sea_class_rule(network, place)}"
+        out = [PlaceFigure("sea class", text, "", {"sea_class": sea_class})]
+    if sea_class != "mainline":
+        return out
+    # Feeders change ship at mainline ports: at the port's own figures (sea/hubs.csv) or the defaults.
+    change = params.transship(hub)
+    p90 = change.time_h + params.transship_spread_h(hub)
+    if hub is not None and hub.transship_h is not None:
+        source = _source_parts(hub.source, *TRANSSHIP_COLUMNS)
+    else:
+        source = "; ".join(f"{name}: {params.source(name, 'all')}" for name in TRANSSHIP_COLUMNS)
+    text = f"{_hours_text(change.time_h, p90)}, {_usd(change.cost_usd)} per TEU between mainline and feeder ships"
+    numbers = {"transship_h": change.time_h, "transship_h_p90": p90, "transship_usd": change.cost_usd}
+    out.append(PlaceFigure("transshipment", text, source, numbers))
+    per_week, source = params.sea_departures(place)
+    wait = params.sea_departures_wait_h(place)
+    text = f"{per_week:g} a week: a wait of {wait:.1f} h on average for a mainline sailing"
+    out.append(PlaceFigure("departures", text, source, {"per_week": per_week, "wait_h": wait}))
+    for call in ops.way_calls.values():
+        if place.id in call.ports:
+            hours = _hours_text(call.call_h, call.call_h_p90)
+            text = f"{call.name or call.passage}: mainline ships call on the way, {hours}"
+            passage: dict[str, float | str] = {
+                "passage": call.passage,
+                "call_h": call.call_h,
+                "call_h_p90": call.call_h_p90,
+            }
+            out.append(PlaceFigure("call on the way", text, call.source, passage))
+    return out
+
+
+def _border_figures(network: Network, place: Place) -> list[PlaceFigure]:
+    """Each crossing of a border at the place, by mode, with its break of gauge."""
+    out = []
+    for (pid, mode), crossing in sorted(network.operations.crossings.items()):
         if pid != place.id:
             continue
         said = []
         if crossing.crossing_h or crossing.crossing_h_p90 or not crossing.gauge_break:
             said.append(_hours_text(crossing.crossing_h, crossing.crossing_h_p90))
         if crossing.cost_usd:
-            said.append(f"{usd(crossing.cost_usd)} per TEU")
-        numbers = {"mode": mode, "crossing_h": crossing.crossing_h, "crossing_h_p90": crossing.crossing_h_p90,
-                   "cost_usd": crossing.cost_usd}  # fmt: skip
+            said.append(f"{_usd(crossing.cost_usd)} per TEU")
+        numbers: dict[str, float | str] = {"mode": mode, "crossing_h": crossing.crossing_h}
+        numbers.update(crossing_h_p90=crossing.crossing_h_p90, cost_usd=crossing.cost_usd)
         if crossing.gauge_break:
-            said.append(f"break of gauge: {crossing.lift_h:g} h, {usd(crossing.lift_usd)} per TEU to lift")
+            said.append(f"break of gauge: {crossing.lift_h:g} h, {_usd(crossing.lift_usd)} per TEU to lift")
             numbers.update(lift_h=crossing.lift_h, lift_usd=crossing.lift_usd)
         text = f"{crossing.name or place.name}: {', '.join(said)}"
         out.append(PlaceFigure(f"border ({mode})", text, crossing.source, numbers))
+    return out
+
+
+def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
+    """Customs clearance charged at the place (`network.clearance_at`): at a seaport its country's
+    figures on leaving and boarding a ship; at an inland terminal, its own import row."""
+    from .network import clearance_lookup
+
+    ops = network.operations
     lookup = clearance_lookup(ops, network.places)
+    out = []
     for direction in ("import", "export"):
         if "sea" in place.modes:
             found = lookup(place, direction)
@@ -471,7 +501,7 @@ def place_figures(network: Network, place: Place) -> list[PlaceFigure]:
             when = "for cargo that ends here by land"
         if found is None:
             continue
-        text = f"{_hours_text(found.h, found.h_p90)}, {usd(found.usd)} per TEU, {when}"
+        text = f"{_hours_text(found.h, found.h_p90)}, {_usd(found.usd)} per TEU, {when}"
         if found.place_id != place.id:
             text += f" (the figures of {found.place_id}, for every seaport of {place.country})"
         numbers = {"h": found.h, "h_p90": found.h_p90, "usd": found.usd}
@@ -479,7 +509,7 @@ def place_figures(network: Network, place: Place) -> list[PlaceFigure]:
     return out
 
 
-def _sea_class_rule(network: Network, place: Place, sea_class: str) -> str:
+def _sea_class_rule(network: Network, place: Place) -> str:
     """Say why a seaport without a row in sea/hubs.csv has its class (`network.sea_class`)."""
     services = [s.id for s in network.operations.services if s.vessel_class == "mainline" and place.id in s.ports]
     if services:

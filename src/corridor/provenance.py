@@ -106,10 +106,7 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
             if role in (BOARD, TRANSFER, THROUGH):
                 to_mode = core.edge(e).head.mode if role != BOARD else mode  # type: ignore[union-attr]
                 if to_mode == "sea":
-                    add(
-                        "time_h",
-                        place.sea_departures_source or params.source("sea_departures_per_week", place.harbor_size),
-                    )
+                    add("time_h", params.sea_departures(place)[1])
                 else:
                     add("time_h", *_frequency_sources(network).get((place.id, to_mode), ()))
                     parameter("time_h", "frequency_per_week", to_mode)
