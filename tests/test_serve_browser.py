@@ -172,6 +172,11 @@ def test_type_ahead_then_the_cli_table_and_three_route_layers(site, open_page, r
     assert opened.page.evaluate(ROUTE_LAYERS) == ["corridor-route-0", "corridor-route-1", "corridor-route-2"]
     assert opened.page.locator("#legend .route").count() == 3
     assert opened.page.locator("#error-general").text_content() == ""
+    # The chosen place links to what routes charge there: the text `corridor ports show` prints.
+    about = opened.page.locator("[data-param=destination] .chosen a")
+    assert about.get_attribute("target") == "_blank"
+    shown = opened.page.evaluate("(href) => fetch(href).then((r) => r.text())", about.get_attribute("href"))
+    assert shown.startswith("Umm Qasr (IQUQR)") and "import clearance" in shown and "source:" in shown
     opened.clean()
 
 
@@ -233,7 +238,10 @@ def test_a_bad_number_is_reported_beside_its_field(site, open_page):
 def test_a_hostile_place_name_renders_as_text_and_runs_nothing(hostile_site, open_page, run):
     opened = open_page(hostile_site)
     opened.pick("origin", "script", "CNHOS")
-    assert opened.page.locator("[data-param=origin] .chosen").text_content() == f"{HOSTILE}, CN"
+    chosen = opened.page.locator("[data-param=origin] .chosen")
+    assert chosen.text_content() == f"{HOSTILE}, CN · figures and sources"
+    # The link to what routes charge there is built from the place's id, never from its name.
+    assert chosen.locator("a").get_attribute("href") == "/api/places/CNHOS?format=text"
     opened.pick("destination", "umm", "IQUQR")
     opened.find()
     text = opened.answer()

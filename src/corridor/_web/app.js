@@ -151,6 +151,14 @@
       chosen.textContent = item.kind === "area"
         ? `${item.name}: ${item.places.length} places${item.country ? ", " + item.country : ""}`
         : `${item.name}, ${item.country}`;
+      if (item.kind !== "area") {
+        // What routes charge there, each figure with its source (corridor ports show).
+        const about = el("a", "figures and sources", "about");
+        about.href = "/api/places/" + encodeURIComponent(item.id) + "?format=text";
+        about.target = "_blank";
+        about.rel = "noopener";
+        chosen.append(" · ", about);
+      }
       clearError(input.name);
       close();
     }
