@@ -7,6 +7,7 @@ The server runs in-process on a free loopback port; every request to another ori
 from __future__ import annotations
 
 import io as bytes_io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -171,6 +172,11 @@ def test_type_ahead_then_the_cli_table_and_three_route_layers(site, open_page, r
     assert text == cli.out  # the same table, to the character
     assert opened.page.evaluate(ROUTE_LAYERS) == ["corridor-route-0", "corridor-route-1", "corridor-route-2"]
     assert opened.page.locator("#legend .route").count() == 3
+    # The legend gives the best route's totals as the table's total line does, figure for figure.
+    (total,) = [line for line in cli.out.splitlines() if line.strip().startswith("total")][:1]
+    figures = re.findall(r"\$?[\d,]+(?:\.\d)? (?:km|d|kg)|\$[\d,]+", total)
+    legend = opened.page.locator("#legend .route .totals").first.text_content()
+    assert len(figures) == 4 and all(figure in legend for figure in figures), (figures, legend)
     assert opened.page.locator("#error-general").text_content() == ""
     # The chosen place links to what routes charge there: the text `corridor ports show` prints.
     about = opened.page.locator("[data-param=destination] .chosen a")

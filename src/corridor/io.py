@@ -154,8 +154,17 @@ def route_geojson(network: Network, routes: Sequence[Route]) -> dict:
                 "optimized_for": route.optimized_for,
             }
             properties.update({m: _round(m, getattr(leg, m)) for m in METRICS})
+            properties["text"] = figures_text(leg)
             features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    return {"type": "FeatureCollection", "features": features}
+    # Each route's totals as the CLI's table shows them: summing the legs' rounded figures can
+    # come out one unit apart (a foreign member, as RFC 7946 allows).
+    totals = [{"route": rank, "text": figures_text(route)} for rank, route in enumerate(routes)]
+    return {"type": "FeatureCollection", "features": features, "routes": totals}
+
+
+def figures_text(item: object) -> str:
+    """Return a leg's or a route's four figures as text shows them: '1,406 km, 2.3 d, $1,743, 211 kg CO2'."""
+    return ", ".join(METRIC_SPECS[m].text(getattr(item, m)) for m in METRICS) + " CO2"
 
 
 def reach_rows(network: Network, reached: Iterable[Reached]) -> list[dict]:

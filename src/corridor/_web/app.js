@@ -256,7 +256,7 @@
     const box = el("div", null, "corridor-tip");
     const head = props.mode === "transfer" ? `transfer at ${props.from_name}` : `${props.mode}: ${props.from_name} to ${props.to_name}`;
     box.appendChild(el("b", head));
-    box.appendChild(el("div", totals([{ properties: props }])));
+    box.appendChild(el("div", props.text || totals([{ properties: props }])));
     return box;
   }
 
@@ -389,7 +389,8 @@
       swatch.style.borderTopColor = color;
       const text = el("span");
       text.appendChild(el("b", labels[rank]));
-      text.appendChild(el("div", totals(features.filter((f) => f.properties.route === rank)), "totals"));
+      const given = (collection.routes || []).find((r) => r.route === rank);
+      text.appendChild(el("div", given ? given.text : totals(features.filter((f) => f.properties.route === rank)), "totals"));
       row.append(swatch, text);
       legend.prepend(row);
     }
