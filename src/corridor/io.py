@@ -524,7 +524,9 @@ def _sea_class_rule(network: Network, place: Place) -> str:
     if services:
         return f"called by the mainline service(s) {', '.join(services)} of sea/services.csv"
     if place.origin == "curated":
-        return "a seaport of the curated table"
+        return (
+            "a seaport of the curated table or one added to it, which sails the lanes unless sea/hubs.csv says feeder"
+        )
     depth = network.parameters.value("mainline_min_depth_m", "all", 11.0)
     size = (place.harbor_size or "unknown").replace("_", " ")
     deep = f"{place.depth_m:g} m" if place.depth_m is not None else "unknown depth"
