@@ -91,3 +91,24 @@ def test_access_edges_are_drawn_along_their_path_over_water(network):
         if core.role[e] == ROLE_CODE[Role.ACCESS] and core.node_place_id(core.head[e]) == "JPNGO"
     ]
     assert edge_coords(network, back) == list(path)[::-1]
+
+
+def test_segments_meet_agrees_with_shapely():
+    """The plain-arithmetic test that tells which calls on the way a lane segment crosses agrees
+    with shapely's on random segments, touching and collinear ones included (grid points)."""
+    import random
+
+    import shapely
+
+    from corridor.geo import segments_meet
+
+    rng = random.Random(20261203)
+    checked = 0
+    for _ in range(5000):
+        a, b, c, d = [(float(rng.randint(-3, 3)), float(rng.randint(-3, 3))) for _ in range(4)]
+        if a == b or c == d:
+            continue
+        want = shapely.LineString([a, b]).intersects(shapely.LineString([c, d]))
+        assert segments_meet(a, b, c, d) == want, (a, b, c, d)
+        checked += 1
+    assert checked > 4000

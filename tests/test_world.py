@@ -10,7 +10,7 @@ import pytest
 from corridor.errors import NoRouteError
 from corridor.geo import path_length_km
 from corridor.graph import ROLE_CODE, Role
-from corridor.io import place_text
+from corridor.io import place_text, route_dict, route_text
 from corridor.network import load_network
 from corridor.provenance import leg_sources
 from corridor.routing import find_routes, matrix, reach
@@ -305,14 +305,20 @@ def test_a_mainline_voyage_into_the_gulf_calls_at_jebel_ali_on_the_way(network):
     S57; the Beibu Gulf-Middle East line, S27, S91; S263, S264): Shanghai to Dammam makes that
     call as well as the one at the Strait of Malacca, and its sources say why. A voyage that
     starts or ends at Jebel Ali, or at a port of the strait such as Bandar Abbas, makes none."""
-    sailed = find_routes(network, "Shanghai", "Dammam", by="time", modes=["sea"])[0].legs[0]
+    route = find_routes(network, "Shanghai", "Dammam", by="time", modes=["sea"])[0]
+    sailed = route.legs[0]
     cited = leg_sources(network, sailed)["time_h"]
+    # The table and JSON say which calls the leg makes, in the order it makes them.
+    assert route_dict(network, route)["legs"][0]["calls_on_the_way"] == ["malacca", "hormuz"]
+    shown = route_text(network, route, title="", width=200)
+    assert "through malacca, hormuz; calls on the way at a Strait of Malacca hub and Jebel Ali" in shown
     assert any(s.startswith("Strait of Hormuz: a call on the way at AEJEA: ") for s in cited), cited
     assert any("Strait of Malacca" in s for s in cited)
     assert _overhead_h(network, sailed) >= 3 * 24  # two calls on the way and the call at Dammam
     for origin, destination in [("Jebel Ali", "Dammam"), ("Singapore", "Jebel Ali"), ("Singapore", "Bandar Abbas")]:
-        leg = find_routes(network, origin, destination, by="time", modes=["sea"])[0].legs[0]
-        assert not any("Strait of Hormuz" in s for s in leg_sources(network, leg)["time_h"]), (origin, destination)
+        route = find_routes(network, origin, destination, by="time", modes=["sea"])[0]
+        assert not any("Strait of Hormuz" in s for s in leg_sources(network, route.legs[0])["time_h"])
+        assert "hormuz" not in route_dict(network, route)["legs"][0]["calls_on_the_way"], (origin, destination)
 
 
 @pytest.mark.parametrize("passage", ["malacca", "hormuz"])

@@ -58,3 +58,24 @@ def unwrap_lons(coords: Sequence[Sequence[float]]) -> list[tuple[float, float]]:
 def valid_lat_lon(lat: float, lon: float) -> bool:
     """Return True when lat/lon are finite and inside their ranges."""
     return math.isfinite(lat) and math.isfinite(lon) and -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+
+
+def segments_meet(a: Sequence[float], b: Sequence[float], c: Sequence[float], d: Sequence[float]) -> bool:
+    """Whether the plane segments a-b and c-d share a point (touching counts), in any units."""
+
+    def side(p: Sequence[float], q: Sequence[float], r: Sequence[float]) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    def within(p: Sequence[float], q: Sequence[float], r: Sequence[float]) -> bool:
+        # r lies in the box of p-q (used once r is known to lie on the line through them)
+        return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(p[1], q[1])
+
+    d1, d2, d3, d4 = side(c, d, a), side(c, d, b), side(a, b, c), side(a, b, d)
+    if ((d1 > 0 and d2 < 0) or (d1 < 0 and d2 > 0)) and ((d3 > 0 and d4 < 0) or (d3 < 0 and d4 > 0)):
+        return True
+    return (
+        (d1 == 0 and within(c, d, a))
+        or (d2 == 0 and within(c, d, b))
+        or (d3 == 0 and within(a, b, c))
+        or (d4 == 0 and within(a, b, d))
+    )

@@ -44,7 +44,7 @@ def route_dict(network: Network, route: Route) -> dict:
     itself (country, direction, `time_h`, `cost_usd`; inside its figures), and the `sources` of
     its figures, metric by metric.
     """
-    from .provenance import leg_sources
+    from .provenance import calls_on_the_way, leg_sources
 
     legs: list[dict] = []
     for leg in route.legs:
@@ -57,6 +57,7 @@ def route_dict(network: Network, route: Route) -> dict:
             "via": list(leg.via),
             "links": [link for link in leg.links if not link.startswith(("feeder-", "service-"))],
             "passages": list(leg.passages),
+            "calls_on_the_way": [call.passage for call in calls_on_the_way(route.network or network, leg)],
             "activity": leg.activity,
             "service": leg.service,
             "time_p90_h": _round("time_h", leg.time_p90_h),
@@ -239,6 +240,8 @@ def _place_label(network: Network, pid: str) -> str:
 
 def route_text(network: Network, route: Route, *, title: str, width: int | None = None) -> str:
     """Return a route as a titled table of legs with its totals; via places on their own line."""
+    from .provenance import calls_on_the_way
+
     rows: list[list[str] | Note] = []
     for i, leg in enumerate(route.legs, 1):
         where = _place_label(network, leg.from_id)
@@ -248,8 +251,11 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         rows.append([str(i), leg_label(leg), where, to, *(_fmt(m, getattr(leg, m)) for m in METRICS)])
         if leg.via:
             rows.append(Note("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via)))
-        if leg.passages:
-            rows.append(Note("through " + ", ".join(leg.passages)))
+        calls = calls_on_the_way(route.network or network, leg)
+        sailed = [f"through {', '.join(leg.passages)}"] if leg.passages else []
+        sailed += [_calls_text(network, calls)] if calls else []
+        if sailed:
+            rows.append(Note("; ".join(sailed)))
         customs = network.clearance_along(leg.edges)
         if customs:
             said = ", ".join(_clearance_text(network, c, route.teu) for c in customs)
@@ -263,6 +269,15 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
     body = table(columns, rows, width=width)
     note = "bad case: the time at the 90th percentile of waits, queues, clearance and congestion"
     return "\n".join([*wrap(title, width or terminal_width()), body, *wrap(note, width or terminal_width())])
+
+
+def _calls_text(network: Network, calls: Sequence) -> str:
+    """Say the calls on the way a leg makes: 'calls on the way at a Strait of Malacca hub and Jebel Ali'."""
+    said = [
+        network.places[call.ports[0]].name.split(" (", 1)[0] if len(call.ports) == 1 else f"a {call.name} hub"
+        for call in calls
+    ]
+    return "calls on the way at " + " and ".join(said)
 
 
 def _clearance_text(network: Network, cleared, teu: float) -> str:

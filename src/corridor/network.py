@@ -21,7 +21,7 @@ from .costing import Metrics, Parameters
 from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_dataset
 from .errors import DataError
 from .gazetteer import Gazetteer, Target
-from .geo import KM_PER_NM, haversine_km
+from .geo import KM_PER_NM, haversine_km, segments_meet
 from .graph import ROLE_CODE, Graph, GraphBuilder, Kind, Role, require_valid
 from .registry import METRIC_NAMES, MODE_NAMES, MODES, SERVICE_MODES
 from .sealanes import (
@@ -769,10 +769,9 @@ def way_call_segments(ops: Operations, lanes, warnings: list[str]) -> dict[int, 
 
 def crosses_gate(a, b, gate) -> bool:
     """Whether the lane segment from a to b (lon, lat) crosses a call's gate; one across the
-    antimeridian, which would run round the world in degrees, crosses none."""
-    import shapely
-
-    return abs(a[0] - b[0]) <= 180 and shapely.LineString([a, b]).intersects(shapely.LineString(gate))
+    antimeridian, which would run round the world in degrees, crosses none. Plain arithmetic, so
+    that telling a route's calls (`provenance.calls_on_the_way`) loads no geometry library."""
+    return abs(a[0] - b[0]) <= 180 and segments_meet(a, b, gate[0], gate[1])
 
 
 def spare_zone_ports(

@@ -44,6 +44,22 @@ def _calls_across(network: Network, edge: int) -> list:
     return [c for c in network.operations.way_calls.values() if crosses_gate(a, b, c.gate)]
 
 
+def calls_on_the_way(network: Network, leg: Leg) -> list:
+    """The calls on the way a sea leg pays (sea/calls_on_the_way.csv), in the order it pays them:
+    those whose gate a lane edge of the leg crosses and is charged for."""
+    core, ops = network.core, network.operations
+    if not ops.way_calls:
+        return []
+    sailing_h_per_km = network.parameters.sailing("sea", 1.0).time_h
+    found: dict[str, object] = {}
+    for e in leg.edges:
+        if core.role[e] != LANE:
+            continue
+        if core.weights["time_h"][e] - core.weights["distance_km"][e] * sailing_h_per_km > 1e-6:
+            found.update((call.passage, call) for call in _calls_across(network, e))
+    return list(found.values())
+
+
 def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
     """Return, for each of the four metrics, the sources of the figures that make it up on this leg."""
     core, params, ops = network.core, network.parameters, network.operations
