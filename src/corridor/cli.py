@@ -757,12 +757,8 @@ def cmd_ports_show(args: argparse.Namespace) -> str:
     from . import io
 
     network = _network(args)
-    target = network.gazetteer.resolve(args.place)
-    places = [network.places[pid] for pid in target.place_ids]
-    if args.format == "json":
-        rows = [io.place_show_dict(network, place) for place in places]
-        return io.dumps(rows if target.is_area else rows[0])
-    return "\n\n".join(io.place_text(network, p) for p in places)
+    shown = io.places_shown(network, network.gazetteer.resolve(args.place), args.format)
+    return io.dumps(shown) if args.format == "json" else str(shown)
 
 
 def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:

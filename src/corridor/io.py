@@ -19,6 +19,7 @@ from .registry import METRICS as METRIC_SPECS
 from .routing import BY, Reached, Route
 
 if TYPE_CHECKING:
+    from .gazetteer import Target
     from .objectives import Prices
     from .scenarios import Disruption
 
@@ -165,7 +166,7 @@ def route_geojson(network: Network, routes: Sequence[Route]) -> dict:
 
 def figures_text(item: object) -> str:
     """Return a leg's or a route's four figures as text shows them: '1,406 km, 2.3 d, $1,743, 211 kg CO2'."""
-    return ", ".join(METRIC_SPECS[m].text(getattr(item, m)) for m in METRICS) + " CO2"
+    return ", ".join(_fmt(m, getattr(item, m)) for m in METRICS) + " CO2"
 
 
 def reach_rows(network: Network, reached: Iterable[Reached]) -> list[dict]:
@@ -414,15 +415,11 @@ def place_figures(network: Network, place: Place) -> list[PlaceFigure]:
     ]
 
 
-def _usd(value: float) -> str:
-    return METRIC_SPECS["cost_usd"].text(value)
-
-
 def _handling_figures(network: Network, place: Place) -> list[PlaceFigure]:
     params = network.parameters
     handling = params.handling(place)
     time_source, cost_source = params.handling_sources(place)
-    fee = f"{_usd(handling.cost_usd)} per TEU per transfer"
+    fee = f"{_fmt('cost_usd', handling.cost_usd)} per TEU per transfer"
     if time_source == cost_source:
         numbers = {"handling_h": handling.time_h, "handling_usd": handling.cost_usd}
         out = [PlaceFigure("handling", f"{handling.time_h:g} h, {fee}", time_source, numbers)]
@@ -467,7 +464,8 @@ def _seaport_figures(network: Network, place: Place) -> list[PlaceFigure]:
         source = _source_parts(hub.source, *TRANSSHIP_COLUMNS)
     else:
         source = "; ".join(f"{name}: {params.source(name, 'all')}" for name in TRANSSHIP_COLUMNS)
-    text = f"{_hours_text(change.time_h, p90)}, {_usd(change.cost_usd)} per TEU between mainline and feeder ships"
+    fee = _fmt("cost_usd", change.cost_usd)
+    text = f"{_hours_text(change.time_h, p90)}, {fee} per TEU between mainline and feeder ships"
     numbers = {"transship_h": change.time_h, "transship_h_p90": p90, "transship_usd": change.cost_usd}
     out.append(PlaceFigure("transshipment", text, source, numbers))
     per_week, source = params.sea_departures(place)
@@ -497,11 +495,11 @@ def _border_figures(network: Network, place: Place) -> list[PlaceFigure]:
         if crossing.crossing_h or crossing.crossing_h_p90 or not crossing.gauge_break:
             said.append(_hours_text(crossing.crossing_h, crossing.crossing_h_p90))
         if crossing.cost_usd:
-            said.append(f"{_usd(crossing.cost_usd)} per TEU")
+            said.append(f"{_fmt('cost_usd', crossing.cost_usd)} per TEU")
         numbers: dict[str, float | str] = {"mode": mode, "crossing_h": crossing.crossing_h}
         numbers.update(crossing_h_p90=crossing.crossing_h_p90, cost_usd=crossing.cost_usd)
         if crossing.gauge_break:
-            said.append(f"break of gauge: {crossing.lift_h:g} h, {_usd(crossing.lift_usd)} per TEU to lift")
+            said.append(f"break of gauge: {crossing.lift_h:g} h, {_fmt('cost_usd', crossing.lift_usd)} per TEU to lift")
             numbers.update(lift_h=crossing.lift_h, lift_usd=crossing.lift_usd)
         text = f"{crossing.name or place.name}: {', '.join(said)}"
         out.append(PlaceFigure(f"border ({mode})", text, crossing.source, numbers))
@@ -525,7 +523,7 @@ def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
             when = "for cargo that ends here by land"
         if found is None:
             continue
-        text = f"{_hours_text(found.h, found.h_p90)}, {_usd(found.usd)} per TEU, {when}"
+        text = f"{_hours_text(found.h, found.h_p90)}, {_fmt('cost_usd', found.usd)} per TEU, {when}"
         if found.place_id != place.id:
             text += f" (the figures of {found.place_id}, for every seaport of {place.country})"
         numbers = {"h": found.h, "h_p90": found.h_p90, "usd": found.usd}
@@ -548,6 +546,16 @@ def _sea_class_rule(network: Network, place: Place) -> str:
     return (
         f"World Port Index harbour {size}, {deep} (mainline needs a large or medium harbour at least {depth:g} m deep)"
     )
+
+
+def places_shown(network: Network, target: Target, fmt: str) -> object:
+    """Return what `ports show` gives for a resolved name (and the API for `/api/places/{name}`):
+    the text of each place, or its JSON object (a list of them for an area)."""
+    places = [network.places[pid] for pid in target.place_ids]
+    if fmt == "text":
+        return "\n\n".join(place_text(network, place) for place in places)
+    rows = [place_show_dict(network, place) for place in places]
+    return rows if target.is_area else rows[0]
 
 
 def place_show_dict(network: Network, place: Place) -> dict:

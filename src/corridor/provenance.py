@@ -44,6 +44,13 @@ def _calls_across(network: Network, edge: int) -> list:
     return [c for c in network.operations.way_calls.values() if crosses_gate(a, b, c.gate)]
 
 
+def _slower_than_sailing(network: Network, edge: int, sailing_h_per_km: float) -> bool:
+    """Whether a lane edge takes longer than sailing it: a canal transit or a call on the way is
+    charged on it (`network.canal_segments`, `network.way_call_segments`)."""
+    core = network.core
+    return core.weights["time_h"][edge] - core.weights["distance_km"][edge] * sailing_h_per_km > 1e-6
+
+
 def calls_on_the_way(network: Network, leg: Leg) -> list:
     """The calls on the way a sea leg pays (sea/calls_on_the_way.csv), in the order it pays them:
     those whose gate a lane edge of the leg crosses and is charged for."""
@@ -55,7 +62,7 @@ def calls_on_the_way(network: Network, leg: Leg) -> list:
     for e in leg.edges:
         if core.role[e] != LANE:
             continue
-        if core.weights["time_h"][e] - core.weights["distance_km"][e] * sailing_h_per_km > 1e-6:
+        if _slower_than_sailing(network, e, sailing_h_per_km):
             found.update((call.passage, call) for call in _calls_across(network, e))
     return list(found.values())
 
@@ -83,17 +90,15 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
     sailing_h_per_km = params.sailing("sea", 1.0).time_h
     for e in leg.edges:
         role = core.role[e]
-        if role == LANE and (canal_of_tag or ops.way_calls):
-            # A canal's transit is charged on one lane segment inside it, a call on the way on the
-            # segments across its gate (`network.canal_segments`, `network.way_call_segments`).
-            slower = core.weights["time_h"][e] - core.weights["distance_km"][e] * sailing_h_per_km
-            if slower > 1e-6:
-                canal = canal_of_tag.get(core.passages[core.passage[e]])
-                if canal is not None:
-                    add("time_h", f"{canal.name or canal.passage} transit: {canal.source}")
-                for call in _calls_across(network, e):
-                    at = f"one of {', '.join(call.ports)}" if len(call.ports) > 1 else call.ports[0]
-                    add("time_h", f"{call.name or call.passage}: a call on the way at {at}: {call.source}")
+        # A canal's transit is charged on one lane segment inside it, a call on the way on the
+        # segments across its gate.
+        if role == LANE and (canal_of_tag or ops.way_calls) and _slower_than_sailing(network, e, sailing_h_per_km):
+            canal = canal_of_tag.get(core.passages[core.passage[e]])
+            if canal is not None:
+                add("time_h", f"{canal.name or canal.passage} transit: {canal.source}")
+            for call in _calls_across(network, e):
+                at = f"one of {', '.join(call.ports)}" if len(call.ports) > 1 else call.ports[0]
+                add("time_h", f"{call.name or call.passage}: a call on the way at {at}: {call.source}")
         if role in (LANE, ACCESS):
             # A sea leg has hundreds of lane edges, each citing the same sources: the first says it all.
             if role == LANE and lanes_done:

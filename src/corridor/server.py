@@ -785,12 +785,10 @@ def place_api(service: Service, params: Params, name: str) -> Reply:
     """One place, or every place of an area, with what routes charge there (corridor ports show)."""
     network = service.network
     target = network.gazetteer.resolve(name)
-    places = [network.places[pid] for pid in target.place_ids]
     if params.get("format", "json") == "text":
         with fixed_width(_width(params)):
-            return _text("\n\n".join(io.place_text(network, place) for place in places))
-    rows = [io.place_show_dict(network, place) for place in places]
-    return _json(rows if target.is_area else rows[0])
+            return _text(str(io.places_shown(network, target, "text")))
+    return _json(io.places_shown(network, target, "json"))
 
 
 def pareto_api(service: Service, params: Params) -> Reply:
