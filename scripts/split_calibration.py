@@ -4,8 +4,12 @@ Usage: python scripts/split_calibration.py [--table tests/data/calibration.csv]
 
 Rows are grouped by metric (time, distance, cost) and shuffled with a fixed seed; alternate
 rows go to `calibration` (rates and speeds may be fitted on them) and `holdout` (reported,
-never fitted). The split is written to the table's `split` column. Run it only when rows are
-added: the seed makes the result repeatable for the same rows in the same order.
+never fitted). The split is written to the table's `split` column.
+
+A row keeps the half it was dealt: run the script when rows are added (with an empty `split`),
+and only the new rows are shuffled, each going to the smaller half of its metric (calibration
+on a tie). A fit made on the calibration half therefore never sees a row that was held out.
+On a table of new rows only this is the same deal as alternating from the start.
 """
 
 from __future__ import annotations
@@ -13,20 +17,26 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+from collections import Counter
 from pathlib import Path
 
 SEED = 10  # issue 10, which asked for the table
 METRICS = ("time_h", "distance_km", "cost_usd", "co2_kg")
+HALVES = ("calibration", "holdout")
 
 
 def split(rows: list[dict[str, str]], seed: int = SEED) -> None:
-    """Set each row's `split` to calibration or holdout, half of each metric to each."""
+    """Deal each row without a `split` into calibration or holdout, keeping each metric's
+    halves within one row of each other; rows already dealt keep their half."""
     rng = random.Random(seed)
     for metric in METRICS:
         group = [r for r in rows if r["metric"] == metric]
-        rng.shuffle(group)
-        for k, row in enumerate(group):
-            row["split"] = "calibration" if k % 2 == 0 else "holdout"
+        sizes = Counter(r["split"] for r in group if r.get("split") in HALVES)
+        new = [r for r in group if r.get("split") not in HALVES]
+        rng.shuffle(new)
+        for row in new:
+            row["split"] = "calibration" if sizes["calibration"] <= sizes["holdout"] else "holdout"
+            sizes[row["split"]] += 1
 
 
 def main() -> None:
