@@ -5,7 +5,8 @@ What must hold:
   applies to the bundled network without a problem;
 - red-sea-2024 makes Chongqing-Rotterdam by sea slower and keeps it out of Bab-el-Mandeb;
 - three-gorges-maintenance makes the river route from Chongqing to Shanghai slower;
-- border-closure-pingxiang keeps routes out of the Friendship Pass; laos-rail-suspension keeps
+- border-closure-pingxiang keeps routes out of the Friendship Pass; myanmar-border-2023 keeps
+  trucks for Myanmar off the Yunnan crossings; laos-rail-suspension keeps
   them off the China-Laos railway; hormuz-closure keeps them out of Hormuz;
 - a scenario changes only what it names: outside its dates it changes nothing;
 - a bad scenario file gets one line per problem, each naming the file and line.
@@ -23,7 +24,7 @@ from corridor.pareto import pareto
 from corridor.scenarios import apply_scenario, list_scenarios, load_scenario, parse_scenario
 
 BUNDLED = ("red-sea-2024", "hormuz-closure", "three-gorges-maintenance", "laos-rail-suspension",
-           "border-closure-pingxiang")  # fmt: skip
+           "border-closure-pingxiang", "myanmar-border-2023")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +113,23 @@ def test_border_closure_keeps_routes_out_of_friendship_pass(network, scenario_ne
         except NoRouteError:
             continue
         assert "CNYYG" not in _places(route)
+
+
+def test_myanmar_border_closure_sends_trucks_for_mandalay_round_by_thailand(network, scenario_network):
+    """After 27 Oct 2023 the Yunnan road crossings took no freight (SC17, SC18): a truck from
+    Chongqing to Mandalay can only enter Myanmar from Thailand, at Mae Sot-Myawaddy."""
+    yunnan = {"cn-ruili", "cn-qingshuihe"}
+    base = routing.find_routes(network, "Chongqing", "Mandalay", by="time", modes=["road"])[0]
+    assert _places(base) & yunnan  # the scenario has something to change
+    scenario = load_scenario("myanmar-border-2023", known_sources=network.sources)
+    closed = scenario_network("myanmar-border-2023").network
+    route = routing.find_routes(closed, "Chongqing", "Mandalay", by="time", modes=["road"])[0]
+    assert not _places(route) & yunnan
+    assert "th-maesot" in _places(route)
+    assert route.time_h > base.time_h
+    # Before the offensive the crossings were open.
+    before = apply_scenario(network, scenario, on=dt.date(2023, 10, 19))
+    assert not before.scenario.changes
 
 
 def test_laos_rail_suspension_keeps_routes_off_the_railway(scenario_network):
