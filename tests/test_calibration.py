@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,33 @@ def test_the_rate_fit_minimises_the_relative_error():
     assert fit_rate([(1_000.0, 200.0), (5_000.0, 600.0), (9_000.0, 1_000.0)]) == pytest.approx((100.0, 0.1))
     with pytest.raises(ValueError, match="two distances"):
         fit_rate([(1_000.0, 200.0), (1_000.0, 300.0)])
+
+
+def _split_script():
+    path = Path(__file__).resolve().parent.parent / "scripts" / "split_calibration.py"
+    spec = importlib.util.spec_from_file_location("split_calibration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_rows_added_to_the_table_never_move_a_row_already_split():
+    """A row fitted on must never become a held-out row: adding rows deals only the new ones,
+    and each metric's halves stay within one row of each other."""
+    split = _split_script().split
+    table = [{"id": r.id, "metric": r.metric, "split": r.split} for r in ROWS]
+    before = {r["id"]: r["split"] for r in table}
+    added = [{"id": f"new-{k}", "metric": m, "split": ""} for k, m in enumerate(["time_h"] * 5 + ["cost_usd"] * 2)]
+    split(table + added)
+    assert {r["id"]: r["split"] for r in table} == before
+    for metric in {r["metric"] for r in table}:
+        halves = [r["split"] for r in table + added if r["metric"] == metric]
+        assert abs(halves.count("calibration") - halves.count("holdout")) <= 1, metric
+    # The deal is repeatable, and on a table of new rows only it alternates from the start.
+    again = [dict(r, split="") for r in added]
+    split(again)
+    fresh = [dict(r, split="") for r in added]
+    split(fresh)
+    assert [r["split"] for r in again] == [r["split"] for r in fresh]
+    time_rows = [r["split"] for r in fresh if r["metric"] == "time_h"]
+    assert sorted(time_rows) == ["calibration"] * 3 + ["holdout"] * 2
