@@ -509,10 +509,8 @@ def _border_figures(network: Network, place: Place) -> list[PlaceFigure]:
 def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
     """Customs clearance charged at the place (`network.clearance_at`): at a seaport its country's
     figures on leaving and boarding a ship; at an inland terminal, its own import row."""
-    from .network import clearance_lookup
-
     ops = network.operations
-    lookup = clearance_lookup(ops, network.places)
+    lookup = network.clearance_of
     out = []
     for direction in ("import", "export"):
         if "sea" in place.modes:
