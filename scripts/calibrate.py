@@ -1,6 +1,6 @@
 """Fit the mainline sea rates on the calibration half of the published table, and report both halves.
 
-Usage: python scripts/calibrate.py [--table tests/data/calibration.csv]
+Usage: python scripts/calibrate.py [--table tests/data/calibration.csv] [--params FILE]
 
 The rates fitted are `cost_usd_per_teu_km` and `cost_usd_per_leg` of mode sea in
 data/parameters.csv: ocean freight per TEU = per leg + per TEU-km x the lane distance, against
@@ -13,6 +13,9 @@ bands scale with the rate (a band is a factor either side, whether the lane cost
 1,400), so a plain least squares lets the long lanes decide alone and leaves a short one
 outside its band. The figures printed are copied by hand into data/parameters.csv, with the fit named as
 their source. Then every row of both halves is routed and judged as the tests judge it.
+
+`--params FILE` judges the rows with a parameters file's rows in place of the dataset's (as the
+CLI's `--params`), to try a figure on both halves before it goes into data/parameters.csv.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from corridor.network import load_network
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--table", type=Path, default=Path("tests/data/calibration.csv"))
+    parser.add_argument("--params", type=Path, help="a parameters file whose rows replace the dataset's")
     args = parser.parse_args()
-    network = load_network()
+    network = load_network(params=args.params)
     rows = read_rows(args.table)
     points = sea_rate_points(network, rows)
     if len(points) >= 2:
