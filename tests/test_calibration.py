@@ -21,8 +21,6 @@ KNOWN = {
     "cal-032": "Jebel Ali-Umm Qasr: the weekly 36 h ro-ro loses to a mainline sailing of 32 h plus a 24 h call",
     "cal-033": "Hong Kong-Jebel Ali in 11 days is a 2002 schedule, before slow steaming; 16 kn sails it in 14 "
     "and the call at a Strait of Malacca hub on the way adds one",
-    "cal-038": "Shanghai-Rotterdam via the Cape in 45-48 days: the lanes leave by the Sunda Strait and call "
-    "nowhere on the way, where the diverted loops made calls the data does not name",
 }
 
 

@@ -232,26 +232,34 @@ def test_a_canal_row_names_a_known_passage_and_a_bad_case_no_better_than_typical
     assert any("canals.csv:3" in e and "transit_source" in e for e in errors), errors
 
 
-def test_a_call_on_the_way_names_a_known_passage_its_hubs_and_a_gate(clean):
+def test_a_call_on_the_way_names_itself_its_hubs_and_its_gates(clean):
     (clean / "sea").mkdir(exist_ok=True)
     header = (
-        "passage,name,call_h,call_h_p90,ports,zone_km,lon1,lat1,lon2,lat2,"
+        "passage,name,call_h,call_h_p90,ports,zone_km,lon1,lat1,lon2,lat2,other_gates,"
         "call_source,p90_source,ports_source,zone_source,gate_source\n"
     )
     (clean / "sea" / "calls_on_the_way.csv").write_text(
         header
-        + "kiel,Kiel,24,24,CNAAA,100,9,54,10,54,estimate,estimate,estimate,estimate,estimate\n"
-        + "malacca,Strait,24,12,,100,102.2,2.9,101,1.9,estimate,estimate,,estimate,estimate\n"
-        + "sunda,Sunda,24,24,CNAAA,100,106,-5,,-6,estimate,estimate,estimate,estimate,estimate\n"
+        + "Kiel Canal,Kiel,24,24,CNAAA,100,9,54,10,54,,estimate,estimate,estimate,estimate,estimate\n"
+        + "malacca,Strait,24,12,,100,102.2,2.9,101,1.9,,estimate,estimate,,estimate,estimate\n"
+        + "sunda,Sunda,24,24,CNAAA,100,106,-5,,-6,,estimate,estimate,estimate,estimate,estimate\n"
+        + "north-sea,North Sea,24,24,CNAAA,100,1,51,2,51,1 52 2;3 52 4 95,"
+        + "estimate,estimate,estimate,estimate,estimate\n"
     )
     errors = validate_dataset(clean).errors
-    assert any("calls_on_the_way.csv:2" in e and "'kiel' is not a sea passage" in e for e in errors), errors
+    assert any("calls_on_the_way.csv:2" in e and "'Kiel Canal' is neither a sea passage" in e for e in errors), errors
     assert any("calls_on_the_way.csv:3" in e and "call_h_p90" in e and "below the typical" in e for e in errors), errors
     assert any("calls_on_the_way.csv:3" in e and "ports" in e and "is empty" in e for e in errors), errors
     assert any("calls_on_the_way.csv:4" in e and "lon2" in e for e in errors), errors
-    # A well-formed row naming a place the dataset lacks.
+    assert any("calls_on_the_way.csv:5" in e and "'1 52 2' is not four numbers" in e for e in errors), errors
+    assert any("calls_on_the_way.csv:5" in e and "'3 52 4 95' is not a line" in e for e in errors), errors
+    # Well-formed rows, one named on its own with two gates, naming a place the dataset lacks.
     (clean / "sea" / "calls_on_the_way.csv").write_text(
-        header + "bosporus,Bosporus,24,24,NOWHERE,100,29,41,29.1,41.1,estimate,estimate,estimate,estimate,estimate\n"
+        header
+        + "bosporus,Bosporus,24,24,NOWHERE,100,29,41,29.1,41.1,,estimate,estimate,estimate,estimate,estimate\n"
+        + "north-sea,North Sea,24,24,NOWHERE,100,1,51,2,51,1 52 2 52,estimate,estimate,estimate,estimate,estimate\n"
     )
     errors = validate_dataset(clean).errors
-    assert any("calls_on_the_way.csv" in e and "NOWHERE: unknown place" in e for e in errors), errors
+    assert any("calls_on_the_way.csv" in e and "bosporus: NOWHERE: unknown place" in e for e in errors), errors
+    assert any("calls_on_the_way.csv" in e and "north-sea: NOWHERE: unknown place" in e for e in errors), errors
+    assert not any("other_gates" in e or "passage" in e.split(": ", 2)[-1] for e in errors), errors

@@ -309,27 +309,28 @@ def test_a_mainline_voyage_into_the_gulf_calls_at_jebel_ali_on_the_way(network):
     sailed = route.legs[0]
     cited = leg_sources(network, sailed)["time_h"]
     # The table and JSON say which calls the leg makes, in the order it makes them.
-    assert route_dict(network, route)["legs"][0]["calls_on_the_way"] == ["malacca", "hormuz"]
+    assert route_dict(network, route)["legs"][0]["calls_on_the_way"] == ["south-china", "malacca", "hormuz"]
     shown = route_text(network, route, title="", width=200)
-    assert "through malacca, hormuz; calls on the way at a Strait of Malacca hub and Jebel Ali" in shown
+    said = "calls on the way at a South China hub, a Strait of Malacca hub and Jebel Ali"
+    assert f"through malacca, hormuz; {said}" in shown
     assert any(s.startswith("Strait of Hormuz: a call on the way at AEJEA: ") for s in cited), cited
     assert any("Strait of Malacca" in s for s in cited)
-    assert _overhead_h(network, sailed) >= 3 * 24  # two calls on the way and the call at Dammam
+    assert _overhead_h(network, sailed) >= 4 * 24  # three calls on the way and the call at Dammam
     for origin, destination in [("Jebel Ali", "Dammam"), ("Singapore", "Jebel Ali"), ("Singapore", "Bandar Abbas")]:
         route = find_routes(network, origin, destination, by="time", modes=["sea"])[0]
         assert not any("Strait of Hormuz" in s for s in leg_sources(network, route.legs[0])["time_h"])
         assert "hormuz" not in route_dict(network, route)["legs"][0]["calls_on_the_way"], (origin, destination)
 
 
-@pytest.mark.parametrize("passage", ["malacca", "hormuz"])
-def test_published_rotations_through_a_gate_call_at_one_of_its_hubs(network, passage):
+@pytest.mark.parametrize(("passage", "at_least"), [("malacca", 3), ("hormuz", 3), ("south-china", 2)])
+def test_published_rotations_through_a_gate_call_at_one_of_its_hubs(network, passage, at_least):
     """The rule of sea/calls_on_the_way.csv, checked against the published rotations of
-    sea/services.csv: every mainline service whose ships sail through a call's gate calls at a
-    hub the row names."""
+    sea/services.csv: every mainline service whose ships sail through one of a call's gates calls
+    at a port the row names."""
     import shapely
 
     call = network.operations.way_calls[passage]
-    gate = shapely.LineString(call.gate)
+    gate = shapely.MultiLineString(call.gates)
     through = []
     for service in network.operations.services:
         if service.vessel_class != "mainline":
@@ -340,7 +341,26 @@ def test_published_rotations_through_a_gate_call_at_one_of_its_hubs(network, pas
                 through.append(service.id)
                 assert set(service.ports) & set(call.ports), service.id
                 break
-    assert len(through) >= 3, through
+    assert len(through) >= at_least, through
+
+
+def test_a_voyage_south_from_north_of_taiwan_calls_in_south_china(network):
+    """Loops from north of Taiwan call at Xiamen or a Pearl River port on their way south (MSC
+    Falcon, S57; AE1 and AE55, S203; FAL1, S204; APL, S205; WAX, S66). The gates across the Taiwan
+    Strait, the Luzon Strait and the Philippine straits leave no way round the call, so the fastest
+    voyage still sails the shortest lanes; voyages from South China or Taiwan make none."""
+    from corridor.provenance import calls_on_the_way
+
+    for origin in ["Shanghai", "Busan", "Yokohama", "Kobe", "Tianjin"]:
+        for destination in ["Singapore", "Laem Chabang", "Port Klang", "Jebel Ali", "Rotterdam"]:
+            fastest = find_routes(network, origin, destination, by="time", modes=["sea"])[0]
+            shortest = find_routes(network, origin, destination, by="distance", modes=["sea"])[0]
+            calls = [c.passage for leg in fastest.legs for c in calls_on_the_way(network, leg)]
+            assert "south-china" in calls, (origin, destination, calls)
+            assert fastest.distance_km <= 1.01 * shortest.distance_km, (origin, destination)
+    for origin in ["Hong Kong", "Xiamen", "Kaohsiung", "Qinzhou"]:
+        route = find_routes(network, origin, "Singapore", by="time", modes=["sea"])[0]
+        assert not any(c.passage == "south-china" for leg in route.legs for c in calls_on_the_way(network, leg))
 
 
 def test_the_arctic_stays_closed_unless_allowed(network):

@@ -273,12 +273,14 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
 
 
 def _calls_text(network: Network, calls: Sequence) -> str:
-    """Say the calls on the way a leg makes: 'calls on the way at a Strait of Malacca hub and Jebel Ali'."""
+    """Say the calls on the way a leg makes: 'calls on the way at a South China hub, a Strait of
+    Malacca hub and Jebel Ali'."""
     said = [
         network.places[call.ports[0]].name.split(" (", 1)[0] if len(call.ports) == 1 else f"a {call.name} hub"
         for call in calls
     ]
-    return "calls on the way at " + " and ".join(said)
+    listed = ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else said[0]
+    return "calls on the way at " + listed
 
 
 def _clearance_text(network: Network, cleared, teu: float) -> str:

@@ -748,7 +748,7 @@ def canal_segments(
 
 def way_call_segments(ops: Operations, lanes, warnings: list[str]) -> dict[int, WayCall]:
     """Return {lane segment index: the call on the way charged on it}: every segment that crosses
-    the call's gate, so a mainline voyage through the passage pays it once, whichever lane it takes."""
+    one of the call's gates, so a mainline voyage past it pays it once, whichever lane it takes."""
     import numpy as np
 
     if not ops.way_calls:
@@ -758,12 +758,14 @@ def way_call_segments(ops: Operations, lanes, warnings: list[str]) -> dict[int, 
     low, high = np.minimum(xy[ends[:, 0]], xy[ends[:, 1]]), np.maximum(xy[ends[:, 0]], xy[ends[:, 1]])
     out: dict[int, WayCall] = {}
     for call in ops.way_calls.values():
-        gate = np.asarray(call.gate, dtype=float)
-        near = np.nonzero(np.all(low <= gate.max(axis=0), axis=1) & np.all(high >= gate.min(axis=0), axis=1))[0]
-        crossing = [int(i) for i in near if crosses_gate(xy[ends[i, 0]], xy[ends[i, 1]], call.gate)]
-        if not crossing:
-            warnings.append(f"call on the way {call.passage}: no sea lane crosses its gate; the call is not charged")
-        out.update((i, call) for i in crossing)
+        for k, line in enumerate(call.gates, 1):
+            gate = np.asarray(line, dtype=float)
+            near = np.nonzero(np.all(low <= gate.max(axis=0), axis=1) & np.all(high >= gate.min(axis=0), axis=1))[0]
+            crossing = [int(i) for i in near if crosses_gate(xy[ends[i, 0]], xy[ends[i, 1]], line)]
+            if not crossing:
+                which = f"gate {k}" if len(call.gates) > 1 else "gate"
+                warnings.append(f"call on the way {call.passage}: no sea lane crosses its {which}; it charges nothing")
+            out.update((i, call) for i in crossing)
     return out
 
 
@@ -779,7 +781,7 @@ def spare_zone_ports(
 ) -> dict[str, Access]:
     """Return the ports' access with a way past each call on the way for the ports of its zone.
 
-    A voyage that starts or ends at a port within `zone_km` of the call's hubs, its gate or its
+    A voyage that starts or ends at a port within `zone_km` of the call's hubs, its gates or its
     passage's lanes makes no other call there. Such a port gets, for each charged segment, an
     access path to each of its ends that sails along the lanes to the other end and over the
     segment: the same distance as crossing it, without the call. That path passes no tagged
@@ -795,9 +797,10 @@ def spare_zone_ports(
     out = dict(access)
     for call in dict.fromkeys(charged.values()):
         gate = [i for i, c in charged.items() if c is call]
-        tag = PASSAGES[call.passage]
-        near = [shapely.LineString([lanes.coords[a], lanes.coords[b]]) for a, b, _, t in lanes.edges if t == tag]
-        near += [shapely.LineString(call.gate)]
+        tag = PASSAGES.get(call.passage)  # a call named on its own has no tagged lanes
+        tagged = [(a, b) for a, b, _, t in lanes.edges if tag and t == tag]
+        near = [shapely.LineString([lanes.coords[a], lanes.coords[b]]) for a, b in tagged]
+        near += [shapely.LineString(line) for line in call.gates]
         near += [shapely.Point(places[p].lon, places[p].lat) for p in call.ports if p in places]
         zone = shapely.buffer(shapely.GeometryCollection(near), call.zone_km / KM_PER_DEGREE)
         shapely.prepare(zone)

@@ -39,9 +39,10 @@ def _frequency_sources(network: Network) -> dict[tuple[str, str], list[str]]:
 
 
 def _calls_across(network: Network, edge: int) -> list:
-    """The calls on the way whose gate a lane edge crosses (`network.way_call_segments`)."""
+    """The calls on the way one of whose gates a lane edge crosses (`network.way_call_segments`)."""
     a, b = network.coords(network.core.tail[edge]), network.coords(network.core.head[edge])
-    return [c for c in network.operations.way_calls.values() if crosses_gate(a, b, c.gate)]
+    calls = network.operations.way_calls.values()
+    return [c for c in calls if any(crosses_gate(a, b, gate) for gate in c.gates)]
 
 
 def _slower_than_sailing(network: Network, edge: int, sailing_h_per_km: float) -> bool:

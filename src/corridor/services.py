@@ -8,6 +8,7 @@ as an estimate.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,14 +128,16 @@ class Canal:
 
 @dataclass(frozen=True)
 class WayCall:
-    """A call mainline ships make on the way through a passage, at one of the hubs beside it.
+    """A call mainline ships make on the way past a strait or along a coast, at one of its ports.
 
     Asia-Europe and Asia-Middle East rotations call at Singapore, Tanjung Pelepas or Port Klang
-    as they pass the Strait of Malacca. The build charges `call_h` on every lane segment that
-    crosses the `gate`, a line ((lon, lat), (lon, lat)) across the passage from shore to shore,
-    so a mainline voyage through it pays the call once whichever lane it takes. A voyage that
-    starts or ends at a port within `zone_km` of one of `ports`, of the gate or of the passage's
-    tagged lanes makes no other call there: the build lets it cross the gate without the charge.
+    as they pass the Strait of Malacca, and at a South China port on their way south from north
+    of Taiwan. The build charges `call_h` on every lane segment that crosses one of the `gates`,
+    lines ((lon, lat), (lon, lat)) from shore to shore, so a mainline voyage past them pays the
+    call once whichever lane it takes. A voyage that starts or ends at a port within `zone_km` of
+    one of `ports`, of a gate or of the passage's tagged lanes makes no other call there: the build
+    lets it cross the gates without the charge. `passage` names the call: a sea passage as
+    `--avoid` takes it (whose tagged lanes then count as part of the zone), or a name of its own.
     """
 
     passage: str
@@ -143,7 +146,7 @@ class WayCall:
     call_h_p90: float
     ports: tuple[str, ...]
     zone_km: float
-    gate: tuple[tuple[float, float], tuple[float, float]]
+    gates: tuple[tuple[tuple[float, float], tuple[float, float]], ...]
     source: str
 
 
@@ -341,17 +344,27 @@ def read_spreads(path: Path, problems: _Problems) -> dict[str, Spread]:
     return out
 
 
-def _passage_rows(path: Path, required: tuple[str, ...], problems: _Problems, seen: Mapping[str, object]):
+def _passage_rows(
+    path: Path, required: tuple[str, ...], problems: _Problems, seen: Mapping[str, object], *, named: bool = False
+):
     """Yield (row, where, problems before it) of a table keyed by sea passage, its passage checked:
-    a name `--avoid` takes, not listed before (`seen`, the table read so far)."""
+    a name `--avoid` takes (or, where `named`, any lower-case name such as south-china), not listed
+    before (`seen`, the table read so far)."""
     for line, row in _rows(path, ("passage", *required)) or ():
         where = f"{path}:{line}"
         start = len(problems.items)
-        if row["passage"] not in PASSAGES:
-            problems.add(where, "passage", f"{row['passage']!r} is not a sea passage ({', '.join(PASSAGES)})")
-        elif row["passage"] in seen:
-            problems.add(where, "passage", f"{row['passage']} is listed twice")
+        key = row["passage"]
+        if named and key not in PASSAGES and not _CALL_NAME.fullmatch(key):
+            problems.add(where, "passage", f"{key!r} is neither a sea passage ({', '.join(PASSAGES)}) nor a "
+                         "lower-case name of letters, digits and hyphens")  # fmt: skip
+        elif not named and key not in PASSAGES:
+            problems.add(where, "passage", f"{key!r} is not a sea passage ({', '.join(PASSAGES)})")
+        elif key in seen:
+            problems.add(where, "passage", f"{key} is listed twice")
         yield row, where, start
+
+
+_CALL_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
 
 def read_canals(path: Path, problems: _Problems) -> dict[str, Canal]:
@@ -376,27 +389,52 @@ def read_canals(path: Path, problems: _Problems) -> dict[str, Canal]:
 def read_way_calls(path: Path, problems: _Problems) -> dict[str, WayCall]:
     out: dict[str, WayCall] = {}
     required = ("call_h", "call_h_p90", "ports", "zone_km", "lon1", "lat1", "lon2", "lat2")
-    for row, where, start in _passage_rows(path, required, problems, out):
+    for row, where, start in _passage_rows(path, required, problems, out, named=True):
         hours, p90 = _hours_and_p90(problems, row, where, "call_h", "call_h_p90", hi=24 * 7)
         ports = tuple(split_list(row["ports"]))
         if not ports:
             problems.add(where, "ports", "is empty: name the hubs ships call at on the way")
         zone = problems.number(row, "zone_km", where, required=True, lo=0, hi=1_000)
-        ends = [
-            problems.number(row, f"{axis}{k}", where, required=True, lo=-limit, hi=limit)
-            for k in (1, 2)
-            for axis, limit in (("lon", 180), ("lat", 90))
-        ]
+        gates = [_gate(row, where, problems), *_other_gates(row, where, problems)]
         source = _sourced(
             row, where, problems,
             (("call_h", "call_source"), ("call_h_p90", "p90_source"), ("ports", "ports_source"),
              ("zone_km", "zone_source"), ("lon1", "gate_source")),
         )  # fmt: skip
         if len(problems.items) == start:
-            assert hours is not None and p90 is not None and zone is not None and None not in ends
-            lon1, lat1, lon2, lat2 = (float(x) for x in ends)  # type: ignore[arg-type]
-            name, gate = row.get("name", ""), ((lon1, lat1), (lon2, lat2))
-            out[row["passage"]] = WayCall(row["passage"], name, hours, p90, ports, zone, gate, source)
+            assert hours is not None and p90 is not None and zone is not None
+            name, found = row.get("name", ""), tuple(g for g in gates if g is not None)
+            out[row["passage"]] = WayCall(row["passage"], name, hours, p90, ports, zone, found, source)
+    return out
+
+
+def _gate(row: dict[str, str], where: str, problems: _Problems):
+    """Return the gate ((lon, lat), (lon, lat)) in columns lon1, lat1, lon2, lat2, or None."""
+    ends = [
+        problems.number(row, f"{axis}{k}", where, required=True, lo=-limit, hi=limit)
+        for k in (1, 2)
+        for axis, limit in (("lon", 180), ("lat", 90))
+    ]
+    if None in ends:
+        return None
+    lon1, lat1, lon2, lat2 = (float(x) for x in ends)  # type: ignore[arg-type]
+    return ((lon1, lat1), (lon2, lat2))
+
+
+def _other_gates(row: dict[str, str], where: str, problems: _Problems) -> list:
+    """Return the gates of the optional `other_gates` column: "lon1 lat1 lon2 lat2", separated by ";",
+    for a call that lanes can pass on several sides of an island."""
+    out = []
+    for text in split_list(row.get("other_gates", "")):
+        try:
+            lon1, lat1, lon2, lat2 = (float(x) for x in text.split())
+        except ValueError:
+            problems.add(where, "other_gates", f"{text!r} is not four numbers 'lon1 lat1 lon2 lat2'")
+            continue
+        if not all(-180 <= x <= 180 for x in (lon1, lon2)) or not all(-90 <= y <= 90 for y in (lat1, lat2)):
+            problems.add(where, "other_gates", f"{text!r} is not a line of longitudes and latitudes")
+            continue
+        out.append(((lon1, lat1), (lon2, lat2)))
     return out
 
 
