@@ -17,6 +17,8 @@ KNOWN = {
     "cal-010": "Chengdu-Port Klang all-rail train: links are separate services here, so a through train "
     "waits for the weekly Thai southern service; its eight days were planned at departure, and the ASEAN "
     "Express, advertised at nine days, took 14 on its first run (cal-074)",
+    "cal-027": "Chongqing-Yangon by Vientiane and Mae Sot, 10-14 days at its 2022 launch: the Thai and Myanmar "
+    "borders are 4 h and 12 h estimates and Myanmar's roads run at the one truck speed, 5.2 days in all",
     "cal-028": "Guoyuan-Mandalay via Lincang, 15 days at the 2022 launch, when the Myanmar border was barely open",
     "cal-032": "Jebel Ali-Umm Qasr: the weekly 36 h ro-ro loses to a mainline sailing of 32 h plus a 24 h call",
     "cal-033": "Hong Kong-Jebel Ali in 11 days is a 2002 schedule, before slow steaming; 16 kn sails it in 14 "
