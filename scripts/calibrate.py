@@ -16,6 +16,9 @@ their source. Then every row of both halves is routed and judged as the tests ju
 
 `--params FILE` judges the rows with a parameters file's rows in place of the dataset's (as the
 CLI's `--params`), to try a figure on both halves before it goes into data/parameters.csv.
+
+Each half is summed up twice: all its rows, and only the rows marked `independent` (a row whose
+figure built the data's link or service between its own ends only checks consistency).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def main() -> None:
               f"cost_usd_per_teu_km sea {rate:.4f}")  # fmt: skip
     for split in ("calibration", "holdout"):
         outcomes = [evaluate(network, row) for row in rows if row.split == split]
-        print(f"{split}: {summary(outcomes)}")
+        independent = [outcome for outcome in outcomes if outcome.row.independent]
+        print(f"{split}: {summary(outcomes)}; independent of the data: {summary(independent)}")
         for outcome in outcomes:
             row = outcome.row
             # A time row is met when its span from typical to bad case meets the band: say which

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
 
 from corridor.calibration import evaluate, fit_rate, read_rows, sea_rate_points, summary
+from corridor.datasets import bundled_data_dir
 
 TABLE = Path(__file__).parent / "data" / "calibration.csv"
 ROWS = read_rows(TABLE)
@@ -117,3 +120,38 @@ def test_rows_added_to_the_table_never_move_a_row_already_split():
     assert [r["split"] for r in again] == [r["split"] for r in fresh]
     time_rows = [r["split"] for r in fresh if r["metric"] == "time_h"]
     assert sorted(time_rows) == ["calibration"] * 3 + ["holdout"] * 2
+
+
+def _source_ids(text: str) -> set[str]:
+    return set(re.findall(r"\bS\d+[a-z]?\b", text or ""))
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_row_called_independent_did_not_build_the_link_it_measures():
+    """A published figure the data's link or service between the row's own two ends was built
+    from restates the data: such a row checks consistency, and must say so (`independent` no)."""
+    data = bundled_data_dir()
+    built: dict[tuple[frozenset[str], str], set[str]] = {}
+    for link in _read_csv(data / "links" / "links.csv"):
+        ends = frozenset((link["from"], link["to"]))
+        built.setdefault((ends, "distance_km"), set()).update(_source_ids(link["distance_source"]))
+        built.setdefault((ends, "time_h"), set()).update(
+            _source_ids(link["time_source"]) | _source_ids(link["time_back_source"])
+        )
+    for service in _read_csv(data / "sea" / "services.csv"):
+        ends = frozenset((service["transit_from"], service["transit_to"]))
+        built.setdefault((ends, "time_h"), set()).update(_source_ids(service["transit_source"]))
+    restating = []
+    for row in _read_csv(TABLE):
+        ends = frozenset((row["origin"], row["destination"]))
+        used = _source_ids(row["source"]) & built.get((ends, row["metric"]), set())
+        if used and row["independent"] == "yes":
+            restating.append(f"{row['id']} ({', '.join(sorted(used))})")
+    assert not restating, f"marked independent, but the data between its ends was built from its figure: {restating}"
+    # The rule catches what it is for: the DP World ro-ro's 36 h is the service's time (S50).
+    roro = next(r for r in _read_csv(TABLE) if r["id"] == "cal-032")
+    assert _source_ids(roro["source"]) & built[(frozenset(("AEJEA", "IQUQR")), "time_h")]
