@@ -258,6 +258,18 @@ def test_map_draws_the_network_and_prints_where(run, tmp_path, monkeypatch):
     assert (tmp_path / "maps" / "network.html").is_file()  # the default
 
 
+def test_out_makes_a_new_folder_as_map_does(run, tmp_path):
+    out = tmp_path / "reports" / "gulf" / "route.json"
+    result = run("route", "Chongqing", "Umm Qasr", "--format", "json", "--out", str(out), "-q")
+    assert result.code == 0 and result.out.strip() == str(out)
+    assert json.loads(out.read_text(encoding="utf-8"))["destination"]["id"] == "IQUQR"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    under_a_file = str(blocker / "r.json")
+    assert_one_line_error(run("route", "Chongqing", "Umm Qasr", "--format", "json", "--out", under_a_file), 1)
+    assert blocker.read_text() == "x"
+
+
 def test_a_map_that_cannot_be_written_is_a_one_line_error(run, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from ._table import plain_columns
 from .datasets import CUSTOMS, KINDS, STATUSES
-from .errors import CorridorError, NoMatchError, UsageError
+from .errors import CorridorError, NoMatchError, UsageError, WriteError
 from .registry import BY, LINK_MODES, MODE_NAMES
 
 log = logging.getLogger("corridor")
@@ -405,6 +405,10 @@ def _emit(args: argparse.Namespace, path, output) -> str:
         from ._fs import write_atomic
 
         text = output() if callable(output) else output
+        try:  # a new folder is made, as for --map and the file formats
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
         write_atomic(path, (text + "\n").encode("utf-8"))
         written = path
     log.info("written to %s (%.1f kB)", written, written.stat().st_size / 1e3)
