@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import logging
 import os
 import re
+from collections import Counter
+from pathlib import Path
 
 import folium
 import pytest
@@ -344,3 +347,23 @@ def test_a_link_tooltip_says_whether_its_distance_is_published_or_an_estimate(ne
     estimated = render._link_tooltip(network, links["road-hanoi-haiphong"])  # expressway plus an estimated approach
     assert "293 km (published)" in published
     assert "115 km (estimate)" in estimated and "(published)" not in estimated
+
+
+def test_the_example_maps_are_drawn_from_todays_data(network, tmp_path):
+    """maps/ holds what scripts/make_maps.py draws now: a change to the data or the drawing
+    that moves a route or a figure must regenerate them (folium's random element ids aside)."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / "make_maps.py"
+    spec = importlib.util.spec_from_file_location("make_maps", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = path.parent.parent / "maps"
+    drawn = module.example_maps(network)
+    assert sorted(drawn) == sorted(p.name for p in committed.glob("*.html"))
+    # What the data puts on a map: coordinates and figures (not folium's page around them, which
+    # may change with its version).
+    facts = re.compile(r"\[-?\d+\.\d+, ?-?\d+\.\d+\]|\$\d[\d,]*|(?<![\d.,])\d[\d,]*(?:\.\d+)? (?:km|d|h|kg)\b")
+    for name, m in drawn.items():
+        fresh = save_map(m, tmp_path / name).read_text(encoding="utf-8")
+        kept = (committed / name).read_text(encoding="utf-8")
+        assert Counter(facts.findall(fresh)) == Counter(facts.findall(kept)), f"maps/{name} is stale: make_maps.py"
+        assert len(facts.findall(kept)) > 20
