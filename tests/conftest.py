@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import importlib.util
 import json
 import shutil
 from dataclasses import dataclass
@@ -17,6 +18,15 @@ from corridor.datasets import LINK_COLUMNS, PLACE_COLUMNS, bundled_data_dir
 from corridor.network import load_network
 
 BUNDLED = bundled_data_dir()
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+
+
+def load_script(name: str):
+    """Import one of scripts/*.py as a module, so a test can call what the script runs."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import pytest
 
 from corridor.calibration import evaluate, fit_rate, read_rows, sea_rate_points, summary
 from corridor.datasets import bundled_data_dir
+
+from .conftest import load_script
 
 TABLE = Path(__file__).parent / "data" / "calibration.csv"
 ROWS = read_rows(TABLE)
@@ -92,18 +93,10 @@ def test_the_rate_fit_minimises_the_relative_error():
         fit_rate([(1_000.0, 200.0), (1_000.0, 300.0)])
 
 
-def _split_script():
-    path = Path(__file__).resolve().parent.parent / "scripts" / "split_calibration.py"
-    spec = importlib.util.spec_from_file_location("split_calibration", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_rows_added_to_the_table_never_move_a_row_already_split():
     """A row fitted on must never become a held-out row: adding rows deals only the new ones,
     and each metric's halves stay within one row of each other."""
-    split = _split_script().split
+    split = load_script("split_calibration").split
     table = [{"id": r.id, "metric": r.metric, "split": r.split} for r in ROWS]
     before = {r["id"]: r["split"] for r in table}
     added = [{"id": f"new-{k}", "metric": m, "split": ""} for k, m in enumerate(["time_h"] * 5 + ["cost_usd"] * 2)]
@@ -145,13 +138,14 @@ def test_a_row_called_independent_did_not_build_the_link_it_measures():
     for service in _read_csv(data / "sea" / "services.csv"):
         ends = frozenset((service["transit_from"], service["transit_to"]))
         built.setdefault((ends, "time_h"), set()).update(_source_ids(service["transit_source"]))
+    table = _read_csv(TABLE)
     restating = []
-    for row in _read_csv(TABLE):
+    for row in table:
         ends = frozenset((row["origin"], row["destination"]))
         used = _source_ids(row["source"]) & built.get((ends, row["metric"]), set())
         if used and row["independent"] == "yes":
             restating.append(f"{row['id']} ({', '.join(sorted(used))})")
     assert not restating, f"marked independent, but the data between its ends was built from its figure: {restating}"
     # The rule catches what it is for: the DP World ro-ro's 36 h is the service's time (S50).
-    roro = next(r for r in _read_csv(TABLE) if r["id"] == "cal-032")
+    roro = next(r for r in table if r["id"] == "cal-032")
     assert _source_ids(roro["source"]) & built[(frozenset(("AEJEA", "IQUQR")), "time_h")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import logging
 import os
@@ -31,7 +30,7 @@ from corridor.render import (
 )
 from corridor.routing import compare, find_routes
 
-from .conftest import HOSTILE
+from .conftest import HOSTILE, load_script
 
 CDN_HOSTS = ("cdn.jsdelivr.net", "code.jquery.com", "cdnjs.cloudflare.com", "unpkg.com", "netdna.bootstrapcdn.com")
 
@@ -352,12 +351,8 @@ def test_a_link_tooltip_says_whether_its_distance_is_published_or_an_estimate(ne
 def test_the_example_maps_are_drawn_from_todays_data(network, tmp_path):
     """maps/ holds what scripts/make_maps.py draws now: a change to the data or the drawing
     that moves a route or a figure must regenerate them (folium's random element ids aside)."""
-    path = Path(__file__).resolve().parent.parent / "scripts" / "make_maps.py"
-    spec = importlib.util.spec_from_file_location("make_maps", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    committed = path.parent.parent / "maps"
-    drawn = module.example_maps(network)
+    committed = Path(__file__).resolve().parent.parent / "maps"
+    drawn = load_script("make_maps").example_maps(network)
     assert sorted(drawn) == sorted(p.name for p in committed.glob("*.html"))
     # What the data puts on a map: coordinates and figures (not folium's page around them, which
     # may change with its version).
