@@ -10,13 +10,15 @@ copy of the dataset in place of the table's own, and the calibration half is sco
 shortest paths, which changes no distance between the bundled ports; the ports' access paths
 and the rounding segments stay those of the table, so a setting's figure can differ a little
 from the one a full `scripts/prepare_access.py` run gives. Only the calibration half is read:
-the held-out half judges the setting chosen.
+the held-out half judges the setting chosen. Each line also gives the time `find_shortcuts`
+took, which a dataset whose lanes differ spends when its network is built.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 from calibration_report import lanes_with, score_with_segments
@@ -40,13 +42,15 @@ def main() -> None:
         counts = [int(x) for x in setting.split(":")]
         sealanes.SHORTCUTS_PER_NODE, sealanes.OCEAN_SHORTCUTS_PER_NODE, sealanes.SHORTCUT_PASSES = counts
         lanes = lanes_with(args.data, joins)
+        started = time.perf_counter()
         found = find_shortcuts(lanes, land)
+        seconds = time.perf_counter() - started
         summary = score_with_segments(
             args.data, table, joins + [[list(lanes.coords[u]), list(lanes.coords[v])] for u, v in found]
         )
         print(
             f"{counts[0]} coastal and {counts[1]} open-ocean shortcuts per node, {counts[2]} pass(es): "
-            f"{len(found)} shortcuts; {summary}",
+            f"{len(found)} shortcuts in {seconds:.0f} s; {summary}",
             flush=True,
         )
 
