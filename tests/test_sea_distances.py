@@ -138,6 +138,27 @@ def test_every_lane_correction_is_explained():
         assert f"`{props['id']}`" in listed, f"{props['id']} is missing from CORRECTIONS.md"
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "lon", "lat"),
+    [
+        ("JPHIJ", "JPYOK", 134.651, 34.241),  # the Naruto Strait: 500 m navigable, currents over 10 kn
+        ("GRPIR", "GRVOL", 23.589, 38.463),  # the Euripus at Chalkis: 38 m at its sliding bridge
+        ("GBMLF", "GBLIV", -4.190, 53.218),  # the Menai Strait's Swellies, under bridges of 27-31 m
+    ],
+    ids=["naruto", "euripus", "menai"],
+)
+def test_no_sea_route_threads_a_strait_container_ships_do_not_take(network, start, end, lon, lat):
+    """Natural Earth shows these straits as water and the base lanes ran through them; ships go
+    round (data/sea/CORRECTIONS.md gives each reason and source)."""
+    from shapely.geometry import LineString, Point
+
+    from corridor.geo import haversine_km
+
+    _, line = network.sea_path(start, end)
+    nearest = LineString(line).interpolate(LineString(line).project(Point(lon, lat)))
+    assert haversine_km(nearest.x, nearest.y, lon, lat) > 5.0
+
+
 def test_no_sea_distance_is_shorter_than_the_great_circle(network):
     """No ship sails shorter than the geodesic between its ports: the shortcuts the build adds,
     straight or across open ocean, must never make a pair shorter than that."""
