@@ -144,8 +144,9 @@ def test_every_lane_correction_is_explained():
         ("JPHIJ", "JPYOK", 134.651, 34.241),  # the Naruto Strait: 500 m navigable, currents over 10 kn
         ("GRPIR", "GRVOL", 23.589, 38.463),  # the Euripus at Chalkis: 38 m at its sliding bridge
         ("GBMLF", "GBLIV", -4.190, 53.218),  # the Menai Strait's Swellies, under bridges of 27-31 m
+        ("MYJHB", "MYTPP", 103.769, 1.453),  # the Johor-Singapore Causeway, a rubble dam since 1924
     ],
-    ids=["naruto", "euripus", "menai"],
+    ids=["naruto", "euripus", "menai", "johor-causeway"],
 )
 def test_no_sea_route_threads_a_strait_container_ships_do_not_take(network, start, end, lon, lat):
     """Natural Earth shows these straits as water and the base lanes ran through them; ships go
