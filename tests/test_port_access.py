@@ -211,3 +211,36 @@ def test_a_channel_is_never_shorter_than_its_drawing():
     with pytest.raises(DataError) as caught:
         _channel(20)
     assert "length_nm 20 is shorter than the line as drawn (" in str(caught.value.problems)
+
+
+def test_an_island_natural_earth_omits_is_land_where_the_dataset_has_the_islands_file(tmp_path):
+    """`land/islands_gshhg.geojson.gz` (scripts/prepare_islands.py) holds islands Natural Earth
+    1:10m leaves out; where a dataset has it, access paths keep off them as off any land, and the
+    precomputed table depends on it. Without it, Natural Earth alone is the land."""
+    from corridor.portaccess import inputs_key
+    from corridor.sealanes import ISLANDS_FILE
+
+    (tmp_path / "land").mkdir()
+    mainland = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [MAINLAND]}}
+    with gzip.open(tmp_path / "land" / "ne_10m_land.geojson.gz", "wt") as f:
+        json.dump({"type": "FeatureCollection", "features": [mainland]}, f)
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(-0.9, 0.3), NEAR_NODE, (0.9, 0.3)])
+    harbour = _port("behind", 0.0, 0.02)
+    island = shapely.Polygon(ISLAND)
+
+    def crossings(land):
+        (joined,) = compute_access([harbour], lanes, land).values()
+        return [path for path in joined.paths if shapely.LineString(path).intersects(island)]
+
+    without = inputs_key(tmp_path)
+    assert str(ISLANDS_FILE) not in without
+    assert crossings(LandMask(tmp_path)), "Natural Earth alone: the straight join runs over the island"
+
+    with gzip.open(tmp_path / ISLANDS_FILE, "wt") as f:
+        island_feature = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ISLAND]}}
+        json.dump({"type": "FeatureCollection", "features": [island_feature]}, f)
+    assert LandMask(tmp_path).contains(0.0, 0.12) and not LandMask(tmp_path, islands=False).contains(0.0, 0.12)
+    assert not crossings(LandMask(tmp_path))
+    assert crossings(LandMask(tmp_path, islands=False))
+    assert inputs_key(tmp_path)[str(ISLANDS_FILE)] and inputs_key(tmp_path).items() > without.items()

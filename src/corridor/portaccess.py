@@ -21,6 +21,7 @@ import itertools
 import json
 import logging
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -513,10 +514,16 @@ def _targets(level: _Level, obstacle: _Obstacle, node_xy, edges: int, *, spread_
 
 
 def inputs_key(root: Path) -> dict[str, str]:
-    """Return what the precomputed paths depend on: a digest of the lane, correction and land files."""
-    from .sealanes import CORRECTIONS_FILE, LAND_FILE, LANES_FILE
+    """Return what the precomputed paths depend on: a digest of the lane, correction and land
+    files (the islands file only where the dataset has one, so a table made without it still
+    holds for a dataset without it)."""
+    from .sealanes import ACCESS_INPUTS, ISLANDS_FILE
 
-    return {str(name): file_digest(root / name) for name in (LANES_FILE, CORRECTIONS_FILE, LAND_FILE)}
+    return {
+        str(name): file_digest(root / name)
+        for name in ACCESS_INPUTS
+        if name != ISLANDS_FILE or os.path.lexists(root / name)
+    }
 
 
 @dataclass
@@ -541,13 +548,13 @@ _READ: dict[tuple, AccessTable | None] = {}
 
 def read_access_table(root: Path) -> AccessTable | None:
     """Return the dataset's precomputed access table, or None when absent or made from other inputs."""
-    from .sealanes import CORRECTIONS_FILE, LAND_FILE, LANES_FILE
+    from .sealanes import ACCESS_INPUTS
 
     path = root / ACCESS_TABLE_FILE
     if not path.is_file():
         return None
     stamps: list[tuple[str, int | None, int | None]] = []
-    for file in (path, *(root / name for name in (LANES_FILE, CORRECTIONS_FILE, LAND_FILE))):
+    for file in (path, *(root / name for name in ACCESS_INPUTS)):
         try:
             st = file.stat()
             stamps.append((str(file), st.st_mtime_ns, st.st_size))

@@ -19,6 +19,11 @@ LANES_FILE = Path("sea/marnet.geojson")
 CORRECTIONS_FILE = Path("sea/corrections.geojson")
 SNAP_KM = 3.0
 LAND_FILE = Path("land/ne_10m_land.geojson.gz")
+# The islands Natural Earth 1:10m omits (GSHHG full resolution; scripts/prepare_islands.py). Optional:
+# a dataset without it reads Natural Earth alone.
+ISLANDS_FILE = Path("land/islands_gshhg.geojson.gz")
+# The files the precomputed access table depends on (`corridor.portaccess.inputs_key`).
+ACCESS_INPUTS = (LANES_FILE, CORRECTIONS_FILE, LAND_FILE, ISLANDS_FILE)
 
 # Passage names users may give to --avoid, mapped to the tags of the lane network.
 PASSAGES = {
@@ -334,11 +339,12 @@ def check_lane_files(root: Path) -> None:
         raise DataError(f"{path} is not a GeoJSON FeatureCollection (no list of features)")
 
 
-def read_land_features(root: Path) -> list:
-    """Return the features of a dataset's land file, checked as far as reading goes (not geometry)."""
+def read_land_features(root: Path, name: Path = LAND_FILE) -> list:
+    """Return the features of a dataset's land file (or its islands file), checked as far as
+    reading goes (not geometry)."""
     from ._fs import read_gzip_regular
 
-    path = root / LAND_FILE
+    path = root / name
     if not os.path.lexists(path):
         raise DataError(f"{path} is missing")
     data = read_gzip_regular(path, "gzipped GeoJSON")
@@ -356,16 +362,18 @@ def read_land_features(root: Path) -> list:
 
 
 class LandMask:
-    """Natural Earth land polygons, and the corrections' shoals (`read_shoals`), to tell whether a
-    straight segment crosses land.
+    """Natural Earth land polygons, the islands it omits (ISLANDS_FILE, when the dataset has it)
+    and the corrections' shoals (`read_shoals`), to tell whether a straight segment crosses land.
 
-    With `lazy=True` the (large) file is read on first use only: a build whose ports are all
-    joined from the precomputed access table never reads it.
+    With `lazy=True` the (large) files are read on first use only: a build whose ports are all
+    joined from the precomputed access table never reads them. `islands=False` leaves the
+    islands file out (scripts/prepare_islands.py compares against Natural Earth alone).
     """
 
-    def __init__(self, root: Path, *, lazy: bool = False):
+    def __init__(self, root: Path, *, lazy: bool = False, islands: bool = True):
         self.root = root
-        self._parts = None
+        self.islands = islands
+        self._parts: list | None = None
         self._tree = None
         if not lazy:
             self._load()
@@ -385,20 +393,26 @@ class LandMask:
     def _load(self) -> None:
         import shapely
 
-        land = self._fast(self.root)
-        parts = (land if land is not None else self._checked(self.root)) + read_shoals(self.root)
+        names = [LAND_FILE]
+        if self.islands and os.path.lexists(self.root / ISLANDS_FILE):
+            names.append(ISLANDS_FILE)
+        parts = []
+        for name in names:
+            land = self._fast(self.root, name)
+            parts += land if land is not None else self._checked(self.root, name)
+        parts += read_shoals(self.root)
         shapely.prepare(parts)
         self._parts = parts
         self._tree = shapely.STRtree(parts)
 
     @staticmethod
-    def _fast(root: Path):
-        """Parse the land file in GEOS (a few times faster than json + shape); None if anything is off."""
+    def _fast(root: Path, name: Path):
+        """Parse a land file in GEOS (a few times faster than json + shape); None if anything is off."""
         import shapely
 
         from ._fs import read_gzip_regular
 
-        path = root / LAND_FILE
+        path = root / name
         if not os.path.lexists(path):
             raise DataError(f"{path} is missing")
         data = read_gzip_regular(path, "gzipped GeoJSON")
@@ -416,11 +430,11 @@ class LandMask:
         return list(shapely.get_parts(geometries))
 
     @staticmethod
-    def _checked(root: Path):
+    def _checked(root: Path, name: Path):
         import shapely
 
-        path = root / LAND_FILE
-        features = read_land_features(root)
+        path = root / name
+        features = read_land_features(root, name)
         parts = []
         for number, feature in enumerate(features, 1):
             try:
