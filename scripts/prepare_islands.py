@@ -14,7 +14,7 @@ polygons (GSHHG level 1) that
   it: the two shorelines are a few hundred metres apart in places, and a sliver between them is
   not an island), and
 - lie within NEAR_DEG of a lane (the base network and the corrections' added lines) or of a
-  place of the dataset: the others cannot change a route.
+  curated place (ports/places.csv): the others change no route between the bundled ports.
 
 Each is simplified to SIMPLIFY_DEG and its positions rounded to 1e-5 degrees. It then counts the
 ports of the dataset's access table whose paths cross one of them.
@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from corridor.portaccess import ACCESS_TABLE_FILE
 from corridor.sealanes import ISLANDS_FILE, LandMask, read_lanes
 
 MIN_AREA_KM2 = 0.2
@@ -71,7 +72,8 @@ def gshhg_land(min_area_km2: float) -> list:
 
 
 def anchors(data: Path) -> list:
-    """The lane segments and the dataset's places: what an island must lie near to matter."""
+    """The lane segments and the dataset's curated places (ports/places.csv): what an island must
+    lie near to matter."""
     lanes = read_lanes(data)
     segments = []
     for u, v, *_ in lanes.edges:
@@ -86,7 +88,9 @@ def anchors(data: Path) -> list:
 def crossing_ports(data: Path, islands: list) -> list[str]:
     """The ports of the dataset's access table (data/sea/port_access.json) whose access paths run
     more than 0.2 km across one of the islands: how many joined across land Natural Earth omits."""
-    table = json.loads((data / "sea" / "port_access.json").read_text(encoding="utf-8"))
+    # The table as made, read whole: `read_access_table` would refuse it once the islands file
+    # it was made without lies beside it.
+    table = json.loads((data / ACCESS_TABLE_FILE).read_text(encoding="utf-8"))
     tree = shapely.STRtree(islands)
     out = []
     for place_id, entry in table["ports"].items():
@@ -122,7 +126,7 @@ def main() -> None:
     collection = {
         "type": "FeatureCollection",
         "source": f"{GSHHG}: land polygons Natural Earth 1:10m omits, by scripts/prepare_islands.py",
-        "license": "LGPL-3.0-or-later (data/land/LICENSE-gshhg-LGPL-3.0.txt)",
+        "license": "LGPL-3.0-or-later, as GSHHG: ship its licence text beside this file",
         "features": features,
     }
     out = args.out or args.data / ISLANDS_FILE
@@ -132,7 +136,8 @@ def main() -> None:
     print(f"{len(islands)} missing from Natural Earth near a lane or place")
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     ports = crossing_ports(args.data, islands)
-    print(f"{len(ports)} ports of the access table join across one of them: {' '.join(sorted(ports)[:20])} ...")
+    print(f"{len(ports)} ports of the access table join across one of them:")
+    print(" ".join(sorted(ports)))
 
 
 if __name__ == "__main__":

@@ -21,14 +21,17 @@ ISLAND = [(-0.15, 0.08), (0.15, 0.08), (0.15, 0.16), (-0.15, 0.16), (-0.15, 0.08
 NEAR_NODE = (0.0, 0.3)  # 31 km north of the harbour, behind the island
 
 
+def _land_file(path, rings):
+    """Write rings as a gzipped GeoJSON land file (Natural Earth's layout)."""
+    polygons = ({"type": "Polygon", "coordinates": [ring]} for ring in rings)
+    features = [{"type": "Feature", "properties": {}, "geometry": polygon} for polygon in polygons]
+    with gzip.open(path, "wt") as f:
+        json.dump({"type": "FeatureCollection", "features": features}, f)
+
+
 def _coast(tmp_path):
     (tmp_path / "land").mkdir()
-    features = [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
-        for ring in (MAINLAND, ISLAND)
-    ]
-    with gzip.open(tmp_path / "land" / "ne_10m_land.geojson.gz", "wt") as f:
-        json.dump({"type": "FeatureCollection", "features": features}, f)
+    _land_file(tmp_path / "land" / "ne_10m_land.geojson.gz", [MAINLAND, ISLAND])
     lanes = Lanes(coords=[], edges=[])
     lanes.add_line([(-0.9, 0.3), NEAR_NODE, (0.9, 0.3)])
     return LandMask(tmp_path), lanes
@@ -94,9 +97,7 @@ def _shoal_coast(tmp_path, *, shoal: bool):
     """The made-up coast with the island drawn as a `shoal` correction instead of as land."""
     (tmp_path / "land").mkdir()
     (tmp_path / "sea").mkdir()
-    mainland = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [MAINLAND]}}
-    with gzip.open(tmp_path / "land" / "ne_10m_land.geojson.gz", "wt") as f:
-        json.dump({"type": "FeatureCollection", "features": [mainland]}, f)
+    _land_file(tmp_path / "land" / "ne_10m_land.geojson.gz", [MAINLAND])
     corrections = [
         {
             "type": "Feature",
@@ -221,9 +222,7 @@ def test_an_island_natural_earth_omits_is_land_where_the_dataset_has_the_islands
     from corridor.sealanes import ISLANDS_FILE
 
     (tmp_path / "land").mkdir()
-    mainland = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [MAINLAND]}}
-    with gzip.open(tmp_path / "land" / "ne_10m_land.geojson.gz", "wt") as f:
-        json.dump({"type": "FeatureCollection", "features": [mainland]}, f)
+    _land_file(tmp_path / "land" / "ne_10m_land.geojson.gz", [MAINLAND])
     lanes = Lanes(coords=[], edges=[])
     lanes.add_line([(-0.9, 0.3), NEAR_NODE, (0.9, 0.3)])
     harbour = _port("behind", 0.0, 0.02)
@@ -237,9 +236,7 @@ def test_an_island_natural_earth_omits_is_land_where_the_dataset_has_the_islands
     assert str(ISLANDS_FILE) not in without
     assert crossings(LandMask(tmp_path)), "Natural Earth alone: the straight join runs over the island"
 
-    with gzip.open(tmp_path / ISLANDS_FILE, "wt") as f:
-        island_feature = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ISLAND]}}
-        json.dump({"type": "FeatureCollection", "features": [island_feature]}, f)
+    _land_file(tmp_path / ISLANDS_FILE, [ISLAND])
     assert LandMask(tmp_path).contains(0.0, 0.12) and not LandMask(tmp_path, islands=False).contains(0.0, 0.12)
     assert not crossings(LandMask(tmp_path))
     assert crossings(LandMask(tmp_path, islands=False))
