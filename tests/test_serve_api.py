@@ -128,6 +128,23 @@ def test_reach_is_what_the_cli_prints(client, run, fmt):
         assert [r["time_h"] for r in rows] == sorted(r["time_h"] for r in rows)
 
 
+def test_reach_takes_a_country_as_the_cli_does(client, run):
+    """A country name works as its code; one not known, or with nothing reached, is an error, not []."""
+    by_name = client.get("/api/reach", params={"origin": "chongqing", "country": "Viet Nam"})
+    by_code = client.get("/api/reach", params={"origin": "chongqing", "country": "VN"})
+    assert by_name.status_code == 200 and by_name.json() == by_code.json() != []
+    unknown = client.get("/api/reach", params={"origin": "chongqing", "country": "ZZ"})
+    assert unknown.status_code == 400 and unknown.json()["parameter"] == "country"
+    cli = run("reach", "chongqing", "--country", "ZZ")
+    assert cli.code == 2 and cli.err.strip().endswith(unknown.json()["error"])
+    none = client.get("/api/reach", params={"origin": "chongqing", "country": "Australia", "modes": "rail"})
+    assert none.status_code == 404 and none.json()["parameter"] == "country"
+    assert none.json()["error"].startswith("no place in Australia (AU) is reachable from chongqing")
+    named = client.get("/api/places", params={"q": "ha", "country": "Vietnam", "limit": 50}).json()
+    assert named and all(r["country"] == "VN" for r in named)
+    assert client.get("/api/places", params={"q": "ha", "country": "Atlantis"}).status_code == 400
+
+
 def test_reach_text_lists_as_many_rows_as_asked(client):
     text = client.get("/api/reach", params={"origin": "chongqing", "format": "text", "limit": 5}).text
     lines = text.splitlines()

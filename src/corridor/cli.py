@@ -504,14 +504,13 @@ def cmd_reach(args: argparse.Namespace) -> str:
         return _reach_extras(args, network, rows, map_path)
     _require_finite(rows, args.teu)
     if args.country:
-        from .gazetteer import country_code
+        from .gazetteer import country_code, country_label
 
         code = country_code(args.country, network.countries)
         rows = [r for r in rows if r["country"] == code]
         if not rows:
-            raise NoMatchError(
-                f"no place in {_country_label(network, code)} is reachable from {args.origin} with these options"
-            )
+            label = country_label(network.countries, code)
+            raise NoMatchError(f"no place in {label} is reachable from {args.origin} with these options")
     sort = args.sort or args.by
     key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
     rows.sort(key=lambda r: (r[key], r["id"]))
@@ -714,11 +713,11 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
     places = sorted(network.places.values(), key=lambda p: (p.country, p.name, p.id))
     filters = []
     if args.country:
-        from .gazetteer import country_code
+        from .gazetteer import country_code, country_label
 
         code = country_code(args.country, network.countries)
         places = [p for p in places if p.country == code]
-        filters.append(f"--country {_country_label(network, code)}")
+        filters.append(f"--country {country_label(network.countries, code)}")
     if args.mode:
         places = [p for p in places if args.mode in p.modes]
     if args.kind:
@@ -750,11 +749,6 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
         args.all = True
     places, hint = _cut(places, args, total, "places", "narrow with --country, --mode or --search, or --all")
     return _emit(args, out_path, "\n".join(x for x in (io.places_text(places), hint or f"{total:,} places") if x))
-
-
-def _country_label(network, code: str) -> str:
-    name = network.countries.get(code)
-    return f"{name} ({code})" if name else code
 
 
 def cmd_ports_show(args: argparse.Namespace) -> str:

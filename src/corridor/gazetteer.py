@@ -281,12 +281,12 @@ def country_code(text: str, countries: Mapping[str, str]) -> str:
     """
     query = text.strip()
     if not query:
-        raise UsageError("--country is empty: give an ISO 3166 code (VN) or a country name (Vietnam)")
+        raise UsageError("--country is empty: give an ISO 3166 code (VN) or a country name (Vietnam)", "country")
     upper = query.upper()
     if len(upper) == 2 and upper.isalpha():
         if upper in countries or _pycountry_name(upper):
             return upper
-        raise UsageError(f"--country {query!r} is not an ISO 3166 alpha-2 code")
+        raise UsageError(f"--country {query!r} is not an ISO 3166 alpha-2 code", "country")
     key = normalize(query)
     for code, name in countries.items():
         if normalize(name) == key:
@@ -308,7 +308,13 @@ def country_code(text: str, countries: Mapping[str, str]) -> str:
         names.setdefault(country.alpha_2, country.name)
     close = [f"{names[c.alpha_2]} ({c.alpha_2})" for c in fuzzy[:3]]
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise UsageError(f"--country {query!r} is not a known country{hint}")
+    raise UsageError(f"--country {query!r} is not a known country{hint}", "country")
+
+
+def country_label(countries: Mapping[str, str], code: str) -> str:
+    """Return "Vietnam (VN)" for a code the dataset names, else the code."""
+    name = countries.get(code)
+    return f"{name} ({code})" if name else code
 
 
 def _pycountry_name(code: str) -> str:

@@ -49,6 +49,7 @@ from . import __version__, io
 from ._table import fixed_width
 from ._text import printable
 from .errors import CorridorError, DataError, NoRouteError, PlaceError, UsageError, WriteError
+from .gazetteer import country_code, country_label
 from .network import Network, load_network
 from .registry import BY, MODE_NAMES
 
@@ -262,7 +263,7 @@ def _param_table() -> dict[str, Param]:
             "sort by (default: by)",
             _choice((*METRIC_CHOICES, "name", "country")),
         ),
-        Param("country", {"type": "string"}, "only places in this country (ISO code)"),
+        Param("country", {"type": "string"}, "only places in this country (an ISO 3166 code or a country name)"),
         Param(
             "mode", {"type": "string", "enum": list(MODE_NAMES)}, "only places served by this mode", _choice(MODE_NAMES)
         ),
@@ -701,7 +702,11 @@ def reach_api(service: Service, params: Params) -> Reply:
             )
     _finite(rows, query["teu"])
     if country:
-        rows = [r for r in rows if r["country"] == country.upper()]
+        code = country_code(country, network.countries)
+        rows = [r for r in rows if r["country"] == code]
+        if not rows:
+            label = country_label(network.countries, code)
+            raise ApiError(404, f"no place in {label} is reachable from {origin} with these options", "country")
     key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
     rows.sort(key=lambda r: (r[key], r["id"]))
     total, countries = len(rows), len({r["country"] for r in rows})
@@ -777,6 +782,8 @@ def places_api(service: Service, params: Params) -> Reply:
     limit = min(params.get("limit", 10), MAX_PLACES)
     country, mode = params.text("country"), params.get("mode")
     network = service.network
+    if country:
+        country = country_code(country, network.countries)
     index = service.derived(network, ("places",), lambda: PlaceIndex(network))
     return _json(index.search(q, limit=limit, country=country, mode=mode))
 
