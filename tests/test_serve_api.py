@@ -128,6 +128,15 @@ def test_reach_is_what_the_cli_prints(client, run, fmt):
         assert [r["time_h"] for r in rows] == sorted(r["time_h"] for r in rows)
 
 
+def test_a_matrix_list_written_with_commas_is_told_how_to_give_it(client):
+    reply = client.get("/api/matrix", params={"origins": "Chongqing,Kunming", "destinations": "Umm Qasr"})
+    assert reply.status_code == 404 and reply.json()["parameter"] == "origins"
+    assert "origins= parameter of its own" in reply.json()["error"]
+    pairs = [("origins", "Chongqing"), ("origins", "Kunming"), ("destinations", "Umm Qasr")]
+    both = client.get("/api/matrix", params=pairs)
+    assert both.status_code == 200 and len(both.json()) == 2
+
+
 def test_reach_takes_a_country_as_the_cli_does(client, run):
     """A country name works as its code; one not known, or with nothing reached, is an error, not []."""
     by_name = client.get("/api/reach", params={"origin": "chongqing", "country": "Viet Nam"})
