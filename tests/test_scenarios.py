@@ -6,7 +6,8 @@ What must hold:
 - red-sea-2024 makes Chongqing-Rotterdam by sea slower and keeps it out of Bab-el-Mandeb;
 - three-gorges-maintenance makes the river route from Chongqing to Shanghai slower;
 - border-closure-pingxiang keeps routes out of the Friendship Pass; myanmar-border-2023 keeps
-  trucks for Myanmar off the Yunnan crossings; laos-rail-suspension keeps
+  trucks for Myanmar off the Yunnan crossings (Muse only until June 2025);
+  thai-myanmar-border-2024 slows the Mae Sot road to Yangon, then closes the crossing; laos-rail-suspension keeps
   them off the China-Laos railway; hormuz-closure keeps them out of Hormuz;
 - a scenario changes only what it names: outside its dates it changes nothing;
 - a bad scenario file gets one line per problem, each naming the file and line.
@@ -24,7 +25,7 @@ from corridor.pareto import pareto
 from corridor.scenarios import apply_scenario, list_scenarios, load_scenario, parse_scenario
 
 BUNDLED = ("red-sea-2024", "hormuz-closure", "three-gorges-maintenance", "laos-rail-suspension",
-           "border-closure-pingxiang", "myanmar-border-2023")  # fmt: skip
+           "border-closure-pingxiang", "myanmar-border-2023", "thai-myanmar-border-2024")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +131,31 @@ def test_myanmar_border_closure_sends_trucks_for_mandalay_round_by_thailand(netw
     # Before the offensive the crossings were open.
     before = apply_scenario(network, scenario, on=dt.date(2023, 10, 19))
     assert not before.scenario.changes
+
+
+def test_muse_is_open_again_by_june_2025_and_chinshwehaw_is_not(network):
+    """Goods from China crossed at Muse by 22 Jun 2025 (SC20); China still bars exports through
+    the crossings the MNDAA holds, Chinshwehaw among them (SC21)."""
+    scenario = load_scenario("myanmar-border-2023", known_sources=network.sources)
+    later = apply_scenario(network, scenario, on=dt.date(2025, 7, 1))
+    assert [c.places for c in later.scenario.changes] == [("cn-qingshuihe",)]
+    route = routing.find_routes(later.network, "Chongqing", "Mandalay", by="time", modes=["road"])[0]
+    assert "cn-ruili" in _places(route) and "cn-qingshuihe" not in _places(route)
+
+
+def test_thai_myanmar_border_slows_the_road_to_yangon_then_closes_the_crossing(network):
+    """From 20 Apr 2024 the Myawaddy-Kawkareik road is cut (SC23, SC24); from 18 Aug 2025 the
+    crossing itself is shut (SC22), so trucks from Vientiane for Yangon go round by Yunnan."""
+    scenario = load_scenario("thai-myanmar-border-2024", known_sources=network.sources)
+    base = routing.find_routes(network, "Vientiane", "Yangon", by="time", modes=["road"])[0]
+    assert "th-maesot" in _places(base)
+    cut = apply_scenario(network, scenario, on=dt.date(2024, 6, 1)).network
+    slow = routing.find_routes(cut, "Vientiane", "Yangon", by="time", modes=["road"])[0]
+    assert "th-maesot" in _places(slow) and slow.time_h == pytest.approx(base.time_h + 48)
+    shut = apply_scenario(network, scenario, on=dt.date(2025, 9, 1)).network
+    round_yunnan = routing.find_routes(shut, "Vientiane", "Yangon", by="time", modes=["road"])[0]
+    assert "th-maesot" not in _places(round_yunnan) and "cn-ruili" in _places(round_yunnan)
+    assert not apply_scenario(network, scenario, on=dt.date(2024, 4, 19)).scenario.changes
 
 
 def test_laos_rail_suspension_keeps_routes_off_the_railway(scenario_network):
