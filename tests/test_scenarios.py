@@ -143,6 +143,13 @@ def test_muse_is_open_again_by_june_2025_and_chinshwehaw_is_not(network):
     assert "cn-ruili" in _places(route) and "cn-qingshuihe" not in _places(route)
 
 
+def test_scenario_show_gives_a_change_its_whole_dates(run):
+    """A change with only an end of its own starts when its scenario does, and says so."""
+    shown = run("scenario", "show", "myanmar-border-2023")
+    assert shown.code == 0 and "close: places cn-ruili [2023-10-27 to 2025-06-21]" in shown.out
+    assert "close: places cn-qingshuihe\n" in shown.out  # the scenario's own dates: none of its own
+
+
 def test_thai_myanmar_border_slows_the_road_to_yangon_then_closes_the_crossing(network):
     """From 20 Apr 2024 the Myawaddy-Kawkareik road is cut (SC23, SC24); from 18 Aug 2025 the
     crossing itself is shut (SC22), so trucks from Vientiane for Yangon go round by Yunnan."""

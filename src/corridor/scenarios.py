@@ -114,8 +114,9 @@ class Change:
         start, end = self.start or start, self.end or end
         return on is None or ((start is None or start <= on) and (end is None or on <= end))
 
-    def describe(self) -> str:
-        """Return e.g. 'delay 48 h (spread 48 h): modes sea'."""
+    def describe(self, start: dt.date | None = None, end: dt.date | None = None) -> str:
+        """Return e.g. 'delay 48 h (spread 48 h): modes sea'; with its dates where they differ
+        from the scenario's (`start`, `end`), a date of its own filled in from the scenario's."""
         what = "; ".join(f"{t} {', '.join(getattr(self, t))}" for t in TARGETS if getattr(self, t))
         if self.kind == "delay":
             size = f" {self.hours:g} h" + (f" (spread {self.spread_h:g} h)" if self.spread_h else "")
@@ -127,7 +128,7 @@ class Change:
             size = ""
         dates = ""
         if self.start or self.end:
-            dates = f" [{self.start or '...'} to {self.end or '...'}]"
+            dates = f" [{self.start or start or '...'} to {self.end or end or '...'}]"
         return f"{self.kind}{size}: {what}{dates}"
 
 
@@ -635,7 +636,7 @@ def describe(scenario: Scenario) -> Iterator[str]:
     if scenario.sources:
         yield f"  sources  {', '.join(scenario.sources)}"
     for change in scenario.changes:
-        yield f"  - {change.describe()}"
+        yield f"  - {change.describe(scenario.start, scenario.end)}"
         yield f"      source: {change.source}"
         if change.note:
             yield f"      note: {change.note}"
