@@ -143,6 +143,32 @@ def test_muse_is_open_again_by_june_2025_and_chinshwehaw_is_not(network):
     assert "cn-ruili" in _places(route) and "cn-qingshuihe" not in _places(route)
 
 
+def test_a_route_through_what_a_dated_scenario_closes_is_told_so(network, run):
+    """The base network knows nothing of a closure in force: the CLI says so on stderr, once per
+    scenario, naming what it closes on the route; dates outside the scenario's say nothing."""
+    from corridor.scenarios import advisories
+
+    routes = routing.find_routes(network, "Chongqing", "Umm Qasr", by="cost")
+    assert "hormuz" in _passages(routes[0])
+    during = advisories(network, routes, on=dt.date(2026, 6, 1))
+    assert [(a.scenario.name, a.met) for a in during] == [("hormuz-closure", ("closes hormuz",))]
+    assert advisories(network, routes, on=dt.date(2026, 2, 1)) == []  # before the closure
+    vientiane = routing.find_routes(network, "Vientiane", "Yangon", by="time", modes=["road"])
+    cut = advisories(network, vientiane, on=dt.date(2024, 6, 1))
+    assert [a.met for a in cut] == [("delays link road-maesot-yangon",)]  # the crossing shut later
+    # What-ifs with no dates (laos-rail-suspension) never advise.
+    laos = routing.find_routes(network, "Kunming", "Vientiane", by="time", modes=["rail"])
+    assert all(a.scenario.start is not None for a in advisories(network, laos, on=dt.date(2030, 1, 1)))
+    shown = run("route", "Chongqing", "Umm Qasr", "--format", "json")
+    assert shown.code == 0 and shown.json()["legs"]  # stdout stays the answer alone
+    in_force = dt.date.today() >= dt.date(2026, 3, 1)
+    assert ("note: scenario hormuz-closure" in shown.err) == in_force
+    applied = run("route", "Chongqing", "Umm Qasr", "--scenario", "hormuz-closure")  # Umm Qasr lies inside it
+    assert applied.code == 1 and "note: scenario" not in applied.err
+    assert "no route from Chongqing to Umm Qasr: blocked by --scenario hormuz-closure" in applied.err
+    assert "note:" not in run("route", "Chongqing", "Umm Qasr", "-q").err
+
+
 def test_scenario_show_gives_a_change_its_whole_dates(run):
     """A change with only an end of its own starts when its scenario does, and says so."""
     shown = run("scenario", "show", "myanmar-border-2023")

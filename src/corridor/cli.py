@@ -354,6 +354,19 @@ def _network(args: argparse.Namespace):
     return network
 
 
+def _advise(args: argparse.Namespace, network, routes) -> None:
+    """Note on stderr each dated scenario in force today that closes or delays something on the
+    routes (the base network's answer does not know of it); not when a scenario is applied."""
+    import datetime as dt
+
+    from .scenarios import advisories
+
+    if getattr(args, "scenario", None):
+        return
+    for advisory in advisories(network, list(routes), on=dt.date.today(), data=args.data):
+        log.warning("note: %s", advisory.text())
+
+
 def _map_path(args: argparse.Namespace, path: str | None):
     """Check where a map goes before any work: a regular file or a new name, outside the dataset."""
     from ._fs import check_output_path
@@ -438,6 +451,7 @@ def cmd_route(args: argparse.Namespace) -> str:
         avoid=args.avoid, allow=args.allow, alternatives=args.alternatives, teu=args.teu,
     )  # fmt: skip
     _require_finite(routes, args.teu)
+    _advise(args, network, routes)
     if map_path:
         _write_map(network, routes, map_path, title=f"{args.origin} to {args.destination}")
     if args.format in FILE_FORMATS:
@@ -469,6 +483,7 @@ def cmd_compare(args: argparse.Namespace) -> str:
         teu=args.teu,
     )
     _require_finite(best.values(), args.teu)
+    _advise(args, network, best.values())
     if map_path:
         from .render import compare_map
 
@@ -1067,6 +1082,7 @@ def _route_generalized(args: argparse.Namespace, network, map_path) -> str:
         avoid=args.avoid, allow=args.allow, alternatives=args.alternatives, teu=args.teu,
     )  # fmt: skip
     _require_finite(routes, args.teu)
+    _advise(args, network, routes)
     if map_path:
         _write_map(network, routes, map_path, title=f"{args.origin} to {args.destination}")
     if args.format == "json":
@@ -1083,6 +1099,7 @@ def _compare_generalized(args: argparse.Namespace, network, map_path) -> str:
     query = dict(modes=args.modes, via=args.via, avoid=args.avoid, allow=args.allow, teu=args.teu)
     best = objectives.compare(network, args.origin, args.destination, prices=prices, **query)
     _require_finite(best.values(), args.teu)
+    _advise(args, network, best.values())
     if map_path:
         from .render import compare_map
 

@@ -88,6 +88,8 @@ class Network:
     cleared_inside: str = field(default="", repr=False)
     # Lane nodes from this index on are rounding corners (`corridor.rounding`): searched, not drawn.
     corners_from: int | None = field(default=None, repr=False)
+    # The scenario whose changes this network's weights carry (`scenarios.apply_scenario`), else "".
+    scenario_name: str = field(default="", repr=False)
 
     def link(self, link_id: str) -> Link:
         """Return a link of the graph by id: a curated link or a sea link the build made."""

@@ -568,6 +568,10 @@ def _diagnose(plan: Plan) -> str:
     o, d = plan.start.label, plan.end.label  # type: ignore[union-attr]
     everything = Rules(frozenset(GRAPH_MODES), frozenset())
     if best_edges(plan, rules=everything, avoided=frozenset(), vias=()) is None:
+        scenario = getattr(plan.network, "scenario_name", "")
+        if scenario:
+            closes = "with what it closes, they are not connected"
+            return f"no route from {o} to {d}: blocked by --scenario {scenario} ({closes})"
         return f"no route from {o} to {d}: they are not connected in the network"
     culprits = []
     rules = plan.rules

@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .datasets import cited_ids, dataset_dir, is_estimate
-from .errors import DataError, UsageError
+from .errors import CorridorError, DataError, UsageError
 from .graph import MODE_CODE, ROLE_CODE, Kind, Role
 from .registry import METRIC_NAMES, MODE_NAMES
 from .sealanes import PASSAGES, passage_name
@@ -389,6 +389,66 @@ def load_scenario(name_or_file: str, data: str | None = None, *, known_sources: 
     return parse_scenario(text, path=str(path), known_sources=known_sources)
 
 
+# --------------------------------------------------------------------------- advisories
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """A dated scenario in force on a day whose changes meet a route the base network found."""
+
+    scenario: Scenario
+    met: tuple[str, ...]  # e.g. "closes hormuz", "delays link road-maesot-yangon"
+
+    def text(self) -> str:
+        s = self.scenario
+        since = f"since {s.start}" + (f" until {s.end}" if s.end else ", no end date known")
+        return (
+            f"scenario {s.name} ({s.title}), in force {since}, {'; '.join(self.met)} on this route: "
+            f"`corridor scenario show {s.name}` gives its sources, --scenario {s.name} routes with it"
+        )
+
+
+VERBS = {"close": "closes", "delay": "delays", "surcharge": "adds a surcharge at"}
+
+
+def advisories(network: Network, routes: Iterable[Route], *, on: dt.date, data: str | None = None) -> list[Advisory]:
+    """Return the dated scenarios (those with a start date: events, not what-ifs) in force on a
+    day whose closures, delays or surcharges meet any of the routes: what a planner should know
+    before trusting an answer the base network gave. A scenario that cannot be read is skipped
+    (`corridor scenario list` reports it)."""
+    legs = [leg for route in routes for leg in route.legs]
+    places = {p for leg in legs for p in (leg.from_id, leg.to_id, *leg.via)}
+    links = {link for leg in legs for link in leg.links}
+    passages = {p for leg in legs for p in leg.passages}
+    modes = {leg.mode for leg in legs}
+    out = []
+    for path in list_scenarios(data):
+        try:
+            scenario = load_scenario(str(path), data, known_sources=network.sources)
+        except CorridorError:
+            continue
+        if scenario.start is None:
+            continue
+        met: list[str] = []
+        for change in scenario.on(on).changes:
+            verb = VERBS.get(change.kind)
+            if verb is None:
+                continue
+            hit = [f"{verb} {p}" for p in change.passages if p in passages]
+            hit += [f"{verb} link {lid}" for lid in change.links if lid in links]
+            hit += [f"{verb} {m}" for m in change.modes if m in modes]
+            for text in change.places:
+                try:
+                    target = network.gazetteer.resolve(text)
+                except CorridorError:
+                    continue
+                hit += [f"{verb} {network.places[p].name} ({p})" for p in target.place_ids if p in places]
+            met += [h for h in hit if h not in met]
+        if met:
+            out.append(Advisory(scenario, tuple(met)))
+    return out
+
+
 # --------------------------------------------------------------------------- applying
 
 
@@ -568,6 +628,7 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | None =
     changed = copy.copy(network)
     changed.core = replace(core, weights=weights)
     changed.__dict__.pop("graph", None)  # the networkx view is built from the weights
+    changed.scenario_name = scenario.name  # a route it blocks is blamed on it (routing._diagnose)
     return Disruption(
         scenario=active, network=changed, base=network, spread_h=spread, closed_edges=sum(closed),
         closed_places=frozenset(closed_places), notes=notes,

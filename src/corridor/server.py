@@ -126,7 +126,7 @@ def error_response(status: int, message: str, parameter: str | None = None, head
     return Response(body + "\n", status_code=status, media_type="application/json", headers=headers)
 
 
-_BLOCKED_BY = re.compile(r"blocked by (?:the [\w-]+ being closed \(.*?)?--(modes|avoid|via|allow)\b")
+_BLOCKED_BY = re.compile(r"blocked by (?:the [\w-]+ being closed \(.*?)?--(modes|avoid|via|allow|scenario)\b")
 
 
 def _no_route_parameter(message: str) -> str:
