@@ -128,7 +128,22 @@ def test_reach_is_what_the_cli_prints(client, run, fmt):
         assert [r["time_h"] for r in rows] == sorted(r["time_h"] for r in rows)
 
 
-def test_a_matrix_list_written_with_commas_is_told_how_to_give_it(client):
+def test_a_route_through_a_disruption_in_force_carries_the_clis_note(client, run):
+    """The notes the CLI prints on stderr come as one header line; the body stays the CLI's."""
+    import datetime as dt
+
+    reply = client.get("/api/route", params={"origin": "Chongqing", "destination": "Umm Qasr"})
+    cli = run("route", "Chongqing", "Umm Qasr", "--format", "json")
+    assert reply.status_code == 200 and reply.json() == cli.json()
+    notes = [line.removeprefix("corridor: note: ") for line in cli.err.splitlines() if "note: scenario" in line]
+    assert reply.headers.get("x-corridor-note", "") == " | ".join(notes)
+    assert bool(notes) == (dt.date.today() >= dt.date(2026, 3, 1))  # hormuz-closure, from 1 Mar 2026
+    compared = client.get("/api/compare", params={"origin": "Chongqing", "destination": "Umm Qasr"})
+    assert ("hormuz-closure" in compared.headers.get("x-corridor-note", "")) == bool(notes)
+    red_sea = {"origin": "Chongqing", "destination": "Rotterdam", "scenario": "red-sea-2024"}
+    applied = client.get("/api/route", params=red_sea)
+    assert applied.status_code == 200 and "x-corridor-note" not in applied.headers
+
     reply = client.get("/api/matrix", params={"origins": "Chongqing,Kunming", "destinations": "Umm Qasr"})
     assert reply.status_code == 404 and reply.json()["parameter"] == "origins"
     assert "origins= parameter of its own" in reply.json()["error"]

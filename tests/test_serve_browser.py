@@ -170,6 +170,11 @@ def test_type_ahead_then_the_cli_table_and_three_route_layers(site, open_page, r
     cli = run("route", "Chongqing", "IQUQR", "--alternatives", "2")
     assert cli.code == 0
     assert text == cli.out  # the same table, to the character
+    # What the CLI notes on stderr (a dated scenario in force today on the route) shows above it.
+    notes = [line.removeprefix("corridor: note: ") for line in cli.err.splitlines() if "note: scenario" in line]
+    shown_notes = opened.page.locator("#notes")
+    assert (shown_notes.text_content() or "") == " | ".join(notes)
+    assert shown_notes.is_visible() == bool(notes)
     assert opened.page.evaluate(ROUTE_LAYERS) == ["corridor-route-0", "corridor-route-1", "corridor-route-2"]
     assert opened.page.locator("#legend .route").count() == 3
     # The legend gives the best route's totals as the table's total line does, figure for figure.

@@ -411,24 +411,38 @@ class Advisory:
 VERBS = {"close": "closes", "delay": "delays", "surcharge": "adds a surcharge at"}
 
 
-def advisories(network: Network, routes: Iterable[Route], *, on: dt.date, data: str | None = None) -> list[Advisory]:
-    """Return the dated scenarios (those with a start date: events, not what-ifs) in force on a
-    day whose closures, delays or surcharges meet any of the routes: what a planner should know
-    before trusting an answer the base network gave. A scenario that cannot be read is skipped
-    (`corridor scenario list` reports it)."""
-    legs = [leg for route in routes for leg in route.legs]
-    places = {p for leg in legs for p in (leg.from_id, leg.to_id, *leg.via)}
-    links = {link for leg in legs for link in leg.links}
-    passages = {p for leg in legs for p in leg.passages}
-    modes = {leg.mode for leg in legs}
+def dated_scenarios(network: Network, data: str | None = None) -> list[Scenario]:
+    """Return a dataset's scenarios that have a start date (events, not what-ifs); one that cannot
+    be read is left out (`corridor scenario list` reports it)."""
     out = []
     for path in list_scenarios(data):
         try:
             scenario = load_scenario(str(path), data, known_sources=network.sources)
         except CorridorError:
             continue
-        if scenario.start is None:
-            continue
+        if scenario.start is not None:
+            out.append(scenario)
+    return out
+
+
+def advisories(
+    network: Network,
+    routes: Iterable[Route],
+    *,
+    on: dt.date,
+    data: str | None = None,
+    scenarios: Iterable[Scenario] | None = None,
+) -> list[Advisory]:
+    """Return the dated scenarios in force on a day whose closures, delays or surcharges meet any
+    of the routes: what a planner should know before trusting an answer the base network gave.
+    `scenarios` are those to look at (`dated_scenarios` of `data` if not given)."""
+    legs = [leg for route in routes for leg in route.legs]
+    places = {p for leg in legs for p in (leg.from_id, leg.to_id, *leg.via)}
+    links = {link for leg in legs for link in leg.links}
+    passages = {p for leg in legs for p in leg.passages}
+    modes = {leg.mode for leg in legs}
+    out = []
+    for scenario in dated_scenarios(network, data) if scenarios is None else scenarios:
         met: list[str] = []
         for change in scenario.on(on).changes:
             verb = VERBS.get(change.kind)

@@ -621,7 +621,34 @@ def _ends(params: Params) -> tuple[str, str]:
     return _required(params, "origin"), _required(params, "destination")
 
 
+NOTE_HEADER = "x-corridor-note"
+
+
+def _noted(service: Service, params: Params, network: Network, routes, reply: Reply) -> Reply:
+    """Add the notes the CLI prints on stderr (dated scenarios in force today that meet the
+    routes) as a header, one line, the page shows above the answer; none with a scenario applied."""
+    import datetime as dt
+
+    from .scenarios import advisories, dated_scenarios
+
+    if params.text("scenario") is not None:
+        return reply
+    events = service.derived(
+        service.network, ("dated-scenarios",), lambda: dated_scenarios(service.network, str(service.network.root))
+    )
+    notes = [a.text() for a in advisories(network, routes, on=dt.date.today(), scenarios=events)]
+    if notes:
+        # Header values are Latin-1: anything else is escaped, as `printable` does on the page.
+        reply.headers[NOTE_HEADER] = printable(" | ".join(notes)).encode("ascii", "backslashreplace").decode("ascii")
+    return reply
+
+
 def route_api(service: Service, params: Params) -> Reply:
+    reply, network, routes = _route_reply(service, params)
+    return _noted(service, params, network, routes, reply)
+
+
+def _route_reply(service: Service, params: Params) -> tuple[Reply, Network, list]:
     from . import routing
 
     fmt = params.get("format", "json")
@@ -638,22 +665,27 @@ def route_api(service: Service, params: Params) -> Reply:
         routes = routing.find_routes(network, origin, destination, by=by, alternatives=alternatives, **query)
     _finite(routes, query["teu"])
     if fmt == "geojson":
-        return _json(io.route_geojson(network, routes))
+        return _json(io.route_geojson(network, routes)), network, routes
     if fmt == "text":
         with fixed_width(_width(params)):
             if prices is not None:
-                return _text(io.generalized_routes_text(network, routes, prices))
-            return _text(io.routes_text(network, routes))
+                return _text(io.generalized_routes_text(network, routes, prices)), network, routes
+            return _text(io.routes_text(network, routes)), network, routes
     if fmt == "html":
         from .render import route_map
 
-        return _map(route_map(network, routes, title=f"{origin} to {destination}"), "corridor-route")
+        return _map(route_map(network, routes, title=f"{origin} to {destination}"), "corridor-route"), network, routes
     if prices is not None:
-        return _json(io.generalized_routes_dict(network, routes, prices))
-    return _json(io.routes_dict(network, routes))
+        return _json(io.generalized_routes_dict(network, routes, prices)), network, routes
+    return _json(io.routes_dict(network, routes)), network, routes
 
 
 def compare_api(service: Service, params: Params) -> Reply:
+    reply, network, best = _compare_reply(service, params)
+    return _noted(service, params, network, list(best.values()), reply)
+
+
+def _compare_reply(service: Service, params: Params) -> tuple[Reply, Network, dict]:
     from . import routing
 
     fmt = params.get("format", "json")
@@ -666,17 +698,18 @@ def compare_api(service: Service, params: Params) -> Reply:
     best["generalized"] = _generalized_routes(service, network, prices, origin, destination, **query)[0]
     _finite(best.values(), query["teu"])
     if fmt == "geojson":
-        return _json(io.route_geojson(network, list(best.values())))
+        return _json(io.route_geojson(network, list(best.values()))), network, best
     if fmt == "html":
         from .render import compare_map
 
         metrics = {by: route for by, route in best.items() if by != "generalized"}
         title = f"{origin} to {destination}: best per metric"
-        return _map(compare_map(network, metrics, title=title), "corridor-compare")
+        return _map(compare_map(network, metrics, title=title), "corridor-compare"), network, best
     if fmt == "text":
         with fixed_width(_width(params)):
-            return _text(io.generalized_compare_text(network, best, prices, origin=origin, destination=destination))
-    return _json(io.generalized_compare_dict(network, best, prices))
+            text = io.generalized_compare_text(network, best, prices, origin=origin, destination=destination)
+            return _text(text), network, best
+    return _json(io.generalized_compare_dict(network, best, prices)), network, best
 
 
 def reach_api(service: Service, params: Params) -> Reply:
@@ -1589,6 +1622,7 @@ def create_app(settings: Settings | None = None, *, network: Network | None = No
                 allow_origins=[settings.cors],
                 allow_methods=["GET", "POST"],
                 allow_headers=["Content-Type"],
+                expose_headers=[NOTE_HEADER],
             ),
         )
     app = Starlette(

@@ -450,10 +450,14 @@
         showError(body.error, body.parameter);
         status.textContent = "";
         $("#answer-text").textContent = "";
+        $("#notes").textContent = "";
+        $("#notes").hidden = true;
         drawRoutes(null);
         $("#links").hidden = true;
         return;
       }
+      $("#notes").textContent = responses[0].headers.get("x-corridor-note") || "";
+      $("#notes").hidden = !$("#notes").textContent;
       $("#answer-text").textContent = await responses[0].text();
       drawRoutes(VIEWS[view].map ? await responses[1].json() : null);
       status.textContent = "";
