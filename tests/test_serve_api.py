@@ -384,7 +384,7 @@ def test_an_unknown_place_is_404_beside_its_field_in_the_cli_words(client, run, 
 
 
 def test_an_impossible_route_is_422_naming_what_blocks_it(client, run):
-    for params, parameter in (({"modes": "rail"}, "modes"), ({"avoid": "hormuz"}, "avoid")):
+    for params, parameter in (({"modes": "rail"}, "modes"), ({"avoid": ["hormuz", "Aqaba"]}, "avoid")):
         message = error_of(client.get("/api/route", params={**ROUTE, **params}), 422, parameter)
         result = run("route", *cli_args({**ROUTE, **params}, ("origin", "destination")))
         assert result.code == 1 and message == cli_error(result)

@@ -218,9 +218,12 @@ def test_khor_al_zubair_by_sea_and_by_land(network):
 
 
 @pytest.mark.parametrize("destination", ["Umm Qasr", "Basrah", "Khor al-Zubair"])
-def test_avoiding_hormuz_blocks_iraq_and_says_so(network, destination):
+def test_avoiding_hormuz_reaches_iraq_overland_from_aqaba_and_blocks_it_by_water(network, destination):
+    around = find_routes(network, "Chongqing", destination, avoid=["hormuz"])[0]
+    assert "hormuz" not in {p for leg in around.legs for p in leg.passages}
+    assert {"JOAQJ", "jo-karameh"} <= {p for leg in around.legs for p in (leg.from_id, leg.to_id)}
     with pytest.raises(NoRouteError, match="--avoid hormuz"):
-        find_routes(network, "Chongqing", destination, avoid=["hormuz"])
+        find_routes(network, "Chongqing", destination, avoid=["hormuz"], modes=["river", "sea"])
 
 
 def test_avoiding_malacca_reroutes_through_sunda_at_a_cost(network):
