@@ -519,13 +519,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
         return _reach_extras(args, network, rows, map_path)
     _require_finite(rows, args.teu)
     if args.country:
-        from .gazetteer import country_code, country_label
-
-        code = country_code(args.country, network.countries)
-        rows = [r for r in rows if r["country"] == code]
-        if not rows:
-            label = country_label(network.countries, code)
-            raise NoMatchError(f"no place in {label} is reachable from {args.origin} with these options")
+        rows = io.reach_in_country(network, rows, args.country, args.origin)
     sort = args.sort or args.by
     key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
     rows.sort(key=lambda r: (r[key], r["id"]))

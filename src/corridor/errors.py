@@ -35,7 +35,12 @@ class PlaceError(CorridorError, LookupError):
 
 
 class NoMatchError(CorridorError, LookupError):
-    """A filter (a country, a mode, a search text) matches nothing; the message names it."""
+    """A filter (a country, a mode, a search text) matches nothing; the message names it, and
+    `parameter` the filter where one is to blame (the API's 404 names it)."""
+
+    def __init__(self, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class NoRouteError(CorridorError):

@@ -12,7 +12,7 @@ from ._table import Column, Note, plain_columns, table, terminal_width, wrap
 from ._text import csv_text
 from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
-from .errors import DataError
+from .errors import DataError, NoMatchError
 from .geo import normalize_lon
 from .network import Network
 from .registry import METRICS as METRIC_SPECS
@@ -167,6 +167,19 @@ def route_geojson(network: Network, routes: Sequence[Route]) -> dict:
 def figures_text(item: object) -> str:
     """Return a leg's or a route's four figures as text shows them: '1,406 km, 2.3 d, $1,743, 211 kg CO2'."""
     return ", ".join(_fmt(m, getattr(item, m)) for m in METRICS) + " CO2"
+
+
+def reach_in_country(network: Network, rows: list[dict], country: str, origin: str) -> list[dict]:
+    """Keep the reach rows of a country given by code or name (`gazetteer.country_code`); raise
+    NoMatchError when none is reached, UsageError when the country is none."""
+    from .gazetteer import country_code, country_label
+
+    code = country_code(country, network.countries)
+    kept = [r for r in rows if r["country"] == code]
+    if not kept:
+        label = country_label(network.countries, code)
+        raise NoMatchError(f"no place in {label} is reachable from {origin} with these options", "country")
+    return kept
 
 
 def reach_rows(network: Network, reached: Iterable[Reached]) -> list[dict]:

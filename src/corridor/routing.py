@@ -568,7 +568,7 @@ def _diagnose(plan: Plan) -> str:
     o, d = plan.start.label, plan.end.label  # type: ignore[union-attr]
     everything = Rules(frozenset(GRAPH_MODES), frozenset())
     if best_edges(plan, rules=everything, avoided=frozenset(), vias=()) is None:
-        scenario = getattr(plan.network, "scenario_name", "")
+        scenario = plan.network.scenario_name
         if scenario:
             closes = "with what it closes, they are not connected"
             return f"no route from {o} to {d}: blocked by --scenario {scenario} ({closes})"

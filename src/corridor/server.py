@@ -48,8 +48,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import __version__, io
 from ._table import fixed_width
 from ._text import printable
-from .errors import CorridorError, DataError, NoRouteError, PlaceError, UsageError, WriteError
-from .gazetteer import country_code, country_label
+from .errors import CorridorError, DataError, NoMatchError, NoRouteError, PlaceError, UsageError, WriteError
+from .gazetteer import country_code
 from .network import Network, load_network
 from .registry import BY, MODE_NAMES
 
@@ -644,11 +644,6 @@ def _noted(service: Service, params: Params, network: Network, routes, reply: Re
 
 
 def route_api(service: Service, params: Params) -> Reply:
-    reply, network, routes = _route_reply(service, params)
-    return _noted(service, params, network, routes, reply)
-
-
-def _route_reply(service: Service, params: Params) -> tuple[Reply, Network, list]:
     from . import routing
 
     fmt = params.get("format", "json")
@@ -665,27 +660,26 @@ def _route_reply(service: Service, params: Params) -> tuple[Reply, Network, list
         routes = routing.find_routes(network, origin, destination, by=by, alternatives=alternatives, **query)
     _finite(routes, query["teu"])
     if fmt == "geojson":
-        return _json(io.route_geojson(network, routes)), network, routes
-    if fmt == "text":
+        reply = _json(io.route_geojson(network, routes))
+    elif fmt == "text":
         with fixed_width(_width(params)):
             if prices is not None:
-                return _text(io.generalized_routes_text(network, routes, prices)), network, routes
-            return _text(io.routes_text(network, routes)), network, routes
-    if fmt == "html":
+                text = io.generalized_routes_text(network, routes, prices)
+            else:
+                text = io.routes_text(network, routes)
+        reply = _text(text)
+    elif fmt == "html":
         from .render import route_map
 
-        return _map(route_map(network, routes, title=f"{origin} to {destination}"), "corridor-route"), network, routes
-    if prices is not None:
-        return _json(io.generalized_routes_dict(network, routes, prices)), network, routes
-    return _json(io.routes_dict(network, routes)), network, routes
+        reply = _map(route_map(network, routes, title=f"{origin} to {destination}"), "corridor-route")
+    elif prices is not None:
+        reply = _json(io.generalized_routes_dict(network, routes, prices))
+    else:
+        reply = _json(io.routes_dict(network, routes))
+    return _noted(service, params, network, routes, reply)
 
 
 def compare_api(service: Service, params: Params) -> Reply:
-    reply, network, best = _compare_reply(service, params)
-    return _noted(service, params, network, list(best.values()), reply)
-
-
-def _compare_reply(service: Service, params: Params) -> tuple[Reply, Network, dict]:
     from . import routing
 
     fmt = params.get("format", "json")
@@ -698,18 +692,20 @@ def _compare_reply(service: Service, params: Params) -> tuple[Reply, Network, di
     best["generalized"] = _generalized_routes(service, network, prices, origin, destination, **query)[0]
     _finite(best.values(), query["teu"])
     if fmt == "geojson":
-        return _json(io.route_geojson(network, list(best.values()))), network, best
-    if fmt == "html":
+        reply = _json(io.route_geojson(network, list(best.values())))
+    elif fmt == "html":
         from .render import compare_map
 
         metrics = {by: route for by, route in best.items() if by != "generalized"}
         title = f"{origin} to {destination}: best per metric"
-        return _map(compare_map(network, metrics, title=title), "corridor-compare"), network, best
-    if fmt == "text":
+        reply = _map(compare_map(network, metrics, title=title), "corridor-compare")
+    elif fmt == "text":
         with fixed_width(_width(params)):
             text = io.generalized_compare_text(network, best, prices, origin=origin, destination=destination)
-            return _text(text), network, best
-    return _json(io.generalized_compare_dict(network, best, prices)), network, best
+        reply = _text(text)
+    else:
+        reply = _json(io.generalized_compare_dict(network, best, prices))
+    return _noted(service, params, network, list(best.values()), reply)
 
 
 def reach_api(service: Service, params: Params) -> Reply:
@@ -738,11 +734,7 @@ def reach_api(service: Service, params: Params) -> Reply:
             )
     _finite(rows, query["teu"])
     if country:
-        code = country_code(country, network.countries)
-        rows = [r for r in rows if r["country"] == code]
-        if not rows:
-            label = country_label(network.countries, code)
-            raise ApiError(404, f"no place in {label} is reachable from {origin} with these options", "country")
+        rows = io.reach_in_country(network, rows, country, origin)
     key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
     rows.sort(key=lambda r: (r[key], r["id"]))
     total, countries = len(rows), len({r["country"] for r in rows})
@@ -1312,6 +1304,8 @@ async def _run(service: Service, call: Callable[[], Reply]) -> Response:
         return error_response(400, exc.as_flag(), exc.parameter)
     except PlaceError as exc:
         return error_response(404, str(exc))
+    except NoMatchError as exc:
+        return error_response(404, str(exc), exc.parameter)
     except NoRouteError as exc:
         return error_response(422, str(exc), _no_route_parameter(str(exc)))
     except WriteError as exc:
