@@ -54,6 +54,23 @@ def test_kunming_to_hong_kong_does_not_detour_through_chongqing(network):
     assert route.distance_km < 2400
 
 
+def test_kunming_to_hong_kong_by_time_goes_by_lorry_through_guangxi(network):
+    # The fastest way from Yunnan to the Pearl River Delta is the expressway by Nanning, not a
+    # lorry north to Chongqing and the train back south (2,730 km, 4.7 days, before it existed).
+    route = find_routes(network, "Kunming", "Hong Kong", by="time")[0]
+    assert not {"CNCQI", "CNCHQ"} & places_on(route)
+    assert route.distance_km < 2000
+    assert route.time_h < 3.5 * DAY
+
+
+def test_hanoi_to_shenzhen_by_road_is_the_published_length(network):
+    # Published: a 1,300 km road route links Hanoi and Shenzhen (S290, 2012); expressways opened
+    # since may have shortened it, so the band is 15% either side.
+    route = find_routes(network, "Hanoi", "Yantian", by="distance", modes=["road"])[0]
+    assert "CNYYG" in places_on(route)
+    assert 1300 * 0.85 < route.distance_km < 1300 * 1.15
+
+
 def test_chongqing_to_europe_has_the_china_europe_train(network):
     # Published: Chongqing-Duisburg about 11,000 km in 10-16 days by train (S118, S119).
     train = find_routes(network, "Chongqing", "Duisburg", by="time", modes=["rail"])[0]
