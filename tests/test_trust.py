@@ -63,6 +63,15 @@ def test_kunming_to_hong_kong_by_time_goes_by_lorry_through_guangxi(network):
     assert route.time_h < 3.5 * DAY
 
 
+def test_chengdu_to_hong_kong_takes_the_chengdu_shenzhen_train(network):
+    # Published: Chengdu to Yantian in 2 days and to Kwai Tsing in 3, by the train of May 2025
+    # (S40); before it was in the data the fastest way went round by Chongqing in 4.0 days.
+    route = find_routes(network, "Chengdu", "Hong Kong", by="time")[0]
+    assert not {"CNCQI", "CNCHQ"} & places_on(route)
+    assert "CNYTN" in places_on(route)
+    assert 2.5 * DAY < route.time_h < 4 * DAY
+
+
 def test_hanoi_to_shenzhen_by_road_is_the_published_length(network):
     # Published: a 1,300 km road route links Hanoi and Shenzhen (S290, 2012); expressways opened
     # since may have shortened it, so the band is 15% either side.
