@@ -51,6 +51,27 @@ def test_route_json_follows_the_contract(run):
     assert result.out.index('"alternatives"') < result.out.index('"destination"') < result.out.index('"legs"')
 
 
+def test_an_import_without_clearance_figures_is_said_not_charged(run):
+    # The Netherlands has no row in data/clearance.csv: the route charges no import clearance at
+    # Rotterdam and says so, in text and in JSON; Iraq has one, charged as its own leg.
+    text = run("route", "Chongqing", "Rotterdam", "--modes", "river,sea")
+    assert text.code == 0
+    assert "customs not charged: Netherlands import at Rotterdam (no clearance figures in the data)" in text.out
+    assert "import clearance" not in text.out
+    data = run("route", "Chongqing", "Rotterdam", "--modes", "river,sea", "--format", "json").json()
+    assert data["customs_not_charged"] == [{"place": "NLRTM", "country": "NL", "direction": "import"}]
+    iraq = run("route", "Chongqing", "Umm Qasr", "--format", "json").json()
+    assert iraq["customs_not_charged"] == []
+    assert any(leg["activity"] == "import clearance" for leg in iraq["legs"])
+    assert "customs not charged" not in run("route", "Chongqing", "Umm Qasr").out
+    # A route inside one country clears nothing, and there is nothing to say.
+    assert run("route", "Chongqing", "Dalian", "--format", "json").json()["customs_not_charged"] == []
+    # A link that crosses a customs border by itself: the barge or lorry to Hong Kong charges
+    # China's export clearance, and Hong Kong has no import figures.
+    hong_kong = run("route", "Chongqing", "Hong Kong", "--by", "time", "--format", "json").json()
+    assert hong_kong["customs_not_charged"] == [{"place": "HKHKG", "country": "HK", "direction": "import"}]
+
+
 def test_route_modes_river_sea_to_jakarta(run):
     data = run("route", "Chongqing", "Jakarta", "--modes", "river,sea", "--format", "json").json()
     assert {leg["mode"] for leg in data["legs"]} <= {"river", "sea", "transfer"}

@@ -45,7 +45,7 @@ def route_dict(network: Network, route: Route) -> dict:
     itself (country, direction, `time_h`, `cost_usd`; inside its figures), and the `sources` of
     its figures, metric by metric.
     """
-    from .provenance import calls_on_the_way, leg_sources
+    from .provenance import calls_on_the_way, customs_not_charged, leg_sources
 
     legs: list[dict] = []
     for leg in route.legs:
@@ -76,6 +76,10 @@ def route_dict(network: Network, route: Route) -> dict:
         "teu": route.teu,
         "totals": totals,
         "legs": legs,
+        "customs_not_charged": [
+            {"place": pid, "country": country, "direction": "import"}
+            for pid, country in customs_not_charged(route.network or network, route)
+        ],
     }
 
 
@@ -254,7 +258,7 @@ def _place_label(network: Network, pid: str) -> str:
 
 def route_text(network: Network, route: Route, *, title: str, width: int | None = None) -> str:
     """Return a route as a titled table of legs with its totals; via places on their own line."""
-    from .provenance import calls_on_the_way
+    from .provenance import calls_on_the_way, customs_not_charged
 
     rows: list[list[str] | Note] = []
     for i, leg in enumerate(route.legs, 1):
@@ -281,8 +285,22 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         Column("to", wrap=True, min_width=12), *_metric_columns(),
     ]  # fmt: skip
     body = table(columns, rows, width=width)
-    note = "bad case: the time at the 90th percentile of waits, queues, clearance and congestion"
-    return "\n".join([*wrap(title, width or terminal_width()), body, *wrap(note, width or terminal_width())])
+    notes = [_not_charged_text(network, customs_not_charged(route.network or network, route))]
+    notes.append("bad case: the time at the 90th percentile of waits, queues, clearance and congestion")
+    footer = [line for note in notes if note for line in wrap(note, width or terminal_width())]
+    return "\n".join([*wrap(title, width or terminal_width()), body, *footer])
+
+
+def _not_charged_text(network: Network, imports: Sequence[tuple[str, str]]) -> str:
+    """Say the imports a route clears without a figure: 'customs not charged: Netherlands import
+    at Rotterdam (no clearance figures)'; empty if none."""
+    if not imports:
+        return ""
+    said = ", ".join(
+        f"{network.countries.get(country, country)} import at {network.places[pid].name.split(' (', 1)[0]}"
+        for pid, country in imports
+    )
+    return f"customs not charged: {said} (no clearance figures in the data)"
 
 
 def _calls_text(network: Network, calls: Sequence) -> str:

@@ -161,3 +161,31 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                     add("time_h", cleared.source)
                     add("cost_usd", cleared.source)
     return {metric: list(sources) for metric, sources in found.items() if sources}
+
+
+def customs_not_charged(network: Network, route) -> list[tuple[str, str]]:
+    """Return (place id, country) of each import the route's cargo clears that the data has no
+    figure for (data/clearance.csv, `clearance_lookup`), so the totals leave it out.
+
+    Cargo for abroad imports where it leaves a ship in a country other than its origin's (or at
+    the end of a link that crosses a customs border by itself, such as the barges to Hong Kong);
+    a country with a clearance figure is charged it there, one without is charged nothing, and
+    this says so. A route inside one country clears nothing.
+    """
+    places = network.places
+    home = places[route.origin].country
+    if places[route.destination].country == home:
+        return []
+    moving = [leg for leg in route.legs if not leg.activity]
+    out: list[tuple[str, str]] = []
+    for i, leg in enumerate(moving):
+        place = places[leg.to_id]
+        if place.country == home:
+            continue
+        later = moving[i + 1] if i + 1 < len(moving) else None
+        leaves_ship = leg.mode in SEA_FAMILY and (later is None or later.mode not in SEA_FAMILY)
+        customs = network.clearance_along(leg.edges)
+        crosses = any(c.direction == "export" for c in customs) and not any(c.direction == "import" for c in customs)
+        if (leaves_ship and network.clearance_of(place, "import") is None) or crosses:
+            out.append((place.id, place.country))
+    return out
