@@ -64,6 +64,8 @@ def test_an_import_without_clearance_figures_is_said_not_charged(run):
     assert iraq["customs_not_charged"] == []
     assert any(leg["activity"] == "import clearance" for leg in iraq["legs"])
     assert "customs not charged" not in run("route", "Chongqing", "Umm Qasr").out
+    compared = run("compare", "Chongqing", "Rotterdam")
+    assert compared.out.count("customs not charged: Netherlands import at Rotterdam") == 1
     # A route inside one country clears nothing, and there is nothing to say.
     assert run("route", "Chongqing", "Dalian", "--format", "json").json()["customs_not_charged"] == []
     # A link that crosses a customs border by itself: the barge or lorry to Hong Kong charges

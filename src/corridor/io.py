@@ -291,6 +291,14 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
     return "\n".join([*wrap(title, width or terminal_width()), body, *footer])
 
 
+def _imports_not_charged(network: Network, routes: Iterable[Route]) -> list[tuple[str, str]]:
+    """The imports without a clearance figure of any of these routes, once each, in order."""
+    from .provenance import customs_not_charged
+
+    found = (item for route in routes for item in customs_not_charged(route.network or network, route))
+    return list(dict.fromkeys(found))
+
+
 def _not_charged_text(network: Network, imports: Sequence[tuple[str, str]]) -> str:
     """Say the imports a route clears without a figure: 'customs not charged: Netherlands import
     at Rotterdam (no clearance figures)'; empty if none."""
@@ -365,7 +373,8 @@ def compare_text(
     teu = _per(next(iter(best.values())).teu) if best else ""
     head = f"Best routes from {origin} to {destination}, one per metric{teu}"
     columns = [Column("best"), *_metric_columns(), Column("route", wrap=True, min_width=16)]
-    return "\n".join([*wrap(head, width or terminal_width()), table(columns, rows, width=width)])
+    notes = wrap(_not_charged_text(network, _imports_not_charged(network, best.values())), width or terminal_width())
+    return "\n".join([*wrap(head, width or terminal_width()), table(columns, rows, width=width), *notes])
 
 
 def reach_text(rows: Sequence[Mapping[str, object]], *, width: int | None = None) -> str:
@@ -706,8 +715,10 @@ def generalized_compare_text(
         ),
         rows,
     )
-    note = f"generalised cost = cost + time x value + CO2 x price ({prices_text(prices)})"
-    return "\n".join([*wrap(head, terminal_width()), body, *wrap(note, terminal_width())])
+    notes = [_not_charged_text(network, _imports_not_charged(network, best.values()))]
+    notes.append(f"generalised cost = cost + time x value + CO2 x price ({prices_text(prices)})")
+    footer = [line for note in notes if note for line in wrap(note, terminal_width())]
+    return "\n".join([*wrap(head, terminal_width()), body, *footer])
 
 
 def scenario_compare_dict(
