@@ -122,6 +122,13 @@ def test_reprs_are_short(network, umm_qasr):
     assert "2 pairs with a route" in repr(rows) or "pairs with a route" in repr(rows)
 
 
+def test_notebook_view_says_which_imports_are_charged_no_clearance(network):
+    (to_rotterdam,) = find_routes(network, "Chongqing", "Rotterdam", modes=["river", "sea"])
+    assert "<p>customs not charged: Netherlands import at Rotterdam" in to_rotterdam._repr_html_()
+    (to_umm_qasr,) = find_routes(network, "Chongqing", "Umm Qasr")
+    assert "customs not charged" not in to_umm_qasr._repr_html_()
+
+
 def test_notebook_views_escape_names(hostile):
     net = load_network(hostile)
     (route,) = find_routes(net, "CNAAA", "CNBBB")

@@ -258,7 +258,7 @@ def _place_label(network: Network, pid: str) -> str:
 
 def route_text(network: Network, route: Route, *, title: str, width: int | None = None) -> str:
     """Return a route as a titled table of legs with its totals; via places on their own line."""
-    from .provenance import calls_on_the_way, customs_not_charged
+    from .provenance import calls_on_the_way
 
     rows: list[list[str] | Note] = []
     for i, leg in enumerate(route.legs, 1):
@@ -285,30 +285,19 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         Column("to", wrap=True, min_width=12), *_metric_columns(),
     ]  # fmt: skip
     body = table(columns, rows, width=width)
-    notes = [_not_charged_text(network, customs_not_charged(route.network or network, route))]
+    notes = [_not_charged_line(network, [route])]
     notes.append("bad case: the time at the 90th percentile of waits, queues, clearance and congestion")
     footer = [line for note in notes if note for line in wrap(note, width or terminal_width())]
     return "\n".join([*wrap(title, width or terminal_width()), body, *footer])
 
 
-def _imports_not_charged(network: Network, routes: Iterable[Route]) -> list[tuple[str, str]]:
-    """The imports without a clearance figure of any of these routes, once each, in order."""
-    from .provenance import customs_not_charged
+def _not_charged_line(network: Network, routes: Iterable[Route]) -> str:
+    """Say the imports without a clearance figure of any of these routes, once each, in order
+    (`provenance.customs_not_charged`); empty if none."""
+    from .provenance import customs_not_charged, not_charged_text
 
     found = (item for route in routes for item in customs_not_charged(route.network or network, route))
-    return list(dict.fromkeys(found))
-
-
-def _not_charged_text(network: Network, imports: Sequence[tuple[str, str]]) -> str:
-    """Say the imports a route clears without a figure: 'customs not charged: Netherlands import
-    at Rotterdam (no clearance figures)'; empty if none."""
-    if not imports:
-        return ""
-    said = ", ".join(
-        f"{network.countries.get(country, country)} import at {network.places[pid].name.split(' (', 1)[0]}"
-        for pid, country in imports
-    )
-    return f"customs not charged: {said} (no clearance figures in the data)"
+    return not_charged_text(network, list(dict.fromkeys(found)))
 
 
 def _calls_text(network: Network, calls: Sequence) -> str:
@@ -373,7 +362,7 @@ def compare_text(
     teu = _per(next(iter(best.values())).teu) if best else ""
     head = f"Best routes from {origin} to {destination}, one per metric{teu}"
     columns = [Column("best"), *_metric_columns(), Column("route", wrap=True, min_width=16)]
-    notes = wrap(_not_charged_text(network, _imports_not_charged(network, best.values())), width or terminal_width())
+    notes = wrap(_not_charged_line(network, best.values()), width or terminal_width())
     return "\n".join([*wrap(head, width or terminal_width()), table(columns, rows, width=width), *notes])
 
 
@@ -715,7 +704,7 @@ def generalized_compare_text(
         ),
         rows,
     )
-    notes = [_not_charged_text(network, _imports_not_charged(network, best.values()))]
+    notes = [_not_charged_line(network, best.values())]
     notes.append(f"generalised cost = cost + time x value + CO2 x price ({prices_text(prices)})")
     footer = [line for note in notes if note for line in wrap(note, terminal_width())]
     return "\n".join([*wrap(head, terminal_width()), body, *footer])

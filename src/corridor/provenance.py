@@ -189,3 +189,15 @@ def customs_not_charged(network: Network, route) -> list[tuple[str, str]]:
         if (leaves_ship and network.clearance_of(place, "import") is None) or crosses:
             out.append((place.id, place.country))
     return out
+
+
+def not_charged_text(network: Network, imports: list[tuple[str, str]]) -> str:
+    """Say imports cleared without a figure (`customs_not_charged`): 'customs not charged:
+    Netherlands import at Rotterdam (no clearance figures in the data)'; empty if none."""
+    if not imports:
+        return ""
+    said = ", ".join(
+        f"{network.countries.get(country, country)} import at {network.places[pid].name.split(' (', 1)[0]}"
+        for pid, country in imports
+    )
+    return f"customs not charged: {said} (no clearance figures in the data)"

@@ -141,7 +141,15 @@ def route_html(route: Route, network: Network | None) -> str:
     best = METRICS[route.optimized_for].best if route.optimized_for in METRICS else route.optimized_for
     teu = f", for {route.teu:g} TEU" if route.teu != 1 else ""
     caption = f"{best.capitalize()} route from {label(route.origin)} to {label(route.destination)}{teu}"
-    return _table(["#", "mode", "from", "to", *(spec.noun for spec in METRICS.values())], rows, caption)
+    body = _table(["#", "mode", "from", "to", *(spec.noun for spec in METRICS.values())], rows, caption)
+    if network is None:
+        return body
+    import html  # notebooks only: not on the CLI's route path
+
+    from .provenance import customs_not_charged, not_charged_text
+
+    said = not_charged_text(network, customs_not_charged(route.network or network, route))
+    return body + (f"<p>{html.escape(said)}</p>" if said else "")
 
 
 def leg_repr(leg: Any) -> str:
