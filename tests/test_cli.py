@@ -72,6 +72,10 @@ def test_an_import_without_clearance_figures_is_said_not_charged(run):
     # China's export clearance, and Hong Kong has no import figures.
     hong_kong = run("route", "Chongqing", "Hong Kong", "--by", "time", "--format", "json").json()
     assert hong_kong["customs_not_charged"] == [{"place": "HKHKG", "country": "HK", "direction": "import"}]
+    # Cargo that lands in a third country on its way passes its customs in transit: by Aqaba to
+    # Baghdad, Jordan's is not charged (Iraq's is, at the Karameh crossing).
+    baghdad = run("route", "Chongqing", "Baghdad", "--scenario", "hormuz-closure", "--format", "json").json()
+    assert baghdad["customs_not_charged"] == [{"place": "JOAQJ", "country": "JO", "direction": "transit"}]
 
 
 def test_route_modes_river_sea_to_jakarta(run):

@@ -77,8 +77,8 @@ def route_dict(network: Network, route: Route) -> dict:
         "totals": totals,
         "legs": legs,
         "customs_not_charged": [
-            {"place": pid, "country": country, "direction": "import"}
-            for pid, country in customs_not_charged(route.network or network, route)
+            {"place": pid, "country": country, "direction": kind}
+            for pid, country, kind in customs_not_charged(route.network or network, route)
         ],
     }
 
@@ -292,8 +292,8 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
 
 
 def _not_charged_line(network: Network, routes: Iterable[Route]) -> str:
-    """Say the imports without a clearance figure of any of these routes, once each, in order
-    (`provenance.customs_not_charged`); empty if none."""
+    """Say the customs entries without a clearance figure of any of these routes, once each, in
+    order (`provenance.customs_not_charged`); empty if none."""
     from .provenance import customs_not_charged, not_charged_text
 
     found = (item for route in routes for item in customs_not_charged(route.network or network, route))

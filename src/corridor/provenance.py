@@ -163,21 +163,24 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
     return {metric: list(sources) for metric, sources in found.items() if sources}
 
 
-def customs_not_charged(network: Network, route) -> list[tuple[str, str]]:
-    """Return (place id, country) of each import the route's cargo clears that the data has no
-    figure for (data/clearance.csv, `clearance_lookup`), so the totals leave it out.
+def customs_not_charged(network: Network, route) -> list[tuple[str, str, str]]:
+    """Return (place id, country, "import" or "transit") of each customs entry the route's cargo
+    makes that the data has no figure for (data/clearance.csv, `clearance_lookup`), so the
+    totals leave it out.
 
-    Cargo for abroad imports where it leaves a ship in a country other than its origin's (or at
-    the end of a link that crosses a customs border by itself, such as the barges to Hong Kong);
-    a country with a clearance figure is charged it there, one without is charged nothing, and
-    this says so. A route inside one country clears nothing.
+    Cargo for abroad enters customs where it leaves a ship in a country other than its origin's
+    (or at the end of a link that crosses a customs border by itself, such as the barges to Hong
+    Kong): an import in the destination's country, a transit in a third one (Aqaba on the way to
+    Iraq). A country with an import figure is charged it there, one without is charged nothing,
+    and this says so. A route inside one country clears nothing.
     """
     places = network.places
     home = places[route.origin].country
-    if places[route.destination].country == home:
+    destination = places[route.destination].country
+    if destination == home:
         return []
     moving = [leg for leg in route.legs if not leg.activity]
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str, str]] = []
     for i, leg in enumerate(moving):
         place = places[leg.to_id]
         if place.country == home:
@@ -187,17 +190,17 @@ def customs_not_charged(network: Network, route) -> list[tuple[str, str]]:
         customs = network.clearance_along(leg.edges)
         crosses = any(c.direction == "export" for c in customs) and not any(c.direction == "import" for c in customs)
         if (leaves_ship and network.clearance_of(place, "import") is None) or crosses:
-            out.append((place.id, place.country))
+            out.append((place.id, place.country, "import" if place.country == destination else "transit"))
     return out
 
 
-def not_charged_text(network: Network, imports: list[tuple[str, str]]) -> str:
-    """Say imports cleared without a figure (`customs_not_charged`): 'customs not charged:
+def not_charged_text(network: Network, entries: list[tuple[str, str, str]]) -> str:
+    """Say customs entries without a figure (`customs_not_charged`): 'customs not charged:
     Netherlands import at Rotterdam (no clearance figures in the data)'; empty if none."""
-    if not imports:
+    if not entries:
         return ""
     said = ", ".join(
-        f"{network.countries.get(country, country)} import at {network.places[pid].name.split(' (', 1)[0]}"
-        for pid, country in imports
+        f"{network.countries.get(country, country)} {kind} at {network.places[pid].name.split(' (', 1)[0]}"
+        for pid, country, kind in entries
     )
     return f"customs not charged: {said} (no clearance figures in the data)"
