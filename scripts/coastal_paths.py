@@ -90,25 +90,32 @@ def main() -> None:
             scale = statistics.median(fit)
             print(f"clearance {clearance:g} km, {kind}: scale {scale:.3f} (the calibration half's median ratio)")
             for half in halves:
-                part = [m for m in measured if m[0]["split"] == half]
-
-                def score(rule) -> int:
-                    return sum(within(rule(lanes, paths[clearance]), p) for _, p, lanes, paths in part)  # noqa: B023
-
-                def scaled(lanes, path):
-                    return lanes if path is None else scale * path[index]  # noqa: B023
-
-                rules = {
-                    "lanes": lambda lanes, path: lanes,
-                    "scaled path": scaled,
-                    "shorter of both": lambda lanes, path: lanes if lanes is None else min(lanes, scaled(lanes, path)),
-                }
-                for threshold in THRESHOLDS:
-                    rules[f"path where lanes > {threshold:g}x"] = lambda lanes, path, t=threshold: (
-                        scaled(lanes, path) if lanes is not None and lanes > t * scaled(lanes, path) else lanes
-                    )
-                figures = ", ".join(f"{name} {score(rule)}" for name, rule in rules.items())
+                # (published, lanes, scaled path) per pair; the path stands in for the lanes where
+                # none was found, so a rule can only change a pair the grid joins.
+                part = [
+                    (p, lanes, lanes if paths[clearance] is None else scale * paths[clearance][index])
+                    for row, p, lanes, paths in measured
+                    if row["split"] == half
+                ]
+                figures = ", ".join(
+                    f"{name} {sum(within(rule(lanes, path), p) for p, lanes, path in part)}"
+                    for name, rule in rules().items()
+                )
                 print(f"  {half} ({len(part)} pairs), within 5%: {figures}")
+
+
+def rules() -> dict:
+    """The rules scored: each takes the lanes' figure and the scaled path (nm) and gives the estimate."""
+    found = {
+        "lanes": lambda lanes, path: lanes,
+        "scaled path": lambda lanes, path: path,
+        "shorter of both": lambda lanes, path: lanes if lanes is None else min(lanes, path),
+    }
+    for t in THRESHOLDS:
+        found[f"path where lanes > {t:g}x"] = lambda lanes, path, t=t: (
+            path if lanes is not None and lanes > t * path else lanes
+        )
+    return found
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def route_dict(network: Network, route: Route) -> dict:
         "legs": legs,
         "customs_not_charged": [
             {"place": pid, "country": country, "direction": kind}
-            for pid, country, kind in customs_not_charged(route.network or network, route)
+            for pid, country, kind in customs_not_charged(network, route)
         ],
     }
 
@@ -285,10 +285,14 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         Column("to", wrap=True, min_width=12), *_metric_columns(),
     ]  # fmt: skip
     body = table(columns, rows, width=width)
-    notes = [_not_charged_line(network, [route])]
-    notes.append("bad case: the time at the 90th percentile of waits, queues, clearance and congestion")
-    footer = [line for note in notes if note for line in wrap(note, width or terminal_width())]
+    note = "bad case: the time at the 90th percentile of waits, queues, clearance and congestion"
+    footer = _footer([_not_charged_line(network, [route]), note], width)
     return "\n".join([*wrap(title, width or terminal_width()), body, *footer])
+
+
+def _footer(notes: Iterable[str], width: int | None) -> list[str]:
+    """The lines of the notes under a table, each wrapped; an empty note is left out."""
+    return [line for note in notes if note for line in wrap(note, width or terminal_width())]
 
 
 def _not_charged_line(network: Network, routes: Iterable[Route]) -> str:
@@ -296,7 +300,7 @@ def _not_charged_line(network: Network, routes: Iterable[Route]) -> str:
     order (`provenance.customs_not_charged`); empty if none."""
     from .provenance import customs_not_charged, not_charged_text
 
-    found = (item for route in routes for item in customs_not_charged(route.network or network, route))
+    found = (item for route in routes for item in customs_not_charged(network, route))
     return not_charged_text(network, list(dict.fromkeys(found)))
 
 
@@ -362,8 +366,8 @@ def compare_text(
     teu = _per(next(iter(best.values())).teu) if best else ""
     head = f"Best routes from {origin} to {destination}, one per metric{teu}"
     columns = [Column("best"), *_metric_columns(), Column("route", wrap=True, min_width=16)]
-    notes = wrap(_not_charged_line(network, best.values()), width or terminal_width())
-    return "\n".join([*wrap(head, width or terminal_width()), table(columns, rows, width=width), *notes])
+    footer = _footer([_not_charged_line(network, best.values())], width)
+    return "\n".join([*wrap(head, width or terminal_width()), table(columns, rows, width=width), *footer])
 
 
 def reach_text(rows: Sequence[Mapping[str, object]], *, width: int | None = None) -> str:
@@ -704,9 +708,8 @@ def generalized_compare_text(
         ),
         rows,
     )
-    notes = [_not_charged_line(network, best.values())]
-    notes.append(f"generalised cost = cost + time x value + CO2 x price ({prices_text(prices)})")
-    footer = [line for note in notes if note for line in wrap(note, terminal_width())]
+    note = f"generalised cost = cost + time x value + CO2 x price ({prices_text(prices)})"
+    footer = _footer([_not_charged_line(network, best.values()), note], None)
     return "\n".join([*wrap(head, terminal_width()), body, *footer])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 
 from .graph import ROLE_CODE, Role
-from .network import SEA_FAMILY, Network, clearance_at, crosses_gate
+from .network import SEA_FAMILY, Network, clearance_at, clearance_direction, crosses_gate
 from .registry import METRIC_NAMES
 from .routing import Leg
 
@@ -174,6 +174,7 @@ def customs_not_charged(network: Network, route) -> list[tuple[str, str, str]]:
     Iraq). A country with an import figure is charged it there, one without is charged nothing,
     and this says so. A route inside one country clears nothing.
     """
+    network = route.network or network  # the network it was found on (Network.domestic)
     places = network.places
     home = places[route.origin].country
     destination = places[route.destination].country
@@ -181,15 +182,14 @@ def customs_not_charged(network: Network, route) -> list[tuple[str, str, str]]:
         return []
     moving = [leg for leg in route.legs if not leg.activity]
     out: list[tuple[str, str, str]] = []
-    for i, leg in enumerate(moving):
+    for leg, later in zip(moving, [*moving[1:], None], strict=True):
         place = places[leg.to_id]
         if place.country == home:
             continue
-        later = moving[i + 1] if i + 1 < len(moving) else None
-        leaves_ship = leg.mode in SEA_FAMILY and (later is None or later.mode not in SEA_FAMILY)
-        customs = network.clearance_along(leg.edges)
-        crosses = any(c.direction == "export" for c in customs) and not any(c.direction == "import" for c in customs)
-        if (leaves_ship and network.clearance_of(place, "import") is None) or crosses:
+        onto_ship = later is not None and later.mode in SEA_FAMILY
+        leaves_ship = clearance_direction(leg.mode in SEA_FAMILY, onto_ship) == "import"
+        directions = {c.direction for c in network.clearance_along(leg.edges)}
+        if (leaves_ship and network.clearance_of(place, "import") is None) or directions == {"export"}:
             out.append((place.id, place.country, "import" if place.country == destination else "transit"))
     return out
 

@@ -148,7 +148,7 @@ def route_html(route: Route, network: Network | None) -> str:
 
     from .provenance import customs_not_charged, not_charged_text
 
-    said = not_charged_text(network, customs_not_charged(route.network or network, route))
+    said = not_charged_text(network, customs_not_charged(network, route))
     return body + (f"<p>{html.escape(said)}</p>" if said else "")
 
 
