@@ -168,6 +168,39 @@ def test_a_route_through_what_a_dated_scenario_closes_is_told_so(network, run):
     assert "note:" not in run("route", "Chongqing", "Umm Qasr", "-q").err
 
 
+def test_a_routes_json_lists_the_dated_scenarios_it_meets(network, run):
+    """The stderr note is lost to a program reading stdout or the API: each route's JSON carries
+    the scenarios in force that meet it (each alternative its own), none once one is applied."""
+    from corridor.scenarios import advisor
+
+    advise = advisor(network, on=dt.date(2026, 6, 1))
+    gulf = routing.find_routes(network, "Chongqing", "Umm Qasr", by="cost")[0]
+    assert advise(gulf) == [
+        {
+            "scenario": "hormuz-closure",
+            "title": "Strait of Hormuz closed: Gulf cargo through the Gulf of Oman ports",
+            "since": "2026-03-01",
+            "until": None,
+            "meets": ["closes hormuz"],
+        }
+    ]
+    assert advise(routing.find_routes(network, "Chongqing", "Singapore", by="cost")[0]) == []
+    assert advisor(network, on=dt.date(2026, 2, 1))(gulf) == []  # before the closure
+    shown = run("route", "Chongqing", "Umm Qasr", "--alternatives", "1", "--format", "json").json()
+    in_force = dt.date.today() >= dt.date(2026, 3, 1)
+    for route in (shown, *shown["alternatives"]):
+        names = [a["scenario"] for a in route["scenarios_in_force"]]
+        assert names == (["hormuz-closure"] if in_force and "hormuz" in _json_passages(route) else [])
+    compared = run("compare", "Chongqing", "Umm Qasr", "--format", "json").json()
+    assert all("scenarios_in_force" in route for route in compared.values())
+    applied = run("route", "Chongqing", "Umm Qasr", "--scenario", "hormuz-closure", "--format", "json").json()
+    assert applied["scenarios_in_force"] == []
+
+
+def _json_passages(route: dict) -> set[str]:
+    return {p for leg in route["legs"] for p in leg["passages"]}
+
+
 def test_a_route_a_scenario_cuts_off_is_blamed_on_it(run, tmp_path):
     no_sea = tmp_path / "no-sea.toml"
     no_sea.write_text(

@@ -354,17 +354,21 @@ def _network(args: argparse.Namespace):
     return network
 
 
-def _advise(args: argparse.Namespace, network, routes) -> None:
+def _advise(args: argparse.Namespace, network, routes):
     """Note on stderr each dated scenario in force today that closes or delays something on the
-    routes (the base network's answer does not know of it); not when a scenario is applied."""
+    routes (the base network's answer does not know of it); not when a scenario is applied.
+    Return what each route's JSON lists under `scenarios_in_force` (`scenarios.advisor`)."""
     import datetime as dt
 
-    from .scenarios import advisories
+    from .scenarios import advisor, advisories, dated_scenarios
 
     if getattr(args, "scenario", None):
-        return
-    for advisory in advisories(network, list(routes), on=dt.date.today(), data=args.data):
+        return lambda route: []
+    today = dt.date.today()
+    events = dated_scenarios(network, args.data)
+    for advisory in advisories(network, list(routes), on=today, scenarios=events):
         log.warning("note: %s", advisory.text())
+    return advisor(network, on=today, scenarios=events)
 
 
 def _map_path(args: argparse.Namespace, path: str | None):
@@ -451,7 +455,7 @@ def cmd_route(args: argparse.Namespace) -> str:
         avoid=args.avoid, allow=args.allow, alternatives=args.alternatives, teu=args.teu,
     )  # fmt: skip
     _require_finite(routes, args.teu)
-    _advise(args, network, routes)
+    advise = _advise(args, network, routes)
     if map_path:
         _write_map(network, routes, map_path, title=f"{args.origin} to {args.destination}")
     if args.format in FILE_FORMATS:
@@ -459,7 +463,7 @@ def cmd_route(args: argparse.Namespace) -> str:
 
         return _emit(args, out_path, lambda: routes_to_gdf(network, routes))
     if args.format == "json":
-        return _emit(args, out_path, io.dumps(io.routes_dict(network, routes)))
+        return _emit(args, out_path, io.dumps(io.routes_dict(network, routes, advise)))
     if args.format == "geojson":
         return _emit(args, out_path, io.dumps(io.route_geojson(network, routes)))
     return _emit(args, out_path, io.routes_text(network, routes))
@@ -483,13 +487,13 @@ def cmd_compare(args: argparse.Namespace) -> str:
         teu=args.teu,
     )
     _require_finite(best.values(), args.teu)
-    _advise(args, network, best.values())
+    advise = _advise(args, network, best.values())
     if map_path:
         from .render import compare_map
 
         _save(compare_map(network, best, title=f"{args.origin} to {args.destination}: best per metric"), map_path)
     if args.format == "json":
-        return io.dumps(io.compare_dict(network, best))
+        return io.dumps(io.compare_dict(network, best, advise))
     return io.compare_text(network, best, origin=args.origin, destination=args.destination)
 
 
@@ -1076,11 +1080,11 @@ def _route_generalized(args: argparse.Namespace, network, map_path) -> str:
         avoid=args.avoid, allow=args.allow, alternatives=args.alternatives, teu=args.teu,
     )  # fmt: skip
     _require_finite(routes, args.teu)
-    _advise(args, network, routes)
+    advise = _advise(args, network, routes)
     if map_path:
         _write_map(network, routes, map_path, title=f"{args.origin} to {args.destination}")
     if args.format == "json":
-        return io.dumps(io.generalized_routes_dict(network, routes, prices))
+        return io.dumps(io.generalized_routes_dict(network, routes, prices, advise))
     if args.format == "geojson":
         return io.dumps(io.route_geojson(network, routes))
     return io.generalized_routes_text(network, routes, prices)
@@ -1093,14 +1097,14 @@ def _compare_generalized(args: argparse.Namespace, network, map_path) -> str:
     query = dict(modes=args.modes, via=args.via, avoid=args.avoid, allow=args.allow, teu=args.teu)
     best = objectives.compare(network, args.origin, args.destination, prices=prices, **query)
     _require_finite(best.values(), args.teu)
-    _advise(args, network, best.values())
+    advise = _advise(args, network, best.values())
     if map_path:
         from .render import compare_map
 
         metrics = {by: route for by, route in best.items() if by != "generalized"}
         _save(compare_map(network, metrics, title=f"{args.origin} to {args.destination}: best per metric"), map_path)
     if args.format == "json":
-        return io.dumps(io.generalized_compare_dict(network, best, prices))
+        return io.dumps(io.generalized_compare_dict(network, best, prices, advise))
     return io.generalized_compare_text(network, best, prices, origin=args.origin, destination=args.destination)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 DECIMALS = {name: spec.decimals for name, spec in METRIC_SPECS.items()}
 METRIC_LABELS = {name: spec.best for name, spec in METRIC_SPECS.items()}
 METRIC_LABELS["generalized_usd"] = "lowest generalised-cost"  # the derived objective of `objectives`
+# What a route's JSON lists under `scenarios_in_force` (`scenarios.advisor`).
+Advise = Callable[[Route], list[dict]]
 
 
 def _round(metric: str, value: float) -> float:
@@ -36,14 +38,15 @@ def place_dict(place: Place) -> dict:
     return {"id": place.id, "name": place.name, "country": place.country, "lat": place.lat, "lon": place.lon}
 
 
-def route_dict(network: Network, route: Route) -> dict:
+def route_dict(network: Network, route: Route, advise: Advise | None = None) -> dict:
     """Return a route as the JSON object of the CLI contract (legs sum exactly to totals).
 
     Each leg also says what happens on it (`activity`: transfer, transshipment, border crossing,
     break of gauge, import clearance), which ships carry it (`service`: mainline or feeder), its
     bad-case time `time_p90_h`, the `customs` cleared on a link of it that crosses a border by
     itself (country, direction, `time_h`, `cost_usd`; inside its figures), and the `sources` of
-    its figures, metric by metric.
+    its figures, metric by metric. Given `advise` (`scenarios.advisor`), the route also lists the
+    `scenarios_in_force` that meet it, which its figures do not apply.
     """
     from .provenance import calls_on_the_way, customs_not_charged, leg_sources
 
@@ -80,6 +83,7 @@ def route_dict(network: Network, route: Route) -> dict:
             {"place": pid, "country": country, "direction": kind}
             for pid, country, kind in customs_not_charged(network, route)
         ],
+        **({"scenarios_in_force": advise(route)} if advise is not None else {}),
     }
 
 
@@ -93,15 +97,15 @@ def _customs_dict(network: Network, cleared, teu: float) -> dict:
     }
 
 
-def routes_dict(network: Network, routes: Sequence[Route]) -> dict:
+def routes_dict(network: Network, routes: Sequence[Route], advise: Advise | None = None) -> dict:
     """Return the best route with its alternatives nested, as `route --format json` prints."""
-    out = route_dict(network, routes[0])
-    out["alternatives"] = [route_dict(network, r) for r in routes[1:]]
+    out = route_dict(network, routes[0], advise)
+    out["alternatives"] = [route_dict(network, r, advise) for r in routes[1:]]
     return out
 
 
-def compare_dict(network: Network, best: Mapping[str, Route]) -> dict:
-    return {BY[by]: route_dict(network, route) for by, route in best.items()}
+def compare_dict(network: Network, best: Mapping[str, Route], advise: Advise | None = None) -> dict:
+    return {BY[by]: route_dict(network, route, advise) for by, route in best.items()}
 
 
 def dumps(data: object, *, indent: int | None = 2) -> str:
@@ -663,9 +667,11 @@ def prices_text(prices: Prices) -> str:
     )
 
 
-def generalized_routes_dict(network: Network, routes: Sequence[Route], prices: Prices) -> dict:
+def generalized_routes_dict(
+    network: Network, routes: Sequence[Route], prices: Prices, advise: Advise | None = None
+) -> dict:
     """Return routes as `route --by generalized --format json` prints them: each total with its generalised cost."""
-    data = routes_dict(network, routes)
+    data = routes_dict(network, routes, advise)
     for entry, route in zip([data, *data["alternatives"]], routes, strict=True):
         entry["totals"]["generalized_usd"] = round(prices.route(route), 2)
     data["prices"] = prices.as_dict()
@@ -678,11 +684,13 @@ def generalized_routes_text(network: Network, routes: Sequence[Route], prices: P
     return f"{routes_text(network, routes)}\n\ngeneralised cost ({prices_text(prices)}): {costs}"
 
 
-def generalized_compare_dict(network: Network, best: Mapping[str, Route], prices: Prices) -> dict:
+def generalized_compare_dict(
+    network: Network, best: Mapping[str, Route], prices: Prices, advise: Advise | None = None
+) -> dict:
     """Return `compare --format json`: the best route per metric and by generalised cost, each with that cost."""
     metrics = {by: route for by, route in best.items() if by != "generalized"}
-    data = compare_dict(network, metrics)
-    data["generalized_usd"] = route_dict(network, best["generalized"])
+    data = compare_dict(network, metrics, advise)
+    data["generalized_usd"] = route_dict(network, best["generalized"], advise)
     for key, route in zip(data, [*metrics.values(), best["generalized"]], strict=True):
         data[key]["totals"]["generalized_usd"] = round(prices.route(route), 2)
     data["generalized_usd"]["prices"] = prices.as_dict()

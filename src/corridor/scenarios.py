@@ -58,7 +58,7 @@ import math
 import re
 import sys
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -407,6 +407,17 @@ class Advisory:
             f"`corridor scenario show {s.name}` gives its sources, --scenario {s.name} routes with it"
         )
 
+    def as_dict(self) -> dict:
+        """The advisory as a route's `scenarios_in_force` lists it in JSON."""
+        s = self.scenario
+        return {
+            "scenario": s.name,
+            "title": s.title,
+            "since": s.start.isoformat() if s.start else None,
+            "until": s.end.isoformat() if s.end else None,
+            "meets": list(self.met),
+        }
+
 
 VERBS = {"close": "closes", "delay": "delays", "surcharge": "adds a surcharge at"}
 
@@ -461,6 +472,15 @@ def advisories(
         if met:
             out.append(Advisory(scenario, tuple(met)))
     return out
+
+
+def advisor(
+    network: Network, *, on: dt.date, data: str | None = None, scenarios: Iterable[Scenario] | None = None
+) -> Callable[[Route], list[dict]]:
+    """Return what a route's JSON says under `scenarios_in_force`: the advisories of that route
+    alone (each alternative meets its own), the dataset's dated scenarios read once."""
+    events = dated_scenarios(network, data) if scenarios is None else list(scenarios)
+    return lambda route: [a.as_dict() for a in advisories(network, [route], on=on, scenarios=events)]
 
 
 # --------------------------------------------------------------------------- applying

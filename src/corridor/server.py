@@ -624,19 +624,34 @@ def _ends(params: Params) -> tuple[str, str]:
 NOTE_HEADER = "x-corridor-note"
 
 
+def _events(service: Service, params: Params) -> list:
+    """The dataset's dated scenarios, to be noted on an answer; none with a scenario applied."""
+    from .scenarios import dated_scenarios
+
+    if params.text("scenario") is not None:
+        return []
+    return service.derived(
+        service.network, ("dated-scenarios",), lambda: dated_scenarios(service.network, str(service.network.root))
+    )
+
+
+def _advisor(service: Service, params: Params, network: Network):
+    """What each route's JSON lists under `scenarios_in_force`, as `route --format json` does."""
+    import datetime as dt
+
+    from .scenarios import advisor
+
+    return advisor(network, on=dt.date.today(), scenarios=_events(service, params))
+
+
 def _noted(service: Service, params: Params, network: Network, routes, reply: Reply) -> Reply:
     """Add the notes the CLI prints on stderr (dated scenarios in force today that meet the
     routes) as a header, one line, the page shows above the answer; none with a scenario applied."""
     import datetime as dt
 
-    from .scenarios import advisories, dated_scenarios
+    from .scenarios import advisories
 
-    if params.text("scenario") is not None:
-        return reply
-    events = service.derived(
-        service.network, ("dated-scenarios",), lambda: dated_scenarios(service.network, str(service.network.root))
-    )
-    notes = [a.text() for a in advisories(network, routes, on=dt.date.today(), scenarios=events)]
+    notes = [a.text() for a in advisories(network, routes, on=dt.date.today(), scenarios=_events(service, params))]
     if notes:
         # Header values are Latin-1: anything else is escaped, as `printable` does on the page.
         reply.headers[NOTE_HEADER] = printable(" | ".join(notes)).encode("ascii", "backslashreplace").decode("ascii")
@@ -673,9 +688,9 @@ def route_api(service: Service, params: Params) -> Reply:
 
         reply = _map(route_map(network, routes, title=f"{origin} to {destination}"), "corridor-route")
     elif prices is not None:
-        reply = _json(io.generalized_routes_dict(network, routes, prices))
+        reply = _json(io.generalized_routes_dict(network, routes, prices, _advisor(service, params, network)))
     else:
-        reply = _json(io.routes_dict(network, routes))
+        reply = _json(io.routes_dict(network, routes, _advisor(service, params, network)))
     return _noted(service, params, network, routes, reply)
 
 
@@ -704,7 +719,7 @@ def compare_api(service: Service, params: Params) -> Reply:
             text = io.generalized_compare_text(network, best, prices, origin=origin, destination=destination)
         reply = _text(text)
     else:
-        reply = _json(io.generalized_compare_dict(network, best, prices))
+        reply = _json(io.generalized_compare_dict(network, best, prices, _advisor(service, params, network)))
     return _noted(service, params, network, list(best.values()), reply)
 
 
