@@ -369,6 +369,31 @@ def test_cargo_barged_to_hong_kong_clears_chinese_export_on_the_barge(network, r
     assert any(export["usd_source"] in cited for cited in river["sources"]["cost_usd"])
 
 
+def test_customs_cleared_at_a_transfer_is_named_under_it(run):
+    """Iraq's import clearance at Umm Qasr, on the way to Basrah by lorry, lies inside the
+    sea-to-road transfer: the text names it under that row and the JSON lists it in the leg's
+    customs, with the figures of clearance.csv; so is China's export where the cargo boards."""
+    iraq = next(r for r in _clearance_rows() if r["place_id"] == "IQUQR" and r["direction"] == "import")
+    data = run("route", "Chongqing", "Basrah", "--format", "json").json()
+    transfers = [leg for leg in data["legs"] if leg["activity"] == "transfer"]
+    landing = next(leg for leg in transfers if leg["from"] == "IQUQR")
+    assert landing["customs"] == [
+        {"country": "IQ", "direction": "import", "time_h": float(iraq["h"]), "cost_usd": float(iraq["usd"])}
+    ]
+    assert landing["time_h"] >= float(iraq["h"]) and landing["cost_usd"] >= float(iraq["usd"])
+    boarding = transfers[0]
+    assert [(c["country"], c["direction"]) for c in boarding["customs"]] == [("CN", "export")]
+    text = run("route", "Chongqing", "Basrah").out
+    assert f"with customs: Iraq import clearance {float(iraq['h']) / 24:.1f} d, ${float(iraq['usd']):,.0f}" in text
+    # The destination's own import clearance leg lists it too; a domestic route clears none.
+    umm_qasr = run("route", "Chongqing", "Umm Qasr", "--format", "json").json()
+    cleared = [leg["customs"] for leg in umm_qasr["legs"] if leg["activity"] == "import clearance"]
+    assert [[c["country"] for c in customs] for customs in cleared] == [["IQ"]]
+    dalian = run("route", "Chongqing", "Dalian", "--by", "time", "--format", "json").json()
+    assert all(leg["customs"] == [] for leg in dalian["legs"])
+    assert "with customs" not in run("route", "Chongqing", "Dalian", "--by", "time").out
+
+
 def test_rail_cargo_clears_import_at_an_inland_terminal_that_clears_it(network, run):
     # clearance.csv: Tashkent's import row, "rail cargo clears at destination" (Doing Business).
     row = next(r for r in _clearance_rows() if r["place_id"] == "UZTAS" and r["direction"] == "import")

@@ -43,13 +43,15 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
 
     Each leg also says what happens on it (`activity`: transfer, transshipment, border crossing,
     break of gauge, import clearance), which ships carry it (`service`: mainline or feeder), its
-    bad-case time `time_p90_h`, the `customs` cleared on a link of it that crosses a border by
-    itself (country, direction, `time_h`, `cost_usd`; inside its figures), and the `sources` of
+    bad-case time `time_p90_h`, the `customs` cleared on it (country, direction, `time_h`,
+    `cost_usd`; inside its figures: at a place where cargo leaves or boards a ship, or on a link
+    that crosses a border by itself), and the `sources` of
     its figures, metric by metric. Given `advise` (`scenarios.advisor`), the route also lists the
     `scenarios_in_force` that meet it, which its figures do not apply.
     """
     from .provenance import calls_on_the_way, customs_not_charged, leg_sources
 
+    found_on = route.network or network  # the network it was found on (Network.domestic)
     legs: list[dict] = []
     for leg in route.legs:
         entry: dict = {
@@ -65,8 +67,8 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
             "activity": leg.activity,
             "service": leg.service,
             "time_p90_h": _round("time_h", leg.time_p90_h),
-            "customs": [_customs_dict(network, c, route.teu) for c in network.clearance_along(leg.edges)],
-            "sources": leg_sources(route.network or network, leg),  # the network it was found on (Network.domestic)
+            "customs": [_customs_dict(network, c, route.teu) for c in found_on.customs_charged(leg.edges)],
+            "sources": leg_sources(found_on, leg),
         }
         entry.update({m: _round(m, getattr(leg, m)) for m in METRICS})
         legs.append(entry)
@@ -278,10 +280,10 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         sailed += [_calls_text(network, calls)] if calls else []
         if sailed:
             rows.append(Note("; ".join(sailed)))
-        customs = network.clearance_along(leg.edges)
-        if customs:
+        customs = (route.network or network).customs_charged(leg.edges)
+        if customs and leg.activity != "import clearance":  # that row says it already
             said = ", ".join(_clearance_text(network, c, route.teu) for c in customs)
-            rows.append(Note(f"with customs on the way: {said}"))
+            rows.append(Note(f"with customs{'' if leg.activity else ' on the way'}: {said}"))
     rows.append(["", "total", "", "", *(_fmt(m, getattr(route, m)) for m in METRICS)])
     rows.append(["", "bad case", "", "", "", _fmt("time_h", route.time_p90_h), "", ""])
     columns = [
@@ -320,7 +322,7 @@ def _calls_text(network: Network, calls: Sequence) -> str:
 
 
 def _clearance_text(network: Network, cleared, teu: float) -> str:
-    """Say one clearance a link charges, as 'China export clearance 0.5 d, $256'."""
+    """Say one clearance charged, as 'China export clearance 0.5 d, $256'."""
     country = network.places[cleared.place_id].country
     name = network.countries.get(country, country)
     return f"{name} {cleared.direction} clearance {_fmt('time_h', cleared.h)}, {_fmt('cost_usd', cleared.usd * teu)}"

@@ -116,6 +116,37 @@ class Network:
         """Return the clearance charged on these edges (`clearance_on`), in order."""
         return [c for e in edges for c in self.clearance_on(e)]
 
+    def clearance_at_place(self, edge: int) -> Clearance | None:
+        """Return the clearance charged on a place's edge where cargo leaves a ship, boards one
+        from land, or ends at a terminal that clears imports (`clearance_at`, as the build
+        charges it); None elsewhere, and inside the country a domestic route's network leaves
+        uncharged (`domestic`)."""
+        from .graph import MODE_CODE
+
+        core = self.core
+        role = core.role[edge]
+        alight, transfer = ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.TRANSFER]
+        place_id = core.node_place_id(core.tail[edge])
+        if role not in (alight, transfer) or place_id is None:
+            return None
+        place = self.places[place_id]
+        if place.country == self.cleared_inside:
+            return None
+        sea = {MODE_CODE[m] for m in SEA_FAMILY}
+        to_sea = role == transfer and core.node_mode[core.head[edge]] in sea
+        from_sea = core.node_mode[core.tail[edge]] in sea
+        return clearance_at(self.operations, self.clearance_of, place, from_sea, to_sea, role == alight)
+
+    def customs_charged(self, edges: Iterable[int]) -> list[Clearance]:
+        """Return every clearance charged on these edges, in order: at places (`clearance_at_place`)
+        and on links that cross a border by themselves (`clearance_on`)."""
+        out: list[Clearance] = []
+        for e in edges:
+            at_place = self.clearance_at_place(e)
+            out += [at_place] if at_place is not None else []
+            out += self.clearance_on(e)
+        return out
+
     @cached_property
     def clearance_of(self):
         """The clearance charged at a place in a direction (`clearance_lookup`), made once."""

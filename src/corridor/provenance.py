@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 
 from .graph import ROLE_CODE, Role
-from .network import SEA_FAMILY, Network, clearance_at, clearance_direction, crosses_gate
+from .network import SEA_FAMILY, Network, clearance_direction, crosses_gate
 from .registry import METRIC_NAMES
 from .routing import Leg
 
@@ -71,7 +71,6 @@ def calls_on_the_way(network: Network, leg: Leg) -> list:
 def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
     """Return, for each of the four metrics, the sources of the figures that make it up on this leg."""
     core, params, ops = network.core, network.parameters, network.operations
-    clearance_of = network.clearance_of
     found: dict[str, dict[str, None]] = {m: {} for m in METRIC_NAMES}
 
     def add(metric: str, *sources: str) -> None:
@@ -152,14 +151,10 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
             # Clearance as the build charges it (`clearance_at`): import on leaving a ship or at an
             # inland terminal that clears imports, export on boarding a ship from land; none inside
             # the country of a domestic shipment (`Network.domestic`).
-            if role in (ALIGHT, TRANSFER) and place.country != network.cleared_inside:
-                edge = core.edge(e)
-                to_sea = role == TRANSFER and edge.head.mode in SEA_FAMILY  # type: ignore[union-attr]
-                from_sea = edge.tail.mode in SEA_FAMILY  # type: ignore[union-attr]
-                cleared = clearance_at(ops, clearance_of, place, from_sea, to_sea, role == ALIGHT)
-                if cleared is not None:
-                    add("time_h", cleared.source)
-                    add("cost_usd", cleared.source)
+            cleared = network.clearance_at_place(e)
+            if cleared is not None:
+                add("time_h", cleared.source)
+                add("cost_usd", cleared.source)
     return {metric: list(sources) for metric, sources in found.items() if sources}
 
 
