@@ -126,7 +126,11 @@ def test_notebook_view_says_which_imports_are_charged_no_clearance(network):
     (to_rotterdam,) = find_routes(network, "Chongqing", "Rotterdam", modes=["river", "sea"])
     assert "<p>customs not charged: Netherlands import at Rotterdam" in to_rotterdam._repr_html_()
     (to_umm_qasr,) = find_routes(network, "Chongqing", "Umm Qasr")
-    assert "customs not charged" not in to_umm_qasr._repr_html_()
+    shown = to_umm_qasr._repr_html_()
+    assert "customs not charged" not in shown
+    # The clearance inside the figures is named, with where it is charged.
+    assert "<p>customs in these figures: China export clearance" in shown
+    assert "Iraq import clearance 5.5 d, $1,118 at Umm Qasr (IQUQR)</p>" in shown
 
 
 def test_notebook_views_escape_names(hostile):

@@ -282,7 +282,7 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
             rows.append(Note("; ".join(sailed)))
         customs = (route.network or network).customs_charged(leg.edges)
         if customs and leg.activity != "import clearance":  # that row says it already
-            said = ", ".join(_clearance_text(network, c, route.teu) for c in customs)
+            said = ", ".join(clearance_text(network, c, route.teu) for c in customs)
             rows.append(Note(f"with customs{'' if leg.activity else ' on the way'}: {said}"))
     rows.append(["", "total", "", "", *(_fmt(m, getattr(route, m)) for m in METRICS)])
     rows.append(["", "bad case", "", "", "", _fmt("time_h", route.time_p90_h), "", ""])
@@ -321,7 +321,7 @@ def _calls_text(network: Network, calls: Sequence) -> str:
     return "calls on the way at " + listed
 
 
-def _clearance_text(network: Network, cleared, teu: float) -> str:
+def clearance_text(network: Network, cleared, teu: float) -> str:
     """Say one clearance charged, as 'China export clearance 0.5 d, $256'."""
     country = network.places[cleared.place_id].country
     name = network.countries.get(country, country)

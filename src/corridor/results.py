@@ -146,10 +146,18 @@ def route_html(route: Route, network: Network | None) -> str:
         return body
     import html  # notebooks only: not on the CLI's route path
 
+    from .io import clearance_text
     from .provenance import customs_not_charged, not_charged_text
 
-    said = not_charged_text(network, customs_not_charged(network, route))
-    return body + (f"<p>{html.escape(said)}</p>" if said else "")
+    found_on = route.network or network  # the network it was found on (Network.domestic)
+    cleared = [
+        f"{clearance_text(network, c, route.teu)} at {label(c.place_id)}"
+        for leg in route.legs
+        for c in found_on.customs_charged(leg.edges)
+    ]
+    notes = [f"customs in these figures: {'; '.join(cleared)}"] if cleared else []
+    notes += [said] if (said := not_charged_text(network, customs_not_charged(network, route))) else []
+    return body + "".join(f"<p>{html.escape(note)}</p>" for note in notes)
 
 
 def leg_repr(leg: Any) -> str:
