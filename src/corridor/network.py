@@ -22,7 +22,7 @@ from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_d
 from .errors import DataError
 from .gazetteer import Gazetteer, Target
 from .geo import KM_PER_NM, haversine_km, segments_meet
-from .graph import ROLE_CODE, Graph, GraphBuilder, Kind, Role, require_valid
+from .graph import MODE_CODE, ROLE_CODE, Graph, GraphBuilder, Kind, Role, require_valid
 from .registry import METRIC_NAMES, MODE_NAMES, MODES, SERVICE_MODES
 from .sealanes import (
     PASSAGES,
@@ -121,21 +121,16 @@ class Network:
         from land, or ends at a terminal that clears imports (`clearance_at`, as the build
         charges it); None elsewhere, and inside the country a domestic route's network leaves
         uncharged (`domestic`)."""
-        from .graph import MODE_CODE
-
         core = self.core
         role = core.role[edge]
-        alight, transfer = ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.TRANSFER]
+        if role != ALIGHT and role != TRANSFER:
+            return None
         place_id = core.node_place_id(core.tail[edge])
-        if role not in (alight, transfer) or place_id is None:
+        if place_id is None or self.places[place_id].country == self.cleared_inside:
             return None
-        place = self.places[place_id]
-        if place.country == self.cleared_inside:
-            return None
-        sea = {MODE_CODE[m] for m in SEA_FAMILY}
-        to_sea = role == transfer and core.node_mode[core.head[edge]] in sea
-        from_sea = core.node_mode[core.tail[edge]] in sea
-        return clearance_at(self.operations, self.clearance_of, place, from_sea, to_sea, role == alight)
+        to_sea = role == TRANSFER and core.node_mode[core.head[edge]] in SEA_CODES
+        from_sea = core.node_mode[core.tail[edge]] in SEA_CODES
+        return clearance_at(self.operations, self.clearance_of, self.places[place_id], from_sea, to_sea, role == ALIGHT)
 
     def customs_charged(self, edges: Iterable[int]) -> list[Clearance]:
         """Return every clearance charged on these edges, in order: at places (`clearance_at_place`)
@@ -143,7 +138,8 @@ class Network:
         out: list[Clearance] = []
         for e in edges:
             at_place = self.clearance_at_place(e)
-            out += [at_place] if at_place is not None else []
+            if at_place is not None:
+                out.append(at_place)
             out += self.clearance_on(e)
         return out
 
@@ -216,29 +212,16 @@ class Network:
         kept = cache.get(country)
         if kept is not None and kept[0] is self.core:
             return kept[1]
-        lookup = self.clearance_of
         import copy
         from array import array
         from dataclasses import replace
 
-        from .graph import MODE_CODE
-
         core = self.core
         time_h, cost = array("d", core.weights["time_h"]), array("d", core.weights["cost_usd"])
         spread = array("d", core.spread)
-        alight, transfer = ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.TRANSFER]
-        sea = {MODE_CODE[m] for m in SEA_FAMILY}
         for e in range(core.n_edges):
-            role = core.role[e]
-            if role != alight and role != transfer:
-                continue
-            tail = core.tail[e]
-            place = self.places[core.place_ids[core.node_place[tail]]]
-            if place.country != country:
-                continue
-            to_sea = role == transfer and core.node_mode[core.head[e]] in sea
-            found = clearance_at(self.operations, lookup, place, core.node_mode[tail] in sea, to_sea, role == alight)
-            if found is None:
+            found = self.clearance_at_place(e)
+            if found is None or self.places[core.place_ids[core.node_place[core.tail[e]]]].country != country:
                 continue
             time_h[e] = max(0.0, time_h[e] - found.h)
             cost[e] = max(0.0, cost[e] - found.usd)
@@ -453,6 +436,8 @@ def _rss(*values: float) -> float:
 # so the excess over the mean is 0.8 times the mean wait.
 WAIT_SPREAD = 0.8
 SEA_FAMILY = frozenset(m for m, spec in MODES.items() if spec.family == "sea")
+SEA_CODES = frozenset(MODE_CODE[m] for m in SEA_FAMILY)
+ALIGHT, TRANSFER = ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.TRANSFER]
 
 
 def sea_class(place: Place, operations: Operations, parameters: Parameters, mainline_ports: set[str]) -> str:
