@@ -112,6 +112,81 @@ def test_no_access_path_crosses_land_beyond_the_ports_shore_tolerance(network):
     assert all(a.tolerance_km >= PORT_LAND_TOLERANCE_KM for a in network.access.values())
 
 
+def _barrier_dams():
+    """The dams and barrages of tests/data/barrier_dams.csv: {name: (line, whether ships pass)}.
+    Natural Earth's land leaves them open water: each is a few hundred metres wide at most."""
+    import csv
+    from pathlib import Path
+
+    import shapely
+
+    table = Path(__file__).parent / "data" / "barrier_dams.csv"
+    with table.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return {
+        row["name"]: (
+            shapely.LineString([tuple(map(float, point.split())) for point in row["line"].split(";")]),
+            row["ships_pass"] != "none",
+        )
+        for row in rows
+    }
+
+
+def test_no_port_joins_the_lanes_across_a_dam_beyond_its_shore_tolerance(network):
+    """A dam closes water Natural Earth shows open (Amsterdam once joined the IJsselmeer behind the
+    Afsluitdijk). No port's own access path crosses one of the listed dams outside the port's
+    shore tolerance, the rule land obeys; Cardiff's World Port Index position, to the nearest
+    minute, lies on the Cardiff Bay Barrage itself, so its joins cross it within its tolerance."""
+    import shapely
+
+    dams = _barrier_dams()
+    crossing, within = [], []
+    for access in network.access.values():
+        place = network.places[access.place_id]
+        disc = _disc(place.lon, place.lat, access.tolerance_km)
+        for _, _, path in access.own_joints():
+            if len(path) < 2:
+                continue
+            line = shapely.LineString(path)
+            for name, (dam, _) in dams.items():
+                if line.intersects(dam):
+                    (crossing if line.difference(disc).intersects(dam) else within).append((access.place_id, name))
+    assert not crossing, crossing
+    assert {pid for pid, _ in within} <= {"GBCDF"}
+
+
+def test_the_lanes_cross_a_dam_only_where_a_lock_passes_it(network):
+    """The lane network runs marnet's inland routes through the locks of the Afsluitdijk, the
+    Houtribdijk, the Haringvliet and the Oosterschelde; no lane, shortcut or correction crosses
+    a dam that no ship passes (the Brouwersdam, Saemangeum, the Marina Barrage)."""
+    import shapely
+
+    core, lane = network.core, ROLE_CODE[Role.LANE]
+    segments = []
+    for e in range(core.n_edges):
+        if core.role[e] == lane:
+            a, b = network.coords(core.tail[e]), network.coords(core.head[e])
+            if abs(a[0] - b[0]) < 180:
+                segments.append(shapely.LineString([a, b]))
+    tree = shapely.STRtree(segments)
+    dams = _barrier_dams()
+    crossed = {name for name, (dam, _) in dams.items() if len(tree.query(dam, predicate="intersects"))}
+    assert crossed, "the lanes' known lock passages are found"
+    assert all(dams[name][1] for name in crossed), crossed
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("NLVLI", "NLDOR"), ("GBFXT", "NLDOR"), ("NLRTM", "BEANR"), ("DEHAM", "NLAMS")]
+)
+def test_voyages_round_the_delta_keep_out_of_its_dammed_waters(network, start, end):
+    """Dordrecht is reached by the Nieuwe Waterweg, not the Haringvliet's small-craft lock."""
+    import shapely
+
+    _, line = network.sea_path(start, end)
+    path = shapely.LineString(line)
+    assert not [name for name, (dam, _) in _barrier_dams().items() if path.intersects(dam)]
+
+
 def test_a_river_harbour_on_water_the_land_resolves_leaves_by_it_not_across_its_isthmus(network):
     """The World Port Index files Auckland as a river harbour, whose access paths may cross land
     near the port (water Natural Earth does not resolve). Its Waitemata harbour is resolved and
