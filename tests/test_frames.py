@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import math
 import pickle
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -128,9 +130,28 @@ def test_notebook_view_says_which_imports_are_charged_no_clearance(network):
     (to_umm_qasr,) = find_routes(network, "Chongqing", "Umm Qasr")
     shown = to_umm_qasr._repr_html_()
     assert "customs not charged" not in shown
-    # The clearance inside the figures is named, with where it is charged.
-    assert "<p>customs in these figures: China export clearance" in shown
-    assert "Iraq import clearance 5.5 d, $1,118 at Umm Qasr (IQUQR)</p>" in shown
+    # The clearance inside a transfer is named under its row, as the text view does; Iraq's
+    # import clearance is a row of its own, with its figures.
+    assert "<i>with customs: China export clearance" in shown
+    cleared = "<td>import clearance</td><td>Umm Qasr (IQUQR)</td><td></td><td>0 km</td><td>5.5 d</td><td>$1,118</td>"
+    assert cleared in shown
+
+
+def test_notebook_view_says_what_the_text_view_says_under_each_leg(network):
+    """Via places, passages, calls on the way, border activities and the bad case, as in `corridor route`."""
+    from corridor.io import route_text
+
+    (route,) = find_routes(network, "Chongqing", "Umm Qasr", by="time")
+    (by_rail,) = find_routes(network, "Chongqing", "Rotterdam", by="time", modes=["rail"])
+    for found in (route, by_rail):
+        shown, text = found._repr_html_(), route_text(network, found, title="", width=400)
+        notes = re.findall(r"<i>(.*?)</i>", shown)
+        assert notes and all(html.unescape(note) in text for note in notes)
+        assert f"<td>bad case</td><td></td><td></td><td></td><td>{found.time_p90_h / 24:.1f} d</td>" in shown
+    rail_notes = re.findall(r"<i>(.*?)</i>", by_rail._repr_html_())
+    assert any(note.startswith("via ") for note in rail_notes)
+    assert "<td>border crossing and break of gauge</td>" in by_rail._repr_html_()
+    assert any(note.startswith("through malacca") for note in re.findall(r"<i>(.*?)</i>", route._repr_html_()))
 
 
 def test_notebook_views_escape_names(hostile):

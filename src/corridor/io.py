@@ -264,8 +264,6 @@ def _place_label(network: Network, pid: str) -> str:
 
 def route_text(network: Network, route: Route, *, title: str, width: int | None = None) -> str:
     """Return a route as a titled table of legs with its totals; via places on their own line."""
-    from .provenance import calls_on_the_way
-
     rows: list[list[str] | Note] = []
     for i, leg in enumerate(route.legs, 1):
         where = _place_label(network, leg.from_id)
@@ -273,17 +271,7 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         if leg.activity in ("transfer", "transshipment") and leg.from_mode:
             to = f"{leg.from_mode} to {leg.to_mode}"
         rows.append([str(i), leg_label(leg), where, to, *(_fmt(m, getattr(leg, m)) for m in METRICS)])
-        if leg.via:
-            rows.append(Note("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via)))
-        calls = calls_on_the_way(route.network or network, leg)
-        sailed = [f"through {', '.join(leg.passages)}"] if leg.passages else []
-        sailed += [_calls_text(network, calls)] if calls else []
-        if sailed:
-            rows.append(Note("; ".join(sailed)))
-        customs = (route.network or network).customs_charged(leg.edges)
-        if customs and leg.activity != "import clearance":  # that row says it already
-            said = ", ".join(clearance_text(network, c, route.teu) for c in customs)
-            rows.append(Note(f"with customs{'' if leg.activity else ' on the way'}: {said}"))
+        rows.extend(Note(said) for said in leg_notes(network, route, leg))
     rows.append(["", "total", "", "", *(_fmt(m, getattr(route, m)) for m in METRICS)])
     rows.append(["", "bad case", "", "", "", _fmt("time_h", route.time_p90_h), "", ""])
     columns = [
@@ -291,9 +279,31 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         Column("to", wrap=True, min_width=12), *_metric_columns(),
     ]  # fmt: skip
     body = table(columns, rows, width=width)
-    note = "bad case: the time at the 90th percentile of waits, queues, clearance and congestion"
-    footer = _footer([_not_charged_line(network, [route]), note], width)
+    footer = _footer([_not_charged_line(network, [route]), BAD_CASE_NOTE], width)
     return "\n".join([*wrap(title, width or terminal_width()), body, *footer])
+
+
+BAD_CASE_NOTE = "bad case: the time at the 90th percentile of waits, queues, clearance and congestion"
+
+
+def leg_notes(network: Network, route: Route, leg) -> list[str]:
+    """Say what a leg's row does not: the places it runs via, the passages it sails through and
+    the calls it makes on the way, and the customs cleared inside its figures."""
+    from .provenance import calls_on_the_way
+
+    notes = []
+    if leg.via:
+        notes.append("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via))
+    calls = calls_on_the_way(route.network or network, leg)
+    sailed = [f"through {', '.join(leg.passages)}"] if leg.passages else []
+    sailed += [_calls_text(network, calls)] if calls else []
+    if sailed:
+        notes.append("; ".join(sailed))
+    customs = (route.network or network).customs_charged(leg.edges)
+    if customs and leg.activity != "import clearance":  # that row says it already
+        said = ", ".join(clearance_text(network, c, route.teu) for c in customs)
+        notes.append(f"with customs{'' if leg.activity else ' on the way'}: {said}")
+    return notes
 
 
 def _footer(notes: Iterable[str], width: int | None) -> list[str]:

@@ -27,13 +27,20 @@ def _text(metric: str, value: float) -> str:
     return METRICS[metric].text(value)
 
 
-def _table(head: Sequence[str], rows: Iterable[Sequence[str]], caption: str) -> str:
-    """Return an HTML table of text cells, every one escaped."""
+def _table(head: Sequence[str], rows: Iterable[Sequence[str] | str], caption: str) -> str:
+    """Return an HTML table of text cells, every one escaped; a row given as one string is a note
+    under the row before it, across every column but the first."""
     import html  # notebooks only: not on the CLI's route path
 
     e = html.escape
+
+    def row_html(row: Sequence[str] | str) -> str:
+        if isinstance(row, str):
+            return f"<tr><td></td><td colspan='{len(head) - 1}' style='text-align:left'><i>{e(row)}</i></td></tr>"
+        return "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>"
+
     header = "".join(f"<th>{e(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join(row_html(row) for row in rows)
     return (
         f"<table class='corridor'><caption style='text-align:left'>{e(caption)}</caption>"
         f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
@@ -126,38 +133,40 @@ class Matrix(list):
 
 
 def route_html(route: Route, network: Network | None) -> str:
-    """Return a route as an HTML table of its legs and totals (every name escaped)."""
+    """Return a route as an HTML table of its legs and totals, each leg's notes under it (the
+    text view's: via places, passages, calls, customs) and its bad case (every name escaped)."""
 
     def label(pid: str) -> str:
         if network is None or pid not in network.places:
             return pid
         return f"{network.places[pid].name.split(' (', 1)[0]} ({pid})"
 
-    rows = []
+    if network is not None:
+        from .io import leg_label, leg_notes  # notebooks only: not on the CLI's route path
+    rows: list[Sequence[str] | str] = []
     for i, leg in enumerate(route.legs, 1):
-        to = f"{leg.from_mode} to {leg.to_mode}" if leg.mode == "transfer" else label(leg.to_id)
-        rows.append([str(i), leg.mode, label(leg.from_id), to, *(_text(m, getattr(leg, m)) for m in METRICS)])
+        to = "" if leg.mode == "transfer" else label(leg.to_id)
+        if leg.activity in ("transfer", "transshipment") and leg.from_mode:
+            to = f"{leg.from_mode} to {leg.to_mode}"
+        mode = leg_label(leg) if network is not None else leg.mode
+        rows.append([str(i), mode, label(leg.from_id), to, *(_text(m, getattr(leg, m)) for m in METRICS)])
+        if network is not None:
+            rows.extend(leg_notes(network, route, leg))
     rows.append(["", "total", "", "", *(_text(m, getattr(route, m)) for m in METRICS)])
+    rows.append(["", "bad case", "", "", "", _text("time_h", route.time_p90_h), "", ""])
     best = METRICS[route.optimized_for].best if route.optimized_for in METRICS else route.optimized_for
     teu = f", for {route.teu:g} TEU" if route.teu != 1 else ""
     caption = f"{best.capitalize()} route from {label(route.origin)} to {label(route.destination)}{teu}"
     body = _table(["#", "mode", "from", "to", *(spec.noun for spec in METRICS.values())], rows, caption)
     if network is None:
         return body
-    import html  # notebooks only: not on the CLI's route path
+    import html
 
-    from .io import clearance_text
+    from .io import BAD_CASE_NOTE
     from .provenance import customs_not_charged, not_charged_text
 
-    found_on = route.network or network  # the network it was found on (Network.domestic)
-    cleared = [
-        f"{clearance_text(network, c, route.teu)} at {label(c.place_id)}"
-        for leg in route.legs
-        for c in found_on.customs_charged(leg.edges)
-    ]
-    notes = [f"customs in these figures: {'; '.join(cleared)}"] if cleared else []
-    notes += [said] if (said := not_charged_text(network, customs_not_charged(network, route))) else []
-    return body + "".join(f"<p>{html.escape(note)}</p>" for note in notes)
+    notes = [said] if (said := not_charged_text(network, customs_not_charged(network, route))) else []
+    return body + "".join(f"<p>{html.escape(note)}</p>" for note in [*notes, BAD_CASE_NOTE])
 
 
 def leg_repr(leg: Any) -> str:
