@@ -133,7 +133,7 @@ def test_notebook_view_says_which_imports_are_charged_no_clearance(network):
     # The clearance inside a transfer is named under its row, as the text view does; Iraq's
     # import clearance is a row of its own, with its figures.
     assert "<i>with customs: China export clearance" in shown
-    cleared = "<td>import clearance</td><td>Umm Qasr (IQUQR)</td><td></td><td>0 km</td><td>5.5 d</td><td>$1,118</td>"
+    cleared = "<td>import clearance</td><td>Umm Qasr (IQUQR)</td><td></td><td>0 km</td><td>5.5 d</td><td>$644</td>"
     assert cleared in shown
 
 
