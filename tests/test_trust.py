@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from corridor.provenance import customs_not_charged
 from corridor.routing import find_routes, reach
 
 DAY = 24.0
@@ -193,6 +194,41 @@ def test_import_clearance_is_charged_at_umm_qasr(network):
     route = find_routes(network, "Chongqing", "Umm Qasr")[0]
     cleared = [leg for leg in route.legs if leg.activity == "import clearance"]
     assert cleared and cleared[0].time_h > 24
+
+
+# World Bank Doing Business 2019, time to import, border compliance (S167: the world's 50
+# slowest importers), and cost (S292: the 52 dearest), as the ranking prints them.
+PUBLISHED_IMPORTS = {"KE": (194.00, 832.50), "TZ": (402.00, 1350.00), "PH": (120.00, 689.50), "ZA": (87.00, 676.00)}
+
+
+@pytest.mark.parametrize(("destination", "country"), [("Mombasa", "KE"), ("Lamu", "KE"), ("Dar es Salaam", "TZ"),
+                                                      ("Manila", "PH"), ("Durban", "ZA")])  # fmt: skip
+def test_imports_are_cleared_at_the_published_country_figures(network, destination, country):
+    """A country's row holds at each of its seaports (Lamu as Mombasa), at the published figures."""
+    route = find_routes(network, "Chongqing", destination)[0]
+    (cleared,) = [leg for leg in route.legs if leg.activity == "import clearance"]
+    hours, usd = PUBLISHED_IMPORTS[country]
+    assert network.places[cleared.from_id].country == country
+    assert (cleared.time_h, cleared.cost_usd) == (int(hours + 0.5), int(usd + 0.5))
+    assert not customs_not_charged(network, route)
+
+
+def test_every_doing_business_row_quotes_the_figure_it_holds(network):
+    """A clearance row citing the World Bank's rankings holds the figure its source text quotes."""
+    import csv
+    import re
+
+    with (network.root / "clearance.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    checked = 0
+    for row in rows:
+        for column, unit, pattern in (("h", "h", r"([\d,.]+) h$"), ("usd", "usd", r"USD ([\d,.]+)")):
+            source = row[f"{column}_source"]
+            if source.startswith(("S167", "S168", "S169", "S292")) and (found := re.search(pattern, source)):
+                quoted = float(found.group(1).replace(",", ""))
+                assert float(row[column]) == int(quoted + 0.5), (row["place_id"], row["direction"], unit, source)
+                checked += 1
+    assert checked >= 60
 
 
 def test_every_figure_of_a_route_has_a_source(network, run):
