@@ -266,10 +266,7 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
     """Return a route as a titled table of legs with its totals; via places on their own line."""
     rows: list[list[str] | Note] = []
     for i, leg in enumerate(route.legs, 1):
-        where = _place_label(network, leg.from_id)
-        to = "" if leg.mode == "transfer" else _place_label(network, leg.to_id)
-        if leg.activity in ("transfer", "transshipment") and leg.from_mode:
-            to = f"{leg.from_mode} to {leg.to_mode}"
+        where, to = _place_label(network, leg.from_id), leg_to(leg, lambda pid: _place_label(network, pid))
         rows.append([str(i), leg_label(leg), where, to, *(_fmt(m, getattr(leg, m)) for m in METRICS)])
         rows.extend(Note(said) for said in leg_notes(network, route, leg))
     rows.append(["", "total", "", "", *(_fmt(m, getattr(route, m)) for m in METRICS)])
@@ -284,6 +281,14 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
 
 
 BAD_CASE_NOTE = "bad case: the time at the 90th percentile of waits, queues, clearance and congestion"
+
+
+def leg_to(leg, label: Callable[[str], str]) -> str:
+    """Say what a table's "to" column says of a leg: the place it reaches, what a transfer or a
+    transshipment changes between, nothing for what happens at one place (a border, a clearance)."""
+    if leg.activity in ("transfer", "transshipment") and leg.from_mode:
+        return f"{leg.from_mode} to {leg.to_mode}"
+    return "" if leg.mode == "transfer" else label(leg.to_id)
 
 
 def leg_notes(network: Network, route: Route, leg) -> list[str]:

@@ -141,15 +141,12 @@ def route_html(route: Route, network: Network | None) -> str:
             return pid
         return f"{network.places[pid].name.split(' (', 1)[0]} ({pid})"
 
-    if network is not None:
-        from .io import leg_label, leg_notes  # notebooks only: not on the CLI's route path
+    from .io import leg_label, leg_notes, leg_to  # notebooks only: not on the CLI's route path
+
     rows: list[Sequence[str] | str] = []
     for i, leg in enumerate(route.legs, 1):
-        to = "" if leg.mode == "transfer" else label(leg.to_id)
-        if leg.activity in ("transfer", "transshipment") and leg.from_mode:
-            to = f"{leg.from_mode} to {leg.to_mode}"
-        mode = leg_label(leg) if network is not None else leg.mode
-        rows.append([str(i), mode, label(leg.from_id), to, *(_text(m, getattr(leg, m)) for m in METRICS)])
+        cells = [leg_label(leg) if network is not None else leg.mode, label(leg.from_id), leg_to(leg, label)]
+        rows.append([str(i), *cells, *(_text(m, getattr(leg, m)) for m in METRICS)])
         if network is not None:
             rows.extend(leg_notes(network, route, leg))
     rows.append(["", "total", "", "", *(_text(m, getattr(route, m)) for m in METRICS)])
