@@ -231,6 +231,24 @@ def test_every_doing_business_row_quotes_the_figure_it_holds(network):
     assert checked >= 60
 
 
+def test_a_transfer_charges_handling_once_where_the_clearance_holds_it(network):
+    """The World Bank's border compliance holds the port's own handling: the transfer to a ship at
+    Shanghai charges the larger of its handling and China's export clearance, not both. Qinzhou's
+    import row (a customs time and a documents fee) holds none: the transfer there charges both."""
+    value = network.parameters.value
+    route = find_routes(network, "Chongqing", "Umm Qasr")[0]
+    (shanghai,) = [leg for leg in route.legs if leg.activity == "transfer" and leg.from_id == "CNSHA"]
+    export = network.clearance_of(network.places["CNSHA"], "export")
+    handling = network.parameters.handling(network.places["CNSHA"])
+    assert export.includes_handling and export.usd > handling.cost_usd
+    assert shanghai.cost_usd == pytest.approx(value("cost_usd_per_leg", "sea") + export.usd)
+    back = find_routes(network, "Singapore", "Chongqing", modes=["sea", "rail"])[0]
+    (qinzhou,) = [leg for leg in back.legs if leg.activity == "transfer" and leg.from_id == "CNQZH"]
+    imported = network.operations.clearance[("CNQZH", "import")]
+    assert not imported.includes_handling
+    assert qinzhou.cost_usd == pytest.approx(value("cost_usd_per_leg", "rail") + handling.cost_usd + imported.usd)
+
+
 def test_every_figure_of_a_route_has_a_source(network, run):
     result = run("route", "Chongqing", "Umm Qasr", "--format", "json")
     data = json.loads(result.out)
@@ -268,8 +286,13 @@ def test_cargo_that_stays_in_one_country_clears_no_customs(network, run):
     gate_home = next(leg for leg in home.legs if leg.activity == "transfer")
     gate_abroad = next(leg for leg in abroad.legs if leg.activity == "transfer")
     assert gate_home.from_id == gate_abroad.from_id == "CNYTN"
-    assert gate_abroad.cost_usd - gate_home.cost_usd == pytest.approx(float(export["usd"]))
-    assert gate_abroad.time_h - gate_home.time_h == pytest.approx(float(export["h"]))
+    # China's export figures hold the port's handling (includes_handling): the gateway abroad
+    # charges the larger of the two, at home the handling alone.
+    assert export["includes_handling"] == "yes"
+    handling = network.parameters.handling(network.places["CNYTN"])
+    larger_usd, larger_h = max(float(export["usd"]), handling.cost_usd), max(float(export["h"]), handling.time_h)
+    assert gate_abroad.cost_usd - gate_home.cost_usd == pytest.approx(larger_usd - handling.cost_usd)
+    assert gate_abroad.time_h - gate_home.time_h == pytest.approx(larger_h - handling.time_h)
     # Umm Qasr's import clearance stays; a domestic route cites no clearance source.
     assert [leg for leg in find_routes(network, "Chongqing", "Umm Qasr")[0].legs if leg.activity == "import clearance"]
 

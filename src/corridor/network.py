@@ -221,10 +221,14 @@ class Network:
         spread = array("d", core.spread)
         for e in range(core.n_edges):
             found = self.clearance_at_place(e)
-            if found is None or self.places[core.place_ids[core.node_place[core.tail[e]]]].country != country:
+            place = self.places[core.place_ids[core.node_place[core.tail[e]]]]
+            if found is None or place.country != country:
                 continue
-            time_h[e] = max(0.0, time_h[e] - found.h)
-            cost[e] = max(0.0, cost[e] - found.usd)
+            # A transfer charges the place's handling too, which a clearance may include (`Clearance.beside`).
+            handling = self.parameters.handling(place) if core.role[e] == TRANSFER else Metrics()
+            hours, usd = found.beside(handling.time_h, handling.cost_usd)
+            time_h[e] = max(0.0, time_h[e] - hours)
+            cost[e] = max(0.0, cost[e] - usd)
             spread[e] = math.sqrt(max(0.0, spread[e] ** 2 - (found.h_p90 - found.h) ** 2))
         changed = copy.copy(self)
         changed.__dict__.pop("graph", None)  # the networkx view is built from the weights
@@ -599,11 +603,15 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
 
     clearance_of = clearance_lookup(ops, places)
 
-    def clearance(place: Place, from_sea: bool, to_sea: bool, ends: bool) -> tuple[Metrics, float]:
+    def clearance(
+        place: Place, from_sea: bool, to_sea: bool, ends: bool, handling: Metrics | None = None
+    ) -> tuple[Metrics, float]:
+        """The clearance charged on an edge, beside the place's `handling` charged on it too."""
         found = clearance_at(ops, clearance_of, place, from_sea, to_sea, ends)
         if found is None:
             return Metrics(), 0.0
-        return Metrics(time_h=found.h, cost_usd=found.usd), found.h_p90 - found.h
+        hours, usd = found.beside(handling.time_h, handling.cost_usd) if handling is not None else (found.h, found.usd)
+        return Metrics(time_h=hours, cost_usd=usd), found.h_p90 - found.h
 
     def place_spread(place: Place) -> float:
         found = ops.spreads.get(place.id)
@@ -652,7 +660,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     base, base_spread = parameters.transship(hub), parameters.transship_spread_h(hub)
                 else:
                     base, base_spread = parameters.handling(place), 0.0
-                cleared, cleared_spread = clearance(place, mode in SEA_FAMILY, other in SEA_FAMILY, False)
+                cleared, cleared_spread = clearance(place, mode in SEA_FAMILY, other in SEA_FAMILY, False, base)
                 crossed, crossing_spread = crossing(place, other)
                 wait = waits.get((place.id, other), 0.0)
                 change = _plus(

@@ -95,6 +95,16 @@ class Clearance:
     h_p90: float
     usd: float
     source: str
+    # The figures hold the port's own handling (the World Bank's border compliance does), so a
+    # transfer that charges them does not charge the place's handling on top (`beside`).
+    includes_handling: bool = False
+
+    def beside(self, handling_h: float, handling_usd: float) -> tuple[float, float]:
+        """Return the (hours, USD) this clearance adds to a transfer that also charges the place's
+        handling: all of it, or where its figures include handling, what exceeds the handling."""
+        if not self.includes_handling:
+            return self.h, self.usd
+        return max(0.0, self.h - handling_h), max(0.0, self.usd - handling_usd)
 
 
 @dataclass(frozen=True)
@@ -319,9 +329,12 @@ def read_clearance(path: Path, problems: _Problems) -> dict[tuple[str, str], Cle
         key = (row["place_id"], row["direction"])
         if key in out:
             problems.add(where, "place_id", f"{key[1]} clearance at {key[0]} is listed twice")
+        included = row.get("includes_handling", "")
+        if included not in ("", "yes", "no"):
+            problems.add(where, "includes_handling", f"{included!r} is not yes or no")
         if len(problems.items) == start:
             assert hours is not None and p90 is not None and usd is not None
-            out[key] = Clearance(row["place_id"], row["direction"], hours, p90, usd, source)
+            out[key] = Clearance(row["place_id"], row["direction"], hours, p90, usd, source, included == "yes")
     return out
 
 
