@@ -156,9 +156,10 @@ def test_no_port_joins_the_lanes_across_a_dam_beyond_its_shore_tolerance(network
 
 
 def test_the_lanes_cross_a_dam_only_where_a_lock_passes_it(network):
-    """The lane network runs marnet's inland routes through the locks of the Afsluitdijk, the
-    Houtribdijk, the Haringvliet and the Oosterschelde; no lane, shortcut or correction crosses
-    a dam that no ship passes (the Brouwersdam, Saemangeum, the Marina Barrage)."""
+    """Marnet's inland routes cross the Afsluitdijk, the Houtribdijk, the Haringvliet and the
+    Oosterschelde, dams that ships pass by locks (its lines are drawn straight across them, the
+    Houtribdijk's midway between its locks); no lane, shortcut or correction crosses a dam that
+    no ship passes (the Brouwersdam, Saemangeum, the Marina Barrage)."""
     import shapely
 
     core, lane = network.core, ROLE_CODE[Role.LANE]
