@@ -155,7 +155,7 @@ def test_no_port_joins_the_lanes_across_a_dam_beyond_its_shore_tolerance(network
     assert {pid for pid, _ in within} <= {"GBCDF"}
 
 
-def test_the_lanes_cross_a_dam_only_where_a_lock_passes_it(network):
+def test_the_lanes_cross_only_dams_that_ships_pass_by_a_lock(network):
     """Marnet's inland routes cross the Afsluitdijk, the Houtribdijk, the Haringvliet and the
     Oosterschelde, dams that ships pass by locks (its lines are drawn straight across them, the
     Houtribdijk's midway between its locks); no lane, shortcut or correction crosses a dam that
