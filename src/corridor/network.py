@@ -221,11 +221,13 @@ class Network:
         spread = array("d", core.spread)
         for e in range(core.n_edges):
             found = self.clearance_at_place(e)
+            if found is None:
+                continue
             place = self.places[core.place_ids[core.node_place[core.tail[e]]]]
-            if found is None or place.country != country:
+            if place.country != country:
                 continue
             # A transfer charges the place's handling too, which a clearance may include (`Clearance.beside`).
-            handling = self.parameters.handling(place) if core.role[e] == TRANSFER else Metrics()
+            handling = self.parameters.handling(place) if core.role[e] == TRANSFER else NO_HANDLING
             hours, usd = found.beside(handling.time_h, handling.cost_usd)
             time_h[e] = max(0.0, time_h[e] - hours)
             cost[e] = max(0.0, cost[e] - usd)
@@ -442,6 +444,7 @@ WAIT_SPREAD = 0.8
 SEA_FAMILY = frozenset(m for m, spec in MODES.items() if spec.family == "sea")
 SEA_CODES = frozenset(MODE_CODE[m] for m in SEA_FAMILY)
 ALIGHT, TRANSFER = ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.TRANSFER]
+NO_HANDLING = Metrics()  # an edge that charges no handling beside its clearance (an arrival)
 
 
 def sea_class(place: Place, operations: Operations, parameters: Parameters, mainline_ports: set[str]) -> str:
@@ -604,13 +607,13 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     clearance_of = clearance_lookup(ops, places)
 
     def clearance(
-        place: Place, from_sea: bool, to_sea: bool, ends: bool, handling: Metrics | None = None
+        place: Place, from_sea: bool, to_sea: bool, ends: bool, handling: Metrics = NO_HANDLING
     ) -> tuple[Metrics, float]:
         """The clearance charged on an edge, beside the place's `handling` charged on it too."""
         found = clearance_at(ops, clearance_of, place, from_sea, to_sea, ends)
         if found is None:
             return Metrics(), 0.0
-        hours, usd = found.beside(handling.time_h, handling.cost_usd) if handling is not None else (found.h, found.usd)
+        hours, usd = found.beside(handling.time_h, handling.cost_usd)
         return Metrics(time_h=hours, cost_usd=usd), found.h_p90 - found.h
 
     def place_spread(place: Place) -> float:
