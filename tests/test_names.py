@@ -38,10 +38,34 @@ from .test_cli import assert_one_line_error
         ("Tianjin", "CNTXG"),
         ("Genoa", "ITGOA"),
         ("Antwerpen", "BEANR"),
+        # UN/LOCODE also names Zhangzhou's code "Fuzhou"; the English name means the port of Fuzhou.
+        ("Fuzhou", "CNFZH"),
+        ("Shantou", "wpi-57860"),
+        ("Xingang", "CNTXG"),
+        # The World Port Index gives Krishnapatnam's UN/LOCODE (INKRI) to Kattupalli, 105 km south.
+        ("Krishnapatnam", "wpi-49455"),
     ],
 )
 def test_usual_names_resolve(network, name, place_id):
     assert network.gazetteer.resolve(name).place_ids == (place_id,)
+
+
+def test_the_top_container_ports_resolve_by_the_names_their_ranking_prints(network):
+    """Lloyd's List's one hundred container ports, by the names it prints, as a route resolves
+    them: each is its port, or, where two routable ports share the name, the question lists it
+    among the candidates."""
+    import csv
+    from pathlib import Path
+
+    table = Path(__file__).parent / "data" / "top_container_ports.csv"
+    shared = []
+    for row in csv.DictReader(table.open(encoding="utf-8")):
+        try:
+            assert row["id"] in network.resolve(row["port"]).place_ids, row["port"]
+        except PlaceError as exc:
+            assert any(c.endswith(f", {row['id']})") for c in exc.candidates), str(exc)
+            shared.append(row["port"])
+    assert set(shared) == {"Cartagena", "Sydney", "Vancouver"}
 
 
 def test_bangkok_is_its_port_and_its_dry_port(network):

@@ -82,6 +82,7 @@ class Gazetteer:
         self.area_labels: dict[str, str] = {}
         self._names: dict[str, list[str]] | None = None
         self._read_names: Callable[[], dict[str, list[str]]] | None = None
+        self._exonyms: set[tuple[str, str]] | None = None
         # The corridor's own places win over any other place of the same name, so a name of
         # theirs is answered from this small index without building the big one.
         self.curated: dict[str, list[str]] = {}
@@ -117,6 +118,7 @@ class Gazetteer:
         names = data["names"]  # the index itself, or a function returning it (read when first needed)
         gazetteer._names = None if callable(names) else names
         gazetteer._read_names = names if callable(names) else None
+        gazetteer._exonyms = None
         gazetteer.areas = {k: list(v) for k, v in data["areas"].items()}
         gazetteer.area_labels = dict(data["area_labels"])
         return gazetteer
@@ -143,7 +145,7 @@ class Gazetteer:
             self._names = names
         return self._names
 
-    def _other_names(self) -> Iterable[tuple[str, str]]:
+    def _other_names(self, tables=((UNLOCODE_FILE, "unlocode"), (EXONYMS_FILE, "id"))) -> Iterable[tuple[str, str]]:
         """Yield (name, place id) from the UN/LOCODE and exonym tables of the dataset."""
         if self.root is None:
             return
@@ -151,7 +153,7 @@ class Gazetteer:
         for place in self.places.values():
             if place.origin == "curated":
                 by_code.update({a.upper(): place.id for a in place.aliases if CODE.match(a.upper())})
-        for file, column in ((UNLOCODE_FILE, "unlocode"), (EXONYMS_FILE, "id")):
+        for file, column in tables:
             path = self.root / file
             if not path.is_file():
                 continue
@@ -190,6 +192,7 @@ class Gazetteer:
         ids = ids or list(self.names.get(key, ()))
         if country is not None:
             ids = [p for p in ids if self.places[p].country == country]
+        ids = self._named_first(key, ids)
         if allowed is not None and len(ids) > 1:
             ids = [p for p in ids if p in allowed] or ids
         ids = self._prefer(ids)
@@ -211,6 +214,20 @@ class Gazetteer:
         candidates = self.suggest(query)
         hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
         raise PlaceError(f"unknown place {text!r}{hint}", candidates, unknown=True)
+
+    def _named_first(self, key: str, ids: list[str]) -> list[str]:
+        """Of several places a name matches, keep those the English exonym table gives for it:
+        that table says what a usual English name means, where UN/LOCODE's names may repeat
+        another port's ("Fuzhou" is also UN/LOCODE's name for the code of Zhangzhou)."""
+        if len(ids) < 2:
+            return ids
+        if self._exonyms is None:
+            self._exonyms = {
+                (normalize(form), pid)
+                for text, pid in self._other_names(((EXONYMS_FILE, "id"),))
+                for form in name_forms(text)
+            }
+        return [p for p in ids if (key, p) in self._exonyms] or ids
 
     def _prefer(self, ids: list[str]) -> list[str]:
         """Narrow several places of one name: a curated corridor place wins over World Port Index
