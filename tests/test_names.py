@@ -44,6 +44,12 @@ from .test_cli import assert_one_line_error
         ("Xingang", "CNTXG"),
         # The World Port Index gives Krishnapatnam's UN/LOCODE (INKRI) to Kattupalli, 105 km south.
         ("Krishnapatnam", "wpi-49455"),
+        ("Apapa", "NGLOS"),
+        ("Bandar Imam Khomeini", "IRBKM"),
+        ("Muscat", "OMSTQ"),
+        ("Mangalore", "INNML"),
+        ("Pipavav", "INPAV"),
+        ("Ain Sokhna", "wpi-48030"),
     ],
 )
 def test_usual_names_resolve(network, name, place_id):
