@@ -191,7 +191,7 @@ def customs_not_charged(network: Network, route) -> list[tuple[str, str, str]]:
 
 def not_charged_text(network: Network, entries: list[tuple[str, str, str]]) -> str:
     """Say customs entries without a figure (`customs_not_charged`): 'customs not charged:
-    Netherlands import at Rotterdam (no clearance figures in the data)'; empty if none."""
+    Belgium import at Antwerpen (no clearance figures in the data)'; empty if none."""
     if not entries:
         return ""
     said = ", ".join(
