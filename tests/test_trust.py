@@ -239,6 +239,19 @@ def test_imports_clear_in_the_release_times_customs_publish(network, destination
     assert not customs_not_charged(network, route)
 
 
+def test_china_clears_imports_at_its_national_time_and_qinzhou_in_its_fast_lane(network):
+    """China's customs publish the country's overall import clearance time, 32.02 h in 2022
+    (S305): a Chinese port without a row of its own charges it, whichever row sorts first;
+    Qinzhou keeps its own six hours (S88), a row that holds for that port alone (`scope`)."""
+    for origin, port in (("Busan", "Tianjin"), ("Singapore", "Qinzhou")):
+        route = find_routes(network, origin, port, modes=["sea"])[0]
+        (cleared,) = [leg for leg in route.legs if leg.activity == "import clearance"]
+        expected = 32.02 if port == "Tianjin" else 6
+        assert cleared.time_h == int(expected + 0.5), port
+    qinzhou = network.operations.clearance[("CNQZH", "import")]
+    assert qinzhou.scope == "port" and "S88" in qinzhou.source
+
+
 def test_every_doing_business_row_quotes_the_figure_it_holds(network):
     """A clearance row citing the World Bank's rankings holds the figure its source text quotes."""
     import csv

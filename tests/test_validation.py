@@ -219,6 +219,15 @@ def test_the_operating_tables_are_validated_with_the_rest(clean, run):
     assert result.code == 1 and "crossing_h" in result.out + result.err
 
 
+def test_a_clearance_row_holds_for_its_port_or_its_country_and_nothing_else(clean):
+    (clean / "clearance.csv").write_text(
+        "place_id,direction,h,h_p90,usd,h_source,p90_source,usd_source,includes_handling,scope\n"
+        "CNCCC,import,6,12,50,estimate,estimate,estimate,no,everywhere\n"
+    )
+    errors = validate_dataset(clean).errors
+    assert any("clearance.csv:2" in e and "'everywhere' is not port or country" in e for e in errors), errors
+
+
 def test_a_canal_row_names_a_known_passage_and_a_bad_case_no_better_than_typical(clean):
     (clean / "sea").mkdir(exist_ok=True)
     (clean / "sea" / "canals.csv").write_text(

@@ -378,11 +378,12 @@ def clearance_lookup(ops: Operations, places: Mapping[str, Place]):
     """Return a function (place, "import" | "export") -> the Clearance charged there, or None.
 
     Clearance figures are country figures (Doing Business): a country's row holds at each of
-    its seaports, so cargo cannot enter by a neighbouring port and skip customs.
+    its seaports, so cargo cannot enter by a neighbouring port and skip customs. The row whose
+    `scope` says "country" is the one; else the first (by id) that does not say "port".
     """
     by_country: dict[tuple[str, str], Clearance] = {}
-    for (pid, direction), row in sorted(ops.clearance.items()):
-        if pid in places:
+    for (pid, direction), row in sorted(ops.clearance.items(), key=lambda item: (item[1].scope != "country", item[0])):
+        if pid in places and row.scope != "port":
             by_country.setdefault((places[pid].country, direction), row)
 
     def lookup(place: Place, direction: str) -> Clearance | None:

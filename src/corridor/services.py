@@ -98,6 +98,9 @@ class Clearance:
     # The figures hold the port's own handling (the World Bank's border compliance does), so a
     # transfer that charges them does not charge the place's handling on top (`beside`).
     includes_handling: bool = False
+    # Where the row holds: "port" (its place alone), "country" (also every seaport of its country
+    # without a row of its own), or "" (the country too, unless another row of it says "country").
+    scope: str = ""
 
     def beside(self, handling_h: float, handling_usd: float) -> tuple[float, float]:
         """Return the (hours, USD) this clearance adds to a transfer that also charges the place's
@@ -332,9 +335,12 @@ def read_clearance(path: Path, problems: _Problems) -> dict[tuple[str, str], Cle
         included = row.get("includes_handling", "")
         if included not in ("", "yes", "no"):
             problems.add(where, "includes_handling", f"{included!r} is not yes or no")
+        scope = row.get("scope", "")
+        if scope not in ("", "port", "country"):
+            problems.add(where, "scope", f"{scope!r} is not port or country")
         if len(problems.items) == start:
             assert hours is not None and p90 is not None and usd is not None
-            out[key] = Clearance(row["place_id"], row["direction"], hours, p90, usd, source, included == "yes")
+            out[key] = Clearance(row["place_id"], row["direction"], hours, p90, usd, source, included == "yes", scope)
     return out
 
 
