@@ -337,10 +337,11 @@ def _calls_text(network: Network, calls: Sequence) -> str:
 
 
 def clearance_text(network: Network, cleared, teu: float) -> str:
-    """Say one clearance charged, as 'China export clearance 0.5 d, $256'."""
+    """Say one clearance charged, as 'China export clearance 1 h, $256' (in days from one day)."""
     country = network.places[cleared.place_id].country
     name = network.countries.get(country, country)
-    return f"{name} {cleared.direction} clearance {_fmt('time_h', cleared.h)}, {_fmt('cost_usd', cleared.usd * teu)}"
+    time = f"{cleared.h:g} h" if cleared.h < 24 else _fmt("time_h", cleared.h)
+    return f"{name} {cleared.direction} clearance {time}, {_fmt('cost_usd', cleared.usd * teu)}"
 
 
 def leg_label(leg: Route | object) -> str:
