@@ -85,3 +85,14 @@ def test_avoiding_the_three_gorges_moves_river_freight_off_the_yangtze(network):
     assert "cn-three-gorges" in water.legs[0].via
     route = find_routes(network, "Chongqing", "Shanghai", by="cost", avoid=["three-gorges"])[0]
     assert all("cn-three-gorges" not in leg.via for leg in route.legs)
+
+
+def test_urumqi_is_a_place_on_the_xinjiang_lines_at_their_published_lengths(network):
+    # Lanzhou-Urumqi 1,904 km (S189), Urumqi-Alashankou 460 km (S192), Urumqi-Horgos 668 km
+    # (S193): the China-Europe and Central Asia trains pass through it, and it is an origin.
+    assert network.resolve("Urumqi").place_ids == ("cn-urumqi",)
+    to_almaty = find_routes(network, "Urumqi", "Almaty", by="time")[0]
+    assert next(leg.to_id for leg in to_almaty.legs if leg.mode == "rail") == "CNHRS"
+    assert to_almaty.legs[0].distance_km == pytest.approx(668)
+    to_duisburg = find_routes(network, "Chongqing", "Duisburg", by="time")[0]
+    assert "cn-urumqi" in to_duisburg.legs[0].via and "CNLAZ" in to_duisburg.legs[0].via
