@@ -145,8 +145,11 @@ class Gazetteer:
             self._names = names
         return self._names
 
-    def _other_names(self, tables=((UNLOCODE_FILE, "unlocode"), (EXONYMS_FILE, "id"))) -> Iterable[tuple[str, str]]:
-        """Yield (name, place id) from the UN/LOCODE and exonym tables of the dataset."""
+    def _other_names(
+        self, tables: Iterable[tuple[Path, str]] = ((UNLOCODE_FILE, "unlocode"), (EXONYMS_FILE, "id"))
+    ) -> Iterable[tuple[str, str]]:
+        """Yield (name, place id) from the dataset's UN/LOCODE and exonym tables (or those of
+        `tables`: file and the column naming the place)."""
         if self.root is None:
             return
         by_code = {pid.upper(): pid for pid in self.places if CODE.match(pid.upper())}
@@ -192,7 +195,7 @@ class Gazetteer:
         ids = ids or list(self.names.get(key, ()))
         if country is not None:
             ids = [p for p in ids if self.places[p].country == country]
-        ids = self._named_first(key, ids)
+        ids = self._exonym_first(key, ids)
         if allowed is not None and len(ids) > 1:
             ids = [p for p in ids if p in allowed] or ids
         ids = self._prefer(ids)
@@ -215,7 +218,7 @@ class Gazetteer:
         hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
         raise PlaceError(f"unknown place {text!r}{hint}", candidates, unknown=True)
 
-    def _named_first(self, key: str, ids: list[str]) -> list[str]:
+    def _exonym_first(self, key: str, ids: list[str]) -> list[str]:
         """Of several places a name matches, keep those the English exonym table gives for it:
         that table says what a usual English name means, where UN/LOCODE's names may repeat
         another port's ("Fuzhou" is also UN/LOCODE's name for the code of Zhangzhou)."""
