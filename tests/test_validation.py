@@ -226,6 +226,14 @@ def test_a_clearance_row_holds_for_its_port_or_its_country_and_nothing_else(clea
     )
     errors = validate_dataset(clean).errors
     assert any("clearance.csv:2" in e and "'everywhere' is not port or country" in e for e in errors), errors
+    # One row per country and direction holds for the country.
+    (clean / "clearance.csv").write_text(
+        "place_id,direction,h,h_p90,usd,h_source,p90_source,usd_source,includes_handling,scope\n"
+        "CNCCC,import,6,12,50,estimate,estimate,estimate,no,country\n"
+        "CNAAA,import,8,12,50,estimate,estimate,estimate,no,country\n"
+    )
+    errors = validate_dataset(clean).errors
+    assert any("CNAAA, CNCCC: each says scope country for CN import" in e for e in errors), errors
 
 
 def test_a_canal_row_names_a_known_passage_and_a_bad_case_no_better_than_typical(clean):

@@ -488,6 +488,15 @@ def check_references(operations: Operations, places: dict, modes: tuple[str, ...
     for pid, _ in operations.clearance:
         if pid not in places:
             problems.append(f"{CLEARANCE_FILE}: {pid}: unknown place")
+    countrywide: dict[tuple[str, str], list[str]] = {}
+    for (pid, direction), row in sorted(operations.clearance.items()):
+        if row.scope == "country" and pid in places:
+            countrywide.setdefault((places[pid].country, direction), []).append(pid)
+    for (country, direction), pids in countrywide.items():
+        if len(pids) > 1:
+            problems.append(
+                f"{CLEARANCE_FILE}: {', '.join(pids)}: each says scope country for {country} {direction}; keep one"
+            )
     for pid in operations.spreads:
         if pid not in places:
             problems.append(f"{SPREADS_FILE}: place:{pid}: unknown place")
