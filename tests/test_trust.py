@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from corridor.io import place_figures
 from corridor.provenance import customs_not_charged
 from corridor.routing import find_routes, reach
 
@@ -251,6 +252,11 @@ def test_china_clears_imports_at_its_national_time_and_qinzhou_in_its_fast_lane(
         assert cleared.time_h == int(expected + 0.5), port
     qinzhou = network.operations.clearance[("CNQZH", "import")]
     assert qinzhou.scope == "port" and "S88" in qinzhou.source
+    # `ports show` says which figure holds where.
+    shown = {f.key: f.text for f in place_figures(network, network.places["CNQZH"])}
+    assert "this port's own; China's other seaports charge the country figure" in shown["import clearance"]
+    shown = {f.key: f.text for f in place_figures(network, network.places["CNTXG"])}
+    assert "the figures of CNSHA, for every seaport of CN" in shown["import clearance"]
 
 
 def test_every_doing_business_row_quotes_the_figure_it_holds(network):

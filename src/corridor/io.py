@@ -581,6 +581,9 @@ def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
         text = f"{_hours_text(found.h, found.h_p90)}, {_fmt('cost_usd', found.usd)} per TEU, {when}"
         if found.place_id != place.id:
             text += f" (the figures of {found.place_id}, for every seaport of {place.country})"
+        elif found.scope == "port":
+            country = network.countries.get(place.country, place.country)
+            text += f" (this port's own; {country}'s other seaports charge the country figure)"
         if found.includes_handling:
             text += "; the port's handling included, not charged again on a transfer"
         numbers = {"h": found.h, "h_p90": found.h_p90, "usd": found.usd}
