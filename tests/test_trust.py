@@ -256,7 +256,7 @@ def test_china_clears_imports_at_its_national_time_and_qinzhou_in_its_fast_lane(
     shown = {f.key: f.text for f in place_figures(network, network.places["CNQZH"])}
     assert "this port's own; China's other seaports charge the country figure" in shown["import clearance"]
     shown = {f.key: f.text for f in place_figures(network, network.places["CNTXG"])}
-    assert "the figures of CNSHA, for every seaport of CN" in shown["import clearance"]
+    assert "the figures of CNSHA, for every seaport of China" in shown["import clearance"]
 
 
 def test_every_doing_business_row_quotes_the_figure_it_holds(network):

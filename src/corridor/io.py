@@ -340,7 +340,7 @@ def clearance_text(network: Network, cleared, teu: float) -> str:
     """Say one clearance charged, as 'China export clearance 1 h, $256' (in days from one day)."""
     country = network.places[cleared.place_id].country
     name = network.countries.get(country, country)
-    time = f"{cleared.h:g} h" if cleared.h < 24 else _fmt("time_h", cleared.h)
+    time = _hours_text(cleared.h) if cleared.h < 24 else _fmt("time_h", cleared.h)
     return f"{name} {cleared.direction} clearance {time}, {_fmt('cost_usd', cleared.usd * teu)}"
 
 
@@ -579,10 +579,10 @@ def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
         if found is None:
             continue
         text = f"{_hours_text(found.h, found.h_p90)}, {_fmt('cost_usd', found.usd)} per TEU, {when}"
+        country = network.countries.get(place.country, place.country)
         if found.place_id != place.id:
-            text += f" (the figures of {found.place_id}, for every seaport of {place.country})"
+            text += f" (the figures of {found.place_id}, for every seaport of {country})"
         elif found.scope == "port":
-            country = network.countries.get(place.country, place.country)
             text += f" (this port's own; {country}'s other seaports charge the country figure)"
         if found.includes_handling:
             text += "; the port's handling included, not charged again on a transfer"
