@@ -108,6 +108,23 @@ def test_feeder_ports_change_ship_at_a_hub(network):
     assert jakarta.time_h > 11 * DAY
 
 
+@pytest.mark.parametrize(
+    ("origin", "destination", "services"),
+    [
+        ("Shekou", "Manila", ("pil-scp",)),  # PIL's weekly South China-Philippines loop (S308)
+        ("Shanghai", "Jakarta", ("ki8", "kci")),  # two weekly Korea-China-Indonesia loops (S311, S312)
+        ("Nansha", "Ho Chi Minh City", ("wanhai-ci7",)),  # Wan Hai's CI7 (S310)
+    ],
+)
+def test_regional_loops_sail_direct_to_the_ports_they_call(network, origin, destination, services):
+    # Intra-Asia loops call at ports the mainline passes by: cargo stays on board, with no change of
+    # ship at Kaohsiung, Singapore or Cai Mep (as before these services were in the data).
+    route = find_routes(network, origin, destination, by="time", modes=["sea"])[0]
+    (sea,) = [leg for leg in route.legs if leg.mode == "sea"]
+    assert not any(leg.activity == "transshipment" for leg in route.legs), route.summary()
+    assert sea.links[0].startswith(tuple(f"service-{s}-" for s in services)), sea.links
+
+
 @pytest.mark.parametrize("destination", ["Rotterdam", "Los Angeles", "Umm Qasr"])
 def test_taicang_has_no_deep_sea_sailings(network, destination):
     for route in find_routes(network, "Chongqing", destination, by="cost", alternatives=3):

@@ -115,11 +115,33 @@ def evaluate(network: Network, row: Row) -> Outcome:
         if row.metric == "cost_usd":
             value -= sum(c.usd for c in on_links) * route.teu
         if row.metric == "time_h":
-            first_wait = network.core.weights["time_h"][route.edges[0]]
+            first_wait = network.core.weights["time_h"][route.edges[0]] + first_link_wait_h(network, route)
             customs = sum(c.h for c in on_links)
             value -= first_wait + customs
             bad_case -= first_wait + customs + sum(leg.time_h for leg in cleared)
     return Outcome(row, value, bad_case, route)
+
+
+def first_link_wait_h(network: Network, route: Route) -> float:
+    """Hours of the route's first wait charged on its first link rather than on boarding.
+
+    Boarding a mode waits for its most frequent departure from the place; a link of a less
+    frequent service adds what its own wait exceeds that by (`Parameters.link`). A published
+    transit starts when the service boarded leaves, so both parts are the first wait.
+    """
+    core = network.core
+    for e in route.edges:
+        index = core.link[e]
+        if index < 0:
+            continue
+        link_id = core.link_ids[index]
+        link = network.links.get(link_id) or network.sea_links.get(link_id)
+        place = core.node_place_id(core.tail[e])
+        if link is None or place is None:
+            return 0.0
+        boarded = network.waits.get((place, link.mode), 0.0)
+        return max(0.0, network.parameters.link_wait_h(link) - boarded)
+    return 0.0
 
 
 def fit_rate(points: list[tuple[float, float]]) -> tuple[float, float]:
