@@ -114,6 +114,7 @@ def test_feeder_ports_change_ship_at_a_hub(network):
         ("Shekou", "Manila", ("pil-scp",)),  # PIL's weekly South China-Philippines loop (S308)
         ("Shanghai", "Jakarta", ("ki8", "kci")),  # two weekly Korea-China-Indonesia loops (S311, S312)
         ("Nansha", "Ho Chi Minh City", ("wanhai-ci7",)),  # Wan Hai's CI7 (S310)
+        ("Shanghai", "Ho Chi Minh City", ("sjj-sinotrans-sitc-hcm",)),  # SJJ, Sinotrans and SITC (S318)
     ],
 )
 def test_regional_loops_sail_direct_to_the_ports_they_call(network, origin, destination, services):
