@@ -184,6 +184,24 @@ def test_ports_show_gives_what_routes_charge_at_a_place(run):
     assert not figures("SGSIN")["sea class"]["source"].startswith("transship")
 
 
+def test_ports_show_lists_the_services_that_call_there(run, monkeypatch):
+    """Which published services call at a port, how often and where else, each with its source;
+    a service's sailing on a route cites the same source. One not known to run still is listed
+    and said not to be routed."""
+    shown = json.loads(run("ports", "show", "Manila", "--format", "json").out)
+    services = {f["service"]: f for f in shown["figures"] if f["figure"] == "service"}
+    scp = services["pil-scp"]  # PIL's weekly South China-Philippines loop (S308)
+    assert (scp["per_week"], scp["vessel_class"], scp["status"]) == (1, "feeder", "operational")
+    assert scp["source"].startswith("S308") and "Shenzhen Shekou - Manila - Cebu" in scp["text"]
+    legs = json.loads(run("route", "Shekou", "Manila", "--modes", "sea", "--by", "time", "--format", "json").out)
+    (sea,) = [leg for leg in legs["legs"] if leg["mode"] == "sea"]
+    cited = sea["sources"]["time_h"]
+    assert any(part.startswith("estimate: the service's speed") and "S308" in part for part in cited)
+    monkeypatch.setenv("COLUMNS", "400")
+    irisl = [line for line in run("ports", "show", "Bandar Abbas").out.splitlines() if "IRISL" in line]
+    assert irisl and "current status unknown, not routed" in irisl[0]
+
+
 def test_ports_show_says_why_a_port_sails_the_lanes(run, monkeypatch):
     """A seaport's class of ships is shown with its reason: a row of sea/hubs.csv (cited), a
     published mainline service, or the World Port Index rule (harbour size and depth)."""

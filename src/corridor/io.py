@@ -463,10 +463,12 @@ def _hours_text(typical: float, p90: float | None = None) -> str:
 def place_figures(network: Network, place: Place) -> list[PlaceFigure]:
     """Return what routes charge at a place, each figure with its source: handling, dwell and its
     bad case, and for a seaport its class of ships, mainline departures, transshipment, calls on
-    the way and customs clearance; for a border place, each crossing and break of gauge."""
+    the way, the published services that call there and customs clearance; for a border place,
+    each crossing and break of gauge."""
     return [
         *_handling_figures(network, place),
         *_seaport_figures(network, place),
+        *_service_figures(network, place),
         *_border_figures(network, place),
         *_clearance_figures(network, place),
     ]
@@ -539,6 +541,26 @@ def _seaport_figures(network: Network, place: Place) -> list[PlaceFigure]:
                 "call_h_p90": call.call_h_p90,
             }
             out.append(PlaceFigure("call on the way", text, call.source, passage))
+    return out
+
+
+def _service_figures(network: Network, place: Place) -> list[PlaceFigure]:
+    """Each published service of sea/services.csv that calls at the place: its class, departures a
+    week and calls in order; one that is not operational is listed but not routed."""
+    out = []
+    for service in network.operations.services:
+        if place.id not in service.ports:
+            continue
+        calls = " - ".join(network.places[p].name.split(" (", 1)[0] for p in service.ports if p in network.places)
+        status = "" if service.operational else f"; {service.status}, not routed"
+        text = f"{service.name or service.id} ({service.vessel_class}), {service.frequency_per_week:g} a week: {calls}"
+        numbers: dict[str, float | str] = {
+            "service": service.id,
+            "vessel_class": service.vessel_class,
+            "per_week": service.frequency_per_week,
+            "status": service.status,
+        }
+        out.append(PlaceFigure("service", text + status, service.source, numbers))
     return out
 
 
