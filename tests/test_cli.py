@@ -197,6 +197,9 @@ def test_ports_show_lists_the_services_that_call_there(run, monkeypatch):
     (sea,) = [leg for leg in legs["legs"] if leg["mode"] == "sea"]
     cited = sea["sources"]["time_h"]
     assert any(part.startswith("estimate: the service's speed") and "S308" in part for part in cited)
+    # and the route's table names the service under its sailing
+    table = run("route", "Shekou", "Manila", "--modes", "sea", "--by", "time").out
+    assert "on PIL South China Philippines (SCP)" in table
     monkeypatch.setenv("COLUMNS", "400")
     irisl = [line for line in run("ports", "show", "Bandar Abbas").out.splitlines() if "IRISL" in line]
     assert irisl and "current status unknown, not routed" in irisl[0]

@@ -299,6 +299,9 @@ def leg_notes(network: Network, route: Route, leg) -> list[str]:
     notes = []
     if leg.via:
         notes.append("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via))
+    services = [name for name in (service_name(route.network or network, link) for link in leg.links) if name]
+    if services:
+        notes.append("on " + ", then ".join(dict.fromkeys(services)))
     calls = calls_on_the_way(route.network or network, leg)
     sailed = [f"through {', '.join(leg.passages)}"] if leg.passages else []
     sailed += [_calls_text(network, calls)] if calls else []
@@ -309,6 +312,14 @@ def leg_notes(network: Network, route: Route, leg) -> list[str]:
         said = ", ".join(clearance_text(network, c, route.teu) for c in customs)
         notes.append(f"with customs{'' if leg.activity else ' on the way'}: {said}")
     return notes
+
+
+def service_name(network: Network, link_id: str) -> str:
+    """The published service (sea/services.csv) a sea link of the build sails on; empty for others."""
+    link = network.sea_links.get(link_id)
+    if link is None or not link_id.startswith("service-"):
+        return ""
+    return link.name.split(": ", 1)[0]
 
 
 def _footer(notes: Iterable[str], width: int | None) -> list[str]:
