@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -124,6 +125,19 @@ def test_regional_loops_sail_direct_to_the_ports_they_call(network, origin, dest
     (sea,) = [leg for leg in route.legs if leg.mode == "sea"]
     assert not any(leg.activity == "transshipment" for leg in route.legs), route.summary()
     assert sea.links[0].startswith(tuple(f"service-{s}-" for s in services)), sea.links
+
+
+def test_a_loop_sails_one_way_round_and_a_line_out_and_back(network):
+    # PIL's SCP is a loop, Xiamen-Nansha-Shekou-Manila-Cebu-Xiamen (S308): from Manila back to
+    # Shekou the ship calls at Cebu, Xiamen and Nansha first, not straight back the way it came.
+    links = network.sea_links
+    out, back = links["service-pil-scp-CNSHK-PHMNL"], links["service-pil-scp-PHMNL-CNSHK"]
+    assert out.one_way and back.one_way
+    legs = ["PHMNL", "PHCEB", "CNXMG", "CNNSA", "CNSHK"]
+    around = sum(links[f"service-pil-scp-{a}-{b}"].distance_km for a, b in itertools.pairwise(legs))
+    assert back.distance_km == pytest.approx(around) and back.distance_km > 2 * out.distance_km
+    # Taicang-Haiphong-Ho Chi Minh City (S175) is a line: sailed out and back, so both ways.
+    assert not links["service-taicang-vietnam-CNTAC-VNCLI"].one_way
 
 
 @pytest.mark.parametrize("destination", ["Rotterdam", "Los Angeles", "Umm Qasr"])

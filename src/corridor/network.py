@@ -887,10 +887,14 @@ def _service_links(
 ) -> list[Link]:
     """Return a link for each pair of ports of each published feeder or ro-ro service.
 
-    Cargo boards at one call and leaves at any later one, staying on board between: the
-    distance is along the lanes from call to call, the time the service's published transit
-    where it gives one, else sailing at its speed plus a port call at each call on the way.
-    River-sea services are the river links of links.csv; mainline services sail the lanes.
+    Cargo boards at one call and leaves at a later one, staying on board between: the distance
+    is along the lanes from call to call, the time the service's published transit where it
+    gives one, else sailing at its speed plus a port call at each call on the way. A loop (its
+    ports end where they start) sails one way round, so cargo rides it forward, past its first
+    port if need be, and each such link goes one way; a line that does not close is sailed out
+    and back, so its links go both ways. Of two ways round between the same ports (a loop that
+    calls twice at one), the shorter is kept. River-sea services are the river links of
+    links.csv; mainline services sail the lanes.
     """
     out: list[Link] = []
     for service in ops.services:
@@ -900,25 +904,39 @@ def _service_links(
         missing = [p for p in service.ports if p not in classes]
         if missing:
             warnings.append(f"sea service {service.id}: {', '.join(missing)} cannot be reached by sea and is left out")
-        legs = [distances.between(a, b) for a, b in itertools.pairwise(ports)]
+        loop = len(ports) > 2 and ports[0] == ports[-1]
+        calls = ports[:-1] if loop else ports
+        n = len(calls)
+        legs = [distances.between(a, b) for a, b in itertools.pairwise(calls + calls[:1] if loop else calls)]
         speed = service.speed_kn * KM_PER_NM if service.speed_kn else None
-        for i, j in itertools.combinations(range(len(ports)), 2):
-            a, b = ports[i], ports[j]
-            parts = legs[i:j]
+        pairs = (
+            [(i, j) for i in range(n) for j in range(i + 1, i + n)]
+            if loop
+            else list(itertools.combinations(range(n), 2))
+        )
+        best: dict[tuple[str, str], tuple[float, int, tuple[str, ...]]] = {}  # (a, b) -> (km, calls, passages)
+        for i, j in pairs:
+            a, b = calls[i], calls[j % n]
+            parts = [legs[k % n] for k in range(i, j)] if loop else legs[i:j]
             if a == b or any(part is None for part in parts):
                 continue
             km = sum(part[0] for part in parts if part is not None)
-            passages[f"service-{service.id}-{a}-{b}"] = tuple(
-                sorted({tag for part in parts if part is not None for tag in part[1]})
-            )
-            published = service.transit_h if {a, b} == {service.transit_from, service.transit_to} else None
+            tags = tuple(sorted({tag for part in parts if part is not None for tag in part[1]}))
+            if (a, b) not in best or km < best[(a, b)][0]:
+                best[(a, b)] = (km, j - i, tags)
+        for (a, b), (km, stops, tags) in best.items():
+            link_id = f"service-{service.id}-{a}-{b}"
+            passages[link_id] = tags
+            published = service.transit_h if (a, b) == (service.transit_from, service.transit_to) else None
+            if published is None and not loop and (b, a) == (service.transit_from, service.transit_to):
+                published = service.transit_h  # a line is sailed back the same way
             hours = published or (
-                parameters.sailing("feeder", km, calls=j - i, speed_kmh=speed).time_h
-                + canal_h(ops, passages[f"service-{service.id}-{a}-{b}"], parameters, speed)
+                parameters.sailing("feeder", km, calls=stops, speed_kmh=speed).time_h
+                + canal_h(ops, tags, parameters, speed)
             )
             out.append(
                 Link(
-                    id=f"service-{service.id}-{a}-{b}",
+                    id=link_id,
                     from_id=a,
                     to_id=b,
                     mode="feeder",
@@ -927,10 +945,11 @@ def _service_links(
                     time_h=hours,
                     time_source=service.source
                     if published
-                    else f"estimate: the service's speed plus {j - i} port call(s); {service.source}"
-                    + canal_note(ops, passages[f"service-{service.id}-{a}-{b}"]),
+                    else f"estimate: the service's speed plus {stops} port call(s); {service.source}"
+                    + canal_note(ops, tags),
                     frequency_per_week=service.frequency_per_week,
                     frequency_source=service.source,
+                    one_way=loop,
                     name=f"{service.name or service.id}: {places[a].name} - {places[b].name}",
                 )
             )
