@@ -147,7 +147,7 @@ def elements(network, *, skip_places: Sequence[str] = ()) -> list[Element]:
 
 
 def _short(network, pid: str) -> str:
-    return network.places[pid].name.split(" (", 1)[0]
+    return network.places[pid].short_name
 
 
 def criticality(

@@ -101,6 +101,11 @@ class Place:
     harbor_type: str = ""  # WPI harbour type: "Coastal (Natural)", "River (Basins)", "Canal or Lake" ...
 
     @property
+    def short_name(self) -> str:
+        """The name without its parenthesised detail: "Manila" for "Manila (South Harbor / MICT)"."""
+        return self.name.split(" (", 1)[0]
+
+    @property
     def operational(self) -> bool:
         return self.status == "operational"
 

@@ -14,7 +14,7 @@ from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
 from .errors import DataError, NoMatchError
 from .geo import normalize_lon
-from .network import Network
+from .network import Network, service_link_id
 from .registry import METRICS as METRIC_SPECS
 from .routing import BY, Reached, Route
 
@@ -257,9 +257,7 @@ def _metric_columns() -> list[Column]:
 
 
 def _place_label(network: Network, pid: str) -> str:
-    name = network.places[pid].name
-    short = name.split(" (", 1)[0]
-    return f"{short} ({pid})"
+    return f"{network.places[pid].short_name} ({pid})"
 
 
 def route_text(network: Network, route: Route, *, title: str, width: int | None = None) -> str:
@@ -298,7 +296,7 @@ def leg_notes(network: Network, route: Route, leg) -> list[str]:
 
     notes = []
     if leg.via:
-        notes.append("via " + ", ".join(network.places[p].name.split(" (", 1)[0] for p in leg.via))
+        notes.append("via " + ", ".join(network.places[p].short_name for p in leg.via))
     services = [name for name in (service_name(route.network or network, link) for link in leg.links) if name]
     if services:
         notes.append("on " + ", then ".join(dict.fromkeys(services)))
@@ -317,9 +315,12 @@ def leg_notes(network: Network, route: Route, leg) -> list[str]:
 def service_name(network: Network, link_id: str) -> str:
     """The published service (sea/services.csv) a sea link of the build sails on; empty for others."""
     link = network.sea_links.get(link_id)
-    if link is None or not link_id.startswith("service-"):
+    if link is None:
         return ""
-    return link.name.split(": ", 1)[0]
+    for service in network.operations.services:
+        if link_id == service_link_id(service.id, link.from_id, link.to_id):
+            return service.name or service.id
+    return ""
 
 
 def _footer(notes: Iterable[str], width: int | None) -> list[str]:
@@ -340,8 +341,7 @@ def _calls_text(network: Network, calls: Sequence) -> str:
     """Say the calls on the way a leg makes: 'calls on the way at a South China hub, a Strait of
     Malacca hub and Jebel Ali'."""
     said = [
-        network.places[call.ports[0]].name.split(" (", 1)[0] if len(call.ports) == 1 else f"a {call.name} hub"
-        for call in calls
+        network.places[call.ports[0]].short_name if len(call.ports) == 1 else f"a {call.name} hub" for call in calls
     ]
     listed = ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else said[0]
     return "calls on the way at " + listed
@@ -562,7 +562,7 @@ def _service_figures(network: Network, place: Place) -> list[PlaceFigure]:
     for service in network.operations.services:
         if place.id not in service.ports:
             continue
-        calls = " - ".join(network.places[p].name.split(" (", 1)[0] for p in service.ports if p in network.places)
+        calls = " - ".join(network.places[p].short_name for p in service.ports if p in network.places)
         status = "" if service.operational else f"; {service.status}, not routed"
         text = f"{service.name or service.id} ({service.vessel_class}), {service.frequency_per_week:g} a week: {calls}"
         numbers: dict[str, float | str] = {

@@ -876,6 +876,11 @@ def spare_zone_ports(
     return out
 
 
+def service_link_id(service_id: str, a: str, b: str) -> str:
+    """The id of the link the build makes for a published service's sailing from port a to port b."""
+    return f"service-{service_id}-{a}-{b}"
+
+
 def _service_links(
     ops: Operations,
     places: Mapping[str, Place],
@@ -925,7 +930,7 @@ def _service_links(
             if (a, b) not in best or km < best[(a, b)][0]:
                 best[(a, b)] = (km, j - i, tags)
         for (a, b), (km, stops, tags) in best.items():
-            link_id = f"service-{service.id}-{a}-{b}"
+            link_id = service_link_id(service.id, a, b)
             passages[link_id] = tags
             published = service.transit_h if (a, b) == (service.transit_from, service.transit_to) else None
             if published is None and not loop and (b, a) == (service.transit_from, service.transit_to):

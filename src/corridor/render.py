@@ -134,7 +134,7 @@ def metric_text(metric: str, value: float) -> str:
 
 def _short(place: Place) -> str:
     """Return a place's name without its parenthesised detail, escaped."""
-    return escape(place.name.split(" (", 1)[0])
+    return escape(place.short_name)
 
 
 def _label(place: Place) -> str:
@@ -329,7 +329,7 @@ def route_label(network: Network, route: Route) -> str:
     for leg in route.legs:
         if leg.mode == "transfer":
             continue
-        name = network.places[leg.to_id].name.split(" (", 1)[0]
+        name = network.places[leg.to_id].short_name
         step = f"{leg.mode} to {name}"
         if steps and steps[-1] == step:
             continue
@@ -542,7 +542,7 @@ def route_map(
     for (pid, role), spots in ends.items():
         place = network.places[pid]
         # A terminal of a city is labelled with the city ('Chongqing'); its popup names the terminal.
-        short = place.name.split(" (", 1)[0]
+        short = place.short_name
         text = escape(place.area) if place.area and short.startswith(place.area) else _short(place)
         other = end_at if role == "origin" else start_at
         for where in spots:
