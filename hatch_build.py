@@ -72,6 +72,8 @@ class CustomBuildHook(BuildHookInterface):
             sys.path.remove(str(root / "src"))
         if not editable:
             build_data["force_include"][str(network)] = "corridor/_prebuilt/bundled.network"
+            identity = network.with_name("bundled.identity.json")  # cache.PREBUILT_IDENTITY
+            build_data["force_include"][str(identity)] = "corridor/_prebuilt/bundled.identity.json"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         scratch = getattr(self, "_scratch", None)

@@ -191,3 +191,31 @@ def test_a_cache_file_changed_anywhere_is_refused_by_its_checksum(network):
         changed[where] ^= 0x01
         with pytest.raises(cache.CacheError, match="checksum"):
             cache.loads(bytes(changed), network.root)
+
+
+def test_a_text_route_reads_no_feeder_links_from_the_cache(network):
+    # The feeder links are a deferred section (7,000 links): naming the service a leg sails on
+    # must not decode it, or every route pays for it in time and memory.
+    from corridor.io import route_text
+
+    loaded = cache.loads(cache.dumps(network), network.root)
+    (route,) = find_routes(loaded, "Shekou", "Manila", by="time", modes=["sea"])
+    assert "on PIL South China Philippines (SCP)" in route_text(loaded, route, title="", width=300)
+    assert loaded.sea_links._load is not None, "the route decoded the feeder links section"
+
+
+def test_a_stale_packaged_network_is_passed_over_unread(tiny, tmp_path, monkeypatch):
+    # An editable install keeps its packaged network beside the code; once code or data change,
+    # the identity file beside it says so, and the network file is not read at all.
+    packaged = tmp_path / "_prebuilt" / "bundled.network"
+    monkeypatch.setattr(cache, "bundled_data_dir", lambda: tiny)
+    monkeypatch.setattr(cache, "PREBUILT", packaged)
+    monkeypatch.setattr(cache, "PREBUILT_IDENTITY", packaged.with_name("bundled.identity.json"))
+    cache.compile_bundled(tiny, packaged)
+    assert cache._prebuilt(tiny) is not None
+    reads = []
+    real_loads = cache.loads
+    monkeypatch.setattr(cache, "loads", lambda data, *a, **k: reads.append(len(data)) or real_loads(data, *a, **k))
+    (tiny / "parameters.csv").write_text((tiny / "parameters.csv").read_text() + "\n", encoding="utf-8")
+    assert cache._prebuilt(tiny) is None
+    assert reads == []

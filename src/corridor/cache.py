@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 MAGIC = b"CORRIDOR-NETWORK"
 FORMAT = 9
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
+# What the packaged network was built from (its header's fingerprint and data sizes), beside it,
+# so that a stale one (an editable install whose code or data changed) is passed over unread.
+PREBUILT_IDENTITY = PREBUILT.with_name("bundled.identity.json")
 _HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
 _CHECKSUM = hashlib.sha256().digest_size  # the file ends with the SHA-256 of what comes before
 # The arrays of graph.Graph and their typecodes.
@@ -494,12 +497,17 @@ def _prebuilt(root: Path):
     if not PREBUILT.is_file() or os.path.realpath(root) != os.path.realpath(bundled_data_dir()):
         return None
 
+    identity = {"data_sizes": data_sizes(root), "fingerprint": f"packaged:{code_digest()}"}
+
     def matches(header: dict) -> bool:
-        return header.get("data_sizes") == data_sizes(root) and header.get("fingerprint") == f"packaged:{code_digest()}"
+        return all(header.get(key) == value for key, value in identity.items())
 
     try:
+        if PREBUILT_IDENTITY.is_file() and not matches(json.loads(PREBUILT_IDENTITY.read_bytes())):
+            log.debug("passing over the packaged network: it was built from other data or code")
+            return None
         return loads(PREBUILT.read_bytes(), root, accept=matches)
-    except (OSError, CacheError, DataError) as exc:
+    except (OSError, ValueError, DataError) as exc:  # CacheError and a bad identity file are ValueErrors
         log.debug("ignoring the packaged network (%s): it does not match the bundled data or this code", exc)
         return None
 
@@ -509,7 +517,8 @@ def compile_bundled(root: Path, path: Path) -> None:
 
     The wheel build runs this (`hatch_build.py`); the network is checked against the graph
     contract as every build is, and records the size of each data file and a digest of the
-    code, so that it is only used beside the data and with the code it was built from.
+    code, so that it is only used beside the data and with the code it was built from; both
+    are written beside it too (`PREBUILT_IDENTITY`), to pass over a stale one without reading it.
     """
     from .network import build_from
 
@@ -518,6 +527,8 @@ def compile_bundled(root: Path, path: Path) -> None:
     network.data_sizes = data_sizes(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(dumps(network))
+    identity = {"data_sizes": network.data_sizes, "fingerprint": network.fingerprint}
+    path.with_name(PREBUILT_IDENTITY.name).write_text(json.dumps(identity, sort_keys=True), encoding="utf-8")
 
 
 def load_or_build(root: Path, params_file: Path | None, build: Callable[[Path, Path | None], Any]):

@@ -313,12 +313,12 @@ def leg_notes(network: Network, route: Route, leg) -> list[str]:
 
 
 def service_name(network: Network, link_id: str) -> str:
-    """The published service (sea/services.csv) a sea link of the build sails on; empty for others."""
-    link = network.sea_links.get(link_id)
-    if link is None:
-        return ""
+    """The published service (sea/services.csv) a sea link of the build sails on; empty for others.
+
+    Read from the services table alone: the build's feeder links are a section of the cache
+    that a route does not otherwise decode (7,000 links, tens of milliseconds and megabytes)."""
     for service in network.operations.services:
-        if link_id == service_link_id(service.id, link.from_id, link.to_id):
+        if any(link_id == service_link_id(service.id, a, b) for a in service.ports for b in service.ports):
             return service.name or service.id
     return ""
 

@@ -104,8 +104,10 @@ class Network:
         core = self.core
         if core.link[edge] < 0:
             return []
-        link = self.link(core.link_ids[core.link[edge]])
-        if link.customs != "cleared":
+        # Only a curated link can say so: the sea links the build makes clear customs at their
+        # ports (and are not decoded from the cache for this).
+        link = self.links.get(core.link_ids[core.link[edge]])
+        if link is None or link.customs != "cleared":
             return []
         tail, head = core.node_place_id(core.tail[edge]), core.node_place_id(core.head[edge])
         if tail is None or head is None:
