@@ -31,7 +31,7 @@ def _built(rounding: bool):
     if not rounding:
         network_module.round_coasts = lambda lanes, land: 0
     try:
-        return cache.loads(cache.dumps(network_module.build_from(root)), root, check=False)
+        return cache.loads(cache.dumps(network_module.build_from(root)), root)
     finally:
         network_module.round_coasts = keep
 

@@ -179,18 +179,41 @@ def test_a_cache_file_is_plain_data_with_a_checked_layout(network):
         cache.loads(data.replace(b'"format":%d' % cache.FORMAT, b'"format":99', 1), network.root)
 
 
+def read_every_section(loaded) -> None:
+    """Read what a cached network keeps for first use: the feeder links, the passages of the
+    lanes, the access paths, the waits and the gazetteer's other names."""
+    len(loaded.sea_links), len(loaded.passages_of), len(loaded.access), len(loaded.waits)
+    loaded.gazetteer_index["names"]()
+
+
 def test_a_cache_file_changed_anywhere_is_refused_by_its_checksum(network):
-    # The contract check runs when a network is built, not on each load: the checksum must
-    # catch any change to what was checked, in the header, an array or a section.
+    # The contract check runs when a network is built, not on each load: the checksums must
+    # catch any change to what was checked, in the header or an array when the file is loaded,
+    # in a section when it is first read.
     data = cache.dumps(network)
-    assert cache.loads(data, network.root).core.n_edges == network.core.n_edges
+    whole = cache.loads(data, network.root)
+    assert whole.core.n_edges == network.core.n_edges
+    read_every_section(whole)
     rng = random.Random(3)
     head = data.index(b'"head"')
     for where in [head, len(data) // 3, len(data) // 2, len(data) - 40, *rng.sample(range(30, len(data)), 20)]:
         changed = bytearray(data)
         changed[where] ^= 0x01
         with pytest.raises(cache.CacheError, match="checksum"):
-            cache.loads(bytes(changed), network.root)
+            read_every_section(cache.loads(bytes(changed), network.root))
+
+
+def test_a_mapped_cache_file_keeps_its_sections_for_first_use(network, tmp_path):
+    # The file is mapped, so a section nobody asks for (a route asks for no access paths) is
+    # never read from it; one asked for is decoded then, from the same mapping.
+    path = tmp_path / "network.bin"
+    path.write_bytes(cache.dumps(network))
+    path.chmod(0o600)
+    mapped = cache._read_private(path)
+    loaded = cache.loads(mapped, network.root)
+    assert loaded.access._load is not None
+    assert loaded.access["CNQZH"].nodes == network.access["CNQZH"].nodes
+    assert loaded.access._load is None
 
 
 def test_a_text_route_reads_no_feeder_links_from_the_cache(network):

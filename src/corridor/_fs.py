@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gzip
 import io
 import logging
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +108,8 @@ def read_regular(path: str | os.PathLike[str], what: str = "a file", *, limit: i
 
 def read_gzip_regular(path: str | os.PathLike[str], what: str = "a gzip file", *, limit: int = MAX_READ_BYTES) -> bytes:
     """Read and decompress a gzipped regular file, refusing more than `limit` bytes unpacked."""
+    import gzip  # not on the route path: imported where used
+
     packed = read_regular(path, what)
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(packed)) as handle:
@@ -181,6 +181,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int | None 
         raise WriteError(f"{path} is {file_kind(status.st_mode)}, not a file: nothing was written")
     if mode is None:
         mode = stat.S_IMODE(status.st_mode) if status is not None else _default_mode()
+    import tempfile  # not on the route path: imported where used
+
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")

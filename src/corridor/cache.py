@@ -1,12 +1,14 @@
 """Keep compiled networks on disk as plain arrays and JSON: private, checked, never executed.
 
-A cache file is a 16-byte magic, a format number, a JSON header, raw little-endian arrays and
-JSON sections, then the SHA-256 of all that. Loading parses JSON and copies numbers; nothing in
-a file can run code, and a file that fails any check is ignored and rebuilt. A network is
-checked against the graph's contract when it is built, before it is written; the checksum,
-verified on every load, makes sure that what is read is byte for byte what was checked. The
-folder is created private (0700) and its files 0600; a folder or file that another user owns
-or can write is not trusted.
+A cache file is a 16-byte magic, a format number, a JSON header and raw little-endian arrays,
+the SHA-256 of all that, then JSON sections, each with its SHA-256 in the header. Loading parses
+JSON and copies numbers; nothing in a file can run code, and a file that fails any check is
+ignored and rebuilt. A network is checked against the graph's contract when it is built, before
+it is written; the checksums make sure that what is read is byte for byte what was checked: the
+header's and the arrays' on every load, a section's when it is first read (a route reads none
+of the large ones: the feeder links, the access paths). Files are mapped, not read, so a
+section nobody reads costs nothing. The folder is created private (0700) and its files 0600;
+a folder or file that another user owns or can write is not trusted.
 
 The bundled dataset's network is compiled when the wheel is built (`hatch_build.py`) and ships
 in the package, so the first route after installing builds nothing.
@@ -18,11 +20,11 @@ import dataclasses
 import hashlib
 import json
 import logging
+import mmap
 import os
 import stat
 import struct
 import sys
-import tempfile
 import time
 from array import array
 from collections.abc import Callable, Iterator, Mapping
@@ -41,13 +43,13 @@ from .services import Canal, Clearance, Crossing, Hub, Operations, Service, Spre
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 9
+FORMAT = 10
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 # What the packaged network was built from (its header's fingerprint and data sizes), beside it,
 # so that a stale one (an editable install whose code or data changed) is passed over unread.
 PREBUILT_IDENTITY = PREBUILT.with_name("bundled.identity.json")
-_HEADER = struct.Struct("<16sIQ")  # magic, format, JSON length
-_CHECKSUM = hashlib.sha256().digest_size  # the file ends with the SHA-256 of what comes before
+_HEADER = struct.Struct("<16sIQQ")  # magic, format, JSON length, arrays' length
+_CHECKSUM = hashlib.sha256().digest_size  # the header and arrays are followed by their SHA-256
 # The arrays of graph.Graph and their typecodes.
 ARRAYS = {
     "node_kind": "B", "node_place": "i", "node_mode": "B", "node_lane": "i", "indptr": "i", "head": "i",
@@ -112,6 +114,8 @@ def trusted_cache_dir() -> Path | None:
     if not why:
         return chosen
     uid = os.geteuid() if hasattr(os, "geteuid") else 0
+    import tempfile  # only when the user's cache folder is unusable
+
     fallback = Path(tempfile.gettempdir()) / f"corridor-cache-{uid}"
     fallback_why = _private_dir(fallback)
     if not fallback_why:
@@ -340,17 +344,17 @@ def dumps(network) -> bytes:
     }
     gazetteer = header["gazetteer"]
     header["other_names"] = gazetteer.pop("names")
-    sections = {}
+    sections, tail, at = {}, [], 0
     for name in SECTIONS:
         blob = json.dumps(header.pop(name), separators=(",", ":"), allow_nan=False).encode()
-        sections[name] = [offset, len(blob)]
-        blobs.append(blob + bytes(-len(blob) % 8))
-        offset += len(blobs[-1])
+        sections[name] = [at, len(blob), hashlib.sha256(blob).hexdigest()]
+        tail.append(blob + bytes(-len(blob) % 8))
+        at += len(tail[-1])
     header["sections"] = sections
     text = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     padding = bytes(-(len(text) + _HEADER.size) % 8)
-    data = _HEADER.pack(MAGIC, FORMAT, len(text)) + text + padding + b"".join(blobs)
-    return data + hashlib.sha256(data).digest()
+    head = _HEADER.pack(MAGIC, FORMAT, len(text), offset) + text + padding + b"".join(blobs)
+    return head + hashlib.sha256(head).digest() + b"".join(tail)
 
 
 def _swapped(values: array) -> bytes:
@@ -359,29 +363,31 @@ def _swapped(values: array) -> bytes:
     return copy.tobytes()
 
 
-def loads(data: bytes, root: Path, *, accept: Callable[[dict], bool] | None = None):
+def loads(data: bytes | mmap.mmap, root: Path, *, accept: Callable[[dict], bool] | None = None):
     """Return the network a cache file holds; raise CacheError for anything else.
 
-    The file must end with the SHA-256 of the rest: what was written after the network passed
-    the graph's contract check at its build (the user's cache) or at the wheel's build (the
-    packaged network), so its sections are read only when used and the check is not run again.
+    The header and arrays must be followed by their SHA-256, and each section must match the
+    SHA-256 the header gives it: what was written after the network passed the graph's contract
+    check at its build (the user's cache) or at the wheel's build (the packaged network), so the
+    check is not run again. A section is read, and its checksum checked, when first used.
     `accept`, when given, judges the header before the arrays and sections are read.
     """
     from .network import Network
 
-    if len(data) < _HEADER.size + _CHECKSUM:
+    whole = memoryview(data)
+    if len(whole) < _HEADER.size + _CHECKSUM:
         raise CacheError("too short")
-    magic, version, length = _HEADER.unpack_from(data)
+    magic, version, length, body_size = _HEADER.unpack_from(whole)
     if magic != MAGIC or version != FORMAT:
         raise CacheError("not a corridor network of this format")
-    whole = memoryview(data)
-    if hashlib.sha256(whole[:-_CHECKSUM]).digest() != whole[-_CHECKSUM:]:
-        raise CacheError("its contents do not match its checksum")
-    content = whole[:-_CHECKSUM]
     end = _HEADER.size + length
     start = end + (-end % 8)
-    if start > len(content):
-        raise CacheError("truncated header")
+    checked = start + body_size
+    if checked + _CHECKSUM > len(whole):
+        raise CacheError("truncated")
+    if hashlib.sha256(whole[:checked]).digest() != whole[checked : checked + _CHECKSUM]:
+        raise CacheError("its contents do not match its checksum")
+    content, tail = whole[:checked], whole[checked + _CHECKSUM :]
     try:
         header = json.loads(content[_HEADER.size : end].tobytes())
     except (ValueError, RecursionError) as exc:
@@ -416,14 +422,17 @@ def loads(data: bytes, root: Path, *, accept: Callable[[dict], bool] | None = No
         sections = header["sections"]
         if set(sections) != set(SECTIONS):
             raise CacheError("unexpected sections")
-        for name, (offset, size) in sections.items():
-            if not (isinstance(offset, int) and isinstance(size, int) and offset >= 0 and offset + size <= len(body)):
+        for name, (offset, size, _digest) in sections.items():
+            if not (isinstance(offset, int) and isinstance(size, int) and offset >= 0 and offset + size <= len(tail)):
                 raise CacheError(f"section {name} lies outside the file")
 
         def section(name: str) -> Any:
-            offset, size = sections[name]
+            offset, size, digest = sections[name]
+            blob = tail[offset : offset + size]
+            if hashlib.sha256(blob).hexdigest() != digest:
+                raise CacheError(f"its section {name} does not match its checksum")
             try:
-                return json.loads(body[offset : offset + size].tobytes())
+                return json.loads(blob.tobytes())
             except (ValueError, RecursionError) as exc:
                 raise CacheError(f"bad section {name} ({exc})") from None
 
@@ -465,21 +474,42 @@ def loads(data: bytes, root: Path, *, accept: Callable[[dict], bool] | None = No
 # --------------------------------------------------------------------------- files
 
 
-def _read_private(path: Path) -> bytes | None:
-    """Read a cache file if it is a regular file of this user that nobody else can write."""
+def _map(fd: int, size: int) -> bytes | mmap.mmap:
+    """Map an open file for reading (its pages are read when touched); an empty one is b""."""
+    return mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if size else b""
+
+
+def _read_private(path: Path) -> bytes | mmap.mmap | None:
+    """Map a cache file if it is a regular file of this user that nobody else can write.
+
+    Cache files are replaced by renaming, never rewritten in place, so a mapped file stays the
+    one that was checked."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        st = os.fstat(handle.fileno())
+    try:
+        st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return None
         why = _untrusted(st)
         if why:
             _warn_once(f"ignoring the cache file {path}: {why}")
             return None
-        return handle.read()
+        return _map(fd, st.st_size)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read_packaged(path: Path) -> bytes | mmap.mmap:
+    """Map the packaged network (installed with the package, not the user's to guard)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return _map(fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
 
 
 def write(path: Path, data: bytes) -> None:
@@ -506,7 +536,7 @@ def _prebuilt(root: Path):
         if PREBUILT_IDENTITY.is_file() and not matches(json.loads(PREBUILT_IDENTITY.read_bytes())):
             log.debug("passing over the packaged network: it was built from other data or code")
             return None
-        return loads(PREBUILT.read_bytes(), root, accept=matches)
+        return loads(_read_packaged(PREBUILT), root, accept=matches)
     except (OSError, ValueError, DataError) as exc:  # CacheError and a bad identity file are ValueErrors
         log.debug("ignoring the packaged network (%s): it does not match the bundled data or this code", exc)
         return None

@@ -14,7 +14,6 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -865,6 +864,8 @@ def matrix(
     rows: list[list[Reached | None]] = []
     # The compiled core lets other threads run while it searches: one per core on big matrices.
     workers = min(os.cpu_count() or 1, 8) if engine.compiled() and len(plans) >= 16 else 1
+    from concurrent.futures import ThreadPoolExecutor  # only for matrices
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for done, cells in enumerate(pool.map(row, plans) if workers > 1 else map(row, plans), 1):
             rows.append(cells)
