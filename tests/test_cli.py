@@ -51,6 +51,32 @@ def test_route_json_follows_the_contract(run):
     assert result.out.index('"alternatives"') < result.out.index('"destination"') < result.out.index('"legs"')
 
 
+def test_a_border_without_published_fees_is_said_not_charged(run):
+    # borders.csv gives no fees at Mohan-Boten or Nong Khai by road: the lorry to Laem Chabang
+    # pays none there, and the answer says so in text and JSON, with that as the crossing's cost
+    # source (staying on the lorry pays no departure: no leg charge is cited).
+    text = run("route", "Chongqing", "Laem Chabang", "--by", "time", "--modes", "road")
+    assert text.code == 0
+    assert (
+        "border fees not charged: Mohan-Boten by road, Vientiane-Nong Khai by road (no published fees in the data)"
+        in " ".join(text.out.split())
+    )
+    data = run("route", "Chongqing", "Laem Chabang", "--by", "time", "--modes", "road", "--format", "json").json()
+    assert data["border_fees_not_charged"] == [
+        {"place": "LABTN", "mode": "road", "crossing": "Mohan-Boten"},
+        {"place": "th-nongkhai", "mode": "road", "crossing": "Vientiane-Nong Khai"},
+    ]
+    crossings = [leg for leg in data["legs"] if leg["activity"] == "border crossing"]
+    assert [leg["cost_usd"] for leg in crossings] == [0, 0]
+    assert all(leg["sources"]["cost_usd"] == ["no published fees at this border: none charged"] for leg in crossings)
+    # Hekou-Lao Cai by road has a published fee (S162): charged, cited, and nothing to say.
+    hanoi = run("route", "Kunming", "Hanoi", "--by", "time", "--modes", "road", "--format", "json").json()
+    assert hanoi["border_fees_not_charged"] == []
+    (hekou,) = [leg for leg in hanoi["legs"] if leg["activity"] == "border crossing"]
+    assert hekou["cost_usd"] == 62 and "S162" in hekou["sources"]["cost_usd"][0]
+    assert "border fees not charged" not in run("route", "Kunming", "Hanoi", "--by", "time", "--modes", "road").out
+
+
 def test_an_import_without_clearance_figures_is_said_not_charged(run):
     # Belgium has no row in data/clearance.csv: the route charges no import clearance at
     # Antwerp and says so, in text and in JSON; Iraq has one, charged as its own leg.

@@ -49,7 +49,7 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
     its figures, metric by metric. Given `advise` (`scenarios.advisor`), the route also lists the
     `scenarios_in_force` that meet it, which its figures do not apply.
     """
-    from .provenance import calls_on_the_way, customs_not_charged, leg_sources
+    from .provenance import calls_on_the_way, customs_not_charged, fees_not_charged, leg_sources
 
     found_on = route.network or network  # the network it was found on (Network.domestic)
     legs: list[dict] = []
@@ -84,6 +84,10 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
         "customs_not_charged": [
             {"place": pid, "country": country, "direction": kind}
             for pid, country, kind in customs_not_charged(network, route)
+        ],
+        "border_fees_not_charged": [
+            {"place": pid, "mode": mode, "crossing": network.operations.crossings[(pid, mode)].name}
+            for pid, mode in fees_not_charged(network, route)
         ],
         **({"scenarios_in_force": advise(route)} if advise is not None else {}),
     }
@@ -274,7 +278,7 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         Column("to", wrap=True, min_width=12), *_metric_columns(),
     ]  # fmt: skip
     body = table(columns, rows, width=width)
-    footer = _footer([_not_charged_line(network, [route]), BAD_CASE_NOTE], width)
+    footer = _footer([*_not_charged_lines(network, [route]), BAD_CASE_NOTE], width)
     return "\n".join([*wrap(title, width or terminal_width()), body, *footer])
 
 
@@ -328,13 +332,16 @@ def _footer(notes: Iterable[str], width: int | None) -> list[str]:
     return [line for note in notes if note for line in wrap(note, width or terminal_width())]
 
 
-def _not_charged_line(network: Network, routes: Iterable[Route]) -> str:
-    """Say the customs entries without a clearance figure of any of these routes, once each, in
-    order (`provenance.customs_not_charged`); empty if none."""
-    from .provenance import customs_not_charged, not_charged_text
+def _not_charged_lines(network: Network, routes: Iterable[Route]) -> list[str]:
+    """Say what any of these routes crosses without a figure, once each, in order: customs
+    entries without clearance figures (`provenance.customs_not_charged`) and borders without
+    published fees (`provenance.fees_not_charged`); empty notes are left out by `_footer`."""
+    from .provenance import customs_not_charged, fees_not_charged, fees_text, not_charged_text
 
-    found = (item for route in routes for item in customs_not_charged(network, route))
-    return not_charged_text(network, list(dict.fromkeys(found)))
+    routes = list(routes)
+    customs = (item for route in routes for item in customs_not_charged(network, route))
+    fees = (item for route in routes for item in fees_not_charged(network, route))
+    return [not_charged_text(network, list(dict.fromkeys(customs))), fees_text(network, list(dict.fromkeys(fees)))]
 
 
 def _calls_text(network: Network, calls: Sequence) -> str:
@@ -399,7 +406,7 @@ def compare_text(
     teu = _per(next(iter(best.values())).teu) if best else ""
     head = f"Best routes from {origin} to {destination}, one per metric{teu}"
     columns = [Column("best"), *_metric_columns(), Column("route", wrap=True, min_width=16)]
-    footer = _footer([_not_charged_line(network, best.values())], width)
+    footer = _footer(_not_charged_lines(network, best.values()), width)
     return "\n".join([*wrap(head, width or terminal_width()), table(columns, rows, width=width), *footer])
 
 
@@ -773,7 +780,7 @@ def generalized_compare_text(
         rows,
     )
     note = f"generalised cost = cost + time x value + CO2 x price ({prices_text(prices)})"
-    footer = _footer([_not_charged_line(network, best.values()), note], None)
+    footer = _footer([*_not_charged_lines(network, best.values()), note], None)
     return "\n".join([*wrap(head, terminal_width()), body, *footer])
 
 

@@ -124,8 +124,10 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                 add("time_h", customs.source)
                 add("cost_usd", customs.source)
         elif place is not None:
-            if role in (BOARD, TRANSFER, THROUGH):
-                to_mode = core.edge(e).head.mode if role != BOARD else mode  # type: ignore[union-attr]
+            to_mode = core.edge(e).head.mode if role in (THROUGH, TRANSFER) else mode  # type: ignore[union-attr]
+            # Staying aboard through a place waits and pays for no departure, except on a feeder,
+            # where it means changing ship (the build's THROUGH edges).
+            if role in (BOARD, TRANSFER) or (role == THROUGH and to_mode == "feeder"):
                 if to_mode == "sea":
                     add("time_h", params.sea_departures(place)[1])
                 else:
@@ -144,10 +146,13 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                     add("cost_usd", cost_source)
             if role in (THROUGH, TRANSFER) and place.dwell_h:
                 add("time_h", place.dwell_source)
-            for (pid, crossing_mode), crossing in ops.crossings.items():
-                if pid == place.id and role in (THROUGH, TRANSFER) and crossing_mode == core.edge(e).head.mode:  # type: ignore[union-attr]
-                    add("time_h", crossing.source)
+            crossing = ops.crossings.get((place.id, to_mode)) if role in (THROUGH, TRANSFER) else None
+            if crossing is not None:
+                add("time_h", crossing.source)
+                if crossing.cost_given or crossing.gauge_break:  # its fees, or its gauge change's lift
                     add("cost_usd", crossing.source)
+                if not crossing.cost_given and place.kind == "border":
+                    add("cost_usd", "no published fees at this border: none charged")
             # Clearance as the build charges it (`clearance_at`): import on leaving a ship or at an
             # inland terminal that clears imports, export on boarding a ship from land; none inside
             # the country of a domestic shipment (`Network.domestic`).
@@ -195,7 +200,41 @@ def not_charged_text(network: Network, entries: list[tuple[str, str, str]]) -> s
     if not entries:
         return ""
     said = ", ".join(
-        f"{network.countries.get(country, country)} {kind} at {network.places[pid].name.split(' (', 1)[0]}"
+        f"{network.countries.get(country, country)} {kind} at {network.places[pid].short_name}"
         for pid, country, kind in entries
     )
     return f"customs not charged: {said} (no clearance figures in the data)"
+
+
+def fees_not_charged(network: Network, route) -> list[tuple[str, str]]:
+    """Return (place id, mode) of each border the route crosses whose fees the data does not
+    give (borders.csv `cost_usd` empty), so the totals charge none there; in route order.
+
+    The crossing's time is charged wherever the row gives it; a place that only changes gauge
+    (not a border) charges its lift and has no fees to speak of.
+    """
+    network = route.network or network
+    core, crossings = network.core, network.operations.crossings
+    out: list[tuple[str, str]] = []
+    for leg in route.legs:
+        for e in leg.edges:
+            if core.role[e] not in (THROUGH, TRANSFER):
+                continue
+            place_id = core.node_place_id(core.tail[e])
+            if place_id is None:
+                continue
+            mode = core.edge(e).head.mode  # type: ignore[union-attr]
+            crossing = crossings.get((place_id, mode))
+            if crossing is not None and not crossing.cost_given and network.places[place_id].kind == "border":
+                out.append((place_id, mode))
+    return list(dict.fromkeys(out))
+
+
+def fees_text(network: Network, entries: list[tuple[str, str]]) -> str:
+    """Say borders crossed without a fee figure (`fees_not_charged`): 'border fees not charged:
+    Mohan-Boten by road (no published fees in the data)'; empty if none."""
+    if not entries:
+        return ""
+    ops = network.operations
+    said = ", ".join(f"{ops.crossings[key].name or network.places[key[0]].short_name} by {key[1]}" for key in entries)
+    return f"border fees not charged: {said} (no published fees in the data)"

@@ -139,7 +139,7 @@ def route_html(route: Route, network: Network | None) -> str:
     def label(pid: str) -> str:
         if network is None or pid not in network.places:
             return pid
-        return f"{network.places[pid].name.split(' (', 1)[0]} ({pid})"
+        return f"{network.places[pid].short_name} ({pid})"
 
     from .io import leg_label, leg_notes, leg_to  # notebooks only: not on the CLI's route path
 
@@ -160,9 +160,13 @@ def route_html(route: Route, network: Network | None) -> str:
     import html
 
     from .io import BAD_CASE_NOTE
-    from .provenance import customs_not_charged, not_charged_text
+    from .provenance import customs_not_charged, fees_not_charged, fees_text, not_charged_text
 
-    notes = [said] if (said := not_charged_text(network, customs_not_charged(network, route))) else []
+    said = [
+        not_charged_text(network, customs_not_charged(network, route)),
+        fees_text(network, fees_not_charged(network, route)),
+    ]
+    notes = [note for note in said if note]
     return body + "".join(f"<p>{html.escape(note)}</p>" for note in [*notes, BAD_CASE_NOTE])
 
 

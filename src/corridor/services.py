@@ -83,6 +83,9 @@ class Crossing:
     lift_h: float
     lift_usd: float
     source: str
+    # Whether borders.csv gives the crossing's fees (`cost_usd`); where it does not, none are
+    # charged and a route that crosses there says so (`provenance.fees_not_charged`).
+    cost_given: bool = True
 
 
 @dataclass(frozen=True)
@@ -313,7 +316,7 @@ def read_crossings(path: Path, problems: _Problems) -> dict[tuple[str, str], Cro
             assert hours is not None and p90 is not None
             crossings[key] = Crossing(
                 row["place_id"], row["mode"], row.get("name", ""), hours, p90, cost, gauge == "yes", lift_h,
-                lift_usd, source,
+                lift_usd, source, cost_given=bool(row.get("cost_usd", "").strip()),
             )  # fmt: skip
     return crossings
 
