@@ -400,3 +400,26 @@ def test_matrix_refuses_bad_input_in_one_line(run, tiny, tmp_path):
     assert_one_line_error(result, 1)
     assert "Atlantis" in result.err
     assert_one_line_error(run("matrix", "--origins-file", str(tmp_path), "--to", "Bravo", "--data", str(tiny)), 2)
+
+
+def test_a_command_parsed_alone_takes_what_it_takes_among_all():
+    # A run builds only its own command's parser (`build_parser(only=...)`): each one alone
+    # must have every option and argument it has in the full parser.
+    from corridor.cli import COMMAND_PARSERS, build_parser
+
+    def options(parser, name):
+        (sub,) = [a for a in parser._actions if a.dest == "command"]
+        found, todo = set(), [(name, sub.choices[name])]
+        while todo:
+            path, command = todo.pop()
+            for action in command._actions:
+                found.add((path, action.dest, tuple(action.option_strings), str(action.choices)))
+                if action.dest.endswith("_command"):
+                    todo += [(f"{path} {n}", p) for n, p in action.choices.items()]
+        return found
+
+    full = build_parser()
+    for name in COMMAND_PARSERS:
+        alone = build_parser(name)
+        assert next(a for a in alone._actions if a.dest == "command").choices.keys() == {name}
+        assert options(alone, name) == options(full, name), name

@@ -121,7 +121,12 @@ def _out(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Return the command line's parser: every command's, or with `only` that command's alone.
+
+    A run builds only the command it is given (`main`): a parser of every command and option
+    costs more than a route takes to find. Help and errors are the same either way.
+    """
     parser = _Parser(
         prog="corridor",
         description="Plan container routes over the New International Land-Sea Trade Corridor.",
@@ -129,7 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"corridor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    for name, add in COMMAND_PARSERS.items():
+        if only is None or name == only:
+            add(sub)
+    return parser
 
+
+def _route_parser(sub) -> None:
     route = sub.add_parser("route", help="best route between two places, with alternatives")
     route.add_argument("origin")
     route.add_argument("destination")
@@ -142,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     _decision_options(route)
     _common(route)
 
+
+def _compare_parser(sub) -> None:
     compare = sub.add_parser("compare", help="the best route for each metric, side by side")
     compare.add_argument("origin")
     compare.add_argument("destination")
@@ -152,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     _decision_options(compare)
     _common(compare)
 
+
+def _reach_parser(sub) -> None:
     reach = sub.add_parser("reach", help="every place reachable from an origin, with totals")
     reach.add_argument("origin")
     _filters(reach)
@@ -170,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     _out(reach)
     _common(reach)
 
+
+def _matrix_parser(sub) -> None:
     grid = sub.add_parser(
         "matrix",
         help="totals of the best route from each origin to each destination",
@@ -187,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     _out(grid)
     _common(grid)
 
+
+def _ports_parser(sub) -> None:
     ports = sub.add_parser("ports", help="list, show, add and import places")
     ports_sub = ports.add_subparsers(dest="ports_command", metavar="ACTION", parser_class=_Parser)
     ports_sub.required = True
@@ -254,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("place_id", metavar="ID", help="the place's id")
     _common(remove, writes=True)
 
+
+def _links_parser(sub) -> None:
     links = sub.add_parser("links", help="add, edit, remove and import links of your dataset")
     links_sub = links.add_subparsers(dest="links_command", metavar="ACTION", parser_class=_Parser)
     links_sub.required = True
@@ -303,17 +324,23 @@ def build_parser() -> argparse.ArgumentParser:
     link_import.add_argument("--layer", help="the layer to read from a file of several (GeoPackage)")
     _common(link_import, writes=True)
 
+
+def _init_parser(sub) -> None:
     init = sub.add_parser("init", help="create an editable dataset (a copy of the bundled one)")
     init.add_argument("directory", metavar="DIR", help="a new or empty directory")
     init.add_argument("--from", dest="source", metavar="DATASET", help="copy this dataset instead of the bundled one")
     init.add_argument("-v", "--verbose", action="count", default=0, help="say more on stderr")
     init.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
 
+
+def _validate_parser(sub) -> None:
     validate = sub.add_parser("validate", help="check a dataset and report every problem")
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.add_argument("--warnings", action="store_true", help="list every warning, not only how many")
     _common(validate)
 
+
+def _completion_parser(sub) -> None:
     completion = sub.add_parser(
         "completion",
         help="print a shell completion script",
@@ -323,14 +350,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))
 
+
+def _map_parser(sub) -> None:
     network_map = sub.add_parser("map", help="draw the whole network on an interactive map")
     network_map.add_argument(
         "--out", metavar="FILE.html", default=DEFAULT_MAP, help=f"where to write the map (default: {DEFAULT_MAP})"
     )
     _common(network_map)
-    _decision_parsers(sub)
-    _serve_parser(sub)
-    return parser
 
 
 # --------------------------------------------------------------------------- commands
@@ -978,8 +1004,7 @@ def _cluster_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS", help="run on a running Dask cluster (tcp://host:8786)")
 
 
-def _decision_parsers(sub) -> None:
-    """Add the pareto, criticality and scenario commands."""
+def _pareto_parser(sub) -> None:
     pareto = sub.add_parser(
         "pareto", help="every route not dominated on cost, time and CO2",
         description="Every route from ORIGIN to DESTINATION that no other beats on cost, time and CO2 at once, "
@@ -995,6 +1020,8 @@ def _decision_parsers(sub) -> None:
     _decision_options(pareto)
     _common(pareto)
 
+
+def _criticality_parser(sub) -> None:
     crit = sub.add_parser(
         "criticality", help="which links, gateways, borders and passages matter most from an origin",
         description="Close each link, gateway, border crossing, lock and sea passage in turn, find the best routes "
@@ -1015,6 +1042,8 @@ def _decision_parsers(sub) -> None:
     _cluster_options(crit)
     _common(crit)
 
+
+def _scenario_parser(sub) -> None:
     scen = sub.add_parser("scenario", help="list, show and compare scenarios (closures, delays, surcharges)")
     scen_sub = scen.add_subparsers(dest="scenario_command", metavar="ACTION", parser_class=_Parser)
     scen_sub.required = True
@@ -1545,6 +1574,25 @@ def _silence_stdout() -> None:
         pass
 
 
+# Each command's parser, in the order `corridor --help` lists them.
+COMMAND_PARSERS = {
+    "route": _route_parser,
+    "compare": _compare_parser,
+    "reach": _reach_parser,
+    "matrix": _matrix_parser,
+    "ports": _ports_parser,
+    "links": _links_parser,
+    "init": _init_parser,
+    "validate": _validate_parser,
+    "completion": _completion_parser,
+    "map": _map_parser,
+    "pareto": _pareto_parser,
+    "criticality": _criticality_parser,
+    "scenario": _scenario_parser,
+    "serve": _serve_parser,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 success, 1 a problem to act on, 2 bad usage)."""
     if _closed(sys.stderr, 2):
@@ -1560,8 +1608,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in ("SIGTERM", "SIGHUP"):
             if hasattr(signal, name):
                 signal.signal(getattr(signal, name), _on_signal)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(given[0] if given and given[0] in COMMAND_PARSERS else None)
+    args = parser.parse_args(given)
     _configure_logging(args)
     action = getattr(args, f"{args.command}_command", None)
     key = (args.command, action) if action else args.command
