@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import random
@@ -242,3 +243,23 @@ def test_a_stale_packaged_network_is_passed_over_unread(tiny, tmp_path, monkeypa
     (tiny / "parameters.csv").write_text((tiny / "parameters.csv").read_text() + "\n", encoding="utf-8")
     assert cache._prebuilt(tiny) is None
     assert reads == []
+
+
+def test_a_section_found_damaged_when_first_read_is_built_again(tiny, tmp_path, monkeypatch, caplog):
+    # A section is checked when first read, after the route has begun: a damaged one is taken
+    # from the network built again, the route goes on, and the file is written anew.
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    cache._warned.clear()
+    built = load_network(tiny)
+    (path,) = cache_files(tmp_path / "cache")
+    data = bytearray(path.read_bytes())
+    _magic, _version, length, body = cache._HEADER.unpack_from(data)
+    end = cache._HEADER.size + length
+    header = json.loads(bytes(data[cache._HEADER.size : end]))
+    offset, size, _ = header["sections"]["access"]
+    data[end + (-end % 8) + body + cache._CHECKSUM + offset + size // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    loaded = load_network(tiny)
+    assert loaded.access["CNAAA"].nodes == built.access["CNAAA"].nodes
+    assert "the cached network is damaged" in caplog.text
+    read_every_section(cache.loads(cache._read_private(path), tiny))  # written anew: every checksum holds

@@ -25,6 +25,7 @@ import os
 import stat
 import struct
 import sys
+import threading
 import time
 from array import array
 from collections.abc import Callable, Iterator, Mapping
@@ -321,12 +322,9 @@ def dumps(network) -> bytes:
         "categories": core.categories,
         "places": _rows(list(network.places.values()), Place),
         "links": _rows(list(network.links.values()), Link),
-        "sea_links": _rows(list(network.sea_links.values()), Link),
-        "passages_of": dict(network.passages_of),
         "parameters": _rows(list(network.parameters.table.values()), Parameter),
         "sources": _rows(list(network.sources.values()), Source),
         "countries": network.countries,
-        "access": _rows(list(network.access.values()), Access),
         "problems": network.problems,
         "warnings": network.warnings,
         "gazetteer": dict(network.gazetteer.to_data()),
@@ -340,13 +338,11 @@ def dumps(network) -> bytes:
             "way_calls": _rows(list(network.operations.way_calls.values()), WayCall),
         },
         "sea_classes": dict(network.sea_classes),
-        "waits": [[pid, mode, hours] for (pid, mode), hours in network.waits.items()],
     }
-    gazetteer = header["gazetteer"]
-    header["other_names"] = gazetteer.pop("names")
+    header["gazetteer"].pop("names")  # a section of its own, other_names
     sections, tail, at = {}, [], 0
     for name in SECTIONS:
-        blob = json.dumps(header.pop(name), separators=(",", ":"), allow_nan=False).encode()
+        blob = json.dumps(_section_data(network, name), separators=(",", ":"), allow_nan=False).encode()
         sections[name] = [at, len(blob), hashlib.sha256(blob).hexdigest()]
         tail.append(blob + bytes(-len(blob) % 8))
         at += len(tail[-1])
@@ -357,20 +353,43 @@ def dumps(network) -> bytes:
     return head + hashlib.sha256(head).digest() + b"".join(tail)
 
 
+def _section_data(network, name: str) -> Any:
+    """Return a section of a network's cache file as the JSON value it holds (`SECTIONS`)."""
+    if name == "sea_links":
+        return _rows(list(network.sea_links.values()), Link)
+    if name == "access":
+        return _rows(list(network.access.values()), Access)
+    if name == "passages_of":
+        return dict(network.passages_of)
+    if name == "waits":
+        return [[pid, mode, hours] for (pid, mode), hours in network.waits.items()]
+    if name == "other_names":
+        return network.gazetteer.to_data()["names"]
+    raise ValueError(f"no section {name}")
+
+
 def _swapped(values: array) -> bytes:
     copy = array(values.typecode, values)
     copy.byteswap()
     return copy.tobytes()
 
 
-def loads(data: bytes | mmap.mmap, root: Path, *, accept: Callable[[dict], bool] | None = None):
+def loads(
+    data: bytes | mmap.mmap,
+    root: Path,
+    *,
+    accept: Callable[[dict], bool] | None = None,
+    rebuild: Callable[[], Any] | None = None,
+):
     """Return the network a cache file holds; raise CacheError for anything else.
 
     The header and arrays must be followed by their SHA-256, and each section must match the
     SHA-256 the header gives it: what was written after the network passed the graph's contract
     check at its build (the user's cache) or at the wheel's build (the packaged network), so the
-    check is not run again. A section is read, and its checksum checked, when first used.
-    `accept`, when given, judges the header before the arrays and sections are read.
+    check is not run again. A section is read, and its checksum checked, when first used; one
+    found damaged then is taken from `rebuild()` (the same network built again from its data),
+    or raises CacheError without it. `accept`, when given, judges the header before the arrays
+    and sections are read.
     """
     from .network import Network
 
@@ -429,12 +448,15 @@ def loads(data: bytes | mmap.mmap, root: Path, *, accept: Callable[[dict], bool]
         def section(name: str) -> Any:
             offset, size, digest = sections[name]
             blob = tail[offset : offset + size]
-            if hashlib.sha256(blob).hexdigest() != digest:
-                raise CacheError(f"its section {name} does not match its checksum")
             try:
+                if hashlib.sha256(blob).hexdigest() != digest:
+                    raise CacheError(f"its section {name} does not match its checksum")
                 return json.loads(blob.tobytes())
-            except (ValueError, RecursionError) as exc:
-                raise CacheError(f"bad section {name} ({exc})") from None
+            except (ValueError, RecursionError) as exc:  # CacheError is a ValueError
+                if rebuild is None:
+                    raise CacheError(f"bad section {name} ({exc})") from None
+                _warn_once(f"the cached network is damaged ({exc}): building it again")
+                return json.loads(json.dumps(_section_data(rebuild(), name)))
 
         places = LazyRows(header["places"], Place, "id")
         coords = arrays["lane_coords"]
@@ -522,8 +544,24 @@ def write(path: Path, data: bytes) -> None:
         log.debug("%s", exc)
 
 
+def _once(make: Callable[[], T]) -> Callable[[], T]:
+    """Return a function that calls `make` the first time (from any thread) and then returns that."""
+    lock = threading.Lock()
+    made: list[T] = []
+
+    def once() -> T:
+        with lock:
+            if not made:
+                made.append(make())
+            return made[0]
+
+    return once
+
+
 def _prebuilt(root: Path):
     """Return the packaged network of the bundled dataset when it matches the data beside it."""
+    from .network import build_from
+
     if not PREBUILT.is_file() or os.path.realpath(root) != os.path.realpath(bundled_data_dir()):
         return None
 
@@ -536,7 +574,7 @@ def _prebuilt(root: Path):
         if PREBUILT_IDENTITY.is_file() and not matches(json.loads(PREBUILT_IDENTITY.read_bytes())):
             log.debug("passing over the packaged network: it was built from other data or code")
             return None
-        return loads(_read_packaged(PREBUILT), root, accept=matches)
+        return loads(_read_packaged(PREBUILT), root, accept=matches, rebuild=_once(lambda: build_from(root)))
     except (OSError, ValueError, DataError) as exc:  # CacheError and a bad identity file are ValueErrors
         log.debug("ignoring the packaged network (%s): it does not match the bundled data or this code", exc)
         return None
@@ -572,11 +610,25 @@ def load_or_build(root: Path, params_file: Path | None, build: Callable[[Path, P
     key = fingerprint(root, params_file)
     directory = trusted_cache_dir()
     path = _entry(directory, root, params_file) if directory is not None else None
+
+    def build_and_keep():
+        started = time.perf_counter()
+        network = build(root, params_file)
+        network.fingerprint = key
+        where = f"; caching it in {path}" if path is not None else " (no private cache folder to keep it in)"
+        log.debug("built the network in %.1f s%s", time.perf_counter() - started, where)
+        if path is not None:
+            from ._fs import sweep_temps
+
+            sweep_temps(path.parent)
+            write(path, dumps(network))
+        return network
+
     if path is not None:
         data = _read_private(path)
         if data is not None:
             try:
-                network = loads(data, root)
+                network = loads(data, root, rebuild=_once(build_and_keep))
             except (CacheError, DataError) as exc:
                 log.debug("ignoring the cache %s: %s", path, exc)
             else:
@@ -584,14 +636,4 @@ def load_or_build(root: Path, params_file: Path | None, build: Callable[[Path, P
                     log.debug("loaded the cached network %s in %.0f ms", path, 1000 * (time.perf_counter() - started))
                     return network
                 log.debug("the cached network %s is of other data or code: building it again", path)
-    started = time.perf_counter()
-    network = build(root, params_file)
-    network.fingerprint = key
-    where = f"; caching it in {path}" if path is not None else " (no private cache folder to keep it in)"
-    log.debug("built the network in %.1f s%s", time.perf_counter() - started, where)
-    if path is not None:
-        from ._fs import sweep_temps
-
-        sweep_temps(path.parent)
-        write(path, dumps(network))
-    return network
+    return build_and_keep()
