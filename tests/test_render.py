@@ -117,6 +117,19 @@ def test_route_map_draws_one_line_per_leg_with_legend_and_layers(network, umm_qa
     assert "<title>Chongqing to Umm Qasr</title>" in html
 
 
+def test_the_legend_says_what_the_totals_leave_out(network, umm_qasr):
+    # A map goes into reports without the route's text: its legend carries the same caveats,
+    # customs without figures and borders without published fees; none where all is charged.
+    (hong_kong,) = find_routes(network, "Chongqing", "Hong Kong", by="time")
+    body = children(route_map(network, [hong_kong]), Panel)[0].body
+    assert "customs not charged: Hong Kong S.A.R. import at Hong Kong" in body
+    (lorry,) = find_routes(network, "Chongqing", "Laem Chabang", by="time", modes=["road"])
+    body = children(route_map(network, [lorry]), Panel)[0].body
+    assert "border fees not charged: Mohan-Boten by road, Vientiane-Nong Khai by road" in body
+    _, m, _ = umm_qasr
+    assert "not charged" not in children(m, Panel)[0].body
+
+
 def test_origin_destination_and_transfers_are_marked(network, umm_qasr):
     routes, _, html = umm_qasr
     assert html.count('"className": "corridor-origin"') >= 1

@@ -278,7 +278,9 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         Column("to", wrap=True, min_width=12), *_metric_columns(),
     ]  # fmt: skip
     body = table(columns, rows, width=width)
-    footer = _footer([*_not_charged_lines(network, [route]), BAD_CASE_NOTE], width)
+    from .provenance import not_charged_notes
+
+    footer = _footer([*not_charged_notes(network, [route]), BAD_CASE_NOTE], width)
     return "\n".join([*wrap(title, width or terminal_width()), body, *footer])
 
 
@@ -330,18 +332,6 @@ def service_name(network: Network, link_id: str) -> str:
 def _footer(notes: Iterable[str], width: int | None) -> list[str]:
     """The lines of the notes under a table, each wrapped; an empty note is left out."""
     return [line for note in notes if note for line in wrap(note, width or terminal_width())]
-
-
-def _not_charged_lines(network: Network, routes: Iterable[Route]) -> list[str]:
-    """Say what any of these routes crosses without a figure, once each, in order: customs
-    entries without clearance figures (`provenance.customs_not_charged`) and borders without
-    published fees (`provenance.fees_not_charged`); empty notes are left out by `_footer`."""
-    from .provenance import customs_not_charged, fees_not_charged, fees_text, not_charged_text
-
-    routes = list(routes)
-    customs = (item for route in routes for item in customs_not_charged(network, route))
-    fees = (item for route in routes for item in fees_not_charged(network, route))
-    return [not_charged_text(network, list(dict.fromkeys(customs))), fees_text(network, list(dict.fromkeys(fees)))]
 
 
 def _calls_text(network: Network, calls: Sequence) -> str:
@@ -406,7 +396,9 @@ def compare_text(
     teu = _per(next(iter(best.values())).teu) if best else ""
     head = f"Best routes from {origin} to {destination}, one per metric{teu}"
     columns = [Column("best"), *_metric_columns(), Column("route", wrap=True, min_width=16)]
-    footer = _footer(_not_charged_lines(network, best.values()), width)
+    from .provenance import not_charged_notes
+
+    footer = _footer(not_charged_notes(network, best.values()), width)
     return "\n".join([*wrap(head, width or terminal_width()), table(columns, rows, width=width), *footer])
 
 
@@ -780,7 +772,9 @@ def generalized_compare_text(
         rows,
     )
     note = f"generalised cost = cost + time x value + CO2 x price ({prices_text(prices)})"
-    footer = _footer([*_not_charged_lines(network, best.values()), note], None)
+    from .provenance import not_charged_notes
+
+    footer = _footer([*not_charged_notes(network, best.values()), note], None)
     return "\n".join([*wrap(head, terminal_width()), body, *footer])
 
 

@@ -230,6 +230,16 @@ def fees_not_charged(network: Network, route) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
+def not_charged_notes(network: Network, routes) -> list[str]:
+    """Say what any of these routes crosses without a figure, once each, in order: customs
+    entries without clearance figures (`customs_not_charged`) and borders without published
+    fees (`fees_not_charged`); a note each, none if there is nothing to say."""
+    routes = list(routes)
+    customs = dict.fromkeys(item for route in routes for item in customs_not_charged(network, route))
+    fees = dict.fromkeys(item for route in routes for item in fees_not_charged(network, route))
+    return [note for note in (not_charged_text(network, list(customs)), fees_text(network, list(fees))) if note]
+
+
 def fees_text(network: Network, entries: list[tuple[str, str]]) -> str:
     """Say borders crossed without a fee figure (`fees_not_charged`): 'border fees not charged:
     Mohan-Boten by road (no published fees in the data)'; empty if none."""

@@ -560,10 +560,15 @@ def route_map(
     heading = f"{starts} &rarr; {ends_at}"
     first = routes[0]
     per = f"for {first.teu:g} TEU" if first.teu != 1 else "per TEU"
+    from .provenance import not_charged_notes
+
+    # What the totals leave out (customs without figures, borders without published fees), as
+    # the route's text says under its table: a map goes into reports without that text.
+    caveats = "".join(f"<div class='totals'>{escape(note)}</div>" for note in not_charged_notes(network, routes))
     legend = _legend(m)
     legend.sections.append(
         f"<div class='section'><h4>{heading}</h4>{''.join(rows)}"
-        f"<div class='totals'>totals: distance · time in days · cost in USD · CO2 ({per})</div></div>"
+        f"<div class='totals'>totals: distance · time in days · cost in USD · CO2 ({per})</div>{caveats}</div>"
     )
     modes = list(dict.fromkeys(leg.mode for route in routes for leg in route.legs))
     legend.sections.append(_mode_key(modes) + _marker_key())

@@ -160,13 +160,9 @@ def route_html(route: Route, network: Network | None) -> str:
     import html
 
     from .io import BAD_CASE_NOTE
-    from .provenance import customs_not_charged, fees_not_charged, fees_text, not_charged_text
+    from .provenance import not_charged_notes
 
-    said = [
-        not_charged_text(network, customs_not_charged(network, route)),
-        fees_text(network, fees_not_charged(network, route)),
-    ]
-    notes = [note for note in said if note]
+    notes = not_charged_notes(network, [route])
     return body + "".join(f"<p>{html.escape(note)}</p>" for note in [*notes, BAD_CASE_NOTE])
 
 
