@@ -58,7 +58,7 @@ def test_a_border_without_published_fees_is_said_not_charged(run):
     text = run("route", "Chongqing", "Laem Chabang", "--by", "time", "--modes", "road")
     assert text.code == 0
     assert (
-        "border fees not charged: Mohan-Boten by road, Vientiane-Nong Khai by road (no published fees in the data)"
+        "border fees not charged: Mohan-Boten by road, Vientiane-Nong Khai by road (no fee figures in the data)"
         in " ".join(text.out.split())
     )
     data = run("route", "Chongqing", "Laem Chabang", "--by", "time", "--modes", "road", "--format", "json").json()
@@ -68,13 +68,18 @@ def test_a_border_without_published_fees_is_said_not_charged(run):
     ]
     crossings = [leg for leg in data["legs"] if leg["activity"] == "border crossing"]
     assert [leg["cost_usd"] for leg in crossings] == [0, 0]
-    assert all(leg["sources"]["cost_usd"] == ["no published fees at this border: none charged"] for leg in crossings)
+    assert all(leg["sources"]["cost_usd"] == ["no fee figures for this border: none charged"] for leg in crossings)
     # Hekou-Lao Cai by road has a published fee (S162): charged, cited, and nothing to say.
     hanoi = run("route", "Kunming", "Hanoi", "--by", "time", "--modes", "road", "--format", "json").json()
     assert hanoi["border_fees_not_charged"] == []
     (hekou,) = [leg for leg in hanoi["legs"] if leg["activity"] == "border crossing"]
     assert hekou["cost_usd"] == 62 and "S162" in hekou["sources"]["cost_usd"][0]
     assert "border fees not charged" not in run("route", "Kunming", "Hanoi", "--by", "time", "--modes", "road").out
+    # The border's own page says it too, in text and JSON.
+    shown = run("ports", "show", "Mohan", "--format", "json").json()
+    road = next(f for f in shown["figures"] if f["figure"] == "border (road)")
+    assert road["fees_given"] is False and road["text"].endswith("no fee figures (none charged)")
+    assert next(f for f in shown["figures"] if f["figure"] == "border (rail)")["fees_given"] is True
 
 
 def test_an_import_without_clearance_figures_is_said_not_charged(run):

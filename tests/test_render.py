@@ -119,7 +119,7 @@ def test_route_map_draws_one_line_per_leg_with_legend_and_layers(network, umm_qa
 
 def test_the_legend_says_what_the_totals_leave_out(network, umm_qasr):
     # A map goes into reports without the route's text: its legend carries the same caveats,
-    # customs without figures and borders without published fees; none where all is charged.
+    # customs without figures and borders without fee figures; none where all is charged.
     (hong_kong,) = find_routes(network, "Chongqing", "Hong Kong", by="time")
     body = children(route_map(network, [hong_kong]), Panel)[0].body
     assert "customs not charged: Hong Kong S.A.R. import at Hong Kong" in body

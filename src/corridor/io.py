@@ -583,10 +583,13 @@ def _border_figures(network: Network, place: Place) -> list[PlaceFigure]:
         said = []
         if crossing.crossing_h or crossing.crossing_h_p90 or not crossing.gauge_break:
             said.append(_hours_text(crossing.crossing_h, crossing.crossing_h_p90))
-        if crossing.cost_usd:
+        if crossing.cost_given:
             said.append(f"{_fmt('cost_usd', crossing.cost_usd)} per TEU")
-        numbers: dict[str, float | str] = {"mode": mode, "crossing_h": crossing.crossing_h}
+        elif place.kind == "border":
+            said.append("no fee figures (none charged)")
+        numbers: dict[str, float | str | bool] = {"mode": mode, "crossing_h": crossing.crossing_h}
         numbers.update(crossing_h_p90=crossing.crossing_h_p90, cost_usd=crossing.cost_usd)
+        numbers.update(fees_given=crossing.cost_given)
         if crossing.gauge_break:
             said.append(f"break of gauge: {crossing.lift_h:g} h, {_fmt('cost_usd', crossing.lift_usd)} per TEU to lift")
             numbers.update(lift_h=crossing.lift_h, lift_usd=crossing.lift_usd)

@@ -152,7 +152,7 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                 if crossing.cost_given or crossing.gauge_break:  # its fees, or its gauge change's lift
                     add("cost_usd", crossing.source)
                 if not crossing.cost_given and place.kind == "border":
-                    add("cost_usd", "no published fees at this border: none charged")
+                    add("cost_usd", "no fee figures for this border: none charged")
             # Clearance as the build charges it (`clearance_at`): import on leaving a ship or at an
             # inland terminal that clears imports, export on boarding a ship from land; none inside
             # the country of a domestic shipment (`Network.domestic`).
@@ -242,9 +242,9 @@ def not_charged_notes(network: Network, routes) -> list[str]:
 
 def fees_text(network: Network, entries: list[tuple[str, str]]) -> str:
     """Say borders crossed without a fee figure (`fees_not_charged`): 'border fees not charged:
-    Mohan-Boten by road (no published fees in the data)'; empty if none."""
+    Mohan-Boten by road (no fee figures in the data)'; empty if none."""
     if not entries:
         return ""
     ops = network.operations
     said = ", ".join(f"{ops.crossings[key].name or network.places[key[0]].short_name} by {key[1]}" for key in entries)
-    return f"border fees not charged: {said} (no published fees in the data)"
+    return f"border fees not charged: {said} (no fee figures in the data)"

@@ -562,7 +562,7 @@ def route_map(
     per = f"for {first.teu:g} TEU" if first.teu != 1 else "per TEU"
     from .provenance import not_charged_notes
 
-    # What the totals leave out (customs without figures, borders without published fees), as
+    # What the totals leave out (customs without figures, borders without fee figures), as
     # the route's text says under its table: a map goes into reports without that text.
     caveats = "".join(f"<div class='totals'>{escape(note)}</div>" for note in not_charged_notes(network, routes))
     legend = _legend(m)
