@@ -828,4 +828,7 @@ def scenario_compare_text(
             lines.append(f"time spread under the scenario: +/- {spread:,.0f} h (the delays' spreads added up)")
     else:
         lines.append(f"{name}: {why}")
+    from .provenance import not_charged_notes
+
+    lines += _footer(not_charged_notes(base, [before, *([after] if after is not None else [])]), None)
     return "\n".join(lines)
