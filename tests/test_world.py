@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from corridor.errors import NoRouteError
+from corridor.errors import DataError, NoRouteError
 from corridor.geo import path_length_km
 from corridor.graph import ROLE_CODE, Role
 from corridor.io import place_text, route_dict, route_text
@@ -531,3 +531,38 @@ def test_validate_lists_every_port_that_cannot_join_with_its_reason(run, network
     for access in unjoined:
         line = next(x for x in result.out.splitlines() if f"({access.place_id}) cannot reach the sea lanes" in x)
         assert access.problem in line
+
+
+def test_a_world_port_index_position_error_is_corrected_with_its_source(network):
+    # The World Port Index puts Wakkanai two whole degrees south, in the hills of central
+    # Hokkaido; ports/wpi_fixes.csv moves it to the port (S321), and it joins the lanes there.
+    wakkanai = network.places["JPWKJ"]
+    assert (round(wakkanai.lat, 3), round(wakkanai.lon, 3)) == (45.415, 141.683)
+    assert (
+        wakkanai.coord_source.startswith("S321: ")
+        and "World Port Index gives 43.4167, 141.683" in wakkanai.coord_source
+    )
+    assert network.access["JPWKJ"].nodes
+    assert find_routes(network, "Shanghai", "Wakkanai", by="distance")[0].destination == "JPWKJ"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("99999999,Nowhere,45.0,141.0,S321,typo", "99999999: no such World Port Index port"),
+        ("61260,Wakkanai,45.4,141.7,,typo", "source: is empty"),
+        ("61260,Wakkanai,95.4,141.7,S321,typo", "lat"),
+    ],
+)
+def test_a_bad_world_port_index_correction_is_refused(tmp_path, row, message):
+    import shutil
+
+    from corridor.datasets import bundled_data_dir, read_wpi
+
+    ports = tmp_path / "ports"
+    ports.mkdir()
+    shutil.copy(bundled_data_dir() / "ports" / "wpi_ports.csv", ports)
+    (ports / "wpi_fixes.csv").write_text("wpi_number,name,lat,lon,source,reason\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_wpi(ports / "wpi_ports.csv")
+    assert any(message in problem for problem in caught.value.problems), caught.value.problems

@@ -24,6 +24,8 @@ CURRENTS = ("", "down", "up")
 
 PLACES_FILE = Path("ports/places.csv")
 WPI_FILE = Path("ports/wpi_ports.csv")
+# Corrections to World Port Index positions, each with its source (a row per port); optional.
+WPI_FIXES_FILE = Path("ports/wpi_fixes.csv")
 LINKS_FILE = Path("links/links.csv")
 PARAMETERS_FILE = Path("parameters.csv")
 SOURCES_FILE = Path("sources.csv")
@@ -641,10 +643,37 @@ WPI_SIZES = {"Large": "large", "Medium": "medium", "Small": "small", "Very Small
 SAME_PORT_KM = 30.0
 
 
+def read_wpi_fixes(path: Path) -> dict[str, tuple[float, float, str]]:
+    """Read corrected World Port Index positions: wpi_number -> (lat, lon, source).
+
+    A row corrects a position the World Port Index gets wrong (a typo of a whole degree puts
+    Wakkanai in the hills of central Hokkaido), citing where the right one comes from."""
+    problems = _Problems()
+    fixes: dict[str, tuple[float, float, str]] = {}
+    for line, row in iter_csv_rows(read_text(path), path=str(path), required=("wpi_number", "lat", "lon", "source")):
+        where = f"{path}:{line}"
+        if text_problems(row, where, problems):
+            continue
+        lat = problems.number(row, "lat", where, required=True, lo=-90, hi=90)
+        lon = problems.number(row, "lon", where, required=True, lo=-180, hi=180)
+        if not row["source"]:
+            problems.add(where, "source", "is empty: say where the corrected position comes from")
+        if row["wpi_number"] in fixes:
+            problems.add(where, "wpi_number", f"{row['wpi_number']} is corrected twice")
+        if lat is not None and lon is not None and row["source"]:
+            fixes[row["wpi_number"]] = (lat, lon, row["source"])
+    if problems.items:
+        raise DataError(f"{path} has invalid rows", problems.items)
+    return fixes
+
+
 def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, Place]:
-    """Read the World Port Index table as seaports keyed by UN/LOCODE (else `wpi-NUMBER`)."""
+    """Read the World Port Index table as seaports keyed by UN/LOCODE (else `wpi-NUMBER`), with
+    the positions `ports/wpi_fixes.csv` corrects beside it."""
     problems = _Problems()
     places: dict[str, Place] = {}
+    fixes_path = path.with_name(WPI_FIXES_FILE.name)
+    fixes = read_wpi_fixes(fixes_path) if present(fixes_path) else {}
     text = read_text(path)
     required = ("wpi_number", "name", "unlocode", "country_code", "lat", "lon", "harbor_size")
     for line, row in iter_csv_rows(text, path=str(path), required=required):
@@ -662,6 +691,11 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             continue
         code = row["unlocode"].upper()
         pid = code or f"wpi-{row['wpi_number']}"
+        coord_source = "WPI"
+        if row["wpi_number"] in fixes:
+            given = f"{lat:g}, {lon:g}"
+            lat, lon, fixed_by = fixes.pop(row["wpi_number"])
+            coord_source = f"{fixed_by} (ports/wpi_fixes.csv; the World Port Index gives {given})"
         details = ", ".join(
             f"{label} {row[column]}"
             for label, column in (("channel depth m", "channel_depth_m"), ("container facilities", "fac_container"))
@@ -681,7 +715,7 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             kind="seaport",
             modes=("sea",),
             aliases=split_list(row.get("alt_name", "")),
-            coord_source="WPI",
+            coord_source=coord_source,
             source="WPI" + (" (UN/LOCODE from UNLOCODE)" if row.get("unlocode_source") == "UNLOCODE" else ""),
             notes=notes + (f"; {details}" if details else ""),
             origin="wpi",
@@ -690,6 +724,7 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             depth_source="WPI: the deeper of channel and cargo pier depth" if depths else "",
             harbor_type=row.get("harbor_type", ""),
         )
+    problems.items += [f"{fixes_path}: wpi_number {number}: no such World Port Index port" for number in fixes]
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)
     return places
