@@ -544,6 +544,12 @@ def test_a_world_port_index_position_error_is_corrected_with_its_source(network)
     )
     assert network.access["JPWKJ"].nodes
     assert find_routes(network, "Shanghai", "Wakkanai", by="distance")[0].destination == "JPWKJ"
+    # The index files Chiwan (Mawan), code CNCWN, on Hainan's north coast; the name and the code
+    # mean western Shenzhen's terminals, where UN/LOCODE puts it, and mainline ships call there.
+    chiwan = network.places[network.gazetteer.resolve("Chiwan").place_ids[0]]
+    assert chiwan.id == "CNCWN" and (round(chiwan.lat, 2), round(chiwan.lon, 2)) == (22.48, 113.88)
+    (sailing,) = find_routes(network, "Shanghai", "Chiwan", by="time", modes=["sea"])
+    assert [leg.mode for leg in sailing.legs if not leg.activity] == ["sea"]
 
 
 @pytest.mark.parametrize(
