@@ -133,10 +133,9 @@ def first_link_wait_h(network: Network, route: Route) -> float:
     if len(route.edges) < 2 or core.link[route.edges[1]] < 0:
         return 0.0  # the first departure sails the lanes or travels no link: boarding was all the wait
     first = route.edges[1]
-    link_id = core.link_ids[core.link[first]]
-    link = network.links.get(link_id) or network.sea_links.get(link_id)
+    link = network.link(core.link_ids[core.link[first]])
     place = core.node_place_id(core.tail[first])
-    if link is None or place is None:
+    if place is None:
         return 0.0
     boarded = network.waits.get((place, link.mode), 0.0)
     return max(0.0, network.parameters.link_wait_h(link) - boarded)

@@ -15,6 +15,7 @@ from .datasets import Place, cited_ids, is_estimate
 from .errors import DataError, NoMatchError
 from .geo import normalize_lon
 from .network import Network, service_link_id
+from .provenance import calls_on_the_way, customs_not_charged, fees_not_charged, leg_sources, not_charged_notes
 from .registry import METRICS as METRIC_SPECS
 from .routing import BY, Reached, Route
 
@@ -49,8 +50,6 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
     its figures, metric by metric. Given `advise` (`scenarios.advisor`), the route also lists the
     `scenarios_in_force` that meet it, which its figures do not apply.
     """
-    from .provenance import calls_on_the_way, customs_not_charged, fees_not_charged, leg_sources
-
     found_on = route.network or network  # the network it was found on (Network.domestic)
     legs: list[dict] = []
     for leg in route.legs:
@@ -278,9 +277,7 @@ def route_text(network: Network, route: Route, *, title: str, width: int | None 
         Column("to", wrap=True, min_width=12), *_metric_columns(),
     ]  # fmt: skip
     body = table(columns, rows, width=width)
-    from .provenance import not_charged_notes
-
-    footer = _footer([*not_charged_notes(network, [route]), BAD_CASE_NOTE], width)
+    footer = footer_lines([*not_charged_notes(network, [route]), BAD_CASE_NOTE], width)
     return "\n".join([*wrap(title, width or terminal_width()), body, *footer])
 
 
@@ -298,8 +295,6 @@ def leg_to(leg, label: Callable[[str], str]) -> str:
 def leg_notes(network: Network, route: Route, leg) -> list[str]:
     """Say what a leg's row does not: the places it runs via, the passages it sails through and
     the calls it makes on the way, and the customs cleared inside its figures."""
-    from .provenance import calls_on_the_way
-
     notes = []
     if leg.via:
         notes.append("via " + ", ".join(network.places[p].short_name for p in leg.via))
@@ -329,7 +324,7 @@ def service_name(network: Network, link_id: str) -> str:
     return ""
 
 
-def _footer(notes: Iterable[str], width: int | None) -> list[str]:
+def footer_lines(notes: Iterable[str], width: int | None) -> list[str]:
     """The lines of the notes under a table, each wrapped; an empty note is left out."""
     return [line for note in notes if note for line in wrap(note, width or terminal_width())]
 
@@ -396,9 +391,7 @@ def compare_text(
     teu = _per(next(iter(best.values())).teu) if best else ""
     head = f"Best routes from {origin} to {destination}, one per metric{teu}"
     columns = [Column("best"), *_metric_columns(), Column("route", wrap=True, min_width=16)]
-    from .provenance import not_charged_notes
-
-    footer = _footer(not_charged_notes(network, best.values()), width)
+    footer = footer_lines(not_charged_notes(network, best.values()), width)
     return "\n".join([*wrap(head, width or terminal_width()), table(columns, rows, width=width), *footer])
 
 
@@ -587,9 +580,10 @@ def _border_figures(network: Network, place: Place) -> list[PlaceFigure]:
             said.append(f"{_fmt('cost_usd', crossing.cost_usd)} per TEU")
         elif place.kind == "border":
             said.append("no fee figures (none charged)")
-        numbers: dict[str, float | str | bool] = {"mode": mode, "crossing_h": crossing.crossing_h}
-        numbers.update(crossing_h_p90=crossing.crossing_h_p90, cost_usd=crossing.cost_usd)
-        numbers.update(fees_given=crossing.cost_given)
+        numbers: dict[str, float | str | bool] = {
+            "mode": mode, "crossing_h": crossing.crossing_h, "crossing_h_p90": crossing.crossing_h_p90,
+            "cost_usd": crossing.cost_usd, "fees_given": crossing.cost_given,
+        }  # fmt: skip
         if crossing.gauge_break:
             said.append(f"break of gauge: {crossing.lift_h:g} h, {_fmt('cost_usd', crossing.lift_usd)} per TEU to lift")
             numbers.update(lift_h=crossing.lift_h, lift_usd=crossing.lift_usd)
@@ -775,9 +769,7 @@ def generalized_compare_text(
         rows,
     )
     note = f"generalised cost = cost + time x value + CO2 x price ({prices_text(prices)})"
-    from .provenance import not_charged_notes
-
-    footer = _footer([*not_charged_notes(network, best.values()), note], None)
+    footer = footer_lines([*not_charged_notes(network, best.values()), note], None)
     return "\n".join([*wrap(head, terminal_width()), body, *footer])
 
 
@@ -828,7 +820,5 @@ def scenario_compare_text(
             lines.append(f"time spread under the scenario: +/- {spread:,.0f} h (the delays' spreads added up)")
     else:
         lines.append(f"{name}: {why}")
-    from .provenance import not_charged_notes
-
-    lines += _footer(not_charged_notes(base, [before, *([after] if after is not None else [])]), None)
+    lines += footer_lines(not_charged_notes(base, [before, *([after] if after is not None else [])]), None)
     return "\n".join(lines)

@@ -275,8 +275,8 @@ def front_dict(network: Network, origin: str, destination: str, front: Front) ->
 def front_text(network: Network, front: Front, *, origin: str, destination: str) -> str:
     """Return a front as a table, cheapest first, with each route's corridor."""
     from ._table import plain_columns as columns
-    from ._table import table, terminal_width, wrap
-    from .io import corridor_name
+    from ._table import table
+    from .io import corridor_name, footer_lines
     from .provenance import not_charged_notes
     from .registry import METRIC_NAMES, METRICS
 
@@ -292,5 +292,4 @@ def front_text(network: Network, front: Front, *, origin: str, destination: str)
         head += f" (approximate: labels bounded, {front.epsilon:.0%} tolerance)"
     body = table(columns(["#", "distance", "time", "cost", "CO2", "route"], right=(0, 1, 2, 3, 4), wrap=(5,)), rows)
     # What some routes' totals leave out, so that the trade-off is read with it.
-    notes = [line for note in not_charged_notes(network, front.routes) for line in wrap(note, terminal_width())]
-    return "\n".join([head, body, *notes])
+    return "\n".join([head, body, *footer_lines(not_charged_notes(network, front.routes), None)])
