@@ -1,10 +1,12 @@
-"""Print the customs figures the README quotes: the countries where imports are charged.
+"""Print the customs and border figures the README quotes: the countries where imports are
+charged, and the border crossings whose fees the data gives.
 
 Usage: python scripts/customs_figures.py
 
 A country's imports are charged when data/clearance.csv has an import row at one of its places
 (a country row holds at each of its seaports, `corridor ports show`); the others are charged
-nothing and a route says `customs not charged`.
+nothing and a route says `customs not charged`. A border crossing's fees are charged where
+data/borders.csv gives them; elsewhere none, and a route says `border fees not charged`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ def main() -> None:
     )
     names = ", ".join(sorted(network.countries.get(c, c) for c in countries))
     print(f"imports charged in {len(countries)} countries: {names}")
+    borders = [c for (pid, _), c in network.operations.crossings.items() if network.places[pid].kind == "border"]
+    given = ", ".join(f"{c.name} by {c.mode}" for c in borders if c.cost_given)
+    print(f"border crossings with fee figures: {sum(c.cost_given for c in borders)} of {len(borders)} ({given})")
 
 
 if __name__ == "__main__":
