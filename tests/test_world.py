@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from corridor.errors import DataError, NoRouteError
+from corridor.errors import DataError, NoRouteError, PlaceError
 from corridor.geo import path_length_km
 from corridor.graph import ROLE_CODE, Role
 from corridor.io import place_text, route_dict, route_text
@@ -15,6 +15,8 @@ from corridor.network import load_network
 from corridor.provenance import leg_sources
 from corridor.routing import find_routes, matrix, reach
 from corridor.sealanes import PORT_LAND_TOLERANCE_KM, LandMask
+
+from .conftest import load_script
 
 
 def test_reach_from_chongqing_covers_the_corridor_claim(network):
@@ -550,6 +552,53 @@ def test_a_world_port_index_position_error_is_corrected_with_its_source(network)
     assert chiwan.id == "CNCWN" and (round(chiwan.lat, 2), round(chiwan.lon, 2)) == (22.48, 113.88)
     (sailing,) = find_routes(network, "Shanghai", "Chiwan", by="time", modes=["sea"])
     assert [leg.mode for leg in sailing.legs if not leg.activity] == ["sea"]
+
+
+def test_every_world_port_index_code_that_unlocode_puts_elsewhere_is_ruled_on():
+    # Where UN/LOCODE puts a port's code far away under another name, ports/wpi_fixes.csv says
+    # whether the code names another place (not taken) or UN/LOCODE's position is the slip.
+    from corridor.datasets import bundled_data_dir
+
+    found = load_script("audit_unlocodes").far_codes(bundled_data_dir())
+    assert len(found) >= 30
+    assert [f"{f.name} ({f.code})" for f in found if not f.ruling] == []
+    assert {f.code for f in found if f.ruling == "wrong"} >= {"USXSI", "INSKK", "PLNWA", "GRNPK"}
+
+
+@pytest.mark.parametrize(
+    ("name", "place_id"),
+    [("Shelton", "wpi-17650"), ("Sikka", "wpi-48613"), ("Nowy Port", "wpi-28720"), ("Pago Pago", "ASPPG")],
+)
+def test_a_port_keeps_its_name_whatever_the_ruling_on_its_code(network, name, place_id):
+    assert network.gazetteer.resolve(name).place_ids[0] == place_id
+
+
+@pytest.mark.parametrize("text", ["USXSI", "Shelter Island", "Sikkim", "INSKK", "Nowe Warpno", "Navpaktos"])
+def test_a_code_the_index_gives_the_wrong_port_leads_nowhere(network, text):
+    # The index gives Shelton (Puget Sound) the code of Shelter Island, New York, and Sikka (Gulf
+    # of Kutch) that of Sikkim: asked for by that code or UN/LOCODE's name, no port answers.
+    with pytest.raises(PlaceError):
+        network.gazetteer.resolve(text)
+    assert "USXSI" in network.places["wpi-17650"].notes and "Shelter Island" in network.places["wpi-17650"].notes
+
+
+def test_a_code_ruling_is_refused_without_its_reason(tmp_path):
+    import shutil
+
+    from corridor.datasets import bundled_data_dir, read_wpi
+
+    ports = tmp_path / "ports"
+    ports.mkdir()
+    shutil.copy(bundled_data_dir() / "ports" / "wpi_ports.csv", ports)
+    header = "wpi_number,name,lat,lon,unlocode,source,reason\n"
+    (ports / "wpi_fixes.csv").write_text(header + "17650,Shelton,,,maybe,S70,\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_wpi(ports / "wpi_ports.csv")
+    assert any("'maybe' is not one of wrong, right" in p for p in caught.value.problems), caught.value.problems
+    (ports / "wpi_fixes.csv").write_text(header + "17650,Shelton,,,wrong,S70,\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_wpi(ports / "wpi_ports.csv")
+    assert any("reason: is empty" in p for p in caught.value.problems), caught.value.problems
 
 
 @pytest.mark.parametrize(

@@ -643,25 +643,50 @@ WPI_SIZES = {"Large": "large", "Medium": "medium", "Small": "small", "Very Small
 SAME_PORT_KM = 30.0
 
 
-def read_wpi_fixes(path: Path) -> dict[str, tuple[float, float, str]]:
-    """Read corrected World Port Index positions: wpi_number -> (lat, lon, source).
+@dataclass(frozen=True)
+class WpiFix:
+    """A reviewed correction to one World Port Index row (`ports/wpi_fixes.csv`)."""
+
+    position: tuple[float, float] | None  # the right (lat, lon), None where the index's stands
+    source: str  # where the right position comes from
+    unlocode: str  # "wrong": the index's UN/LOCODE names another place; "right": reviewed, kept; "" unreviewed
+    reason: str
+
+
+WPI_CODE_VERDICTS = ("", "wrong", "right")
+
+
+def read_wpi_fixes(path: Path) -> dict[str, WpiFix]:
+    """Read the reviewed corrections to World Port Index rows: wpi_number -> WpiFix.
 
     A row corrects a position the World Port Index gets wrong (a typo of a whole degree puts
-    Wakkanai in the hills of central Hokkaido), citing where the right one comes from."""
+    Wakkanai in the hills of central Hokkaido), citing where the right one comes from; or it
+    rules on the index's UN/LOCODE where UN/LOCODE puts that code far away: `wrong` when the code
+    names another place (Shelton, Washington, carries USXSI, Shelter Island, New York), so the
+    port does not take it; `right` when the code is the port's and UN/LOCODE's position is the
+    slip (Pago Pago's latitude with the wrong sign)."""
     problems = _Problems()
-    fixes: dict[str, tuple[float, float, str]] = {}
+    fixes: dict[str, WpiFix] = {}
     for line, row in iter_csv_rows(read_text(path), path=str(path), required=("wpi_number", "lat", "lon", "source")):
         where = f"{path}:{line}"
         if text_problems(row, where, problems):
             continue
-        lat = problems.number(row, "lat", where, required=True, lo=-90, hi=90)
-        lon = problems.number(row, "lon", where, required=True, lo=-180, hi=180)
-        if not row["source"]:
+        verdict = row.get("unlocode", "")
+        if verdict not in WPI_CODE_VERDICTS:
+            problems.add(where, "unlocode", f"{verdict!r} is not one of wrong, right (or empty)")
+        moved = bool(row["lat"] or row["lon"])
+        lat = problems.number(row, "lat", where, required=moved, lo=-90, hi=90)
+        lon = problems.number(row, "lon", where, required=moved, lo=-180, hi=180)
+        if moved and not row["source"]:
             problems.add(where, "source", "is empty: say where the corrected position comes from")
+        if not moved and not verdict:
+            problems.add(where, "lat", "is empty, and so is unlocode: a row corrects a position or rules on a code")
+        if verdict and not row.get("reason"):
+            problems.add(where, "reason", "is empty: say why the index's UN/LOCODE is wrong or right")
         if row["wpi_number"] in fixes:
             problems.add(where, "wpi_number", f"{row['wpi_number']} is corrected twice")
-        if lat is not None and lon is not None and row["source"]:
-            fixes[row["wpi_number"]] = (lat, lon, row["source"])
+        position = (lat, lon) if lat is not None and lon is not None else None
+        fixes[row["wpi_number"]] = WpiFix(position, row["source"], verdict, row.get("reason", ""))
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)
     return fixes
@@ -690,12 +715,14 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
                 problems.add(where, "name", "is empty")
             continue
         code = row["unlocode"].upper()
-        pid = code or f"wpi-{row['wpi_number']}"
         coord_source = "WPI"
-        if row["wpi_number"] in fixes:
+        fix = fixes.pop(row["wpi_number"], None)
+        if fix is not None and fix.position is not None:
             given = f"{lat:g}, {lon:g}"
-            lat, lon, fixed_by = fixes.pop(row["wpi_number"])
-            coord_source = f"{fixed_by} (ports/wpi_fixes.csv; the World Port Index gives {given})"
+            lat, lon = fix.position
+            coord_source = f"{fix.source} (ports/wpi_fixes.csv; the World Port Index gives {given})"
+        refused = fix.reason if code and fix is not None and fix.unlocode == "wrong" else ""
+        pid = code if code and not refused else f"wpi-{row['wpi_number']}"
         details = ", ".join(
             f"{label} {row[column]}"
             for label, column in (("channel depth m", "channel_depth_m"), ("container facilities", "fac_container"))
@@ -717,7 +744,13 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             aliases=split_list(row.get("alt_name", "")),
             coord_source=coord_source,
             source="WPI" + (" (UN/LOCODE from UNLOCODE)" if row.get("unlocode_source") == "UNLOCODE" else ""),
-            notes=notes + (f"; {details}" if details else ""),
+            notes=notes
+            + (f"; {details}" if details else "")
+            + (
+                f"; its UN/LOCODE in the index, {code}, is not taken: {refused} (ports/wpi_fixes.csv)"
+                if refused
+                else ""
+            ),
             origin="wpi",
             harbor_size=WPI_SIZES.get(row["harbor_size"], ""),
             depth_m=max(depths) if depths else None,
