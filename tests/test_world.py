@@ -567,10 +567,23 @@ def test_every_world_port_index_code_that_unlocode_puts_elsewhere_is_ruled_on():
 
 @pytest.mark.parametrize(
     ("name", "place_id"),
-    [("Shelton", "wpi-17650"), ("Sikka", "wpi-48613"), ("Nowy Port", "wpi-28720"), ("Pago Pago", "ASPPG")],
+    [
+        ("Shelton", "wpi-17650"),
+        ("Sikka", "wpi-48613"),
+        ("Nowy Port", "wpi-28720"),
+        ("Pago Pago", "ASPPG"),
+        # A code ruled wrong goes back to the port that lost it to the wrong one.
+        ("Puerto Morelos", "MXPMS"),
+        ("MXPMS", "MXPMS"),
+        ("Puerto Morro Redondo", "wpi-15975"),
+    ],
 )
 def test_a_port_keeps_its_name_whatever_the_ruling_on_its_code(network, name, place_id):
     assert network.gazetteer.resolve(name).place_ids[0] == place_id
+    if place_id == "MXPMS":
+        morelos = network.places["MXPMS"]
+        assert (round(morelos.lat), round(morelos.lon)) == (21, -87)  # on the Caribbean, not in Baja California
+        assert "takes UN/LOCODE MXPMS, which the index gives to Puerto Morro Redondo" in morelos.notes
 
 
 @pytest.mark.parametrize("text", ["USXSI", "Shelter Island", "Sikkim", "INSKK", "Nowe Warpno", "Navpaktos"])

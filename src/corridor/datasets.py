@@ -8,7 +8,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ._fs import check_regular_file, read_regular
@@ -697,6 +697,8 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
     the positions `ports/wpi_fixes.csv` corrects beside it."""
     problems = _Problems()
     places: dict[str, Place] = {}
+    given_up: dict[str, str] = {}  # a code ruled wrong -> the name of the port the index gives it
+    sharing: dict[str, list[str]] = {}  # a code -> the ports that lost it to a larger harbour
     fixes_path = path.with_name(WPI_FIXES_FILE.name)
     fixes = read_wpi_fixes(fixes_path) if present(fixes_path) else {}
     text = read_text(path)
@@ -723,6 +725,10 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             coord_source = f"{fix.source} (ports/wpi_fixes.csv; the World Port Index gives {given})"
         refused = fix.reason if code and fix is not None and fix.unlocode == "wrong" else ""
         pid = code if code and not refused else f"wpi-{row['wpi_number']}"
+        if refused:
+            given_up[code] = row["name"]
+        if row.get("shares_unlocode"):
+            sharing.setdefault(row["shares_unlocode"].upper(), []).append(pid)
         details = ", ".join(
             f"{label} {row[column]}"
             for label, column in (("channel depth m", "channel_depth_m"), ("container facilities", "fac_container"))
@@ -757,6 +763,17 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             depth_source="WPI: the deeper of channel and cargo pier depth" if depths else "",
             harbor_type=row.get("harbor_type", ""),
         )
+    # A code ruled wrong goes to the one port that lost it to the wrong one, if there is one
+    # (the index gives Krishnapatnam's INKRI to the larger Kattupalli, 105 km south).
+    for code, holder in given_up.items():
+        takers = sharing.get(code, [])
+        if len(takers) == 1 and code not in places:
+            taker = places.pop(takers[0])
+            notes = taker.notes.replace(
+                f"shares UN/LOCODE {code} with a larger harbour",
+                f"takes UN/LOCODE {code}, which the index gives to {holder} (ruled wrong in ports/wpi_fixes.csv)",
+            )
+            places[code] = replace(taker, id=code, notes=notes)
     problems.items += [f"{fixes_path}: wpi_number {number}: no such World Port Index port" for number in fixes]
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)
