@@ -45,7 +45,7 @@ from .test_cli import assert_one_line_error
         # The World Port Index gives Krishnapatnam's UN/LOCODE (INKRI) to Kattupalli, 105 km
         # south; ports/wpi_fixes.csv rules it wrong there, and Krishnapatnam takes it back.
         ("Krishnapatnam", "INKRI"),
-        ("Kattupalli", "wpi-49454.5"),
+        ("Kattupalli Port", "wpi-49454.5"),
         ("Apapa", "NGLOS"),
         ("Bandar Imam Khomeini", "IRBKM"),
         ("Muscat", "OMSTQ"),

@@ -743,7 +743,7 @@ def _why_not(place, targets: LaneTargets, tolerance: float) -> str:
     if not len(targets.node_tree.query(box)) and not len(targets.segment_tree.query(box)):
         return f"no sea lane within {reach:.0f} km"
     return (
-        f"every sea lane within {reach:.0f} km lies across land more than {tolerance:g} km from its position "
+        f"every sea lane within {reach:.0f} km lies across land more than {round(tolerance, 1):g} km from its position "
         "(inland, or on a river, canal or lake that Natural Earth 1:10m land does not resolve)"
     )
 
