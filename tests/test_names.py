@@ -3,6 +3,8 @@ Index names, ambiguity, suggestions that offer nothing rather than nonsense, cou
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from corridor.errors import PlaceError, UsageError
@@ -162,3 +164,42 @@ def test_reach_takes_a_country_name_and_says_when_nothing_matches(run):
 def test_the_named_ports_are_routable_from_chongqing(run, name):
     result = run("route", "Chongqing", name, "--format", "json")
     assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize(
+    ("text", "place_id"),
+    [
+        # UN/LOCODE lists another entry beside a port under its name: its code and name lead there.
+        ("INVTZ", "INNRP"),
+        ("Visakhapatnam", "INNRP"),
+        ("JOAQB", "JOAQJ"),
+        ("SYLTK", "SYALD"),
+        ("Latakia", "SYALD"),
+        ("Matosinhos", "PTLEI"),
+        # ... and so do the right codes of ports whose own code the World Port Index got wrong.
+        ("FRVFM", "wpi-39000"),
+        ("Villefranche-sur-Mer", "wpi-39000"),
+        ("GRNAF", "wpi-42050"),
+        ("Garston", "wpi-34648"),
+        ("INKTP", "wpi-49454.5"),
+    ],
+)
+def test_codes_unlocode_lists_beside_a_port_lead_to_it(network, text, place_id):
+    assert network.gazetteer.resolve(text).place_ids == (place_id,)
+
+
+@pytest.mark.parametrize("text", ["VNVPH", "Van Phong", "FRHRF", "Harfleur"])
+def test_a_port_of_another_name_nearby_is_not_taken_for_it(network, text):
+    # UN/LOCODE puts Van Phong (VNVPH) 5 km from Haiphong and Harfleur (FRHRF) 9 km from
+    # Honfleur, under names of their own: they lead to neither.
+    with pytest.raises(PlaceError):
+        network.gazetteer.resolve(text)
+
+
+def test_ports_show_says_which_other_codes_lead_to_a_place(run):
+    result = run("ports", "show", "INVTZ")
+    assert result.code == 0, result.err
+    assert result.out.startswith("Vishakhapatnam (INNRP)")
+    assert "INVTZ (Visakhapatnam): UN/LOCODE lists it beside this place under its name" in result.out
+    shown = json.loads(run("ports", "show", "Garston", "--format", "json").out)
+    assert shown["codes_beside"] == [{"unlocode": "GBCSN", "name": "Garston"}, {"unlocode": "GBGTN", "name": "Garston"}]

@@ -149,7 +149,11 @@ class Gazetteer:
         self, tables: Iterable[tuple[Path, str]] = ((UNLOCODE_FILE, "unlocode"), (EXONYMS_FILE, "id"))
     ) -> Iterable[tuple[str, str]]:
         """Yield (name, place id) from the dataset's UN/LOCODE and exonym tables (or those of
-        `tables`: file and the column naming the place)."""
+        `tables`: file and the column naming the place).
+
+        A UN/LOCODE row whose `place` names a place is another port's entry that UN/LOCODE puts
+        beside that place under its name (`scripts/prepare_names.py`): its code and its name
+        both lead there (INVTZ, Visakhapatnam, to the World Port Index's Vishakhapatnam)."""
         if self.root is None:
             return
         by_code = {pid.upper(): pid for pid in self.places if CODE.match(pid.upper())}
@@ -165,8 +169,21 @@ class Gazetteer:
                     pid = by_code.get((row.get(column) or "").upper()) or (
                         row.get(column) if row.get(column) in self.places else None
                     )
+                    beside = row.get("place") or ""
+                    if pid is None and beside in self.places:
+                        pid = beside
+                        yield row[column], pid
                     if pid and row.get("name"):
                         yield row["name"], pid
+
+    def codes_beside(self, place_id: str) -> list[tuple[str, str]]:
+        """Return (code, name) of the other ports' UN/LOCODE entries that lead to a place: those
+        UN/LOCODE puts beside it under its name (`place` in `ports/unlocode.csv`)."""
+        path = self.root / UNLOCODE_FILE if self.root is not None else None
+        if path is None or not path.is_file():
+            return []
+        with path.open(encoding="utf-8", newline="") as handle:
+            return [(row["unlocode"], row["name"]) for row in csv.DictReader(handle) if row.get("place") == place_id]
 
     def resolve(self, text: str, *, usable: Iterable[str] | None = None) -> Target:
         """Return the place or area `text` names; raise PlaceError with close candidates.

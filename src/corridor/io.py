@@ -652,6 +652,7 @@ def place_show_dict(network: Network, place: Place) -> dict:
     row = place_row(place)
     row.update(
         aliases=list(place.aliases), area=place.area, status=place.status, coord_source=place.coord_source,
+        codes_beside=[{"unlocode": code, "name": name} for code, name in network.gazetteer.codes_beside(place.id)],
         source=place.source, notes=place.notes, routable=network.routable(place.id),
         figures=[figure.as_dict() for figure in place_figures(network, place)],
     )  # fmt: skip
@@ -669,6 +670,11 @@ def place_text(network: Network, place: Place, *, width: int | None = None) -> s
     ]
     if place.aliases:
         facts.append(("aliases", "; ".join(place.aliases), ""))
+    beside = network.gazetteer.codes_beside(place.id)
+    if beside:
+        said = "; ".join(f"{code} ({name})" for code, name in beside)
+        them = "it" if len(beside) == 1 else "them"
+        facts.append(("other codes", f"{said}: UN/LOCODE lists {them} beside this place under its name", ""))
     if place.area:
         facts.append(("area", place.area, ""))
     # A figure's empty source is a rule of the model (a seaport's class), not a missing citation.
