@@ -10,7 +10,8 @@ names (and the other forms a name gives in brackets, "Kolkata (ex Calcutta)") to
   World Port Index gives a port (`scripts/audit_unlocodes.py` compares the two);
 - another port entry that UN/LOCODE puts beside a place of the same country under the place's
   name, or an alias, spelt alike: within 10 km and alike to 90% (rapidfuzz's ratio of the
-  names without spaces and punctuation), or within 5 km and alike to 80%. The place answers
+  names without spaces, punctuation and a trailing "Pt", UN/LOCODE's mark of a port entry), or
+  within 5 km and alike to 80%. The place answers
   that code and name too (column `place`): INVTZ, Visakhapatnam, is the index's
   Vishakhapatnam (INNRP); JOAQB, 'Aqaba, is Aqaba (JOAQJ); FRVFM, Villefranche-sur-Mer, is
   the index's Villefranche, whose own code the index got wrong (`ports/wpi_fixes.csv`).
@@ -43,7 +44,7 @@ ALIKE = ((10.0, 90.0), (5.0, 80.0))
 
 def _key(text: str) -> str:
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "", text.casefold())
+    return re.sub(r"[^a-z0-9]+", "", re.sub(r"\s+pt\.?$", "", text.casefold()))
 
 
 def _unit(lat: float, lon: float) -> tuple[float, float, float]:

@@ -576,6 +576,10 @@ def test_every_world_port_index_code_that_unlocode_puts_elsewhere_is_ruled_on():
         ("Puerto Morelos", "MXPMS"),
         ("MXPMS", "MXPMS"),
         ("Puerto Morro Redondo", "wpi-15975"),
+        # The index's Jiangyin, on the Yangtze, carries Fujian's Jiangyin (CNJGY); UN/LOCODE lists
+        # its own code beside it under its name (CNJIA, Jiangyin Pt), and that leads there.
+        ("Jiangyin", "wpi-59985"),
+        ("CNJIA", "wpi-59985"),
     ],
 )
 def test_a_port_keeps_its_name_whatever_the_ruling_on_its_code(network, name, place_id):
@@ -586,7 +590,9 @@ def test_a_port_keeps_its_name_whatever_the_ruling_on_its_code(network, name, pl
         assert "takes UN/LOCODE MXPMS, which the index gives to Puerto Morro Redondo" in morelos.notes
 
 
-@pytest.mark.parametrize("text", ["USXSI", "Shelter Island", "Sikkim", "INSKK", "Nowe Warpno", "Navpaktos"])
+@pytest.mark.parametrize(
+    "text", ["USXSI", "Shelter Island", "Sikkim", "INSKK", "Nowe Warpno", "Navpaktos", "USFNE", "CNJGY"]
+)
 def test_a_code_the_index_gives_the_wrong_port_leads_nowhere(network, text):
     # The index gives Shelton (Puget Sound) the code of Shelter Island, New York, and Sikka (Gulf
     # of Kutch) that of Sikkim: asked for by that code or UN/LOCODE's name, no port answers.
