@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
 import sys
-import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
 from corridor.datasets import WPI_FIXES_FILE, bundled_data_dir, read_wpi_fixes
+from corridor.gazetteer import compact
 from corridor.geo import haversine_km
 
 
@@ -32,11 +31,6 @@ class FarCode(NamedTuple):
     code_name: str
     km: float
     ruling: str  # wrong, right, or "" while unreviewed
-
-
-def _key(text: str) -> str:
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "", text.casefold())
 
 
 def far_codes(data: Path, min_km: float = 50.0, far_km: float = 300.0) -> list[FarCode]:
@@ -52,9 +46,9 @@ def far_codes(data: Path, min_km: float = 50.0, far_km: float = 300.0) -> list[F
             entry = entries.get(row["unlocode"])
             if entry is None:
                 continue
-            names = {_key(n) for n in (row["name"], *row["alt_name"].split(";")) if n.strip()}
+            names = {compact(n) for n in (row["name"], *row["alt_name"].split(";")) if n.strip()}
             km = haversine_km(float(row["lon"]), float(row["lat"]), float(entry["lon"]), float(entry["lat"]))
-            if km > far_km or (km > min_km and _key(entry["name"]) not in names):
+            if km > far_km or (km > min_km and compact(entry["name"]) not in names):
                 fix = fixes.get(row["wpi_number"])
                 ruling = fix.unlocode if fix is not None else ""
                 found.append(FarCode(row["wpi_number"], row["name"], row["unlocode"], entry["name"], km, ruling))

@@ -26,7 +26,6 @@ import argparse
 import csv
 import math
 import re
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ from rapidfuzz import fuzz
 from scipy.spatial import cKDTree
 
 from corridor.datasets import Place, load_dataset
+from corridor.gazetteer import compact
 from corridor.geo import haversine_km
 
 COLUMNS = ("unlocode", "country", "name", "subdivision", "function", "lat", "lon", "place")
@@ -43,8 +43,8 @@ ALIKE = ((10.0, 90.0), (5.0, 80.0))
 
 
 def _key(text: str) -> str:
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "", re.sub(r"\s+pt\.?$", "", text.casefold()))
+    """A name compacted (`gazetteer.compact`), without the "Pt" UN/LOCODE ends a port entry with."""
+    return compact(re.sub(r"\s+pt\.?$", "", text, flags=re.IGNORECASE))
 
 
 def _unit(lat: float, lon: float) -> tuple[float, float, float]:

@@ -618,6 +618,11 @@ def test_a_code_ruling_is_refused_without_its_reason(tmp_path):
     with pytest.raises(DataError) as caught:
         read_wpi(ports / "wpi_ports.csv")
     assert any("reason: is empty" in p for p in caught.value.problems), caught.value.problems
+    # Krishnapatnam (no. 49455) has no code of its own in the index to rule on.
+    (ports / "wpi_fixes.csv").write_text(header + "49455,Krishnapatnam,,,wrong,S70,a reason\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_wpi(ports / "wpi_ports.csv")
+    assert any("rules on the code of no. 49455, which has none" in p for p in caught.value.problems)
 
 
 @pytest.mark.parametrize(

@@ -723,6 +723,8 @@ def read_wpi(path: Path, countries: dict[str, str] | None = None) -> dict[str, P
             given = f"{lat:g}, {lon:g}"
             lat, lon = fix.position
             coord_source = f"{fix.source} (ports/wpi_fixes.csv; the World Port Index gives {given})"
+        if fix is not None and fix.unlocode and not code:
+            problems.add(f"{fixes_path}", "unlocode", f"rules on the code of no. {row['wpi_number']}, which has none")
         refused = fix.reason if code and fix is not None and fix.unlocode == "wrong" else ""
         pid = code if code and not refused else f"wpi-{row['wpi_number']}"
         if refused:

@@ -35,6 +35,12 @@ def normalize(text: str) -> str:
     return _SEPARATORS.sub(" ", plain.casefold()).strip()
 
 
+def compact(text: str) -> str:
+    """Return a name folded as `normalize` does, with only its letters and digits left, so that
+    spellings that differ in spaces and punctuation compare equal ("Mai-liao", "Mailiao")."""
+    return re.sub(r"[^0-9a-z]+", "", normalize(text))
+
+
 def name_forms(text: str) -> list[str]:
     """Return the names a written name stands for: itself, and the forms it gives in brackets.
 
