@@ -449,7 +449,7 @@ def _alternatives(
     for weight, edges in candidates:
         route = _route(plan, edges)
         key = signature(network, route)
-        if key in seen:
+        if key in seen or _doubles_back(network, route):
             continue
         seen.add(key)
         pool.append((weight, edges, route))
@@ -472,6 +472,21 @@ def _alternatives(
         chosen.append((weight, edges, route))
     chosen.sort(key=lambda item: item[0])
     return [edges for _, edges, _ in chosen]
+
+
+def _doubles_back(network: Network, route: Route) -> bool:
+    """Whether a route passes through a city or place it has already left (its origin's among them).
+
+    The terminals of one city count as one place, so a shuttle between them at the start or end
+    is not a return; a route that trucks out of Chongqing and comes back through it by train is.
+    """
+    areas: list[str] = []
+    for leg in route.legs:
+        for pid in (leg.from_id, *leg.via, leg.to_id):
+            area = network.places[pid].area or pid
+            if not areas or areas[-1] != area:
+                areas.append(area)
+    return len(set(areas)) < len(areas)
 
 
 def _two_way(plan: Plan) -> tuple[list[int], Iterator[tuple[float, list[int]]]] | None:
