@@ -52,6 +52,8 @@ NO_ACCESS = Access("", ())
 PASSAGE_JOIN = "+"
 # Ports and terminals this close to one another form one gateway region (see Network.region_of).
 GATEWAY_REGION_KM = 150.0
+# Feeders serve a feeder port from this many of the nearest container ports of the mainline network.
+FEEDER_MAINLINE_PORTS = 3
 
 
 def _metrics(m: Metrics) -> tuple[float, ...]:
@@ -474,7 +476,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     """Build the multimodal network: places by mode, transfers, links, sea lanes, services and access.
 
     Mainline ports join the sea lanes (mode `sea`); other seaports are served by feeders to
-    their nearest mainline port and nearest hub, and by the published services (mode
+    their few nearest mainline ports and their nearest hub, and by the published services (mode
     `feeder`), changing ship at a hub. Borders, breaks of gauge, lock queues and customs are
     charged on the edges of cargo that passes, transfers or clears there.
     """
@@ -521,10 +523,11 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     mainline_ports = ops.mainline_service_ports()
     classes = {pid: sea_class(places[pid], ops, parameters, mainline_ports) for pid in joined_ports}
 
-    # Feeders: each feeder port to its nearest container port of the mainline network and its
-    # nearest hub, along the lanes. Those container ports are the ones the data names (sea/hubs.csv,
-    # mainline services, curated places): a deep World Port Index harbour sails the lanes, but
-    # feeders do not relay through a bulk or oil terminal.
+    # Feeders: each feeder port to its FEEDER_MAINLINE_PORTS nearest container ports of the
+    # mainline network and its nearest hub, along the lanes, so that a voyage need not cross an
+    # ocean to the one nearest and come back. Those container ports are the ones the data names
+    # (sea/hubs.csv, mainline services, curated places): a deep World Port Index harbour sails
+    # the lanes, but feeders do not relay through a bulk or oil terminal.
     distances = sea_distances(lanes, access)
     synthetic: list[Link] = []
     mainline = sorted(
@@ -532,12 +535,12 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         if c == "mainline" and (pid in ops.hubs or pid in mainline_ports or places[pid].origin == "curated")
     )  # fmt: skip
     hubs = sorted(pid for pid, hub in ops.hubs.items() if hub.role == "hub" and classes.get(pid) == "mainline")
-    nearest_mainline = distances.nearest(mainline)
+    nearest_mainline = distances.nearest_few(mainline, FEEDER_MAINLINE_PORTS)
     nearest_hub = distances.nearest(hubs)
     passages: dict[str, tuple[str, ...]] = {}  # synthetic link id -> the sea passages it goes through
     for pid in sorted(p for p, c in classes.items() if c == "feeder"):
         ends = {}
-        for found in (nearest_mainline.get(pid), nearest_hub.get(pid)):
+        for found in (*nearest_mainline.get(pid, ()), nearest_hub.get(pid)):
             if found is not None:
                 ends[found[0]] = found[1:]
         if not ends:
@@ -551,7 +554,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     to_id=other,
                     mode="feeder",
                     distance_km=km,
-                    distance_source="estimate: along the sea lanes to the nearest mainline port or hub",
+                    distance_source="estimate: along the sea lanes to a near mainline port or the nearest hub",
                     time_h=parameters.sailing("feeder", km, calls=1).time_h + canal_h(ops, through, parameters),
                     time_source="estimate: feeder service speed plus one port call (parameters.csv)"
                     + canal_note(ops, through),

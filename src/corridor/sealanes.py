@@ -956,6 +956,47 @@ class SeaDistances:
                 out[pid] = (root_of(best[1]), best[0], self._passages(result, best[1]))
         return out
 
+    def nearest_few(self, ports: list[str], count: int) -> dict[str, list[tuple[str, float, tuple[str, ...]]]]:
+        """Return, for every other seaport, the `count` nearest of `ports` along the lanes, nearest
+        first, each with the distance to it and the passages on the way (one search per port)."""
+        import numpy as np
+
+        sources = [pid for pid in ports if pid in self.access]
+        others = list(self.access)
+        if not sources or not others:
+            return {}
+        # Every seaport's join nodes in one flat array, grouped by port, for one gather per search.
+        nodes = np.array([node for pid in others for node, _ in self.access[pid].nodes], dtype=np.int64)
+        km = np.array([d for pid in others for _, d in self.access[pid].nodes])
+        groups = np.cumsum([0] + [len(self.access[pid].nodes) for pid in others[:-1]])
+        table = np.empty((len(sources), len(others)))
+        results = []
+        for row, pid in enumerate(sources):
+            first: dict[int, float] = {}
+            for node, d in self.access[pid].nodes:
+                first[node] = min(d, first.get(node, math.inf))
+            result = self._search(first)
+            results.append(result)
+            table[row] = np.minimum.reduceat(np.frombuffer(result.dist, dtype=np.float64)[nodes] + km, groups)
+        index = {pid: i for i, pid in enumerate(others)}
+        for row, pid in enumerate(sources):
+            table[row, index[pid]] = math.inf  # a port is not its own nearest
+        order = np.argsort(table, axis=0, kind="stable")[:count]
+        out: dict[str, list[tuple[str, float, tuple[str, ...]]]] = {}
+        for column, other in enumerate(others):
+            chosen = []
+            for row in order[:, column]:
+                distance = float(table[row, column])
+                if not math.isfinite(distance):
+                    break
+                joined = self.access[other].nodes
+                result = results[row]
+                node = min(joined, key=lambda item: result.dist[item[0]] + item[1])[0]
+                chosen.append((sources[row], distance, self._passages(result, node)))
+            if chosen:
+                out[other] = chosen
+        return out
+
     def between(self, a: str, b: str) -> tuple[float, tuple[str, ...]] | None:
         """Return the distance from port a to port b along the lanes and the passages on the way
         (None when they do not join)."""
