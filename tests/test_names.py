@@ -54,6 +54,9 @@ from .test_cli import assert_one_line_error
         ("Mangalore", "INNML"),
         ("Pipavav", "INPAV"),
         ("Ain Sokhna", "wpi-48030"),
+        # Fremantle is Perth's port; the World Port Index's only "Perth" is a river quay in Scotland.
+        ("Perth", "AUFRE"),
+        ("Perth, GB", "GBPER"),
     ],
 )
 def test_usual_names_resolve(network, name, place_id):
@@ -98,6 +101,16 @@ def test_an_ambiguous_name_lists_candidates_with_country_and_id(network):
         network.gazetteer.resolve("Sydney")
     assert "Sydney (AU, AUSYD)" in info.value.candidates
     assert "Sydney (CA, CASYD)" in info.value.candidates
+
+
+def test_a_name_five_ports_bear_is_not_taken_for_a_corridor_port_s_town(network):
+    # UN/LOCODE calls Penang "Penang (Georgetown)", but Georgetown is also the name of ports in
+    # Guyana, the Cayman Islands, Saint Helena, Canada and the United States: the name lists them
+    # all rather than answering with the corridor's port.
+    with pytest.raises(PlaceError, match="ambiguous") as info:
+        network.gazetteer.resolve("Georgetown")
+    assert {"Georgetown (GY, GYGEO)", "Penang (MY, MYPEN)"} <= set(info.value.candidates)
+    assert network.gazetteer.resolve("Georgetown, MY").place_ids == ("MYPEN",)
 
 
 @pytest.mark.parametrize("name", ["Nowhere", "Atlantis", "Xyzzy Harbour"])

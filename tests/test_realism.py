@@ -38,11 +38,14 @@ def test_the_all_water_yangtze_route_to_singapore_is_far_slower(network):
 def test_hong_kong_fastest_is_days_by_rail_and_barge_or_lorry(network):
     # Published: rail to Yantian in 2 days, then 6-8 h by barge to Kwai Tsing (S30, S37); a
     # cross-boundary lorry from Yantian is the faster last leg by a few hours, the barge the cheaper.
-    fastest = find_routes(network, "Chongqing", "Hong Kong", by="time")[0]
-    assert [leg.mode for leg in non_transfer(fastest)] in (["rail", "river"], ["rail", "road"])
-    assert non_transfer(fastest)[0].to_id == "CNYTN"
+    # A lorry all the way (by Guiyang, Nanning and Shenzhen, at the lorry speed of S56) is about as fast.
+    fastest = find_routes(network, "Chongqing", "Hong Kong", by="time", modes=["rail", "river", "road"])[0]
     assert fastest.destination == "HKHKG"
-    assert 2 * DAY < fastest.time_h < 7 * DAY
+    assert 2 * DAY < fastest.time_h < 4 * DAY
+    by_train = find_routes(network, "Chongqing", "Hong Kong", by="time", modes=["rail", "river"])[0]
+    assert [leg.mode for leg in non_transfer(by_train)] == ["rail", "river"]
+    assert non_transfer(by_train)[0].to_id == "CNYTN"
+    assert 2 * DAY < by_train.time_h < 7 * DAY
     by_rail_and_barge = find_routes(network, "Chongqing", "Hong Kong", by="cost", modes=["rail", "river"])[0]
     assert [leg.mode for leg in non_transfer(by_rail_and_barge)] == ["rail", "river"]
     assert by_rail_and_barge.cost_usd <= fastest.cost_usd
@@ -96,3 +99,43 @@ def test_urumqi_is_a_place_on_the_xinjiang_lines_at_their_published_lengths(netw
     assert to_almaty.legs[0].distance_km == pytest.approx(668)
     to_duisburg = find_routes(network, "Chongqing", "Duisburg", by="time")[0]
     assert "cn-urumqi" in to_duisburg.legs[0].via and "CNLAZ" in to_duisburg.legs[0].via
+
+
+def test_an_alternative_never_comes_back_through_a_city_it_has_left(network):
+    # An alternative that trucks out of Chongqing to Kunming and takes a train back through
+    # Chongqing to Europe is the best route with a detour, not another corridor.
+    for destination in ("Rotterdam", "Los Angeles", "Hong Kong"):
+        for route in find_routes(network, "Chongqing", destination, by="time", alternatives=2):
+            areas = []
+            for leg in route.legs:
+                for pid in (leg.from_id, *leg.via, leg.to_id):
+                    area = network.places[pid].area or pid
+                    if not areas or areas[-1] != area:
+                        areas.append(area)
+            assert len(areas) == len(set(areas)), (destination, areas)
+
+
+def test_lorries_to_guangxi_take_the_road_by_guiyang(network):
+    # The expressway south from Chongqing runs by Zunyi and Guiyang to Nanning (about 1,000 km
+    # by road for 790 km in a straight line), not round by Kunming (1,700 km).
+    route = find_routes(network, "Chongqing", "Nanning", by="time", modes=["road"])[0]
+    assert "CNKNM" not in {pid for leg in route.legs for pid in (leg.from_id, *leg.via, leg.to_id)}
+    assert route.distance_km < 1_200
+
+
+def test_a_china_europe_train_reaches_gdansk_without_sailing_back(network):
+    # DCT Gdansk's train runs on from Malaszewicze in one or two days (S324); the way to Gdansk
+    # is not by rail to Hamburg and a sailing back east across the Baltic.
+    route = find_routes(network, "Chongqing", "Gdansk", by="time")[0]
+    assert [leg.mode for leg in non_transfer(route)] == ["rail", "rail"] or set(route.modes) == {"rail"}
+    assert non_transfer(route)[-1].from_id == "PLMAA"
+
+
+def test_a_feeder_port_is_not_served_across_an_ocean_and_back(network):
+    # Papeete lies 6,600 km from Los Angeles; a feeder only from its single nearest container port
+    # (Sydney) made the voyage 18,400 km, out across the Pacific and back.
+    from corridor.geo import haversine_km
+
+    la, papeete = network.places["USLAX"], network.places["PFPPT"]
+    route = find_routes(network, "USLAX", "PFPPT", by="distance")[0]
+    assert route.distance_km < 1.5 * haversine_km(la.lon, la.lat, papeete.lon, papeete.lat)

@@ -221,7 +221,9 @@ class Gazetteer:
         ids = self._exonym_first(key, ids)
         if allowed is not None and len(ids) > 1:
             ids = [p for p in ids if p in allowed] or ids
-        ids = self._prefer(ids)
+        # Without a country, a curated place reaching here matched by another name only (its own
+        # names are answered above): it does not win over ports whose own name this is.
+        ids = self._prefer(ids, curated_first=country is not None)
         if len(ids) == 1:
             place = self.places[ids[0]]
             return Target(place.name, (place.id,))
@@ -255,12 +257,13 @@ class Gazetteer:
             }
         return [p for p in ids if (key, p) in self._exonyms] or ids
 
-    def _prefer(self, ids: list[str]) -> list[str]:
+    def _prefer(self, ids: list[str], *, curated_first: bool = True) -> list[str]:
         """Narrow several places of one name: a curated corridor place wins over World Port Index
-        ports, and a port two or more harbour-size classes larger than every other wins too."""
+        ports (with `curated_first`), and a port two or more harbour-size classes larger than
+        every other wins too."""
         if len(ids) < 2:
             return ids
-        curated = [p for p in ids if self.places[p].origin == "curated"]
+        curated = [p for p in ids if self.places[p].origin == "curated"] if curated_first else []
         if curated:
             return curated
         ranked = sorted(ids, key=lambda p: -SIZE_RANK.get(self.places[p].harbor_size, 0))
