@@ -344,15 +344,24 @@ def test_7_a_lock_file_that_is_not_a_file_is_refused_and_followed_nowhere(site, 
 # --------------------------------------------------------------------------- 8. numbers
 
 
-@pytest.mark.parametrize("teu", ["1e308", "1.7e308"])
-def test_8_a_teu_whose_totals_overflow_is_refused(site, run, teu):
+@pytest.mark.parametrize("teu", ["1e308", "1.7e308", "2e6"])
+def test_8_a_teu_beyond_any_shipment_is_refused_by_every_command(site, run, teu):
     root, state = site
     before = state()
-    for argv in (("route", "CNAAA", "CNBBB"), ("compare", "CNAAA", "CNBBB"), ("reach", "CNAAA")):
-        for output in ("text", "json"):
-            result = run(*argv, "--teu", teu, "--format", output, "--data", str(root))
-            refused(result, 2, "--teu", "overflow")
+    commands = (
+        ("route", "CNAAA", "CNBBB"), ("compare", "CNAAA", "CNBBB"), ("reach", "CNAAA"),
+        ("matrix", "CNAAA", "--to", "CNBBB"), ("pareto", "CNAAA", "CNBBB"),
+        ("scenario", "compare", "CNAAA", "CNBBB", "--scenario", "nothing"),
+    )  # fmt: skip
+    for argv in commands:
+        result = run(*argv, "--teu", teu, "--data", str(root))
+        refused(result, 2, "--teu", "is above 1,000,000: give 1,000,000 or less")
     assert state() == before
+
+
+def test_8_criticality_takes_no_teu_it_would_ignore(site, run):
+    root, _ = site
+    refused(run("criticality", "CNAAA", "--to", "CNBBB", "--teu", "5", "--data", str(root)), 2, "--teu")
 
 
 def test_8_json_never_holds_nan_or_infinity():
@@ -543,6 +552,75 @@ def test_13_problems_name_lines_not_byte_offsets(site, run, tmp_path):
     assert state() == before
 
 
+# --------------------------------------------------------------------------- review of 2026-12-05
+
+
+def _file(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_params_with_an_implausible_mode_speed_are_refused_naming_the_file(site, run, tmp_path):
+    root, state = site
+    before = state()
+    params = _file(tmp_path / "slow.csv", "name,scope,value,source\nspeed_kmh,road,1e-320,estimate\n")
+    for argv in (("route", "CNAAA", "CNBBB", "--modes", "road"), ("validate",)):
+        result = run(*argv, "--params", params, "--data", str(root))
+        assert result.code == 1 and "Traceback" not in result.err
+        assert f"{params}: speed_kmh for road is 9.99989e-321, outside the plausible 1-100 km/h" in (
+            result.err + result.out
+        )
+    assert len(problems(run("route", "CNAAA", "CNBBB", "--params", params, "--data", str(root)).err)) == 1
+    assert state() == before
+
+
+def test_a_broken_dataset_is_one_line_and_v_lists_every_problem(site, run):
+    root, _ = site
+    places = root / "ports" / "places.csv"
+    rows = places.read_text(encoding="utf-8").splitlines()
+    places.write_text("\n".join([rows[0], *rows[1:3], "CNXX1,,CN,1,1", "CNXX2,Two,CN,95,1"]) + "\n", encoding="utf-8")
+    result = run("route", "CNAAA", "CNBBB", "--data", str(root))
+    refused(result, 1, "problems, first:", "(-v lists all")
+    listed = run("route", "CNAAA", "CNBBB", "-v", "--data", str(root))
+    assert listed.code == 1 and len(problems(listed.err)) > 2
+
+
+def test_validate_warns_of_a_missing_countries_or_links_table(site, run):
+    root, _ = site
+    (root / "countries.csv").unlink()
+    (root / "links" / "links.csv").unlink()
+    result = run("validate", "--warnings", "--data", str(root))
+    assert "countries.csv is missing: no country code is checked" in result.out
+    assert "links.csv is missing: the dataset has no links" in result.out
+
+
+def test_validate_refuses_customs_clearance_on_a_link_inside_one_country(site, run):
+    root, _ = site
+    links = root / "links" / "links.csv"
+    header = links.read_text(encoding="utf-8").splitlines()[0].split(",")
+    row = dict.fromkeys(header, "")
+    row.update(id="road-cleared", **{"from": "CNAAA"}, to="CNCCC", mode="road", customs="cleared")
+    links.write_text(links.read_text(encoding="utf-8") + ",".join(row[c] for c in header) + "\n", encoding="utf-8")
+    result = run("validate", "--data", str(root))
+    assert result.code == 1
+    assert "link road-cleared: customs: is cleared, but both ends are in CN" in result.out
+
+
+def test_a_scenario_naming_an_unknown_place_fails_when_shown(site, run, tmp_path):
+    root, _ = site
+    scenario = _file(tmp_path / "atlantis.toml", (
+        'name = "atlantis"\ntitle = "Atlantis closes"\n\n[[close]]\nplaces = ["Atlantis"]\nsource = "estimate"\n'
+    ))  # fmt: skip
+    refused(run("scenario", "show", scenario, "--data", str(root)), 1, "unknown place 'Atlantis'")
+
+
+def test_an_unknown_name_is_echoed_cut_short(site, run):
+    root, _ = site
+    result = run("route", "Z" * 100_000, "CNBBB", "--data", str(root))
+    refused(result, 1, "unknown place 'ZZZ")
+    assert len(result.err) < 300
+
+
 # --------------------------------------------------------------------------- the corpus
 
 
@@ -609,6 +687,28 @@ CORPUS = [
      "unknown place or sea passage 'Atlantis'; sea passages: bab-el-mandeb"),
     ("avoid-misspelt-passage", lambda r, t: ["route", "CNAAA", "CNBBB", "--avoid", "malaca", "--data", str(r)], 1,
      "did you mean malacca (sea passage)"),
+    # found in the review of 2026-12-05
+    ("holding-rate-above-one", lambda r, t: ["route", "CNAAA", "CNBBB", "--by", "generalized",
+                                             "--holding-rate-per-day", "2", "--data", str(r)], 2, "is outside 0-1"),
+    ("co2-price-huge", lambda r, t: ["route", "CNAAA", "CNBBB", "--by", "generalized", "--co2-price-usd-per-t",
+                                     "1e308", "--data", str(r)], 2, "is outside 0-100,000"),
+    ("cargo-value-huge", lambda r, t: ["route", "CNAAA", "CNBBB", "--by", "generalized", "--cargo-value-usd",
+                                       "1e308", "--holding-rate-per-day", "1", "--data", str(r)], 2,
+     "is outside 0-1,000,000,000"),
+    ("criticality-weight-huge", lambda r, t: ["criticality", "CNAAA", "--to-file",
+                                              _file(t / "w.txt", "CNBBB,1e308\n"), "--data", str(r)], 2,
+     "the weight must be a number from 0 to 1,000,000"),
+    ("criticality-to-origin", lambda r, t: ["criticality", "CNAAA", "--to", "CNAAA", "--data", str(r)], 2,
+     "is the origin itself"),
+    ("criticality-no-route", lambda r, t: ["criticality", "IDIII", "--to", "CNBBB", "--data", str(r)], 1,
+     "no route from Island Port to Bravo Port"),
+    ("map-and-out-alike", lambda r, t: ["route", "CNAAA", "CNBBB", "--map", str(t / "a.html"), "--out",
+                                        str(t / "a.html"), "--format", "json", "--data", str(r)], 2,
+     "--out and --map name the same file"),
+    ("name-too-long", lambda r, t: add(r, name="N" * 300), 1, "name: is 300 characters long: give at most 200"),
+    ("seaport-without-sea", lambda r, t: add(r, "--kind", "seaport", "--modes", "rail"), 1, "modes: has no sea"),
+    ("link-source-alone", lambda r, t: ["links", "add", "CNAAA", "CNCCC", "--mode", "road", "--source", "S1",
+                                        "--data", str(r)], 2, "--source cites the figures the link gives"),
 ]  # fmt: skip
 
 
@@ -632,3 +732,11 @@ def test_adding_through_the_library_refuses_the_same(site):
     with pytest.raises(DataError, match="bidirectional-text control"):
         add_place(root, place_id="CNX1", name=BIDI, country="CN", lat=1, lon=1, modes=["road"])
     assert state() == before
+
+
+def test_a_geopackage_under_another_extension_is_written_without_a_library_warning(site, run, tmp_path):
+    root, _ = site
+    out = tmp_path / "route.txt"
+    result = run("route", "CNAAA", "CNBBB", "--format", "gpkg", "--out", str(out), "--data", str(root))
+    assert result.code == 0 and out.stat().st_size > 0
+    assert "Warning" not in result.err

@@ -45,6 +45,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _plain(value: float | None) -> str:
+    """A bound as people write it: 1,000,000 rather than 1e+06."""
+    if value is not None and float(value).is_integer() and abs(value) < 1e15:
+        return f"{value:,.0f}"
+    return f"{value:g}" if value is not None else ""
+
+
 def _number(convert: type, *, low: float | None = None, high: float | None = None, positive: bool = False):
     """Return an argparse type: a finite number of `convert`'s type within the given bounds."""
     noun = "whole number" if convert is int else "number"
@@ -58,18 +65,22 @@ def _number(convert: type, *, low: float | None = None, high: float | None = Non
             raise argparse.ArgumentTypeError(f"{text!r} is not a positive {noun}")
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-        if low is not None and high is None and value < low:
-            raise argparse.ArgumentTypeError(f"{text!r} is below {low:g}: give {low:g} or more")
-        if high is not None and low is None and value > high:
-            raise argparse.ArgumentTypeError(f"{text!r} is above {high:g}: give {high:g} or less")
+        if low is not None and (high is None or positive) and value < low:
+            raise argparse.ArgumentTypeError(f"{text!r} is below {_plain(low)}: give {_plain(low)} or more")
+        if high is not None and (low is None or positive) and value > high:
+            raise argparse.ArgumentTypeError(f"{text!r} is above {_plain(high)}: give {_plain(high)} or less")
         if (low is not None and value < low) or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"{value} is outside {low}-{high}")
+            raise argparse.ArgumentTypeError(f"{text!r} is outside {_plain(low)}-{_plain(high)}")
         return value
 
     return parse
 
 
 _positive_float = _number(float, positive=True)
+# A million containers is more than any shipment (the largest ships carry about 24,000): a bound
+# that keeps every total finite.
+MAX_TEU = 1e6
+_teu = _number(float, positive=True, high=MAX_TEU)
 _finite_float = _number(float)
 _count = _number(int, low=0, high=20)
 _count_rows = _number(int, positive=True)
@@ -98,7 +109,7 @@ def _common(parser: argparse.ArgumentParser, *, writes: bool = False) -> None:
     group.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
 
 
-def _filters(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
+def _filters(parser: argparse.ArgumentParser, *, by: bool = True, teu: bool = True) -> None:
     if by:
         parser.add_argument(
             "--by", choices=OBJECTIVE_CHOICES, default="cost",
@@ -112,7 +123,8 @@ def _filters(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
                              "bab-el-mandeb, panama, ...); repeatable")  # fmt: skip
     parser.add_argument("--allow", action="append", default=[], metavar="PASSAGE",
                         help="open a passage closed by default (northwest-passage); repeatable")  # fmt: skip
-    parser.add_argument("--teu", type=_positive_float, default=1.0, help="containers, scales cost and CO2 (default: 1)")
+    if teu:
+        parser.add_argument("--teu", type=_teu, default=1.0, help="containers, scales cost and CO2 (default: 1)")
 
 
 def _out(parser: argparse.ArgumentParser) -> None:
@@ -433,6 +445,10 @@ def _out_path(args: argparse.Namespace):
         raise UsageError(f"--format {args.format} writes a file: give --out FILE.{args.format}")
     if not args.out:
         return None
+    for flag in ("map", "plot"):
+        other = getattr(args, flag, None)
+        if other and os.path.abspath(other) == os.path.abspath(args.out):
+            raise UsageError(f"--out and --{flag} name the same file, {args.out}: give each its own")
     return check_output_path(args.out, dataset_dir(args.data), what="the output")
 
 
@@ -929,6 +945,9 @@ def cmd_links_import(args: argparse.Namespace) -> str:
 def cmd_links_add(args: argparse.Namespace) -> str:
     from .editing import add_link
 
+    if args.source and args.distance_km is None and args.time_h is None and args.frequency_per_week is None:
+        raise UsageError("--source cites the figures the link gives: give --distance-km, --time-h or "
+                         "--frequency-per-week with it (measured ones are estimates)")  # fmt: skip
     change = add_link(
         args.data, args.start, args.end, mode=args.mode, distance_km=args.distance_km, time_h=args.time_h,
         frequency_per_week=args.frequency_per_week, one_way=args.one_way, link_id=args.link_id, name=args.name,
@@ -980,7 +999,10 @@ def _date(text: str):
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written as 2024-01-31") from None
 
 
-_non_negative = _number(float, low=0.0)
+# Bounds on the generalised-cost prices that keep every total finite and far beyond any real case.
+_cargo_value = _number(float, low=0.0, high=1e9)
+_holding_rate = _number(float, low=0.0, high=1.0)
+_co2_price = _number(float, low=0.0, high=1e5)
 _workers = _number(int, low=1, high=256)
 
 
@@ -989,11 +1011,11 @@ def _decision_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("scenario and generalised cost")
     group.add_argument("--scenario", metavar="NAME|FILE", help="apply a scenario (see corridor scenario list)")
     group.add_argument("--on", type=_date, metavar="DATE", help="only the scenario's changes in force on this date")
-    group.add_argument("--cargo-value-usd", type=_non_negative, metavar="USD",
+    group.add_argument("--cargo-value-usd", type=_cargo_value, metavar="USD",
                        help="value of the goods in one TEU, for --by generalized (default: parameters)")  # fmt: skip
-    group.add_argument("--holding-rate-per-day", type=_non_negative, metavar="RATE",
-                       help="holding cost per day as a share of the value (default: parameters)")  # fmt: skip
-    group.add_argument("--co2-price-usd-per-t", type=_non_negative, metavar="USD",
+    group.add_argument("--holding-rate-per-day", type=_holding_rate, metavar="RATE",
+                       help="holding cost per day as a share of the value, 0-1 (default: parameters)")  # fmt: skip
+    group.add_argument("--co2-price-usd-per-t", type=_co2_price, metavar="USD",
                        help="carbon price per tonne of CO2 (default: parameters)")  # fmt: skip
 
 
@@ -1030,7 +1052,7 @@ def _criticality_parser(sub) -> None:
     crit.add_argument("origin")
     crit.add_argument("--to", action="append", default=[], metavar="DEST", help="a destination; repeatable")
     crit.add_argument("--to-file", metavar="FILE", help="destinations, one per line, optionally 'place,weight'")
-    _filters(crit)
+    _filters(crit, teu=False)
     crit.add_argument("--top", type=_count_rows, default=20, metavar="N", help="show the N most critical (default 20)")
     crit.add_argument("--rank", choices=("cutoff", "added"), default="cutoff",
                       help="rank by destinations cut off, then added total (default), or by added total")  # fmt: skip
@@ -1249,10 +1271,14 @@ def _destinations_file(path: str) -> tuple[list[str], list[float]]:
                     value = float(tail)
                 except ValueError:
                     continue
-                if not (math.isfinite(value) and value >= 0):
-                    raise UsageError(f"--to-file {path}: line {number}: the weight must be a number of at least 0")
+                if not (math.isfinite(value) and 0 <= value <= MAX_TEU):
+                    raise UsageError(
+                        f"--to-file {path}: line {number}: the weight must be a number from 0 to {_plain(MAX_TEU)}"
+                    )
                 name, weight = head.strip(), value
                 break
+        if len(name) > 1 and name[0] == name[-1] == '"':
+            name = name[1:-1].strip()  # a name quoted as a spreadsheet writes it
         names.append(name)
         weights.append(weight)
     return names, weights
@@ -1320,11 +1346,13 @@ def cmd_scenario_list(args: argparse.Namespace) -> str:
 def cmd_scenario_show(args: argparse.Namespace) -> str:
     from . import io
     from .datasets import dataset_dir, read_sources
-    from .scenarios import as_dict, describe, load_scenario
+    from .scenarios import apply_scenario, as_dict, describe, load_scenario
 
     root = dataset_dir(args.data)
     known = read_sources(root / "sources.csv") if (root / "sources.csv").is_file() else {}
     scenario = load_scenario(args.name, args.data, known_sources=known)
+    # Applied once to the dataset's network, so that places, links and passages it names are checked too.
+    apply_scenario(_network(args), scenario)
     if args.format == "json":
         return io.dumps(as_dict(scenario))
     return "\n".join(describe(scenario))
@@ -1484,6 +1512,8 @@ COMMANDS = {
 }
 # How many of a DataError's problems are listed on stderr, below its one-line summary.
 LISTED_PROBLEMS = 50
+# Commands whose errors list every problem: those that read a file the user gives.
+LISTS_PROBLEMS = frozenset({("ports", "import"), ("links", "import")})
 
 
 ACTIVITIES: dict[str | tuple[str, str], str] = {
@@ -1622,13 +1652,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"corridor {args.command}: error: {exc.as_flag()}")
         return exc.exit_code
     except CorridorError as exc:
-        _say(f"corridor: {exc}")
         problems = getattr(exc, "problems", [])
-        if len(problems) > 1:  # the summary names the first; list them all, one per line
-            shown = problems if args.verbose else problems[:LISTED_PROBLEMS]
-            _say("\n".join(f"  {p}" for p in shown))
-            if len(shown) < len(problems):
-                _say(f"  ... and {len(problems) - len(shown)} more (all with -v)")
+        if len(problems) > 1 and (args.verbose or key in LISTS_PROBLEMS):
+            # The summary names the first; an import lists every bad row of the user's file, -v any list.
+            _say(f"corridor: {exc}")
+            _say("\n".join(f"  {p}" for p in problems))
+        elif len(problems) > 1:
+            _say(f"corridor: {exc} (-v lists all {len(problems)})")
+        else:
+            _say(f"corridor: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         _say("corridor: interrupted")

@@ -68,9 +68,10 @@ class Metrics:
 class Parameters:
     """Speeds, tariffs, emission factors and handling, each with its source."""
 
-    def __init__(self, table: dict[tuple[str, str], Parameter]):
+    def __init__(self, table: dict[tuple[str, str], Parameter], files: dict[tuple[str, str], str] | None = None):
         self.table = dict(table)
         problems = []
+        where = files or {}
         for name, scope in self.table:
             if name not in PARAMETER_NAMES:
                 problems.append(f"unknown parameter {name!r} (known: {', '.join(sorted(PARAMETER_NAMES))})")
@@ -81,16 +82,38 @@ class Parameters:
         for name, (scopes, required) in PARAMETER_NAMES.items():
             if required:
                 problems.extend(f"{name} for {scope} is missing" for scope in scopes if (name, scope) not in self.table)
+        problems += self._implausible_speeds(where)
         if problems:
             raise DataError("the parameters table is incomplete or wrong", problems)
+
+    def _implausible_speeds(self, files: dict[tuple[str, str], str]) -> list[str]:
+        """Return a problem for each mode speed outside its mode's plausible range (min_speed_kmh
+        to max_speed_kmh, where the table gives one), naming the file the row came from."""
+        problems = []
+        for mode in LINK_MODES:
+            low, high = self.table.get(("min_speed_kmh", mode)), self.table.get(("max_speed_kmh", mode))
+            if low is None or high is None or low.value >= high.value:
+                continue  # `validate` reports a range that is missing or upside down
+            for name in ("speed_kmh", "speed_down_kmh", "speed_up_kmh"):
+                found = self.table.get((name, mode))
+                if found is not None and not low.value <= found.value <= high.value:
+                    file = files.get((name, mode))
+                    problems.append(
+                        f"{file + ': ' if file else ''}{name} for {mode} is {found.value:g}, outside the plausible "
+                        f"{low.value:g}-{high.value:g} km/h (min_speed_kmh and max_speed_kmh)"
+                    )
+        return problems
 
     @classmethod
     def from_files(cls, base: Path, override: Path | None = None) -> Parameters:
         """Read the dataset's parameters, with a user's file replacing matching rows."""
         table = read_parameters(base)
+        files = dict.fromkeys(table, str(base))
         if override is not None:
-            table.update(read_parameters(override))
-        return cls(table)
+            extra = read_parameters(override)
+            table.update(extra)
+            files.update(dict.fromkeys(extra, str(override)))
+        return cls(table, files)
 
     def value(self, name: str, scope: str, default: float | None = None) -> float:
         parameter = self.table.get((name, scope))

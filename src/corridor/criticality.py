@@ -193,6 +193,9 @@ def criticality(
         plan = replace(plan, network=network)
     core = network.core
     starts = set(plan.start.place_ids)
+    for end in ends:
+        if set(end.place_ids) <= starts:
+            raise UsageError(f"destination {end.label} is the origin itself: give places to reach from it", "destinations")
     columns = tuple(tuple(core.destination(pid) for pid in end.place_ids if pid not in starts) for end in ends)
     edge_ok, node_ok = masks(plan)
     sweep = Sweep(
@@ -202,6 +205,14 @@ def criticality(
     targets = sorted({n for column in columns for n in column})
     base = search(core, sweep.weight, sweep.sources, targets=targets, stop=STOP_ALL, edge_ok=edge_ok, node_ok=node_ok)
     baseline = _values(sweep, base.dist)
+    if all(value == INF for value in baseline):
+        from .errors import NoRouteError
+
+        which = ends[0].label if len(ends) == 1 else f"any of the {len(ends)} destinations"
+        raise NoRouteError(
+            f"no route from {plan.start.label} to {which} with these constraints: nothing to rank "
+            f"(corridor route says what blocks one)"
+        )
     used_edges: set[int] = set()
     for column, value in zip(columns, baseline, strict=True):
         if value < INF:

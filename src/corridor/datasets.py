@@ -337,6 +337,10 @@ class _Problems:
         return value
 
 
+# The longest name or list of other names a place may have (the longest real ones are under 100).
+MAX_NAME_CHARS = 200
+
+
 def text_problems(row: dict[str, str], where: str, problems: _Problems) -> set[str]:
     """Record cells that are not one line of plain text; return their columns.
 
@@ -378,6 +382,9 @@ def parse_place_row(
     name = row.get("name", "")
     if not name:
         problems.add(where, "name", "is empty")
+    for column in ("name", "aliases"):
+        if len(row.get(column) or "") > MAX_NAME_CHARS:
+            problems.add(where, column, f"is {len(row[column]):,} characters long: give at most {MAX_NAME_CHARS}")
     country = row.get("country", "").upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         problems.add(where, "country", f"{row.get('country', '')!r} is not an ISO 3166 alpha-2 code")
@@ -394,6 +401,8 @@ def parse_place_row(
     for mode in modes:
         if mode not in MODES:
             problems.add(where, "modes", f"{mode!r} is not one of {', '.join(MODES)}")
+    if kind == "seaport" and modes and "sea" not in modes:
+        problems.add(where, "modes", "has no sea: a seaport is served by sea (or give it another kind)")
     status = row.get("status", "") or "operational"
     if status not in STATUSES:
         problems.add(where, "status", f"{status!r} is not one of {', '.join(STATUSES)}")
@@ -860,6 +869,14 @@ def load_dataset(root: Path) -> Dataset:
         ]
         if unserved:
             failures.append(DataError(f"{root / LINKS_FILE} has links to places without their mode", unserved))
+        domestic = [
+            f"{root / LINKS_FILE}: link {link.id}: customs: is cleared, but both ends are in "
+            f"{places[link.from_id].country}: clearance is for a link between two countries"
+            for link in links
+            if link.customs == "cleared" and places[link.from_id].country == places[link.to_id].country
+        ]
+        if domestic:
+            failures.append(DataError(f"{root / LINKS_FILE} clears customs on links inside one country", domestic))
     parameters = attempt(read_parameters, root / PARAMETERS_FILE)
     sources = attempt(read_sources, root / SOURCES_FILE)
     if len(failures) == 1:

@@ -250,7 +250,12 @@ def write_frame(frame: Any, path: str | Path, fmt: str, *, layer: str = "corrido
     try:
         written = staging / target.name
         if fmt == "gpkg":
-            frame.to_file(written, driver="GPKG", layer=layer, engine="pyogrio")
+            import warnings
+
+            with warnings.catch_warnings():
+                # GDAL warns when the name does not end in .gpkg; the file is a GeoPackage all the same.
+                warnings.filterwarnings("ignore", message="The filename extension should be", category=RuntimeWarning)
+                frame.to_file(written, driver="GPKG", layer=layer, engine="pyogrio")
         else:
             frame.to_parquet(written)
         os.replace(written, target)

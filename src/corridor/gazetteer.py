@@ -72,6 +72,11 @@ class Target:
         return bool(self.area)
 
 
+def _shown(text: str, limit: int = 80) -> str:
+    """A name as an error message repeats it: cut short if it is very long."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class Gazetteer:
     """An index of place ids, names, aliases and areas, with the other names places go by.
 
@@ -236,12 +241,12 @@ class Gazetteer:
             listed = ", ".join(self.describe(p) for p in ids[:8])
             more = f" and {len(ids) - 8} more" if len(ids) > 8 else ""
             raise PlaceError(
-                f"{text!r} is ambiguous: {listed}{more}; give an id or 'NAME, CC'",
+                f"{_shown(text)!r} is ambiguous: {listed}{more}; give an id or 'NAME, CC'",
                 [self.describe(p) for p in ids],
             )
         candidates = self.suggest(query)
         hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
-        raise PlaceError(f"unknown place {text!r}{hint}", candidates, unknown=True)
+        raise PlaceError(f"unknown place {_shown(text)!r}{hint}", candidates, unknown=True)
 
     def _exonym_first(self, key: str, ids: list[str]) -> list[str]:
         """Of several places a name matches, keep those the English exonym table gives for it:
@@ -284,6 +289,8 @@ class Gazetteer:
         """
         from rapidfuzz import fuzz, process, utils
 
+        if len(query) > 200:
+            return []  # no place has a name that long: nothing is close to it
         key = normalize(query)
         out: list[str] = []
         choices = [*self.names, *self.areas]

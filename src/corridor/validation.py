@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._fs import check_regular_file
-from .datasets import PARAMETERS_FILE, PLACES_FILE, check_dataset_dir, iter_csv_rows, load_dataset, read_text
+from .datasets import (
+    COUNTRIES_FILE, LINKS_FILE, PARAMETERS_FILE, PLACES_FILE, check_dataset_dir, iter_csv_rows, load_dataset, read_text,
+)
 from .errors import DataError
 
 ERROR, WARNING = "error", "warning"
@@ -95,6 +97,9 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
     except DataError as exc:
         dataset = None
         found += [Problem(m, TABLE) for m in _messages(exc)]
+    for table, lost in ((COUNTRIES_FILE, "no country code is checked"), (LINKS_FILE, "the dataset has no links")):
+        if not os.path.lexists(root / table):
+            found.append(Problem(f"{root / table} is missing: {lost} (corridor init makes a complete dataset)", FILES, WARNING))
     if dataset is not None:
         found += [Problem(m, TABLE) for m in short_links(dataset)]
     params_file = Path(params) if params else None
@@ -170,8 +175,6 @@ def short_links(dataset) -> list[str]:
     A route cannot be shorter than the straight line between its ends: such a figure is a typo
     or a link between the wrong places.
     """
-    from .datasets import LINKS_FILE
-
     where = f"{dataset.root / LINKS_FILE}: "
     found = (
         short_link_problem(link, dataset.places[link.from_id], dataset.places[link.to_id], where=where)
@@ -229,9 +232,8 @@ def link_speed_problems(link, start, end, parameters, *, where: str) -> list[str
 
 
 def implausible_speeds(dataset, parameters) -> tuple[list[str], list[str]]:
-    """Return (problems, warnings) about speeds: links outside their mode's plausible range, the
-    mode speeds of the parameters outside it, and modes with no range to check against."""
-    from .datasets import LINKS_FILE
+    """Return (problems, warnings) about speeds: links outside their mode's plausible range, and
+    modes with no range to check against (`Parameters` itself refuses a mode speed outside it)."""
 
     problems, warnings = [], []
     for mode in ("rail", "road", "river"):
@@ -248,15 +250,6 @@ def implausible_speeds(dataset, parameters) -> tuple[list[str], list[str]]:
                 f"{dataset.root / PARAMETERS_FILE}: min_speed_kmh {low:g} for {mode} is not below "
                 f"max_speed_kmh {high:g}"
             )
-            continue
-        names = ("speed_kmh", "speed_down_kmh", "speed_up_kmh") if mode == "river" else ("speed_kmh",)
-        for name in names:
-            value = parameters.table.get((name, mode))
-            if value is not None and not low <= value.value <= high:
-                problems.append(
-                    f"{dataset.root / PARAMETERS_FILE}: {name} for {mode} is {value.value:g}, outside the plausible "
-                    f"{low:g}-{high:g} km/h"
-                )
     where = f"{dataset.root / LINKS_FILE}: "
     for link in dataset.links:
         problems += link_speed_problems(
