@@ -1002,7 +1002,7 @@ def _date(text: str):
 # Bounds on the generalised-cost prices that keep every total finite and far beyond any real case.
 _cargo_value = _number(float, low=0.0, high=1e9)
 _holding_rate = _number(float, low=0.0, high=1.0)
-_co2_price = _number(float, low=0.0, high=1e5)
+_co2_price = _number(float, low=0.0, high=1e7)
 _workers = _number(int, low=1, high=256)
 
 
@@ -1513,7 +1513,7 @@ COMMANDS = {
 # How many of a DataError's problems are listed on stderr, below its one-line summary.
 LISTED_PROBLEMS = 50
 # Commands whose errors list every problem: those that read a file the user gives.
-LISTS_PROBLEMS = frozenset({("ports", "import"), ("links", "import")})
+LISTS_PROBLEMS = frozenset({("ports", "import"), ("links", "import"), ("scenario", "show")})
 
 
 ACTIVITIES: dict[str | tuple[str, str], str] = {

@@ -96,7 +96,7 @@ class Parameters:
                 continue  # `validate` reports a range that is missing or upside down
             for name in ("speed_kmh", "speed_down_kmh", "speed_up_kmh"):
                 found = self.table.get((name, mode))
-                if found is not None and not low.value <= found.value <= high.value:
+                if found is not None and found.value > 0 and not low.value <= found.value <= high.value:
                     file = files.get((name, mode))
                     problems.append(
                         f"{file + ': ' if file else ''}{name} for {mode} is {found.value:g}, outside the plausible "

@@ -195,7 +195,9 @@ def criticality(
     starts = set(plan.start.place_ids)
     for end in ends:
         if set(end.place_ids) <= starts:
-            raise UsageError(f"destination {end.label} is the origin itself: give places to reach from it", "destinations")
+            raise UsageError(
+                f"destination {end.label} is the origin itself: give places to reach from it", "destinations"
+            )
     columns = tuple(tuple(core.destination(pid) for pid in end.place_ids if pid not in starts) for end in ends)
     edge_ok, node_ok = masks(plan)
     sweep = Sweep(

@@ -401,8 +401,6 @@ def parse_place_row(
     for mode in modes:
         if mode not in MODES:
             problems.add(where, "modes", f"{mode!r} is not one of {', '.join(MODES)}")
-    if kind == "seaport" and modes and "sea" not in modes:
-        problems.add(where, "modes", "has no sea: a seaport is served by sea (or give it another kind)")
     status = row.get("status", "") or "operational"
     if status not in STATUSES:
         problems.add(where, "status", f"{status!r} is not one of {', '.join(STATUSES)}")

@@ -271,6 +271,8 @@ def place_row(
 def _check_place(row: dict[str, str], where: str, problems: _Problems, countries: dict[str, str]) -> Place | None:
     checked = _Problems()
     place = parse_place_row(row, where, checked, countries or None)
+    if place is not None and place.kind == "seaport" and "sea" not in place.modes:
+        checked.add(where, "modes", "has no sea: a seaport is served by sea (or give it another kind)")
     problems.items += checked.items
     return place if not checked.items else None
 

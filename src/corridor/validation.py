@@ -8,7 +8,14 @@ from pathlib import Path
 
 from ._fs import check_regular_file
 from .datasets import (
-    COUNTRIES_FILE, LINKS_FILE, PARAMETERS_FILE, PLACES_FILE, check_dataset_dir, iter_csv_rows, load_dataset, read_text,
+    COUNTRIES_FILE,
+    LINKS_FILE,
+    PARAMETERS_FILE,
+    PLACES_FILE,
+    check_dataset_dir,
+    iter_csv_rows,
+    load_dataset,
+    read_text,
 )
 from .errors import DataError
 
@@ -99,7 +106,8 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
         found += [Problem(m, TABLE) for m in _messages(exc)]
     for table, lost in ((COUNTRIES_FILE, "no country code is checked"), (LINKS_FILE, "the dataset has no links")):
         if not os.path.lexists(root / table):
-            found.append(Problem(f"{root / table} is missing: {lost} (corridor init makes a complete dataset)", FILES, WARNING))
+            missing = f"{root / table} is missing: {lost} (corridor init makes a complete dataset)"
+            found.append(Problem(missing, FILES, WARNING))
     if dataset is not None:
         found += [Problem(m, TABLE) for m in short_links(dataset)]
     params_file = Path(params) if params else None
