@@ -57,7 +57,11 @@ class CustomBuildHook(BuildHookInterface):
         editable = version == "editable"
         if core is not None:
             if editable:
-                shutil.copy2(core, package / core.name)
+                # Copied beside the old one and renamed over it: a process that has the old one
+                # loaded keeps its file instead of crashing on one rewritten under it.
+                staged = package / f".{core.name}.new"
+                shutil.copy2(core, staged)
+                os.replace(staged, package / core.name)
             else:
                 build_data["force_include"][str(core)] = f"corridor/{core.name}"
                 build_data["pure_python"] = False

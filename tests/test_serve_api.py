@@ -357,6 +357,8 @@ def test_places_needs_q(client):
         ({"modes": "rail,teleport"}, "modes"),
         ({"allow": "atlantis-strait"}, "allow"),
         ({"cargo_value_usd": "-5", "by": "generalized"}, "cargo_value_usd"),
+        ({"teu": "2e6"}, "teu"),
+        ({"holding_rate_per_day": "2", "by": "generalized"}, "holding_rate_per_day"),
     ],
 )
 def test_bad_input_is_400_naming_the_parameter_in_the_cli_words(client, run, params, parameter):
@@ -443,6 +445,19 @@ def test_post_bodies_are_json_objects(client):
     error_of(client.post("/api/matrix", content=b"{oops", headers={"content-type": "application/json"}), 400, None)
     error_of(client.post("/api/matrix", json=["chongqing"]), 400, None)
     error_of(client.post("/api/matrix", json={"origins": [{"x": 1}]}), 400, "origins")
+
+
+def test_review_of_2026_12_05_refusals(client):
+    # A body nested too deeply for the parser, an empty `modes` (which would allow every mode),
+    # more vias than any route takes, a width too narrow for a table, and a teu that criticality
+    # (ranked per TEU) does not take: each a 400 naming what is wrong, never a 500 or a silent default.
+    deep = b"[" * 100_000 + b"]" * 100_000
+    error_of(client.post("/api/matrix", content=deep, headers={"content-type": "application/json"}), 400, None)
+    error_of(client.get("/api/route", params={**ROUTE, "modes": ""}), 400, "modes")
+    error_of(client.get("/api/route", params={**ROUTE, "via": ["singapore"] * 11}), 400, "via")
+    error_of(client.get("/api/places/Chongqing", params={"format": "text", "width": "10"}), 400, "width")
+    response = client.get("/api/criticality", params={"origin": "chongqing", "to": "singapore", "teu": "5"})
+    assert response.status_code == 400 and "teu" in response.text
 
 
 def test_a_long_query_string_is_refused(client):
@@ -537,6 +552,12 @@ def test_cors_only_for_the_named_origin(network):
         assert allowed.headers["access-control-allow-origin"] == "https://tms.example"
         other = shared.get("/api/places", params={"q": "umm"}, headers={"origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_cors_takes_an_origin_not_a_page(run):
+    # A browser sends its origin (scheme, host, port) alone: a path could never match, so CORS would be off unsaid.
+    result = run("serve", "--cors", "https://good.example/path")
+    assert result.code == 2 and "give an origin" in result.err and result.out == ""
 
 
 def test_concurrent_requests_answer_as_serial_ones(client):

@@ -1000,9 +1000,10 @@ def _date(text: str):
 
 
 # Bounds on the generalised-cost prices that keep every total finite and far beyond any real case.
-_cargo_value = _number(float, low=0.0, high=1e9)
+MAX_CARGO_VALUE_USD, MAX_CO2_PRICE_USD_PER_T = 1e9, 1e7
+_cargo_value = _number(float, low=0.0, high=MAX_CARGO_VALUE_USD)
 _holding_rate = _number(float, low=0.0, high=1.0)
-_co2_price = _number(float, low=0.0, high=1e7)
+_co2_price = _number(float, low=0.0, high=MAX_CO2_PRICE_USD_PER_T)
 _workers = _number(int, low=1, high=256)
 
 
@@ -1435,8 +1436,20 @@ def cmd_serve(args: argparse.Namespace) -> str:
 
     from .network import load_network
 
-    if args.cors and not args.cors.startswith(("http://", "https://")):
-        raise UsageError(f"--cors {args.cors}: give an origin such as https://example.org")
+    if args.cors:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(args.cors)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path not in ("", "/")
+            or (parts.query or parts.fragment)
+        ):
+            raise UsageError(
+                f"--cors {args.cors}: give an origin, a scheme and host (and port) alone, such as https://example.org"
+            )
+        args.cors = f"{parts.scheme}://{parts.netloc}"  # as a browser sends it in Origin: no trailing slash
     if args.allow_edits:
         from .editing import writable_dataset
 

@@ -149,6 +149,14 @@ def _problem_field(exc: DataError) -> str | None:
 # --------------------------------------------------------------------------- parameters
 
 
+# How often a repeatable filter may be given: a route through hundreds of vias is no request a
+# planner makes, and each via is a search of its own.
+MAX_REPEATS = {"via": 10, "avoid": 50, "allow": 20}
+# Parameters that may be left out but not sent empty (an empty `modes` would allow every mode).
+NOT_EMPTY = frozenset({"modes", "by", "teu", "width"})
+MIN_WIDTH, MAX_WIDTH = 40, 1000
+
+
 @dataclass(frozen=True)
 class Param:
     """A request parameter: how it is read, and how the OpenAPI document describes it."""
@@ -238,25 +246,30 @@ def _param_table() -> dict[str, Param]:
         ),
         Param(
             "teu",
-            {**number, "exclusiveMinimum": 0, "default": 1},
+            {**number, "exclusiveMinimum": 0, "maximum": cli.MAX_TEU, "default": 1},
             "containers, scales cost and CO2",
-            cli._positive_float,
+            cli._teu,
         ),
         Param("scenario", {"type": "string"}, "apply a scenario by name (see /api/scenarios)"),
         Param("on", {"type": "string", "format": "date"}, "only the scenario's changes in force on this date", _date),
         Param(
             "cargo_value_usd",
-            {**number, "minimum": 0},
+            {**number, "minimum": 0, "maximum": cli.MAX_CARGO_VALUE_USD},
             "value of the goods in one TEU, for generalized",
-            cli._non_negative,
+            cli._cargo_value,
         ),
         Param(
             "holding_rate_per_day",
-            {**number, "minimum": 0},
+            {**number, "minimum": 0, "maximum": 1},
             "holding cost per day as a share of the value",
-            cli._non_negative,
+            cli._holding_rate,
         ),
-        Param("co2_price_usd_per_t", {**number, "minimum": 0}, "carbon price per tonne of CO2", cli._non_negative),
+        Param(
+            "co2_price_usd_per_t",
+            {**number, "minimum": 0, "maximum": cli.MAX_CO2_PRICE_USD_PER_T},
+            "carbon price per tonne of CO2",
+            cli._co2_price,
+        ),
         Param(
             "sort",
             {"type": "string", "enum": [*METRIC_CHOICES, "name", "country"]},
@@ -292,9 +305,9 @@ def _param_table() -> dict[str, Param]:
         ),
         Param(
             "width",
-            {"type": "integer", "minimum": 40},
+            {"type": "integer", "minimum": MIN_WIDTH, "maximum": MAX_WIDTH},
             "text: fit the tables to this many columns (default: never wrap)",
-            cli._count_rows,
+            cli._number(int, low=MIN_WIDTH, high=MAX_WIDTH),
         ),
     ]
     return {p.name: p for p in params}
@@ -353,6 +366,8 @@ class Params:
         if len(items) > 1 and not spec.repeat:
             raise ApiError(400, f"argument {spec.cli_flag}: give it once", name)
         value = items[0].strip() if items else None
+        if not value and items and name in NOT_EMPTY:
+            raise ApiError(400, f"argument {spec.cli_flag}: is empty: leave it out for the default", name)
         if not value:
             if required:
                 raise ApiError(400, f"the following arguments are required: {name}", name)
@@ -360,7 +375,11 @@ class Params:
         return value
 
     def texts(self, name: str) -> list[str]:
-        return [v.strip() for v in self.values.get(name, []) if v.strip()]
+        found = [v.strip() for v in self.values.get(name, []) if v.strip()]
+        limit = MAX_REPEATS.get(name)
+        if limit is not None and len(found) > limit:
+            raise ApiError(400, f"argument {self._spec(name).cli_flag}: give it at most {limit} times", name)
+        return found
 
     def get(self, name: str, default: Any = None) -> Any:
         text = self.text(name)
@@ -607,7 +626,7 @@ def _query(params: Params) -> dict[str, Any]:
         "modes": params.get("modes"),
         "avoid": params.texts("avoid"),
         "allow": params.texts("allow"),
-        "teu": params.get("teu", 1.0),
+        "teu": params.get("teu", 1.0) if "teu" in params.known else 1.0,
     }
 
 
@@ -884,7 +903,7 @@ def criticality_api(service: Service, params: Params) -> Reply:
         raise ApiError(400, f"argument --top: at most {MAX_CRITICALITY_TOP} here", "top")
     rank = params.get("rank", "cutoff")
     query = _query(params)
-    del query["teu"]  # criticality ranks per TEU
+    del query["teu"]  # criticality ranks per TEU and takes no teu
     network, base = _network_for(service, params)
     _known_places(network, origin=origin, to=names, avoid=query["avoid"])
     prices = _prices(params, base) if by == "generalized" else None
@@ -1278,7 +1297,7 @@ ENDPOINTS = (
         f"Which elements matter most from an origin, for at most "
         f"{MAX_CRITICALITY_DESTINATIONS} destinations (corridor criticality)",
         criticality_api,
-        ("origin", "to", "by", *FILTERS, "top", "rank", *PRICES, "width"),
+        ("origin", "to", "by", *(f for f in FILTERS if f != "teu"), "top", "rank", *PRICES, "width"),
         ("json", "text", "csv", "geojson"),
     ),
     Endpoint("/api/scenarios", "The scenarios this server knows (corridor scenario list)", scenarios_api),
@@ -1366,6 +1385,8 @@ async def _json_body(request: Request, limit: int) -> object:
         return json.loads(b"".join(chunks) or b"null")
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "the request body is not valid JSON") from None
+    except RecursionError:
+        raise ApiError(400, "the request body nests JSON too deeply") from None
 
 
 def _ports_endpoint(service: Service):

@@ -78,7 +78,7 @@
   }
 
   function showView(name) {
-    view = VIEWS[name] ? name : "route";
+    view = Object.hasOwn(VIEWS, name) ? name : "route";
     for (const button of document.querySelectorAll("#views button")) {
       button.classList.toggle("active", button.dataset.view === view);
     }
