@@ -473,6 +473,23 @@ def test_a_request_past_the_time_limit_is_503(network):
         assert "limit" in message
 
 
+def test_a_search_past_the_time_limit_keeps_its_slot_until_it_ends(network):
+    # The answer is a 503 at once, but the search runs on in its thread: it keeps the server's one
+    # slot, so the next search waits (and is a 503 too) rather than running beside it, while the
+    # type-ahead, which searches nothing, still answers.
+    import time
+
+    with TestClient(create_app(Settings(time_limit_s=0.3, threads=1), network=network)) as hurried:
+        slow = {"origin": "chongqing", "destination": "rotterdam"}
+        error_of(hurried.get("/api/pareto", params=slow), 503, None)
+        error_of(hurried.get("/api/route", params=ROUTE), 503, None)
+        assert hurried.get("/api/places", params={"q": "umm"}).status_code == 200
+        deadline = time.monotonic() + 60
+        while hurried.get("/api/route", params=ROUTE).status_code != 200:
+            assert time.monotonic() < deadline, "the slot was never given back"
+            time.sleep(0.5)
+
+
 @pytest.mark.parametrize(
     "path",
     [

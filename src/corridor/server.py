@@ -428,7 +428,9 @@ class Service:
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self._derived: dict[tuple, Any] = OrderedDict()  # per network: scenarios applied, the place index
-        self.limiter: anyio.CapacityLimiter | None = None
+        # Held by the thread doing a search until the search ends, answered or abandoned past the
+        # time limit: so searches never outnumber the threads, however many requests time out.
+        self.gate = threading.BoundedSemaphore(settings.threads)
 
     def load(self) -> Network:
         """Load (or reload) the network; warm what is computed on first use, so requests do not race for it."""
@@ -1238,6 +1240,8 @@ class Endpoint:
     methods: tuple[str, ...] = ("GET",)
 
 
+# Endpoints that answer from indexes in memory, without a search: they take no search slot.
+LIGHT_PATHS = frozenset({"/api/places", "/api/places/{name}", "/api/meta", "/api/scenarios", "/api/scenarios/{name}"})
 FILTERS = ("modes", "avoid", "allow", "teu", "scenario", "on")
 PRICES = ("cargo_value_usd", "holding_rate_per_day", "co2_price_usd_per_t")
 ENDPOINTS = (
@@ -1322,15 +1326,32 @@ def _known_params(endpoint: Endpoint, table: Mapping[str, Param]) -> dict[str, P
     return known
 
 
-async def _run(service: Service, call: Callable[[], Reply]) -> Response:
-    """Run a handler in a worker thread under the time limit; turn what it raises into the API's errors."""
-    if service.limiter is None:
-        service.limiter = anyio.CapacityLimiter(service.settings.threads)
+async def _run(service: Service, call: Callable[[], Reply], *, light: bool = False) -> Response:
+    """Run a handler in a worker thread under the time limit; turn what it raises into the API's errors.
+
+    A search holds one of the service's slots (`Service.gate`) in its thread until it ends: a
+    request answered 503 past the time limit leaves its search running to the end, and the slot
+    with it, so abandoned searches cannot pile up. A search that has waited past the limit for a
+    slot does not start. `light` requests (type-ahead, the page's metadata) take no slot, so they
+    do not queue behind searches.
+    """
     limit = service.settings.time_limit_s
+    abandoned = threading.Event()
+
+    def gated() -> Reply:
+        with service.gate:
+            if abandoned.is_set():
+                raise TimeoutError
+            return call()
+
     try:
         with anyio.fail_after(limit):
-            reply = await anyio.to_thread.run_sync(call, abandon_on_cancel=True, limiter=service.limiter)
+            if light:
+                reply = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+            else:
+                reply = await anyio.to_thread.run_sync(gated, abandon_on_cancel=True)
     except TimeoutError:
+        abandoned.set()
         return error_response(503, f"the request took longer than this server's limit of {limit:g} s: narrow it")
     except ApiError as exc:
         return error_response(exc.status, exc.message, exc.parameter)
@@ -1365,7 +1386,8 @@ def _api_endpoint(service: Service, endpoint: Endpoint, table: Mapping[str, Para
         except ApiError as exc:
             return error_response(exc.status, exc.message, exc.parameter)
         extra = [request.path_params[k] for k in ("name",) if k in request.path_params]
-        return await _run(service, lambda: endpoint.handler(service, params, *extra))
+        light = endpoint.path in LIGHT_PATHS
+        return await _run(service, lambda: endpoint.handler(service, params, *extra), light=light)
 
     return handle
 
@@ -1634,7 +1656,6 @@ def create_app(settings: Settings | None = None, *, network: Network | None = No
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        service.limiter = anyio.CapacityLimiter(settings.threads)
         if service._network is None:
             await anyio.to_thread.run_sync(service.load)
         else:
