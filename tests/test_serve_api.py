@@ -458,6 +458,8 @@ def test_review_of_2026_12_05_refusals(client):
     error_of(client.get("/api/places/Chongqing", params={"format": "text", "width": "10"}), 400, "width")
     response = client.get("/api/criticality", params={"origin": "chongqing", "to": "singapore", "teu": "5"})
     assert response.status_code == 400 and "teu" in response.text
+    body = {"origins": ["chongqing"], "destinations": ["umm qasr"]}
+    error_of(client.post("/api/matrix?by=time", json=body), 400, None)
 
 
 def test_a_long_query_string_is_refused(client):

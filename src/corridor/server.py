@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
@@ -643,6 +644,7 @@ def _ends(params: Params) -> tuple[str, str]:
 
 
 NOTE_HEADER = "x-corridor-note"
+NOTE_SAFE = "".join(chr(c) for c in range(32, 127) if chr(c) != "%")
 
 
 def _events(service: Service, params: Params) -> list:
@@ -675,7 +677,9 @@ def _noted(service: Service, params: Params, network: Network, routes, reply: Re
     notes = [a.text() for a in advisories(network, routes, on=dt.date.today(), scenarios=_events(service, params))]
     if notes:
         # Header values are Latin-1: anything else is escaped, as `printable` does on the page.
-        reply.headers[NOTE_HEADER] = printable(" | ".join(notes)).encode("ascii", "backslashreplace").decode("ascii")
+        # A header holds ASCII only: other characters (and %) are percent-encoded as UTF-8, which
+        # the page decodes (decodeURIComponent); an ASCII note reads as it is.
+        reply.headers[NOTE_HEADER] = quote(printable(" | ".join(notes)), safe=NOTE_SAFE)
     return reply
 
 
@@ -1379,6 +1383,8 @@ def _api_endpoint(service: Service, endpoint: Endpoint, table: Mapping[str, Para
     async def handle(request: Request) -> Response:
         try:
             if request.method == "POST":
+                if request.query_params:
+                    raise ApiError(400, "a POST takes its parameters in the JSON body only, not in the address")
                 data = await _json_body(request, service.settings.max_body_bytes)
                 params = Params.from_json(data, known)
             else:

@@ -456,7 +456,7 @@
         $("#links").hidden = true;
         return;
       }
-      $("#notes").textContent = responses[0].headers.get("x-corridor-note") || "";
+      $("#notes").textContent = decodeURIComponent(responses[0].headers.get("x-corridor-note") || "");
       $("#notes").hidden = !$("#notes").textContent;
       $("#answer-text").textContent = await responses[0].text();
       drawRoutes(VIEWS[view].map ? await responses[1].json() : null);
