@@ -276,7 +276,8 @@ NEW_PLACES = st.fixed_dictionaries(
         "lat": st.floats(-90, 90),
         "lon": st.floats(-180, 180),
         "modes": st.lists(st.sampled_from(["rail", "road", "river"]), min_size=1, max_size=3, unique=True),
-        "kind": st.one_of(st.none(), st.sampled_from(KINDS)),
+        # Any kind but a seaport: these places are inland, and a seaport without sea is refused.
+        "kind": st.one_of(st.none(), st.sampled_from([k for k in KINDS if k != "seaport"])),
         "aliases": st.lists(ONE_LINE.filter(lambda a: ";" not in a and a.upper() not in TAKEN), max_size=3),
         "area": st.one_of(st.just(""), ONE_LINE),
         "status": st.sampled_from(STATUSES),
