@@ -607,6 +607,19 @@ def test_validate_refuses_customs_clearance_on_a_link_inside_one_country(site, r
     assert "link road-cleared: customs: is cleared, but both ends are in CN" in result.out
 
 
+def test_validate_refuses_a_source_id_the_sources_table_does_not_list(site, run):
+    root, _ = site
+    links = root / "links" / "links.csv"
+    header = links.read_text(encoding="utf-8").splitlines()[0].split(",")
+    row = dict.fromkeys(header, "")
+    row.update(id="road-ghost", **{"from": "CNAAA"}, to="CNCCC", mode="road", distance_km="300",
+               distance_source="S99999: a document nobody listed")  # fmt: skip
+    links.write_text(links.read_text(encoding="utf-8") + ",".join(row[c] for c in header) + "\n", encoding="utf-8")
+    result = run("validate", "--data", str(root))
+    assert result.code == 1
+    assert "distance_source: cites S99999, which" in result.out and "sources.csv does not list" in result.out
+
+
 def test_a_scenario_naming_an_unknown_place_fails_when_shown(site, run, tmp_path):
     root, _ = site
     scenario = _file(tmp_path / "atlantis.toml", (
@@ -711,6 +724,14 @@ CORPUS = [
     ("seaport-without-sea", lambda r, t: add(r, "--kind", "seaport", "--modes", "rail"), 1, "modes: has no sea"),
     ("link-source-alone", lambda r, t: ["links", "add", "CNAAA", "CNCCC", "--mode", "road", "--source", "S1",
                                         "--data", str(r)], 2, "--source cites the figures the link gives"),
+    ("modes-empty-item", lambda r, t: ["route", "CNAAA", "CNBBB", "--modes", "rail,,sea", "--data", str(r)], 2,
+     "give a comma-separated list"),
+    ("country-empty", lambda r, t: ["reach", "CNAAA", "--country", " ", "--data", str(r)], 2, "--country is empty"),
+    ("all-and-limit", lambda r, t: ["reach", "CNAAA", "--all", "--limit", "3", "--data", str(r)], 2,
+     "--all and --limit contradict each other"),
+    ("avoid-and-allow", lambda r, t: ["route", "CNAAA", "CNBBB", "--avoid", "northwest-passage", "--allow",
+                                      "northwest-passage", "--data", str(r)], 2, "contradict each other"),
+    ("out-empty", lambda r, t: ["map", "--out", "", "--data", str(r)], 2, "--out is empty: give a path"),
 ]  # fmt: skip
 
 

@@ -87,7 +87,7 @@ _count_rows = _number(int, positive=True)
 
 
 def _modes(text: str) -> list[str]:
-    modes = [m.strip().lower() for m in text.split(",") if m.strip()]
+    modes = [m.strip().lower() for m in text.split(",")]
     unknown = [m for m in modes if m not in MODE_NAMES]
     if not modes or unknown:
         raise argparse.ArgumentTypeError(f"{text!r}: give a comma-separated list of {', '.join(MODE_NAMES)}")
@@ -1636,6 +1636,31 @@ COMMAND_PARSERS = {
 }
 
 
+# Arguments that name a file or directory: an empty one would quietly mean the current directory.
+PATH_ARGUMENTS = {
+    "data": "--data", "params": "--params", "out": "--out", "map": "--map", "plot": "--plot", "file": "FILE",
+    "directory": "DIRECTORY", "to_file": "--to-file", "origins_file": "--origins-file",
+    "destinations_file": "--destinations-file",
+}  # fmt: skip
+
+
+def _check_together(args: argparse.Namespace) -> None:
+    """Refuse arguments that are each well formed but empty, or that contradict one another."""
+    for name, flag in PATH_ARGUMENTS.items():
+        if getattr(args, name, None) == "":
+            raise UsageError(f"{flag} is empty: give a path")
+    if getattr(args, "country", None) is not None and not str(args.country).strip():
+        raise UsageError("--country is empty: give an ISO code or a country name, or leave it out")
+    if getattr(args, "all", False) and getattr(args, "limit", None) is not None:
+        raise UsageError("--all and --limit contradict each other: give one")
+    from .sealanes import passage_name
+
+    allowed = {passage_name(text) for text in getattr(args, "allow", None) or ()}
+    for text in getattr(args, "avoid", None) or ():
+        if passage_name(text) is not None and passage_name(text) in allowed:
+            raise UsageError(f"--avoid {text} and --allow {text} contradict each other: give one")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 success, 1 a problem to act on, 2 bad usage)."""
     if _closed(sys.stderr, 2):
@@ -1659,6 +1684,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = (args.command, action) if action else args.command
     label = ACTIVITIES.get(key) or ACTIVITIES.get(args.command, args.command)
     try:
+        _check_together(args)
         with _Activity(label):
             result = COMMANDS[key](args)
     except UsageError as exc:

@@ -52,8 +52,10 @@ NO_ACCESS = Access("", ())
 PASSAGE_JOIN = "+"
 # Ports and terminals this close to one another form one gateway region (see Network.region_of).
 GATEWAY_REGION_KM = 150.0
-# Feeders serve a feeder port from this many of the nearest container ports of the mainline network.
+# Feeders serve a feeder port from this many of the nearest container ports of the mainline
+# network within FEEDER_REACH_KM along the lanes (and from the nearest one wherever it is).
 FEEDER_MAINLINE_PORTS = 3
+FEEDER_REACH_KM = 10_000.0
 
 
 def _metrics(m: Metrics) -> tuple[float, ...]:
@@ -524,7 +526,8 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     classes = {pid: sea_class(places[pid], ops, parameters, mainline_ports) for pid in joined_ports}
 
     # Feeders: each feeder port to its FEEDER_MAINLINE_PORTS nearest container ports of the
-    # mainline network and its nearest hub, along the lanes, so that a voyage need not cross an
+    # mainline network (within FEEDER_REACH_KM; the nearest wherever it is) and its nearest hub,
+    # along the lanes, so that a voyage need not cross an
     # ocean to the one nearest and come back. Those container ports are the ones the data names
     # (sea/hubs.csv, mainline services, curated places): a deep World Port Index harbour sails
     # the lanes, but feeders do not relay through a bulk or oil terminal.
@@ -535,12 +538,13 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         if c == "mainline" and (pid in ops.hubs or pid in mainline_ports or places[pid].origin == "curated")
     )  # fmt: skip
     hubs = sorted(pid for pid, hub in ops.hubs.items() if hub.role == "hub" and classes.get(pid) == "mainline")
-    nearest_mainline = distances.nearest_few(mainline, FEEDER_MAINLINE_PORTS)
+    nearest_mainline = distances.nearest(mainline)
+    near_mainline = distances.nearest_few(mainline, FEEDER_MAINLINE_PORTS, within_km=FEEDER_REACH_KM)
     nearest_hub = distances.nearest(hubs)
     passages: dict[str, tuple[str, ...]] = {}  # synthetic link id -> the sea passages it goes through
     for pid in sorted(p for p, c in classes.items() if c == "feeder"):
         ends = {}
-        for found in (*nearest_mainline.get(pid, ()), nearest_hub.get(pid)):
+        for found in (nearest_mainline.get(pid), *near_mainline.get(pid, ()), nearest_hub.get(pid)):
             if found is not None:
                 ends[found[0]] = found[1:]
         if not ends:

@@ -885,13 +885,13 @@ class SeaDistances:
         self.access = {pid: a for pid, a in access.items() if a.nodes}
         self._between: dict[tuple[str, str], tuple[float, tuple[str, ...]] | None] = {}
 
-    def _search(self, starts: dict[int, float], targets: Sequence[int] = ()):
+    def _search(self, starts: dict[int, float], targets: Sequence[int] = (), *, limit: float = math.inf):
         from .engine import STOP_ALL, STOP_NONE, search
 
         graph = self._graph
         sources = sorted(starts.items())
         stop = STOP_ALL if targets else STOP_NONE
-        return search(graph, graph.weights["distance_km"], sources, targets=targets, stop=stop)  # type: ignore[arg-type]
+        return search(graph, graph.weights["distance_km"], sources, targets=targets, stop=stop, limit=limit)  # type: ignore[arg-type]
 
     def _passages(self, result, node: int) -> tuple[str, ...]:
         """Return the passages the path a search found to `node` goes through."""
@@ -956,9 +956,12 @@ class SeaDistances:
                 out[pid] = (root_of(best[1]), best[0], self._passages(result, best[1]))
         return out
 
-    def nearest_few(self, ports: list[str], count: int) -> dict[str, list[tuple[str, float, tuple[str, ...]]]]:
-        """Return, for every other seaport, the `count` nearest of `ports` along the lanes, nearest
-        first, each with the distance to it and the passages on the way (one search per port)."""
+    def nearest_few(
+        self, ports: list[str], count: int, *, within_km: float = math.inf
+    ) -> dict[str, list[tuple[str, float, tuple[str, ...]]]]:
+        """Return, for every other seaport, the `count` nearest of `ports` along the lanes within
+        `within_km`, nearest first, each with the distance to it and the passages on the way (one
+        search per port, none searching further than `within_km`)."""
         import numpy as np
 
         sources = [pid for pid in ports if pid in self.access]
@@ -975,7 +978,7 @@ class SeaDistances:
             first: dict[int, float] = {}
             for node, d in self.access[pid].nodes:
                 first[node] = min(d, first.get(node, math.inf))
-            result = self._search(first)
+            result = self._search(first, limit=within_km)
             results.append(result)
             table[row] = np.minimum.reduceat(np.frombuffer(result.dist, dtype=np.float64)[nodes] + km, groups)
         index = {pid: i for i, pid in enumerate(others)}

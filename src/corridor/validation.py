@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,6 +128,8 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
         operations = None
         found += [Problem(m, TABLE) for m in _messages(exc)]
 
+    if dataset is not None and dataset.sources:
+        found += [Problem(m, TABLE) for m in uncited_sources(root, dataset.sources)]
     if dataset is not None and parameters is not None:
         speeds, unbounded = implausible_speeds(dataset, parameters)
         found += [Problem(m, TABLE) for m in speeds]
@@ -174,6 +177,37 @@ def line_file_problems(root: Path) -> list[str]:
             _read_lines(path)
         except DataError as exc:
             problems += _messages(exc)
+    return problems
+
+
+# A cited document's id, as the tables write it inside a source cell ("S12b (about 44 h)", "SC14").
+SOURCE_ID = re.compile(r"\b(S\d+[a-z]?|SC\d+)\b")
+
+
+def uncited_sources(root: Path, known) -> list[str]:
+    """Return a problem for each source cell that cites an id sources.csv does not list.
+
+    Every CSV table of the dataset is read (the World Port Index and UN/LOCODE tables aside),
+    its columns whose name holds "source"; a figure must lead to the document it came from.
+    """
+    problems = []
+    for path in sorted(root.rglob("*.csv")):
+        if path.name in ("sources.csv", "wpi_ports.csv", "unlocode.csv") or path.name.startswith("."):
+            continue
+        try:
+            rows = list(iter_csv_rows(read_text(path), path=str(path), required=()))
+        except DataError:
+            continue  # the table's own check reports it
+        for line, row in rows:
+            for column, value in row.items():
+                if not column or "source" not in column or not value:
+                    continue
+                missing = sorted({m for m in SOURCE_ID.findall(value) if m not in known})
+                if missing:
+                    problems.append(
+                        f"{path}:{line}: {column}: cites {', '.join(missing)}, which {root / 'sources.csv'} "
+                        "does not list"
+                    )
     return problems
 
 
