@@ -1523,7 +1523,7 @@ COMMANDS = {
     ("scenario", "compare"): cmd_scenario_compare,
     "serve": cmd_serve,
 }
-# How many of a DataError's problems are listed on stderr, below its one-line summary.
+# How many problems (of an import) or notes (of a change) are listed on stderr without -v.
 LISTED_PROBLEMS = 50
 # Commands whose errors list every problem: those that read a file the user gives.
 LISTS_PROBLEMS = frozenset({("ports", "import"), ("links", "import"), ("scenario", "show")})
@@ -1693,9 +1693,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CorridorError as exc:
         problems = getattr(exc, "problems", [])
         if len(problems) > 1 and (args.verbose or key in LISTS_PROBLEMS):
-            # The summary names the first; an import lists every bad row of the user's file, -v any list.
+            # The summary names the first; an import lists the bad rows of the user's file, -v any list.
+            shown = problems if args.verbose else problems[:LISTED_PROBLEMS]
             _say(f"corridor: {exc}")
-            _say("\n".join(f"  {p}" for p in problems))
+            _say("\n".join(f"  {p}" for p in shown))
+            if len(shown) < len(problems):
+                _say(f"  ... and {len(problems) - len(shown)} more (all with -v)")
         elif len(problems) > 1:
             _say(f"corridor: {exc} (-v lists all {len(problems)})")
         else:

@@ -527,10 +527,10 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
 
     # Feeders: each feeder port to its FEEDER_MAINLINE_PORTS nearest container ports of the
     # mainline network (within FEEDER_REACH_KM; the nearest wherever it is) and its nearest hub,
-    # along the lanes, so that a voyage need not cross an
-    # ocean to the one nearest and come back. Those container ports are the ones the data names
-    # (sea/hubs.csv, mainline services, curated places): a deep World Port Index harbour sails
-    # the lanes, but feeders do not relay through a bulk or oil terminal.
+    # along the lanes, so that a voyage need not cross an ocean to the nearest and come back.
+    # Those container ports are the ones the data names (sea/hubs.csv, mainline services, curated
+    # places): a deep World Port Index harbour sails the lanes, but feeders do not relay through
+    # a bulk or oil terminal.
     distances = sea_distances(lanes, access)
     synthetic: list[Link] = []
     mainline = sorted(
