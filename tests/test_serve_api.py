@@ -647,6 +647,7 @@ def test_an_edit_with_allow_edits_goes_through_the_cli_writer(editable):
         added = response.json()
         assert added["place"]["id"] == "CNZQW" and added["place"]["kind"] == "rail_terminal"
         assert added["message"].startswith("added Zhongqiao Dry Port (CNZQW)")
+        assert str(editable) not in response.text  # where the server keeps its files is not said
         assert "CNZQW," in (editable / "ports" / "places.csv").read_text(encoding="utf-8")
         # The server reloads the changed dataset: the place is found at once.
         found = editor.get("/api/places", params={"q": "zhongqiao"}).json()
@@ -658,6 +659,7 @@ def test_an_edit_with_allow_edits_goes_through_the_cli_writer(editable):
             ({**body, "id": "CNZQW"}, "id"),
             ({**body, "id": "CNZQX", "kind": "castle"}, "kind"),
             ({k: v for k, v in body.items() if k != "name"}, "name"),
+            ({**body, "id": "CNZQX", "name": None}, "name"),  # null is left out, as everywhere
         ):
             error_of(editor.post("/api/ports", json=bad), 400, field)
         error_of(

@@ -1048,6 +1048,12 @@ PLACE_FIELDS = {
 REQUIRED_PLACE_FIELDS = ("id", "name", "country", "lat", "lon", "modes")
 
 
+def _inside(service: Service, text: str) -> str:
+    """Name the dataset's files from its root, so an answer never shows where the server keeps them."""
+    root = str(service.root)
+    return text.replace(root + os.sep, "").replace(root, "the dataset")
+
+
 def add_port_api(service: Service, data: object) -> Reply:
     """Add a place to the dataset through the CLI's validated, locked, atomic writer (`ports add`)."""
     from .datasets import KINDS, STATUSES
@@ -1064,6 +1070,8 @@ def add_port_api(service: Service, data: object) -> Reply:
         raise ApiError(400, f"the following arguments are required: {', '.join(missing)}", missing[0][2:])
     fields: dict[str, Any] = {}
     for key, value in data.items():
+        if value is None:
+            continue  # as a matrix request takes it: a field sent as null is left out
         name, parser = PLACE_FIELDS[key]
         if key == "aliases":
             items = value if isinstance(value, list) else [value]
@@ -1090,11 +1098,12 @@ def add_port_api(service: Service, data: object) -> Reply:
     try:
         change = add_place(service.settings.data, **fields)
     except DataError as exc:
-        raise ApiError(400, str(exc), _problem_field(exc)) from None
+        raise ApiError(400, _inside(service, str(exc)), _problem_field(exc)) from None
     finally:
         service.invalidate()
     (place,) = change.places
-    message = f"added {place.name} ({place.id}), {place.kind}, {'/'.join(place.modes)}, to {change.path}"
+    where = _inside(service, str(change.path))
+    message = f"added {place.name} ({place.id}), {place.kind}, {'/'.join(place.modes)}, to {where}"
     body = {
         "message": message,
         "place": io.place_row(place),
