@@ -1407,7 +1407,7 @@ def _serve_parser(sub) -> None:
         "loaded network. Listens on 127.0.0.1 only unless --host says otherwise.",
     )  # fmt: skip
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
-    serve.add_argument("--port", type=_number(int, low=0, high=65535), default=8000, help="default: 8000")
+    serve.add_argument("--port", type=_number(int, low=0, high=65535), default=8000, help="default: 8000; 0 takes a free one")
     serve.add_argument("--workers", type=_workers, default=1, metavar="N",
                        help="processes, each with the network loaded (default: 1, searches in threads)")  # fmt: skip
     serve.add_argument("--allow-edits", action="store_true",
@@ -1455,18 +1455,19 @@ def cmd_serve(args: argparse.Namespace) -> str:
 
         writable_dataset(args.data)  # refuses the bundled or an installed dataset before anything runs
     loopback = server.is_loopback(args.host)
-    if not loopback:
-        edits = ", and add places to the dataset" if args.allow_edits else ""
-        _say(
-            f"corridor: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} can "
-            f"use the page and the API without logging in{edits}"
-        )
     with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((args.host, args.port))
         except OSError as exc:
             raise CorridorError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        args.port = probe.getsockname()[1]  # --port 0: the free port the system chose, served and said
+    if not loopback:
+        edits = ", and add places to the dataset" if args.allow_edits else ""
+        _say(
+            f"corridor: warning: listening on {args.host}: anyone who can reach this machine on port {args.port} can "
+            f"use the page and the API without logging in{edits}"
+        )
     with _Activity.stage("loading the network"):
         if args.workers > 1:  # each worker loads its own: check the dataset in a process of its own
             import concurrent.futures
