@@ -1407,7 +1407,9 @@ def _serve_parser(sub) -> None:
         "loaded network. Listens on 127.0.0.1 only unless --host says otherwise.",
     )  # fmt: skip
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine)")
-    serve.add_argument("--port", type=_number(int, low=0, high=65535), default=8000, help="default: 8000 (0: a free one)")
+    serve.add_argument(
+        "--port", type=_number(int, low=0, high=65535), default=8000, help="default: 8000 (0: a free one)"
+    )
     serve.add_argument("--workers", type=_workers, default=1, metavar="N",
                        help="processes, each with the network loaded (default: 1, searches in threads)")  # fmt: skip
     serve.add_argument("--allow-edits", action="store_true",
