@@ -1664,6 +1664,17 @@ def _check_together(args: argparse.Namespace) -> None:
             raise UsageError(f"--avoid {text} and --allow {text} contradict each other: give one")
 
 
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """Return the parser of the command (and action) `args` were parsed for."""
+    found = parser
+    for name in (args.command, getattr(args, f"{args.command}_command", None)):
+        subs = [a for a in found._actions if isinstance(a, argparse._SubParsersAction)]
+        if name is None or not subs:
+            break
+        found = subs[0].choices[name]
+    return found
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 success, 1 a problem to act on, 2 bad usage)."""
     if _closed(sys.stderr, 2):
@@ -1681,7 +1692,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 signal.signal(getattr(signal, name), _on_signal)
     given = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(given[0] if given and given[0] in COMMAND_PARSERS else None)
-    args = parser.parse_args(given)
+    args, extra = parser.parse_known_args(given)
+    if extra:  # said by the command's own parser, which names the command and its --help
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     _configure_logging(args)
     action = getattr(args, f"{args.command}_command", None)
     key = (args.command, action) if action else args.command
@@ -1691,7 +1704,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _Activity(label):
             result = COMMANDS[key](args)
     except UsageError as exc:
-        _say(f"corridor {args.command}: error: {exc.as_flag()}")
+        _say(f"corridor {args.command}{' ' + action if action else ''}: error: {exc.as_flag()}")
         return exc.exit_code
     except CorridorError as exc:
         problems = getattr(exc, "problems", [])
