@@ -676,7 +676,6 @@ def _noted(service: Service, params: Params, network: Network, routes, reply: Re
 
     notes = [a.text() for a in advisories(network, routes, on=dt.date.today(), scenarios=_events(service, params))]
     if notes:
-        # Header values are Latin-1: anything else is escaped, as `printable` does on the page.
         # A header holds ASCII only: other characters (and %) are percent-encoded as UTF-8, which
         # the page decodes (decodeURIComponent); an ASCII note reads as it is.
         reply.headers[NOTE_HEADER] = quote(printable(" | ".join(notes)), safe=NOTE_SAFE)
