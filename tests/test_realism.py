@@ -139,3 +139,13 @@ def test_a_feeder_port_is_not_served_across_an_ocean_and_back(network):
     la, papeete = network.places["USLAX"], network.places["PFPPT"]
     route = find_routes(network, "USLAX", "PFPPT", by="distance")[0]
     assert route.distance_km < 1.5 * haversine_km(la.lon, la.lat, papeete.lon, papeete.lat)
+
+
+@pytest.mark.parametrize(("start", "end"), [("BRPNG", "AOLAD"), ("ARBUE", "CLSAI"), ("NZAKL", "SGSIN")])
+def test_a_feeder_ship_does_not_cross_an_ocean_when_a_relay_is_close_at_hand(network, start, end):
+    # Paranagua has Santos a few hundred km away: a feeder of 6,649 km from there to Luanda, or
+    # from Buenos Aires round Cape Horn past San Antonio to Callao, is no service a carrier runs.
+    for by in ("cost", "time"):
+        route = find_routes(network, start, end, by=by)[0]
+        feeders = [leg for leg in route.legs if leg.service == "feeder"]
+        assert all(leg.distance_km < 5_000 for leg in feeders), route

@@ -52,10 +52,12 @@ NO_ACCESS = Access("", ())
 PASSAGE_JOIN = "+"
 # Ports and terminals this close to one another form one gateway region (see Network.region_of).
 GATEWAY_REGION_KM = 150.0
-# Feeders serve a feeder port from this many of the nearest container ports of the mainline
-# network within FEEDER_REACH_KM along the lanes (and from the nearest one wherever it is).
+# Feeders serve a feeder port from the nearest container port of the mainline network, wherever
+# it is, and from up to this many of the nearest within FEEDER_REACH_KM along the lanes and no
+# more than FEEDER_NEAR_RATIO times as far as the nearest.
 FEEDER_MAINLINE_PORTS = 3
 FEEDER_REACH_KM = 10_000.0
+FEEDER_NEAR_RATIO = 1.5
 
 
 def _metrics(m: Metrics) -> tuple[float, ...]:
@@ -525,9 +527,9 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     mainline_ports = ops.mainline_service_ports()
     classes = {pid: sea_class(places[pid], ops, parameters, mainline_ports) for pid in joined_ports}
 
-    # Feeders: each feeder port to its FEEDER_MAINLINE_PORTS nearest container ports of the
-    # mainline network (within FEEDER_REACH_KM; the nearest wherever it is) and its nearest hub,
-    # along the lanes, so that a voyage need not cross an ocean to the nearest and come back.
+    # Feeders: each feeder port to its nearest container ports of the mainline network (the
+    # nearest, and up to FEEDER_MAINLINE_PORTS about as near) and its nearest hub, along the
+    # lanes, so that a voyage need not cross an ocean to the nearest and come back.
     # Those container ports are the ones the data names (sea/hubs.csv, mainline services, curated
     # places): a deep World Port Index harbour sails the lanes, but feeders do not relay through
     # a bulk or oil terminal.
@@ -544,7 +546,12 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     passages: dict[str, tuple[str, ...]] = {}  # synthetic link id -> the sea passages it goes through
     for pid in sorted(p for p, c in classes.items() if c == "feeder"):
         ends = {}
-        for found in (nearest_mainline.get(pid), *near_mainline.get(pid, ()), nearest_hub.get(pid)):
+        nearest = nearest_mainline.get(pid)
+        # Another near mainline port only as near as the nearest, or a little further: a feeder
+        # ship does not cross an ocean to a second relay when the first is close at hand.
+        bound = FEEDER_NEAR_RATIO * nearest[1] if nearest is not None else 0.0
+        near = [found for found in near_mainline.get(pid, ()) if found[1] <= bound]
+        for found in (nearest, *near, nearest_hub.get(pid)):
             if found is not None:
                 ends[found[0]] = found[1:]
         if not ends:
