@@ -1656,12 +1656,14 @@ def _check_together(args: argparse.Namespace) -> None:
         raise UsageError("--country is empty: give an ISO code or a country name, or leave it out")
     if getattr(args, "all", False) and getattr(args, "limit", None) is not None:
         raise UsageError("--all and --limit contradict each other: give one")
-    from .sealanes import passage_name
+    allow, avoid = getattr(args, "allow", None), getattr(args, "avoid", None)
+    if allow and avoid:
+        from .sealanes import passage_name
 
-    allowed = {passage_name(text) for text in getattr(args, "allow", None) or ()}
-    for text in getattr(args, "avoid", None) or ():
-        if passage_name(text) is not None and passage_name(text) in allowed:
-            raise UsageError(f"--avoid {text} and --allow {text} contradict each other: give one")
+        allowed = {passage_name(text) for text in allow} - {None}
+        for text in avoid:
+            if passage_name(text) in allowed:
+                raise UsageError(f"--avoid {text} and --allow {text} contradict each other: give one")
 
 
 def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:

@@ -86,21 +86,29 @@ class Parameters:
         if problems:
             raise DataError("the parameters table is incomplete or wrong", problems)
 
+    def speed_range(self, mode: str) -> tuple[float, float] | None:
+        """Return the plausible (min, max) average speed of a link of `mode` in km/h, None if not given."""
+        low, high = self.table.get(("min_speed_kmh", mode)), self.table.get(("max_speed_kmh", mode))
+        if low is None or high is None:
+            return None
+        return low.value, high.value
+
     def _implausible_speeds(self, files: dict[tuple[str, str], str]) -> list[str]:
         """Return a problem for each mode speed outside its mode's plausible range (min_speed_kmh
         to max_speed_kmh, where the table gives one), naming the file the row came from."""
         problems = []
         for mode in LINK_MODES:
-            low, high = self.table.get(("min_speed_kmh", mode)), self.table.get(("max_speed_kmh", mode))
-            if low is None or high is None or low.value >= high.value:
+            bounds = self.speed_range(mode)
+            if bounds is None or bounds[0] >= bounds[1]:
                 continue  # `validate` reports a range that is missing or upside down
+            low, high = bounds
             for name in ("speed_kmh", "speed_down_kmh", "speed_up_kmh"):
                 found = self.table.get((name, mode))
-                if found is not None and found.value > 0 and not low.value <= found.value <= high.value:
+                if found is not None and found.value > 0 and not low <= found.value <= high:
                     file = files.get((name, mode))
                     problems.append(
                         f"{file + ': ' if file else ''}{name} for {mode} is {found.value:g}, outside the plausible "
-                        f"{low.value:g}-{high.value:g} km/h (min_speed_kmh and max_speed_kmh)"
+                        f"{low:g}-{high:g} km/h (min_speed_kmh and max_speed_kmh)"
                     )
         return problems
 

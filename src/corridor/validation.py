@@ -240,21 +240,13 @@ def short_link_problem(link, start, end, *, where: str = "") -> str | None:
     )
 
 
-def speed_range(parameters, mode: str) -> tuple[float, float] | None:
-    """Return the plausible (min, max) average speed of a link of `mode` in km/h, None if not given."""
-    low, high = parameters.table.get(("min_speed_kmh", mode)), parameters.table.get(("max_speed_kmh", mode))
-    if low is None or high is None:
-        return None
-    return low.value, high.value
-
-
 def link_speed_problems(link, start, end, parameters, *, where: str) -> list[str]:
     """Return a problem for each direction of `link` whose average speed is outside its mode's range.
 
     The speed is the link's distance (published, else measured) over its published time;
     `where` starts each message (a file, or nothing).
     """
-    bounds = speed_range(parameters, link.mode)
+    bounds = parameters.speed_range(link.mode)
     if bounds is None:
         return []
     low, high = bounds
@@ -279,7 +271,7 @@ def implausible_speeds(dataset, parameters) -> tuple[list[str], list[str]]:
 
     problems, warnings = [], []
     for mode in ("rail", "road", "river"):
-        bounds = speed_range(parameters, mode)
+        bounds = parameters.speed_range(mode)
         if bounds is None:
             warnings.append(
                 f"{dataset.root / PARAMETERS_FILE}: no plausible speed range for {mode}: add min_speed_kmh and "
