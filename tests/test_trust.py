@@ -550,3 +550,43 @@ def test_rail_cargo_clears_import_at_an_inland_terminal_that_clears_it(network, 
     for start, end in (("Hanoi", "Nanning"), ("Chongqing", "Kunming")):
         route = find_routes(network, start, end, modes=["rail"])[0]
         assert not [leg for leg in route.legs if leg.activity == "import clearance"], (start, end)
+
+
+def test_a_train_into_china_clears_china_import_on_the_way_in_and_only_that_way(network, run):
+    # borders.csv: the China-Central Asia crossings hold only transit formalities for cargo
+    # entering China (entry_clearance CN); it clears China's import customs inland. Once, a train
+    # from Tashkent reached Chongqing 4.7 days sooner than the train the other way, which pays
+    # Uzbekistan's import clearance at Tashkent.
+    china = next(
+        r
+        for r in _clearance_rows()
+        if r["place_id"][:2] == "CN" and r["direction"] == "import" and r["scope"] == "country"
+    )
+    inbound = find_routes(network, "Tashkent", "Chongqing", by="time")[0]
+    charged = network.customs_charged(inbound.edges)
+    assert [(network.places[c.place_id].country, c.direction, c.h, c.usd) for c in charged] == [
+        ("CN", "import", float(china["h"]), pytest.approx(float(china["usd"])))
+    ]
+    assert {"CNHRS", "CNAKL"} & places_on(inbound)
+    outbound = find_routes(network, "Chongqing", "Tashkent", by="time")[0]
+    assert [c.direction for c in network.customs_charged(outbound.edges)] == ["import"]
+    assert {network.places[c.place_id].country for c in network.customs_charged(outbound.edges)} == {"UZ"}
+    # Both ways pay one country's import clearance; apart from it, the two trains take the same time.
+    uzbekistan = next(r for r in _clearance_rows() if r["place_id"] == "UZTAS" and r["direction"] == "import")
+    apart = (inbound.time_h - float(china["h"])) - (outbound.time_h - float(uzbekistan["h"]))
+    assert abs(apart) < 6, (inbound.time_h, outbound.time_h)
+    # The leg that enters China says so, with the figure's source.
+    text = run("route", "Tashkent", "Chongqing", "--by", "time").out
+    assert f"with customs on the way: China import clearance {float(china['h']) / 24:.1f} d" in text
+    data = run("route", "Tashkent", "Chongqing", "--by", "time", "--format", "json").json()
+    (entering,) = [leg for leg in data["legs"] if leg["customs"]]
+    assert entering["customs"][0]["country"] == "CN" and entering["mode"] == "rail"
+    assert any(china["h_source"][:40] in cited for cited in entering["sources"]["time_h"])
+    # The crossing says so where it is shown.
+    shown = run("ports", "show", "Horgos", "--format", "json").json()
+    (border,) = [f for f in shown["figures"] if f["figure"] == "border (rail)"]
+    assert border["entry_clearance"] == "CN" and "cargo entering China here" in border["text"]
+    # Cargo leaving China by the same crossing, and trucks over the Vietnamese border, whose
+    # crossing holds both sides' customs, are charged no import on the way.
+    hanoi = find_routes(network, "Hanoi", "Nanning", modes=["road"])[0]
+    assert network.customs_charged(hanoi.edges) == []

@@ -219,6 +219,22 @@ def test_the_operating_tables_are_validated_with_the_rest(clean, run):
     assert result.code == 1 and "crossing_h" in result.out + result.err
 
 
+def test_a_crossing_charges_entry_clearance_only_of_a_country_with_an_import_figure(clean):
+    header = "place_id,mode,name,crossing_h,crossing_h_p90,crossing_source,p90_source,gauge_break,entry_clearance\n"
+    (clean / "borders.csv").write_text(header + "CNCCC,rail,Charlie border,5,24,estimate,estimate,no,China\n")
+    errors = validate_dataset(clean).errors
+    assert any("borders.csv:2" in e and "'China' is not a two-letter country code" in e for e in errors), errors
+    # A country code whose import clearance the data does not give would charge nothing.
+    (clean / "borders.csv").write_text(header + "CNCCC,rail,Charlie border,5,24,estimate,estimate,no,CN\n")
+    errors = validate_dataset(clean).errors
+    assert any("CNCCC: entry_clearance CN has no import row in clearance.csv" in e for e in errors), errors
+    (clean / "clearance.csv").write_text(
+        "place_id,direction,h,h_p90,usd,h_source,p90_source,usd_source,includes_handling,scope\n"
+        "CNAAA,import,6,12,50,estimate,estimate,estimate,no,country\n"
+    )
+    assert validate_dataset(clean).errors == []
+
+
 def test_a_clearance_row_holds_for_its_port_or_its_country_and_nothing_else(clean):
     (clean / "clearance.csv").write_text(
         "place_id,direction,h,h_p90,usd,h_source,p90_source,usd_source,includes_handling,scope\n"

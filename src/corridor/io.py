@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ._table import Column, Note, plain_columns, table, terminal_width, wrap
@@ -587,6 +587,15 @@ def _border_figures(network: Network, place: Place) -> list[PlaceFigure]:
         if crossing.gauge_break:
             said.append(f"break of gauge: {crossing.lift_h:g} h, {_fmt('cost_usd', crossing.lift_usd)} per TEU to lift")
             numbers.update(lift_h=crossing.lift_h, lift_usd=crossing.lift_usd)
+        entering = crossing.entry_clearance
+        if entering:
+            numbers["entry_clearance"] = entering
+            found = network.clearance_of(replace(place, country=entering), "import")
+            country = network.countries.get(entering, entering)
+            said.append(
+                f"cargo entering {country} here is charged its import clearance on the way in"
+                + (f" ({clearance_text(network, found, 1.0)})" if found is not None else "")
+            )
         text = f"{crossing.name or place.name}: {', '.join(said)}"
         out.append(PlaceFigure(f"border ({mode})", text, crossing.source, numbers))
     return out

@@ -105,20 +105,21 @@ class Network:
         return found
 
     def clearance_on(self, edge: int) -> list[Clearance]:
-        """Return the clearance charged on an edge along a link that crosses a customs border by
-        itself (`Link.customs` "cleared"): export where it leaves, import where it enters."""
+        """Return the clearance charged on an edge along a link that crosses a customs border
+        (`link_clearance`): by itself (`Link.customs` "cleared"), or into a country whose border
+        crossing charges its import clearance to cargo entering (`Crossing.entry_clearance`)."""
         core = self.core
         if core.link[edge] < 0:
             return []
         # Only a curated link can say so: the sea links the build makes clear customs at their
         # ports (and are not decoded from the cache for this).
         link = self.links.get(core.link_ids[core.link[edge]])
-        if link is None or link.customs != "cleared":
+        if link is None:
             return []
         tail, head = core.node_place_id(core.tail[edge]), core.node_place_id(core.head[edge])
         if tail is None or head is None:
             return []
-        return link_clearance(link, self.places[tail], self.places[head], self.clearance_of)
+        return link_clearance(link, self.places[tail], self.places[head], self.operations, self.clearance_of)
 
     def clearance_along(self, edges: Iterable[int]) -> list[Clearance]:
         """Return the clearance charged on these edges (`clearance_on`), in order."""
@@ -433,13 +434,27 @@ def crosses_unmarked(link: Link, start: Place, end: Place, ops: Operations) -> b
     return (start.id, link.mode) not in ops.crossings and (end.id, link.mode) not in ops.crossings
 
 
-def link_clearance(link: Link, tail: Place, head: Place, clearance_of) -> list[Clearance]:
-    """Return the clearance a link marked customs=cleared charges from `tail` to `head`: the
-    export clearance of the country it leaves and the import clearance of the one it enters,
-    where clearance.csv gives them (`clearance_lookup`); none for a link inside one country."""
-    if link.customs != "cleared" or tail.country == head.country:
+def link_clearance(link: Link, tail: Place, head: Place, ops: Operations, clearance_of) -> list[Clearance]:
+    """Return the clearance a link charges from `tail` to `head` as it crosses a customs border
+    (none for a link inside one country), where clearance.csv gives them (`clearance_lookup`):
+
+    - a link marked customs=cleared: the export clearance of the country it leaves and the import
+      clearance of the one it enters;
+    - a link from a border crossing whose `entry_clearance` names the country it enters: that
+      country's import clearance, as cargo entering by that crossing clears at its destination
+      (the China-Europe and Central Asia trains into China). Cargo leaving by the crossing is
+      charged nothing more: the crossing's time holds its transit formalities.
+    """
+    if tail.country == head.country:
         return []
-    return [c for c in (clearance_of(tail, "export"), clearance_of(head, "import")) if c is not None]
+    if link.customs == "cleared":
+        return [c for c in (clearance_of(tail, "export"), clearance_of(head, "import")) if c is not None]
+    for end in (tail, head):
+        crossing = ops.crossings.get((end.id, link.mode))
+        if crossing is not None and crossing.entry_clearance == head.country:
+            found = clearance_of(head, "import")
+            return [found] if found is not None else []
+    return []
 
 
 def _rss(*values: float) -> float:
@@ -715,8 +730,9 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
             tail, head = builder.depart(tail_place.id, link.mode), builder.arrive(head_place.id, link.mode)
             waited = waits.get((tail_place.id, link.mode), 0.0)
             travel = parameters.link(link, start, end, forward=forward, waited_h=waited)
-            # A link that crosses a customs border by itself clears both sides' customs on the way.
-            customs = link_clearance(link, tail_place, head_place, clearance_of)
+            # A link that crosses a customs border by itself clears both sides' customs on the way;
+            # one into a country that clears rail cargo at its destination charges its import.
+            customs = link_clearance(link, tail_place, head_place, ops, clearance_of)
             figures = _metrics(_plus(travel, *(Metrics(time_h=c.h, cost_usd=c.usd) for c in customs)))
             # A sea service's link carries the passages its ships go through, so --avoid closes it.
             tags = PASSAGE_JOIN.join(passages.get(link.id, ()))

@@ -86,6 +86,10 @@ class Crossing:
     # Whether borders.csv gives the crossing's fees (`cost_usd`); where it does not, none are
     # charged and a route that crosses there says so (`provenance.fees_not_charged`).
     cost_given: bool = True
+    # The country whose import clearance is charged to cargo entering it by this crossing (an
+    # ISO code), where the crossing's time holds only transit formalities and the cargo clears at
+    # its destination inland; "" where the crossing holds both countries' customs.
+    entry_clearance: str = ""
 
 
 @dataclass(frozen=True)
@@ -309,6 +313,9 @@ def read_crossings(path: Path, problems: _Problems) -> dict[tuple[str, str], Cro
             (("crossing_h", "crossing_source"), ("crossing_h_p90", "p90_source"), ("cost_usd", "cost_source"),
              ("lift_h", "lift_source")),
         )  # fmt: skip
+        entry = row.get("entry_clearance", "").strip()
+        if entry and not (len(entry) == 2 and entry.isalpha() and entry.isupper()):
+            problems.add(where, "entry_clearance", f"{entry!r} is not a two-letter country code")
         key = (row["place_id"], row["mode"])
         if key in crossings:
             problems.add(where, "place_id", f"{key[0]} by {key[1]} is listed twice")
@@ -316,7 +323,7 @@ def read_crossings(path: Path, problems: _Problems) -> dict[tuple[str, str], Cro
             assert hours is not None and p90 is not None
             crossings[key] = Crossing(
                 row["place_id"], row["mode"], row.get("name", ""), hours, p90, cost, gauge == "yes", lift_h,
-                lift_usd, source, cost_given=bool(row.get("cost_usd", "").strip()),
+                lift_usd, source, cost_given=bool(row.get("cost_usd", "").strip()), entry_clearance=entry,
             )  # fmt: skip
     return crossings
 
@@ -483,11 +490,20 @@ def check_references(operations: Operations, places: dict, modes: tuple[str, ...
     for hub in operations.hubs.values():
         if hub.id not in places:
             problems.append(f"{HUBS_FILE}: {hub.id}: unknown place")
-    for (pid, mode), _ in operations.crossings.items():
+    # The countries whose import figure holds beyond one port (`network.clearance_lookup`).
+    importing = {
+        places[pid].country
+        for (pid, direction), row in operations.clearance.items()
+        if direction == "import" and pid in places and row.scope != "port"
+    }
+    for (pid, mode), crossing in operations.crossings.items():
         if pid not in places:
             problems.append(f"{BORDERS_FILE}: {pid}: unknown place")
         elif mode not in modes or mode not in places[pid].modes:
             problems.append(f"{BORDERS_FILE}: {pid}: does not serve {mode}")
+        elif crossing.entry_clearance and crossing.entry_clearance not in importing:
+            entry = crossing.entry_clearance
+            problems.append(f"{BORDERS_FILE}: {pid}: entry_clearance {entry} has no import row in {CLEARANCE_FILE}")
     for pid, _ in operations.clearance:
         if pid not in places:
             problems.append(f"{CLEARANCE_FILE}: {pid}: unknown place")
