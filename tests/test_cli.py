@@ -395,10 +395,12 @@ def test_matrix_leaves_unreachable_pairs_empty_and_reads_place_files(run, tiny, 
     assert len(records) == 4
     island = [r for r in records if r["destination"] == "Island Port"]
     assert island and all(r[m] is None for r in island for m in METRICS)
+    # No route, but the row still says which place the destination named.
+    assert {r["destination_id"] for r in island} == {"IDIII"}
     bravo = [r for r in records if r["destination"] == "Bravo Port"]
     assert all(r["time_h"] > 0 and r["destination_id"] == "CNBBB" for r in bravo)
     csv_result = run("matrix", "Alpha", "--to", "Island Port", "--data", str(tiny))
-    assert csv_result.out.splitlines()[1] == "Alpha,Island Port,,,,,"
+    assert csv_result.out.splitlines()[1] == "Alpha,Island Port,IDIII,,,,"
 
 
 def test_matrix_refuses_bad_input_in_one_line(run, tiny, tmp_path):

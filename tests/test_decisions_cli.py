@@ -95,6 +95,21 @@ def test_generalized_on_reach_and_matrix(run):
     assert out[0]["destination_id"] == "SGSIN"
 
 
+def test_a_generalised_matrix_writes_its_desire_lines_as_the_others_do(run, tmp_path):
+    # It once ended in a traceback: the matrix knew no origin positions to draw from.
+    import geopandas
+
+    for by in ("generalized", "cost"):
+        out = tmp_path / f"{by}.gpkg"
+        result = run("matrix", "Chongqing", "--to", "Singapore", "--to", "Pevek", "--by", by, "--format", "gpkg",
+                     "--out", str(out))  # fmt: skip
+        assert result.code == 0, result.err
+        frame = geopandas.read_file(out)
+        assert list(frame["destination_id"]) == ["SGSIN", "RUPWE"]  # Pevek: no route (Arctic closed)
+        assert frame.geometry.iloc[0].coords[-1] == pytest.approx((103.8, 1.3), abs=0.5)
+        assert frame.geometry.iloc[1] is None and frame["cost_usd"].isna().iloc[1]
+
+
 def test_compare_shows_the_generalised_cost(run):
     text = run("compare", "Chongqing", "Singapore")
     assert "generalised" in text.out

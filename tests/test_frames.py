@@ -87,7 +87,8 @@ def test_matrix_is_still_a_list_of_rows_and_exports_frames(tiny):
     assert list(frame.columns) == ["origin", "destination", "destination_id", "destination_name", "country", *METRICS]
     assert list(frame["origin"]) == ["Alpha", "Alpha", "Charlie City", "Charlie City"]
     island = frame[frame["destination"] == "Island Port"]
-    assert island["time_h"].isna().all() and island["destination_id"].isna().all()
+    assert island["time_h"].isna().all() and (island["destination_id"] == "IDIII").all()
+    assert (island["destination_name"] == "Island Port").all()
     bravo = frame[frame["destination"] == "Bravo Port"]
     assert (bravo["destination_id"] == "CNBBB").all() and (bravo["time_h"] > 0).all()
     spatial = rows.to_geodataframe()

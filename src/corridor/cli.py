@@ -740,12 +740,7 @@ def cmd_matrix(args: argparse.Namespace) -> str:
     out_path = _out_path(args)
     network = _network(args)
     if args.by == "generalized" or args.workers or args.scheduler:
-        from .results import Matrix
-
-        rows = Matrix(
-            _matrix_distributed(args, network, origins, destinations), network=network, origins=origins,
-            destinations=destinations, by=args.by,
-        )  # fmt: skip
+        rows = _matrix_distributed(args, network, origins, destinations)
     else:
         rows = routing.matrix(
             network, origins, destinations, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow,

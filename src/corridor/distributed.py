@@ -17,11 +17,14 @@ import math
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .engine import INF, STOP_ALL, Scratch, search
 from .errors import CorridorError, UsageError
 from .registry import METRIC_NAMES
+
+if TYPE_CHECKING:
+    from .results import Matrix
 
 Progress = Callable[[int, int], None]
 # Chunks per worker: enough to balance uneven tasks and show progress, few enough to keep overhead low.
@@ -211,7 +214,7 @@ def matrix(
     teu: float = 1.0,
     run: Serial | Dask | None = None,
     progress: Progress | None = None,
-) -> list[list[Any]]:
+) -> Matrix:
     """Return the totals of the best route from each origin to each destination (as `routing.matrix`).
 
     `by` may also be "generalized" (with `prices`); `run` is where the rows are computed
@@ -221,6 +224,7 @@ def matrix(
 
     from .objectives import masks, weight
     from .query import make_query, resolve
+    from .routing import matrix_of
 
     base = make_query("", modes=modes, avoid=avoid, allow=allow, teu=teu)
     ends = [resolve(network, d) for d in destinations]
@@ -250,4 +254,6 @@ def matrix(
             found = _cells(home_sweep, row)
             for j in inside:
                 cells[i][j] = found[j]
-    return cells
+    # A generalised cost is not one of the route's totals: the matrix names no metric to show.
+    shown = "" if by == "generalized" else make_query("", by=by).metric.name
+    return matrix_of(network, cells, plans, origins, destinations, ends, shown)

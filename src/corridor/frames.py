@@ -113,14 +113,25 @@ def reach_to_gdf(network: Network, reached: Sequence[Reached]) -> gpd.GeoDataFra
 
 
 def _records(
-    network: Network, origins: Sequence[str], destinations: Sequence[str], rows: Sequence[Sequence[Reached | None]]
+    network: Network,
+    origins: Sequence[str],
+    destinations: Sequence[str],
+    rows: Sequence[Sequence[Reached | None]],
+    named: Sequence[str | None] = (),
 ) -> list[dict]:
+    named = list(named) or [None] * len(destinations)
     records = []
     for origin, row in zip(origins, rows, strict=True):
-        for destination, cell in zip(destinations, row, strict=True):
+        for destination, cell, place_id in zip(destinations, row, named, strict=True):
             record: dict[str, Any] = {"origin": str(origin), "destination": str(destination)}
             if cell is None:
-                record.update(destination_id=None, destination_name=None, country=None)
+                # No route: the place the destination names, where it names one (not an area).
+                place = network.places[place_id] if place_id is not None else None
+                record.update(
+                    destination_id=place_id,
+                    destination_name=place.name if place else None,
+                    country=place.country if place else None,
+                )
                 record.update({m: math.nan for m in METRIC_NAMES})
             else:
                 place = network.places[cell.place_id]
@@ -131,10 +142,15 @@ def _records(
 
 
 def matrix_to_df(
-    network: Network, origins: Sequence[str], destinations: Sequence[str], rows: Sequence[Sequence[Reached | None]]
+    network: Network,
+    origins: Sequence[str],
+    destinations: Sequence[str],
+    rows: Sequence[Sequence[Reached | None]],
+    named: Sequence[str | None] = (),
 ) -> pd.DataFrame:
-    """Return a matrix in long format: one row per origin and destination, NaN totals where unreachable."""
-    return _frame(_records(network, origins, destinations, rows), MATRIX_COLUMNS)
+    """Return a matrix in long format: one row per origin and destination, NaN totals where
+    unreachable; there `destination_id` is the place the destination names (`named`), if one."""
+    return _frame(_records(network, origins, destinations, rows, named), MATRIX_COLUMNS)
 
 
 def matrix_to_gdf(
@@ -143,19 +159,20 @@ def matrix_to_gdf(
     destinations: Sequence[str],
     rows: Sequence[Sequence[Reached | None]],
     origin_points: Sequence[tuple[float, float]],
+    named: Sequence[str | None] = (),
 ) -> gpd.GeoDataFrame:
     """Return `matrix_to_df` with a straight line from each origin to the place reached (a desire
     line, not the route's path; `find_routes` gives that), None where unreachable."""
     import shapely
 
-    records = _records(network, origins, destinations, rows)
+    records = _records(network, origins, destinations, rows, named)
+    cells = (cell for row in rows for cell in row)
     geometry: list[Any] = []
-    for record, start in zip(records, (p for p in origin_points for _ in destinations), strict=True):
-        end = record["destination_id"]
-        if end is None:
+    for record, cell, start in zip(records, cells, (p for p in origin_points for _ in destinations), strict=True):
+        if cell is None:
             geometry.append(None)
             continue
-        place = network.places[end]
+        place = network.places[record["destination_id"]]
         geometry.append(shapely.LineString(unwrap_lons([start, (place.lon, place.lat)])))
     return _geoframe(records, MATRIX_COLUMNS, geometry)
 

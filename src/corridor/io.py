@@ -213,11 +213,14 @@ MATRIX_COLUMNS = ["origin", "destination", "destination_id", *METRICS]
 def matrix_rows(
     network: Network, origins: Sequence[str], destinations: Sequence[str], rows: Sequence[Sequence[Reached | None]]
 ) -> list[dict]:
-    """Return a matrix in long format: one record per origin and destination, None totals where unreachable."""
+    """Return a matrix in long format: one record per origin and destination, None totals where
+    unreachable. `destination_id` is the place reached, or where none is, the place the
+    destination names (`Matrix.destination_ids`; None for an area)."""
+    named = getattr(rows, "destination_ids", None) or [None] * len(destinations)
     records = []
     for origin, row in zip(origins, rows, strict=True):
-        for destination, cell in zip(destinations, row, strict=True):
-            record: dict = {"origin": origin, "destination": destination, "destination_id": None}
+        for destination, cell, place_id in zip(destinations, row, named, strict=True):
+            record: dict = {"origin": origin, "destination": destination, "destination_id": place_id}
             if cell is not None:
                 record["destination_id"] = cell.place_id
             record.update({m: None if cell is None else _round(m, getattr(cell, m)) for m in METRICS})

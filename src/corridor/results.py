@@ -94,11 +94,15 @@ class Matrix(list):
 
     def __init__(self, rows: Iterable[list[Reached | None]] = (), *, network: Network | None = None,
                  origins: Sequence[str] = (), destinations: Sequence[str] = (), by: str = "",
-                 origin_points: Sequence[tuple[float, float]] = ()) -> None:  # fmt: skip
+                 origin_points: Sequence[tuple[float, float]] = (),
+                 destination_ids: Sequence[str | None] = ()) -> None:  # fmt: skip
         super().__init__(rows)
         self.network = network
         self.origins = [str(o) for o in origins]
         self.destinations = [str(d) for d in destinations]
+        # The place each destination names where it names one (None for an area), so that a
+        # destination no route reaches still says which place it is.
+        self.destination_ids: list[str | None] = list(destination_ids) or [None] * len(self.destinations)
         self.by = by
         self.origin_points = list(origin_points)
 
@@ -106,14 +110,15 @@ class Matrix(list):
         """Return one row per origin and destination (long format), NaN totals where there is no route."""
         from .frames import _need, matrix_to_df
 
-        return matrix_to_df(_need(self.network, "Matrix.to_dataframe"), self.origins, self.destinations, self)
+        return matrix_to_df(_need(self.network, "Matrix.to_dataframe"), self.origins, self.destinations, self,
+                            self.destination_ids)  # fmt: skip
 
     def to_geodataframe(self) -> gpd.GeoDataFrame:
         """Return `to_dataframe()` with a straight line from each origin to the place reached, in EPSG:4326."""
         from .frames import _need, matrix_to_gdf
 
         network = _need(self.network, "Matrix.to_geodataframe")
-        return matrix_to_gdf(network, self.origins, self.destinations, self, self.origin_points)
+        return matrix_to_gdf(network, self.origins, self.destinations, self, self.origin_points, self.destination_ids)
 
     def _title(self) -> str:
         by = f" by {self.by}" if self.by else ""

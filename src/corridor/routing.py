@@ -886,9 +886,29 @@ def matrix(
             rows.append(cells)
             if progress is not None:
                 progress(done, len(plans))
+    return matrix_of(network, rows, plans, origins, destinations, ends, base.metric.name)
+
+
+def matrix_of(
+    network: Network,
+    rows: list[list[Reached | None]],
+    plans: Sequence[Plan],
+    origins: Sequence[str | Target],
+    destinations: Sequence[str | Target],
+    ends: Sequence[Target],
+    by: str,
+) -> Matrix:
+    """Return a matrix's rows as a `Matrix` that knows where its origins are and which place each
+    destination names."""
     points = [_centre(network, plan.start.place_ids) for plan in plans]
     return Matrix(rows, network=network, origins=[_name(o) for o in origins], destinations=[_name(d) for d in
-                  destinations], by=base.metric.name, origin_points=points)  # fmt: skip
+                  destinations], by=by, origin_points=points,
+                  destination_ids=[named_place(end) for end in ends])  # fmt: skip
+
+
+def named_place(target: Target) -> str | None:
+    """Return the one place a resolved destination names, or None for an area of several."""
+    return target.place_ids[0] if len(target.place_ids) == 1 and not target.is_area else None
 
 
 def _name(place: str | Target) -> str:

@@ -838,7 +838,7 @@ def matrix_api(service: Service, params: Params) -> Reply:
     else:
         rows = routing.matrix(network, origins, destinations, by=by, **query)
     records = io.matrix_rows(network, origins, destinations, rows)
-    _finite((r for r in records if r["destination_id"] is not None), query["teu"])
+    _finite((r for r in records if r["time_h"] is not None), query["teu"])
     if fmt == "csv":
         return _csv(io.to_csv(records, io.MATRIX_COLUMNS), "corridor-matrix")
     return _json(records)
