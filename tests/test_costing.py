@@ -58,6 +58,23 @@ def test_co2_is_tonne_km_times_the_mode_factor(params):
     )
 
 
+def test_a_ro_ro_link_takes_its_vessel_class_factor_where_the_parameters_give_one(params):
+    roro = Link("s", "A", "B", "feeder", distance_km=1000, distance_source="e", vessel_class="roro")
+    feeder = Link("s", "A", "B", "feeder", distance_km=1000, distance_source="e", vessel_class="feeder")
+    per_g = params.payload_t_per_teu  # kg over 1,000 km per g per tonne-km
+    assert params.link(roro, A, B, forward=True).co2_kg == pytest.approx(
+        per_g * params.value("vessel_co2_g_per_tkm", "roro")
+    )
+    assert params.link(feeder, A, B, forward=True).co2_kg == pytest.approx(
+        per_g * params.value("co2_g_per_tkm", "feeder")
+    )
+    # A parameters table without the row (a dataset of one's own) charges the mode's factor.
+    table = {key: row for key, row in params.table.items() if key[0] != "vessel_co2_g_per_tkm"}
+    assert Parameters(table).link(roro, A, B, forward=True).co2_kg == pytest.approx(
+        per_g * params.value("co2_g_per_tkm", "feeder")
+    )
+
+
 def test_a_link_without_a_published_distance_is_measured_along_its_via_points(params):
     link = Link("l", "A", "B", "rail", via=((108.0, 31.0),))
     metrics = params.link(link, A, B, forward=True)

@@ -223,6 +223,24 @@ def test_sea_co2_is_the_trade_lane_figure(network):
     assert network.parameters.value("co2_g_per_tkm", "feeder") > network.parameters.value("co2_g_per_tkm", "sea")
 
 
+def test_ro_ro_ships_emit_as_ro_ro_ships_not_as_feeders(network):
+    # DEFRA: a ro-ro ferry 51.4 g CO2 per tonne-km, a short-sea container ship 29.7, a deep-sea
+    # one 15.4 (S100). The two ro-ro services were charged the feeder factor.
+    params = network.parameters
+    roro = params.value("vessel_co2_g_per_tkm", "roro")
+    assert roro > params.value("co2_g_per_tkm", "feeder") > params.value("co2_g_per_tkm", "sea")
+    assert roro / params.value("co2_g_per_tkm", "sea") == pytest.approx(51.4 / 15.4, rel=0.01)
+    core = network.core
+    ro_ro = [e for e in range(len(core.link)) if core.link[e] >= 0 and "roro" in core.link_ids[core.link[e]]]
+    assert len(ro_ro) == 4  # the two ro-ro services, each way
+    for e in ro_ro:
+        km = core.weights["distance_km"][e]
+        assert core.weights["co2_kg"][e] == pytest.approx(km * params.payload_t_per_teu * roro / 1000)
+    # What a leg on it cites for its CO2 is that row, and a mainline sailing still the sea's.
+    assert params.co2_factor("feeder", "roro")[1] == ("vessel_co2_g_per_tkm", "roro")
+    assert params.co2_factor("feeder", "feeder")[1] == ("co2_g_per_tkm", "feeder")
+
+
 def test_import_clearance_is_charged_at_umm_qasr(network):
     route = find_routes(network, "Chongqing", "Umm Qasr")[0]
     cleared = [leg for leg in route.legs if leg.activity == "import clearance"]

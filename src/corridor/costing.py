@@ -28,6 +28,9 @@ PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     "cost_usd_per_teu_km": (GRAPH_MODES, True),
     "cost_usd_per_leg": (GRAPH_MODES, False),
     "co2_g_per_tkm": (GRAPH_MODES, True),
+    # A sea service's ships of a class whose emissions differ from its mode's (sea/services.csv's
+    # vessel_class): ro-ro ships carry containers on decks built for vehicles.
+    "vessel_co2_g_per_tkm": (("roro",), False),
     "handling_h": (KINDS, True),
     "handling_usd": (KINDS, True),
     "circuity": (LINK_MODES, True),
@@ -144,8 +147,17 @@ class Parameters:
         frequency = frequency_per_week or self.value("frequency_per_week", mode, 0.0)
         return 0.5 * HOURS_PER_WEEK / frequency if frequency > 0 else 0.0
 
-    def co2_kg(self, mode: str, distance_km: float) -> float:
-        return distance_km * self.payload_t_per_teu * self.value("co2_g_per_tkm", mode) / 1000.0
+    def co2_kg(self, mode: str, distance_km: float, vessel_class: str = "") -> float:
+        return distance_km * self.payload_t_per_teu * self.co2_factor(mode, vessel_class)[0] / 1000.0
+
+    def co2_factor(self, mode: str, vessel_class: str = "") -> tuple[float, tuple[str, str]]:
+        """Return the CO2 grams per tonne-km of a mode, or of a sea service's vessel class where
+        the parameters give that class its own, and the (name, scope) of the row it comes from."""
+        if vessel_class and ("vessel_co2_g_per_tkm", vessel_class) in self.table:
+            row = ("vessel_co2_g_per_tkm", vessel_class)
+        else:
+            row = ("co2_g_per_tkm", mode)
+        return self.value(*row), row
 
     # ------------------------------------------------------------------ edges
 
@@ -212,7 +224,7 @@ class Parameters:
             distance_km=distance,
             time_h=running + max(0.0, self.link_wait_h(link) - waited_h),
             cost_usd=distance * self.value("cost_usd_per_teu_km", link.mode),
-            co2_kg=self.co2_kg(link.mode, distance),
+            co2_kg=self.co2_kg(link.mode, distance, link.vessel_class),
         )
 
     def _speed(self, link: Link, forward: bool) -> float:

@@ -139,6 +139,9 @@ class Link:
     # The published time is a door time that already includes waiting for the service.
     time_includes_wait: bool = False
     customs: str = ""  # see CUSTOMS
+    # The class of ships of a sea service's link (sea/services.csv), where its CO2 may differ
+    # from its mode's (`Parameters.co2_factor`); "" for a curated link.
+    vessel_class: str = ""
 
     def __repr__(self) -> str:
         distance = f", {self.distance_km:g} km" if self.distance_km is not None else ""

@@ -988,6 +988,7 @@ def _service_links(
                     frequency_source=service.source,
                     one_way=loop,
                     name=f"{service.name or service.id}: {places[a].name} - {places[b].name}",
+                    vessel_class=service.vessel_class,
                 )
             )
     return out

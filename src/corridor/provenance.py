@@ -81,8 +81,8 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
     def parameter(metric: str, name: str, scope: str) -> None:
         add(metric, params.source(name, scope) and f"{name} {scope}: {params.source(name, scope)}")
 
-    def factor(mode: str) -> None:
-        parameter("co2_kg", "co2_g_per_tkm", mode)
+    def factor(mode: str, vessel_class: str = "") -> None:
+        parameter("co2_kg", *params.co2_factor(mode, vessel_class)[1])
         parameter("co2_kg", "payload_t_per_teu", "all")
 
     lanes_done = False
@@ -119,7 +119,7 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
             add("distance_km", link.distance_source or f"estimate: measured along the link x circuity {mode}")
             add("time_h", link.time_source or params.source("speed_kmh", mode), link.frequency_source)
             parameter("cost_usd", "cost_usd_per_teu_km", mode)
-            factor(mode)
+            factor(mode, link.vessel_class)
             for customs in network.clearance_on(e):
                 add("time_h", customs.source)
                 add("cost_usd", customs.source)
