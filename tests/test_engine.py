@@ -29,7 +29,8 @@ def _view(network, modes, avoid):
     """A networkx view of the bundled graph with a query's constraints, written from their meaning.
 
     A transfer needs both modes it joins; any other edge its own mode; a lane through a closed
-    passage is closed; an avoided place loses every node.
+    passage is closed; a mainline ship does not stay aboard through a port (no --via here); an
+    avoided place loses every node.
     """
     graph = network.graph
     allowed = set(graph_modes(modes)) if modes else set(ALL_MODES)
@@ -43,6 +44,8 @@ def _view(network, modes, avoid):
         data = graph[u][v][key]
         if data["role"] == "transfer":
             return u.mode in allowed and v.mode in allowed
+        if data["role"] == "through" and data["mode"] == "sea":
+            return False
         if data["mode"] not in allowed:
             return False
         return not (data["passage"] and set(data["passage"].split("+")) & closed)

@@ -241,6 +241,21 @@ def test_ro_ro_ships_emit_as_ro_ro_ships_not_as_feeders(network):
     assert params.co2_factor("feeder", "feeder")[1] == ("co2_g_per_tkm", "feeder")
 
 
+def test_a_voyage_does_not_call_at_a_port_on_the_way_to_cut_its_harbour(network):
+    # Port Said's and Balboa's access paths cross their harbours a fraction of a kilometre
+    # shorter than the lanes: the cheapest, shortest and lowest-CO2 voyages through Suez and
+    # Panama called there, a day's call for $0.02, and were a day slower than the fastest.
+    for start, end in (("Qinzhou", "Rotterdam"), ("Shanghai", "New York")):
+        routes = {by: find_routes(network, start, end, by=by, modes=["sea"])[0] for by in ("distance", "cost", "time")}
+        for by, route in routes.items():
+            assert not {"EGPSD", "PABLB"} & places_on(route), (start, end, by)
+        assert routes["cost"].time_h == pytest.approx(routes["time"].time_h, abs=1.0), (start, end)
+    # A voyage told to go by Port Said calls there, and pays the call.
+    direct = find_routes(network, "Qinzhou", "Rotterdam", by="cost", modes=["sea"])[0]
+    calling = find_routes(network, "Qinzhou", "Rotterdam", by="cost", modes=["sea"], via=["Port Said"])[0]
+    assert "EGPSD" in places_on(calling) and calling.time_h > direct.time_h + 12
+
+
 def test_import_clearance_is_charged_at_umm_qasr(network):
     route = find_routes(network, "Chongqing", "Umm Qasr")[0]
     cleared = [leg for leg in route.legs if leg.activity == "import clearance"]

@@ -25,6 +25,7 @@ except ImportError:  # built without a C compiler: the same algorithm in Python
 STOP_NONE, STOP_FIRST, STOP_ALL, STOP_STRETCH = 0, 1, 2, 3
 INF = math.inf
 TRANSFER_CODE = MODE_CODE["transfer"]
+THROUGH_CODE, SEA_CODE = ROLE_CODE[Role.THROUGH], MODE_CODE["sea"]
 
 
 def compiled() -> bool:
@@ -43,8 +44,12 @@ class Rules:
         """Decide one kind of edge: the only place where this rule is written.
 
         A transfer needs both its modes allowed; any other edge its own mode; a lane through a
-        closed passage is closed.
+        closed passage is closed. A mainline ship's call at a port on the way is no way round,
+        as the lanes pass the port: staying aboard through a port is for a port the query goes
+        by (`calls_at`), not a shortcut across its harbour that costs a day's call.
         """
+        if role == THROUGH_CODE and mode == SEA_CODE:
+            return False
         if role == ROLE_CODE[Role.TRANSFER]:
             return MODE_CODES[from_mode] in self.modes and MODE_CODES[to_mode] in self.modes
         if MODE_CODES[mode] not in self.modes:
@@ -272,6 +277,26 @@ def path_totals(graph: Graph, edges: Iterable[int]) -> dict[str, float]:
     """Return the four metrics summed over a list of edges."""
     edges = list(edges)
     return {m: sum(graph.weights[m][e] for e in edges) for m in METRIC_NAMES}
+
+
+def calls_at(graph: Graph, edge_ok: bytes | bytearray, place_ids: Iterable[str]) -> bytes | bytearray:
+    """Return `edge_ok` that also lets a mainline ship call at these places on its way (the
+    `through` edges on sea that `Rules.allows` closes): for the ports a route goes by (--via)."""
+    calls = [
+        e
+        for pid in place_ids
+        if graph.in_graph(pid)
+        for node in graph.place_nodes(pid)
+        if graph.node_kind[node] == Kind.ARRIVE and graph.node_mode[node] == SEA_CODE
+        for e in graph.out_edges(node)
+        if graph.role[e] == THROUGH_CODE and graph.mode[e] == SEA_CODE
+    ]
+    if not calls:
+        return edge_ok
+    opened = bytearray(edge_ok)
+    for e in calls:
+        opened[e] = 1
+    return opened
 
 
 def place_arrivals(graph: Graph, place_ids: Iterable[str]) -> list[int]:

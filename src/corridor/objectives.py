@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .engine import INF, STOP_ALL, STOP_NONE, Result, search
+from .engine import INF, STOP_ALL, STOP_NONE, Result, calls_at, search
 from .errors import UsageError
 from .registry import BY, METRIC_NAMES
 
@@ -197,6 +197,8 @@ def masks(plan: Plan) -> tuple[bytes | bytearray, bytearray | None]:
     network = plan.network
     core = network.core
     edge_ok: bytes | bytearray = network.masks.edge_mask(plan.rules)
+    if plan.vias and "sea" in plan.rules.modes:
+        edge_ok = calls_at(core, edge_ok, (pid for via in plan.vias for pid in via.place_ids))
     node_ok = None
     if plan.avoided:
         node_ok = bytearray(b"\x01") * core.n_nodes

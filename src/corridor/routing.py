@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import engine
-from .engine import INF, STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, Scratch, search
+from .engine import INF, STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, Scratch, calls_at, search
 from .errors import NoRouteError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
@@ -214,6 +214,8 @@ def _masks(plan: Plan, rules: Rules, avoided: frozenset[str], bans: Bans) -> tup
     if bans.modes:
         rules = replace(rules, modes=rules.modes - bans.modes)
     edge_ok: bytes | bytearray = plan.network.masks.edge_mask(rules)
+    if plan.vias and "sea" in rules.modes:
+        edge_ok = calls_at(core, edge_ok, (pid for via in plan.vias for pid in via.place_ids))
     if bans.edges:
         edge_ok = bytearray(edge_ok)
         for e in bans.edges:
