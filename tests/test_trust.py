@@ -378,6 +378,15 @@ def test_served_reach_is_the_corridor_services_only(network):
     assert served < physical
     assert "SGSIN" in served  # the daily Beibu Gulf-Singapore liner
     assert len(served) < len(physical) / 10
+    # The operational mainline service of sea/services.csv counts: MSC Falcon calls at Abu
+    # Dhabi and Doha, which nothing else in the table serves (S57). Ports no listed service calls
+    # at are not reached by the lanes.
+    assert {"AEAUH", "QADOH", "IQUQR"} <= served
+    falcon = network.operations.mainline_service_ports()
+    assert "AEAUH" in falcon and "USLAX" not in falcon and "USLAX" not in served
+    # Jebel Ali was reached only on the monthly Beibu Gulf ro-ro, with two weeks of waiting.
+    jebel_ali = next(r for r in reach(network, "Chongqing", by="time", served=True) if r.place_id == "AEJEA")
+    assert jebel_ali.time_h < 25 * 24
 
 
 def test_alternatives_differ_in_gateway_region(network):

@@ -787,6 +787,23 @@ def _reached(result: Result, node: int, place_id: str, teu: float) -> Reached:
     )  # fmt: skip
 
 
+def _served_bans(network: Network) -> Bans:
+    """Close the sea but for the published services: no feeders to the nearest hub (the links
+    the build makes), and the mainline lanes only to and from the ports an operational mainline
+    service of sea/services.csv calls at. The lanes join any two such ports, as if cargo could
+    change between two services' ports without a hub; with one such service (MSC Falcon) it
+    cannot."""
+    core = network.core
+    generated = [e for e in core.edges_with_role(Role.LINK) if core.link_ids[core.link[e]].startswith("feeder-")]
+    called = network.operations.mainline_service_ports()
+    unserved = [
+        e
+        for e in core.edges_with_role(Role.ACCESS)
+        if (core.node_place_id(core.tail[e]) or core.node_place_id(core.head[e])) not in called
+    ]
+    return Bans(edges=frozenset(generated + unserved))
+
+
 def reach(
     network: Network,
     origin: str | Target,
@@ -802,18 +819,11 @@ def reach(
 
     Locks are not destinations and are left out, as are the origin's own places. The result is
     a list of `Reached`, best first, with `.to_dataframe()` and `.to_geodataframe()`. With
-    `served`, the sea is crossed only on the published services of sea/services.csv (no
-    mainline lanes, no feeders to the nearest hub): the places the corridor's own services
-    reach, rather than every port a ship could.
+    `served`, the sea is crossed only on the published services of sea/services.csv: the places
+    the corridor's own services reach, rather than every port a ship could (`_served_bans`).
     """
     plan = make_query(origin, by=by, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network)
-    bans = Bans()
-    if served:
-        core = network.core
-        generated = frozenset(
-            e for e in core.edges_with_role(Role.LINK) if core.link_ids[core.link[e]].startswith("feeder-")
-        )
-        bans = Bans(edges=generated, modes=frozenset({"sea"}))
+    bans = _served_bans(network) if served else Bans()
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
     country = network.country_of(plan.start.place_ids)
