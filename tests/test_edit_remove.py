@@ -113,6 +113,21 @@ def test_removing_a_place_that_links_use_is_refused_with_the_list_of_links(tiny,
     refused(run, tiny, ("ports", "remove", "CNNONE"), 1, "has no place with that id")
 
 
+def test_removing_a_place_a_link_runs_through_is_refused(tiny, run):
+    import csv
+
+    path = tiny / LINKS_FILE
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    for row in rows:
+        row["passes"] = "IDIII" if row["id"] == "rail-a-b" else ""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    result = refused(run, tiny, ("ports", "remove", "IDIII"), 1, "1 link(s) use it")
+    assert "rail-a-b" in result.err
+
+
 # --------------------------------------------------------------------------- links edit, remove, add
 
 

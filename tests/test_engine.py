@@ -30,7 +30,7 @@ def _view(network, modes, avoid):
 
     A transfer needs both modes it joins; any other edge its own mode; a lane through a closed
     passage is closed; a mainline ship does not stay aboard through a port (no --via here); an
-    avoided place loses every node.
+    avoided place loses every node, and the links that run through it (`Link.passes`).
     """
     graph = network.graph
     allowed = set(graph_modes(modes)) if modes else set(ALL_MODES)
@@ -45,6 +45,8 @@ def _view(network, modes, avoid):
         if data["role"] == "transfer":
             return u.mode in allowed and v.mode in allowed
         if data["role"] == "through" and data["mode"] == "sea":
+            return False
+        if data["link"] and set(network.link(data["link"]).passes) & avoided:
             return False
         if data["mode"] not in allowed:
             return False

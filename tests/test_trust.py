@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from corridor.errors import NoRouteError
 from corridor.io import place_figures
 from corridor.provenance import customs_not_charged
 from corridor.routing import find_routes, reach
@@ -254,6 +255,22 @@ def test_a_voyage_does_not_call_at_a_port_on_the_way_to_cut_its_harbour(network)
     direct = find_routes(network, "Qinzhou", "Rotterdam", by="cost", modes=["sea"])[0]
     calling = find_routes(network, "Qinzhou", "Rotterdam", by="cost", modes=["sea"], via=["Port Said"])[0]
     assert "EGPSD" in places_on(calling) and calling.time_h > direct.time_h + 12
+
+
+def test_avoiding_a_place_avoids_the_services_that_run_through_it(network):
+    # The Chongqing-Ningbo river-sea ships pass the Three Gorges locks, the Guoyuan-Hanoi train
+    # Nanning and Pingxiang, and COSCO's YCX loop calls at Singapore on its way to Chittagong:
+    # --avoid once left all three in the answer.
+    legs = find_routes(network, "Chongqing", "Shanghai", avoid=["three-gorges"])[0].legs
+    assert all(leg.mode != "river" for leg in legs), [leg.links for leg in legs]
+    with pytest.raises(NoRouteError, match="--avoid Pingxiang"):
+        find_routes(network, "Chongqing", "Hanoi", modes=["rail"], avoid=["Pingxiang", "Hekou"])
+    route = find_routes(network, "Qinzhou", "Chittagong", avoid=["Singapore"])[0]
+    assert all("SGSIN" not in network.link(lid).passes for leg in route.legs for lid in leg.links)
+    assert "SGSIN" not in places_on(route)
+    # The data says what each runs through (links.csv's passes; a service's calls on the way).
+    assert {"CNNIN", "CNPIN"} <= set(network.link("rail-guoyuan-hanoi").passes)
+    assert "cn-three-gorges" in network.link("river-guoyuan-ningbo").passes
 
 
 def test_import_clearance_is_charged_at_umm_qasr(network):

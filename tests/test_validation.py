@@ -219,6 +219,20 @@ def test_the_operating_tables_are_validated_with_the_rest(clean, run):
     assert result.code == 1 and "crossing_h" in result.out + result.err
 
 
+def test_the_places_a_link_runs_through_are_known_places_other_than_its_ends(tmp_path):
+    through = {"id": "rail-c-b", "from": "CNCCC", "to": "CNBBB", "mode": "rail", "passes": "CNAAA;CNZZZ"}
+    root = make_dataset(tmp_path / "a", places=PLACES, links=[*LINKS, through], lanes=LANES, land=LAND)
+    errors = validate_dataset(root).errors
+    assert any("passes" in e and "unknown place 'CNZZZ'" in e for e in errors), errors
+    looped = {**through, "passes": "CNBBB"}
+    root = make_dataset(tmp_path / "b", places=PLACES, links=[*LINKS, looped], lanes=LANES, land=LAND)
+    errors = validate_dataset(root).errors
+    assert any("passes" in e and "names an end of the link" in e for e in errors), errors
+    fine = {**through, "passes": "CNAAA"}
+    root = make_dataset(tmp_path / "c", places=PLACES, links=[*LINKS, fine], lanes=LANES, land=LAND)
+    assert validate_dataset(root).errors == []
+
+
 def test_a_crossing_charges_entry_clearance_only_of_a_country_with_an_import_figure(clean):
     header = "place_id,mode,name,crossing_h,crossing_h_p90,crossing_source,p90_source,gauge_break,entry_clearance\n"
     (clean / "borders.csv").write_text(header + "CNCCC,rail,Charlie border,5,24,estimate,estimate,no,China\n")

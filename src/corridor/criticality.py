@@ -142,7 +142,9 @@ def elements(network, *, skip_places: Sequence[str] = ()) -> list[Element]:
             continue
         place = network.places[pid]
         kind = PLACE_KINDS.get(place.kind, "gateway")
-        out.append(Element(kind, pid, _short(network, pid), nodes=tuple(core.place_nodes(pid))))
+        # Closing a place closes the links that run through it without stopping (`Link.passes`).
+        passing = tuple(network.passing.get(pid, ()))
+        out.append(Element(kind, pid, _short(network, pid), edges=passing, nodes=tuple(core.place_nodes(pid))))
     return out
 
 

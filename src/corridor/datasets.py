@@ -39,7 +39,7 @@ PLACE_COLUMNS = (
 LINK_COLUMNS = (
     "id", "from", "to", "mode", "distance_km", "distance_source", "time_h", "time_source",
     "time_back_h", "time_back_source", "frequency_per_week", "frequency_source",
-    "one_way", "current", "via", "name", "notes", "time_includes_wait", "customs",
+    "one_way", "current", "via", "name", "notes", "time_includes_wait", "customs", "passes",
 )  # fmt: skip
 # What a link between two countries with no border place at either end does about customs:
 # "cleared" charges the export clearance of the country it leaves and the import clearance of
@@ -139,6 +139,9 @@ class Link:
     # The published time is a door time that already includes waiting for the service.
     time_includes_wait: bool = False
     customs: str = ""  # see CUSTOMS
+    # The places the link runs through without stopping (a through train past Nanning, a
+    # river-sea ship through the Three Gorges locks): --avoid one of them avoids the link too.
+    passes: tuple[str, ...] = ()
     # The class of ships of a sea service's link (sea/services.csv), where its CO2 may differ
     # from its mode's (`Parameters.co2_factor`); "" for a curated link.
     vessel_class: str = ""
@@ -510,6 +513,9 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
     elif current and not (mode in MODE_SPECS and MODE_SPECS[mode].has_current):
         problems.add(where, "current", "applies to river links only")
     via = _parse_via(row.get("via", ""), where, problems)
+    passes = tuple(p.strip() for p in row.get("passes", "").split(";") if p.strip())
+    if {row.get("from"), row.get("to")} & set(passes):
+        problems.add(where, "passes", "names an end of the link")
     if len(problems.items) > start:
         return None
     return Link(
@@ -532,6 +538,7 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
         via=via,
         name=row.get("name", ""),
         notes=row.get("notes", ""),
+        passes=passes,
     )
 
 
@@ -576,7 +583,7 @@ def read_links(path: Path, place_ids: Iterable[str] | None = None) -> list[Link]
             continue
         seen[link.id] = line
         if known is not None:
-            for column, pid in (("from", link.from_id), ("to", link.to_id)):
+            for column, pid in (("from", link.from_id), ("to", link.to_id), *(("passes", p) for p in link.passes)):
                 if pid not in known:
                     problems.add(where, column, f"unknown place {pid!r}")
         links.append(link)

@@ -1393,14 +1393,15 @@ def edit_place(
 
 
 def remove_place(root: str | os.PathLike[str] | None, place_id: str) -> Change:
-    """Remove a place from a dataset's places table; refused while links use it (they are listed)."""
+    """Remove a place from a dataset's places table; refused while links use it or run through
+    it (they are listed)."""
     target = writable_dataset(root)
     path = target / PLACES_FILE
     with locked(target) as lock:
         _remove_stale_temps(path)
         current = _read_current(target, ids=[place_id])
         pid, name = _curated(current, place_id, "remove")
-        links = _links_of(current, pid)
+        links = [link for link in current.links if pid in (link.from_id, link.to_id, *link.passes)]
         if links:
             raise DataError(
                 f"cannot remove {name} ({pid}): {len(links)} link(s) use it: {_listed_links(links)}; "

@@ -153,6 +153,27 @@ class Network:
         return out
 
     @cached_property
+    def passing(self) -> dict[str, list[int]]:
+        """The link edges that run through each place without stopping there (`Link.passes`):
+        a curated through service, or a sea service's calls on the way."""
+        core = self.core
+        out: dict[str, list[int]] = {}
+        for e in core.edges_with_role(Role.LINK):
+            for pid in self.link(core.link_ids[core.link[e]]).passes:
+                out.setdefault(pid, []).append(e)
+        return out
+
+    def closing_passes(self, edge_ok: bytes | bytearray, place_ids: Iterable[str]) -> bytes | bytearray:
+        """Return `edge_ok` without the links that run through these places (`passing`)."""
+        closed = [e for pid in place_ids for e in self.passing.get(pid, ())]
+        if not closed:
+            return edge_ok
+        out = bytearray(edge_ok)
+        for e in closed:
+            out[e] = 0
+        return out
+
+    @cached_property
     def clearance_of(self):
         """The clearance charged at a place in a direction (`clearance_lookup`), made once."""
         return clearance_lookup(self.operations, self.places)
@@ -951,7 +972,8 @@ def _service_links(
             if loop
             else list(itertools.combinations(range(n), 2))
         )
-        best: dict[tuple[str, str], tuple[float, int, tuple[str, ...]]] = {}  # (a, b) -> (km, calls, passages)
+        # (a, b) -> (km, calls, passages, the calls on the way)
+        best: dict[tuple[str, str], tuple[float, int, tuple[str, ...], tuple[str, ...]]] = {}
         for i, j in pairs:
             a, b = calls[i], calls[j % n]
             parts = [legs[k % n] for k in range(i, j)] if loop else legs[i:j]
@@ -959,9 +981,10 @@ def _service_links(
                 continue
             km = sum(part[0] for part in parts if part is not None)
             tags = tuple(sorted({tag for part in parts if part is not None for tag in part[1]}))
+            between = tuple(dict.fromkeys(calls[k % n] for k in range(i + 1, j)) if loop else calls[i + 1 : j])
             if (a, b) not in best or km < best[(a, b)][0]:
-                best[(a, b)] = (km, j - i, tags)
-        for (a, b), (km, stops, tags) in best.items():
+                best[(a, b)] = (km, j - i, tags, tuple(p for p in between if p not in (a, b)))
+        for (a, b), (km, stops, tags, between) in best.items():
             link_id = service_link_id(service.id, a, b)
             passages[link_id] = tags
             published = service.transit_h if (a, b) == (service.transit_from, service.transit_to) else None
@@ -989,6 +1012,7 @@ def _service_links(
                     one_way=loop,
                     name=f"{service.name or service.id}: {places[a].name} - {places[b].name}",
                     vessel_class=service.vessel_class,
+                    passes=between,
                 )
             )
     return out

@@ -201,6 +201,7 @@ def masks(plan: Plan) -> tuple[bytes | bytearray, bytearray | None]:
         edge_ok = calls_at(core, edge_ok, (pid for via in plan.vias for pid in via.place_ids))
     node_ok = None
     if plan.avoided:
+        edge_ok = network.closing_passes(edge_ok, plan.avoided)
         node_ok = bytearray(b"\x01") * core.n_nodes
         for pid in plan.avoided:
             if core.in_graph(pid):

@@ -216,6 +216,10 @@ def _masks(plan: Plan, rules: Rules, avoided: frozenset[str], bans: Bans) -> tup
     edge_ok: bytes | bytearray = plan.network.masks.edge_mask(rules)
     if plan.vias and "sea" in rules.modes:
         edge_ok = calls_at(core, edge_ok, (pid for via in plan.vias for pid in via.place_ids))
+    if avoided or bans.nodes:
+        # A place closed closes the links that run through it without stopping.
+        closed = {*avoided, *(core.node_place_id(n) for n in bans.nodes)} - {None}
+        edge_ok = plan.network.closing_passes(edge_ok, closed)  # type: ignore[arg-type]
     if bans.edges:
         edge_ok = bytearray(edge_ok)
         for e in bans.edges:
