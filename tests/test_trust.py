@@ -273,6 +273,17 @@ def test_avoiding_a_place_avoids_the_services_that_run_through_it(network):
     assert "cn-three-gorges" in network.link("river-guoyuan-ningbo").passes
 
 
+def test_no_alternative_lands_its_cargo_between_two_sailings(network):
+    # Qinzhou to Jebel Ali offered "sea into Bangkok, lorry to Laem Chabang, sea out" and "sea
+    # east to Hong Kong, barge to Yantian, sea west" as other ways.
+    routes = find_routes(network, "Qinzhou", "Jebel Ali", alternatives=3)
+    assert len(routes) >= 2
+    for route in routes[1:]:
+        at_sea = [leg.mode == "sea" for leg in route.legs if leg.mode != "transfer"]
+        first, last = at_sea.index(True), len(at_sea) - 1 - at_sea[::-1].index(True)
+        assert all(at_sea[first : last + 1]), route.modes
+
+
 def test_import_clearance_is_charged_at_umm_qasr(network):
     route = find_routes(network, "Chongqing", "Umm Qasr")[0]
     cleared = [leg for leg in route.legs if leg.activity == "import clearance"]

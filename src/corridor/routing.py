@@ -455,7 +455,7 @@ def _alternatives(
     for weight, edges in candidates:
         route = _route(plan, edges)
         key = signature(network, route)
-        if key in seen or _doubles_back(network, route):
+        if key in seen or _doubles_back(network, route) or _lands_between_sailings(route):
             continue
         seen.add(key)
         pool.append((weight, edges, route))
@@ -493,6 +493,21 @@ def _doubles_back(network: Network, route: Route) -> bool:
             if not areas or areas[-1] != area:
                 areas.append(area)
     return len(set(areas)) < len(areas)
+
+
+def _lands_between_sailings(route: Route) -> bool:
+    """Whether a route takes its cargo off a ship, carries it on by land or river, and puts it on
+    a ship again: into Bangkok and by lorry to Laem Chabang, or into Hong Kong and by barge to
+    Yantian, on the way west. No shipper is offered that as another way; a best route may
+    still be one (a land bridge round a closed strait)."""
+    kinds = [leg.mode in SEA_FAMILY for leg in route.legs if leg.mode != "transfer"]
+    sailed = landed = False
+    for at_sea in kinds:
+        if at_sea and landed:
+            return True
+        sailed = sailed or at_sea
+        landed = sailed and not at_sea
+    return False
 
 
 def _two_way(plan: Plan) -> tuple[list[int], Iterator[tuple[float, list[int]]]] | None:
