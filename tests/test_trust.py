@@ -224,7 +224,7 @@ def test_sea_co2_is_the_trade_lane_figure(network):
     assert network.parameters.value("co2_g_per_tkm", "feeder") > network.parameters.value("co2_g_per_tkm", "sea")
 
 
-def test_ro_ro_ships_emit_as_ro_ro_ships_not_as_feeders(network):
+def test_ro_ro_ships_emit_as_ro_ro_ships_not_as_feeders(network, run):
     # DEFRA: a ro-ro ferry 51.4 g CO2 per tonne-km, a short-sea container ship 29.7, a deep-sea
     # one 15.4 (S100). The two ro-ro services were charged the feeder factor.
     params = network.parameters
@@ -240,6 +240,12 @@ def test_ro_ro_ships_emit_as_ro_ro_ships_not_as_feeders(network):
     # What a leg on it cites for its CO2 is that row, and a mainline sailing still the sea's.
     assert params.co2_factor("feeder", "roro")[1] == ("vessel_co2_g_per_tkm", "roro")
     assert params.co2_factor("feeder", "feeder")[1] == ("co2_g_per_tkm", "feeder")
+    # The cheapest way from Jebel Ali to Umm Qasr is DP World's ro-ro (S50), said as such.
+    data = run("route", "Jebel Ali", "Umm Qasr", "--by", "cost", "--format", "json").json()
+    (sailing,) = [leg for leg in data["legs"] if leg["mode"] == "sea"]
+    assert sailing["service"] == "ro-ro"
+    assert any(s.startswith("vessel_co2_g_per_tkm roro") for s in sailing["sources"]["co2_kg"])
+    assert "sea (ro-ro)" in run("route", "Jebel Ali", "Umm Qasr", "--by", "cost").out
 
 
 def test_a_voyage_does_not_call_at_a_port_on_the_way_to_cut_its_harbour(network):

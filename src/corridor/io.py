@@ -43,7 +43,7 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
     """Return a route as the JSON object of the CLI contract (legs sum exactly to totals).
 
     Each leg also says what happens on it (`activity`: transfer, transshipment, border crossing,
-    break of gauge, import clearance), which ships carry it (`service`: mainline or feeder), its
+    break of gauge, import clearance), which ships carry it (`service`: mainline, feeder or ro-ro), its
     bad-case time `time_p90_h`, the `customs` cleared on it (country, direction, `time_h`,
     `cost_usd`; inside its figures: at a place where cargo leaves or boards a ship, or on a link
     that crosses a border by itself), and the `sources` of
@@ -357,7 +357,7 @@ def leg_label(leg: Route | object) -> str:
         return activity
     service = getattr(leg, "service", "")
     mode = getattr(leg, "mode", "")
-    return f"{mode} ({service})" if service == "feeder" else mode
+    return f"{mode} ({service})" if service in ("feeder", "ro-ro") else mode
 
 
 def _per(teu: float) -> str:

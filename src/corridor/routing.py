@@ -364,7 +364,7 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
                 from_mode=_node_mode(core, tail[first]) if standing else "",
                 to_mode=_node_mode(core, head[first]) if standing else "",
                 activity=activity,
-                service=("mainline" if graph_mode == "sea" else graph_mode)
+                service=_ships(network, graph_mode, links)
                 if not standing and MODES[graph_mode].family == "sea"
                 else "",
                 spread_sq=sum(spread[e] * spread[e] for e in group),
@@ -493,6 +493,17 @@ def _doubles_back(network: Network, route: Route) -> bool:
             if not areas or areas[-1] != area:
                 areas.append(area)
     return len(set(areas)) < len(areas)
+
+
+def _ships(network: Network, graph_mode: str, links: Sequence[str]) -> str:
+    """Return which ships carry a sea leg: mainline, feeder, or ro-ro where it sails a published
+    ro-ro service (read from the services table, as `io.service_name` does)."""
+    if graph_mode == "sea":
+        return "mainline"
+    roro = [s.id for s in network.operations.services if s.vessel_class == "roro"]
+    if any(lid.startswith(f"service-{sid}-") for lid in links for sid in roro):
+        return "ro-ro"
+    return graph_mode
 
 
 def _lands_between_sailings(route: Route) -> bool:
