@@ -290,6 +290,26 @@ def test_no_alternative_lands_its_cargo_between_two_sailings(network):
         assert all(at_sea[first : last + 1]), route.modes
 
 
+def test_a_domestic_shipment_does_not_leave_its_country_on_the_way(network, run):
+    # Chongqing to Huangpu (Guangzhou) went by lorry into Hong Kong and a feeder back up the
+    # Pearl River, charged China's export clearance but never the re-import.
+    route = find_routes(network, "Chongqing", "CNHUA", by="time")[0]
+    assert {network.places[p].country for p in places_on(route)} == {"CN"}
+    assert route.network.customs_charged(route.edges) == []
+    assert reach_time(network, "Chongqing", "CNHUA") == pytest.approx(route.time_h)
+    # A sailing may change ship at a foreign hub, standing for the domestic feeder the data
+    # lacks: Jakarta to Belawan by Singapore or Port Klang, no customs charged.
+    relayed = find_routes(network, "Jakarta", "IDBLW", by="time")[0]
+    assert {network.places[p].country for p in places_on(relayed)} - {"ID"}
+    assert relayed.network.customs_charged(relayed.edges) == []
+    assert reach_time(network, "Jakarta", "IDBLW") == pytest.approx(relayed.time_h)
+    assert run("route", "Jakarta", "IDBLW", "--by", "time").code == 0
+
+
+def reach_time(network, origin, place_id):
+    return next(r.time_h for r in reach(network, origin, by="time") if r.place_id == place_id)
+
+
 def test_import_clearance_is_charged_at_umm_qasr(network):
     route = find_routes(network, "Chongqing", "Umm Qasr")[0]
     cleared = [leg for leg in route.legs if leg.activity == "import clearance"]

@@ -230,7 +230,10 @@ class Network:
         """Return the network for cargo that starts and ends in `country`: the same graph without
         the import and export clearance charged at that country's seaports and inland terminals
         (customs clear goods crossing a border, not a coastal, river or rail shipment inside one
-        country).
+        country), and without the rail, road and river links into other countries: cargo for
+        Huangpu is not trucked into Hong Kong and shipped back up the Pearl River as if it had
+        never left. A sailing may still change ship at a foreign hub, which stands for the
+        domestic feeder service the data lacks (Jakarta to Belawan by Singapore).
 
         Made on first use for a country (one pass over the edges) and kept with this network.
         """
@@ -247,9 +250,25 @@ class Network:
         from dataclasses import replace
 
         core = self.core
-        time_h, cost = array("d", core.weights["time_h"]), array("d", core.weights["cost_usd"])
+        abroad = bytes(
+            (pid := core.node_place_id(n)) is not None and self.places[pid].country != country
+            for n in range(core.n_nodes)
+        )
+        land = {MODE_CODE[m] for m in MODES if m not in SEA_FAMILY}
+        leaving = [e for e in core.edges_with_role(Role.LINK) if abroad[core.head[e]] and core.mode[e] in land]
+        # Only the arrays that change are copied: a search on an unchanged one settles the same
+        # tree as on this network (`routing._trees` counts on it).
+        changed_metrics = {"time_h", "cost_usd"} | (set(core.weights) if leaving else set())
+        weights = {m: array("d", v) if m in changed_metrics else v for m, v in core.weights.items()}
+        time_h, cost = weights["time_h"], weights["cost_usd"]
         spread = array("d", core.spread)
+        for e in leaving:
+            for values in weights.values():
+                values[e] = math.inf
+        closed_edges = set(leaving)
         for e in range(core.n_edges):
+            if e in closed_edges:
+                continue
             found = self.clearance_at_place(e)
             if found is None:
                 continue
@@ -264,7 +283,7 @@ class Network:
             spread[e] = math.sqrt(max(0.0, spread[e] ** 2 - (found.h_p90 - found.h) ** 2))
         changed = copy.copy(self)
         changed.__dict__.pop("graph", None)  # the networkx view is built from the weights
-        changed.core = replace(core, weights={**core.weights, "time_h": time_h, "cost_usd": cost}, spread=spread)
+        changed.core = replace(core, weights=weights, spread=spread)
         changed.cleared_inside = country
         cache[country] = (core, changed)
         return changed

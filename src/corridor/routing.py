@@ -762,9 +762,10 @@ def _trees(
     """Search from a plan's origin for places abroad and, for the `inside` nodes (places in the
     origin's own country), as on its domestic network: return (result, home result or None).
 
-    Where the searched metric is one clearance does not change (distance, CO2), the domestic
-    search would settle the same tree: one search totals the domestic time and cost beside the
-    others instead of searching twice. `scratch` is for the first search's arrays.
+    Where the searched metric is one the domestic network leaves as it is (distance and CO2 in
+    a country with no land link abroad), the domestic search would settle the same tree: one
+    search totals the domestic time and cost beside the others instead of searching twice.
+    `scratch` is for the first search's arrays.
     """
     home = _home(plan) if inside else None
     if home is None:
