@@ -368,6 +368,23 @@ def test_bad_input_is_400_naming_the_parameter_in_the_cli_words(client, run, par
     assert message == cli_error(result).removesuffix(" (see corridor route --help)")
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/api/route", {**ROUTE, "avoid": "suez", "allow": "suez"}, "avoid"),
+        ("/api/reach", {"origin": "chongqing", "country": ""}, "country"),
+        ("/api/route", {**ROUTE, "avoid": ""}, "avoid"),
+        ("/api/route", {**ROUTE, "via": " "}, "via"),
+    ],
+)
+def test_what_the_cli_refuses_as_empty_or_contradictory_is_400_in_its_words(client, run, path, params, parameter):
+    message = error_of(client.get(path, params=params), 400, parameter)
+    command = path.removeprefix("/api/")
+    result = run(command, *cli_args(params, ("origin", "destination") if command == "route" else ("origin",)))
+    assert result.code == 2
+    assert message == cli_error(result)
+
+
 def test_missing_or_unknown_parameters_are_400(client):
     error_of(client.get("/api/route", params={"origin": "chongqing"}), 400, "destination")
     error_of(client.get("/api/route", params={**ROUTE, "color": "red"}), 400, "color")

@@ -52,7 +52,7 @@ from ._text import printable
 from .errors import CorridorError, DataError, NoMatchError, NoRouteError, PlaceError, UsageError, WriteError
 from .gazetteer import country_code
 from .network import Network, load_network
-from .registry import BY, MODE_NAMES
+from .registry import BY, MAX_TEU, MODE_NAMES
 
 log = logging.getLogger("corridor.server")
 
@@ -155,6 +155,8 @@ def _problem_field(exc: DataError) -> str | None:
 MAX_REPEATS = {"via": 10, "avoid": 50, "allow": 20}
 # Parameters that may be left out but not sent empty (an empty `modes` would allow every mode).
 NOT_EMPTY = frozenset({"modes", "by", "teu", "width"})
+# Repeatable filters whose empty values are kept for `query.check_filters` to refuse, as the CLI does.
+CHECKED_WHEN_EMPTY = frozenset({"via", "avoid", "allow"})
 MIN_WIDTH, MAX_WIDTH = 40, 1000
 
 
@@ -247,7 +249,7 @@ def _param_table() -> dict[str, Param]:
         ),
         Param(
             "teu",
-            {**number, "exclusiveMinimum": 0, "maximum": cli.MAX_TEU, "default": 1},
+            {**number, "exclusiveMinimum": 0, "maximum": MAX_TEU, "default": 1},
             "containers, scales cost and CO2",
             cli._teu,
         ),
@@ -376,7 +378,7 @@ class Params:
         return value
 
     def texts(self, name: str) -> list[str]:
-        found = [v.strip() for v in self.values.get(name, []) if v.strip()]
+        found = [v.strip() for v in self.values.get(name, []) if v.strip() or name in CHECKED_WHEN_EMPTY]
         limit = MAX_REPEATS.get(name)
         if limit is not None and len(found) > limit:
             raise ApiError(400, f"argument {self._spec(name).cli_flag}: give it at most {limit} times", name)
@@ -624,13 +626,19 @@ def _generalized_routes(service: Service, network: Network, prices, origin: str,
 
 
 def _query(params: Params) -> dict[str, Any]:
-    """Return the filters shared by route, compare, reach, pareto and criticality."""
-    return {
+    """Return the filters shared by route, compare, reach, pareto and criticality, refused as the
+    CLI refuses them when empty or contradictory (`query.check_filters`, before any search)."""
+    from .query import check_filters
+
+    query = {
         "modes": params.get("modes"),
         "avoid": params.texts("avoid"),
         "allow": params.texts("allow"),
         "teu": params.get("teu", 1.0) if "teu" in params.known else 1.0,
     }
+    country = next(iter(params.values.get("country", [])), None)  # as sent: an empty one is refused
+    check_filters(via=params.texts("via"), avoid=query["avoid"], allow=query["allow"], country=country)
+    return query
 
 
 def _required(params: Params, name: str) -> str:
