@@ -706,6 +706,8 @@ def test_a_dataset_broken_under_a_running_server_is_500_in_one_line(editable):
         reader.app.state.service.invalidate()
         message = error_of(reader.get("/api/route", params=ROUTE), 500, None)
     assert message.startswith("the server's dataset has a problem:") and "\n" not in message
+    # Which file is wrong, named from the dataset's root: where the server keeps it is not said.
+    assert "ports/places.csv" in message and str(editable) not in message, message
 
 
 def test_the_cli_refuses_to_edit_the_bundled_dataset(run):

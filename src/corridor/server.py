@@ -1386,8 +1386,8 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
     except WriteError as exc:
         return error_response(409, str(exc))
     except DataError as exc:
-        log.error("dataset problem: %s", exc)
-        return error_response(500, f"the server's dataset has a problem: {exc}")
+        log.error("dataset problem: %s", exc)  # the log, for the operator, keeps the full paths
+        return error_response(500, f"the server's dataset has a problem: {_inside(service, str(exc))}")
     except CorridorError as exc:  # e.g. a trade-off front too large to enumerate
         return error_response(422, str(exc))
     return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=reply.headers)
