@@ -333,7 +333,8 @@ def test_a_place_answers_what_ports_show_says(client, run, name):
 
 
 def test_a_place_that_is_unknown_is_a_404(client):
-    assert "unknown place 'Atlantis'" in error_of(client.get("/api/places/Atlantis"), 404, None)
+    assert "unknown place 'Atlantis'" in error_of(client.get("/api/places/Atlantis"), 404, "name")
+    assert "Georgetown" in error_of(client.get("/api/places/Georgetown"), 404, "name")  # ambiguous: it lists them
     error_of(client.get("/api/places/IQUQR", params={"format": "csv"}), 400, "format")
 
 
@@ -423,6 +424,9 @@ def test_every_error_code_of_the_read_endpoints(client):
         "modes",
     )
     error_of(client.get("/api/criticality", params={"origin": "chongqing", "to": "atlantis"}), 404, "to")
+    error_of(client.get("/api/criticality", params={"origin": "chongqing", "to": "chongqing"}), 400, "to")
+    unreachable = {"origin": "chongqing", "to": "umm qasr", "modes": "rail"}  # nothing to rank: the field `to`
+    error_of(client.get("/api/criticality", params=unreachable), 422, "to")
     error_of(client.get("/api/scenarios/red-sea-2024/compare", params={"origin": "chongqing"}), 400, "destination")
 
 

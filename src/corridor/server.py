@@ -866,7 +866,10 @@ def places_api(service: Service, params: Params) -> Reply:
 def place_api(service: Service, params: Params, name: str) -> Reply:
     """One place, or every place of an area, with what routes charge there (corridor ports show)."""
     network = service.network
-    target = network.gazetteer.resolve(name)
+    try:
+        target = network.gazetteer.resolve(name)
+    except PlaceError as exc:  # unknown or ambiguous: the place in the path is at fault
+        raise ApiError(404, str(exc), "name") from None
     if params.get("format", "json") == "text":
         with fixed_width(_width(params)):
             return _text(str(io.places_shown(network, target, "text")))
@@ -895,6 +898,23 @@ def pareto_api(service: Service, params: Params) -> Reply:
     return _json(front_dict(network, origin, destination, front))
 
 
+@contextlib.contextmanager
+def _fields(**names: str) -> Iterator[None]:
+    """Blame an error the library blames on its own parameter on the request's field instead
+    (criticality's `destinations` is the API's `to`), so the page shows it beside that field."""
+    try:
+        yield
+    except UsageError as exc:
+        if exc.parameter not in names:
+            raise
+        raise ApiError(400, exc.as_flag(), names[exc.parameter]) from None
+    except NoRouteError as exc:
+        blamed = _no_route_parameter(str(exc))
+        if blamed not in names:
+            raise
+        raise ApiError(422, str(exc), names[blamed]) from None
+
+
 def criticality_api(service: Service, params: Params) -> Reply:
     from .criticality import criticality, criticality_dict, criticality_text, impact_rows
 
@@ -920,7 +940,8 @@ def criticality_api(service: Service, params: Params) -> Reply:
     network, base = _network_for(service, params)
     _known_places(network, origin=origin, to=names, avoid=query["avoid"])
     prices = _prices(params, base) if by == "generalized" else None
-    result = criticality(network, origin, names, by=by, prices=prices, rank=rank, **query)
+    with _fields(destinations="to", destination="to"):
+        result = criticality(network, origin, names, by=by, prices=prices, rank=rank, **query)
     if fmt == "geojson":
         # The map of `corridor criticality --map`: each element coloured by how much closing it costs.
         from .decision_maps import IMPACT_LEGEND, criticality_features
