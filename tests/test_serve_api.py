@@ -128,6 +128,18 @@ def test_reach_is_what_the_cli_prints(client, run, fmt):
         assert [r["time_h"] for r in rows] == sorted(r["time_h"] for r in rows)
 
 
+@pytest.mark.parametrize("by", ["time", "cost"])
+def test_reach_lists_places_in_the_order_of_their_exact_figures(client, run, network, by):
+    # The JSON rounds time to 0.1 h and cost to the cent: places that round alike stay in the
+    # library's order (on the exact figures), not in the order of their ids.
+    from corridor.routing import reach
+
+    exact = [r.place_id for r in reach(network, "Chongqing", by=by)]
+    answer = client.get("/api/reach", params={"origin": "chongqing", "by": by}).json()
+    assert [r["id"] for r in answer] == exact
+    assert [r["id"] for r in run("reach", "chongqing", "--by", by, "--format", "json").json()] == exact
+
+
 def test_a_route_through_a_disruption_in_force_carries_the_clis_note(client, run):
     """The notes the CLI prints on stderr come as one header line; the body stays the CLI's."""
     import datetime as dt

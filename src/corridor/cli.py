@@ -542,6 +542,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
     map_path = _map_path(args, args.map)
     out_path = _out_path(args)
     network = _network(args)
+    prices = None
     if args.by == "generalized":
         from . import objectives
 
@@ -555,7 +556,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
             served=args.served,
         )  # fmt: skip
     rows = io.reach_rows(network, reached)
-    if args.by == "generalized":
+    if prices is not None:
         for row in rows:
             row["generalized_usd"] = round(prices.of(row["cost_usd"], row["time_h"], row["co2_kg"], teu=args.teu), 2)
     if map_path or args.by_country:
@@ -563,9 +564,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
     _require_finite(rows, args.teu)
     if args.country:
         rows = io.reach_in_country(network, rows, args.country, args.origin)
-    sort = args.sort or args.by
-    key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
-    rows.sort(key=lambda r: (r[key], r["id"]))
+    io.sort_reach_rows(rows, reached, args.sort or args.by, prices=prices, teu=args.teu)
     total, countries = len(rows), len({r["country"] for r in rows})
     if args.limit is not None:
         rows = rows[: max(args.limit, 0)]

@@ -782,8 +782,7 @@ def reach_api(service: Service, params: Params) -> Reply:
     _finite(rows, query["teu"])
     if country:
         rows = io.reach_in_country(network, rows, country, origin)
-    key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
-    rows.sort(key=lambda r: (r[key], r["id"]))
+    io.sort_reach_rows(rows, reached, sort, prices=prices, teu=query["teu"])
     total, countries = len(rows), len({r["country"] for r in rows})
     if fmt == "text" and limit is None:
         limit = io.TEXT_LIMIT
