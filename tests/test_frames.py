@@ -61,6 +61,16 @@ def test_a_route_keeps_its_network_out_of_equality_and_pickles(umm_qasr, network
     assert len(copy.to_geodataframe(network)) == len(best.legs)
 
 
+def test_a_route_is_drawn_on_its_own_network_only(umm_qasr, network, tiny):
+    from corridor.errors import UsageError
+
+    with pytest.raises(UsageError, match="not the one this route was found on"):
+        umm_qasr[0].to_geodataframe(load_network(tiny))
+    assert len(umm_qasr[0].to_geodataframe(network)) == len(umm_qasr[0].legs)
+    inside = find_routes(network, "Chongqing", "Shanghai")[0]  # found on China's domestic view of it
+    assert inside.network is not network and len(inside.to_geodataframe(network)) == len(inside.legs)
+
+
 def test_reach_is_still_a_list_and_exports_frames(network):
     reached = reach(network, "Chongqing", by="time")
     assert isinstance(reached, list) and all(isinstance(r, Reached) for r in reached)

@@ -6,9 +6,11 @@ import math
 
 import pytest
 
+from corridor.criticality import criticality
 from corridor.errors import NoRouteError, PlaceError, UsageError
 from corridor.network import load_network
-from corridor.routing import compare, find_routes, reach, signature
+from corridor.query import Query
+from corridor.routing import compare, find_routes, matrix, reach, signature
 
 
 @pytest.fixture
@@ -135,6 +137,9 @@ def test_reach_totals_match_a_route_query(net):
         ({"modes": ["air"]}, UsageError),
         ({"avoid": ["Bravo Port"]}, UsageError),
         ({"avoid": ["Nowhere At All"]}, PlaceError),
+        ({"teu": 1e308}, UsageError),  # the CLI's bound: totals stay finite
+        ({"avoid": "malacca", "allow": ["malacca"]}, UsageError),
+        ({"via": [" "]}, UsageError),
     ],
 )
 def test_bad_requests_raise_clear_errors(net, kwargs, error):
@@ -146,3 +151,30 @@ def test_unknown_place_offers_candidates(net):
     with pytest.raises(PlaceError) as info:
         find_routes(net, "Alpah", "Bravo Port")
     assert any("Alpha Port" in c for c in info.value.candidates)
+
+
+def test_a_query_takes_no_keywords_beside_it(net):
+    query = Query("Alpha", "Bravo Port")
+    assert find_routes(net, query, avoid=[], modes=None) == find_routes(net, query)  # the defaults, however spelt
+    for given in ({"by": "time"}, {"alternatives": 2}, {"avoid": ("malacca",)}, {"destination": "Charlie City"}):
+        with pytest.raises(UsageError, match=next(iter(given))) as info:
+            find_routes(net, query, **given)
+        assert info.value.parameter == next(iter(given))
+
+
+def test_a_single_name_stands_for_a_list_of_one(net):
+    assert find_routes(net, "Alpha", "Bravo Port", avoid="malacca") == find_routes(
+        net, "Alpha", "Bravo Port", avoid=["malacca"]
+    )
+    assert find_routes(net, "Alpha", "Bravo Port", modes="sea")[0].modes == ("sea",)
+    assert find_routes(net, "Charlie City", "Bravo Port", via="Alpha")[0].legs
+    (row,) = matrix(net, "Alpha", "Bravo Port")
+    assert len(row) == 1 and row[0] is not None and row[0].place_id == "CNBBB"
+    assert [name for name, _ in criticality(net, "Alpha", "Bravo Port").destinations] == ["Bravo Port"]
+
+
+@pytest.mark.parametrize("origin", [None, 5, ["Alpha"]])
+def test_an_origin_that_is_no_name_is_a_usage_error(net, origin):
+    with pytest.raises(UsageError, match="origin must be a place name") as info:
+        find_routes(net, origin, "Bravo Port")
+    assert info.value.parameter == "origin"

@@ -128,6 +128,18 @@ def test_reach_is_what_the_cli_prints(client, run, fmt):
         assert [r["time_h"] for r in rows] == sorted(r["time_h"] for r in rows)
 
 
+@pytest.mark.parametrize("by", ["time", "cost"])
+def test_reach_lists_places_in_the_order_of_their_exact_figures(client, run, network, by):
+    # The JSON rounds time to 0.1 h and cost to the cent: places that round alike stay in the
+    # library's order (on the exact figures), not in the order of their ids.
+    from corridor.routing import reach
+
+    exact = [r.place_id for r in reach(network, "Chongqing", by=by)]
+    answer = client.get("/api/reach", params={"origin": "chongqing", "by": by}).json()
+    assert [r["id"] for r in answer] == exact
+    assert [r["id"] for r in run("reach", "chongqing", "--by", by, "--format", "json").json()] == exact
+
+
 def test_a_route_through_a_disruption_in_force_carries_the_clis_note(client, run):
     """The notes the CLI prints on stderr come as one header line; the body stays the CLI's."""
     import datetime as dt
@@ -333,7 +345,8 @@ def test_a_place_answers_what_ports_show_says(client, run, name):
 
 
 def test_a_place_that_is_unknown_is_a_404(client):
-    assert "unknown place 'Atlantis'" in error_of(client.get("/api/places/Atlantis"), 404, None)
+    assert "unknown place 'Atlantis'" in error_of(client.get("/api/places/Atlantis"), 404, "name")
+    assert "Georgetown" in error_of(client.get("/api/places/Georgetown"), 404, "name")  # ambiguous: it lists them
     error_of(client.get("/api/places/IQUQR", params={"format": "csv"}), 400, "format")
 
 
@@ -366,6 +379,23 @@ def test_bad_input_is_400_naming_the_parameter_in_the_cli_words(client, run, par
     result = run("route", *cli_args({**ROUTE, **params}, ("origin", "destination")))
     assert result.code == 2
     assert message == cli_error(result).removesuffix(" (see corridor route --help)")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/api/route", {**ROUTE, "avoid": "suez", "allow": "suez"}, "avoid"),
+        ("/api/reach", {"origin": "chongqing", "country": ""}, "country"),
+        ("/api/route", {**ROUTE, "avoid": ""}, "avoid"),
+        ("/api/route", {**ROUTE, "via": " "}, "via"),
+    ],
+)
+def test_what_the_cli_refuses_as_empty_or_contradictory_is_400_in_its_words(client, run, path, params, parameter):
+    message = error_of(client.get(path, params=params), 400, parameter)
+    command = path.removeprefix("/api/")
+    result = run(command, *cli_args(params, ("origin", "destination") if command == "route" else ("origin",)))
+    assert result.code == 2
+    assert message == cli_error(result)
 
 
 def test_missing_or_unknown_parameters_are_400(client):
@@ -406,6 +436,9 @@ def test_every_error_code_of_the_read_endpoints(client):
         "modes",
     )
     error_of(client.get("/api/criticality", params={"origin": "chongqing", "to": "atlantis"}), 404, "to")
+    error_of(client.get("/api/criticality", params={"origin": "chongqing", "to": "chongqing"}), 400, "to")
+    unreachable = {"origin": "chongqing", "to": "umm qasr", "modes": "rail"}  # nothing to rank: the field `to`
+    error_of(client.get("/api/criticality", params=unreachable), 422, "to")
     error_of(client.get("/api/scenarios/red-sea-2024/compare", params={"origin": "chongqing"}), 400, "destination")
 
 
@@ -689,6 +722,8 @@ def test_a_dataset_broken_under_a_running_server_is_500_in_one_line(editable):
         reader.app.state.service.invalidate()
         message = error_of(reader.get("/api/route", params=ROUTE), 500, None)
     assert message.startswith("the server's dataset has a problem:") and "\n" not in message
+    # Which file is wrong, named from the dataset's root: where the server keeps it is not said.
+    assert "ports/places.csv" in message and str(editable) not in message, message
 
 
 def test_the_cli_refuses_to_edit_the_bundled_dataset(run):

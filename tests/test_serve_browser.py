@@ -7,6 +7,7 @@ The server runs in-process on a free loopback port; every request to another ori
 from __future__ import annotations
 
 import io as bytes_io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -243,6 +244,36 @@ def test_a_bad_number_is_reported_beside_its_field(site, open_page):
     beside = opened.page.locator("#error-teu")
     beside.wait_for(state="visible")
     assert beside.text_content() == "argument --teu: '-3' is not a positive number"
+    opened.clean()
+
+
+# Record the points of every route line the page draws (Leaflet's own objects are private to the page's script).
+RECORD_LINES = """() => {
+    window.drawnLines = [];
+    const polyline = L.polyline;
+    L.polyline = (points, options) => {
+        if (/corridor-route-/.test((options || {}).className || "")) window.drawnLines.push(points.flat(2));
+        return polyline(points, options);
+    };
+}"""
+
+
+def test_a_leg_across_the_antimeridian_is_drawn_across_the_pacific(site, open_page):
+    # Shanghai to Los Angeles by distance sails one leg the API splits at 180 degrees (a MultiLineString).
+    opened = open_page(site)
+    opened.page.evaluate(RECORD_LINES)
+    opened.page.fill("#f-origin", "Shanghai")
+    opened.page.fill("#f-destination", "Los Angeles")
+    opened.page.select_option("#f-by", "distance")
+    opened.find()
+    opened.answer()
+    drawn = opened.page.evaluate("() => window.drawnLines")
+    longest = max(drawn, key=len)
+    lons = longest[1::2]  # the flattened [lat, lon] pairs
+    assert len(lons) > 2, drawn  # a line, not the dot of a leg drawn as nothing
+    assert min(lons) < 180 < max(lons) or min(lons) < -180 < max(lons), lons
+    # One continuous line across the Pacific: no step jumps to the map's other edge.
+    assert max(abs(b - a) for a, b in itertools.pairwise(lons)) < 90, lons
     opened.clean()
 
 

@@ -16,7 +16,7 @@ from . import __version__
 from ._table import plain_columns
 from .datasets import CUSTOMS, KINDS, STATUSES
 from .errors import CorridorError, NoMatchError, UsageError, WriteError
-from .registry import BY, LINK_MODES, MODE_NAMES
+from .registry import BY, LINK_MODES, MAX_TEU, MODE_NAMES
 
 log = logging.getLogger("corridor")
 
@@ -77,9 +77,6 @@ def _number(convert: type, *, low: float | None = None, high: float | None = Non
 
 
 _positive_float = _number(float, positive=True)
-# A million containers is more than any shipment (the largest ships carry about 24,000): a bound
-# that keeps every total finite.
-MAX_TEU = 1e6
 _teu = _number(float, positive=True, high=MAX_TEU)
 _finite_float = _number(float)
 _count = _number(int, low=0, high=20)
@@ -545,6 +542,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
     map_path = _map_path(args, args.map)
     out_path = _out_path(args)
     network = _network(args)
+    prices = None
     if args.by == "generalized":
         from . import objectives
 
@@ -558,7 +556,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
             served=args.served,
         )  # fmt: skip
     rows = io.reach_rows(network, reached)
-    if args.by == "generalized":
+    if prices is not None:
         for row in rows:
             row["generalized_usd"] = round(prices.of(row["cost_usd"], row["time_h"], row["co2_kg"], teu=args.teu), 2)
     if map_path or args.by_country:
@@ -566,9 +564,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
     _require_finite(rows, args.teu)
     if args.country:
         rows = io.reach_in_country(network, rows, args.country, args.origin)
-    sort = args.sort or args.by
-    key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
-    rows.sort(key=lambda r: (r[key], r["id"]))
+    io.sort_reach_rows(rows, reached, args.sort or args.by, prices=prices, teu=args.teu)
     total, countries = len(rows), len({r["country"] for r in rows})
     if args.limit is not None:
         rows = rows[: max(args.limit, 0)]
@@ -1647,18 +1643,14 @@ def _check_together(args: argparse.Namespace) -> None:
     for name, flag in PATH_ARGUMENTS.items():
         if getattr(args, name, None) == "":
             raise UsageError(f"{flag} is empty: give a path")
-    if getattr(args, "country", None) is not None and not str(args.country).strip():
-        raise UsageError("--country is empty: give an ISO code or a country name, or leave it out")
     if getattr(args, "all", False) and getattr(args, "limit", None) is not None:
         raise UsageError("--all and --limit contradict each other: give one")
-    allow, avoid = getattr(args, "allow", None), getattr(args, "avoid", None)
-    if allow and avoid:
-        from .sealanes import passage_name
+    filters = {name: getattr(args, name, None) or () for name in ("via", "avoid", "allow")}
+    country = getattr(args, "country", None)
+    if any(filters.values()) or country is not None:
+        from .query import check_filters  # the rules the library and the API apply; imported only when needed
 
-        allowed = {passage_name(text) for text in allow} - {None}
-        for text in avoid:
-            if passage_name(text) in allowed:
-                raise UsageError(f"--avoid {text} and --allow {text} contradict each other: give one")
+        check_filters(**filters, country=country)
 
 
 def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:

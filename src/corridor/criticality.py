@@ -177,8 +177,9 @@ def criticality(
     """
     from .errors import UsageError
     from .objectives import masks, objective_name, weight
-    from .query import make_query, resolve
+    from .query import make_query, places, resolve
 
+    destinations = places(destinations)  # one name is one destination
     if rank not in RANKS:
         raise UsageError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}", "rank")
     if weights is None:

@@ -223,10 +223,11 @@ def matrix(
     from dataclasses import replace
 
     from .objectives import masks, weight
-    from .query import make_query, resolve
+    from .query import make_query, places, resolve
     from .routing import matrix_of
 
     base = make_query("", modes=modes, avoid=avoid, allow=allow, teu=teu)
+    origins, destinations = places(origins), places(destinations)
     ends = [resolve(network, d) for d in destinations]
     core = network.core
     columns = tuple(tuple((pid, core.destination(pid)) for pid in end.place_ids) for end in ends)

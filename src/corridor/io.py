@@ -207,6 +207,23 @@ def reach_rows(network: Network, reached: Iterable[Reached]) -> list[dict]:
     ]
 
 
+def sort_reach_rows(
+    rows: list[dict], reached: Iterable[Reached], sort: str, *, prices: Prices | None = None, teu: float = 1.0
+) -> None:
+    """Sort reach rows in place on the exact figure `sort` names (a metric, generalized with
+    `prices`, or name or country), then the id: the rows' figures are rounded, and ordering on
+    them would list places that round alike by id, not in the order `corridor.reach()` gives."""
+    exact = {r.place_id: r for r in reached}
+
+    def key(row: dict) -> tuple:
+        found = exact[row["id"]]
+        if sort == "generalized" and prices is not None:
+            return prices.of(found.cost_usd, found.time_h, found.co2_kg, teu=teu), row["id"]
+        return (getattr(found, BY[sort]) if sort in BY else row[sort]), row["id"]
+
+    rows.sort(key=key)
+
+
 MATRIX_COLUMNS = ["origin", "destination", "destination_id", *METRICS]
 
 

@@ -8,6 +8,7 @@ words them as flags.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from .engine import Rules
 from .errors import NoRouteError, PlaceError, UsageError
 from .gazetteer import Target
-from .registry import MODE_NAMES, Metric, graph_modes, metric
+from .registry import MAX_TEU, MODE_NAMES, Metric, graph_modes, metric
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
 
 if TYPE_CHECKING:
@@ -31,6 +32,44 @@ def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+def places(value: str | Target | Iterable[str | Target]) -> tuple[str | Target, ...]:
+    """Return one place or a sequence of them as a tuple: a single name is one place, not its
+    characters (`matrix(network, "Chongqing", "Singapore")`)."""
+    if isinstance(value, (str, Target)):
+        return (value,)
+    return tuple(value)
+
+
+def _place(value: object, what: str) -> None:
+    """Refuse a place that is not a name or a resolved Target (None, a number): say so, not fail later."""
+    if not isinstance(value, (str, Target)):
+        raise UsageError(f"{what} must be a place name, not {value!r}", what)
+
+
+def check_filters(
+    *,
+    via: Iterable[str | Target] = (),
+    avoid: Iterable[str] = (),
+    allow: Iterable[str] = (),
+    country: str | None = None,
+) -> None:
+    """Refuse filters that are each well formed but empty, or that contradict one another.
+
+    The one place these rules live: a `Query` runs them on its own filters, and the CLI and the
+    API on their arguments before loading anything, so all three refuse the same in the same words.
+    """
+    for what, texts in (("via", via), ("avoid", avoid)):
+        if any(isinstance(text, str) and not text.strip() for text in texts):
+            raise UsageError(f"{what}: empty place name", what)
+    if country is not None and not str(country).strip():
+        raise UsageError("country is empty: give an ISO code or a country name, or leave it out", "country")
+    if allow and avoid:
+        allowed = {passage_name(text) for text in allow} - {None}
+        for text in avoid:
+            if passage_name(text) in allowed:
+                raise UsageError(f"--avoid {text} and --allow {text} contradict each other: give one", "avoid")
 
 
 @dataclass(frozen=True)
@@ -62,18 +101,26 @@ class Query:
                     f"modes: {', '.join(unknown) or 'none given'} is not one of {', '.join(MODE_NAMES)}", "modes"
                 )
             set_(self, "modes", modes)
-        set_(self, "via", tuple(self.via) if not isinstance(self.via, (str, Target)) else (self.via,))
+        _place(self.origin, "origin")
+        if self.destination is not None:
+            _place(self.destination, "destination")
+        set_(self, "via", places(self.via))
+        for via in self.via:
+            _place(via, "via")
         set_(self, "avoid", _names(self.avoid))
         set_(self, "allow", _names(self.allow))
         for text in self.allow:
             if passage_name(text) is None:
                 raise UsageError(f"allow {text!r} is not a sea passage ({', '.join(PASSAGES)})", "allow")
+        check_filters(via=self.via, avoid=self.avoid, allow=self.allow)
         if (
             isinstance(self.teu, bool)
             or not isinstance(self.teu, (int, float))
             or not (self.teu > 0 and math.isfinite(self.teu))
         ):
             raise UsageError(f"teu must be a positive number, not {self.teu!r}", "teu")
+        if self.teu > MAX_TEU:
+            raise UsageError(f"teu must be at most {MAX_TEU:,.0f} (totals stay finite), not {self.teu!r}", "teu")
         if (
             isinstance(self.alternatives, bool)
             or not isinstance(self.alternatives, int)
@@ -151,18 +198,39 @@ def make_query(
     destination: str | Target | None = None,
     *,
     by: str = "cost",
-    modes: Iterable[str] | None = None,
-    via: Sequence[str | Target] = (),
-    avoid: Sequence[str] = (),
-    allow: Sequence[str] = (),
+    modes: str | Iterable[str] | None = None,
+    via: str | Target | Sequence[str | Target] = (),
+    avoid: str | Sequence[str] = (),
+    allow: str | Sequence[str] = (),
     teu: float = 1.0,
     alternatives: int = 0,
 ) -> Query:
-    """Return a Query from keyword arguments as the library functions take them."""
+    """Return a Query from keyword arguments as the library functions take them; a single name
+    stands for a list of one (`avoid="malacca"`, `modes="sea"`), as in `Query`."""
     return Query(
-        origin, destination, by=by, modes=tuple(modes) if modes is not None else None, via=tuple(via),
-        avoid=tuple(avoid), allow=tuple(allow), teu=teu, alternatives=alternatives,
+        origin, destination, by=by, modes=_names(modes) if modes is not None else None, via=places(via),
+        avoid=_names(avoid), allow=_names(allow), teu=teu, alternatives=alternatives,
     )  # fmt: skip
+
+
+def query_of(origin: str | Target | Query, destination: str | Target | None = None, **keywords: object) -> Query:
+    """Return the Query a library function is given: a `Query` passed as its origin, else one made
+    from its arguments (`make_query`).
+
+    A Query carries every setting, so a keyword beside it that differs from its default would be
+    silently ignored: it is refused instead, naming the keyword.
+    """
+    if not isinstance(origin, Query):
+        return make_query(origin, destination, **keywords)  # type: ignore[arg-type]
+    defaults = inspect.signature(make_query).parameters
+    given = ["destination"] if destination is not None else []
+    for name, value in keywords.items():
+        default = defaults[name].default
+        if value != default and not (isinstance(value, (list, tuple)) and tuple(value) == default):
+            given.append(name)
+    if given:
+        raise UsageError(f"{', '.join(given)}: given beside a Query, which carries its own; set it there", given[0])
+    return origin
 
 
 def avoided_place(network: Network, text: str) -> tuple[str, ...]:

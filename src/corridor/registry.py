@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+# A million containers is more than any shipment (the largest ships carry about 24,000): a bound
+# that keeps every total finite. The library's Query, the CLI's --teu and the API's teu all use it.
+MAX_TEU = 1e6
+
 
 @dataclass(frozen=True)
 class Mode:

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import engine
 from .engine import INF, STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, Scratch, calls_at, search
-from .errors import NoRouteError
+from .errors import NoRouteError, UsageError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
 from .network import Network
-from .query import Plan, Query, make_query, resolve
+from .query import Plan, Query, make_query, places, query_of, resolve
 from .registry import BY, GRAPH_MODES, METRIC_NAMES, MODES, metric
 from .results import Matrix, Reach, leg_repr, route_html
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
@@ -104,7 +104,18 @@ class Route:
         and the four metrics, in EPSG:4326."""
         from .frames import _need, routes_to_gdf
 
-        return routes_to_gdf(_need(network or self.network, "Route.to_geodataframe"), self)
+        return routes_to_gdf(_need(self._drawn_on(network), "Route.to_geodataframe"), self)
+
+    def _drawn_on(self, network: Network | None) -> Network | None:
+        """Return the network to draw on: the one given, if it is the one the route was found on
+        (or a view of its graph: a domestic or scenario network), else refuse it, since its edge
+        numbers would name other edges or none."""
+        own = self.network
+        if network is None or own is None or network is own:
+            return network or own
+        if network.fingerprint != own.fingerprint or network.core.n_edges != own.core.n_edges:
+            raise UsageError("network is not the one this route was found on: pass that one, or none", "network")
+        return network
 
     def _repr_html_(self) -> str:
         return route_html(self, self.network)
@@ -656,10 +667,10 @@ def find_routes(
     destination: str | Target | None = None,
     *,
     by: str = "cost",
-    modes: Iterable[str] | None = None,
-    via: Sequence[str | Target] = (),
-    avoid: Sequence[str] = (),
-    allow: Sequence[str] = (),
+    modes: str | Iterable[str] | None = None,
+    via: str | Target | Sequence[str | Target] = (),
+    avoid: str | Sequence[str] = (),
+    allow: str | Sequence[str] = (),
     alternatives: int = 0,
     teu: float = 1.0,
 ) -> list[Route]:
@@ -669,16 +680,12 @@ def find_routes(
     (malacca, hormuz, suez, ...); `allow` opens passages closed by default (the Arctic
     northwest-passage). Alternatives differ in their sequence of modes and transfer places,
     not just in a lane wiggle. Cost and CO2 are scaled by `teu`. A `Query` may be passed
-    instead of the keyword arguments. Raises NoRouteError naming the constraint that blocks
-    the route.
+    instead of the keyword arguments (not beside them: UsageError). Raises NoRouteError naming
+    the constraint that blocks the route.
     """
-    if isinstance(origin, Query):
-        query = origin
-    else:
-        query = make_query(
-            origin, destination, by=by, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu,
-            alternatives=alternatives,
-        )  # fmt: skip
+    query = query_of(
+        origin, destination, by=by, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu, alternatives=alternatives
+    )
     plan = query.plan(network)
     if query.alternatives and not plan.vias:
         found = _two_way(plan)
@@ -872,8 +879,8 @@ def reach(
 
 def matrix(
     network: Network,
-    origins: Sequence[str | Target],
-    destinations: Sequence[str | Target],
+    origins: str | Target | Sequence[str | Target],
+    destinations: str | Target | Sequence[str | Target],
     *,
     by: str = "cost",
     modes: Iterable[str] | None = None,
@@ -891,6 +898,7 @@ def matrix(
     is a list of rows with `.to_dataframe()` (long format) and `.to_geodataframe()`.
     """
     base = make_query("", by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
+    origins, destinations = places(origins), places(destinations)
     ends = [resolve(network, d) for d in destinations]
     core = network.core
     columns = [[(pid, core.destination(pid)) for pid in end.place_ids] for end in ends]

@@ -52,7 +52,7 @@ from ._text import printable
 from .errors import CorridorError, DataError, NoMatchError, NoRouteError, PlaceError, UsageError, WriteError
 from .gazetteer import country_code
 from .network import Network, load_network
-from .registry import BY, MODE_NAMES
+from .registry import BY, MAX_TEU, MODE_NAMES
 
 log = logging.getLogger("corridor.server")
 
@@ -155,6 +155,8 @@ def _problem_field(exc: DataError) -> str | None:
 MAX_REPEATS = {"via": 10, "avoid": 50, "allow": 20}
 # Parameters that may be left out but not sent empty (an empty `modes` would allow every mode).
 NOT_EMPTY = frozenset({"modes", "by", "teu", "width"})
+# Repeatable filters whose empty values are kept for `query.check_filters` to refuse, as the CLI does.
+CHECKED_WHEN_EMPTY = frozenset({"via", "avoid", "allow"})
 MIN_WIDTH, MAX_WIDTH = 40, 1000
 
 
@@ -247,7 +249,7 @@ def _param_table() -> dict[str, Param]:
         ),
         Param(
             "teu",
-            {**number, "exclusiveMinimum": 0, "maximum": cli.MAX_TEU, "default": 1},
+            {**number, "exclusiveMinimum": 0, "maximum": MAX_TEU, "default": 1},
             "containers, scales cost and CO2",
             cli._teu,
         ),
@@ -376,7 +378,7 @@ class Params:
         return value
 
     def texts(self, name: str) -> list[str]:
-        found = [v.strip() for v in self.values.get(name, []) if v.strip()]
+        found = [v.strip() for v in self.values.get(name, []) if v.strip() or name in CHECKED_WHEN_EMPTY]
         limit = MAX_REPEATS.get(name)
         if limit is not None and len(found) > limit:
             raise ApiError(400, f"argument {self._spec(name).cli_flag}: give it at most {limit} times", name)
@@ -624,13 +626,19 @@ def _generalized_routes(service: Service, network: Network, prices, origin: str,
 
 
 def _query(params: Params) -> dict[str, Any]:
-    """Return the filters shared by route, compare, reach, pareto and criticality."""
-    return {
+    """Return the filters shared by route, compare, reach, pareto and criticality, refused as the
+    CLI refuses them when empty or contradictory (`query.check_filters`, before any search)."""
+    from .query import check_filters
+
+    query = {
         "modes": params.get("modes"),
         "avoid": params.texts("avoid"),
         "allow": params.texts("allow"),
         "teu": params.get("teu", 1.0) if "teu" in params.known else 1.0,
     }
+    country = next(iter(params.values.get("country", [])), None)  # as sent: an empty one is refused
+    check_filters(via=params.texts("via"), avoid=query["avoid"], allow=query["allow"], country=country)
+    return query
 
 
 def _required(params: Params, name: str) -> str:
@@ -774,8 +782,7 @@ def reach_api(service: Service, params: Params) -> Reply:
     _finite(rows, query["teu"])
     if country:
         rows = io.reach_in_country(network, rows, country, origin)
-    key = "generalized_usd" if sort == "generalized" else routing.BY.get(sort, sort)
-    rows.sort(key=lambda r: (r[key], r["id"]))
+    io.sort_reach_rows(rows, reached, sort, prices=prices, teu=query["teu"])
     total, countries = len(rows), len({r["country"] for r in rows})
     if fmt == "text" and limit is None:
         limit = io.TEXT_LIMIT
@@ -858,7 +865,10 @@ def places_api(service: Service, params: Params) -> Reply:
 def place_api(service: Service, params: Params, name: str) -> Reply:
     """One place, or every place of an area, with what routes charge there (corridor ports show)."""
     network = service.network
-    target = network.gazetteer.resolve(name)
+    try:
+        target = network.gazetteer.resolve(name)
+    except PlaceError as exc:  # unknown or ambiguous: the place in the path is at fault
+        raise ApiError(404, str(exc), "name") from None
     if params.get("format", "json") == "text":
         with fixed_width(_width(params)):
             return _text(str(io.places_shown(network, target, "text")))
@@ -887,6 +897,23 @@ def pareto_api(service: Service, params: Params) -> Reply:
     return _json(front_dict(network, origin, destination, front))
 
 
+@contextlib.contextmanager
+def _fields(**names: str) -> Iterator[None]:
+    """Blame an error the library blames on its own parameter on the request's field instead
+    (criticality's `destinations` is the API's `to`), so the page shows it beside that field."""
+    try:
+        yield
+    except UsageError as exc:
+        if exc.parameter not in names:
+            raise
+        raise ApiError(400, exc.as_flag(), names[exc.parameter]) from None
+    except NoRouteError as exc:
+        blamed = _no_route_parameter(str(exc))
+        if blamed not in names:
+            raise
+        raise ApiError(422, str(exc), names[blamed]) from None
+
+
 def criticality_api(service: Service, params: Params) -> Reply:
     from .criticality import criticality, criticality_dict, criticality_text, impact_rows
 
@@ -912,7 +939,8 @@ def criticality_api(service: Service, params: Params) -> Reply:
     network, base = _network_for(service, params)
     _known_places(network, origin=origin, to=names, avoid=query["avoid"])
     prices = _prices(params, base) if by == "generalized" else None
-    result = criticality(network, origin, names, by=by, prices=prices, rank=rank, **query)
+    with _fields(destinations="to", destination="to"):
+        result = criticality(network, origin, names, by=by, prices=prices, rank=rank, **query)
     if fmt == "geojson":
         # The map of `corridor criticality --map`: each element coloured by how much closing it costs.
         from .decision_maps import IMPACT_LEGEND, criticality_features
@@ -1378,8 +1406,8 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
     except WriteError as exc:
         return error_response(409, str(exc))
     except DataError as exc:
-        log.error("dataset problem: %s", exc)
-        return error_response(500, f"the server's dataset has a problem: {exc}")
+        log.error("dataset problem: %s", exc)  # the log, for the operator, keeps the full paths
+        return error_response(500, f"the server's dataset has a problem: {_inside(service, str(exc))}")
     except CorridorError as exc:  # e.g. a trade-off front too large to enumerate
         return error_response(422, str(exc))
     return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=reply.headers)

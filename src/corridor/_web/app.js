@@ -292,6 +292,20 @@
     return row;
   }
 
+  // A line or multi-line geometry as Leaflet's lines of [lat, lon]. A leg across the antimeridian
+  // comes split in two at 180° (RFC 7946): each point's longitude is shifted by whole turns to
+  // stay within 180° of the one before it, across parts too, so the line crosses the Pacific
+  // instead of jumping to the map's other edge (Leaflet draws longitudes beyond ±180).
+  function lines(geometry) {
+    const parts = geometry.type === "LineString" ? [geometry.coordinates] : geometry.coordinates;
+    let last = null;
+    return parts.map((part) => part.map(([lon, lat]) => {
+      const shifted = last === null ? lon : lon + 360 * Math.round((last - lon) / 360);
+      last = shifted;
+      return [lat, shifted];
+    }));
+  }
+
   function fitTo(layer) {
     const bounds = layer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 7 });
@@ -341,10 +355,7 @@
           fillOpacity: 0.95, className: "corridor-critical" }).bindTooltip(tip).addTo(routeLayer);
         continue;
       }
-      const lines = geometry.type === "LineString" ? [geometry.coordinates] : geometry.coordinates;
-      for (const line of lines) {
-        L.polyline(line.map(([lon, lat]) => [lat, lon]), style).bindTooltip(tip).addTo(routeLayer);
-      }
+      L.polyline(lines(geometry), style).bindTooltip(tip).addTo(routeLayer);
     }
     routeLayer.addTo(map);
     for (const entry of collection.legend) legend.appendChild(legendRow(entry.color, entry.label, "swatch"));
@@ -375,7 +386,7 @@
             .bindTooltip(legTooltip(props)).addTo(layer);
           continue;
         }
-        const points = feature.geometry.coordinates.map(([lon, lat]) => [lat, lon]);
+        const points = lines(feature.geometry);
         L.polyline(points, { color, weight: rank === 0 ? 6 : 4, opacity: 0.9, className }).bindTooltip(legTooltip(props)).addTo(layer);
         const pattern = meta.mode_patterns[props.mode];
         if (pattern) {
