@@ -765,3 +765,38 @@ def test_a_geopackage_under_another_extension_is_written_without_a_library_warni
     result = run("route", "CNAAA", "CNBBB", "--format", "gpkg", "--out", str(out), "--data", str(root))
     assert result.code == 0 and out.stat().st_size > 0
     assert "Warning" not in result.err
+
+
+# --------------------------------------------------------------------------- the command line's robustness
+
+
+@pytest.mark.parametrize(
+    "out", ["/proc/route.gpkg", "/sys/corridor-test/route.gpkg"], ids=["pseudo-file-system", "no-folder-allowed"]
+)
+@pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
+def test_a_file_format_the_system_will_not_take_is_one_line(site, run, out, fmt):
+    root, state = site
+    before = state()
+    refused(run("route", "CNAAA", "CNBBB", "--format", fmt, "--out", out, "--data", str(root)), 1,
+            f"cannot write {out}: ", "it is unchanged")  # fmt: skip
+    assert state() == before
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
+def test_a_file_format_cut_off_by_the_file_size_limit_is_one_line_and_leaves_nothing(site, tmp_path, fmt):
+    import resource
+
+    root, _ = site
+    out = tmp_path / "out" / f"reach.{fmt}"
+    out.parent.mkdir()
+
+    def limit() -> None:  # smaller than either file of the tiny dataset's reach
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    assert corridor("reach", "CNAAA", "--data", str(root)).returncode == 0  # the graph cache is written unlimited
+    argv = [sys.executable, "-m", "corridor", "reach", "CNAAA", "--format", fmt, "--out", str(out), "--data", str(root)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, preexec_fn=limit)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    (line,) = problems(done.stderr)
+    assert line.startswith(f"corridor: cannot write {out}: ") and line.endswith("it is unchanged")
+    assert list(out.parent.iterdir()) == []
