@@ -800,3 +800,38 @@ def test_a_file_format_cut_off_by_the_file_size_limit_is_one_line_and_leaves_not
     (line,) = problems(done.stderr)
     assert line.startswith(f"corridor: cannot write {out}: ") and line.endswith("it is unchanged")
     assert list(out.parent.iterdir()) == []
+
+
+SCENARIO = 'name = "slow"\ntitle = "Slow"\n\n[[delay]]\nplaces = ["CNBBB"]\nhours = 5\nsource = "estimate"\n'
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["matrix", "--origins-file", "{in}", "--to", "CNBBB", "--out", "{in}"], "--origins-file and --out"),
+        (["matrix", "CNAAA", "--destinations-file", "{in}", "--out", "{in}"], "--destinations-file and --out"),
+        (["criticality", "CNAAA", "--to-file", "{in}", "--map", "{in}"], "--to-file and --map"),
+        (["route", "CNAAA", "CNBBB", "--params", "{params}", "--format", "json", "--out", "{params}"],
+         "--params and --out"),
+        (["map", "--params", "{params}", "--out", "{params}"], "--params and --out"),
+        (["route", "CNAAA", "CNBBB", "--scenario", "{scenario}", "--map", "{scenario}"], "--scenario and --map"),
+        (["route", "CNAAA", "CNBBB", "--format", "json", "--out", "{in}", "--map", "{link}"], "--out and --map"),
+        (["matrix", "--origins-file", "{in}", "--to", "CNBBB", "--out", "{hard}"], "--origins-file and --out"),
+        (["pareto", "CNAAA", "CNBBB", "--plot", "{new}", "--map", "{new}"], "--map and --plot"),
+    ],
+    ids=["origins", "destinations", "to-file", "params", "network-map", "scenario", "link", "hard-link", "plot"],
+)  # fmt: skip
+def test_an_output_may_not_replace_an_input_or_another_output(site, run, tmp_path, argv, says):
+    root, state = site
+    files = {"in": tmp_path / "places.txt", "params": tmp_path / "p.csv", "scenario": tmp_path / "slow.toml"}
+    files["in"].write_text("CNAAA\n")
+    files["params"].write_text("name,scope,value,source\nspeed_kmh,rail,33,estimate\n")
+    files["scenario"].write_text(SCENARIO)
+    (tmp_path / "link.html").symlink_to(files["in"])
+    os.link(files["in"], tmp_path / "hard.txt")
+    paths = {**{k: str(v) for k, v in files.items()}, "link": str(tmp_path / "link.html"),
+             "hard": str(tmp_path / "hard.txt"), "new": str(tmp_path / "front.svg")}  # fmt: skip
+    before = state()  # the dataset and every file beside it
+    refused(run(*(a.format(**paths) for a in argv), "--data", str(root)), 2, says, "name the same file")
+    assert state() == before
+    assert not (tmp_path / "front.svg").exists()

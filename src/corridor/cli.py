@@ -445,10 +445,6 @@ def _out_path(args: argparse.Namespace):
         raise UsageError(f"--format {args.format} writes a file: give --out FILE.{args.format}")
     if not args.out:
         return None
-    for flag in ("map", "plot"):
-        other = getattr(args, flag, None)
-        if other and os.path.abspath(other) == os.path.abspath(args.out):
-            raise UsageError(f"--out and --{flag} name the same file, {args.out}: give each its own")
     return check_output_path(args.out, dataset_dir(args.data), what="the output")
 
 
@@ -1642,11 +1638,59 @@ PATH_ARGUMENTS = {
 }  # fmt: skip
 
 
+# Of those, the files a command writes, and the files it reads (a scenario by its file).
+OUTPUT_PATHS = ("out", "map", "plot")
+INPUT_PATHS = ("params", "scenario", "origins_file", "destinations_file", "to_file", "file")
+
+
+def _same_file(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
+    """Return True when two paths lead to one file: alike once links are resolved, or one file
+    under two names (a hard link)."""
+    if os.path.realpath(one) == os.path.realpath(other):
+        return True
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one does not exist yet: it cannot be the other
+        return False
+
+
+def _input_file(args: argparse.Namespace, name: str) -> str | None:
+    """Return the file an input argument reads: a scenario given by name is its file in the dataset."""
+    given = getattr(args, name, None)
+    if name != "scenario" or not given:
+        return given
+    from .scenarios import scenario_path
+
+    try:
+        return str(scenario_path(given, args.data))
+    except CorridorError:  # the command says what is wrong with it
+        return None
+
+
+def _check_distinct_files(args: argparse.Namespace) -> None:
+    """Refuse an output that names another output or a file the command reads, before any work:
+    the second write would replace the first, or the output the input (an origins list replaced by
+    the matrix). Paths are compared where they lead, so a link to the same file is caught."""
+    outputs = [(name, getattr(args, name)) for name in OUTPUT_PATHS if getattr(args, name, None)]
+    if not outputs:
+        return
+    inputs = [(name, _input_file(args, name)) for name in INPUT_PATHS if getattr(args, name, None)]
+    for index, (name, path) in enumerate(outputs):
+        for other, given in [*outputs[:index], *inputs]:
+            if given and _same_file(path, given):
+                raise UsageError(f"{_flag(other)} and {_flag(name)} name the same file, {path}: give each its own")
+
+
+def _flag(name: str) -> str:
+    return PATH_ARGUMENTS.get(name) or f"--{name.replace('_', '-')}"
+
+
 def _check_together(args: argparse.Namespace) -> None:
     """Refuse arguments that are each well formed but empty, or that contradict one another."""
     for name, flag in PATH_ARGUMENTS.items():
         if getattr(args, name, None) == "":
             raise UsageError(f"{flag} is empty: give a path")
+    _check_distinct_files(args)
     if getattr(args, "country", None) is not None and not str(args.country).strip():
         raise UsageError("--country is empty: give an ISO code or a country name, or leave it out")
     if getattr(args, "all", False) and getattr(args, "limit", None) is not None:
