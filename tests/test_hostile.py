@@ -732,6 +732,8 @@ CORPUS = [
     ("avoid-and-allow", lambda r, t: ["route", "CNAAA", "CNBBB", "--avoid", "northwest-passage", "--allow",
                                       "northwest-passage", "--data", str(r)], 2, "contradict each other"),
     ("out-empty", lambda r, t: ["map", "--out", "", "--data", str(r)], 2, "--out is empty: give a path"),
+    ("criticality-file-format", lambda r, t: ["criticality", "CNAAA", "--to", "CNBBB", "--format", "parquet",
+                                              "--data", str(r)], 2, "invalid choice: 'parquet'"),
     ("extra-argument-named-by-its-command", lambda r, t: ["links", "remove", "rail-a-b", "CNBBB", "--data", str(r)],
      2, "corridor links remove: error: unrecognized arguments: CNBBB (see corridor links remove --help)"),
 ]  # fmt: skip

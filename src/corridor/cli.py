@@ -22,7 +22,8 @@ log = logging.getLogger("corridor")
 
 FILE_FORMATS = ("gpkg", "parquet")  # written to --out FILE (frames.write_frame)
 ROUTE_FORMATS = ("text", "json", "geojson", *FILE_FORMATS)
-TABLE_FORMATS = ("text", "json", "csv", *FILE_FORMATS)
+STDOUT_TABLE_FORMATS = ("text", "json", "csv")  # criticality: no --out, so no file format
+TABLE_FORMATS = (*STDOUT_TABLE_FORMATS, *FILE_FORMATS)
 METRIC_CHOICES = tuple(BY)
 OBJECTIVE_CHOICES = (*METRIC_CHOICES, "generalized")
 DEFAULT_MAP = "maps/network.html"
@@ -1050,7 +1051,7 @@ def _criticality_parser(sub) -> None:
                       help="rank by destinations cut off, then added total (default), or by added total")  # fmt: skip
     crit.add_argument("--all-elements", action="store_true",
                       help="also close elements no best route uses (they cannot matter; slower)")  # fmt: skip
-    crit.add_argument("--format", choices=TABLE_FORMATS, default="text")
+    crit.add_argument("--format", choices=STDOUT_TABLE_FORMATS, default="text")
     crit.add_argument("--map", metavar="FILE.html", help="also write a map coloured by criticality")
     _decision_options(crit)
     _cluster_options(crit)
