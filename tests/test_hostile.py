@@ -837,3 +837,12 @@ def test_an_output_may_not_replace_an_input_or_another_output(site, run, tmp_pat
     refused(run(*(a.format(**paths) for a in argv), "--data", str(root)), 2, says, "name the same file")
     assert state() == before
     assert not (tmp_path / "front.svg").exists()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["route", "--help"]], ids=["help", "version", "route"])
+def test_help_and_version_to_a_full_disk_fail_as_any_output_does(argv):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "corridor", *argv], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 1
+    assert problems(done.stderr) == ["corridor: cannot write the output: No space left on device"]

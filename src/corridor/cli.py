@@ -45,6 +45,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+    def _print_message(self, message: str, file=None) -> None:
+        """Print --help and --version as a command prints its output: argparse would say nothing
+        and exit 0 when stdout cannot take them (a full disk)."""
+        if file is not sys.stdout or not message:
+            super()._print_message(message, file)
+        elif _write_stdout(message):
+            self.exit(1)
+
 
 def _plain(value: float | None) -> str:
     """A bound as people write it: 1,000,000 rather than 1e+06."""
@@ -1602,6 +1610,22 @@ def _say(text: str) -> None:
         print(printable(text), file=sys.stderr)
 
 
+def _write_stdout(text: str) -> int:
+    """Write `text` to stdout; return 0, or 1 when it could not be written, having said why."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): say nothing, as head expects; exit 1 as the output is cut.
+        _silence_stdout()
+        return 1
+    except OSError as exc:
+        _silence_stdout()
+        _say(f"corridor: cannot write the output: {exc.strerror or exc}")
+        return 1
+    return 0
+
+
 def _silence_stdout() -> None:
     """After a failed write, point stdout at /dev/null so the flush at exit cannot fail again."""
     try:
@@ -1775,17 +1799,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if output:
         from ._text import printable
 
-        try:
-            sys.stdout.write(printable(output) + "\n")
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # The reader went away (e.g. `| head`): say nothing, as head expects; exit 1 as the output is cut.
-            _silence_stdout()
-            return 1
-        except OSError as exc:
-            _silence_stdout()
-            _say(f"corridor: cannot write the output: {exc.strerror or exc}")
-            return 1
+        return _write_stdout(printable(output) + "\n") or code
     return code
 
 
