@@ -626,6 +626,17 @@ def _showing_progress() -> bool:
     return tty and logging.getLogger("corridor").getEffectiveLevel() <= logging.INFO
 
 
+def _fit(line: str) -> str:
+    """Cut a line drawn in place on stderr to the terminal's width less one ($COLUMNS first, as
+    tables are fitted): a longer one wraps, and each redraw then leaves its first rows behind."""
+    text = os.environ.get("COLUMNS", "")
+    try:
+        width = int(text) if text.isdigit() and int(text) > 0 else os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return line
+    return line[: max(width - 1, 1)]
+
+
 def _progress(label: str):
     """Return a progress callback drawing a bar on stderr when it is a terminal, else None."""
     if not _showing_progress():
@@ -636,8 +647,9 @@ def _progress(label: str):
         width = 30
         filled = width * done // max(total, 1)
         end = "\n" if done == total else ""
+        bar = f"corridor: {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
         with _Activity.lock:
-            sys.stderr.write(f"\rcorridor: {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+            sys.stderr.write(f"\r{_fit(bar)}{end}")
             sys.stderr.flush()
 
     return show
@@ -686,10 +698,10 @@ class _Activity:
             return
         while not self._done.is_set():
             if not self.paused:
-                text = f"corridor: {self.label} ... {time.monotonic() - self._started:.0f} s"
+                text = _fit(f"corridor: {self.label} ... {time.monotonic() - self._started:.0f} s")
                 with _Activity.lock:
                     try:
-                        sys.stderr.write("\r" + text.ljust(self.drawn))
+                        sys.stderr.write("\r" + _fit(text.ljust(self.drawn)))
                         sys.stderr.flush()
                     except (OSError, ValueError):
                         return
