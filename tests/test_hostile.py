@@ -846,3 +846,25 @@ def test_help_and_version_to_a_full_disk_fail_as_any_output_does(argv):
                               text=True, timeout=60)  # fmt: skip
     assert done.returncode == 1
     assert problems(done.stderr) == ["corridor: cannot write the output: No space left on device"]
+
+
+@pytest.mark.parametrize(
+    ("row", "says"),
+    [
+        ("frequency_per_week,rail,0", "frequency_per_week for rail is 0, outside the plausible 0.01-1000 a week"),
+        ("frequency_per_week,rail,1e-9", "frequency_per_week for rail is 1e-09, outside the plausible 0.01-1000"),
+        ("sea_departures_per_week,large,0", "sea_departures_per_week for large is 0, outside the plausible"),
+        ("circuity,rail,0.5", "circuity for rail is 0.5, outside the plausible 1-3 times"),
+        ("circuity,rail,1e-9", "circuity for rail is 1e-09, outside the plausible 1-3 times"),
+        ("circuity,road,50", "circuity for road is 50, outside the plausible 1-3 times"),
+    ],
+    ids=["frequency-zero", "frequency-tiny", "departures-zero", "circuity-short", "circuity-tiny", "circuity-huge"],
+)
+def test_params_that_routes_would_use_absurdly_are_refused_naming_the_file(site, run, tmp_path, row, says):
+    root, state = site
+    params = _file(tmp_path / "bad.csv", f"name,scope,value,source\n{row},estimate\n")
+    before = state()
+    refused(run("route", "CNAAA", "CNBBB", "--params", params, "--data", str(root)), 1, f"{params}: {says}")
+    result = run("validate", "--params", params, "--data", str(root))
+    assert result.code == 1 and f"{params}: {says}" in result.out
+    assert state() == before
