@@ -868,3 +868,25 @@ def test_params_that_routes_would_use_absurdly_are_refused_naming_the_file(site,
     result = run("validate", "--params", params, "--data", str(root))
     assert result.code == 1 and f"{params}: {says}" in result.out
     assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ("[[delay]]\nplaces = ['CNBBB']\nhours = 1e300", "big.toml:6: delay 1: hours must be at most 8,760"),
+        ("[[delay]]\nplaces = ['CNBBB']\nhours = 5\nspread_h = 1e9", "big.toml:7: delay 1: spread_h must be at most"),
+        ("[[surcharge]]\nplaces = ['CNBBB']\nusd_per_teu = 1e308",
+         "big.toml:6: surcharge 1: usd_per_teu must be at most 1,000,000"),
+    ],
+    ids=["hours", "spread", "usd"],
+)  # fmt: skip
+def test_a_scenario_figure_beyond_any_crisis_is_refused_with_its_line(site, run, tmp_path, change, says):
+    root, state = site
+    scenario = _file(tmp_path / "big.toml", f'name = "big"\ntitle = "Big"\n\n{change}\nsource = "estimate"\n')
+    before = state()
+    for argv in (("route", "CNAAA", "CNBBB", "--scenario", scenario), ("scenario", "show", scenario)):
+        refused(run(*argv, "--data", str(root)), 1, says)
+    assert state() == before
+    # The bounds themselves are figures a scenario may give.
+    _file(tmp_path / "big.toml", SCENARIO.replace("hours = 5", "hours = 8760"))
+    assert run("route", "CNAAA", "CNBBB", "--scenario", scenario, "--data", str(root)).code == 0
