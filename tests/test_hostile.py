@@ -734,6 +734,19 @@ CORPUS = [
     ("out-empty", lambda r, t: ["map", "--out", "", "--data", str(r)], 2, "--out is empty: give a path"),
     ("criticality-file-format", lambda r, t: ["criticality", "CNAAA", "--to", "CNBBB", "--format", "parquet",
                                               "--data", str(r)], 2, "invalid choice: 'parquet'"),
+    ("scenario-twice", lambda r, t: ["route", "CNAAA", "CNBBB", "--scenario", "red-sea-2024", "--scenario",
+                                     "red-sea-2024", "--data", str(r)], 2, "--scenario is given twice"),
+    ("price-without-generalized", lambda r, t: ["route", "CNAAA", "CNBBB", "--cargo-value-usd", "5",
+                                                "--data", str(r)], 2,
+     "--cargo-value-usd prices the generalised cost, which --by cost does not use: add --by generalized"),
+    ("price-reach-by-time", lambda r, t: ["reach", "CNAAA", "--by", "time", "--co2-price-usd-per-t", "5",
+                                          "--data", str(r)], 2, "--co2-price-usd-per-t prices the generalised cost"),
+    ("price-matrix", lambda r, t: ["matrix", "CNAAA", "--to", "CNBBB", "--holding-rate-per-day", "0.1",
+                                   "--data", str(r)], 2, "--holding-rate-per-day prices the generalised cost"),
+    ("price-criticality", lambda r, t: ["criticality", "CNAAA", "--to", "CNBBB", "--cargo-value-usd", "5",
+                                        "--data", str(r)], 2, "--cargo-value-usd prices the generalised cost"),
+    ("price-pareto", lambda r, t: ["pareto", "CNAAA", "CNBBB", "--cargo-value-usd", "5", "--data", str(r)], 2,
+     "unrecognized arguments: --cargo-value-usd 5"),
     ("extra-argument-named-by-its-command", lambda r, t: ["links", "remove", "rail-a-b", "CNBBB", "--data", str(r)],
      2, "corridor links remove: error: unrecognized arguments: CNBBB (see corridor links remove --help)"),
 ]  # fmt: skip
@@ -890,3 +903,12 @@ def test_a_scenario_figure_beyond_any_crisis_is_refused_with_its_line(site, run,
     # The bounds themselves are figures a scenario may give.
     _file(tmp_path / "big.toml", SCENARIO.replace("hours = 5", "hours = 8760"))
     assert run("route", "CNAAA", "CNBBB", "--scenario", scenario, "--data", str(root)).code == 0
+
+
+def test_compare_takes_the_generalised_cost_s_prices_without_by(site, run, tmp_path):
+    root, _ = site
+    scenario = _file(tmp_path / "slow.toml", SCENARIO)
+    for argv in (("compare", "CNAAA", "CNBBB"), ("scenario", "compare", "CNAAA", "CNBBB", "--scenario", scenario)):
+        priced = run(*argv, "--cargo-value-usd", "5", "--data", str(root))
+        assert priced.code == 0, priced.err
+        assert "generalised" in priced.out and priced.out != run(*argv, "--data", str(root)).out

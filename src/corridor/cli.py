@@ -54,6 +54,16 @@ class _Parser(argparse.ArgumentParser):
             self.exit(1)
 
 
+class _Once(argparse.Action):
+    """Store an option given at most once: argparse keeps the last of several, so `--scenario A
+    --scenario B` would apply B alone, in silence."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} is given twice: give it once (a scenario file may hold many changes)")
+        setattr(namespace, self.dest, values)
+
+
 def _plain(value: float | None) -> str:
     """A bound as people write it: 1,000,000 rather than 1e+06."""
     if value is not None and float(value).is_integer() and abs(value) < 1e15:
@@ -1019,11 +1029,15 @@ _co2_price = _number(float, low=0.0, high=MAX_CO2_PRICE_USD_PER_T)
 _workers = _number(int, low=1, high=256)
 
 
-def _decision_options(parser: argparse.ArgumentParser) -> None:
-    """Add --scenario and the generalised-cost prices to a command."""
-    group = parser.add_argument_group("scenario and generalised cost")
-    group.add_argument("--scenario", metavar="NAME|FILE", help="apply a scenario (see corridor scenario list)")
+def _decision_options(parser: argparse.ArgumentParser, *, prices: bool = True) -> None:
+    """Add --scenario and, to a command with a generalised cost (`prices`), that cost's prices."""
+    group = parser.add_argument_group("scenario and generalised cost" if prices else "scenario")
+    group.add_argument(
+        "--scenario", action=_Once, metavar="NAME|FILE", help="apply a scenario (see corridor scenario list)"
+    )
     group.add_argument("--on", type=_date, metavar="DATE", help="only the scenario's changes in force on this date")
+    if not prices:
+        return
     group.add_argument("--cargo-value-usd", type=_cargo_value, metavar="USD",
                        help="value of the goods in one TEU, for --by generalized (default: parameters)")  # fmt: skip
     group.add_argument("--holding-rate-per-day", type=_holding_rate, metavar="RATE",
@@ -1052,7 +1066,7 @@ def _pareto_parser(sub) -> None:
     pareto.add_argument("--format", choices=("text", "json"), default="text")
     pareto.add_argument("--map", metavar="FILE.html", help="also write a map with each route a layer")
     pareto.add_argument("--plot", metavar="FILE", help="also write a chart of the front (.svg, or .html with a table)")
-    _decision_options(pareto)
+    _decision_options(pareto, prices=False)  # the front is of cost, time and CO2
     _common(pareto)
 
 
@@ -1119,6 +1133,25 @@ def _disruption(args: argparse.Namespace, network):
     log.info("scenario %s: %s (%d change(s) in force)", scenario.name, scenario.title, changes)
     args._disruption = disruption
     return disruption
+
+
+# The generalised cost's prices. A command that ranks by --by uses them only with --by
+# generalized; compare and scenario compare show the generalised cost whatever they rank by.
+PRICE_OPTIONS = {
+    "cargo_value_usd": "--cargo-value-usd", "holding_rate_per_day": "--holding-rate-per-day",
+    "co2_price_usd_per_t": "--co2-price-usd-per-t",
+}  # fmt: skip
+SHOW_GENERALIZED = frozenset({"compare", ("scenario", "compare")})
+
+
+def _check_prices(args: argparse.Namespace) -> None:
+    """Refuse a price of the generalised cost that the command would ignore, rather than ignore it."""
+    by = getattr(args, "by", None)
+    if by in (None, "generalized") or _command_key(args) in SHOW_GENERALIZED:
+        return
+    for name, flag in PRICE_OPTIONS.items():
+        if getattr(args, name, None) is not None:
+            raise UsageError(f"{flag} prices the generalised cost, which --by {by} does not use: add --by generalized")
 
 
 def _wants_generalized(args: argparse.Namespace) -> bool:
@@ -1728,6 +1761,7 @@ def _check_together(args: argparse.Namespace) -> None:
         if getattr(args, name, None) == "":
             raise UsageError(f"{flag} is empty: give a path")
     _check_distinct_files(args)
+    _check_prices(args)
     if getattr(args, "country", None) is not None and not str(args.country).strip():
         raise UsageError("--country is empty: give an ISO code or a country name, or leave it out")
     if getattr(args, "all", False) and getattr(args, "limit", None) is not None:
@@ -1740,6 +1774,12 @@ def _check_together(args: argparse.Namespace) -> None:
         for text in avoid:
             if passage_name(text) in allowed:
                 raise UsageError(f"--avoid {text} and --allow {text} contradict each other: give one")
+
+
+def _command_key(args: argparse.Namespace) -> str | tuple[str, str]:
+    """Return the key of COMMANDS that `args` were parsed for: `route`, or `("ports", "add")`."""
+    action = getattr(args, f"{args.command}_command", None)
+    return (args.command, action) if action else args.command
 
 
 def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
@@ -1775,7 +1815,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     _configure_logging(args)
     action = getattr(args, f"{args.command}_command", None)
-    key = (args.command, action) if action else args.command
+    key = _command_key(args)
     label = ACTIVITIES.get(key) or ACTIVITIES.get(args.command, args.command)
     try:
         _check_together(args)
