@@ -747,6 +747,8 @@ CORPUS = [
                                         "--data", str(r)], 2, "--cargo-value-usd prices the generalised cost"),
     ("price-pareto", lambda r, t: ["pareto", "CNAAA", "CNBBB", "--cargo-value-usd", "5", "--data", str(r)], 2,
      "unrecognized arguments: --cargo-value-usd 5"),
+    ("scheduler-empty", lambda r, t: ["matrix", "CNAAA", "--to", "CNBBB", "--scheduler", "", "--data", str(r)], 2,
+     "--scheduler is empty: give a Dask scheduler's address"),
     ("extra-argument-named-by-its-command", lambda r, t: ["links", "remove", "rail-a-b", "CNBBB", "--data", str(r)],
      2, "corridor links remove: error: unrecognized arguments: CNBBB (see corridor links remove --help)"),
 ]  # fmt: skip
@@ -912,3 +914,13 @@ def test_compare_takes_the_generalised_cost_s_prices_without_by(site, run, tmp_p
         priced = run(*argv, "--cargo-value-usd", "5", "--data", str(root))
         assert priced.code == 0, priced.err
         assert "generalised" in priced.out and priced.out != run(*argv, "--data", str(root)).out
+
+
+def test_serve_refuses_an_empty_host_rather_than_listen_on_every_interface(site):
+    root, _ = site
+    # In a process of its own: were it not refused, it would serve until the timeout killed it.
+    done = corridor("serve", "--host", "", "--port", "0", "--data", str(root), timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert problems(done.stderr) == [
+        "corridor serve: error: --host is empty: give an address to listen on (127.0.0.1; 0.0.0.0 for every interface)"
+    ]

@@ -1708,7 +1708,14 @@ PATH_ARGUMENTS = {
 }  # fmt: skip
 
 
-# Of those, the files a command writes, and the files it reads (a scenario by its file).
+# Arguments whose blank value would pass for another: no filter, the local machine for a cluster,
+# every interface for the address to listen on.
+NOT_BLANK = {
+    "country": ("--country", "an ISO code or a country name, or leave it out"),
+    "scheduler": ("--scheduler", "a Dask scheduler's address (tcp://host:8786), or leave it out"),
+    "host": ("--host", "an address to listen on (127.0.0.1; 0.0.0.0 for every interface)"),
+}
+# Of the paths, the files a command writes, and the files it reads (a scenario by its file).
 OUTPUT_PATHS = ("out", "map", "plot")
 INPUT_PATHS = ("params", "scenario", "origins_file", "destinations_file", "to_file", "file")
 
@@ -1760,10 +1767,11 @@ def _check_together(args: argparse.Namespace) -> None:
     for name, flag in PATH_ARGUMENTS.items():
         if getattr(args, name, None) == "":
             raise UsageError(f"{flag} is empty: give a path")
+    for name, (flag, what) in NOT_BLANK.items():
+        if getattr(args, name, None) is not None and not str(getattr(args, name)).strip():
+            raise UsageError(f"{flag} is empty: give {what}")
     _check_distinct_files(args)
     _check_prices(args)
-    if getattr(args, "country", None) is not None and not str(args.country).strip():
-        raise UsageError("--country is empty: give an ISO code or a country name, or leave it out")
     if getattr(args, "all", False) and getattr(args, "limit", None) is not None:
         raise UsageError("--all and --limit contradict each other: give one")
     allow, avoid = getattr(args, "allow", None), getattr(args, "avoid", None)
