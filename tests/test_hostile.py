@@ -924,3 +924,26 @@ def test_serve_refuses_an_empty_host_rather_than_listen_on_every_interface(site)
     assert problems(done.stderr) == [
         "corridor serve: error: --host is empty: give an address to listen on (127.0.0.1; 0.0.0.0 for every interface)"
     ]
+
+
+def test_a_gis_vertex_that_is_not_a_number_is_one_line_without_a_library_warning(site, tmp_path):
+    import warnings
+
+    import geopandas
+    import shapely
+
+    root, state = site
+    drawn = tmp_path / "links.gpkg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely's, writing it, as reading it
+        line = shapely.LineString([(0.5, 0.0), (float("nan"), 1.0), (3.5, 0.0)])
+        frame = geopandas.GeoDataFrame({"from": ["CNAAA"], "to": ["CNBBB"], "mode": ["road"]}, geometry=[line],
+                                       crs="EPSG:4326")  # fmt: skip
+        frame.to_file(drawn, driver="GPKG", engine="pyogrio")
+    before = state()
+    # In a process of its own: pytest records warnings, where the command printed them on stderr.
+    done = corridor("links", "import", str(drawn), "--data", str(root))
+    assert done.returncode == 1 and "Warning" not in done.stderr
+    (problem,) = problems(done.stderr)
+    assert "feature 1: via: 'nan 1' is outside lon" in problem
+    assert state() == before
