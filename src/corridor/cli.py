@@ -60,7 +60,7 @@ class _Once(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
         if getattr(namespace, self.dest, None) is not None:
-            parser.error(f"{option_string} is given twice: give it once (a scenario file may hold many changes)")
+            parser.error(f"{option_string} is given twice: give it once")
         setattr(namespace, self.dest, values)
 
 
