@@ -732,6 +732,23 @@ CORPUS = [
     ("avoid-and-allow", lambda r, t: ["route", "CNAAA", "CNBBB", "--avoid", "northwest-passage", "--allow",
                                       "northwest-passage", "--data", str(r)], 2, "contradict each other"),
     ("out-empty", lambda r, t: ["map", "--out", "", "--data", str(r)], 2, "--out is empty: give a path"),
+    ("criticality-file-format", lambda r, t: ["criticality", "CNAAA", "--to", "CNBBB", "--format", "parquet",
+                                              "--data", str(r)], 2, "invalid choice: 'parquet'"),
+    ("scenario-twice", lambda r, t: ["route", "CNAAA", "CNBBB", "--scenario", "red-sea-2024", "--scenario",
+                                     "red-sea-2024", "--data", str(r)], 2, "--scenario is given twice"),
+    ("price-without-generalized", lambda r, t: ["route", "CNAAA", "CNBBB", "--cargo-value-usd", "5",
+                                                "--data", str(r)], 2,
+     "--cargo-value-usd prices the generalised cost, which --by cost does not use: add --by generalized"),
+    ("price-reach-by-time", lambda r, t: ["reach", "CNAAA", "--by", "time", "--co2-price-usd-per-t", "5",
+                                          "--data", str(r)], 2, "--co2-price-usd-per-t prices the generalised cost"),
+    ("price-matrix", lambda r, t: ["matrix", "CNAAA", "--to", "CNBBB", "--holding-rate-per-day", "0.1",
+                                   "--data", str(r)], 2, "--holding-rate-per-day prices the generalised cost"),
+    ("price-criticality", lambda r, t: ["criticality", "CNAAA", "--to", "CNBBB", "--cargo-value-usd", "5",
+                                        "--data", str(r)], 2, "--cargo-value-usd prices the generalised cost"),
+    ("price-pareto", lambda r, t: ["pareto", "CNAAA", "CNBBB", "--cargo-value-usd", "5", "--data", str(r)], 2,
+     "unrecognized arguments: --cargo-value-usd 5"),
+    ("scheduler-empty", lambda r, t: ["matrix", "CNAAA", "--to", "CNBBB", "--scheduler", "", "--data", str(r)], 2,
+     "--scheduler is empty: give a Dask scheduler's address"),
     ("extra-argument-named-by-its-command", lambda r, t: ["links", "remove", "rail-a-b", "CNBBB", "--data", str(r)],
      2, "corridor links remove: error: unrecognized arguments: CNBBB (see corridor links remove --help)"),
 ]  # fmt: skip
@@ -765,3 +782,168 @@ def test_a_geopackage_under_another_extension_is_written_without_a_library_warni
     result = run("route", "CNAAA", "CNBBB", "--format", "gpkg", "--out", str(out), "--data", str(root))
     assert result.code == 0 and out.stat().st_size > 0
     assert "Warning" not in result.err
+
+
+# --------------------------------------------------------------------------- the command line's robustness
+
+
+@pytest.mark.parametrize(
+    "out", ["/proc/route.gpkg", "/sys/corridor-test/route.gpkg"], ids=["pseudo-file-system", "no-folder-allowed"]
+)
+@pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
+def test_a_file_format_the_system_will_not_take_is_one_line(site, run, out, fmt):
+    root, state = site
+    before = state()
+    refused(run("route", "CNAAA", "CNBBB", "--format", fmt, "--out", out, "--data", str(root)), 1,
+            f"cannot write {out}: ", "it is unchanged")  # fmt: skip
+    assert state() == before
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
+def test_a_file_format_cut_off_by_the_file_size_limit_is_one_line_and_leaves_nothing(site, tmp_path, fmt):
+    import resource
+
+    root, _ = site
+    out = tmp_path / "out" / f"reach.{fmt}"
+    out.parent.mkdir()
+
+    def limit() -> None:  # smaller than either file of the tiny dataset's reach
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    assert corridor("reach", "CNAAA", "--data", str(root)).returncode == 0  # the graph cache is written unlimited
+    argv = [sys.executable, "-m", "corridor", "reach", "CNAAA", "--format", fmt, "--out", str(out), "--data", str(root)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, preexec_fn=limit)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    (line,) = problems(done.stderr)
+    assert line.startswith(f"corridor: cannot write {out}: ") and line.endswith("it is unchanged")
+    assert list(out.parent.iterdir()) == []
+
+
+SCENARIO = 'name = "slow"\ntitle = "Slow"\n\n[[delay]]\nplaces = ["CNBBB"]\nhours = 5\nsource = "estimate"\n'
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["matrix", "--origins-file", "{in}", "--to", "CNBBB", "--out", "{in}"], "--origins-file and --out"),
+        (["matrix", "CNAAA", "--destinations-file", "{in}", "--out", "{in}"], "--destinations-file and --out"),
+        (["criticality", "CNAAA", "--to-file", "{in}", "--map", "{in}"], "--to-file and --map"),
+        (["route", "CNAAA", "CNBBB", "--params", "{params}", "--format", "json", "--out", "{params}"],
+         "--params and --out"),
+        (["map", "--params", "{params}", "--out", "{params}"], "--params and --out"),
+        (["route", "CNAAA", "CNBBB", "--scenario", "{scenario}", "--map", "{scenario}"], "--scenario and --map"),
+        (["route", "CNAAA", "CNBBB", "--format", "json", "--out", "{in}", "--map", "{link}"], "--out and --map"),
+        (["matrix", "--origins-file", "{in}", "--to", "CNBBB", "--out", "{hard}"], "--origins-file and --out"),
+        (["pareto", "CNAAA", "CNBBB", "--plot", "{new}", "--map", "{new}"], "--map and --plot"),
+    ],
+    ids=["origins", "destinations", "to-file", "params", "network-map", "scenario", "link", "hard-link", "plot"],
+)  # fmt: skip
+def test_an_output_may_not_replace_an_input_or_another_output(site, run, tmp_path, argv, says):
+    root, state = site
+    files = {"in": tmp_path / "places.txt", "params": tmp_path / "p.csv", "scenario": tmp_path / "slow.toml"}
+    files["in"].write_text("CNAAA\n")
+    files["params"].write_text("name,scope,value,source\nspeed_kmh,rail,33,estimate\n")
+    files["scenario"].write_text(SCENARIO)
+    (tmp_path / "link.html").symlink_to(files["in"])
+    os.link(files["in"], tmp_path / "hard.txt")
+    paths = {**{k: str(v) for k, v in files.items()}, "link": str(tmp_path / "link.html"),
+             "hard": str(tmp_path / "hard.txt"), "new": str(tmp_path / "front.svg")}  # fmt: skip
+    before = state()  # the dataset and every file beside it
+    refused(run(*(a.format(**paths) for a in argv), "--data", str(root)), 2, says, "name the same file")
+    assert state() == before
+    assert not (tmp_path / "front.svg").exists()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["route", "--help"]], ids=["help", "version", "route"])
+def test_help_and_version_to_a_full_disk_fail_as_any_output_does(argv):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "corridor", *argv], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 1
+    assert problems(done.stderr) == ["corridor: cannot write the output: No space left on device"]
+
+
+@pytest.mark.parametrize(
+    ("row", "says"),
+    [
+        ("frequency_per_week,rail,0", "frequency_per_week for rail is 0, outside the plausible 0.01-1000 a week"),
+        ("frequency_per_week,rail,1e-9", "frequency_per_week for rail is 1e-09, outside the plausible 0.01-1000"),
+        ("sea_departures_per_week,large,0", "sea_departures_per_week for large is 0, outside the plausible"),
+        ("circuity,rail,0.5", "circuity for rail is 0.5, outside the plausible 1-3 times"),
+        ("circuity,rail,1e-9", "circuity for rail is 1e-09, outside the plausible 1-3 times"),
+        ("circuity,road,50", "circuity for road is 50, outside the plausible 1-3 times"),
+    ],
+    ids=["frequency-zero", "frequency-tiny", "departures-zero", "circuity-short", "circuity-tiny", "circuity-huge"],
+)
+def test_params_that_routes_would_use_absurdly_are_refused_naming_the_file(site, run, tmp_path, row, says):
+    root, state = site
+    params = _file(tmp_path / "bad.csv", f"name,scope,value,source\n{row},estimate\n")
+    before = state()
+    refused(run("route", "CNAAA", "CNBBB", "--params", params, "--data", str(root)), 1, f"{params}: {says}")
+    result = run("validate", "--params", params, "--data", str(root))
+    assert result.code == 1 and f"{params}: {says}" in result.out
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ("[[delay]]\nplaces = ['CNBBB']\nhours = 1e300", "big.toml:6: delay 1: hours must be at most 8,760"),
+        ("[[delay]]\nplaces = ['CNBBB']\nhours = 5\nspread_h = 1e9", "big.toml:7: delay 1: spread_h must be at most"),
+        ("[[surcharge]]\nplaces = ['CNBBB']\nusd_per_teu = 1e308",
+         "big.toml:6: surcharge 1: usd_per_teu must be at most 1,000,000"),
+    ],
+    ids=["hours", "spread", "usd"],
+)  # fmt: skip
+def test_a_scenario_figure_beyond_any_crisis_is_refused_with_its_line(site, run, tmp_path, change, says):
+    root, state = site
+    scenario = _file(tmp_path / "big.toml", f'name = "big"\ntitle = "Big"\n\n{change}\nsource = "estimate"\n')
+    before = state()
+    for argv in (("route", "CNAAA", "CNBBB", "--scenario", scenario), ("scenario", "show", scenario)):
+        refused(run(*argv, "--data", str(root)), 1, says)
+    assert state() == before
+    # The bounds themselves are figures a scenario may give.
+    _file(tmp_path / "big.toml", SCENARIO.replace("hours = 5", "hours = 8760"))
+    assert run("route", "CNAAA", "CNBBB", "--scenario", scenario, "--data", str(root)).code == 0
+
+
+def test_compare_takes_the_generalised_cost_s_prices_without_by(site, run, tmp_path):
+    root, _ = site
+    scenario = _file(tmp_path / "slow.toml", SCENARIO)
+    for argv in (("compare", "CNAAA", "CNBBB"), ("scenario", "compare", "CNAAA", "CNBBB", "--scenario", scenario)):
+        priced = run(*argv, "--cargo-value-usd", "5", "--data", str(root))
+        assert priced.code == 0, priced.err
+        assert "generalised" in priced.out and priced.out != run(*argv, "--data", str(root)).out
+
+
+def test_serve_refuses_an_empty_host_rather_than_listen_on_every_interface(site):
+    root, _ = site
+    # In a process of its own: were it not refused, it would serve until the timeout killed it.
+    done = corridor("serve", "--host", "", "--port", "0", "--data", str(root), timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert problems(done.stderr) == [
+        "corridor serve: error: --host is empty: give an address to listen on (127.0.0.1; 0.0.0.0 for every interface)"
+    ]
+
+
+def test_a_gis_vertex_that_is_not_a_number_is_one_line_without_a_library_warning(site, tmp_path):
+    import warnings
+
+    import geopandas
+    import shapely
+
+    root, state = site
+    drawn = tmp_path / "links.gpkg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely's, writing it, as reading it
+        line = shapely.LineString([(0.5, 0.0), (float("nan"), 1.0), (3.5, 0.0)])
+        frame = geopandas.GeoDataFrame({"from": ["CNAAA"], "to": ["CNBBB"], "mode": ["road"]}, geometry=[line],
+                                       crs="EPSG:4326")  # fmt: skip
+        frame.to_file(drawn, driver="GPKG", engine="pyogrio")
+    before = state()
+    # In a process of its own: pytest records warnings, where the command printed them on stderr.
+    done = corridor("links", "import", str(drawn), "--data", str(root))
+    assert done.returncode == 1 and "Warning" not in done.stderr
+    (problem,) = problems(done.stderr)
+    assert "feature 1: via: 'nan 1' is outside lon" in problem
+    assert state() == before

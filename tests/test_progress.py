@@ -60,3 +60,40 @@ def test_verbose_says_what_is_loaded_and_from_where(run, tiny):
     second = run("route", "CNAAA", "CNBBB", "--data", str(tiny), "-v")
     assert "loaded the cached network" in second.err and "building" not in second.err
     assert run("route", "CNAAA", "CNBBB", "--data", str(tiny)).err == ""  # without -v: nothing
+
+
+def test_progress_lines_fit_a_narrow_terminal(monkeypatch):
+    """A line longer than the terminal wraps, and each redraw then leaves a row behind: every line
+    drawn in place is cut to the width of stderr's terminal, less one."""
+    import fcntl
+    import logging
+    import struct
+    import termios
+
+    from corridor import cli
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+    monkeypatch.delenv("COLUMNS", raising=False)
+    stream = os.fdopen(follower, "w")
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.setattr(cli._Activity, "DELAY_S", 0.0)
+    monkeypatch.setattr(cli._Activity, "TICK_S", 0.01)
+    monkeypatch.setattr(logging.getLogger("corridor"), "level", logging.INFO)
+    with cli._Activity("loading the network (built and cached on first use)"):
+        time.sleep(0.1)
+    cli._progress("matrix")(3, 10)
+    stream.close()
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the terminal closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    seen = b"".join(chunks).decode()
+    assert "corridor: loading the network" in seen and "corridor: matrix [" in seen
+    assert max(len(line) for line in seen.replace("\n", "\r").split("\r")) == 39

@@ -22,7 +22,8 @@ log = logging.getLogger("corridor")
 
 FILE_FORMATS = ("gpkg", "parquet")  # written to --out FILE (frames.write_frame)
 ROUTE_FORMATS = ("text", "json", "geojson", *FILE_FORMATS)
-TABLE_FORMATS = ("text", "json", "csv", *FILE_FORMATS)
+STDOUT_TABLE_FORMATS = ("text", "json", "csv")  # criticality: no --out, so no file format
+TABLE_FORMATS = (*STDOUT_TABLE_FORMATS, *FILE_FORMATS)
 METRIC_CHOICES = tuple(BY)
 OBJECTIVE_CHOICES = (*METRIC_CHOICES, "generalized")
 DEFAULT_MAP = "maps/network.html"
@@ -43,6 +44,24 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def _print_message(self, message: str, file=None) -> None:
+        """Print --help and --version as a command prints its output: argparse would say nothing
+        and exit 0 when stdout cannot take them (a full disk)."""
+        if file is not sys.stdout or not message:
+            super()._print_message(message, file)
+        elif _write_stdout(message):
+            self.exit(1)
+
+
+class _Once(argparse.Action):
+    """Store an option given at most once: argparse keeps the last of several, so `--scenario A
+    --scenario B` would apply B alone, in silence."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} is given twice: give it once")
+        setattr(namespace, self.dest, values)
 
 
 def _plain(value: float | None) -> str:
@@ -442,10 +461,6 @@ def _out_path(args: argparse.Namespace):
         raise UsageError(f"--format {args.format} writes a file: give --out FILE.{args.format}")
     if not args.out:
         return None
-    for flag in ("map", "plot"):
-        other = getattr(args, flag, None)
-        if other and os.path.abspath(other) == os.path.abspath(args.out):
-            raise UsageError(f"--out and --{flag} name the same file, {args.out}: give each its own")
     return check_output_path(args.out, dataset_dir(args.data), what="the output")
 
 
@@ -617,6 +632,17 @@ def _showing_progress() -> bool:
     return tty and logging.getLogger("corridor").getEffectiveLevel() <= logging.INFO
 
 
+def _fit(line: str) -> str:
+    """Cut a line drawn in place on stderr to the terminal's width less one ($COLUMNS first, as
+    tables are fitted): a longer one wraps, and each redraw then leaves its first rows behind."""
+    text = os.environ.get("COLUMNS", "")
+    try:
+        width = int(text) if text.isdigit() and int(text) > 0 else os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return line
+    return line[: max(width - 1, 1)]
+
+
 def _progress(label: str):
     """Return a progress callback drawing a bar on stderr when it is a terminal, else None."""
     if not _showing_progress():
@@ -627,8 +653,9 @@ def _progress(label: str):
         width = 30
         filled = width * done // max(total, 1)
         end = "\n" if done == total else ""
+        bar = f"corridor: {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
         with _Activity.lock:
-            sys.stderr.write(f"\rcorridor: {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+            sys.stderr.write(f"\r{_fit(bar)}{end}")
             sys.stderr.flush()
 
     return show
@@ -677,10 +704,10 @@ class _Activity:
             return
         while not self._done.is_set():
             if not self.paused:
-                text = f"corridor: {self.label} ... {time.monotonic() - self._started:.0f} s"
+                text = _fit(f"corridor: {self.label} ... {time.monotonic() - self._started:.0f} s")
                 with _Activity.lock:
                     try:
-                        sys.stderr.write("\r" + text.ljust(self.drawn))
+                        sys.stderr.write("\r" + _fit(text.ljust(self.drawn)))
                         sys.stderr.flush()
                     except (OSError, ValueError):
                         return
@@ -998,11 +1025,15 @@ _co2_price = _number(float, low=0.0, high=MAX_CO2_PRICE_USD_PER_T)
 _workers = _number(int, low=1, high=256)
 
 
-def _decision_options(parser: argparse.ArgumentParser) -> None:
-    """Add --scenario and the generalised-cost prices to a command."""
-    group = parser.add_argument_group("scenario and generalised cost")
-    group.add_argument("--scenario", metavar="NAME|FILE", help="apply a scenario (see corridor scenario list)")
+def _decision_options(parser: argparse.ArgumentParser, *, prices: bool = True) -> None:
+    """Add --scenario and, to a command with a generalised cost (`prices`), that cost's prices."""
+    group = parser.add_argument_group("scenario and generalised cost" if prices else "scenario")
+    group.add_argument(
+        "--scenario", action=_Once, metavar="NAME|FILE", help="apply a scenario (see corridor scenario list)"
+    )
     group.add_argument("--on", type=_date, metavar="DATE", help="only the scenario's changes in force on this date")
+    if not prices:
+        return
     group.add_argument("--cargo-value-usd", type=_cargo_value, metavar="USD",
                        help="value of the goods in one TEU, for --by generalized (default: parameters)")  # fmt: skip
     group.add_argument("--holding-rate-per-day", type=_holding_rate, metavar="RATE",
@@ -1031,7 +1062,7 @@ def _pareto_parser(sub) -> None:
     pareto.add_argument("--format", choices=("text", "json"), default="text")
     pareto.add_argument("--map", metavar="FILE.html", help="also write a map with each route a layer")
     pareto.add_argument("--plot", metavar="FILE", help="also write a chart of the front (.svg, or .html with a table)")
-    _decision_options(pareto)
+    _decision_options(pareto, prices=False)  # the front is of cost, time and CO2
     _common(pareto)
 
 
@@ -1050,7 +1081,7 @@ def _criticality_parser(sub) -> None:
                       help="rank by destinations cut off, then added total (default), or by added total")  # fmt: skip
     crit.add_argument("--all-elements", action="store_true",
                       help="also close elements no best route uses (they cannot matter; slower)")  # fmt: skip
-    crit.add_argument("--format", choices=TABLE_FORMATS, default="text")
+    crit.add_argument("--format", choices=STDOUT_TABLE_FORMATS, default="text")
     crit.add_argument("--map", metavar="FILE.html", help="also write a map coloured by criticality")
     _decision_options(crit)
     _cluster_options(crit)
@@ -1098,6 +1129,25 @@ def _disruption(args: argparse.Namespace, network):
     log.info("scenario %s: %s (%d change(s) in force)", scenario.name, scenario.title, changes)
     args._disruption = disruption
     return disruption
+
+
+# The generalised cost's prices. A command that ranks by --by uses them only with --by
+# generalized; compare and scenario compare show the generalised cost whatever they rank by.
+PRICE_OPTIONS = {
+    "cargo_value_usd": "--cargo-value-usd", "holding_rate_per_day": "--holding-rate-per-day",
+    "co2_price_usd_per_t": "--co2-price-usd-per-t",
+}  # fmt: skip
+SHOW_GENERALIZED = frozenset({"compare", ("scenario", "compare")})
+
+
+def _check_prices(args: argparse.Namespace) -> None:
+    """Refuse a price of the generalised cost that the command would ignore, rather than ignore it."""
+    by = getattr(args, "by", None)
+    if by in (None, "generalized") or _command_key(args) in SHOW_GENERALIZED:
+        return
+    for name, flag in PRICE_OPTIONS.items():
+        if getattr(args, name, None) is not None:
+            raise UsageError(f"{flag} prices the generalised cost, which --by {by} does not use: add --by generalized")
 
 
 def _wants_generalized(args: argparse.Namespace) -> bool:
@@ -1601,6 +1651,22 @@ def _say(text: str) -> None:
         print(printable(text), file=sys.stderr)
 
 
+def _write_stdout(text: str) -> int:
+    """Write `text` to stdout; return 0, or 1 when it could not be written, having said why."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): say nothing, as head expects; exit 1 as the output is cut.
+        _silence_stdout()
+        return 1
+    except OSError as exc:
+        _silence_stdout()
+        _say(f"corridor: cannot write the output: {exc.strerror or exc}")
+        return 1
+    return 0
+
+
 def _silence_stdout() -> None:
     """After a failed write, point stdout at /dev/null so the flush at exit cannot fail again."""
     try:
@@ -1638,11 +1704,70 @@ PATH_ARGUMENTS = {
 }  # fmt: skip
 
 
+# Arguments whose blank value would pass for another: no filter, the local machine for a cluster,
+# every interface for the address to listen on.
+# An empty --country is refused with the other filters (`query.check_filters`).
+NOT_BLANK = {
+    "scheduler": ("--scheduler", "a Dask scheduler's address (tcp://host:8786), or leave it out"),
+    "host": ("--host", "an address to listen on (127.0.0.1; 0.0.0.0 for every interface)"),
+}
+# Of the paths, the files a command writes, and the files it reads (a scenario by its file).
+OUTPUT_PATHS = ("out", "map", "plot")
+INPUT_PATHS = ("params", "scenario", "origins_file", "destinations_file", "to_file", "file")
+
+
+def _same_file(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
+    """Return True when two paths lead to one file: alike once links are resolved, or one file
+    under two names (a hard link)."""
+    if os.path.realpath(one) == os.path.realpath(other):
+        return True
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one does not exist yet: it cannot be the other
+        return False
+
+
+def _input_file(args: argparse.Namespace, name: str) -> str | None:
+    """Return the file an input argument reads: a scenario given by name is its file in the dataset."""
+    given = getattr(args, name, None)
+    if name != "scenario" or not given:
+        return given
+    from .scenarios import scenario_path
+
+    try:
+        return str(scenario_path(given, args.data))
+    except CorridorError:  # the command says what is wrong with it
+        return None
+
+
+def _check_distinct_files(args: argparse.Namespace) -> None:
+    """Refuse an output that names another output or a file the command reads, before any work:
+    the second write would replace the first, or the output the input (an origins list replaced by
+    the matrix). Paths are compared where they lead, so a link to the same file is caught."""
+    outputs = [(name, getattr(args, name)) for name in OUTPUT_PATHS if getattr(args, name, None)]
+    if not outputs:
+        return
+    inputs = [(name, _input_file(args, name)) for name in INPUT_PATHS if getattr(args, name, None)]
+    for index, (name, path) in enumerate(outputs):
+        for other, given in [*outputs[:index], *inputs]:
+            if given and _same_file(path, given):
+                raise UsageError(f"{_flag(other)} and {_flag(name)} name the same file, {path}: give each its own")
+
+
+def _flag(name: str) -> str:
+    return PATH_ARGUMENTS.get(name) or f"--{name.replace('_', '-')}"
+
+
 def _check_together(args: argparse.Namespace) -> None:
     """Refuse arguments that are each well formed but empty, or that contradict one another."""
     for name, flag in PATH_ARGUMENTS.items():
         if getattr(args, name, None) == "":
             raise UsageError(f"{flag} is empty: give a path")
+    for name, (flag, what) in NOT_BLANK.items():
+        if getattr(args, name, None) is not None and not str(getattr(args, name)).strip():
+            raise UsageError(f"{flag} is empty: give {what}")
+    _check_distinct_files(args)
+    _check_prices(args)
     if getattr(args, "all", False) and getattr(args, "limit", None) is not None:
         raise UsageError("--all and --limit contradict each other: give one")
     filters = {name: getattr(args, name, None) or () for name in ("via", "avoid", "allow")}
@@ -1651,6 +1776,12 @@ def _check_together(args: argparse.Namespace) -> None:
         from .query import check_filters  # the rules the library and the API apply; imported only when needed
 
         check_filters(**filters, country=country)
+
+
+def _command_key(args: argparse.Namespace) -> str | tuple[str, str]:
+    """Return the key of COMMANDS that `args` were parsed for: `route`, or `("ports", "add")`."""
+    action = getattr(args, f"{args.command}_command", None)
+    return (args.command, action) if action else args.command
 
 
 def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
@@ -1686,7 +1817,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     _configure_logging(args)
     action = getattr(args, f"{args.command}_command", None)
-    key = (args.command, action) if action else args.command
+    key = _command_key(args)
     label = ACTIVITIES.get(key) or ACTIVITIES.get(args.command, args.command)
     try:
         _check_together(args)
@@ -1722,17 +1853,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if output:
         from ._text import printable
 
-        try:
-            sys.stdout.write(printable(output) + "\n")
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # The reader went away (e.g. `| head`): say nothing, as head expects; exit 1 as the output is cut.
-            _silence_stdout()
-            return 1
-        except OSError as exc:
-            _silence_stdout()
-            _say(f"corridor: cannot write the output: {exc.strerror or exc}")
-            return 1
+        return _write_stdout(printable(output) + "\n") or code
     return code
 
 

@@ -53,6 +53,17 @@ PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
 POSITIVE = (
     "payload_t_per_teu", "speed_kmh", "speed_down_kmh", "speed_up_kmh", "circuity", "min_speed_kmh", "max_speed_kmh",
 )  # fmt: skip
+# Ranges outside which a figure makes routes absurd, with its unit. Departures as a link's or a
+# port's own (datasets.py): fewer than 0.01 a week waits years, none at all makes the wait vanish.
+# A link is no shorter than the line along its via points, and no road, rail or river is three
+# times as long (the longest measured run 2.2 times it: scripts/circuity.py).
+MIN_DEPARTURES_PER_WEEK, MAX_DEPARTURES_PER_WEEK = 0.01, 1000.0
+MIN_CIRCUITY, MAX_CIRCUITY = 1.0, 3.0
+PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "frequency_per_week": (MIN_DEPARTURES_PER_WEEK, MAX_DEPARTURES_PER_WEEK, " a week"),
+    "sea_departures_per_week": (MIN_DEPARTURES_PER_WEEK, MAX_DEPARTURES_PER_WEEK, " a week"),
+    "circuity": (MIN_CIRCUITY, MAX_CIRCUITY, " times the line along its via points"),
+}
 
 
 @dataclass(frozen=True)
@@ -82,12 +93,21 @@ class Parameters:
                 problems.append(f"{name} has no scope {scope!r} (scopes: {', '.join(PARAMETER_NAMES[name][0])})")
             elif name in POSITIVE and self.table[(name, scope)].value <= 0:
                 problems.append(f"{name} for {scope} is {self.table[(name, scope)].value:g}: it must be positive")
+            elif name in PLAUSIBLE and not PLAUSIBLE[name][0] <= self.table[(name, scope)].value <= PLAUSIBLE[name][1]:
+                problems.append(self._implausible(name, scope, where.get((name, scope))))
         for name, (scopes, required) in PARAMETER_NAMES.items():
             if required:
                 problems.extend(f"{name} for {scope} is missing" for scope in scopes if (name, scope) not in self.table)
         problems += self._implausible_speeds(where)
         if problems:
             raise DataError("the parameters table is incomplete or wrong", problems)
+
+    def _implausible(self, name: str, scope: str, file: str | None) -> str:
+        """Say that a figure is outside its `PLAUSIBLE` range, naming the file its row came from."""
+        low, high, unit = PLAUSIBLE[name]
+        value = self.table[(name, scope)].value
+        where = f"{file}: " if file else ""
+        return f"{where}{name} for {scope} is {value:g}, outside the plausible {low:g}-{high:g}{unit}"
 
     def speed_range(self, mode: str) -> tuple[float, float] | None:
         """Return the plausible (min, max) average speed of a link of `mode` in km/h, None if not given."""

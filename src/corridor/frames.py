@@ -244,13 +244,14 @@ def write_frame(frame: Any, path: str | Path, fmt: str, *, layer: str = "corrido
     """Write a (Geo)DataFrame to a GeoPackage or GeoParquet file atomically; return the path.
 
     The file is written in a private folder beside `path` and renamed over it, so a failed
-    write leaves the old file. GeoParquet needs pyarrow.
+    write leaves the old file and nothing else. Any failure, the folder's included (a
+    read-only or pseudo file system) and the writer library's (GDAL's error when the disk or
+    the file-size limit runs out), is a WriteError. GeoParquet needs pyarrow.
     """
     import os
     import shutil
-    import tempfile
 
-    from ._fs import check_output_path, sweep_temps, temp_prefix
+    from ._fs import check_output_path
     from .errors import DataError, WriteError
 
     if fmt not in FILE_FORMATS:
@@ -261,23 +262,62 @@ def write_frame(frame: Any, path: str | Path, fmt: str, *, layer: str = "corrido
             import pyarrow  # noqa: F401
         except ImportError:
             raise DataError("GeoParquet needs pyarrow: pip install pyarrow") from None
+    failures = _write_failures(fmt)
+    staging = None
+    try:
+        staging = _staging_dir(target)
+        written = staging / target.name
+        _write_file(frame, written, fmt, layer)
+        os.replace(written, target)
+    except failures as exc:
+        raise WriteError(f"cannot write {path}: {_reason(exc)}; it is unchanged") from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+# Longest reason a writer library's message gives on the one line of a refusal.
+_REASON_CHARS = 160
+
+
+def _write_failures(fmt: str) -> tuple[type[BaseException], ...]:
+    """Return the exceptions a failed write of `fmt` raises: OSError, and the writer library's own
+    (pyogrio's are RuntimeErrors, pyarrow's ArrowException), which say the disk refused too."""
+    if fmt == "gpkg":
+        from pyogrio.errors import DataLayerError, DataSourceError
+
+        return OSError, DataSourceError, DataLayerError
+    from pyarrow.lib import ArrowException
+
+    return OSError, ArrowException
+
+
+def _reason(exc: BaseException) -> str:
+    """Return why a write failed, on one line: the system's words, else the library's first line, cut short."""
+    text = getattr(exc, "strerror", None) or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 3] + "..."
+
+
+def _staging_dir(target: Path) -> Path:
+    """Make the private folder a file is written in before it is renamed over `target` (its folder
+    made first), having swept those that killed writers left."""
+    import tempfile
+
+    from ._fs import sweep_temps, temp_prefix
+
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep_temps(target.parent, target.name)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=temp_prefix(target), suffix=".tmp"))
-    try:
-        written = staging / target.name
-        if fmt == "gpkg":
-            import warnings
+    return Path(tempfile.mkdtemp(dir=target.parent, prefix=temp_prefix(target), suffix=".tmp"))
 
-            with warnings.catch_warnings():
-                # GDAL warns when the name does not end in .gpkg; the file is a GeoPackage all the same.
-                warnings.filterwarnings("ignore", message="The filename extension should be", category=RuntimeWarning)
-                frame.to_file(written, driver="GPKG", layer=layer, engine="pyogrio")
-        else:
-            frame.to_parquet(written)
-        os.replace(written, target)
-    except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}; it is unchanged") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+
+def _write_file(frame: Any, written: Path, fmt: str, layer: str) -> None:
+    if fmt == "gpkg":
+        import warnings
+
+        with warnings.catch_warnings():
+            # GDAL warns when the name does not end in .gpkg; the file is a GeoPackage all the same.
+            warnings.filterwarnings("ignore", message="The filename extension should be", category=RuntimeWarning)
+            frame.to_file(written, driver="GPKG", layer=layer, engine="pyogrio")
+    else:
+        frame.to_parquet(written)

@@ -86,6 +86,12 @@ COMMON = ("source", "note", "start", "end", *TARGETS)
 TOP_LEVEL = ("name", "title", "summary", "start", "end", "sources", *KINDS)
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_SCENARIO_BYTES = 1024 * 1024
+# The largest delay and surcharge a change may give: a year's wait, and a million dollars a TEU
+# (a hundred times any crisis's rate). Beyond them totals run to hundreds of digits or overflow,
+# and an overflowed route reads as closed.
+MAX_DELAY_H = 24.0 * 365
+MAX_SURCHARGE_USD_PER_TEU = 1e6
+MAXIMUM = {"hours": MAX_DELAY_H, "spread_h": MAX_DELAY_H, "usd_per_teu": MAX_SURCHARGE_USD_PER_TEU}
 HOURS_PER_WEEK = 168.0
 
 
@@ -300,6 +306,9 @@ def _change(kind: str, number: int, table: Any, line: int, text: str, known: set
             values[key] = _number(table[key])
             if values[key] is None or values[key] < 0:  # type: ignore[operator]
                 problem(_key_line(text, key, line), f"{label}: {key} must be a number of at least 0")
+                ok = False
+            elif values[key] > MAXIMUM.get(key, math.inf):  # type: ignore[operator]
+                problem(_key_line(text, key, line), f"{label}: {key} must be at most {MAXIMUM[key]:,.0f}")
                 ok = False
     if kind == "delay" and "hours" not in table:
         problem(line, f"{label}: give the extra time as hours = N")
