@@ -892,8 +892,12 @@ def test_params_that_routes_would_use_absurdly_are_refused_naming_the_file(site,
         ("[[delay]]\nplaces = ['CNBBB']\nhours = 5\nspread_h = 1e9", "big.toml:7: delay 1: spread_h must be at most"),
         ("[[surcharge]]\nplaces = ['CNBBB']\nusd_per_teu = 1e308",
          "big.toml:6: surcharge 1: usd_per_teu must be at most 1,000,000"),
+        ("[[frequency]]\nmodes = ['rail']\nfactor = 1e-9", "big.toml:6: frequency 1: factor must be at least 0.01"),
+        ("[[frequency]]\nlinks = ['rail-a-b']\nper_week = 1e-9",
+         "big.toml:6: frequency 1: per_week must be at least 0.01"),
+        ("[[frequency]]\nmodes = ['rail']\nfactor = 1e9", "big.toml:6: frequency 1: factor must be at most 1,000"),
     ],
-    ids=["hours", "spread", "usd"],
+    ids=["hours", "spread", "usd", "tiny-factor", "tiny-per-week", "huge-factor"],
 )  # fmt: skip
 def test_a_scenario_figure_beyond_any_crisis_is_refused_with_its_line(site, run, tmp_path, change, says):
     root, state = site
@@ -905,6 +909,21 @@ def test_a_scenario_figure_beyond_any_crisis_is_refused_with_its_line(site, run,
     # The bounds themselves are figures a scenario may give.
     _file(tmp_path / "big.toml", SCENARIO.replace("hours = 5", "hours = 8760"))
     assert run("route", "CNAAA", "CNBBB", "--scenario", scenario, "--data", str(root)).code == 0
+
+
+def test_an_output_inside_the_bundled_dataset_is_refused_whatever_dataset_is_read(site, run, tmp_path):
+    # --map over the bundled scenario file, with --data pointing elsewhere, replaced it.
+    from corridor.datasets import bundled_data_dir
+
+    root, _ = site
+    bundled = bundled_data_dir() / "scenarios" / "red-sea-2024.toml"
+    before = bundled.read_bytes()
+    for flag in ("--map", "--out"):
+        argv = ["route", "CNAAA", "CNBBB", flag, str(bundled), "--data", str(root)]
+        if flag == "--out":
+            argv += ["--format", "json"]
+        refused(run(*argv), 1, "is inside the bundled dataset")
+    assert bundled.read_bytes() == before
 
 
 def test_compare_takes_the_generalised_cost_s_prices_without_by(site, run, tmp_path):

@@ -278,15 +278,25 @@ def check_output_path(
 
     Refused, with a one-line WriteError saying what to give instead: a directory, FIFO,
     device or socket; a read-only file; anything inside the dataset `dataset_root` (its
-    tables, or a new file that would become part of it). A symbolic link is followed and its
+    tables, or a new file that would become part of it), inside the bundled dataset or inside
+    the package (whatever dataset the command reads). A symbolic link is followed and its
     target judged. Write the returned path with `write_atomic`.
     """
+    from .datasets import bundled_data_dir
+
     given = Path(path).expanduser()
     target = Path(os.path.realpath(given))
-    if dataset_root is not None:
-        root = Path(os.path.realpath(Path(dataset_root).expanduser()))
+    protected = [
+        (dataset_root, f"the dataset {dataset_root}"),
+        (bundled_data_dir(), "the bundled dataset"),
+        (Path(__file__).parent, "the corridor package"),
+    ]
+    for folder, name in protected:
+        if folder is None:
+            continue
+        root = Path(os.path.realpath(Path(folder).expanduser()))
         if target == root or root in target.parents:
-            raise WriteError(f"{given} is inside the dataset {dataset_root}: write {what} elsewhere")
+            raise WriteError(f"{given} is inside {name}: write {what} elsewhere")
     try:
         status = os.stat(target)
     except FileNotFoundError:

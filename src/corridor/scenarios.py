@@ -91,7 +91,14 @@ MAX_SCENARIO_BYTES = 1024 * 1024
 # and an overflowed route reads as closed.
 MAX_DELAY_H = 24.0 * 365
 MAX_SURCHARGE_USD_PER_TEU = 1e6
-MAXIMUM = {"hours": MAX_DELAY_H, "spread_h": MAX_DELAY_H, "usd_per_teu": MAX_SURCHARGE_USD_PER_TEU}
+# Departures a frequency change may set or scale to, as a link's own may be (0.01-1,000 a week):
+# a factor of 1e-9 made a wait of billions of days.
+MIN_DEPARTURES, MAX_DEPARTURES = 0.01, 1000.0
+MAXIMUM = {
+    "hours": MAX_DELAY_H, "spread_h": MAX_DELAY_H, "usd_per_teu": MAX_SURCHARGE_USD_PER_TEU,
+    "factor": MAX_DEPARTURES, "per_week": MAX_DEPARTURES,
+}  # fmt: skip
+MINIMUM = {"factor": MIN_DEPARTURES, "per_week": MIN_DEPARTURES}
 HOURS_PER_WEEK = 168.0
 
 
@@ -309,6 +316,9 @@ def _change(kind: str, number: int, table: Any, line: int, text: str, known: set
                 ok = False
             elif values[key] > MAXIMUM.get(key, math.inf):  # type: ignore[operator]
                 problem(_key_line(text, key, line), f"{label}: {key} must be at most {MAXIMUM[key]:,.0f}")
+                ok = False
+            elif 0 < values[key] < MINIMUM.get(key, 0.0):  # type: ignore[operator]
+                problem(_key_line(text, key, line), f"{label}: {key} must be at least {MINIMUM[key]:g} (or close it)")
                 ok = False
     if kind == "delay" and "hours" not in table:
         problem(line, f"{label}: give the extra time as hours = N")
