@@ -128,6 +128,26 @@ def test_removing_a_place_a_link_runs_through_is_refused(tiny, run):
     assert "rail-a-b" in result.err
 
 
+def test_removing_what_a_table_or_a_scenario_names_is_refused_and_validate_finds_the_rest(tiny, run):
+    scenarios = tiny / "scenarios"
+    scenarios.mkdir(exist_ok=True)
+    (scenarios / "works.toml").write_text(
+        'name = "works"\ntitle = "Works"\n\n[[delay]]\nlinks = ["rail-a-b"]\nhours = 5\nsource = "estimate"\n'
+        '\n[[close]]\nplaces = ["IDIII"]\nsource = "estimate"\n'
+    )
+    (tiny / "spreads.csv").write_text(
+        "target,figure,typical,p90,typical_source,p90_source\nplace:IDIII,dwell_h,1,5,estimate,estimate\n"
+    )
+    refused(run, tiny, ("links", "remove", "rail-a-b"), 1, "scenarios/works.toml name it")
+    refused(run, tiny, ("ports", "remove", "IDIII"), 1, "spreads.csv, scenarios/works.toml name it")
+    assert "works.toml" not in run("validate", "--data", str(tiny)).out
+    # A link removed by hand leaves the scenario naming it: validate says so, at its line.
+    links = (tiny / LINKS_FILE).read_text().splitlines()
+    (tiny / LINKS_FILE).write_text("\n".join(line for line in links if not line.startswith("rail-a-b,")) + "\n")
+    result = run("validate", "--data", str(tiny))
+    assert result.code == 1 and "works.toml:4: delay: no link 'rail-a-b' in the network" in result.out
+
+
 # --------------------------------------------------------------------------- links edit, remove, add
 
 

@@ -1412,6 +1412,9 @@ def remove_place(root: str | os.PathLike[str] | None, place_id: str) -> Change:
                 f"cannot remove {name} ({pid}): {len(links)} link(s) use it: {_listed_links(links)}; "
                 "remove them first with `corridor links remove ID`"
             )
+        naming = _operating_rows_naming(target, pid) + _scenarios_naming(target, "places", pid)
+        if naming:
+            raise DataError(f"cannot remove {name} ({pid}): {', '.join(naming)} name it: edit them first")
         _check_files(target, lanes=False)
         lock.progress("tables read")
         before = _read_bytes(path)
@@ -1490,6 +1493,9 @@ def remove_link(root: str | os.PathLike[str] | None, link_id: str) -> Change:
         _remove_stale_temps(path)
         current = _read_current(target)
         link = _find_link(current, link_id, "remove")
+        scenarios = _scenarios_naming(target, "links", link.id)
+        if scenarios:
+            raise DataError(f"cannot remove link {link.id}: {', '.join(scenarios)} name it: edit them first")
         current = _read_current(target, ids=[link.from_id, link.to_id])
         _check_files(target, lanes=False)
         lock.progress("tables read")
@@ -1505,6 +1511,51 @@ def remove_link(root: str | os.PathLike[str] | None, link_id: str) -> Change:
         if not _links_of_list(others, pid) and "sea" not in place.modes:
             notes.append(f"{place.name} ({pid}): no route joins it to the network any more")
     return Change(path, links=(link,), notes=tuple(notes))
+
+
+def _operating_rows_naming(target: Path, pid: str) -> list[str]:
+    """Return the operating tables with a row for a place (hubs, borders, clearance, spreads,
+    services, calls on the way): removing it would leave them naming an unknown place."""
+    from .services import (
+        BORDERS_FILE,
+        CLEARANCE_FILE,
+        HUBS_FILE,
+        SERVICES_FILE,
+        SPREADS_FILE,
+        WAY_CALLS_FILE,
+        read_operations,
+    )  # fmt: skip
+
+    try:
+        ops = read_operations(target)
+    except DataError:
+        return []  # tables that do not read are `corridor validate`'s to report
+    rows = {
+        HUBS_FILE: pid in ops.hubs,
+        BORDERS_FILE: any(key[0] == pid for key in ops.crossings),
+        CLEARANCE_FILE: any(key[0] == pid for key in ops.clearance),
+        SPREADS_FILE: pid in ops.spreads,
+        SERVICES_FILE: any(pid in service.ports for service in ops.services),
+        WAY_CALLS_FILE: any(pid in call.ports for call in ops.way_calls.values()),
+    }
+    return [str(name) for name, named in rows.items() if named]
+
+
+def _scenarios_naming(target: Path, key: str, name: str) -> list[str]:
+    """Return the dataset's scenario files whose changes name a place or link (`key` "places" or
+    "links") by its id: removing it would break them (`corridor validate` says so too)."""
+    import tomllib
+
+    found = []
+    for path in sorted((target / "scenarios").glob("*.toml")):
+        try:
+            tables = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        changes = [c for value in tables.values() if isinstance(value, list) for c in value if isinstance(c, dict)]
+        if any(isinstance(c.get(key), list) and any(str(v).lower() == name.lower() for v in c[key]) for c in changes):
+            found.append(f"scenarios/{path.name}")
+    return found
 
 
 def _links_of_list(links: Sequence[Link], place_id: str) -> list[Link]:

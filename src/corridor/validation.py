@@ -79,8 +79,8 @@ class Report:
         }
 
 
-def _messages(exc: DataError) -> list[str]:
-    return exc.problems or [str(exc)]
+def _messages(exc: Exception) -> list[str]:
+    return getattr(exc, "problems", None) or [str(exc)]
 
 
 def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[str] | None = None) -> Report:
@@ -155,9 +155,26 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
             found += [Problem(m, NETWORK) for m in network.problems]
             found += [Problem(m, NETWORK, WARNING) for m in network.warnings]
             found += reachability(network, lines=place_lines(root))
+            found += [Problem(m, TABLE) for m in scenario_problems(network, root)]
     # One problem can surface twice (the parameters table is read by both loaders).
     report.problems = list({p.message: p for p in reversed(found)}.values())[::-1]
     return report
+
+
+def scenario_problems(network, root: Path) -> list[str]:
+    """Return what is wrong with the dataset's own scenarios (scenarios/*.toml): a file that does
+    not read, or a change naming a place, link or passage the network lacks (a link removed
+    since), found by applying each as `--scenario` would."""
+    from .errors import CorridorError
+    from .scenarios import apply_scenario, load_scenario
+
+    problems: list[str] = []
+    for path in sorted((root / "scenarios").glob("*.toml")):
+        try:
+            apply_scenario(network, load_scenario(str(path), str(root), known_sources=network.sources))
+        except CorridorError as exc:
+            problems += _messages(exc)
+    return problems
 
 
 def line_file_problems(root: Path) -> list[str]:
