@@ -310,6 +310,14 @@ def reach_time(network, origin, place_id):
     return next(r.time_h for r in reach(network, origin, by="time") if r.place_id == place_id)
 
 
+def test_hanoi_to_vientiane_goes_by_route_8_not_through_china(network):
+    # Once the only road from Hanoi to Laos ran by Hekou and Kunming: 1,745 km through China and
+    # out again. The Cau Treo-Nam Phao road (Route 8) is about 800 km.
+    route = find_routes(network, "Hanoi", "Vientiane", by="time")[0]
+    assert "CN" not in {network.places[p].country for p in places_on(route)}
+    assert route.distance_km < 900 and "vn-cautreo" in places_on(route)
+
+
 def test_import_clearance_is_charged_at_umm_qasr(network):
     route = find_routes(network, "Chongqing", "Umm Qasr")[0]
     cleared = [leg for leg in route.legs if leg.activity == "import clearance"]
