@@ -70,10 +70,10 @@ def sample(network):
 @pytest.mark.slow
 @pytest.mark.parametrize(("modes", "avoid"), CONSTRAINTS)
 def test_routes_and_matrices_equal_networkx_dijkstra(network, sample, modes, avoid):
-    # Cargo that stays in one country is routed on that country's domestic network (no customs
-    # at its ports, no land link abroad): networkx searches the graph of whichever network the
-    # pair is routed on.
-    countries = {network.places[p].country for p in sample[0]} & {network.places[p].country for p in sample[1]}
+    # Cargo that stays in one customs territory (a country, or the EU) is routed on its domestic
+    # network (no customs at its ports, no land link out of it): networkx searches the graph of
+    # whichever network the pair is routed on.
+    countries = {network.country_of([p]) for p in sample[0]} & {network.country_of([p]) for p in sample[1]}
     graphs = {"": nx.MultiDiGraph(_view(network, modes, avoid))}  # plain copies: searches on a view are slow
     graphs.update({c: nx.MultiDiGraph(_view(network.domestic(c), modes, avoid)) for c in sorted(countries)})
     for metric in METRIC_NAMES:
@@ -88,7 +88,7 @@ def _compare(network, graphs, sample, metric, modes, avoid):
     for origin, row in zip(origins, rows, strict=True):
         if origin in avoid:
             continue
-        home = network.places[origin].country
+        home = network.country_of([origin])
         lengths = {
             c: nx.single_source_dijkstra_path_length(graphs[c], Origin(origin), weight=metric)
             for c in ("", home)
@@ -97,7 +97,7 @@ def _compare(network, graphs, sample, metric, modes, avoid):
         for destination, cell in zip(destinations, row, strict=True):
             if destination in avoid or destination == origin:
                 continue
-            domestic = network.places[destination].country == home
+            domestic = network.country_of([destination]) == home
             expected = lengths[home if domestic else ""].get(Destination(destination))
             if expected == math.inf:  # the domestic graph's links into other countries weigh infinity
                 expected = None

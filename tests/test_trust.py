@@ -318,6 +318,21 @@ def test_hanoi_to_vientiane_goes_by_route_8_not_through_china(network):
     assert route.distance_km < 900 and "vn-cautreo" in places_on(route)
 
 
+def test_cargo_that_stays_in_the_eu_clears_no_customs(network, run):
+    # The EU's 27 members are one customs territory (S326): Rotterdam to Hamburg by sea was
+    # charged Germany's import clearance, 1.5 days and $200.
+    assert network.country_of(["NLRTM", "DEHAM", "PLGDN"]) == "EU"
+    for start, end in (("Rotterdam", "Hamburg"), ("Gdansk", "Hamburg")):
+        route = find_routes(network, start, end, by="time")[0]
+        assert route.network.customs_charged(route.edges) == [], (start, end)
+        assert not [leg for leg in route.legs if leg.activity == "import clearance"], (start, end)
+        assert reach_time(network, start, "DEHAM") == pytest.approx(route.time_h)
+    assert "import clearance" not in run("route", "Rotterdam", "Hamburg", "--modes", "sea").out
+    # Cargo from outside still clears on arrival.
+    shanghai = find_routes(network, "Shanghai", "Hamburg", modes=["sea"])[0]
+    assert [leg.activity for leg in shanghai.legs if leg.activity == "import clearance"] == ["import clearance"]
+
+
 def test_import_clearance_is_charged_at_umm_qasr(network):
     route = find_routes(network, "Chongqing", "Umm Qasr")[0]
     cleared = [leg for leg in route.legs if leg.activity == "import clearance"]

@@ -181,6 +181,9 @@ class Dataset:
     parameters: dict[tuple[str, str], Parameter]
     sources: dict[str, Source] = field(default_factory=dict)
     countries: dict[str, str] = field(default_factory=dict)
+    # Country code -> the customs union it belongs to (countries.csv's customs_union): cargo that
+    # moves inside one clears no customs, as inside one country.
+    customs_unions: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- locating
@@ -655,6 +658,17 @@ def read_countries(path: Path) -> dict[str, str]:
     return {row["code"].upper(): row["name"] for row in _plain_rows(path, ("code", "name")) if row["code"]}
 
 
+def read_customs_unions(path: Path) -> dict[str, str]:
+    """Read which customs union each country belongs to, where countries.csv says (its optional
+    `customs_union` column: the EU's 27 say EU); none without the table or the column."""
+    if not present(path):
+        return {}
+    rows = _plain_rows(path, ("code", "name"))
+    return {
+        row["code"].upper(): union for row in rows if (union := row.get("customs_union", "").strip()) and row["code"]
+    }
+
+
 WPI_SIZES = {"Large": "large", "Medium": "medium", "Small": "small", "Very Small": "very_small"}
 # A World Port Index port this close to a curated place of the same name is the same port.
 SAME_PORT_KM = 30.0
@@ -893,7 +907,8 @@ def load_dataset(root: Path) -> Dataset:
         problems = [p for exc in failures for p in (exc.problems or [str(exc)])]
         raise DataError(f"{root} has problems in {len(failures)} tables", problems)
     assert places is not None and parameters is not None  # else a failure was raised above
-    return Dataset(root, places, links, parameters, sources or {}, countries)
+    unions = attempt(read_customs_unions, root / COUNTRIES_FILE) or {}
+    return Dataset(root, places, links, parameters, sources or {}, countries, unions)
 
 
 def data_files(root: Path) -> list[Path]:

@@ -77,6 +77,7 @@ class Network:
     root: Path
     sources: dict = field(default_factory=dict)
     countries: dict[str, str] = field(default_factory=dict)
+    customs_unions: dict[str, str] = field(default_factory=dict)  # country -> its union (Dataset)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     fingerprint: str = ""
@@ -135,7 +136,7 @@ class Network:
         if role != ALIGHT and role != TRANSFER:
             return None
         place_id = core.node_place_id(core.tail[edge])
-        if place_id is None or self.places[place_id].country == self.cleared_inside:
+        if place_id is None or self.territory(self.places[place_id].country) == self.cleared_inside:
             return None
         to_sea = role == TRANSFER and core.node_mode[core.head[edge]] in SEA_CODES
         from_sea = core.node_mode[core.tail[edge]] in SEA_CODES
@@ -221,16 +222,22 @@ class Network:
         other.__dict__.update((k, v) for k, v in self.__dict__.items() if k != "_domestic")
         return other
 
+    def territory(self, country: str) -> str:
+        """Return the customs territory of a country: its customs union (EU), or itself."""
+        return self.customs_unions.get(country, country)
+
     def country_of(self, place_ids: Iterable[str]) -> str | None:
-        """Return the one country all these places lie in, None when they lie in several."""
-        countries = {self.places[p].country for p in place_ids}
-        return countries.pop() if len(countries) == 1 else None
+        """Return the one customs territory all these places lie in (a country, or a customs
+        union such as the EU: cargo moving inside it clears no customs), None for several."""
+        territories = {self.territory(self.places[p].country) for p in place_ids}
+        return territories.pop() if len(territories) == 1 else None
 
     def domestic(self, country: str) -> Network:
-        """Return the network for cargo that starts and ends in `country`: the same graph without
-        the import and export clearance charged at that country's seaports and inland terminals
-        (customs clear goods crossing a border, not a coastal, river or rail shipment inside one
-        country), and without the rail, road and river links into other countries: cargo for
+        """Return the network for cargo that starts and ends in `country`, a customs territory
+        (`territory`: a country, or a customs union such as the EU): the same graph without the
+        import and export clearance charged at its seaports and inland terminals (customs clear
+        goods crossing a border, not a coastal, river or rail shipment inside one territory), and
+        without the rail, road and river links into other territories: cargo for
         Huangpu is not trucked into Hong Kong and shipped back up the Pearl River as if it had
         never left. A sailing may still change ship at a foreign hub, which stands for the
         domestic feeder service the data lacks (Jakarta to Belawan by Singapore).
@@ -239,8 +246,9 @@ class Network:
         """
         if self.cleared_inside == country:
             return self
-        if not any(self.places[pid].country == country for pid, _ in self.operations.clearance if pid in self.places):
-            return self  # no clearance is charged in that country: nothing to take away
+        inside = {country} | {c for c, union in self.customs_unions.items() if union == country}
+        if not any(self.places[pid].country in inside for pid, _ in self.operations.clearance if pid in self.places):
+            return self  # no clearance is charged in that territory: nothing to take away
         cache = self.__dict__.setdefault("_domestic", {})
         kept = cache.get(country)
         if kept is not None and kept[0] is self.core:
@@ -251,7 +259,7 @@ class Network:
 
         core = self.core
         abroad = bytes(
-            (pid := core.node_place_id(n)) is not None and self.places[pid].country != country
+            (pid := core.node_place_id(n)) is not None and self.places[pid].country not in inside
             for n in range(core.n_nodes)
         )
         land = {MODE_CODE[m] for m in MODES if m not in SEA_FAMILY}
@@ -273,7 +281,7 @@ class Network:
             if found is None:
                 continue
             place = self.places[core.place_ids[core.node_place[core.tail[e]]]]
-            if place.country != country:
+            if place.country not in inside:
                 continue
             # A transfer charges the place's handling too, which a clearance may include (`Clearance.beside`).
             handling = self.parameters.handling(place) if core.role[e] == TRANSFER else NO_HANDLING
@@ -792,6 +800,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         root=dataset.root,
         sources=dataset.sources,
         countries=dataset.countries,
+        customs_unions=dataset.customs_unions,
         problems=problems,
         warnings=warnings,
         operations=ops,

@@ -245,7 +245,8 @@ def reach(
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]
-        found = home_result if home_result is not None and network.places[pid].country == country else result
+        inside = network.territory(network.places[pid].country) == country
+        found = home_result if home_result is not None and inside else result
         if node < 0 or found.dist[node] == INF or pid in plan.start.place_ids or network.places[pid].kind == "lock":
             continue
         out.append(_reached(found, node, pid, teu))

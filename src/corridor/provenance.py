@@ -176,15 +176,16 @@ def customs_not_charged(network: Network, route) -> list[tuple[str, str, str]]:
     """
     network = route.network or network  # the network it was found on (Network.domestic)
     places = network.places
-    home = places[route.origin].country
+    territory = network.territory
+    home = territory(places[route.origin].country)
     destination = places[route.destination].country
-    if destination == home:
+    if territory(destination) == home:
         return []
     moving = [leg for leg in route.legs if not leg.activity]
     out: list[tuple[str, str, str]] = []
     for leg, later in zip(moving, [*moving[1:], None], strict=True):
         place = places[leg.to_id]
-        if place.country == home:
+        if territory(place.country) == home:
             continue
         onto_ship = later is not None and later.mode in SEA_FAMILY
         leaves_ship = clearance_direction(leg.mode in SEA_FAMILY, onto_ship) == "import"

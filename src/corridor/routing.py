@@ -759,7 +759,7 @@ def _inside(network: Network, country: str | None) -> list[int]:
     return [
         n
         for i, n in enumerate(core.destination_node)
-        if n >= 0 and network.places[core.place_ids[i]].country == country
+        if n >= 0 and network.territory(network.places[core.place_ids[i]].country) == country
     ]
 
 
@@ -869,7 +869,8 @@ def reach(
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]
-        found = home_result if home_result is not None and network.places[pid].country == country else result
+        inside = network.territory(network.places[pid].country) == country
+        found = home_result if home_result is not None and inside else result
         if node < 0 or not found.reached(node) or pid in plan.start.place_ids or network.places[pid].kind == "lock":
             continue
         out.append(_reached(found, node, pid, plan.query.teu))
