@@ -77,7 +77,7 @@ def test_a_border_without_published_fees_is_said_not_charged(run):
     assert "border fees not charged" not in run("route", "Kunming", "Hanoi", "--by", "time", "--modes", "road").out
     # The trade-off and the scenario comparison say it under their tables too.
     pareto = run("pareto", "Chongqing", "Laem Chabang")
-    assert "border fees not charged: " in pareto.out and "Mohan-Boten by road" in " ".join(pareto.out.split())
+    assert "border fees not charged: " in pareto.out and "Vientiane-Nong Khai by road" in " ".join(pareto.out.split())
     versus = run("scenario", "compare", "Chongqing", "Laem Chabang", "--scenario", "laos-rail-suspension")
     assert "border fees not charged: Thanaleng-Nong Khai by rail" in " ".join(versus.out.split())
     # The border's own page says it too, in text and JSON.

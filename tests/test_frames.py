@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 import pickle
 import re
@@ -85,6 +86,21 @@ def test_reach_is_still_a_list_and_exports_frames(network):
     assert spatial.crs.to_epsg() == 4326 and len(spatial) == len(reached)
     first = network.places[reached[0].place_id]
     assert spatial.geometry.iloc[0].equals(shapely.Point(first.lon, first.lat))
+
+
+def test_a_line_across_the_antimeridian_is_split_there_with_longitudes_in_range(network):
+    # Shanghai to Los Angeles ended at longitude 241.75 in the frame and the files written from it.
+    route = find_routes(network, "Shanghai", "Los Angeles", by="distance")[0]
+    frame = route.to_geodataframe()
+    assert frame.total_bounds[0] >= -180 and frame.total_bounds[2] <= 180
+    assert "MultiLineString" in set(frame.geometry.geom_type)
+    desire = matrix(network, ["Shanghai"], ["Los Angeles"]).to_geodataframe()
+    assert desire.total_bounds[0] >= -180 and desire.total_bounds[2] <= 180
+    # GeoJSON from geopandas itself is then RFC 7946: no longitude beyond 180.
+    lines = [f["geometry"] for f in json.loads(frame.to_json())["features"] if "Line" in f["geometry"]["type"]]
+    flat = [p for g in lines for part in (g["coordinates"] if g["type"] == "MultiLineString" else [g["coordinates"]])
+            for p in part]  # fmt: skip
+    assert flat and all(-180 <= lon <= 180 for lon, _ in flat)
 
 
 def test_matrix_is_still_a_list_of_rows_and_exports_frames(tiny):

@@ -62,6 +62,17 @@ def _need(network: Network | None, what: str) -> Network:
 # --------------------------------------------------------------------------- routes
 
 
+def _line(coords: Sequence[tuple[float, float]]) -> Any:
+    """Return a line in EPSG:4326 as RFC 7946 has it: a LineString, or a MultiLineString split
+    where it crosses the antimeridian, every longitude within [-180, 180] (as `--format
+    geojson` writes it), so that a file or `to_json()` holds no longitude of 241.75."""
+    import shapely.geometry
+
+    from .io import line_geometry
+
+    return shapely.geometry.shape(line_geometry(unwrap_lons(coords)))
+
+
 def routes_to_gdf(network: Network, routes: Route | Sequence[Route]) -> gpd.GeoDataFrame:
     """Return one row per leg of each route: a LineString along the leg's drawing (a Point for a
     transfer), its mode, places and the four metrics; `route` numbers the routes (0 the best)."""
@@ -74,9 +85,9 @@ def routes_to_gdf(network: Network, routes: Route | Sequence[Route]) -> gpd.GeoD
     records, geometry = [], []
     for rank, route in enumerate(routes):
         for index, leg in enumerate(route.legs):
-            coords = unwrap_lons(leg_coords(network, leg))
+            coords = leg_coords(network, leg)
             if len(coords) >= 2:
-                geometry.append(shapely.LineString(coords))
+                geometry.append(_line(coords))
             else:
                 place = network.places[leg.from_id]
                 geometry.append(shapely.Point(place.lon, place.lat))
@@ -163,7 +174,6 @@ def matrix_to_gdf(
 ) -> gpd.GeoDataFrame:
     """Return `matrix_to_df` with a straight line from each origin to the place reached (a desire
     line, not the route's path; `find_routes` gives that), None where unreachable."""
-    import shapely
 
     records = _records(network, origins, destinations, rows, named)
     cells = (cell for row in rows for cell in row)
@@ -173,7 +183,7 @@ def matrix_to_gdf(
             geometry.append(None)
             continue
         place = network.places[record["destination_id"]]
-        geometry.append(shapely.LineString(unwrap_lons([start, (place.lon, place.lat)])))
+        geometry.append(_line([start, (place.lon, place.lat)]))
     return _geoframe(records, MATRIX_COLUMNS, geometry)
 
 
@@ -214,7 +224,6 @@ def places_to_gdf(network: Network) -> gpd.GeoDataFrame:
 def links_to_gdf(network: Network) -> gpd.GeoDataFrame:
     """Return every curated link as a LineString along its drawing (rail track, river or via points),
     with the columns of links.csv and `measured_km`, the distance routing uses."""
-    import shapely
 
     from .geometry import link_trace
 
@@ -225,7 +234,7 @@ def links_to_gdf(network: Network) -> gpd.GeoDataFrame:
         record["measured_km"] = network.parameters.link_distance_km(link, a, b)
         record["drawn_along"] = link_trace(network, link.id).along
         records.append(record)
-        geometry.append(shapely.LineString(unwrap_lons(link_trace(network, link.id).coords)))
+        geometry.append(_line(link_trace(network, link.id).coords))
     return _geoframe(records, [*LINK_FIELDS, "measured_km", "drawn_along"], geometry)
 
 
