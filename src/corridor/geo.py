@@ -30,9 +30,7 @@ def path_length_km(coords: Iterable[Sequence[float]]) -> float:
 
 
 def normalize_lon(lon: float) -> float:
-    """Return a longitude in [-180, 180); one already there as it is (no rounding error)."""
-    if -180.0 <= lon < 180.0:
-        return lon
+    """Return a longitude in [-180, 180)."""
     return ((lon + 180.0) % 360.0) - 180.0
 
 

@@ -136,7 +136,8 @@ def line_geometry(coords: Sequence[Sequence[float]]) -> dict:
     """Return an RFC 7946 line: a LineString, or a MultiLineString split where it crosses the antimeridian."""
     import antimeridian
 
-    plain = [[normalize_lon(lon), lat] for lon, lat in coords]
+    # A longitude already in range stays as it is: normalising it would add rounding error.
+    plain = [[lon if -180.0 <= lon <= 180.0 else normalize_lon(lon), lat] for lon, lat in coords]
     fixed = antimeridian.fix_geojson({"type": "LineString", "coordinates": plain}, great_circle=False)
     return {"type": fixed["type"], "coordinates": _as_lists(fixed["coordinates"])}
 
