@@ -291,12 +291,19 @@ def calls_at(graph: Graph, edge_ok: bytes | bytearray, place_ids: Iterable[str])
         for e in graph.out_edges(node)
         if graph.role[e] == THROUGH_CODE and graph.mode[e] == SEA_CODE
     ]
-    if not calls:
+    return with_edges(edge_ok, calls, True)
+
+
+def with_edges(edge_ok: bytes | bytearray, edges: Iterable[int], allowed: bool) -> bytes | bytearray:
+    """Return a copy of an edge mask with these edges opened (`allowed`) or closed; the mask
+    itself (often a cached one, shared) when there are none."""
+    edges = list(edges)
+    if not edges:
         return edge_ok
-    opened = bytearray(edge_ok)
-    for e in calls:
-        opened[e] = 1
-    return opened
+    out = bytearray(edge_ok)
+    for e in edges:
+        out[e] = allowed
+    return out
 
 
 def place_arrivals(graph: Graph, place_ids: Iterable[str]) -> list[int]:

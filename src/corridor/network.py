@@ -166,13 +166,9 @@ class Network:
 
     def closing_passes(self, edge_ok: bytes | bytearray, place_ids: Iterable[str]) -> bytes | bytearray:
         """Return `edge_ok` without the links that run through these places (`passing`)."""
-        closed = [e for pid in place_ids for e in self.passing.get(pid, ())]
-        if not closed:
-            return edge_ok
-        out = bytearray(edge_ok)
-        for e in closed:
-            out[e] = 0
-        return out
+        from .engine import with_edges
+
+        return with_edges(edge_ok, (e for pid in place_ids for e in self.passing.get(pid, ())), False)
 
     @cached_property
     def clearance_of(self):
