@@ -148,6 +148,19 @@ def test_removing_what_a_table_or_a_scenario_names_is_refused_and_validate_finds
     assert result.code == 1 and "works.toml:4: delay: no link 'rail-a-b' in the network" in result.out
 
 
+def test_a_new_country_says_which_operating_rows_now_count_for_it(tiny, run):
+    # `ports edit CNQZH --country VN` moved China's export clearance to Vietnam's in silence.
+    (tiny / "clearance.csv").write_text(
+        "place_id,direction,h,h_p90,usd,h_source,p90_source,usd_source,includes_handling,scope\n"
+        "CNBBB,import,6,12,50,estimate,estimate,estimate,no,country\n"
+    )
+    result = run("ports", "edit", "CNBBB", "--country", "VN", "--data", str(tiny))
+    assert result.code == 0, result.err
+    assert "clearance.csv have rows for CNBBB: they now count for VN, not CN" in " ".join(result.err.split())
+    quiet = run("ports", "edit", "CNAAA", "--country", "VN", "--data", str(tiny))
+    assert quiet.code == 0 and "now count for" not in quiet.err
+
+
 # --------------------------------------------------------------------------- links edit, remove, add
 
 

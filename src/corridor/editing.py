@@ -1394,6 +1394,14 @@ def edit_place(
         write_atomic(path, after)
     assert place is not None
     notes = _same_names([place], current, ()) if place.name != old.name or place.aliases != old.aliases else []
+    if place.country != old.country:
+        # Its rows in the operating tables (clearance, borders, hubs) now count for another country.
+        named = _operating_rows_naming(target, place.id)
+        if named:
+            notes.append(
+                f"{', '.join(named)} have rows for {place.id}: they now count for {place.country}, "
+                f"not {old.country} (a clearance row of scope country is that country's figure)"
+            )
     return Change(path, places=(place,), notes=tuple(notes))
 
 
