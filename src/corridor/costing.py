@@ -6,7 +6,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .datasets import KINDS, Link, Parameter, Place, is_estimate, read_parameters
+from .datasets import (
+    KINDS,
+    MAX_DEPARTURES_PER_WEEK,
+    MIN_DEPARTURES_PER_WEEK,
+    Link,
+    Parameter,
+    Place,
+    is_estimate,
+    read_parameters,
+)  # fmt: skip
 from .errors import DataError
 from .geo import path_length_km
 from .registry import GRAPH_MODES, LANE_MODES, LINK_MODES, METRIC_NAMES, MODES, SERVICE_MODES
@@ -57,7 +66,6 @@ POSITIVE = (
 # port's own (datasets.py): fewer than 0.01 a week waits years, none at all makes the wait vanish.
 # A link is no shorter than the line along its via points, and no road, rail or river is three
 # times as long (the longest measured run 2.2 times it: scripts/circuity.py).
-MIN_DEPARTURES_PER_WEEK, MAX_DEPARTURES_PER_WEEK = 0.01, 1000.0
 MIN_CIRCUITY, MAX_CIRCUITY = 1.0, 3.0
 PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "frequency_per_week": (MIN_DEPARTURES_PER_WEEK, MAX_DEPARTURES_PER_WEEK, " a week"),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .distributed import Dask, Progress, Serial
-from .engine import INF, STOP_ALL, search
+from .engine import INF, STOP_ALL, search, with_edges
 from .graph import ROLE_CODE, Role
 
 PLACE_KINDS = {"border": "border", "lock": "lock"}  # any other kind of place is a gateway
@@ -88,11 +88,7 @@ def closure_values(sweep: Sweep, closures: list[tuple[tuple[int, ...], tuple[int
     targets = sorted({n for column in sweep.columns for n in column})
     out = []
     for edges, nodes in closures:
-        edge_ok: bytes | bytearray = sweep.edge_ok
-        if edges:
-            edge_ok = bytearray(edge_ok)
-            for e in edges:
-                edge_ok[e] = 0
+        edge_ok = with_edges(sweep.edge_ok, edges, False)
         node_ok = sweep.node_ok
         if nodes:
             node_ok = bytearray(node_ok) if node_ok is not None else bytearray(b"\x01") * sweep.graph.n_nodes

@@ -47,6 +47,9 @@ LINK_COLUMNS = (
 # them, "none" that it crosses no customs border (a customs union, as inside the EU). Empty for
 # a link inside one country or crossing at a border place.
 CUSTOMS = ("", "cleared", "included", "none")
+# Departures a week a link, a port, a parameter or a scenario may give: fewer than 0.01 waits for
+# years, and none would make the wait vanish.
+MIN_DEPARTURES_PER_WEEK, MAX_DEPARTURES_PER_WEEK = 0.01, 1000.0
 PARAMETER_COLUMNS = ("name", "scope", "value", "source")
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,39}$")
@@ -488,7 +491,9 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
     distance = problems.number(row, "distance_km", where, lo=0.1, hi=20_000)
     time_h = problems.number(row, "time_h", where, lo=0.01, hi=24 * 120)
     time_back = problems.number(row, "time_back_h", where, lo=0.01, hi=24 * 120)
-    frequency = problems.number(row, "frequency_per_week", where, lo=0.01, hi=1000)
+    frequency = problems.number(
+        row, "frequency_per_week", where, lo=MIN_DEPARTURES_PER_WEEK, hi=MAX_DEPARTURES_PER_WEEK
+    )
     for value, src in (
         ("distance_km", "distance_source"),
         ("time_h", "time_source"),

@@ -14,7 +14,7 @@ from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
 from .errors import DataError, NoMatchError
 from .geo import normalize_lon
-from .network import Network, service_link_id
+from .network import Network, link_service
 from .provenance import calls_on_the_way, customs_not_charged, fees_not_charged, leg_sources, not_charged_notes
 from .registry import METRICS as METRIC_SPECS
 from .routing import BY, Reached, Route
@@ -335,14 +335,9 @@ def leg_notes(network: Network, route: Route, leg) -> list[str]:
 
 
 def service_name(network: Network, link_id: str) -> str:
-    """The published service (sea/services.csv) a sea link of the build sails on; empty for others.
-
-    Read from the services table alone: the build's feeder links are a section of the cache
-    that a route does not otherwise decode (7,000 links, tens of milliseconds and megabytes)."""
-    for service in network.operations.services:
-        if any(link_id == service_link_id(service.id, a, b) for a in service.ports for b in service.ports):
-            return service.name or service.id
-    return ""
+    """The name of the published service a sea link of the build sails on (`link_service`); empty for others."""
+    service = link_service(network.operations, link_id)
+    return (service.name or service.id) if service is not None else ""
 
 
 def footer_lines(notes: Iterable[str], width: int | None) -> list[str]:

@@ -34,7 +34,7 @@ from .sealanes import (
     read_lanes,
     round_coasts,
 )
-from .services import Canal, Clearance, Operations, WayCall, check_references, read_operations
+from .services import Canal, Clearance, Operations, Service, WayCall, check_references, read_operations
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -254,12 +254,12 @@ class Network:
         from dataclasses import replace
 
         core = self.core
-        abroad = bytes(
-            (pid := core.node_place_id(n)) is not None and self.places[pid].country not in inside
-            for n in range(core.n_nodes)
-        )
         land = {MODE_CODE[m] for m in MODES if m not in SEA_FAMILY}
-        leaving = [e for e in core.edges_with_role(Role.LINK) if abroad[core.head[e]] and core.mode[e] in land]
+        leaving = [
+            e
+            for e in core.edges_with_role(Role.LINK)
+            if core.mode[e] in land and self.places[core.place_ids[core.node_place[core.head[e]]]].country not in inside
+        ]
         # Only the arrays that change are copied: a search on an unchanged one settles the same
         # tree as on this network (`routing._trees` counts on it).
         changed_metrics = {"time_h", "cost_usd"} | (set(core.weights) if leaving else set())
@@ -269,10 +269,7 @@ class Network:
         for e in leaving:
             for values in weights.values():
                 values[e] = math.inf
-        closed_edges = set(leaving)
         for e in range(core.n_edges):
-            if e in closed_edges:
-                continue
             found = self.clearance_at_place(e)
             if found is None:
                 continue
@@ -956,6 +953,19 @@ def spare_zone_ports(
 def service_link_id(service_id: str, a: str, b: str) -> str:
     """The id of the link the build makes for a published service's sailing from port a to port b."""
     return f"service-{service_id}-{a}-{b}"
+
+
+def link_service(ops: Operations, link_id: str) -> Service | None:
+    """Return the published service (sea/services.csv) a sea link of the build sails on, or None.
+
+    Read from the services table alone: the build's feeder links are a section of the cache
+    that a route does not otherwise decode (7,000 links, tens of milliseconds and megabytes)."""
+    if not link_id.startswith("service-"):
+        return None
+    for service in ops.services:
+        if any(link_id == service_link_id(service.id, a, b) for a in service.ports for b in service.ports):
+            return service
+    return None
 
 
 def _service_links(

@@ -18,11 +18,23 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import engine
-from .engine import INF, STOP_ALL, STOP_FIRST, STOP_NONE, STOP_STRETCH, Result, Rules, Scratch, calls_at, search
+from .engine import (
+    INF,
+    STOP_ALL,
+    STOP_FIRST,
+    STOP_NONE,
+    STOP_STRETCH,
+    Result,
+    Rules,
+    Scratch,
+    calls_at,
+    search,
+    with_edges,
+)
 from .errors import NoRouteError, UsageError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
-from .network import Network
+from .network import Network, link_service
 from .query import Plan, Query, make_query, places, query_of, resolve
 from .registry import BY, GRAPH_MODES, METRIC_NAMES, MODES, metric
 from .results import Matrix, Reach, leg_repr, route_html
@@ -231,10 +243,7 @@ def _masks(plan: Plan, rules: Rules, avoided: frozenset[str], bans: Bans) -> tup
         # A place closed closes the links that run through it without stopping.
         closed = {*avoided, *(core.node_place_id(n) for n in bans.nodes)} - {None}
         edge_ok = plan.network.closing_passes(edge_ok, closed)  # type: ignore[arg-type]
-    if bans.edges:
-        edge_ok = bytearray(edge_ok)
-        for e in bans.edges:
-            edge_ok[e] = 0
+    edge_ok = with_edges(edge_ok, bans.edges, False)
     node_ok = None
     if avoided or bans.nodes:
         node_ok = bytearray(b"\x01") * core.n_nodes
@@ -508,13 +517,11 @@ def _doubles_back(network: Network, route: Route) -> bool:
 
 def _ships(network: Network, graph_mode: str, links: Sequence[str]) -> str:
     """Return which ships carry a sea leg: mainline, feeder, or ro-ro where it sails a published
-    ro-ro service (read from the services table, as `io.service_name` does)."""
+    ro-ro service (`link_service`)."""
     if graph_mode == "sea":
         return "mainline"
-    roro = [s.id for s in network.operations.services if s.vessel_class == "roro"]
-    if any(lid.startswith(f"service-{sid}-") for lid in links for sid in roro):
-        return "ro-ro"
-    return graph_mode
+    services = (link_service(network.operations, lid) for lid in links)
+    return "ro-ro" if any(s is not None and s.vessel_class == "roro" for s in services) else graph_mode
 
 
 def _lands_between_sailings(route: Route) -> bool:

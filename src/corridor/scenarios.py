@@ -63,7 +63,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .datasets import cited_ids, dataset_dir, is_estimate
+from .datasets import MAX_DEPARTURES_PER_WEEK, MIN_DEPARTURES_PER_WEEK, cited_ids, dataset_dir, is_estimate
 from .errors import CorridorError, DataError, UsageError
 from .graph import MODE_CODE, ROLE_CODE, Kind, Role
 from .registry import METRIC_NAMES, MODE_NAMES
@@ -91,14 +91,13 @@ MAX_SCENARIO_BYTES = 1024 * 1024
 # and an overflowed route reads as closed.
 MAX_DELAY_H = 24.0 * 365
 MAX_SURCHARGE_USD_PER_TEU = 1e6
-# Departures a frequency change may set or scale to, as a link's own may be (0.01-1,000 a week):
-# a factor of 1e-9 made a wait of billions of days.
-MIN_DEPARTURES, MAX_DEPARTURES = 0.01, 1000.0
+# A frequency change sets departures, or scales them by a factor, within a link's own bounds: a
+# factor of 1e-9 made a wait of billions of days.
 MAXIMUM = {
     "hours": MAX_DELAY_H, "spread_h": MAX_DELAY_H, "usd_per_teu": MAX_SURCHARGE_USD_PER_TEU,
-    "factor": MAX_DEPARTURES, "per_week": MAX_DEPARTURES,
+    "factor": MAX_DEPARTURES_PER_WEEK, "per_week": MAX_DEPARTURES_PER_WEEK,
 }  # fmt: skip
-MINIMUM = {"factor": MIN_DEPARTURES, "per_week": MIN_DEPARTURES}
+MINIMUM = {"factor": MIN_DEPARTURES_PER_WEEK, "per_week": MIN_DEPARTURES_PER_WEEK}
 HOURS_PER_WEEK = 168.0
 
 
