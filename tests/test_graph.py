@@ -178,6 +178,33 @@ def test_check_graph_names_each_kind_of_break(net, what):
         assert any(f"edge {index} " in p for p in named), named
 
 
+def test_check_graph_refuses_a_transit_layer_that_breaks_its_contract(network):
+    # The bundled network has transit and inbound layers (network.transit_places); the tiny one none.
+    core = network.core
+    assert core.transit and check_graph(core) == []
+    slot = next(i for i, n in enumerate(core.transit_nodes) if n >= 0 and core.mode_nodes[i] >= 0)
+    node = core.transit_nodes[slot]
+    assert core.node(node).layer == "transit" and core.node(core.mode_nodes[slot]).layer == ""
+    assert node in core.place_nodes(core.node_place_id(node))
+    table = array("i", core.transit_nodes)
+    table[slot] = core.mode_nodes[slot]  # the ordinary node of the same place and mode
+    assert any("named by two entries" in p for p in check_graph(broken(core, transit_nodes=table)))
+    table[slot] = core.origin(core.node_place_id(node))
+    assert any("does not name the" in p for p in check_graph(broken(core, transit_nodes=table)))
+    # A route may neither start nor end in transit.
+    board = next(e for e in core.edges_with_role(Role.BOARD) if core.head[e] == core.mode_nodes[slot | 1])
+    head = array("i", core.head)
+    head[board] = core.transit_nodes[slot | 1]
+    redges = array("i", sorted(range(core.n_edges), key=head.__getitem__))
+    rindptr = array("i", [0]) * (core.n_nodes + 1)
+    for v in head:
+        rindptr[v + 1] += 1
+    for v in range(core.n_nodes):
+        rindptr[v + 1] += rindptr[v]
+    problems = check_graph(broken(core, head=head, redges=redges, rindptr=rindptr))
+    assert any("has an edge from an origin" in p for p in problems), problems
+
+
 def test_edges_have_a_named_view(net):
     (route,) = find_routes(net, "Alpha", "Bravo Port", by="time")
     edges = [net.core.edge(e) for e in route.edges]

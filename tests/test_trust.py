@@ -10,7 +10,7 @@ import pytest
 from corridor.errors import NoRouteError
 from corridor.io import place_figures
 from corridor.provenance import customs_not_charged
-from corridor.routing import find_routes, reach
+from corridor.routing import find_routes, matrix, reach
 
 DAY = 24.0
 
@@ -709,3 +709,72 @@ def test_a_train_into_china_clears_china_import_on_the_way_in_and_only_that_way(
     # crossing holds both sides' customs, are charged no import on the way.
     hanoi = find_routes(network, "Hanoi", "Nanning", modes=["road"])[0]
     assert network.customs_charged(hanoi.edges) == []
+
+
+def _land_territories(network, route):
+    """The customs territories a route's cargo is on land in, in order, each once in a row."""
+    seq = [network.territory(network.places[route.origin].country)]
+    for leg in route.legs:
+        if leg.mode in ("rail", "road", "river"):
+            for pid in (leg.from_id, leg.to_id):
+                territory = network.territory(network.places[pid].country)
+                if territory != seq[-1]:
+                    seq.append(territory)
+    return seq
+
+
+def test_cargo_crossing_a_country_in_transit_clears_none_of_its_customs(network, run):
+    # Laos's sea freight lands at Thai ports and goes on under bond: at the Lao gate customs check
+    # the seal only (S327). Once, a container for Vientiane paid Thailand's import clearance at
+    # Laem Chabang (3.2 days), one from Vientiane its export, and a train from Tashkent to Hanoi
+    # China's import as it entered China.
+    def charged(origin, destination, **options):
+        route = find_routes(network, origin, destination, **options)[0]
+        return route, [(network.places[c.place_id].country, c.direction) for c in network.customs_charged(route.edges)]
+
+    declared = network.parameters.transit(network.places["THLCH"])
+    for origin, destination in (("Rotterdam", "Vientiane"), ("Vientiane", "Rotterdam")):
+        route, customs = charged(origin, destination)
+        assert ("TH", "transit") in customs, customs
+        assert not [c for c in customs if c[0] == "TH" and c[1] != "transit"], customs
+        assert "THLCH" in places_on(route) or "THBKK" in places_on(route)
+    route, customs = charged("Tashkent", "Hanoi", by="time")
+    assert {"CNHRS", "CNAKL"} & places_on(route) and not [c for c in customs if c[0] == "CN"], customs
+    # Cargo that ends in the country it enters still clears its import there.
+    assert ("TH", "import") in charged("Rotterdam", "Laem Chabang")[1]
+    assert ("CN", "import") in charged("Tashkent", "Chongqing", by="time")[1]
+    # The route says the declaration, with its figures and source.
+    text = run("route", "Rotterdam", "Vientiane").out
+    assert f"with customs: Thailand transit clearance {declared.h:g} h, ${declared.usd:,.0f}" in text
+    data = run("route", "Rotterdam", "Vientiane", "--format", "json").json()
+    (gate,) = [leg for leg in data["legs"] if leg["customs"]]
+    assert gate["customs"][0]["direction"] == "transit" and gate["customs"][0]["country"] == "TH"
+    assert any("S327" in cited for cited in gate["sources"]["time_h"])
+    # Matrix and reach charge it as route does.
+    route = find_routes(network, "Rotterdam", "Vientiane", by="time")[0]
+    (cell,) = matrix(network, ["Rotterdam"], ["Vientiane"], by="time")[0]
+    assert cell.time_h == pytest.approx(route.time_h)
+    reached = {r.place_id: r for r in reach(network, "Rotterdam", by="time")}
+    assert reached[route.destination].time_h == pytest.approx(route.time_h)
+
+
+def test_cargo_after_a_transit_does_not_come_back_to_skip_customs(network):
+    # Cargo in transit crosses a country and ends in the next one: landed at Laem Chabang under
+    # bond it cannot cross to Vientiane and come back to Nong Khai as if cleared, which would skip
+    # Thailand's import clearance (1.2 days of crossings against 3.2 days).
+    countries = ("TH", "MY", "LA", "VN", "MM")
+    inland = [
+        p.id
+        for p in network.places.values()
+        if p.operational and p.country in countries and network.core.in_graph(p.id) and "sea" not in p.modes
+    ]
+    assert {"th-nongkhai", "THPDB", "LATHG"} <= set(inland)
+    for origin in ("Singapore", "Rotterdam"):
+        for destination in inland:
+            for by in ("cost", "time"):
+                route = find_routes(network, origin, destination, by=by)[0]
+                seq = _land_territories(network, route)
+                assert len(seq) == len(set(seq)), (origin, destination, by, seq)
+    route = find_routes(network, "Singapore", "th-nongkhai")[0]
+    customs = [(network.places[c.place_id].country, c.direction) for c in network.customs_charged(route.edges)]
+    assert ("TH", "import") in customs and "LATHG" not in places_on(route)

@@ -44,7 +44,7 @@ from .services import Canal, Clearance, Crossing, Hub, Operations, Service, Spre
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 10
+FORMAT = 11
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 # What the packaged network was built from (its header's fingerprint and data sizes), beside it,
 # so that a stale one (an editable install whose code or data changed) is passed over unread.
@@ -55,7 +55,8 @@ _CHECKSUM = hashlib.sha256().digest_size  # the header and arrays are followed b
 ARRAYS = {
     "node_kind": "B", "node_place": "i", "node_mode": "B", "node_lane": "i", "indptr": "i", "head": "i",
     "tail": "i", "role": "B", "mode": "B", "passage": "B", "link": "i", "origin_node": "i",
-    "destination_node": "i", "mode_nodes": "i", "category": "B", "rindptr": "i", "redges": "i", "spread": "d",
+    "destination_node": "i", "mode_nodes": "i", "transit_nodes": "i", "inbound_nodes": "i", "category": "B",
+    "rindptr": "i", "redges": "i", "spread": "d",
 }  # fmt: skip
 
 _warned: set[str] = set()

@@ -19,6 +19,7 @@ from .datasets import (
 from .errors import DataError
 from .geo import path_length_km
 from .registry import GRAPH_MODES, LANE_MODES, LINK_MODES, METRIC_NAMES, MODES, SERVICE_MODES
+from .services import Clearance
 
 METRICS = METRIC_NAMES
 HOURS_PER_WEEK = 168.0
@@ -47,6 +48,10 @@ PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     "transship_h": (("all",), False),
     "transship_h_p90": (("all",), False),
     "transship_usd": (("all",), False),
+    # Cargo crossing a country in transit, under bond (see `Parameters.transit`).
+    "transit_h": (("all",), False),
+    "transit_h_p90": (("all",), False),
+    "transit_usd": (("all",), False),
     # A World Port Index port this deep or deeper (and large or medium) is called by mainline ships.
     "mainline_min_depth_m": (("all",), False),
     # The plausible range of a link's average speed: `validate` and `links add` refuse a link
@@ -278,6 +283,22 @@ class Parameters:
         return Metrics(
             time_h=hours if hours is not None else self.value("transship_h", "all", 48.0),
             cost_usd=usd if usd is not None else self.value("transship_usd", "all", 100.0),
+        )
+
+    def transit(self, place: Place) -> Clearance:
+        """The formalities of cargo that enters a country at `place` in transit for another, or
+        leaves by it after crossing in transit: a transit declaration and its seals, charged
+        instead of the country's import or export clearance (`network.transit_places`)."""
+        hours = self.value("transit_h", "all", 12.0)
+        figures = (("h", "transit_h"), ("h_p90", "transit_h_p90"), ("usd", "transit_usd"))
+        sources = [f"{figure}: {self.source(name, 'all') or 'estimate'}" for figure, name in figures]
+        return Clearance(
+            place_id=place.id,
+            direction="transit",
+            h=hours,
+            h_p90=self.value("transit_h_p90", "all", 2 * hours),
+            usd=self.value("transit_usd", "all", 50.0),
+            source="; ".join(sources),
         )
 
     def transship_spread_h(self, hub: object | None) -> float:

@@ -6,7 +6,11 @@ Node and edge meaning lives in small parallel arrays of codes; the named types b
 the rest of the library and users see them.
 
 A place has an origin node (where routes start), a destination node (where they end), and an
-arrival and a departure node for each mode it serves. Origins have no incoming edges and
+arrival and a departure node for each mode it serves. Cargo crossing a country in transit,
+under bond, moves on a layer of its own (`transit_nodes`: it neither starts nor ends there and
+clears none of that country's customs), and after a transit it ends in the country it enters
+on another (`inbound_nodes`: it goes no further by land); each is an arrival and a departure for
+each land mode at the places of the countries concerned (`network.transit_places`). Origins have no incoming edges and
 destinations no outgoing ones, so a route can neither start nor end in the middle of another.
 Staying on a mode at a place passes arrival to departure (`through`); changing mode is a
 `transfer` from one mode's arrival to another's departure. Links join a departure to another
@@ -72,20 +76,26 @@ class Destination:
     place: str
 
 
+# The layers of arrivals and departures: ordinary, in transit, and inbound after a transit.
+LAYERS = ("", "transit", "inbound")
+
+
 @dataclass(frozen=True, slots=True)
 class Arrive:
-    """A mode arriving at a place."""
+    """A mode arriving at a place, on a layer (`LAYERS`; "" for most)."""
 
     place: str
     mode: str
+    layer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Depart:
-    """A mode departing from a place."""
+    """A mode departing from a place, on a layer (`LAYERS`; "" for most)."""
 
     place: str
     mode: str
+    layer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +155,8 @@ class Graph:
     origin_node: array  # i: per place, -1 when the place is not in the graph
     destination_node: array  # i: per place
     mode_nodes: array  # i: per place, per mode code, (arrive, depart); -1 when absent
+    transit_nodes: array  # i: as mode_nodes, the transit layer's arrivals and departures; -1 when absent
+    inbound_nodes: array  # i: as mode_nodes, the inbound layer's; -1 when absent
     rindptr: array  # i: n + 1, the reverse adjacency: edges entering node v are redges[rindptr[v]:rindptr[v + 1]]
     redges: array  # i: m, edge numbers sorted by head
     category: array  # B: per edge, an index into `categories`
@@ -190,11 +202,32 @@ class Graph:
         return self.mode_nodes[(self.place_index(place_id) * len(GRAPH_MODES) + MODE_CODE[mode]) * 2 + 1]
 
     def place_nodes(self, place_id: str) -> list[int]:
-        """Return every node of a place: origin, destination, arrivals and departures."""
+        """Return every node of a place: origin, destination, arrivals and departures on every layer."""
         i = self.place_index(place_id)
         width = len(GRAPH_MODES) * 2
-        nodes = [self.origin_node[i], self.destination_node[i], *self.mode_nodes[i * width : (i + 1) * width]]
+        nodes = [
+            self.origin_node[i],
+            self.destination_node[i],
+            *self.mode_nodes[i * width : (i + 1) * width],
+            *self.transit_nodes[i * width : (i + 1) * width],
+            *self.inbound_nodes[i * width : (i + 1) * width],
+        ]
         return [n for n in nodes if n >= 0]
+
+    @property
+    def transit(self) -> frozenset[int]:
+        """The nodes of the transit layer (`transit_nodes`)."""
+        found = self._edges_by_code.get("transit")
+        if found is None:
+            found = self._edges_by_code["transit"] = frozenset(n for n in self.transit_nodes if n >= 0)
+        return found
+
+    def layer(self, n: int) -> str:
+        """Return the layer of a node (`LAYERS`)."""
+        inbound = self._edges_by_code.get("inbound")
+        if inbound is None:
+            inbound = self._edges_by_code["inbound"] = frozenset(n for n in self.inbound_nodes if n >= 0)
+        return "transit" if n in self.transit else "inbound" if n in inbound else ""
 
     def in_graph(self, place_id: str) -> bool:
         index = self._place_index().get(place_id)
@@ -224,7 +257,8 @@ class Graph:
         if kind == Kind.DESTINATION:
             return Destination(place)
         mode = MODE_CODES[self.node_mode[n]]
-        return Arrive(place, mode) if kind == Kind.ARRIVE else Depart(place, mode)
+        layer = self.layer(n)
+        return Arrive(place, mode, layer) if kind == Kind.ARRIVE else Depart(place, mode, layer)
 
     def node_place_id(self, n: int) -> str | None:
         index = self.node_place[n]
@@ -295,6 +329,8 @@ class GraphBuilder:
         self.origin_node = array("i", [NO_INDEX]) * len(self.place_ids)
         self.destination_node = array("i", [NO_INDEX]) * len(self.place_ids)
         self.mode_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
+        self.transit_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
+        self.inbound_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
         self.lane_node: dict[int, int] = {}
         self.node_kind = array("B")
         self.node_place = array("i")
@@ -325,18 +361,21 @@ class GraphBuilder:
             self.destination_node[i] = self._new(Kind.DESTINATION, i, NO_MODE, NO_INDEX)
         return self.destination_node[i]
 
-    def _mode_node(self, place_id: str, mode: str, side: int) -> int:
+    def _mode_node(self, place_id: str, mode: str, side: int, table: array) -> int:
         i, code = self.index[place_id], MODE_CODE[mode]
         slot = (i * len(GRAPH_MODES) + code) * 2 + side
-        if self.mode_nodes[slot] < 0:
-            self.mode_nodes[slot] = self._new(Kind.DEPART if side else Kind.ARRIVE, i, code, NO_INDEX)
-        return self.mode_nodes[slot]
+        if table[slot] < 0:
+            table[slot] = self._new(Kind.DEPART if side else Kind.ARRIVE, i, code, NO_INDEX)
+        return table[slot]
 
-    def arrive(self, place_id: str, mode: str) -> int:
-        return self._mode_node(place_id, mode, 0)
+    def _table(self, layer: str) -> array:
+        return {"": self.mode_nodes, "transit": self.transit_nodes, "inbound": self.inbound_nodes}[layer]
 
-    def depart(self, place_id: str, mode: str) -> int:
-        return self._mode_node(place_id, mode, 1)
+    def arrive(self, place_id: str, mode: str, layer: str = "") -> int:
+        return self._mode_node(place_id, mode, 0, self._table(layer))
+
+    def depart(self, place_id: str, mode: str, layer: str = "") -> int:
+        return self._mode_node(place_id, mode, 1, self._table(layer))
 
     def lane(self, index: int) -> int:
         node = self.lane_node.get(index)
@@ -424,6 +463,8 @@ class GraphBuilder:
             origin_node=self.origin_node,
             destination_node=self.destination_node,
             mode_nodes=self.mode_nodes,
+            transit_nodes=self.transit_nodes,
+            inbound_nodes=self.inbound_nodes,
             rindptr=rindptr,
             redges=redges,
             category=category,
@@ -483,8 +524,9 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
         add(f"indptr does not span the {m} edges of {n} nodes")
     if len(graph.origin_node) != places or len(graph.destination_node) != places:
         add("origin_node and destination_node need one entry per place")
-    if len(graph.mode_nodes) != places * len(GRAPH_MODES) * 2:
-        add("mode_nodes needs an arrival and a departure entry per place and mode")
+    for name in LAYER_TABLES:
+        if len(getattr(graph, name)) != places * len(GRAPH_MODES) * 2:
+            add(f"{name} needs an arrival and a departure entry per place and mode")
     if any(code >= len(graph.categories) for code in set(graph.category)):
         add("category refers to an unknown kind of edge")
     if problems:
@@ -524,6 +566,9 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
         has_origin, has_destination = graph.origin_node[i] >= 0, graph.destination_node[i] >= 0
         if has_origin != has_destination and add(f"place {pid} has an origin or a destination node, not both"):
             return problems
+    for message in _mode_node_problems(graph):
+        if add(message):
+            return problems
     # Each edge is judged by what it joins (`_edge_problem`). Edges that agree on all of that
     # judge alike, so the distinct cases are judged first; only if one fails are the edges
     # walked one by one, to name each that breaks the contract in order.
@@ -550,6 +595,44 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
         if message and add(f"{ROLES[role].value} edge {e} ({_describe(graph, u)} -> {_describe(graph, v)}) {message}"):
             return problems
     return problems
+
+
+LAYER_TABLES = ("mode_nodes", "transit_nodes", "inbound_nodes")
+
+
+def _mode_node_problems(graph: Graph) -> Iterator[str]:
+    """Say each entry of the layers' tables (`LAYER_TABLES`) that names a node of another place,
+    mode or side, each node two entries name, each transit node a route could start or end at,
+    and each inbound node a route could start at."""
+    n, width = graph.n_nodes, len(GRAPH_MODES)
+    named: set[int] = set()
+    for name in LAYER_TABLES:
+        for slot, node in enumerate(getattr(graph, name)):
+            if node < 0:
+                continue
+            place, rest = divmod(slot, width * 2)
+            mode, side = divmod(rest, 2)
+            kind = Kind.DEPART if side else Kind.ARRIVE
+            if not (
+                node < n
+                and graph.node_kind[node] == kind
+                and graph.node_place[node] == place
+                and graph.node_mode[node] == mode
+            ):
+                yield f"{name} entry {slot} does not name the {kind.name.lower()} node of its place and mode"
+            elif node in named:
+                yield f"node {node} is named by two entries of the layers' tables"
+            named.add(node)
+    board, alight = ROLE_CODE[Role.BOARD], ROLE_CODE[Role.ALIGHT]
+    for node in (n for table in LAYER_TABLES[1:] for n in getattr(graph, table)):
+        if not 0 <= node < n:
+            continue
+        transit = node in graph.transit
+        if transit and any(graph.role[e] == alight for e in graph.out_edges(node)):
+            yield f"transit node {node} ({_describe(graph, node)}) has an edge to a destination"
+        if any(graph.role[e] == board for e in graph.redges[graph.rindptr[node] : graph.rindptr[node + 1]]):
+            layer = "transit" if transit else "inbound"
+            yield f"{layer} node {node} ({_describe(graph, node)}) has an edge from an origin"
 
 
 def _describe(graph: Graph, node: int) -> str:

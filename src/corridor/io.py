@@ -619,7 +619,8 @@ def _border_figures(network: Network, place: Place) -> list[PlaceFigure]:
 
 def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
     """Customs clearance charged at the place (`network.clearance_at`): at a seaport its country's
-    figures on leaving and boarding a ship; at an inland terminal, its own import row."""
+    figures on leaving and boarding a ship, and the transit declaration of cargo crossing the
+    country (`network.transit_places`); at an inland terminal, its own import row."""
     ops = network.operations
     lookup = network.clearance_of
     out = []
@@ -642,6 +643,16 @@ def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
             text += "; the port's handling included, not charged again on a transfer"
         numbers = {"h": found.h, "h_p90": found.h_p90, "usd": found.usd}
         out.append(PlaceFigure(f"{direction} clearance", text, found.source, numbers))
+    core = network.core
+    if "sea" in place.modes and core.in_graph(place.id) and core.transit.intersection(core.place_nodes(place.id)):
+        found = network.parameters.transit(place)
+        country = network.countries.get(place.country, place.country)
+        text = (
+            f"{_hours_text(found.h, found.h_p90)}, {_fmt('cost_usd', found.usd)} per TEU, for cargo crossing {country} "
+            "in transit between a ship and land, instead of its import or export clearance"
+        )
+        numbers = {"h": found.h, "h_p90": found.h_p90, "usd": found.usd}
+        out.append(PlaceFigure("transit clearance", text, found.source, numbers))
     return out
 
 

@@ -120,7 +120,10 @@ class Network:
         tail, head = core.node_place_id(core.tail[edge]), core.node_place_id(core.head[edge])
         if tail is None or head is None:
             return []
-        return link_clearance(link, self.places[tail], self.places[head], self.operations, self.clearance_of)
+        return link_clearance(
+            link, self.places[tail], self.places[head], self.operations, self.clearance_of,
+            from_transit=core.tail[edge] in core.transit, into_transit=core.head[edge] in core.transit,
+        )  # fmt: skip
 
     def clearance_along(self, edges: Iterable[int]) -> list[Clearance]:
         """Return the clearance charged on these edges (`clearance_on`), in order."""
@@ -129,8 +132,9 @@ class Network:
     def clearance_at_place(self, edge: int) -> Clearance | None:
         """Return the clearance charged on a place's edge where cargo leaves a ship, boards one
         from land, or ends at a terminal that clears imports (`clearance_at`, as the build
-        charges it); None elsewhere, and inside the country a domestic route's network leaves
-        uncharged (`domestic`)."""
+        charges it), or the transit declaration of cargo between a ship and the transit layer
+        (`transit_places`); None elsewhere, and inside the country a domestic route's network
+        leaves uncharged (`domestic`)."""
         core = self.core
         role = core.role[edge]
         if role != ALIGHT and role != TRANSFER:
@@ -140,6 +144,9 @@ class Network:
             return None
         to_sea = role == TRANSFER and core.node_mode[core.head[edge]] in SEA_CODES
         from_sea = core.node_mode[core.tail[edge]] in SEA_CODES
+        if core.tail[edge] in core.transit or core.head[edge] in core.transit:
+            # Cargo in transit (`transit_places`) declares its transit between a ship and land.
+            return self.parameters.transit(self.places[place_id]) if from_sea or to_sea else None
         return clearance_at(self.operations, self.clearance_of, self.places[place_id], from_sea, to_sea, role == ALIGHT)
 
     def customs_charged(self, edges: Iterable[int]) -> list[Clearance]:
@@ -475,7 +482,10 @@ def crosses_unmarked(link: Link, start: Place, end: Place, ops: Operations) -> b
     return (start.id, link.mode) not in ops.crossings and (end.id, link.mode) not in ops.crossings
 
 
-def link_clearance(link: Link, tail: Place, head: Place, ops: Operations, clearance_of) -> list[Clearance]:
+def link_clearance(
+    link: Link, tail: Place, head: Place, ops: Operations, clearance_of, *, from_transit: bool = False,
+    into_transit: bool = False,
+) -> list[Clearance]:  # fmt: skip
     """Return the clearance a link charges from `tail` to `head` as it crosses a customs border
     (none for a link inside one country), where clearance.csv gives them (`clearance_lookup`):
 
@@ -485,17 +495,85 @@ def link_clearance(link: Link, tail: Place, head: Place, ops: Operations, cleara
       country's import clearance, as cargo entering by that crossing clears at its destination
       (the China-Europe and Central Asia trains into China). Cargo leaving by the crossing is
       charged nothing more: the crossing's time holds its transit formalities.
+
+    Cargo in transit (`transit_places`) clears no export of the country it leaves (`from_transit`)
+    and no import of the one it enters in transit (`into_transit`).
     """
     if tail.country == head.country:
         return []
-    if link.customs == "cleared":
-        return [c for c in (clearance_of(tail, "export"), clearance_of(head, "import")) if c is not None]
-    for end in (tail, head):
-        crossing = ops.crossings.get((end.id, link.mode))
-        if crossing is not None and crossing.entry_clearance == head.country:
-            found = clearance_of(head, "import")
-            return [found] if found is not None else []
-    return []
+    export = not from_transit and link.customs == "cleared"
+    entry = any(
+        (crossing := ops.crossings.get((end.id, link.mode))) is not None and crossing.entry_clearance == head.country
+        for end in (tail, head)
+    )
+    imports = not into_transit and (link.customs == "cleared" or entry)
+    found = [clearance_of(tail, "export") if export else None, clearance_of(head, "import") if imports else None]
+    return [c for c in found if c is not None]
+
+
+def transit_places(
+    places: Mapping[str, Place], links: Iterable[Link], graph_modes: Mapping[str, list[str]], ops: Operations,
+    unions: Mapping[str, str],
+) -> dict[str, tuple[str, ...]]:  # fmt: skip
+    """Return the layers beside the ordinary one (`graph.LAYERS`) that each place has, for cargo
+    that crosses a customs territory on its way to another:
+
+    - "transit": in a territory (a country, or its customs union) that charges clearance
+      somewhere (clearance.csv) and that a land link leaves for another. Cargo enters it from a
+      ship, under a transit declaration instead of the import clearance (`Parameters.transit`),
+      or over a land border from an ordinary place; it leaves by a ship, declaring its transit
+      again instead of the export clearance, or over a land border into the inbound layer.
+      Laos's cargo lands at Laem Chabang and goes on by rail to Vientiane; a train from Tashkent
+      crosses China to Hanoi. It neither starts nor ends there.
+    - "inbound": in a territory a land link joins to a transit territory. Cargo that crossed
+      the other in transit ends here, and goes no further by land: it cannot come back into the
+      country it crossed as if it had cleared its customs (Laem Chabang to Vientiane and back
+      to Nong Khai, which would skip Thailand's import clearance).
+
+    Only places that serve a land mode have them; elsewhere the ordinary nodes charge nothing a
+    transit would not.
+    """
+
+    def territory(pid: str) -> str:
+        country = places[pid].country
+        return unions.get(country, country)
+
+    charging = {territory(pid) for pid, _ in ops.clearance if pid in places}
+    borders = {
+        (territory(a), territory(b))
+        for link in links
+        if link.mode in LAND_FAMILY
+        for a, b in ((link.from_id, link.to_id), (link.to_id, link.from_id))
+        if territory(a) != territory(b)
+    }
+    crossed = {a for a, _ in borders} & charging
+    entered = {b for a, b in borders if a in crossed}
+    out: dict[str, tuple[str, ...]] = {}
+    for pid, modes in graph_modes.items():
+        if any(m in LAND_FAMILY for m in modes):
+            layers = tuple(
+                layer for layer, where in (("transit", crossed), ("inbound", entered)) if territory(pid) in where
+            )
+            if layers:
+                out[pid] = layers
+    return out
+
+
+def layer_ends(link: Link, tail: Place, head: Place, layers_at, unions: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Return the (tail's, head's) layers a link joins from `tail` to `head` (`transit_places`):
+    ordinary to ordinary always; for a land link, inside one territory the same layer at both
+    ends; across a border, from an ordinary place into transit and out of transit into inbound."""
+    out = [("", "")]
+    if link.mode not in LAND_FAMILY:
+        return out
+    tail_layers, head_layers = layers_at(tail.id), layers_at(head.id)
+    if unions.get(tail.country, tail.country) == unions.get(head.country, head.country):
+        return out + [(layer, layer) for layer in tail_layers if layer in head_layers]
+    if "transit" in head_layers:
+        out.append(("", "transit"))
+    if "transit" in tail_layers and "inbound" in head_layers:
+        out.append(("transit", "inbound"))
+    return out
 
 
 def _rss(*values: float) -> float:
@@ -508,6 +586,7 @@ def _rss(*values: float) -> float:
 WAIT_SPREAD = 0.8
 SEA_FAMILY = frozenset(m for m, spec in MODES.items() if spec.family == "sea")
 SEA_CODES = frozenset(MODE_CODE[m] for m in SEA_FAMILY)
+LAND_FAMILY = frozenset(m for m in MODES if m not in SEA_FAMILY)
 ALIGHT, TRANSFER = ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.TRANSFER]
 NO_HANDLING = Metrics()  # an edge that charges no handling beside its clearance (an arrival)
 
@@ -678,6 +757,11 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         return Metrics(time_h=hours, cost_usd=usd), found.crossing_h_p90 - found.crossing_h
 
     clearance_of = clearance_lookup(ops, places)
+    unions = dataset.customs_unions
+    layered = transit_places(places, links.values(), graph_modes, ops, unions)
+
+    def layers_at(place_id: str) -> tuple[str, ...]:
+        return layered.get(place_id, ())
 
     def clearance(
         place: Place, from_sea: bool, to_sea: bool, ends: bool, handling: Metrics = NO_HANDLING
@@ -727,6 +811,18 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                 arrive, depart, Role.THROUGH, mode, _metrics(_plus(dwell, crossed, change)),
                 spread=_rss(crossing_spread, place_spread(place), change_spread),
             )  # fmt: skip
+            if mode not in LAND_FAMILY:
+                continue
+            for layer in layers_at(place.id):
+                builder.add(
+                    builder.arrive(place.id, mode, layer), builder.depart(place.id, mode, layer), Role.THROUGH, mode,
+                    _metrics(_plus(dwell, crossed)), spread=_rss(crossing_spread, place_spread(place)),
+                )  # fmt: skip
+                if layer == "inbound":  # cargo ends in the country it entered after a transit
+                    builder.add(
+                        builder.arrive(place.id, mode, layer), builder.destination(place.id), Role.ALIGHT, mode,
+                        _metrics(imported), spread=import_spread,
+                    )  # fmt: skip
         for mode in modes:
             for other in modes:
                 if other == mode:
@@ -736,17 +832,32 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     base, base_spread = parameters.transship(hub), parameters.transship_spread_h(hub)
                 else:
                     base, base_spread = parameters.handling(place), 0.0
-                cleared, cleared_spread = clearance(place, mode in SEA_FAMILY, other in SEA_FAMILY, False, base)
                 crossed, crossing_spread = crossing(place, other)
                 wait = waits.get((place.id, other), 0.0)
-                change = _plus(
-                    base, cleared, crossed, dwell, Metrics(time_h=wait, cost_usd=parameters.leg_charge_usd(other))
-                )
+                fixed = _plus(base, crossed, dwell, Metrics(time_h=wait, cost_usd=parameters.leg_charge_usd(other)))
+                fixed_spread = (WAIT_SPREAD * wait, base_spread, crossing_spread, place_spread(place))
+                cleared, cleared_spread = clearance(place, mode in SEA_FAMILY, other in SEA_FAMILY, False, base)
                 builder.add(
                     builder.arrive(place.id, mode), builder.depart(place.id, other), Role.TRANSFER, "transfer",
-                    _metrics(change),
-                    spread=_rss(WAIT_SPREAD * wait, base_spread, cleared_spread, crossing_spread, place_spread(place)),
+                    _metrics(_plus(fixed, cleared)), spread=_rss(*fixed_spread, cleared_spread),
                 )  # fmt: skip
+                if mode in SEA_FAMILY and other in SEA_FAMILY:
+                    continue
+                # The layers of `transit_places`: between land modes as above; between a ship and
+                # land in transit, a transit declaration instead of the country's clearance.
+                for layer in layers_at(place.id):
+                    if layer == "inbound" and (mode in SEA_FAMILY or other in SEA_FAMILY):
+                        continue  # inbound cargo came by land and ends in this country
+                    if mode in SEA_FAMILY or other in SEA_FAMILY:
+                        declared = parameters.transit(place)
+                        cleared = Metrics(time_h=declared.h, cost_usd=declared.usd)
+                        cleared_spread = declared.h_p90 - declared.h
+                    tail = builder.arrive(place.id, mode, "" if mode in SEA_FAMILY else layer)
+                    head = builder.depart(place.id, other, "" if other in SEA_FAMILY else layer)
+                    builder.add(
+                        tail, head, Role.TRANSFER, "transfer", _metrics(_plus(fixed, cleared)),
+                        spread=_rss(*fixed_spread, cleared_spread),
+                    )  # fmt: skip
         if "sea" in modes:
             for lane_node, distance in access[place.id].nodes:
                 lane = builder.lane(lane_node)
@@ -768,17 +879,23 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
             )
         for forward in (True, False) if not link.one_way else (True,):
             tail_place, head_place = (start, end) if forward else (end, start)
-            tail, head = builder.depart(tail_place.id, link.mode), builder.arrive(head_place.id, link.mode)
             waited = waits.get((tail_place.id, link.mode), 0.0)
             travel = parameters.link(link, start, end, forward=forward, waited_h=waited)
-            # A link that crosses a customs border by itself clears both sides' customs on the way;
-            # one into a country that clears rail cargo at its destination charges its import.
-            customs = link_clearance(link, tail_place, head_place, ops, clearance_of)
-            figures = _metrics(_plus(travel, *(Metrics(time_h=c.h, cost_usd=c.usd) for c in customs)))
             # A sea service's link carries the passages its ships go through, so --avoid closes it.
             tags = PASSAGE_JOIN.join(passages.get(link.id, ()))
-            spread = _rss(*(c.h_p90 - c.h for c in customs))
-            builder.add(tail, head, Role.LINK, link.mode, figures, link=link.id, passage=tags, spread=spread)
+            for from_layer, into_layer in layer_ends(link, tail_place, head_place, layers_at, unions):
+                tail = builder.depart(tail_place.id, link.mode, from_layer)
+                head = builder.arrive(head_place.id, link.mode, into_layer)
+                # A link that crosses a customs border by itself clears both sides' customs on the
+                # way; one into a country that clears rail cargo at its destination charges its
+                # import; cargo in transit clears neither (`link_clearance`).
+                customs = link_clearance(
+                    link, tail_place, head_place, ops, clearance_of, from_transit=from_layer == "transit",
+                    into_transit=into_layer == "transit",
+                )  # fmt: skip
+                figures = _metrics(_plus(travel, *(Metrics(time_h=c.h, cost_usd=c.usd) for c in customs)))
+                spread = _rss(*(c.h_p90 - c.h for c in customs))
+                builder.add(tail, head, Role.LINK, link.mode, figures, link=link.id, passage=tags, spread=spread)
 
     return Network(
         core=builder.build(),
