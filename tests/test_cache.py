@@ -245,6 +245,66 @@ def test_a_stale_packaged_network_is_passed_over_unread(tiny, tmp_path, monkeypa
     assert reads == []
 
 
+def edit_in_place(path: Path, old: str, new: str) -> None:
+    """Make `old` `new` in a file, its length, inode and times kept: as a copy that keeps times
+    (`cp -p`, `rsync -t`) or an edit within one tick of the clock leaves it."""
+    st = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert len(new) == len(old) and text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_ino) == (st.st_size, st.st_ino)
+
+
+def test_a_figure_edited_to_the_same_length_is_seen_through_the_cache(tiny, tmp_path, monkeypatch):
+    # The cache is keyed by the data's contents: "400" made "401", the file's size and times as
+    # they were, is a new network, not the cached one.
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    assert load_network(tiny).links["rail-a-b"].distance_km == 400
+    edit_in_place(tiny / "links" / "links.csv", "rail,400,", "rail,401,")
+    assert load_network(tiny).links["rail-a-b"].distance_km == 401
+    edit_in_place(tiny / "parameters.csv", "speed_kmh,rail,32,", "speed_kmh,rail,33,")
+    assert load_network(tiny).parameters.table[("speed_kmh", "rail")].value == 33
+    assert len(cache_files(tmp_path / "cache")) == 1
+
+
+def test_a_figure_edited_to_the_same_length_passes_the_packaged_network_over(tiny, tmp_path, monkeypatch):
+    # The packaged network is tied to its data by their contents, not their sizes: beside an
+    # editable install, a link's figure edited without changing the file's length is a change.
+    packaged = tmp_path / "_prebuilt" / "bundled.network"
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "bundled_data_dir", lambda: tiny)
+    monkeypatch.setattr(cache, "PREBUILT", packaged)
+    monkeypatch.setattr(cache, "PREBUILT_IDENTITY", packaged.with_name("bundled.identity.json"))
+    cache.compile_bundled(tiny, packaged)
+    before = load_network(tiny)
+    assert before.fingerprint.startswith("packaged:") and before.links["rail-a-b"].distance_km == 400
+    edit_in_place(tiny / "links" / "links.csv", "rail,400,", "rail,401,")
+    assert cache._prebuilt(tiny) is None
+    assert load_network(tiny).links["rail-a-b"].distance_km == 401
+
+
+def test_a_packaged_network_of_the_sizes_era_is_passed_over(tiny, tmp_path, monkeypatch):
+    # A packaged network built before data were identified by their digests (its identity and
+    # header give the files' sizes) is built again, whether its identity file is there or not.
+    packaged = tmp_path / "_prebuilt" / "bundled.network"
+    identity = packaged.with_name("bundled.identity.json")
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "bundled_data_dir", lambda: tiny)
+    monkeypatch.setattr(cache, "PREBUILT", packaged)
+    monkeypatch.setattr(cache, "PREBUILT_IDENTITY", identity)
+    cache.compile_bundled(tiny, packaged)
+    sizes = {name: (tiny / name).stat().st_size for name in cache.data_digests(tiny)}
+    identity.write_text(json.dumps({"data_sizes": sizes, "fingerprint": f"packaged:{cache.code_digest()}"}))
+    assert cache._prebuilt(tiny) is None
+    old = cache.loads(packaged.read_bytes(), tiny)
+    old.data_digests = None
+    packaged.write_bytes(cache.dumps(old))
+    identity.unlink()
+    assert cache._prebuilt(tiny) is None
+    assert load_network(tiny).links["rail-a-b"].distance_km == 400
+
+
 def test_a_section_found_damaged_when_first_read_is_built_again(tiny, tmp_path, monkeypatch, caplog):
     # A section is checked when first read, after the route has begun: a damaged one is taken
     # from the network built again, the route goes on, and the file is written anew.

@@ -81,7 +81,7 @@ class Network:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     fingerprint: str = ""
-    data_sizes: dict[str, int] | None = None  # a packaged network: the data files it was built from
+    data_digests: dict[str, str] | None = None  # a packaged network: its data files' SHA-256 (cache.data_digests)
     gazetteer_index: dict | None = field(default=None, repr=False)  # the gazetteer's index, from a cache
     operations: Operations = field(default_factory=Operations, repr=False)  # services, hubs, borders, clearance
     sea_classes: dict[str, str] = field(default_factory=dict, repr=False)  # seaport id -> mainline | feeder
