@@ -144,6 +144,83 @@ def test_a_lane_across_the_antimeridian_is_not_joined_half_way_round_the_world(c
     assert crossing in {frozenset(e[:2]) for e in lanes.edges}
 
 
+# An island just east of the antimeridian (Natural Earth keeps every longitude within +-180).
+ISLAND_ACROSS = [(-179.98, -0.05), (-179.93, -0.05), (-179.93, 0.1), (-179.98, 0.1), (-179.98, -0.05)]
+
+
+@pytest.fixture
+def antimeridian(tmp_path):
+    """The land about the 180th meridian, and a lane east of it that starts beside the island."""
+    (tmp_path / "land").mkdir()
+    _land_file(tmp_path / "land" / "ne_10m_land.geojson.gz", [MAINLAND, ISLAND_ACROSS])
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(-179.88, 0.03), (-179.0, 0.03)])
+    return LandMask(tmp_path), lanes
+
+
+def _unwrapped(path):
+    """A path's points with longitudes shifted to run on past +-180, as it sails."""
+    from corridor.geo import unwrap_lons
+
+    return shapely.LineString(unwrap_lons(path))
+
+
+def test_a_harbour_joins_the_lane_just_across_the_antimeridian(antimeridian):
+    """A harbour 2 km east of 180 joins the lane node 14 km away at 179.9 E, not only the lane on
+    its own side 26 km off; the path keeps its longitudes within +-180 and is as long as it sails."""
+    from corridor.portaccess import join_ports
+
+    land, lanes = antimeridian
+    lanes.add_line([(179.0, 0.3), (179.9, 0.3)])
+    harbour = (-179.98, 0.25)
+    (joined,) = compute_access([_port("east", *harbour)], lanes, land).values()
+    shortest = min(joined.paths, key=path_length_km)
+    assert shortest[-1] == (179.9, 0.3)
+    assert path_length_km(shortest) == pytest.approx(haversine_km(*harbour, 179.9, 0.3))
+    assert path_length_km(shortest) < 15
+    assert all(-180 <= lon <= 180 for path in joined.paths for lon, _ in path)
+    assert all(_unwrapped(path).length < 2 for path in joined.paths), "no path runs round the world"
+    (access,) = join_ports([_port("east", *harbour)], lanes, land).values()
+    assert lanes.index[(179.9, 0.3)] in [n for n, _ in access.nodes]
+
+
+def test_land_across_the_antimeridian_is_kept_off(antimeridian):
+    """The straight line from a harbour at 179.97 E to the lane at 179.88 W runs over the island
+    across the meridian (and so does the one to its far end): the harbour joins that lane round
+    the island, never over it."""
+    land, lanes = antimeridian
+    harbour = (179.97, 0.02)
+    (joined,) = compute_access([_port("west", *harbour)], lanes, land).values()
+    island = shapely.Polygon([(lon + 360, lat) for lon, lat in ISLAND_ACROSS])
+    assert _unwrapped([harbour, (-179.88, 0.03)]).intersects(island)
+    across = [path for path in joined.paths if path[-1][0] < 0]
+    assert across and min(map(path_length_km, across)) < 40
+    for path in joined.paths:
+        assert all(-180 <= lon <= 180 for lon, _ in path)
+        assert _unwrapped(path).length < 2
+        assert not _unwrapped(path).intersects(island)
+
+
+def test_a_lane_across_the_antimeridian_is_joined_where_it_passes(coast):
+    """A harbour 22 km off a lane from 179.5 E to 179.5 W joins it where it passes, at 179.9 E,
+    and the build splits the Pacific crossing there, its two parts as long as it was."""
+    from corridor.portaccess import join_ports
+
+    land, lanes = coast
+    lanes.add_line([(179.5, 0.3), (-179.5, 0.3)])
+    crossing = sum(d for _, _, d, _ in lanes.edges[-1:])
+    (access,) = join_ports([_port("near", 179.9, 0.1)], lanes, land).values()
+    node = lanes.index[(179.9, 0.3)]
+    assert node in [n for n, _ in access.nodes]
+    assert min(km for _, km in access.nodes) == pytest.approx(haversine_km(179.9, 0.1, 179.9, 0.3))
+    parts = [e for e in lanes.edges if node in e[:2]]
+    assert {frozenset(e[:2]) for e in parts} == {
+        frozenset((lanes.index[(179.5, 0.3)], node)),
+        frozenset((node, lanes.index[(-179.5, 0.3)])),
+    }
+    assert sum(d for _, _, d, _ in parts) == pytest.approx(crossing)
+
+
 def test_a_passage_segment_is_not_joined_part_way_along(tmp_path):
     """A canal's or strait's segment is joined only at its nodes: a port joined part way along one
     would let a voyage leave the lanes there and skip the passage's transit, toll or call."""

@@ -85,6 +85,16 @@ def _inland_waters(network, land):
     return shapely.union_all(shapely.buffer([p for p in merged if p.length * 110.57 >= 10], 50 / 110.57))
 
 
+def _drawn(path):
+    """An access path as RFC 7946 draws it: split where it crosses the antimeridian (Port
+    Beringovsky's joins the lane past 180), not a line round the world."""
+    import shapely.geometry
+
+    from corridor.io import line_geometry
+
+    return shapely.geometry.shape(line_geometry(path))
+
+
 def test_no_access_path_crosses_land_beyond_the_ports_shore_tolerance(network):
     import shapely
 
@@ -103,7 +113,7 @@ def test_no_access_path_crosses_land_beyond_the_ports_shore_tolerance(network):
         # A port beside a call on the way also joins past it along the lanes (`access.past`):
         # those paths follow lane segments, not the port's own water.
         for _, _, path in access.own_joints():
-            outside = shapely.LineString(path).difference(disc) if len(path) > 1 else shapely.LineString()
+            outside = _drawn(path).difference(disc) if len(path) > 1 else shapely.LineString()
             checked += 1
             if outside.is_empty or not len(land.tree.query(outside, predicate="intersects")):
                 continue
@@ -139,8 +149,6 @@ def test_no_port_joins_the_lanes_across_a_dam_beyond_its_shore_tolerance(network
     Afsluitdijk). No port's own access path crosses one of the listed dams outside the port's
     shore tolerance, the rule land obeys; Cardiff's World Port Index position, to the nearest
     minute, lies on the Cardiff Bay Barrage itself, so its joins cross it within its tolerance."""
-    import shapely
-
     dams = _barrier_dams()
     crossing, within = [], []
     for access in network.access.values():
@@ -149,7 +157,7 @@ def test_no_port_joins_the_lanes_across_a_dam_beyond_its_shore_tolerance(network
         for _, _, path in access.own_joints():
             if len(path) < 2:
                 continue
-            line = shapely.LineString(path)
+            line = _drawn(path)
             for name, (dam, _) in dams.items():
                 if line.intersects(dam):
                     (crossing if line.difference(disc).intersects(dam) else within).append((access.place_id, name))

@@ -12,6 +12,11 @@ path is checked exactly against the land; land within the port's shore tolerance
 The bundled dataset ships these paths precomputed (`sea/port_access.json`, written by
 `scripts/prepare_access.py`); a port missing from that table, or whose position changed, is
 joined on the fly.
+
+Near the antimeridian the search runs on a plane that goes WRAP_DEG past +-180: the lane points
+and the land just across it are shifted by 360 degrees to lie beside the port (a harbour on
+Taveuni, which the 180th meridian crosses, joins the lane on its other side). The paths it
+finds are handed back with every longitude within [-180, 180], as the lanes keep theirs.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .geo import haversine_km, path_length_km
+from .geo import haversine_km, normalize_lon, path_length_km
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +50,79 @@ INLAND_WATER_KM = 50.0
 INLAND_OFFSET_MAX_KM = 10.0
 INLAND_WATER_MIN_KM = 10.0
 INLAND_LAND_MIN_DEG2 = 5.0  # about 40,000-60,000 km2: continents and the largest islands
+# How far past +-180 the plane of the search runs (degrees): the widest grid (450 km) at 70 N.
+WRAP_DEG = 15.0
+
+Point = tuple[float, float]
+
+
+def _shifted(geometries, dlon: float):
+    """Return shapely geometries moved dlon degrees east."""
+    import numpy as np
+    import shapely
+
+    shift = np.array([dlon, 0.0])
+    return shapely.transform(geometries, lambda xy: xy + shift)
+
+
+def _land_parts(land, bounds: tuple[float, float, float, float], *, min_area_deg2: float = 0.0) -> list:
+    """Return the land inside bounds, clipped to them, of the land parts of at least min_area_deg2.
+
+    Bounds may run up to WRAP_DEG past +-180: the land there is the land across the antimeridian,
+    shifted by 360 degrees.
+    """
+    import shapely
+
+    west, south, east, north = bounds
+    out = []
+    for shift in (0.0, 360.0, -360.0):  # a point x of the map lies at x + shift on this plane
+        w, e = max(west - shift, -180.0), min(east - shift, 180.0)
+        if w >= e:
+            continue
+        for i in land.tree.query(shapely.box(w, south, e, north)):
+            if land.parts[i].area < min_area_deg2:
+                continue
+            part = shapely.clip_by_rect(land.parts[i], w, south, e, north)
+            if not part.is_empty:
+                out.append(_shifted(part, shift) if shift else part)
+    return out
 
 
 def land_near(land, bounds: tuple[float, float, float, float], *, min_area_deg2: float = 0.0):
     """Return the land inside bounds as one geometry (only land parts of at least min_area_deg2)."""
     import shapely
 
-    west, south, east, north = bounds
-    found = [land.parts[i] for i in land.tree.query(shapely.box(*bounds))]
-    parts = [shapely.clip_by_rect(p, west, south, east, north) for p in found if p.area >= min_area_deg2]
-    return shapely.union_all([p for p in parts if not p.is_empty]) if parts else shapely.Polygon()
+    parts = _land_parts(land, bounds, min_area_deg2=min_area_deg2)
+    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-Point = tuple[float, float]
+def _crossed(land, segments):
+    """Return a boolean array: which segments (a shapely array) touch land, a segment that runs
+    past +-180 (up to WRAP_DEG) checked there against the land across the antimeridian."""
+    import numpy as np
+    import shapely
+
+    hit = np.zeros(len(segments), dtype=bool)
+    if not len(segments):
+        return hit
+    hit[land.crossed(segments)] = True
+    box = shapely.bounds(segments)
+    for shift, beyond in ((360.0, box[:, 0] < -180.0), (-360.0, box[:, 2] > 180.0)):
+        rows = np.nonzero(beyond)[0]
+        if len(rows):
+            hit[rows[land.crossed(_shifted(segments[rows], shift))]] = True
+    return hit
+
+
+def _on_map(point: Point) -> Point:
+    """Return a point of the plane with its longitude within [-180, 180] (unchanged if it is)."""
+    lon, lat = point
+    return (lon if -180.0 <= lon <= 180.0 else normalize_lon(lon), lat)
+
+
+def _lane_key(point: Point) -> Point:
+    """Return the lane node key of a point of the plane (as `sealanes.Lanes.node` makes it)."""
+    return (round(normalize_lon(point[0]), 5), round(point[1], 5))
 
 
 @dataclass(frozen=True)
@@ -92,11 +157,7 @@ class _Obstacle:
         import shapely
 
         self.shapely = shapely
-        west, south, east, north = bounds
-        box = shapely.box(west, south, east, north)
-        parts = [shapely.clip_by_rect(land.parts[i], west, south, east, north) for i in land.tree.query(box)]
-        parts = [p for p in parts if not p.is_empty]
-        geometry = shapely.union_all(parts) if parts else shapely.Polygon()
+        geometry = land_near(land, bounds)
         if tolerance_km > 0 and not geometry.is_empty:
             geometry = geometry.difference(_disc(port, tolerance_km * 0.98))
         if inland is not None and not inland.is_empty and not geometry.is_empty:
@@ -174,9 +235,9 @@ def _make_level(
     dlat = step_km / KM_PER_DEG_LAT
     dlon = step_km / (KM_PER_DEG_LON * scale)
     n = max(math.ceil(2 * half_km / step_km), 3)
-    west = max(lon0 - n / 2 * dlon, -180.0)
+    west = max(lon0 - n / 2 * dlon, -180.0 - WRAP_DEG)
     south = max(lat0 - n / 2 * dlat, -89.99)
-    cols = min(n, int((180.0 - west) / dlon))
+    cols = min(n, int((180.0 + WRAP_DEG - west) / dlon))
     rows = min(n, int((89.99 - south) / dlat))
     bounds = (west, south, west + cols * dlon, south + rows * dlat)
     inland = targets.inland_waters(bounds, land) if targets is not None else None
@@ -362,7 +423,7 @@ def water_paths(
                 kind, a, b = refs[index]
                 paths.append(
                     WaterPath(
-                        tuple(pulled),
+                        (*map(_on_map, pulled[:-1]), _lane_key(end)),
                         path_length_km(pulled),
                         node=a if kind == "node" else -1,
                         edge=(a, b) if kind == "edge" else None,
@@ -373,28 +434,53 @@ def water_paths(
     return []
 
 
-def _plane_pairs(lanes, xy, *, untagged: bool = False):
-    """Return the lane segments as rows (u, v) that may be drawn straight on the plane: not one
-    across the antimeridian (its straight form spans the globe), nor, if `untagged`, a passage's."""
+def _lane_nodes(xy):
+    """Return the lane nodes as (ids, points on the plane): every node, and those within WRAP_DEG
+    of +-180 once more, shifted by 360 degrees across it."""
+    import numpy as np
+
+    ids = np.arange(len(xy))
+    east, west = xy[:, 0] > 180.0 - WRAP_DEG, xy[:, 0] < WRAP_DEG - 180.0
+    points = np.concatenate([xy, xy[east] - (360.0, 0.0), xy[west] + (360.0, 0.0)])
+    return np.concatenate([ids, ids[east], ids[west]]), points
+
+
+def _lane_segments(lanes, xy, *, untagged: bool = False):
+    """Return the lane segments as rows (u, v) and their ends (a, b) on the plane, not a passage's
+    if `untagged`. A segment across the antimeridian runs on past +-180 (from 179.5 E to 179.5 W is
+    from 179.5 to 180.5, not round the world), and a segment within WRAP_DEG of +-180 is there once
+    more, shifted by 360 degrees across it."""
     import numpy as np
 
     pairs = np.asarray(
         [(u, v) for u, v, _, passage in lanes.edges if not (untagged and passage)], dtype=np.int64
     ).reshape(-1, 2)
-    return pairs[np.abs(xy[pairs[:, 0], 0] - xy[pairs[:, 1], 0]) < 180]
+    a, b = xy[pairs[:, 0]], xy[pairs[:, 1]].copy()
+    across = np.abs(b[:, 0] - a[:, 0]) > 180.0
+    b[across, 0] += np.where(b[across, 0] < a[across, 0], 360.0, -360.0)
+    east = np.maximum(a[:, 0], b[:, 0]) > 180.0 - WRAP_DEG
+    west = np.minimum(a[:, 0], b[:, 0]) < WRAP_DEG - 180.0
+    shift = (360.0, 0.0)
+    return (
+        np.concatenate([pairs, pairs[east], pairs[west]]),
+        np.concatenate([a, a[east] - shift, a[west] + shift]),
+        np.concatenate([b, b[east] - shift, b[west] + shift]),
+    )
 
 
 class LaneTargets:
-    """Where a port may join the lanes: lane nodes, and points along lane segments."""
+    """Where a port may join the lanes: lane nodes, and points along lane segments (on the plane
+    that runs WRAP_DEG past +-180; ids are the lanes' own)."""
 
     def __init__(self, lanes):
         import numpy as np
         import shapely
 
         self.lanes = lanes
-        self.xy = np.asarray(lanes.coords, dtype=float)
-        self.pairs = pairs = _plane_pairs(lanes, self.xy)
-        self.segments = shapely.linestrings(np.stack([self.xy[pairs[:, 0]], self.xy[pairs[:, 1]]], axis=1))
+        xy = np.asarray(lanes.coords, dtype=float)
+        self.node_ids, self.xy = _lane_nodes(xy)
+        self.pairs, self.a, self.b = _lane_segments(lanes, xy)
+        self.segments = shapely.linestrings(np.stack([self.a, self.b], axis=1))
         self.segment_tree = shapely.STRtree(self.segments)
         self.node_tree = shapely.STRtree(shapely.points(self.xy))
 
@@ -408,8 +494,8 @@ class LaneTargets:
         segs = self.segment_tree.query(box)
         if not len(segs):
             return None
-        over_land = land.crossed(self.segments[segs])
-        if not len(over_land):
+        over_land = _crossed(land, self.segments[segs])
+        if not over_land.any():
             return None
         lines = self.segments[segs[over_land]]
         # Only long stretches over a continent or a large island: a lane clipping a headland or
@@ -432,11 +518,11 @@ class LaneTargets:
         west, south, east, north = bounds
         nodes = self.node_tree.query(box)
         points = [self.xy[nodes]]
-        refs: list[tuple[str, int, int]] = [("node", int(n), -1) for n in nodes]
+        refs: list[tuple[str, int, int]] = [("node", int(n), -1) for n in self.node_ids[nodes]]
         segs = self.segment_tree.query(box)
         if len(segs):
             u, v = self.pairs[segs, 0], self.pairs[segs, 1]
-            a, b = self.xy[u], self.xy[v]
+            a, b = self.a[segs], self.b[segs]
             length = _haversine_rows(a, b)
             counts = np.maximum(np.ceil(length / spacing_km).astype(int), 1)
             seg_index = np.repeat(np.arange(len(segs)), counts - 1)
@@ -784,31 +870,32 @@ def _straight(
 
     if not ports:
         return {}, {}
-    node_xy = np.asarray(lanes.coords, dtype=float)
+    # The nodes near +-180 are there twice, once on each side (`_lane_nodes`): `wi` is a node on
+    # that plane, `ni` its lane node.
+    node_ids, node_xy = _lane_nodes(np.asarray(lanes.coords, dtype=float))
     port_xy = np.asarray([(p.lon, p.lat) for p in ports], dtype=float)
     tolerance = np.asarray([tolerances[p.id] for p in ports], dtype=float)
     reach_deg = ACCESS_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(port_xy[:, 1]))), 0.05)
     tree = shapely.STRtree(shapely.points(node_xy))
-    pi, ni = tree.query(shapely.points(port_xy), predicate="dwithin", distance=float(reach_deg.max()))
-    within = np.abs(node_xy[ni, 1] - port_xy[pi, 1]) <= ACCESS_MAX_KM / 111.0 + 0.01
-    pi, ni = pi[within], ni[within]
-    distance = _haversine_rows(port_xy[pi], node_xy[ni])
+    pi, wi = tree.query(shapely.points(port_xy), predicate="dwithin", distance=float(reach_deg.max()))
+    within = np.abs(node_xy[wi, 1] - port_xy[pi, 1]) <= ACCESS_MAX_KM / 111.0 + 0.01
+    pi, wi = pi[within], wi[within]
+    distance = _haversine_rows(port_xy[pi], node_xy[wi])
     keep = distance <= ACCESS_MAX_KM
-    pi, ni, distance = pi[keep], ni[keep], distance[keep]
+    pi, wi, distance = pi[keep], wi[keep], distance[keep]
     order = np.lexsort((distance, pi))
-    pi, ni, distance = pi[order], ni[order], distance[order]
+    pi, wi, distance = pi[order], wi[order], distance[order]
+    ni = node_ids[wi]
     first = np.searchsorted(pi, pi, side="left")
     heads = first == np.arange(len(pi))  # each port's nearest node, clear or not
     nearest_km = {ports[p].id: d for p, d in zip(pi[heads].tolist(), distance[heads].tolist(), strict=True)}
     keep = (np.arange(len(pi)) - first) < ACCESS_CANDIDATES
-    pi, ni, distance = pi[keep], ni[keep], distance[keep]
+    pi, wi, ni, distance = pi[keep], wi[keep], ni[keep], distance[keep]
     # Which candidate edges cross land beyond the port's tolerance.
     t0 = np.clip(tolerance[pi] / np.maximum(distance, 1e-9), 0.0, 1.0)
-    start = port_xy[pi] + (node_xy[ni] - port_xy[pi]) * t0[:, None]
-    segments = shapely.linestrings(np.stack([start, node_xy[ni]], axis=1))
-    crossing = np.zeros(len(pi), dtype=bool)
-    if len(segments):
-        crossing[land.crossed(segments)] = True
+    start = port_xy[pi] + (node_xy[wi] - port_xy[pi]) * t0[:, None]
+    segments = shapely.linestrings(np.stack([start, node_xy[wi]], axis=1))
+    crossing = _crossed(land, segments)
     crossing[distance <= tolerance[pi]] = False
     chosen: dict[str, list[tuple[Point, Point]]] = {}
     for p, n, crosses in zip(pi.tolist(), ni.tolist(), crossing.tolist(), strict=True):
@@ -838,17 +925,16 @@ def _to_segments(ports: Sequence, lanes, land, tolerance, chosen: Mapping[str, l
     # Not a passage's segment (a canal, a strait): a port joined part way along one would let a
     # voyage leave the lanes there and skip the passage's transit, toll or call (Port Said joined
     # 50 km down the Suez Canal).
-    pairs = _plane_pairs(lanes, xy, untagged=True)
+    _, a, b = _lane_segments(lanes, xy, untagged=True)
     # Only the segments whose box comes within the search distance of the ports' box (one port on
     # `ports add`: a few of the whole network's).
     at = np.asarray([(ports[i].lon, ports[i].lat) for i in todo])
     reach = ACCESS_MAX_KM / 111.0
-    low = np.minimum(xy[pairs[:, 0]], xy[pairs[:, 1]])
-    high = np.maximum(xy[pairs[:, 0]], xy[pairs[:, 1]])
-    pairs = pairs[np.all((high >= at.min(axis=0) - reach) & (low <= at.max(axis=0) + reach), axis=1)]
-    if not len(pairs):
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    near = np.all((high >= at.min(axis=0) - reach) & (low <= at.max(axis=0) + reach), axis=1)
+    if not near.any():
         return []
-    segments = shapely.linestrings(np.stack([xy[pairs[:, 0]], xy[pairs[:, 1]]], axis=1))
+    segments = shapely.linestrings(np.stack([a[near], b[near]], axis=1))
     points = shapely.points(at)
     found, nearest = shapely.STRtree(segments).query_nearest(points, max_distance=reach, all_matches=False)
     ends = shapely.line_interpolate_point(
@@ -862,9 +948,12 @@ def _to_segments(ports: Sequence, lanes, land, tolerance, chosen: Mapping[str, l
         if min(haversine_km(*start, *path[-1]) for path in chosen[place.id]) - km < SEGMENT_JOIN_GAIN_KM:
             continue
         skip = float(tolerance[todo[k]])
-        if km > skip and land.crosses(start, end, skip_start_km=skip):
-            continue
-        out.append((place.id, (start, end)))
+        if km > skip:
+            t0 = skip / km
+            clear_of = (start[0] + (end[0] - start[0]) * t0, start[1] + (end[1] - start[1]) * t0)
+            if _crossed(land, shapely.linestrings([[clear_of, end]]))[0]:
+                continue
+        out.append((place.id, (start, _lane_key(end))))
     return out
 
 
@@ -900,12 +989,11 @@ def _split_lanes(lanes, points: Iterable[Point]) -> None:
     points = list(points)
     if not lanes.edges or not points:
         return
-    xy = np.asarray(lanes.coords, dtype=float)
-    # A segment across the antimeridian runs round the world on the plane: a point on another
-    # segment would seem to lie on it too, and splitting it would cut the ocean crossing.
-    pairs = _plane_pairs(lanes, xy).tolist()
-    segments = shapely.linestrings(np.stack([xy[[u for u, _ in pairs]], xy[[v for _, v in pairs]]], axis=1))
-    tree = shapely.STRtree(segments)
+    # A segment across the antimeridian runs on past +-180 (`_lane_segments`), not round the world
+    # on the plane, where a point on another segment would seem to lie on it too.
+    rows, a, b = _lane_segments(lanes, np.asarray(lanes.coords, dtype=float))
+    pairs = rows.tolist()
+    tree = shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1)))
     on_edge: dict[frozenset, list[Point]] = {}
     for point in points:
         found = tree.query(shapely.Point(point), predicate="dwithin", distance=2e-5)
