@@ -268,6 +268,45 @@ def test_a_figure_edited_to_the_same_length_is_seen_through_the_cache(tiny, tmp_
     assert len(cache_files(tmp_path / "cache")) == 1
 
 
+def test_remembered_digests_are_read_again_when_a_file_changes(tiny, tmp_path, monkeypatch):
+    # cache.file_digests keeps each file's digest with its size, inode, times and ctime, and
+    # reads a file again when any of them changed; here every file counts as settled at once.
+    import time
+
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "SETTLED_NS", -(10**18))
+    reads = []
+    real_digest = cache.file_digest
+    monkeypatch.setattr(cache, "file_digest", lambda path: reads.append(Path(path).name) or real_digest(path))
+    first = cache.data_digests(tiny)
+    assert "links.csv" in reads and (tmp_path / "cache" / cache.DIGESTS_FILE).is_file()
+    reads.clear()
+    assert cache.data_digests(tiny) == first and reads == []  # remembered: nothing read
+    time.sleep(0.05)  # past a coarse clock's tick: the edit's ctime differs from the one kept
+    edit_in_place(tiny / "links" / "links.csv", "rail,400,", "rail,401,")
+    again = cache.data_digests(tiny)
+    assert reads == ["links.csv"] and again["links/links.csv"] != first["links/links.csv"]
+    assert load_network(tiny).links["rail-a-b"].distance_km == 401
+    # Without `remember`, as the wheel build asks, every file is read and nothing is kept.
+    reads.clear()
+    assert cache.data_digests(tiny, remember=False) == again and "links.csv" in reads
+
+
+def test_a_file_changed_just_before_it_is_read_is_not_remembered(tiny, tmp_path, monkeypatch):
+    # An edit in the same tick of the clock as the reading would keep the file's times: a digest
+    # is kept only for a file whose status changed SETTLED_NS before it was read.
+    import time
+
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "SETTLED_NS", 300_000_000)
+    time.sleep(0.4)  # the dataset's files settle
+    (tiny / "parameters.csv").write_text((tiny / "parameters.csv").read_text() + "\n", encoding="utf-8")
+    cache.data_digests(tiny)
+    kept = json.loads((tmp_path / "cache" / cache.DIGESTS_FILE).read_bytes())
+    assert [path for path in kept if path.endswith("links.csv")]
+    assert not [path for path in kept if path.endswith("parameters.csv")]
+
+
 def test_a_figure_edited_to_the_same_length_passes_the_packaged_network_over(tiny, tmp_path, monkeypatch):
     # The packaged network is tied to its data by their contents, not their sizes: beside an
     # editable install, a link's figure edited without changing the file's length is a change.
