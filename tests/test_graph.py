@@ -45,6 +45,17 @@ def broken(core, **arrays):
     return clone
 
 
+def with_heads(core, head):
+    """Return a copy of a compiled graph whose edges enter `head`, its reverse adjacency rebuilt to match."""
+    redges = array("i", sorted(range(core.n_edges), key=head.__getitem__))
+    rindptr = array("i", [0]) * (core.n_nodes + 1)
+    for v in head:
+        rindptr[v + 1] += 1
+    for v in range(core.n_nodes):
+        rindptr[v + 1] += rindptr[v]
+    return broken(core, head=head, redges=redges, rindptr=rindptr)
+
+
 def first_edge(core, role):
     return core.edges_with_role(role)[0]
 
@@ -116,13 +127,7 @@ def test_an_edge_into_an_origin_breaks_the_contract(net):
     head[lane] = core.origin("CNAAA")
     assert any("reverse adjacency" in p for p in check_graph(broken(core, head=head)))
     # With the reverse adjacency rebuilt to match, the edge itself is refused.
-    redges = array("i", sorted(range(core.n_edges), key=head.__getitem__))
-    rindptr = array("i", [0]) * (core.n_nodes + 1)
-    for v in head:
-        rindptr[v + 1] += 1
-    for v in range(core.n_nodes):
-        rindptr[v + 1] += rindptr[v]
-    problems = check_graph(broken(core, head=head, redges=redges, rindptr=rindptr))
+    problems = check_graph(with_heads(core, head))
     assert any("wrong kinds of node" in p for p in problems)
 
 
@@ -195,13 +200,7 @@ def test_check_graph_refuses_a_transit_layer_that_breaks_its_contract(network):
     board = next(e for e in core.edges_with_role(Role.BOARD) if core.head[e] == core.mode_nodes[slot | 1])
     head = array("i", core.head)
     head[board] = core.transit_nodes[slot | 1]
-    redges = array("i", sorted(range(core.n_edges), key=head.__getitem__))
-    rindptr = array("i", [0]) * (core.n_nodes + 1)
-    for v in head:
-        rindptr[v + 1] += 1
-    for v in range(core.n_nodes):
-        rindptr[v + 1] += rindptr[v]
-    problems = check_graph(broken(core, head=head, redges=redges, rindptr=rindptr))
+    problems = check_graph(with_heads(core, head))
     assert any("has an edge from an origin" in p for p in problems), problems
 
 
