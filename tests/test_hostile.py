@@ -886,6 +886,26 @@ def test_params_that_routes_would_use_absurdly_are_refused_naming_the_file(site,
 
 
 @pytest.mark.parametrize(
+    ("row", "says"),
+    [
+        ("transit_h_p90,all,1", "transit_h_p90 for all is 1 ({params}), below transit_h 12 ({data})"),
+        ("transship_h_p90,all,1", "transship_h_p90 for all is 1 ({params}), below transship_h 48 ({data})"),
+        ("transit_h,all,48", "transit_h_p90 for all is 36 ({data}), below transit_h 48 ({params})"),
+    ],
+    ids=["transit-bad-case", "transshipment-bad-case", "transit-typical"],
+)
+def test_params_whose_bad_case_beats_the_typical_are_refused(site, run, tmp_path, row, says):
+    # A bad case (the 90th percentile) below the typical figure would shorten the bad-case total.
+    root, state = site
+    params = _file(tmp_path / "bad.csv", f"name,scope,value,source\n{row},estimate\n")
+    before = state()
+    data = root / "parameters.csv"
+    expected = says.format(params=params, data=data) + ": a bad case is no better than the typical figure"
+    refused(run("route", "CNAAA", "CNBBB", "--params", params, "--data", str(root)), 1, expected)
+    assert state() == before
+
+
+@pytest.mark.parametrize(
     ("change", "says"),
     [
         ("[[delay]]\nplaces = ['CNBBB']\nhours = 1e300", "big.toml:6: delay 1: hours must be at most 8,760"),
@@ -966,3 +986,18 @@ def test_a_gis_vertex_that_is_not_a_number_is_one_line_without_a_library_warning
     (problem,) = problems(done.stderr)
     assert "feature 1: via: 'nan 1' is outside lon" in problem
     assert state() == before
+
+
+def test_a_bad_case_left_to_its_default_is_said_so(network):
+    from dataclasses import replace
+
+    from corridor.costing import Parameters
+    from corridor.errors import DataError
+
+    table = {k: v for k, v in network.parameters.table.items() if k != ("transit_h_p90", "all")}
+    table[("transit_h", "all")] = replace(table[("transit_h", "all")], value=48.0)
+    with pytest.raises(DataError) as raised:
+        Parameters(table)
+    assert raised.value.problems == [
+        "transit_h_p90 for all is 24 (the default), below transit_h 48: a bad case is no better than the typical figure"
+    ]

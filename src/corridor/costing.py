@@ -63,6 +63,9 @@ PARAMETER_NAMES: dict[str, tuple[tuple[str, ...], bool]] = {
     "holding_rate_per_day": (("all",), False),
     "co2_price_usd_per_t": (("all",), False),
 }
+# The defaults of optional figures, and the bad case (90th percentile) of each typical figure.
+DEFAULTS = {"transship_h": 48.0, "transship_h_p90": 120.0, "transit_h": 12.0, "transit_h_p90": 24.0}
+BAD_CASES = {"transship_h": "transship_h_p90", "transit_h": "transit_h_p90"}
 # Parameters that divide or scale a distance: zero would stop a container or break the arithmetic.
 POSITIVE = (
     "payload_t_per_teu", "speed_kmh", "speed_down_kmh", "speed_up_kmh", "circuity", "min_speed_kmh", "max_speed_kmh",
@@ -112,6 +115,7 @@ class Parameters:
             if required:
                 problems.extend(f"{name} for {scope} is missing" for scope in scopes if (name, scope) not in self.table)
         problems += self._implausible_speeds(where)
+        problems += self._bad_cases_below_typical(where)
         if problems:
             raise DataError("the parameters table is incomplete or wrong", problems)
 
@@ -121,6 +125,24 @@ class Parameters:
         value = self.table[(name, scope)].value
         where = f"{file}: " if file else ""
         return f"{where}{name} for {scope} is {value:g}, outside the plausible {low:g}-{high:g}{unit}"
+
+    def _bad_cases_below_typical(self, files: dict[tuple[str, str], str]) -> list[str]:
+        """Return a problem for each bad case (`BAD_CASES`) below its typical figure, either given
+        here or the default, naming the files of the rows given: a bad case is never better."""
+        problems = []
+        for typical, bad in BAD_CASES.items():
+            low, high = self.value(typical, "all", DEFAULTS[typical]), self.value(bad, "all", DEFAULTS[bad])
+            if high < low:
+
+                def origin(name: str) -> str:
+                    found = files.get((name, "all"))
+                    return f" ({found})" if found else "" if (name, "all") in self.table else " (the default)"
+
+                problems.append(
+                    f"{bad} for all is {high:g}{origin(bad)}, below {typical} {low:g}{origin(typical)}: "
+                    "a bad case is no better than the typical figure"
+                )
+        return problems
 
     def speed_range(self, mode: str) -> tuple[float, float] | None:
         """Return the plausible (min, max) average speed of a link of `mode` in km/h, None if not given."""
@@ -281,7 +303,7 @@ class Parameters:
         hours = getattr(hub, "transship_h", None)
         usd = getattr(hub, "transship_usd", None)
         return Metrics(
-            time_h=hours if hours is not None else self.value("transship_h", "all", 48.0),
+            time_h=hours if hours is not None else self.value("transship_h", "all", DEFAULTS["transship_h"]),
             cost_usd=usd if usd is not None else self.value("transship_usd", "all", 100.0),
         )
 
@@ -289,14 +311,14 @@ class Parameters:
         """The formalities of cargo that enters a country at `place` in transit for another, or
         leaves by it after crossing in transit: a transit declaration and its seals, charged
         instead of the country's import or export clearance (`network.transit_places`)."""
-        hours = self.value("transit_h", "all", 12.0)
+        hours = self.value("transit_h", "all", DEFAULTS["transit_h"])
         figures = (("h", "transit_h"), ("h_p90", "transit_h_p90"), ("usd", "transit_usd"))
         sources = [f"{figure}: {self.source(name, 'all') or 'estimate'}" for figure, name in figures]
         return Clearance(
             place_id=place.id,
             direction="transit",
             h=hours,
-            h_p90=self.value("transit_h_p90", "all", 2 * hours),
+            h_p90=self.value("transit_h_p90", "all", DEFAULTS["transit_h_p90"]),
             usd=self.value("transit_usd", "all", 50.0),
             source="; ".join(sources),
         )
@@ -306,7 +328,9 @@ class Parameters:
         p90 = getattr(hub, "transship_h_p90", None)
         if hours is not None and p90 is not None:
             return p90 - hours
-        return self.value("transship_h_p90", "all", 120.0) - self.value("transship_h", "all", 48.0)
+        return self.value("transship_h_p90", "all", DEFAULTS["transship_h_p90"]) - self.value(
+            "transship_h", "all", DEFAULTS["transship_h"]
+        )
 
 
 def drawn_length_km(link: Link, start: Place, end: Place) -> float:
