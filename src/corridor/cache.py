@@ -167,11 +167,8 @@ def file_digests(paths: list[Path], *, remember: bool = True) -> list[str]:
     memo_path = directory / DIGESTS_FILE if directory is not None else None
     memo: dict[str, list] = {}
     if memo_path is not None:
-        try:
-            found = json.loads(memo_path.read_bytes())
-            memo = found if isinstance(found, dict) else {}
-        except (OSError, ValueError):
-            memo = {}
+        memo = _digest_memos.get(memo_path) or _read_memo(memo_path)
+        _digest_memos[memo_path] = memo
     out, changed = [], False
     for path in paths:
         real = os.path.realpath(path)
@@ -190,6 +187,19 @@ def file_digests(paths: list[Path], *, remember: bool = True) -> list[str]:
     if changed and memo_path is not None:
         write(memo_path, json.dumps(memo, sort_keys=True).encode())
     return out
+
+
+# The digests read from each folder's DIGESTS_FILE in this process (a load reads the code's and
+# the data's in turn); every entry is still checked against its file's status before use.
+_digest_memos: dict[Path, dict[str, list]] = {}
+
+
+def _read_memo(path: Path) -> dict[str, list]:
+    try:
+        found = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def data_digests(root: Path, *, remember: bool = True) -> dict[str, str]:

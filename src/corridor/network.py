@@ -841,22 +841,23 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     builder.arrive(place.id, mode), builder.depart(place.id, other), Role.TRANSFER, "transfer",
                     _metrics(_plus(fixed, cleared)), spread=_rss(*fixed_spread, cleared_spread),
                 )  # fmt: skip
-                if mode in SEA_FAMILY and other in SEA_FAMILY:
+                at_sea = mode in SEA_FAMILY or other in SEA_FAMILY
+                if (mode in SEA_FAMILY and other in SEA_FAMILY) or not layers_at(place.id):
                     continue
-                # The layers of `transit_places`: between land modes as above; between a ship and
-                # land in transit, a transit declaration instead of the country's clearance.
+                # The layers of `transit_places`: between land modes as above, clearing nothing;
+                # between a ship and land only in transit, a transit declaration instead of the
+                # country's clearance (inbound cargo came by land and ends in this country).
+                declared = parameters.transit(place) if at_sea else None
+                declaration = Metrics(time_h=declared.h, cost_usd=declared.usd) if declared else Metrics()
+                declaration_spread = declared.h_p90 - declared.h if declared else 0.0
                 for layer in layers_at(place.id):
-                    if layer == "inbound" and (mode in SEA_FAMILY or other in SEA_FAMILY):
-                        continue  # inbound cargo came by land and ends in this country
-                    if mode in SEA_FAMILY or other in SEA_FAMILY:
-                        declared = parameters.transit(place)
-                        cleared = Metrics(time_h=declared.h, cost_usd=declared.usd)
-                        cleared_spread = declared.h_p90 - declared.h
-                    tail = builder.arrive(place.id, mode, "" if mode in SEA_FAMILY else layer)
-                    head = builder.depart(place.id, other, "" if other in SEA_FAMILY else layer)
+                    if at_sea and layer != "transit":
+                        continue
                     builder.add(
-                        tail, head, Role.TRANSFER, "transfer", _metrics(_plus(fixed, cleared)),
-                        spread=_rss(*fixed_spread, cleared_spread),
+                        builder.arrive(place.id, mode, "" if mode in SEA_FAMILY else layer),
+                        builder.depart(place.id, other, "" if other in SEA_FAMILY else layer),
+                        Role.TRANSFER, "transfer", _metrics(_plus(fixed, declaration)),
+                        spread=_rss(*fixed_spread, declaration_spread),
                     )  # fmt: skip
         if "sea" in modes:
             for lane_node, distance in access[place.id].nodes:
