@@ -621,8 +621,9 @@ def test_cargo_barged_to_hong_kong_clears_chinese_export_on_the_barge(network, r
     )
     river = next(leg for leg in data["legs"] if leg["mode"] == "river")
     assert river["customs"] == [
-        {"country": "CN", "direction": "export", "time_h": float(export["h"]), "cost_usd": float(export["usd"])}
-    ]
+        {"country": "CN", "direction": "export", "time_h": float(export["h"]), "cost_usd": float(export["usd"]),
+         "at_crossing": False}
+    ]  # fmt: skip
     assert all(leg["customs"] == [] for leg in data["legs"] if leg is not river)
     assert any(export["h_source"] in cited for cited in river["sources"]["time_h"])
     assert any(export["usd_source"] in cited for cited in river["sources"]["cost_usd"])
@@ -637,8 +638,9 @@ def test_customs_cleared_at_a_transfer_is_named_under_it(run):
     transfers = [leg for leg in data["legs"] if leg["activity"] == "transfer"]
     landing = next(leg for leg in transfers if leg["from"] == "IQUQR")
     assert landing["customs"] == [
-        {"country": "IQ", "direction": "import", "time_h": float(iraq["h"]), "cost_usd": float(iraq["usd"])}
-    ]
+        {"country": "IQ", "direction": "import", "time_h": float(iraq["h"]), "cost_usd": float(iraq["usd"]),
+         "at_crossing": False}
+    ]  # fmt: skip
     assert landing["time_h"] >= float(iraq["h"]) and landing["cost_usd"] >= float(iraq["usd"])
     boarding = transfers[0]
     assert [(c["country"], c["direction"]) for c in boarding["customs"]] == [("CN", "export")]
@@ -653,17 +655,20 @@ def test_customs_cleared_at_a_transfer_is_named_under_it(run):
     assert "with customs" not in run("route", "Chongqing", "Dalian", "--by", "time").out
 
 
-def test_rail_cargo_clears_import_at_an_inland_terminal_that_clears_it(network, run):
-    # clearance.csv: Tashkent's import row, "rail cargo clears at destination" (Doing Business).
+def test_rail_cargo_into_uzbekistan_clears_its_import_on_the_way_in(network, run):
+    # clearance.csv: Tashkent's import row, "rail cargo clears at destination" (Doing Business);
+    # borders.csv: the Saryagash-Keles crossing holds only transit formalities for cargo entering
+    # Uzbekistan (entry_clearance UZ), so the link that enters charges the row in full.
     row = next(r for r in _clearance_rows() if r["place_id"] == "UZTAS" and r["direction"] == "import")
     route = find_routes(network, "Chongqing", "Tashkent", modes=["rail"])[0]
-    cleared = [leg for leg in route.legs if leg.activity == "import clearance"]
-    assert [(leg.from_id, leg.time_h, leg.cost_usd) for leg in cleared] == [
-        ("UZTAS", float(row["h"]), pytest.approx(float(row["usd"])))
+    full = [c for c in network.customs_charged(route.edges) if not c.at_crossing]
+    assert [(c.place_id, c.direction, c.h, c.usd) for c in full] == [
+        ("UZTAS", "import", float(row["h"]), pytest.approx(float(row["usd"])))
     ]
+    assert not [leg for leg in route.legs if leg.activity == "import clearance"]
     data = json.loads(run("route", "Chongqing", "Tashkent", "--modes", "rail", "--format", "json").out)
-    leg = next(leg for leg in data["legs"] if leg["activity"] == "import clearance")
-    assert any(row["h_source"] in cited for cited in leg["sources"]["time_h"])
+    leg = next(leg for leg in data["legs"] if any(c["country"] == "UZ" for c in leg["customs"]))
+    assert leg["mode"] == "rail" and any(row["h_source"] in cited for cited in leg["sources"]["time_h"])
     # Cargo crossing at a border place clears there: Hanoi to Nanning by rail ends with no
     # clearance leg, and neither does a rail journey inside China.
     for start, end in (("Hanoi", "Nanning"), ("Chongqing", "Kunming")):
@@ -688,8 +693,8 @@ def test_a_train_into_china_clears_china_import_on_the_way_in_and_only_that_way(
     ]
     assert {"CNHRS", "CNAKL"} & places_on(inbound)
     outbound = find_routes(network, "Chongqing", "Tashkent", by="time")[0]
-    assert [c.direction for c in network.customs_charged(outbound.edges)] == ["import"]
-    assert {network.places[c.place_id].country for c in network.customs_charged(outbound.edges)} == {"UZ"}
+    in_full = [c for c in network.customs_charged(outbound.edges) if not c.at_crossing]
+    assert [(network.places[c.place_id].country, c.direction) for c in in_full] == [("UZ", "import")]
     # Both ways pay one country's import clearance; apart from it, the two trains take the same time.
     uzbekistan = next(r for r in _clearance_rows() if r["place_id"] == "UZTAS" and r["direction"] == "import")
     apart = (inbound.time_h - float(china["h"])) - (outbound.time_h - float(uzbekistan["h"]))
@@ -705,10 +710,12 @@ def test_a_train_into_china_clears_china_import_on_the_way_in_and_only_that_way(
     shown = run("ports", "show", "Horgos", "--format", "json").json()
     (border,) = [f for f in shown["figures"] if f["figure"] == "border (rail)"]
     assert border["entry_clearance"] == "CN" and "cargo entering China here" in border["text"]
-    # Cargo leaving China by the same crossing, and trucks over the Vietnamese border, whose
-    # crossing holds both sides' customs, are charged no import on the way.
+    # Trucks over the Vietnamese border, whose crossing's time holds both sides' customs, are
+    # charged their cost only, no hours.
     hanoi = find_routes(network, "Hanoi", "Nanning", modes=["road"])[0]
-    assert network.customs_charged(hanoi.edges) == []
+    charged = network.customs_charged(hanoi.edges)
+    assert [(c.country(network.places), c.direction) for c in charged] == [("VN", "export"), ("CN", "import")]
+    assert all(c.at_crossing and c.h == 0 for c in charged)
 
 
 def _land_territories(network, route):
@@ -747,8 +754,13 @@ def test_cargo_crossing_a_country_in_transit_clears_none_of_its_customs(network,
     text = run("route", "Rotterdam", "Vientiane").out
     assert f"with customs: Thailand transit clearance {declared.h:g} h, ${declared.usd:,.0f}" in text
     data = run("route", "Rotterdam", "Vientiane", "--format", "json").json()
-    (gate,) = [leg for leg in data["legs"] if leg["customs"]]
+    (gate,) = [leg for leg in data["legs"] if any(c["direction"] == "transit" for c in leg["customs"])]
     assert gate["customs"][0]["direction"] == "transit" and gate["customs"][0]["country"] == "TH"
+    # Vientiane is in Laos, where the cargo ends: Laos's import is charged as it enters.
+    assert [(c["country"], c["direction"]) for leg in data["legs"] for c in leg["customs"]] == [
+        ("TH", "transit"),
+        ("LA", "import"),
+    ]
     assert any("S327" in cited for cited in gate["sources"]["time_h"])
     # Matrix and reach charge it as route does.
     route = find_routes(network, "Rotterdam", "Vientiane", by="time")[0]
@@ -778,3 +790,40 @@ def test_cargo_after_a_transit_does_not_come_back_to_skip_customs(network):
     route = find_routes(network, "Singapore", "th-nongkhai")[0]
     customs = [(network.places[c.place_id].country, c.direction) for c in network.customs_charged(route.edges)]
     assert ("TH", "import") in customs and "LATHG" not in places_on(route)
+
+
+def test_a_land_border_charges_the_customs_cost_a_port_would(network, run):
+    # A country's customs cost the same whether its cargo crosses the border by train or lands
+    # from a ship (the Doing Business figures are the country's border compliance). Once, a
+    # train from Chongqing to Haiphong crossed into Vietnam paying no customs at all, while the
+    # same cargo by sea from Qinzhou paid China's export and Vietnam's import clearance.
+    def cleared(route):
+        return sorted((c.country(network.places), c.direction, c.usd) for c in network.customs_charged(route.edges))
+
+    by_rail = find_routes(network, "Chongqing", "Haiphong", modes=["rail"])[0]
+    by_sea = find_routes(network, "Chongqing", "Haiphong", modes=["rail", "sea"], avoid=["Pingxiang", "Hekou"])[0]
+    assert {"CNPIN", "CNHKM"} & places_on(by_rail) and not {"CNPIN", "CNHKM"} & places_on(by_sea)
+    assert cleared(by_rail) == cleared(by_sea) == [("CN", "export", 256.0), ("VN", "import", 373.0)]
+    # The hours are the crossing's own (borders.csv: customs of both countries included), not
+    # charged again: the train's clearance carries its cost alone.
+    assert all(c.at_crossing and c.h == 0 for c in network.customs_charged(by_rail.edges))
+    data = run("route", "Chongqing", "Haiphong", "--modes", "rail", "--format", "json").json()
+    charged = [c for leg in data["legs"] for c in leg["customs"]]
+    assert [(c["country"], c["direction"], c["time_h"], c["at_crossing"]) for c in charged] == [
+        ("CN", "export", 0, True),
+        ("VN", "import", 0, True),
+    ]
+    text = run("route", "Chongqing", "Haiphong", "--modes", "rail").out
+    assert "Vietnam import clearance $373 (its time is in the border crossing)" in " ".join(text.split())
+    shown = " ".join(run("ports", "show", "Pingxiang").out.split())
+    assert "both countries' customs: their cost charged (clearance.csv), their hours in this time" in shown
+
+
+@pytest.mark.parametrize("origin", ["Singapore", "Rotterdam", "Jebel Ali", "Los Angeles", "Umm Qasr"])
+def test_cargo_cleared_into_a_country_does_not_leave_by_land_and_come_back(network, origin):
+    # Once, the cheapest route from these ports to Hekou landed at Qinzhou, cleared China's
+    # import, took the train over Pingxiang into Vietnam and came back into China at Hekou: two
+    # crossings' time, and no customs on either border.
+    route = find_routes(network, origin, "Hekou")[0]
+    seq = _land_territories(network, route)
+    assert len(seq) == len(set(seq)), seq

@@ -307,7 +307,7 @@ def test_khor_al_zubair_by_sea_and_by_land(network):
 def test_avoiding_hormuz_reaches_iraq_overland_from_aqaba_and_blocks_it_by_water(network, destination):
     around = find_routes(network, "Chongqing", destination, avoid=["hormuz"])[0]
     assert "hormuz" not in {p for leg in around.legs for p in leg.passages}
-    assert {"JOAQJ", "jo-karameh"} <= {p for leg in around.legs for p in (leg.from_id, leg.to_id)}
+    assert {"JOAQJ", "jo-karameh"} <= {p for leg in around.legs for p in (leg.from_id, leg.to_id, *leg.via)}
     with pytest.raises(NoRouteError, match="--avoid hormuz"):
         find_routes(network, "Chongqing", destination, avoid=["hormuz"], modes=["river", "sea"])
 

@@ -325,7 +325,7 @@ def _links_parser(sub) -> None:
     link_add.add_argument(
         "--customs", choices=CUSTOMS[1:], default="",
         help="for a link between two countries with no border place at either end: cleared (charge the clearance "
-        "of both), included (its time holds it) or none (a customs union)",
+        "of both), included (its time holds their hours: their cost is charged) or none (a customs union)",
     )  # fmt: skip
     _common(link_add, writes=True)
     link_edit = links_sub.add_parser("edit", help="change the figures of a link")

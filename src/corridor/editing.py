@@ -1154,7 +1154,7 @@ def _link_notes(
         notes_out.append(
             f"{link.id}: crosses from {a.country} to {b.country} with no border place at either end, so no "
             "border crossing or clearance is charged on it: say --customs cleared (charge both countries' "
-            "clearance on it), included (its time holds them) or none (a customs union)"
+            "clearance on it), included (its time holds their hours: their cost is charged) or none (a customs union)"
         )
     if link.distance_km is None:
         notes_out.append(

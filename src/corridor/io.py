@@ -45,8 +45,9 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
     Each leg also says what happens on it (`activity`: transfer, transshipment, border crossing,
     break of gauge, import clearance), which ships carry it (`service`: mainline, feeder or ro-ro), its
     bad-case time `time_p90_h`, the `customs` cleared on it (country, direction, `time_h`,
-    `cost_usd`; inside its figures: at a place where cargo leaves or boards a ship, or on a link
-    that crosses a border by itself), and the `sources` of
+    `cost_usd`, `at_crossing`; inside its figures: at a place where cargo leaves or boards a ship,
+    or on a link that crosses a border, with `at_crossing` true and `time_h` 0 where the border
+    crossing's time holds it), and the `sources` of
     its figures, metric by metric. Given `advise` (`scenarios.advisor`), the route also lists the
     `scenarios_in_force` that meet it, which its figures do not apply.
     """
@@ -95,10 +96,11 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
 def _customs_dict(network: Network, cleared, teu: float) -> dict:
     """One clearance a link charges, as a leg's `customs` lists it."""
     return {
-        "country": network.places[cleared.place_id].country,
+        "country": cleared.country(network.places),
         "direction": cleared.direction,
         "time_h": _round("time_h", cleared.h),
         "cost_usd": _round("cost_usd", cleared.usd * teu),
+        "at_crossing": cleared.at_crossing,
     }
 
 
@@ -356,11 +358,16 @@ def _calls_text(network: Network, calls: Sequence) -> str:
 
 
 def clearance_text(network: Network, cleared, teu: float) -> str:
-    """Say one clearance charged, as 'China export clearance 1 h, $256' (in days from one day)."""
-    country = network.places[cleared.place_id].country
+    """Say one clearance charged, as 'China export clearance 1 h, $256' (in days from one day),
+    or at a border crossing whose time holds it, 'China export clearance $256 (its time is in the
+    border crossing)'."""
+    country = cleared.country(network.places)
     name = network.countries.get(country, country)
+    cost = _fmt("cost_usd", cleared.usd * teu)
+    if cleared.at_crossing:
+        return f"{name} {cleared.direction} clearance {cost} (its time is in the border crossing)"
     time = _hours_text(cleared.h) if cleared.h < 24 else _fmt("time_h", cleared.h)
-    return f"{name} {cleared.direction} clearance {time}, {_fmt('cost_usd', cleared.usd * teu)}"
+    return f"{name} {cleared.direction} clearance {time}, {cost}"
 
 
 def leg_label(leg: Route | object) -> str:
@@ -612,6 +619,11 @@ def _border_figures(network: Network, place: Place) -> list[PlaceFigure]:
                 f"cargo entering {country} here is charged its import clearance on the way in"
                 + (f" ({clearance_text(network, found, 1.0)})" if found is not None else "")
             )
+        if place.kind == "border":
+            said.append(
+                "both countries' customs: their cost charged (clearance.csv), their hours in this time"
+                + (", but for the import above" if entering else "")
+            )
         text = f"{crossing.name or place.name}: {', '.join(said)}"
         out.append(PlaceFigure(f"border ({mode})", text, crossing.source, numbers))
     return out
@@ -619,8 +631,9 @@ def _border_figures(network: Network, place: Place) -> list[PlaceFigure]:
 
 def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
     """Customs clearance charged at the place (`network.clearance_at`): at a seaport its country's
-    figures on leaving and boarding a ship, and the transit declaration of cargo crossing the
-    country (`network.transit_places`); at an inland terminal, its own import row."""
+    figures on leaving and boarding a ship (or its customs union's), and the transit declaration
+    of cargo crossing the country (`network.transit_places`); at an inland terminal, its own
+    import row, charged on the land link that enters its country (`network.customs_due`)."""
     ops = network.operations
     lookup = network.clearance_of
     out = []
@@ -630,12 +643,19 @@ def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
             when = "on leaving a ship" if direction == "import" else "on boarding a ship"
         else:
             found = ops.clearance.get((place.id, direction)) if direction == "import" else None
-            when = "for cargo that ends here by land"
+            when = (
+                f"for cargo entering {network.countries.get(place.country, place.country)} over a land border: its "
+                "cost on the link that crosses, whose border crossing's time holds the hours (in full where the "
+                "crossing's entry_clearance names the country)"
+            )
         if found is None:
             continue
         text = f"{_hours_text(found.h, found.h_p90)}, {_fmt('cost_usd', found.usd)} per TEU, {when}"
         country = network.countries.get(place.country, place.country)
-        if found.place_id != place.id:
+        union = network.customs_unions.get(place.country, "")
+        if found.place_id != place.id and union and network.places[found.place_id].country != place.country:
+            text += f" (the figures of {found.place_id}, for every seaport of the {union} without a row of its own)"
+        elif found.place_id != place.id:
             text += f" (the figures of {found.place_id}, for every seaport of {country})"
         elif found.scope == "port":
             text += f" (this port's own; {country}'s other seaports charge the country figure)"

@@ -121,20 +121,37 @@ class Network:
         if tail is None or head is None:
             return []
         return link_clearance(
-            link, self.places[tail], self.places[head], self.operations, self.clearance_of,
+            link, self.places[tail], self.places[head], self.operations, self.clearance_of, unions=self.customs_unions,
             from_transit=core.tail[edge] in core.transit, into_transit=core.head[edge] in core.transit,
         )  # fmt: skip
+
+    def customs_due_on(self, edge: int) -> list[tuple[Place, str]]:
+        """Return (place, direction) of each clearance a link edge owes as it crosses a customs
+        border (`customs_due`), whether clearance.csv has its figure or not: the place left for
+        an export, the place entered for an import."""
+        core = self.core
+        if core.link[edge] < 0:
+            return []
+        link = self.links.get(core.link_ids[core.link[edge]])
+        tail, head = core.node_place_id(core.tail[edge]), core.node_place_id(core.head[edge])
+        if link is None or tail is None or head is None:
+            return []
+        start, end = self.places[tail], self.places[head]
+        due = customs_due(
+            link, start, end, self.operations, unions=self.customs_unions,
+            from_transit=core.tail[edge] in core.transit, into_transit=core.head[edge] in core.transit,
+        )  # fmt: skip
+        return [(start if direction == "export" else end, direction) for direction, _ in due]
 
     def clearance_along(self, edges: Iterable[int]) -> list[Clearance]:
         """Return the clearance charged on these edges (`clearance_on`), in order."""
         return [c for e in edges for c in self.clearance_on(e)]
 
     def clearance_at_place(self, edge: int) -> Clearance | None:
-        """Return the clearance charged on a place's edge where cargo leaves a ship, boards one
-        from land, or ends at a terminal that clears imports (`clearance_at`, as the build
-        charges it), or the transit declaration of cargo between a ship and the transit layer
-        (`transit_places`); None elsewhere, and inside the country a domestic route's network
-        leaves uncharged (`domestic`)."""
+        """Return the clearance charged on a place's edge where cargo leaves a ship or boards one
+        from land (`clearance_at`, as the build charges it), or the transit declaration of cargo
+        between a ship and the transit layer (`transit_places`); None elsewhere, and inside the
+        country a domestic route's network leaves uncharged (`domestic`)."""
         core = self.core
         role = core.role[edge]
         if role != ALIGHT and role != TRANSFER:
@@ -147,7 +164,7 @@ class Network:
         if core.tail[edge] in core.transit or core.head[edge] in core.transit:
             # Cargo in transit (`transit_places`) declares its transit between a ship and land.
             return self.parameters.transit(self.places[place_id]) if from_sea or to_sea else None
-        return clearance_at(self.operations, self.clearance_of, self.places[place_id], from_sea, to_sea, role == ALIGHT)
+        return clearance_at(self.clearance_of, self.places[place_id], from_sea, to_sea)
 
     def customs_charged(self, edges: Iterable[int]) -> list[Clearance]:
         """Return every clearance charged on these edges, in order: at places (`clearance_at_place`)
@@ -180,7 +197,7 @@ class Network:
     @cached_property
     def clearance_of(self):
         """The clearance charged at a place in a direction (`clearance_lookup`), made once."""
-        return clearance_lookup(self.operations, self.places)
+        return clearance_lookup(self.operations, self.places, self.customs_unions)
 
     def sea_path(
         self, start: str, end: str, *, avoid: Iterable[str] = ()
@@ -238,7 +255,7 @@ class Network:
     def domestic(self, country: str) -> Network:
         """Return the network for cargo that starts and ends in `country`, a customs territory
         (`territory`: a country, or a customs union such as the EU): the same graph without the
-        import and export clearance charged at its seaports and inland terminals (customs clear
+        import and export clearance charged at its seaports (customs clear
         goods crossing a border, not a coastal, river or rail shipment inside one territory), and
         without the rail, road and river links into other territories: cargo for
         Huangpu is not trucked into Hong Kong and shipped back up the Pearl River as if it had
@@ -431,20 +448,30 @@ class Network:
         return (place.lon, place.lat)
 
 
-def clearance_lookup(ops: Operations, places: Mapping[str, Place]):
+def clearance_lookup(ops: Operations, places: Mapping[str, Place], unions: Mapping[str, str] | None = None):
     """Return a function (place, "import" | "export") -> the Clearance charged there, or None.
 
     Clearance figures are country figures (Doing Business): a country's row holds at each of
     its seaports, so cargo cannot enter by a neighbouring port and skip customs. The row whose
-    `scope` says "country" is the one; else the first (by id) that does not say "port".
+    `scope` says "country" is the one; else the first (by id) that does not say "port". A country
+    with no row of its own in a customs union (`unions`: the EU) takes its union's, chosen the
+    same way among its members' rows: the union is one customs territory, with one customs code.
     """
+    unions = unions or {}
     by_country: dict[tuple[str, str], Clearance] = {}
+    by_union: dict[tuple[str, str], Clearance] = {}
     for (pid, direction), row in sorted(ops.clearance.items(), key=lambda item: (item[1].scope != "country", item[0])):
         if pid in places and row.scope != "port":
-            by_country.setdefault((places[pid].country, direction), row)
+            country = places[pid].country
+            by_country.setdefault((country, direction), row)
+            if country in unions:
+                by_union.setdefault((unions[country], direction), row)
 
     def lookup(place: Place, direction: str) -> Clearance | None:
-        return ops.clearance.get((place.id, direction)) or by_country.get((place.country, direction))
+        found = ops.clearance.get((place.id, direction)) or by_country.get((place.country, direction))
+        if found is None and (union := by_union.get((unions.get(place.country, ""), direction))) is not None:
+            return replace(union, for_country=place.country)
+        return found
 
     return lookup
 
@@ -455,22 +482,16 @@ def clearance_direction(from_sea: bool, to_sea: bool) -> str:
     return "import" if from_sea and not to_sea else "export" if to_sea and not from_sea else ""
 
 
-def clearance_at(ops: Operations, lookup, place: Place, from_sea: bool, to_sea: bool, ends: bool) -> Clearance | None:
+def clearance_at(lookup, place: Place, from_sea: bool, to_sea: bool) -> Clearance | None:
     """Return the clearance charged at a place on an edge from a ship (`from_sea`) or not, onto a
-    ship (`to_sea`) or not, where the cargo `ends` (alights) or changes mode, or None.
+    ship (`to_sea`) or not (where cargo alights or changes mode), or None.
 
     At a seaport, the country's import figure on leaving a ship and its export figure on
-    boarding one (`lookup`, from `clearance_lookup`); at an inland terminal, cargo that ends
-    there by land clears imports there where clearance.csv gives that terminal an import row of
-    its own (Tashkent: rail cargo clears at its destination). A border place's crossing holds the
-    customs of cargo that crosses there, so no country figure is charged on land arrivals.
+    boarding one (`lookup`, from `clearance_lookup`). Cargo that crosses a border by land clears
+    on the link that crosses it (`link_clearance`), not at a place.
     """
     direction = clearance_direction(from_sea, to_sea)
-    if direction:
-        return lookup(place, direction)
-    if ends and not from_sea and "sea" not in place.modes:
-        return ops.clearance.get((place.id, "import"))
-    return None
+    return lookup(place, direction) if direction else None
 
 
 def crosses_unmarked(link: Link, start: Place, end: Place, ops: Operations) -> bool:
@@ -482,33 +503,79 @@ def crosses_unmarked(link: Link, start: Place, end: Place, ops: Operations) -> b
     return (start.id, link.mode) not in ops.crossings and (end.id, link.mode) not in ops.crossings
 
 
-def link_clearance(
-    link: Link, tail: Place, head: Place, ops: Operations, clearance_of, *, from_transit: bool = False,
+def customs_due(
+    link: Link, tail: Place, head: Place, ops: Operations, *, unions: Mapping[str, str], from_transit: bool = False,
     into_transit: bool = False,
-) -> list[Clearance]:  # fmt: skip
-    """Return the clearance a link charges from `tail` to `head` as it crosses a customs border
-    (none for a link inside one country), where clearance.csv gives them (`clearance_lookup`):
+) -> list[tuple[str, bool]]:  # fmt: skip
+    """Return the clearance a link owes from `tail` to `head` as it crosses a customs border, as
+    (direction, in full) pairs: "export" of the country it leaves, "import" of the one it enters;
+    none for a link inside one customs territory or marked customs=none.
 
-    - a link marked customs=cleared: the export clearance of the country it leaves and the import
-      clearance of the one it enters;
-    - a link from a border crossing whose `entry_clearance` names the country it enters: that
-      country's import clearance, as cargo entering by that crossing clears at its destination
-      (the China-Europe and Central Asia trains into China). Cargo leaving by the crossing is
-      charged nothing more: the crossing's time holds its transit formalities.
+    - A link marked customs=cleared owes both in full.
+    - A link from a border crossing whose `entry_clearance` names the country it enters owes that
+      country's import in full, as cargo entering by that crossing clears at its destination
+      (the China-Europe and Central Asia trains into China and Uzbekistan; the lorries from
+      Aqaba into Iraq, whose crossing's figures are Iraq's import).
+    - Any other land link through a border crossing, or marked customs=included, owes both
+      countries' clearance as a seaport charges them, but not in full: their cost, not their
+      hours, which the crossing's time (or the link's published time) holds
+      (`Clearance.at_crossing`). Without it a train or a lorry crossed a border paying no customs
+      at all where a ship paid both countries', and cargo cleared into a country could leave it
+      by land and come back for two crossings' time.
 
-    Cargo in transit (`transit_places`) clears no export of the country it leaves (`from_transit`)
+    Cargo in transit (`transit_places`) owes no export of the country it leaves (`from_transit`)
     and no import of the one it enters in transit (`into_transit`).
     """
-    if tail.country == head.country:
+    if unions.get(tail.country, tail.country) == unions.get(head.country, head.country) or link.customs == "none":
         return []
-    export = not from_transit and link.customs == "cleared"
+    cleared = link.customs == "cleared"
     entry = any(
         (crossing := ops.crossings.get((end.id, link.mode))) is not None and crossing.entry_clearance == head.country
         for end in (tail, head)
     )
-    imports = not into_transit and (link.customs == "cleared" or entry)
-    found = [clearance_of(tail, "export") if export else None, clearance_of(head, "import") if imports else None]
-    return [c for c in found if c is not None]
+    at_crossing = not cleared and link.mode in LAND_FAMILY and (
+        link.customs == "included" or any((end.id, link.mode) in ops.crossings for end in (tail, head))
+    )  # fmt: skip
+    due: list[tuple[str, bool]] = []
+    if not from_transit and (cleared or at_crossing):
+        due.append(("export", cleared))
+    if not into_transit and (cleared or entry or at_crossing):
+        due.append(("import", cleared or entry))
+    return due
+
+
+def link_clearance(
+    link: Link, tail: Place, head: Place, ops: Operations, clearance_of, *, unions: Mapping[str, str],
+    from_transit: bool = False, into_transit: bool = False,
+) -> list[Clearance]:  # fmt: skip
+    """Return the clearance a link charges from `tail` to `head` (`customs_due`), where
+    clearance.csv gives it (`clearance_lookup`): a row in full, or its cost alone."""
+    found: list[Clearance] = []
+    for direction, full in customs_due(
+        link, tail, head, ops, unions=unions, from_transit=from_transit, into_transit=into_transit
+    ):
+        row = clearance_of(tail if direction == "export" else head, direction)
+        if row is not None:
+            found.append(row if full else _cost_only(row))
+    return found
+
+
+# A clearance charged at a border crossing whose time holds it (`_cost_only`) carries a
+# millionth of an hour per dollar on its edge: no time anyone would see (under two seconds for
+# Kazakhstan's USD 470), but among routes of the same time the one that clears less wins, as a
+# shipper would choose. Without it the fastest train from Tashkent to Chongqing could as well
+# clear Kazakhstan's import and export on the way (USD 470 more) as cross it in transit.
+CUSTOMS_TIE_H_PER_USD = 1e-6
+
+
+def _customs_h(row: Clearance) -> float:
+    """The hours a clearance adds to a link's edge (`CUSTOMS_TIE_H_PER_USD` for one at a crossing)."""
+    return row.usd * CUSTOMS_TIE_H_PER_USD if row.at_crossing else row.h
+
+
+def _cost_only(row: Clearance) -> Clearance:
+    """A clearance charged at a border crossing whose time holds it: its cost, no hours."""
+    return replace(row, h=0.0, h_p90=0.0, at_crossing=True)
 
 
 def transit_places(
@@ -756,18 +823,16 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         usd = found.cost_usd + (found.lift_usd if found.gauge_break else 0.0)
         return Metrics(time_h=hours, cost_usd=usd), found.crossing_h_p90 - found.crossing_h
 
-    clearance_of = clearance_lookup(ops, places)
     unions = dataset.customs_unions
+    clearance_of = clearance_lookup(ops, places, unions)
     layered = transit_places(places, links.values(), graph_modes, ops, unions)
 
     def layers_at(place_id: str) -> tuple[str, ...]:
         return layered.get(place_id, ())
 
-    def clearance(
-        place: Place, from_sea: bool, to_sea: bool, ends: bool, handling: Metrics = NO_HANDLING
-    ) -> tuple[Metrics, float]:
+    def clearance(place: Place, from_sea: bool, to_sea: bool, handling: Metrics = NO_HANDLING) -> tuple[Metrics, float]:
         """The clearance charged on an edge, beside the place's `handling` charged on it too."""
-        found = clearance_at(ops, clearance_of, place, from_sea, to_sea, ends)
+        found = clearance_at(clearance_of, place, from_sea, to_sea)
         if found is None:
             return Metrics(), 0.0
         hours, usd = found.beside(handling.time_h, handling.cost_usd)
@@ -790,7 +855,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                 builder.origin(place.id), depart, Role.BOARD, mode, _metrics(board),
                 spread=_rss(WAIT_SPREAD * wait, place_spread(place)),
             )  # fmt: skip
-            imported, import_spread = clearance(place, mode in SEA_FAMILY, False, True)
+            imported, import_spread = clearance(place, mode in SEA_FAMILY, False)
             builder.add(
                 arrive, builder.destination(place.id), Role.ALIGHT, mode, _metrics(imported), spread=import_spread
             )
@@ -836,7 +901,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                 wait = waits.get((place.id, other), 0.0)
                 fixed = _plus(base, crossed, dwell, Metrics(time_h=wait, cost_usd=parameters.leg_charge_usd(other)))
                 fixed_spread = (WAIT_SPREAD * wait, base_spread, crossing_spread, place_spread(place))
-                cleared, cleared_spread = clearance(place, mode in SEA_FAMILY, other in SEA_FAMILY, False, base)
+                cleared, cleared_spread = clearance(place, mode in SEA_FAMILY, other in SEA_FAMILY, base)
                 builder.add(
                     builder.arrive(place.id, mode), builder.depart(place.id, other), Role.TRANSFER, "transfer",
                     _metrics(_plus(fixed, cleared)), spread=_rss(*fixed_spread, cleared_spread),
@@ -891,10 +956,10 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                 # way; one into a country that clears rail cargo at its destination charges its
                 # import; cargo in transit clears neither (`link_clearance`).
                 customs = link_clearance(
-                    link, tail_place, head_place, ops, clearance_of, from_transit=from_layer == "transit",
-                    into_transit=into_layer == "transit",
+                    link, tail_place, head_place, ops, clearance_of, unions=unions,
+                    from_transit=from_layer == "transit", into_transit=into_layer == "transit",
                 )  # fmt: skip
-                figures = _metrics(_plus(travel, *(Metrics(time_h=c.h, cost_usd=c.usd) for c in customs)))
+                figures = _metrics(_plus(travel, *(Metrics(time_h=_customs_h(c), cost_usd=c.usd) for c in customs)))
                 spread = _rss(*(c.h_p90 - c.h for c in customs))
                 builder.add(tail, head, Role.LINK, link.mode, figures, link=link.id, passage=tags, spread=spread)
 

@@ -121,7 +121,8 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
             parameter("cost_usd", "cost_usd_per_teu_km", mode)
             factor(mode, link.vessel_class)
             for customs in network.clearance_on(e):
-                add("time_h", customs.source)
+                if not customs.at_crossing:  # at a border crossing its hours are the crossing's
+                    add("time_h", customs.source)
                 add("cost_usd", customs.source)
         elif place is not None:
             to_mode = core.edge(e).head.mode if role in (THROUGH, TRANSFER) else mode  # type: ignore[union-attr]
@@ -153,9 +154,9 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                     add("cost_usd", crossing.source)
                 if not crossing.cost_given and place.kind == "border":
                     add("cost_usd", "no fee figures for this border: none charged")
-            # Clearance as the build charges it (`clearance_at`): import on leaving a ship or at an
-            # inland terminal that clears imports, export on boarding a ship from land; none inside
-            # the country of a domestic shipment (`Network.domestic`).
+            # Clearance as the build charges it (`clearance_at`): import on leaving a ship, export
+            # on boarding a ship from land; none inside the country of a domestic shipment
+            # (`Network.domestic`).
             cleared = network.clearance_at_place(e)
             if cleared is not None:
                 add("time_h", cleared.source)
@@ -168,11 +169,12 @@ def customs_not_charged(network: Network, route) -> list[tuple[str, str, str]]:
     makes that the data has no figure for (data/clearance.csv, `clearance_lookup`), so the
     totals leave it out.
 
-    Cargo for abroad enters customs where it leaves a ship in a country other than its origin's
-    (or at the end of a link that crosses a customs border by itself, such as the barges to Hong
-    Kong): an import in the destination's country, a transit in a third one (Aqaba on the way to
-    Iraq). A country with an import figure is charged it there, one without is charged nothing,
-    and this says so. A route inside one country clears nothing.
+    Cargo for abroad enters customs where it leaves a ship in a country other than its origin's,
+    or on a link that crosses a customs border and owes the import of the country it enters
+    (`Network.customs_due_on`: the barges to Hong Kong, a train or a lorry through a border
+    crossing): an import in the destination's customs territory, a transit in a third one
+    (Aqaba on the way to Iraq). A country with an import figure is charged it there, one without
+    is charged nothing, and this says so. A route inside one country clears nothing.
     """
     network = route.network or network  # the network it was found on (Network.domestic)
     places = network.places
@@ -183,16 +185,23 @@ def customs_not_charged(network: Network, route) -> list[tuple[str, str, str]]:
         return []
     moving = [leg for leg in route.legs if not leg.activity]
     out: list[tuple[str, str, str]] = []
+
+    def entered(place) -> None:
+        if network.clearance_of(place, "import") is None:
+            kind = "import" if territory(place.country) == territory(destination) else "transit"
+            out.append((place.id, place.country, kind))
+
     for leg, later in zip(moving, [*moving[1:], None], strict=True):
+        for e in leg.edges:
+            for place, direction in network.customs_due_on(e):
+                if direction == "import":
+                    entered(place)
         place = places[leg.to_id]
-        if territory(place.country) == home:
-            continue
         onto_ship = later is not None and later.mode in SEA_FAMILY
         leaves_ship = clearance_direction(leg.mode in SEA_FAMILY, onto_ship) == "import"
-        directions = {c.direction for c in network.clearance_along(leg.edges)}
-        if (leaves_ship and network.clearance_of(place, "import") is None) or directions == {"export"}:
-            out.append((place.id, place.country, "import" if place.country == destination else "transit"))
-    return out
+        if leaves_ship and territory(place.country) != home:
+            entered(place)
+    return list(dict.fromkeys(out))
 
 
 def not_charged_text(network: Network, entries: list[tuple[str, str, str]]) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .datasets import _Problems, iter_csv_rows, read_text, split_list
+from .datasets import Place, _Problems, iter_csv_rows, read_text, split_list
 from .errors import DataError
 from .sealanes import PASSAGES
 
@@ -108,6 +108,16 @@ class Clearance:
     # Where the row holds: "port" (its place alone), "country" (also every seaport of its country
     # without a row of its own), or "" (the country too, unless another row of it says "country").
     scope: str = ""
+    # Charged on a land link through a border crossing whose time holds both countries' customs
+    # (`network.link_clearance`): the row's cost alone, its hours left to the crossing (h = 0).
+    at_crossing: bool = False
+    # The country it is charged for where that is not the country of `place_id`: a member of a
+    # customs union with no row of its own charges the union's (`network.clearance_lookup`).
+    for_country: str = ""
+
+    def country(self, places: Mapping[str, Place]) -> str:
+        """The country this clearance is charged for."""
+        return self.for_country or places[self.place_id].country
 
     def beside(self, handling_h: float, handling_usd: float) -> tuple[float, float]:
         """Return the (hours, USD) this clearance adds to a transfer that also charges the place's
