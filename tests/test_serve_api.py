@@ -480,6 +480,23 @@ def test_post_bodies_are_json_objects(client):
     error_of(client.post("/api/matrix", json={"origins": [{"x": 1}]}), 400, "origins")
 
 
+def test_a_parameter_name_that_is_no_text_is_400_not_500(client, editable):
+    # JSON may spell a lone surrogate (\ud800), which no UTF-8 answer can hold: an unknown
+    # parameter or field so named is refused like any other unknown one, in the API's JSON shape.
+    body = b'{"origins": ["chongqing"], "destinations": ["singapore"], "\\ud800": 1}'
+    answer = client.post("/api/matrix", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert set(answer.json()) == {"error", "parameter"} and answer.json()["parameter"]
+    place = b'{"id": "CNZQW", "name": "Z", "country": "CN", "lat": 29.6, "lon": 106.4, "modes": "rail", "\\ud800": 1}'
+    with TestClient(create_app(Settings(data=str(editable), allow_edits=True))) as editor:
+        before = snapshot(editable)
+        answer = editor.post("/api/ports", content=place, headers={"content-type": "application/json"})
+        assert answer.status_code == 400, answer.text
+        assert set(answer.json()) == {"error", "parameter"} and answer.json()["parameter"]
+        assert snapshot(editable) == before
+    assert client.get("/api/meta").status_code == 200
+
+
 def test_review_of_2026_12_05_refusals(client):
     # A body nested too deeply for the parser, an empty `modes` (which would allow every mode),
     # more vias than any route takes, a width too narrow for a table, and a teu that criticality

@@ -123,7 +123,10 @@ class ApiError(Exception):
 
 
 def error_response(status: int, message: str, parameter: str | None = None, headers=None) -> Response:
-    body = json.dumps({"error": printable(message), "parameter": parameter}, ensure_ascii=False)
+    # The parameter may be a name the client sent (an unknown one): escaped as the message is, so
+    # that a lone surrogate from a JSON body ("\ud800") cannot make the answer unencodable.
+    named = None if parameter is None else printable(parameter)
+    body = json.dumps({"error": printable(message), "parameter": named}, ensure_ascii=False)
     return Response(body + "\n", status_code=status, media_type="application/json", headers=headers)
 
 
