@@ -542,6 +542,58 @@ def test_a_search_past_the_time_limit_keeps_its_slot_until_it_ends(network):
             time.sleep(0.5)
 
 
+def test_type_ahead_answers_while_more_searches_wait_than_there_are_threads(network, monkeypatch):
+    # Fifty searches wait for the server's one slot (each held until released below): more than
+    # the worker threads a process has. The type-ahead, which searches nothing, answers all the
+    # same, while they wait, not once they are answered; then every search is answered.
+    import time
+
+    import corridor.pareto
+
+    release = threading.Event()
+    search = corridor.pareto.pareto
+
+    def held(*args, **kwargs):
+        release.wait(120)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(corridor.pareto, "pareto", held)
+    app = create_app(Settings(threads=1, time_limit_s=120), network=network)
+    arrived: list[str] = []
+
+    async def counted(scope, receive, send):
+        if scope["type"] == "http":
+            arrived.append(scope["path"])
+        await app(scope, receive, send)
+
+    codes: dict[str, list[int]] = {"searches": [], "type-ahead": []}
+
+    def ask(kind: str, path: str, params: dict) -> None:
+        codes[kind].append(busy.get(path, params=params).status_code)
+
+    with TestClient(counted) as busy:
+        query = {"origin": "chongqing", "destination": "chengdu"}
+        searches = [threading.Thread(target=ask, args=("searches", "/api/pareto", query)) for _ in range(50)]
+        typed = threading.Thread(target=ask, args=("type-ahead", "/api/places", {"q": "umm"}))
+        try:
+            for thread in searches:
+                thread.start()
+            deadline = time.monotonic() + 60
+            while len(arrived) < len(searches) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # each on its way to a thread or the slot
+            typed.start()
+            typed.join(30)
+            while_waiting = list(codes["type-ahead"])
+        finally:
+            release.set()
+            for thread in [*searches, typed]:
+                if thread.ident is not None:  # started
+                    thread.join()
+    assert while_waiting == [200], "the type-ahead waited for the searches"
+    assert codes["searches"] == [200] * len(searches)
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -437,6 +437,10 @@ class Service:
         # Held by the thread doing a search until the search ends, answered or abandoned past the
         # time limit: so searches never outnumber the threads, however many requests time out.
         self.gate = threading.BoundedSemaphore(settings.threads)
+        # The worker threads searches may take, apart from anyio's default pool (40), which the
+        # light requests use: a search waiting for the gate holds a thread, and the searches
+        # queued behind a busy gate must not take every thread the type-ahead needs.
+        self.searches = anyio.CapacityLimiter(settings.threads)
 
     def load(self) -> Network:
         """Load (or reload) the network; warm what is computed on first use, so requests do not race for it."""
@@ -1375,8 +1379,8 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
     A search holds one of the service's slots (`Service.gate`) in its thread until it ends: a
     request answered 503 past the time limit leaves its search running to the end, and the slot
     with it, so abandoned searches cannot pile up. A search that has waited past the limit for a
-    slot does not start. `light` requests (type-ahead, the page's metadata) take no slot, so they
-    do not queue behind searches.
+    slot does not start. `light` requests (type-ahead, the page's metadata) take no slot and no
+    thread of the searches' own (`Service.searches`), so they do not queue behind searches.
     """
     limit = service.settings.time_limit_s
     abandoned = threading.Event()
@@ -1392,7 +1396,7 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
             if light:
                 reply = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
             else:
-                reply = await anyio.to_thread.run_sync(gated, abandon_on_cancel=True)
+                reply = await anyio.to_thread.run_sync(gated, abandon_on_cancel=True, limiter=service.searches)
     except TimeoutError:
         abandoned.set()
         return error_response(503, f"the request took longer than this server's limit of {limit:g} s: narrow it")
