@@ -344,6 +344,21 @@ def test_a_place_answers_what_ports_show_says(client, run, name):
     assert "handling" in text and "source:" in text
 
 
+def test_a_place_whose_name_holds_a_slash_is_found_by_its_name(client, run, network):
+    # Sent as one path segment (the slash as %2F), as a client quotes a name: the place, as
+    # `corridor ports show NAME` shows it, not a 404 for a page that does not exist.
+    from urllib.parse import quote
+
+    named = [
+        p for p in network.places.values() if "/" in p.name and network.gazetteer.resolve(p.name).place_ids == (p.id,)
+    ]
+    assert named, "no place's name holds a slash"
+    name = named[0].name
+    response = client.get("/api/places/" + quote(name, safe=""))
+    assert response.status_code == 200, response.text
+    assert response.json() == run("ports", "show", name, "--format", "json").json()
+
+
 def test_a_place_that_is_unknown_is_a_404(client):
     assert "unknown place 'Atlantis'" in error_of(client.get("/api/places/Atlantis"), 404, "name")
     assert "Georgetown" in error_of(client.get("/api/places/Georgetown"), 404, "name")  # ambiguous: it lists them

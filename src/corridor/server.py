@@ -1366,6 +1366,11 @@ ENDPOINTS = (
 )
 
 
+# A place's name may hold a slash ("Singapore (Pasir Panjang / Tuas)", sent as %2F): the name is
+# the rest of the path, not one segment.
+ROUTE_PATHS = {"/api/places/{name}": "/api/places/{name:path}"}
+
+
 def _known_params(endpoint: Endpoint, table: Mapping[str, Param]) -> dict[str, Param]:
     known = {name: table[name] for name in endpoint.params}
     if len(endpoint.formats) > 1:
@@ -1700,7 +1705,10 @@ def create_app(settings: Settings | None = None, *, network: Network | None = No
 
     routes = [Route(path, static, methods=["GET"]) for path in files]
     routes.append(Route("/api/openapi.json", openapi, methods=["GET"]))
-    routes += [Route(e.path, _api_endpoint(service, e, table), methods=list(e.methods)) for e in ENDPOINTS]
+    routes += [
+        Route(ROUTE_PATHS.get(e.path, e.path), _api_endpoint(service, e, table), methods=list(e.methods))
+        for e in ENDPOINTS
+    ]
     routes.append(Route("/api/ports", _ports_endpoint(service), methods=["POST"]))
 
     @contextlib.asynccontextmanager
