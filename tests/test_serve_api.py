@@ -690,6 +690,23 @@ def test_cors_only_for_the_named_origin(network):
         assert "access-control-allow-origin" not in other.headers
 
 
+def test_a_refused_cors_preflight_is_an_error_in_the_apis_shape(network):
+    with TestClient(create_app(Settings(cors="https://tms.example"), network=network)) as shared:
+        ask = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+        allowed = shared.options("/api/matrix", headers={"origin": "https://tms.example", **ask})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "https://tms.example"
+        for origin, extra in (
+            ("https://evil.example", {}),
+            ("https://tms.example", {"access-control-request-method": "DELETE"}),
+            ("https://tms.example", {"access-control-request-headers": "x-secret"}),
+        ):
+            refused = shared.options("/api/matrix", headers={"origin": origin, **ask, **extra})
+            error_of(refused, 400, None)
+            if origin != "https://tms.example":
+                assert "access-control-allow-origin" not in refused.headers
+
+
 def test_cors_takes_an_origin_not_a_page(run):
     # A browser sends its origin (scheme, host, port) alone: a path could never match, so CORS would be off unsaid.
     result = run("serve", "--cors", "https://good.example/path")

@@ -40,7 +40,9 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -1673,6 +1675,20 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
     }
 
 
+class _Cors(CORSMiddleware):
+    """CORS for the one origin named; a preflight it refuses is answered as every error is, in one JSON line."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        kept = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+        refused = bytes(response.body).decode()  # "Disallowed CORS origin" (or method, headers)
+        allowed = ", ".join(self.allow_origins)
+        message = f"{refused}: this server lets pages of {allowed} call it, with GET or POST and Content-Type"
+        return error_response(response.status_code, message, headers=kept)
+
+
 def create_app(settings: Settings | None = None, *, network: Network | None = None) -> Starlette:
     """Return the ASGI application: the page, its files and the API over one network.
 
@@ -1721,12 +1737,10 @@ def create_app(settings: Settings | None = None, *, network: Network | None = No
 
     middleware = [Middleware(_Guard, settings=settings)]
     if settings.cors:
-        from starlette.middleware.cors import CORSMiddleware
-
         middleware.insert(
             0,
             Middleware(
-                CORSMiddleware,
+                _Cors,
                 allow_origins=[settings.cors],
                 allow_methods=["GET", "POST"],
                 allow_headers=["Content-Type"],
