@@ -764,6 +764,22 @@ def test_openapi_documents_every_endpoint_and_parameter(client):
     assert "403" in paths["/api/ports"]["post"]["responses"]
 
 
+def test_openapi_says_what_a_path_names_and_what_a_post_may_answer(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+
+    def named(path: str) -> str:
+        (param,) = [p for p in paths[path]["get"]["parameters"] if p["in"] == "path"]
+        return param["description"]
+
+    assert "place" in named("/api/places/{name}") and "scenario" not in named("/api/places/{name}")
+    assert "scenario" in named("/api/scenarios/{name}") and "scenario" in named("/api/scenarios/{name}/compare")
+    # Each refusal of a POST body the server gives is one the document lists for it.
+    for content, kind in ((b"origins=x", "text/plain"), (b"x" * 2_000_000, "application/json")):
+        refused = client.post("/api/matrix", content=content, headers={"content-type": kind})
+        assert refused.status_code in (413, 415)
+        assert str(refused.status_code) in paths["/api/matrix"]["post"]["responses"]
+
+
 # --------------------------------------------------------------------------- edits
 
 

@@ -1576,7 +1576,9 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                     "in": "path",
                     "required": True,
                     "schema": {"type": "string"},
-                    "description": "a scenario's name, from /api/scenarios",
+                    "description": "a scenario's name, from /api/scenarios"
+                    if endpoint.path.startswith("/api/scenarios/")
+                    else "a place id (IQUQR), name or alias, or an area (Chongqing); a slash in it as %2F",
                 }
             )
         for param in known.values():
@@ -1615,6 +1617,7 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                     },
                 }
                 operation["responses"]["413"] = {"description": "the body is too large"}
+                operation["responses"]["415"] = {"description": "the body is not JSON"}
             item[method.lower()] = operation
         paths[endpoint.path] = item
     place_schema = {
