@@ -836,7 +836,18 @@ def test_an_edit_the_dataset_cannot_take_is_409_and_changes_nothing(editable):
     with TestClient(create_app(Settings(data=str(editable), allow_edits=True))) as editor:
         message = error_of(editor.post("/api/ports", json=body), 409, None)
     assert "not a lock file" in message
+    assert str(editable) not in message and str(editable.parent) not in message  # where the server keeps it
     assert snapshot(editable) == before
+
+
+def test_a_broken_scenario_is_listed_with_its_problem_not_the_servers_paths(editable):
+    (editable / "scenarios" / "broken.toml").write_text('name = "broken"\nstart = "someday"\n', encoding="utf-8")
+    with TestClient(create_app(Settings(data=str(editable)))) as reader:
+        listed = reader.get("/api/scenarios")
+    assert listed.status_code == 200
+    (broken,) = [row for row in listed.json() if row["name"] == "broken"]
+    assert broken["problem"] and "scenarios/broken.toml" in broken["problem"]
+    assert str(editable) not in listed.text and str(editable.parent) not in listed.text
 
 
 def test_a_dataset_broken_under_a_running_server_is_500_in_one_line(editable):

@@ -985,7 +985,8 @@ def scenarios_api(service: Service, params: Params) -> Reply:
                 }
             )
         except CorridorError as exc:
-            rows.append({"name": path.stem, "title": "", "start": None, "end": None, "changes": 0, "problem": str(exc)})
+            problem = _inside(service, str(exc))  # the file named from the dataset's root
+            rows.append({"name": path.stem, "title": "", "start": None, "end": None, "changes": 0, "problem": problem})
     return _json(rows)
 
 
@@ -1417,8 +1418,8 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
         return error_response(404, str(exc), exc.parameter)
     except NoRouteError as exc:
         return error_response(422, str(exc), _no_route_parameter(str(exc)))
-    except WriteError as exc:
-        return error_response(409, str(exc))
+    except WriteError as exc:  # the dataset's lock or a file: named from the dataset's root, as every answer does
+        return error_response(409, _inside(service, str(exc)))
     except DataError as exc:
         log.error("dataset problem: %s", exc)  # the log, for the operator, keeps the full paths
         return error_response(500, f"the server's dataset has a problem: {_inside(service, str(exc))}")
