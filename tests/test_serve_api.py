@@ -850,6 +850,46 @@ def test_a_broken_scenario_is_listed_with_its_problem_not_the_servers_paths(edit
     assert str(editable) not in listed.text and str(editable.parent) not in listed.text
 
 
+def test_edits_waiting_for_the_datasets_lock_are_answered_as_they_end(editable):
+    # Another command holds the dataset's lock, moving, for longer than the server's time limit,
+    # while two edits come. Whatever each answer, it is true: 201 and the place is there, or an
+    # error and it never is (not a 503 "took too long" while the place is written once the lock
+    # is free).
+    import time
+
+    from corridor.editing import locked
+
+    places = editable / "ports" / "places.csv"
+    held = threading.Event()
+
+    def writing() -> None:
+        with locked(editable) as lock:
+            held.set()
+            for _ in range(20):
+                time.sleep(0.1)
+                lock.progress("importing")
+
+    place = {"name": "Zhongqiao Dry Port", "country": "CN", "lat": 29.6, "lon": 106.4, "modes": "rail"}
+    answers: dict[str, int] = {}
+    with TestClient(create_app(Settings(data=str(editable), allow_edits=True, time_limit_s=0.5))) as editor:
+
+        def edit(pid: str) -> None:
+            answers[pid] = editor.post("/api/ports", json={"id": pid, **place, "name": pid}).status_code
+
+        other = threading.Thread(target=writing)
+        other.start()
+        assert held.wait(10)
+        edits = [threading.Thread(target=edit, args=(pid,)) for pid in ("CNZQW", "CNZQX")]
+        for thread in edits:
+            thread.start()
+        for thread in [other, *edits]:
+            thread.join()
+        time.sleep(3)  # an edit going on behind its answer would land meanwhile
+    text = places.read_text(encoding="utf-8")
+    assert {pid: f"{pid}," in text for pid in answers} == {pid: code == 201 for pid, code in answers.items()}, answers
+    assert 201 in answers.values()  # the lock freed, an edit went through
+
+
 def test_a_dataset_broken_under_a_running_server_is_500_in_one_line(editable):
     with TestClient(create_app(Settings(data=str(editable)))) as reader:
         assert reader.get("/api/route", params=ROUTE).status_code == 200

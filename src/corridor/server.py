@@ -443,6 +443,8 @@ class Service:
         # light requests use: a search waiting for the gate holds a thread, and the searches
         # queued behind a busy gate must not take every thread the type-ahead needs.
         self.searches = anyio.CapacityLimiter(settings.threads)
+        # Edits, one at a time in this process (the dataset's lock orders them with other writers).
+        self.writes = anyio.Lock()
 
     def load(self) -> Network:
         """Load (or reload) the network; warm what is computed on first use, so requests do not race for it."""
@@ -1381,7 +1383,7 @@ def _known_params(endpoint: Endpoint, table: Mapping[str, Param]) -> dict[str, P
     return known
 
 
-async def _run(service: Service, call: Callable[[], Reply], *, light: bool = False) -> Response:
+async def _run(service: Service, call: Callable[[], Reply], *, light: bool = False, write: bool = False) -> Response:
     """Run a handler in a worker thread under the time limit; turn what it raises into the API's errors.
 
     A search holds one of the service's slots (`Service.gate`) in its thread until it ends: a
@@ -1389,6 +1391,10 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
     with it, so abandoned searches cannot pile up. A search that has waited past the limit for a
     slot does not start. `light` requests (type-ahead, the page's metadata) take no slot and no
     thread of the searches' own (`Service.searches`), so they do not queue behind searches.
+
+    A `write` (an edit) is never answered 503 once it has begun: it may wait for the dataset's
+    lock while another command writes, and a 503 while it went on to write would say it failed.
+    Only its wait for this server's other edits is limited, and then nothing is written.
     """
     limit = service.settings.time_limit_s
     abandoned = threading.Event()
@@ -1400,11 +1406,23 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
             return call()
 
     try:
-        with anyio.fail_after(limit):
-            if light:
-                reply = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
-            else:
-                reply = await anyio.to_thread.run_sync(gated, abandon_on_cancel=True, limiter=service.searches)
+        if write:
+            try:
+                with anyio.fail_after(limit):
+                    await service.writes.acquire()
+            except TimeoutError:
+                busy = f"this server was still writing other edits after {limit:g} s: nothing was written; try again"
+                return error_response(503, busy)
+            try:
+                reply = await anyio.to_thread.run_sync(call)
+            finally:
+                service.writes.release()
+        else:
+            with anyio.fail_after(limit):
+                if light:
+                    reply = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+                else:
+                    reply = await anyio.to_thread.run_sync(gated, abandon_on_cancel=True, limiter=service.searches)
     except TimeoutError:
         abandoned.set()
         return error_response(503, f"the request took longer than this server's limit of {limit:g} s: narrow it")
@@ -1480,7 +1498,7 @@ def _ports_endpoint(service: Service):
             data = await _json_body(request, service.settings.max_body_bytes)
         except ApiError as exc:
             return error_response(exc.status, exc.message, exc.parameter)
-        return await _run(service, lambda: add_port_api(service, data))
+        return await _run(service, lambda: add_port_api(service, data), write=True)
 
     return handle
 
