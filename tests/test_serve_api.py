@@ -181,6 +181,14 @@ def test_reach_takes_a_country_as_the_cli_does(client, run):
     assert client.get("/api/places", params={"q": "ha", "country": "Atlantis"}).status_code == 400
 
 
+def test_an_error_is_one_line_whatever_the_request_put_in_it(client):
+    # A line break is a separator in a place's name, so "umm<LF>qasr" names Umm Qasr; the error
+    # that repeats the origin as typed is still one line (error_of checks).
+    typed = {"origin": "umm\nqasr", "country": "Australia", "modes": "rail"}
+    message = error_of(client.get("/api/reach", params=typed), 404, "country")
+    assert "umm" in message and "qasr" in message
+
+
 def test_reach_text_lists_as_many_rows_as_asked(client):
     text = client.get("/api/reach", params={"origin": "chongqing", "format": "text", "limit": 5}).text
     lines = text.splitlines()

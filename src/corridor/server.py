@@ -124,11 +124,16 @@ class ApiError(Exception):
         self.parameter = parameter
 
 
+def _one_line(text: str) -> str:
+    """Text escaped as `printable` does, the newline too: an error is one line, whatever a request put in it."""
+    return printable(text).replace("\n", "\\u000a")
+
+
 def error_response(status: int, message: str, parameter: str | None = None, headers=None) -> Response:
     # The parameter may be a name the client sent (an unknown one): escaped as the message is, so
     # that a lone surrogate from a JSON body ("\ud800") cannot make the answer unencodable.
-    named = None if parameter is None else printable(parameter)
-    body = json.dumps({"error": printable(message), "parameter": named}, ensure_ascii=False)
+    named = None if parameter is None else _one_line(parameter)
+    body = json.dumps({"error": _one_line(message), "parameter": named}, ensure_ascii=False)
     return Response(body + "\n", status_code=status, media_type="application/json", headers=headers)
 
 
