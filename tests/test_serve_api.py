@@ -697,6 +697,9 @@ def test_a_foreign_host_header_is_refused(network):
         assert local.get("/api/meta").status_code == 200
         assert local.get("/api/meta", headers={"host": "localhost:8000"}).status_code == 200
         error_of(local.get("/api/meta", headers={"host": "attacker.example"}), 400, None)
+        # Two Host headers, the foreign one first: refused, not checked on one and used on the other.
+        twice = [("host", "attacker.example"), ("host", "127.0.0.1:8000")]
+        error_of(local.get("/api/meta/", headers=twice, follow_redirects=False), 400, None)
 
 
 def test_cors_only_for_the_named_origin(network):

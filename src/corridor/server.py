@@ -1537,6 +1537,9 @@ class _Guard:
         await self.app(scope, receive, secured)
 
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> Response | None:
+        if sum(1 for k, _ in scope.get("headers", []) if k.lower() == b"host") > 1:
+            # HTTP/1.1 wants a 400: the check below would read one, the rest of the server another.
+            return error_response(400, "the request has more than one Host header")
         if self.hosts is not None:
             host = headers.get("host", "")
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
