@@ -503,6 +503,18 @@ def test_post_bodies_are_json_objects(client):
     error_of(client.post("/api/matrix", json={"origins": [{"x": 1}]}), 400, "origins")
 
 
+def test_a_parameter_given_twice_in_a_body_is_refused_as_in_a_query(client):
+    # ?by=cost&by=time is refused; so is the same in a JSON body, rather than one of them taken
+    # (and, for a list, the places of the other dropped unsaid).
+    error_of(client.get("/api/matrix", params=[("origins", "chongqing"), ("destinations", "singapore"),
+                                               ("by", "cost"), ("by", "time")]), 400, "by")  # fmt: skip
+    for body, parameter in (
+        (b'{"origins": ["chongqing"], "destinations": ["singapore"], "by": "cost", "by": "time"}', "by"),
+        (b'{"origins": ["chongqing"], "destinations": ["singapore"], "origins": ["kunming"]}', "origins"),
+    ):
+        error_of(client.post("/api/matrix", content=body, headers={"content-type": "application/json"}), 400, parameter)
+
+
 def test_a_parameter_name_that_is_no_text_is_400_not_500(client, editable):
     # JSON may spell a lone surrogate (\ud800), which no UTF-8 answer can hold: an unknown
     # parameter or field so named is refused like any other unknown one, in the API's JSON shape.

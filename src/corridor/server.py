@@ -1472,6 +1472,17 @@ def _api_endpoint(service: Service, endpoint: Endpoint, table: Mapping[str, Para
     return handle
 
 
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once: a parameter twice is refused, as in a query
+    string, not taken from its last mention (which would drop the values of the first)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ApiError(400, f"the body gives {key!r} twice: give it once (a list for several values)", key)
+        out[key] = value
+    return out
+
+
 async def _json_body(request: Request, limit: int) -> object:
     """Read a JSON body of at most `limit` bytes; refuse any other content type (no form can post here)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -1484,7 +1495,7 @@ async def _json_body(request: Request, limit: int) -> object:
             raise ApiError(413, f"the request body is larger than this server's limit of {limit:,} bytes")
         chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks) or b"null")
+        return json.loads(b"".join(chunks) or b"null", object_pairs_hook=_once_each)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "the request body is not valid JSON") from None
     except RecursionError:
