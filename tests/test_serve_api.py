@@ -181,6 +181,14 @@ def test_reach_takes_a_country_as_the_cli_does(client, run):
     assert client.get("/api/places", params={"q": "ha", "country": "Atlantis"}).status_code == 400
 
 
+def test_an_error_is_one_line_whatever_the_request_put_in_it(client):
+    # A line break is a separator in a place's name, so "umm<LF>qasr" names Umm Qasr; the error
+    # that repeats the origin as typed is still one line (error_of checks).
+    typed = {"origin": "umm\nqasr", "country": "Australia", "modes": "rail"}
+    message = error_of(client.get("/api/reach", params=typed), 404, "country")
+    assert "umm" in message and "qasr" in message
+
+
 def test_reach_text_lists_as_many_rows_as_asked(client):
     text = client.get("/api/reach", params={"origin": "chongqing", "format": "text", "limit": 5}).text
     lines = text.splitlines()
@@ -344,6 +352,21 @@ def test_a_place_answers_what_ports_show_says(client, run, name):
     assert "handling" in text and "source:" in text
 
 
+def test_a_place_whose_name_holds_a_slash_is_found_by_its_name(client, run, network):
+    # Sent as one path segment (the slash as %2F), as a client quotes a name: the place, as
+    # `corridor ports show NAME` shows it, not a 404 for a page that does not exist.
+    from urllib.parse import quote
+
+    named = [
+        p for p in network.places.values() if "/" in p.name and network.gazetteer.resolve(p.name).place_ids == (p.id,)
+    ]
+    assert named, "no place's name holds a slash"
+    name = named[0].name
+    response = client.get("/api/places/" + quote(name, safe=""))
+    assert response.status_code == 200, response.text
+    assert response.json() == run("ports", "show", name, "--format", "json").json()
+
+
 def test_a_place_that_is_unknown_is_a_404(client):
     assert "unknown place 'Atlantis'" in error_of(client.get("/api/places/Atlantis"), 404, "name")
     assert "Georgetown" in error_of(client.get("/api/places/Georgetown"), 404, "name")  # ambiguous: it lists them
@@ -480,6 +503,35 @@ def test_post_bodies_are_json_objects(client):
     error_of(client.post("/api/matrix", json={"origins": [{"x": 1}]}), 400, "origins")
 
 
+def test_a_parameter_given_twice_in_a_body_is_refused_as_in_a_query(client):
+    # ?by=cost&by=time is refused; so is the same in a JSON body, rather than one of them taken
+    # (and, for a list, the places of the other dropped unsaid).
+    error_of(client.get("/api/matrix", params=[("origins", "chongqing"), ("destinations", "singapore"),
+                                               ("by", "cost"), ("by", "time")]), 400, "by")  # fmt: skip
+    for body, parameter in (
+        (b'{"origins": ["chongqing"], "destinations": ["singapore"], "by": "cost", "by": "time"}', "by"),
+        (b'{"origins": ["chongqing"], "destinations": ["singapore"], "origins": ["kunming"]}', "origins"),
+    ):
+        error_of(client.post("/api/matrix", content=body, headers={"content-type": "application/json"}), 400, parameter)
+
+
+def test_a_parameter_name_that_is_no_text_is_400_not_500(client, editable):
+    # JSON may spell a lone surrogate (\ud800), which no UTF-8 answer can hold: an unknown
+    # parameter or field so named is refused like any other unknown one, in the API's JSON shape.
+    body = b'{"origins": ["chongqing"], "destinations": ["singapore"], "\\ud800": 1}'
+    answer = client.post("/api/matrix", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert set(answer.json()) == {"error", "parameter"} and answer.json()["parameter"]
+    place = b'{"id": "CNZQW", "name": "Z", "country": "CN", "lat": 29.6, "lon": 106.4, "modes": "rail", "\\ud800": 1}'
+    with TestClient(create_app(Settings(data=str(editable), allow_edits=True))) as editor:
+        before = snapshot(editable)
+        answer = editor.post("/api/ports", content=place, headers={"content-type": "application/json"})
+        assert answer.status_code == 400, answer.text
+        assert set(answer.json()) == {"error", "parameter"} and answer.json()["parameter"]
+        assert snapshot(editable) == before
+    assert client.get("/api/meta").status_code == 200
+
+
 def test_review_of_2026_12_05_refusals(client):
     # A body nested too deeply for the parser, an empty `modes` (which would allow every mode),
     # more vias than any route takes, a width too narrow for a table, and a teu that criticality
@@ -498,6 +550,15 @@ def test_review_of_2026_12_05_refusals(client):
 def test_a_long_query_string_is_refused(client):
     response = client.get("/api/matrix", params={"origins": ["chongqing"] * 3000, "destinations": "singapore"})
     error_of(response, 414, None)
+
+
+def test_a_long_name_is_answered_at_once_and_frees_its_slot(network):
+    # A name of 200,000 spaces (the body limit allows five times more) is no place: a 404 beside its field,
+    # at once, not a search slot held long past the time limit while the name is taken apart.
+    body = {"origins": ["a" + " " * 200_000 + "x"], "destinations": ["singapore"]}
+    with TestClient(create_app(Settings(time_limit_s=10, threads=1), network=network)) as single:
+        error_of(single.post("/api/matrix", json=body), 404, "origins")
+        assert single.get("/api/route", params=ROUTE).status_code == 200
 
 
 def test_a_request_past_the_time_limit_is_503(network):
@@ -523,6 +584,58 @@ def test_a_search_past_the_time_limit_keeps_its_slot_until_it_ends(network):
         while hurried.get("/api/route", params=ROUTE).status_code != 200:
             assert time.monotonic() < deadline, "the slot was never given back"
             time.sleep(0.5)
+
+
+def test_type_ahead_answers_while_more_searches_wait_than_there_are_threads(network, monkeypatch):
+    # Fifty searches wait for the server's one slot (each held until released below): more than
+    # the worker threads a process has. The type-ahead, which searches nothing, answers all the
+    # same, while they wait, not once they are answered; then every search is answered.
+    import time
+
+    import corridor.pareto
+
+    release = threading.Event()
+    search = corridor.pareto.pareto
+
+    def held(*args, **kwargs):
+        release.wait(120)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(corridor.pareto, "pareto", held)
+    app = create_app(Settings(threads=1, time_limit_s=120), network=network)
+    arrived: list[str] = []
+
+    async def counted(scope, receive, send):
+        if scope["type"] == "http":
+            arrived.append(scope["path"])
+        await app(scope, receive, send)
+
+    codes: dict[str, list[int]] = {"searches": [], "type-ahead": []}
+
+    def ask(kind: str, path: str, params: dict) -> None:
+        codes[kind].append(busy.get(path, params=params).status_code)
+
+    with TestClient(counted) as busy:
+        query = {"origin": "chongqing", "destination": "chengdu"}
+        searches = [threading.Thread(target=ask, args=("searches", "/api/pareto", query)) for _ in range(50)]
+        typed = threading.Thread(target=ask, args=("type-ahead", "/api/places", {"q": "umm"}))
+        try:
+            for thread in searches:
+                thread.start()
+            deadline = time.monotonic() + 60
+            while len(arrived) < len(searches) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # each on its way to a thread or the slot
+            typed.start()
+            typed.join(30)
+            while_waiting = list(codes["type-ahead"])
+        finally:
+            release.set()
+            for thread in [*searches, typed]:
+                if thread.ident is not None:  # started
+                    thread.join()
+    assert while_waiting == [200], "the type-ahead waited for the searches"
+    assert codes["searches"] == [200] * len(searches)
 
 
 @pytest.mark.parametrize(
@@ -596,6 +709,9 @@ def test_a_foreign_host_header_is_refused(network):
         assert local.get("/api/meta").status_code == 200
         assert local.get("/api/meta", headers={"host": "localhost:8000"}).status_code == 200
         error_of(local.get("/api/meta", headers={"host": "attacker.example"}), 400, None)
+        # Two Host headers, the foreign one first: refused, not checked on one and used on the other.
+        twice = [("host", "attacker.example"), ("host", "127.0.0.1:8000")]
+        error_of(local.get("/api/meta/", headers=twice, follow_redirects=False), 400, None)
 
 
 def test_cors_only_for_the_named_origin(network):
@@ -604,6 +720,23 @@ def test_cors_only_for_the_named_origin(network):
         assert allowed.headers["access-control-allow-origin"] == "https://tms.example"
         other = shared.get("/api/places", params={"q": "umm"}, headers={"origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_refused_cors_preflight_is_an_error_in_the_apis_shape(network):
+    with TestClient(create_app(Settings(cors="https://tms.example"), network=network)) as shared:
+        ask = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+        allowed = shared.options("/api/matrix", headers={"origin": "https://tms.example", **ask})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "https://tms.example"
+        for origin, extra in (
+            ("https://evil.example", {}),
+            ("https://tms.example", {"access-control-request-method": "DELETE"}),
+            ("https://tms.example", {"access-control-request-headers": "x-secret"}),
+        ):
+            refused = shared.options("/api/matrix", headers={"origin": origin, **ask, **extra})
+            error_of(refused, 400, None)
+            if origin != "https://tms.example":
+                assert "access-control-allow-origin" not in refused.headers
 
 
 def test_cors_takes_an_origin_not_a_page(run):
@@ -652,6 +785,22 @@ def test_openapi_documents_every_endpoint_and_parameter(client):
             assert "unrecognized parameter" not in response.text, (endpoint.path, param["name"])
     assert set(paths["/api/matrix"]) == {"get", "post"}
     assert "403" in paths["/api/ports"]["post"]["responses"]
+
+
+def test_openapi_says_what_a_path_names_and_what_a_post_may_answer(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+
+    def named(path: str) -> str:
+        (param,) = [p for p in paths[path]["get"]["parameters"] if p["in"] == "path"]
+        return param["description"]
+
+    assert "place" in named("/api/places/{name}") and "scenario" not in named("/api/places/{name}")
+    assert "scenario" in named("/api/scenarios/{name}") and "scenario" in named("/api/scenarios/{name}/compare")
+    # Each refusal of a POST body the server gives is one the document lists for it.
+    for content, kind in ((b"origins=x", "text/plain"), (b"x" * 2_000_000, "application/json")):
+        refused = client.post("/api/matrix", content=content, headers={"content-type": kind})
+        assert refused.status_code in (413, 415)
+        assert str(refused.status_code) in paths["/api/matrix"]["post"]["responses"]
 
 
 # --------------------------------------------------------------------------- edits
@@ -710,7 +859,58 @@ def test_an_edit_the_dataset_cannot_take_is_409_and_changes_nothing(editable):
     with TestClient(create_app(Settings(data=str(editable), allow_edits=True))) as editor:
         message = error_of(editor.post("/api/ports", json=body), 409, None)
     assert "not a lock file" in message
+    assert str(editable) not in message and str(editable.parent) not in message  # where the server keeps it
     assert snapshot(editable) == before
+
+
+def test_a_broken_scenario_is_listed_with_its_problem_not_the_servers_paths(editable):
+    (editable / "scenarios" / "broken.toml").write_text('name = "broken"\nstart = "someday"\n', encoding="utf-8")
+    with TestClient(create_app(Settings(data=str(editable)))) as reader:
+        listed = reader.get("/api/scenarios")
+    assert listed.status_code == 200
+    (broken,) = [row for row in listed.json() if row["name"] == "broken"]
+    assert broken["problem"] and "scenarios/broken.toml" in broken["problem"]
+    assert str(editable) not in listed.text and str(editable.parent) not in listed.text
+
+
+def test_edits_waiting_for_the_datasets_lock_are_answered_as_they_end(editable):
+    # Another command holds the dataset's lock, moving, for longer than the server's time limit,
+    # while two edits come. Whatever each answer, it is true: 201 and the place is there, or an
+    # error and it never is (not a 503 "took too long" while the place is written once the lock
+    # is free).
+    import time
+
+    from corridor.editing import locked
+
+    places = editable / "ports" / "places.csv"
+    held = threading.Event()
+
+    def writing() -> None:
+        with locked(editable) as lock:
+            held.set()
+            for _ in range(20):
+                time.sleep(0.1)
+                lock.progress("importing")
+
+    place = {"name": "Zhongqiao Dry Port", "country": "CN", "lat": 29.6, "lon": 106.4, "modes": "rail"}
+    answers: dict[str, int] = {}
+    with TestClient(create_app(Settings(data=str(editable), allow_edits=True, time_limit_s=0.5))) as editor:
+
+        def edit(pid: str) -> None:
+            answers[pid] = editor.post("/api/ports", json={"id": pid, **place, "name": pid}).status_code
+
+        other = threading.Thread(target=writing)
+        other.start()
+        assert held.wait(10)
+        edits = [threading.Thread(target=edit, args=(pid,)) for pid in ("CNZQW", "CNZQX")]
+        for thread in edits:
+            thread.start()
+        for thread in [other, *edits]:
+            thread.join()
+        time.sleep(3)  # an edit going on behind its answer would land meanwhile
+    text = places.read_text(encoding="utf-8")
+    assert {pid: f"{pid}," in text for pid in answers} == {pid: code == 201 for pid, code in answers.items()}, answers
+    assert 201 in answers.values()  # the lock freed, an edit went through
 
 
 def test_a_dataset_broken_under_a_running_server_is_500_in_one_line(editable):

@@ -23,6 +23,9 @@ SUGGEST_CUTOFF = 86.0
 HARBOUR_WORD = re.compile(r"(.{3,}?)\s+(?:ko|kou|gang|kang|harbor|harbour)", flags=re.IGNORECASE)
 
 _SEPARATORS = re.compile(r"[\s\-_'’.,()/]+")
+# What ends "NAME, CC" or "NAME (CC)": found from the comma or bracket on, so that a long run of
+# spaces is not tried at every length of the name before it.
+_COUNTRY_SUFFIX = re.compile(r"[,(]\s*([A-Za-z]{2})\s*\)?\Z")
 
 
 def normalize(text: str) -> str:
@@ -75,6 +78,22 @@ class Target:
 def _shown(text: str, limit: int = 80) -> str:
     """A name as an error message repeats it: cut short if it is very long."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _name_and_country(query: str) -> tuple[str, str] | None:
+    r"""Return (NAME, CC) of a stripped query written "NAME, CC" or "NAME (CC)", else None.
+
+    What `re.fullmatch(r"(.+?)\s*(?:,\s*|\(\s*)([A-Za-z]{2})\s*\)?", query)` gives, in time linear in
+    the query: that pattern tries every length of the name against the spaces after it, quadratic
+    in a run of spaces (100,000 of them took 35 s, the million a request may send about an hour).
+    """
+    found = _COUNTRY_SUFFIX.search(query)
+    if found is None:
+        return None
+    name = query[: found.start()].rstrip()  # the spaces before the comma or bracket are not the name's
+    if not name or "\n" in name:  # the name is one line of at least one character
+        return None
+    return name, found.group(1)
 
 
 class Gazetteer:
@@ -206,10 +225,10 @@ class Gazetteer:
             raise PlaceError("empty place name")
         allowed = set(usable) if usable is not None else None
         country = None
-        match = re.fullmatch(r"(.+?)\s*(?:,\s*|\(\s*)([A-Za-z]{2})\s*\)?", query)
+        match = _name_and_country(query)
         plain = normalize(query)
         if match and plain not in self.areas and self.ids.get(query.casefold()) is None and plain not in self.names:
-            query, country = match.group(1), match.group(2).upper()
+            query, country = match[0], match[1].upper()
 
         pid = self.ids.get(query.casefold())
         if pid is not None and country is None:

@@ -40,7 +40,9 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -122,8 +124,16 @@ class ApiError(Exception):
         self.parameter = parameter
 
 
+def _one_line(text: str) -> str:
+    """Text escaped as `printable` does, the newline too: an error is one line, whatever a request put in it."""
+    return printable(text).replace("\n", "\\u000a")
+
+
 def error_response(status: int, message: str, parameter: str | None = None, headers=None) -> Response:
-    body = json.dumps({"error": printable(message), "parameter": parameter}, ensure_ascii=False)
+    # The parameter may be a name the client sent (an unknown one): escaped as the message is, so
+    # that a lone surrogate from a JSON body ("\ud800") cannot make the answer unencodable.
+    named = None if parameter is None else _one_line(parameter)
+    body = json.dumps({"error": _one_line(message), "parameter": named}, ensure_ascii=False)
     return Response(body + "\n", status_code=status, media_type="application/json", headers=headers)
 
 
@@ -434,6 +444,12 @@ class Service:
         # Held by the thread doing a search until the search ends, answered or abandoned past the
         # time limit: so searches never outnumber the threads, however many requests time out.
         self.gate = threading.BoundedSemaphore(settings.threads)
+        # The worker threads searches may take, apart from anyio's default pool (40), which the
+        # light requests use: a search waiting for the gate holds a thread, and the searches
+        # queued behind a busy gate must not take every thread the type-ahead needs.
+        self.searches = anyio.CapacityLimiter(settings.threads)
+        # Edits, one at a time in this process (the dataset's lock orders them with other writers).
+        self.writes = anyio.Lock()
 
     def load(self) -> Network:
         """Load (or reload) the network; warm what is computed on first use, so requests do not race for it."""
@@ -976,7 +992,8 @@ def scenarios_api(service: Service, params: Params) -> Reply:
                 }
             )
         except CorridorError as exc:
-            rows.append({"name": path.stem, "title": "", "start": None, "end": None, "changes": 0, "problem": str(exc)})
+            problem = _inside(service, str(exc))  # the file named from the dataset's root
+            rows.append({"name": path.stem, "title": "", "start": None, "end": None, "changes": 0, "problem": problem})
     return _json(rows)
 
 
@@ -1359,6 +1376,11 @@ ENDPOINTS = (
 )
 
 
+# A place's name may hold a slash ("Singapore (Pasir Panjang / Tuas)", sent as %2F): the name is
+# the rest of the path, not one segment.
+ROUTE_PATHS = {"/api/places/{name}": "/api/places/{name:path}"}
+
+
 def _known_params(endpoint: Endpoint, table: Mapping[str, Param]) -> dict[str, Param]:
     known = {name: table[name] for name in endpoint.params}
     if len(endpoint.formats) > 1:
@@ -1366,14 +1388,18 @@ def _known_params(endpoint: Endpoint, table: Mapping[str, Param]) -> dict[str, P
     return known
 
 
-async def _run(service: Service, call: Callable[[], Reply], *, light: bool = False) -> Response:
+async def _run(service: Service, call: Callable[[], Reply], *, light: bool = False, write: bool = False) -> Response:
     """Run a handler in a worker thread under the time limit; turn what it raises into the API's errors.
 
     A search holds one of the service's slots (`Service.gate`) in its thread until it ends: a
     request answered 503 past the time limit leaves its search running to the end, and the slot
     with it, so abandoned searches cannot pile up. A search that has waited past the limit for a
-    slot does not start. `light` requests (type-ahead, the page's metadata) take no slot, so they
-    do not queue behind searches.
+    slot does not start. `light` requests (type-ahead, the page's metadata) take no slot and no
+    thread of the searches' own (`Service.searches`), so they do not queue behind searches.
+
+    A `write` (an edit) is never answered 503 once it has begun: it may wait for the dataset's
+    lock while another command writes, and a 503 while it went on to write would say it failed.
+    Only its wait for this server's other edits is limited, and then nothing is written.
     """
     limit = service.settings.time_limit_s
     abandoned = threading.Event()
@@ -1385,11 +1411,23 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
             return call()
 
     try:
-        with anyio.fail_after(limit):
-            if light:
-                reply = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
-            else:
-                reply = await anyio.to_thread.run_sync(gated, abandon_on_cancel=True)
+        if write:
+            try:
+                with anyio.fail_after(limit):
+                    await service.writes.acquire()
+            except TimeoutError:
+                busy = f"this server was still writing other edits after {limit:g} s: nothing was written; try again"
+                return error_response(503, busy)
+            try:
+                reply = await anyio.to_thread.run_sync(call)
+            finally:
+                service.writes.release()
+        else:
+            with anyio.fail_after(limit):
+                if light:
+                    reply = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+                else:
+                    reply = await anyio.to_thread.run_sync(gated, abandon_on_cancel=True, limiter=service.searches)
     except TimeoutError:
         abandoned.set()
         return error_response(503, f"the request took longer than this server's limit of {limit:g} s: narrow it")
@@ -1403,8 +1441,8 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
         return error_response(404, str(exc), exc.parameter)
     except NoRouteError as exc:
         return error_response(422, str(exc), _no_route_parameter(str(exc)))
-    except WriteError as exc:
-        return error_response(409, str(exc))
+    except WriteError as exc:  # the dataset's lock or a file: named from the dataset's root, as every answer does
+        return error_response(409, _inside(service, str(exc)))
     except DataError as exc:
         log.error("dataset problem: %s", exc)  # the log, for the operator, keeps the full paths
         return error_response(500, f"the server's dataset has a problem: {_inside(service, str(exc))}")
@@ -1434,6 +1472,17 @@ def _api_endpoint(service: Service, endpoint: Endpoint, table: Mapping[str, Para
     return handle
 
 
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once: a parameter twice is refused, as in a query
+    string, not taken from its last mention (which would drop the values of the first)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ApiError(400, f"the body gives {key!r} twice: give it once (a list for several values)", key)
+        out[key] = value
+    return out
+
+
 async def _json_body(request: Request, limit: int) -> object:
     """Read a JSON body of at most `limit` bytes; refuse any other content type (no form can post here)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -1446,7 +1495,7 @@ async def _json_body(request: Request, limit: int) -> object:
             raise ApiError(413, f"the request body is larger than this server's limit of {limit:,} bytes")
         chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks) or b"null")
+        return json.loads(b"".join(chunks) or b"null", object_pairs_hook=_once_each)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "the request body is not valid JSON") from None
     except RecursionError:
@@ -1465,7 +1514,7 @@ def _ports_endpoint(service: Service):
             data = await _json_body(request, service.settings.max_body_bytes)
         except ApiError as exc:
             return error_response(exc.status, exc.message, exc.parameter)
-        return await _run(service, lambda: add_port_api(service, data))
+        return await _run(service, lambda: add_port_api(service, data), write=True)
 
     return handle
 
@@ -1499,6 +1548,9 @@ class _Guard:
         await self.app(scope, receive, secured)
 
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> Response | None:
+        if sum(1 for k, _ in scope.get("headers", []) if k.lower() == b"host") > 1:
+            # HTTP/1.1 wants a 400: the check below would read one, the rest of the server another.
+            return error_response(400, "the request has more than one Host header")
         if self.hosts is not None:
             host = headers.get("host", "")
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
@@ -1562,7 +1614,9 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                     "in": "path",
                     "required": True,
                     "schema": {"type": "string"},
-                    "description": "a scenario's name, from /api/scenarios",
+                    "description": "a scenario's name, from /api/scenarios"
+                    if endpoint.path.startswith("/api/scenarios/")
+                    else "a place id (IQUQR), name or alias, or an area (Chongqing); a slash in it as %2F",
                 }
             )
         for param in known.values():
@@ -1601,6 +1655,7 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                     },
                 }
                 operation["responses"]["413"] = {"description": "the body is too large"}
+                operation["responses"]["415"] = {"description": "the body is not JSON"}
             item[method.lower()] = operation
         paths[endpoint.path] = item
     place_schema = {
@@ -1661,6 +1716,20 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
     }
 
 
+class _Cors(CORSMiddleware):
+    """CORS for the one origin named; a preflight it refuses is answered as every error is, in one JSON line."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        kept = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+        refused = bytes(response.body).decode()  # "Disallowed CORS origin" (or method, headers)
+        allowed = ", ".join(self.allow_origins)
+        message = f"{refused}: this server lets pages of {allowed} call it, with GET or POST and Content-Type"
+        return error_response(response.status_code, message, headers=kept)
+
+
 def create_app(settings: Settings | None = None, *, network: Network | None = None) -> Starlette:
     """Return the ASGI application: the page, its files and the API over one network.
 
@@ -1693,7 +1762,10 @@ def create_app(settings: Settings | None = None, *, network: Network | None = No
 
     routes = [Route(path, static, methods=["GET"]) for path in files]
     routes.append(Route("/api/openapi.json", openapi, methods=["GET"]))
-    routes += [Route(e.path, _api_endpoint(service, e, table), methods=list(e.methods)) for e in ENDPOINTS]
+    routes += [
+        Route(ROUTE_PATHS.get(e.path, e.path), _api_endpoint(service, e, table), methods=list(e.methods))
+        for e in ENDPOINTS
+    ]
     routes.append(Route("/api/ports", _ports_endpoint(service), methods=["POST"]))
 
     @contextlib.asynccontextmanager
@@ -1706,12 +1778,10 @@ def create_app(settings: Settings | None = None, *, network: Network | None = No
 
     middleware = [Middleware(_Guard, settings=settings)]
     if settings.cors:
-        from starlette.middleware.cors import CORSMiddleware
-
         middleware.insert(
             0,
             Middleware(
-                CORSMiddleware,
+                _Cors,
                 allow_origins=[settings.cors],
                 allow_methods=["GET", "POST"],
                 allow_headers=["Content-Type"],
