@@ -466,6 +466,13 @@ def test_served_reach_is_the_corridor_services_only(network):
     assert jebel_ali.time_h < 25 * 24
 
 
+def test_served_reach_by_generalized_cost_keeps_to_the_services(network, run):
+    # `reach --served --by generalized` once reached every port a ship could (3,751 places).
+    served = {r.place_id for r in reach(network, "Chongqing", served=True)}
+    data = run("reach", "Chongqing", "--served", "--by", "generalized", "--format", "json").json()
+    assert {row["id"] for row in data} == served
+
+
 def test_alternatives_differ_in_gateway_region(network):
     # Barge to Taicang, to Shanghai or to Ningbo, then the same sailing: one corridor, offered once.
     routes = find_routes(network, "Chongqing", "Umm Qasr", by="cost", alternatives=3)

@@ -563,8 +563,9 @@ def cmd_reach(args: argparse.Namespace) -> str:
 
         prices = _prices(args, network)
         reached = objectives.reach(
-            network, args.origin, prices=prices, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu
-        )
+            network, args.origin, prices=prices, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu,
+            served=args.served,
+        )  # fmt: skip
     else:
         reached = routing.reach(
             network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .engine import INF, STOP_ALL, STOP_NONE, Result, calls_at, search
+from .engine import INF, STOP_ALL, STOP_NONE, Result, search
 from .errors import UsageError
 from .registry import BY, METRIC_NAMES
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .graph import Graph
     from .network import Network
     from .query import Plan
-    from .routing import Reached, Route
+    from .routing import Bans, Reached, Route
 
 GENERALIZED = "generalized_usd"  # the JSON key and `optimized_for` of a generalised-cost route
 OBJECTIVES: tuple[str, ...] = (*BY, "generalized")  # the --by choices where a derived objective is allowed
@@ -192,28 +192,18 @@ def compare(network: Network, origin, destination, *, prices: Prices, **query) -
 # --------------------------------------------------------------------------- searches on any weight
 
 
-def masks(plan: Plan) -> tuple[bytes | bytearray, bytearray | None]:
-    """Return the edge and node masks of a plan's rules and avoided places."""
-    network = plan.network
-    core = network.core
-    edge_ok: bytes | bytearray = network.masks.edge_mask(plan.rules)
-    if plan.vias and "sea" in plan.rules.modes:
-        edge_ok = calls_at(core, edge_ok, (pid for via in plan.vias for pid in via.place_ids))
-    node_ok = None
-    if plan.avoided:
-        edge_ok = network.closing_passes(edge_ok, plan.avoided)
-        node_ok = bytearray(b"\x01") * core.n_nodes
-        for pid in plan.avoided:
-            if core.in_graph(pid):
-                for node in core.place_nodes(pid):
-                    node_ok[node] = 0
-    return edge_ok, node_ok
+def masks(plan: Plan, bans: Bans | None = None) -> tuple[bytes | bytearray, bytearray | None]:
+    """Return the edge and node masks of a plan's rules and avoided places (and `bans`), as a
+    route's search takes them (`routing._masks`)."""
+    from .routing import Bans, _masks
+
+    return _masks(plan, plan.rules, plan.avoided, bans or Bans())
 
 
-def tree(plan: Plan, weight: array, targets: Sequence[int] = ()) -> Result:
+def tree(plan: Plan, weight: array, targets: Sequence[int] = (), bans: Bans | None = None) -> Result:
     """Search from a plan's origin on `weight`, totalling the four metrics along the search tree."""
     core = plan.network.core
-    edge_ok, node_ok = masks(plan)
+    edge_ok, node_ok = masks(plan, bans)
     sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
     return search(
         core, weight, sources, targets=targets, stop=STOP_ALL if targets else STOP_NONE,
@@ -230,18 +220,21 @@ def reach(
     avoid: Sequence[str] = (),
     allow: Sequence[str] = (),
     teu: float = 1.0,
+    served: bool = False,
 ) -> list[Reached]:
-    """Return every place reachable from origin with the totals of its route of lowest generalised cost."""
+    """Return every place reachable from origin with the totals of its route of lowest generalised
+    cost; with `served`, crossing the sea on the published services alone (`routing.reach`)."""
     from .query import make_query
-    from .routing import _home, _inside, _reached
+    from .routing import Bans, _home, _inside, _reached, _served_bans
 
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network, destination=False)
-    result = tree(plan, prices.weight(network.core))
+    bans = _served_bans(network) if served else Bans()
+    result = tree(plan, prices.weight(network.core), bans=bans)
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
     home = _home(plan)
     country = network.country_of(plan.start.place_ids) if home else None
-    home_result = tree(home, prices.weight(home.network.core), _inside(network, country)) if home else None
+    home_result = tree(home, prices.weight(home.network.core), _inside(network, country), bans) if home else None
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]

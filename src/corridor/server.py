@@ -786,7 +786,7 @@ def reach_api(service: Service, params: Params) -> Reply:
     _known_places(network, origin=origin, avoid=query["avoid"])
     prices = _prices(params, base) if by == "generalized" else None
     if prices is not None:
-        reached = objectives.reach(network, origin, prices=prices, **query)
+        reached = objectives.reach(network, origin, prices=prices, served=served, **query)
     else:
         reached = routing.reach(network, origin, by=by, served=served, **query)
     rows = io.reach_rows(network, reached)
