@@ -1001,3 +1001,29 @@ def test_a_bad_case_left_to_its_default_is_said_so(network):
     assert raised.value.problems == [
         "transit_h_p90 for all is 24 (the default), below transit_h 48: a bad case is no better than the typical figure"
     ]
+
+
+# --------------------------------------------------------------------------- the hostile CLI pass
+
+# A locale that holds ASCII alone: LANG=C where Python's UTF-8 mode and locale coercion are off.
+ASCII_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""}
+
+
+def test_names_beyond_ascii_reach_an_ascii_only_terminal_escaped(site, run):
+    # Writing "Gdańsk" to a stdout that takes ASCII alone raised UnicodeEncodeError: a traceback.
+    root, _ = site
+    name = "Gda\u0144sk \U0001f6a2"
+    assert run(*add(root, name=name)).code == 0
+    env = {**os.environ, **ASCII_LOCALE}
+    for argv, parse in (
+        (("ports", "show", "CNNEW", "--format", "json"), lambda out: json.loads(out)["name"]),
+        (("ports", "list", "--format", "json"), lambda out: {p["name"] for p in json.loads(out)}),
+        (("ports", "show", "CNNEW"), None),
+        (("ports", "list", "--format", "csv"), None),
+    ):
+        done = corridor(*argv, "--data", str(root), env=env)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert done.stdout.isascii()
+        if parse is not None:  # JSON stays JSON, and gives the name back
+            found = parse(done.stdout)
+            assert found == name or name in found

@@ -1653,8 +1653,10 @@ def _say(text: str) -> None:
 
 def _write_stdout(text: str) -> int:
     """Write `text` to stdout; return 0, or 1 when it could not be written, having said why."""
+    from ._text import encodable
+
     try:
-        sys.stdout.write(text)
+        sys.stdout.write(encodable(text, getattr(sys.stdout, "encoding", None)))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): say nothing, as head expects; exit 1 as the output is cut.
