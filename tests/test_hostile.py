@@ -1027,3 +1027,41 @@ def test_names_beyond_ascii_reach_an_ascii_only_terminal_escaped(site, run):
         if parse is not None:  # JSON stays JSON, and gives the name back
             found = parse(done.stdout)
             assert found == name or name in found
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("--country", "China"), ("--sort", "name", "--limit", "2"), ("--format", "csv", "--country", "cn"), ()],
+    ids=["country-name", "sort-limit", "csv", "plain"],
+)
+def test_reach_lists_the_same_places_with_a_map_as_without(site, run, tmp_path, argv):
+    # With --map, reach took --country as a code alone (China matched nothing), and left --sort,
+    # the 50-row cut and its hint to the run without a map.
+    root, _ = site
+    plain = run("reach", "CNAAA", *argv, "--data", str(root))
+    mapped = run("reach", "CNAAA", *argv, "--map", str(tmp_path / "reach.html"), "--data", str(root))
+    assert plain.code == mapped.code == 0, mapped.err
+    assert mapped.out == plain.out
+    assert (tmp_path / "reach.html").stat().st_size > 0
+
+
+def test_reach_by_country_and_map_write_to_out_or_refuse_before_work(site, run, tmp_path):
+    # reach --by-country and reach --map printed to stdout and wrote nothing to --out, exit 0,
+    # --format gpkg included.
+    root, state = site
+    for fmt in ("text", "json", "csv"):
+        out = tmp_path / f"countries.{fmt}"
+        result = run("reach", "CNAAA", "--by-country", "--format", fmt, "--out", str(out), "--data", str(root))
+        assert result.code == 0 and result.out.strip() == str(out), result.err
+        assert "China" in out.read_text(encoding="utf-8")
+    out = tmp_path / "reach.gpkg"
+    result = run("reach", "CNAAA", "--map", str(tmp_path / "r.html"), "--format", "gpkg", "--out", str(out),
+                 "--data", str(root))  # fmt: skip
+    assert result.code == 0 and out.stat().st_size > 0, result.err
+    before = state()
+    for fmt in ("gpkg", "parquet"):
+        out = tmp_path / f"countries.{fmt}"
+        result = run("reach", "CNAAA", "--by-country", "--format", fmt, "--out", str(out), "--data", str(root))
+        refused(result, 2, "--by-country")
+        assert not out.exists()
+    assert state() == before

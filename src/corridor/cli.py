@@ -554,6 +554,8 @@ def cmd_compare(args: argparse.Namespace) -> str:
 def cmd_reach(args: argparse.Namespace) -> str:
     from . import io, routing
 
+    if args.by_country and args.format in FILE_FORMATS:
+        raise UsageError(f"--by-country gives a table by country, not places: --format {args.format} cannot hold it")
     map_path = _map_path(args, args.map)
     out_path = _out_path(args)
     network = _network(args)
@@ -574,11 +576,13 @@ def cmd_reach(args: argparse.Namespace) -> str:
     if prices is not None:
         for row in rows:
             row["generalized_usd"] = round(prices.of(row["cost_usd"], row["time_h"], row["co2_kg"], teu=args.teu), 2)
-    if map_path or args.by_country:
-        return _reach_extras(args, network, rows, map_path)
     _require_finite(rows, args.teu)
     if args.country:
         rows = io.reach_in_country(network, rows, args.country, args.origin)
+    if map_path:  # also: the places listed go to stdout or --out as they do without a map
+        _reach_map(args, network, rows, map_path)
+    if args.by_country:
+        return _emit(args, out_path, _reach_by_country(args, network, rows))
     io.sort_reach_rows(rows, reached, args.sort or args.by, prices=prices, teu=args.teu)
     total, countries = len(rows), len({r["country"] for r in rows})
     if args.limit is not None:
@@ -1201,33 +1205,29 @@ def _compare_generalized(args: argparse.Namespace, network, map_path) -> str:
     return io.generalized_compare_text(network, best, prices, origin=args.origin, destination=args.destination)
 
 
-def _reach_extras(args: argparse.Namespace, network, rows: list[dict], map_path) -> str:
-    """reach --map and --by-country: a map of every place reached in bands, and a table by country."""
+def _reach_metric(args: argparse.Namespace) -> str:
     from . import io
-    from .decision_maps import reach_by_country, reach_map
 
-    _require_finite(rows, args.teu)
-    if args.country:
-        rows = [r for r in rows if r["country"] == args.country.upper()]
-    metric = "generalized_usd" if args.by == "generalized" else io.BY.get(args.by, args.by)
-    if map_path:
-        if metric == "generalized_usd":
-            metric_for_map = "cost_usd"
-            log.warning("the map colours by cost: bands of the generalised cost are not drawn")
-        else:
-            metric_for_map = metric
-        _save(reach_map(network, rows, metric=metric_for_map, origin=args.origin), map_path)
-    if not args.by_country:
-        rows.sort(key=lambda r: (r[metric], r["id"]))
-        total = len(rows)
-        if args.limit is not None:
-            rows = rows[: args.limit]
-        if args.format == "json":
-            return io.dumps(rows)
-        if args.format == "csv":
-            return io.to_csv(rows, ["id", "name", "country", *io.METRICS]).rstrip("\n")
-        shown = f"{len(rows)} shown of " if len(rows) < total else ""
-        return f"{io.reach_text(rows)}\n{shown}{total} places reachable"
+    return "generalized_usd" if args.by == "generalized" else io.BY.get(args.by, args.by)
+
+
+def _reach_map(args: argparse.Namespace, network, rows: list[dict], map_path) -> None:
+    """reach --map: every place reached, in bands of the metric, with a table by country."""
+    from .decision_maps import reach_map
+
+    metric = _reach_metric(args)
+    if metric == "generalized_usd":
+        metric = "cost_usd"
+        log.warning("the map colours by cost: bands of the generalised cost are not drawn")
+    _save(reach_map(network, rows, metric=metric, origin=args.origin), map_path)
+
+
+def _reach_by_country(args: argparse.Namespace, network, rows: list[dict]) -> str:
+    """reach --by-country: one row per country, with the places reached and their spread."""
+    from . import io
+    from .decision_maps import reach_by_country
+
+    metric = _reach_metric(args)
     table = reach_by_country(rows, metric, network.countries)
     if args.limit is not None:
         table = table[: args.limit]
