@@ -751,6 +751,12 @@ CORPUS = [
      "--scheduler is empty: give a Dask scheduler's address"),
     ("extra-argument-named-by-its-command", lambda r, t: ["links", "remove", "rail-a-b", "CNBBB", "--data", str(r)],
      2, "corridor links remove: error: unrecognized arguments: CNBBB (see corridor links remove --help)"),
+    # found in the hostile CLI pass: an empty scenario routed on the network as it is, in silence
+    ("scenario-empty", lambda r, t: ["route", "CNAAA", "CNBBB", "--scenario", "", "--data", str(r)], 2,
+     "--scenario is empty"),
+    ("scenario-blank-with-date", lambda r, t: ["reach", "CNAAA", "--scenario", " ", "--on", "2024-01-01",
+                                               "--data", str(r)], 2, "--scenario is empty"),
+    ("scenario-show-empty", lambda r, t: ["scenario", "show", "", "--data", str(r)], 2, "is empty"),
 ]  # fmt: skip
 
 

@@ -1707,11 +1707,12 @@ PATH_ARGUMENTS = {
 
 
 # Arguments whose blank value would pass for another: no filter, the local machine for a cluster,
-# every interface for the address to listen on.
+# every interface for the address to listen on, no scenario at all.
 # An empty --country is refused with the other filters (`query.check_filters`).
 NOT_BLANK = {
     "scheduler": ("--scheduler", "a Dask scheduler's address (tcp://host:8786), or leave it out"),
     "host": ("--host", "an address to listen on (127.0.0.1; 0.0.0.0 for every interface)"),
+    "scenario": ("--scenario", "a scenario's name (see corridor scenario list) or its .toml file, or leave it out"),
 }
 # Of the paths, the files a command writes, and the files it reads (a scenario by its file).
 OUTPUT_PATHS = ("out", "map", "plot")

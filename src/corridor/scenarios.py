@@ -377,6 +377,9 @@ def list_scenarios(data: str | None = None) -> list[Path]:
 def scenario_path(name_or_file: str, data: str | None = None) -> Path:
     """Return the file of a scenario given by name (red-sea-2024) or path; UsageError if there is none."""
     text = name_or_file.strip()
+    if not text:  # Path("") is the current directory
+        raise UsageError("scenario is empty: give a scenario's name (see corridor scenario list) or its .toml file",
+                         "scenario")  # fmt: skip
     if NAME_PATTERN.match(text):
         for folder in scenario_dirs(data):
             candidate = folder / f"{text}.toml"
