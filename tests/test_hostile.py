@@ -1071,3 +1071,22 @@ def test_reach_by_country_and_map_write_to_out_or_refuse_before_work(site, run, 
         refused(result, 2, "--by-country")
         assert not out.exists()
     assert state() == before
+
+
+def test_a_parameter_given_twice_is_refused_naming_both_rows(site, run, tmp_path):
+    # The second row of a (name, scope) silently replaced the first: which figure routed hung on
+    # the order of the rows, and validate found nothing.
+    root, state = site
+    params = _file(tmp_path / "twice.csv", "name,scope,value,source\nspeed_kmh,road,30,estimate\n"
+                                           "speed_kmh,road,60,estimate\n")  # fmt: skip
+    before = state()
+    refused(run("route", "CNCCC", "CNCCD", "--params", params, "--data", str(root)), 1,
+            f"{params}:3: name: speed_kmh for road is given twice (first at {params}:2)")  # fmt: skip
+    result = run("validate", "--params", params, "--data", str(root))
+    assert result.code == 1 and f"{params}:3: name: speed_kmh for road is given twice" in result.out
+    assert state() == before
+    table = root / "parameters.csv"
+    table.write_text(table.read_text(encoding="utf-8") + "speed_kmh,road,60,estimate\n", encoding="utf-8")
+    before = state()
+    refused(run("route", "CNCCC", "CNCCD", "--data", str(root)), 1, "speed_kmh for road is given twice")
+    assert state() == before
