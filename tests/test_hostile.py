@@ -757,6 +757,13 @@ CORPUS = [
     ("scenario-blank-with-date", lambda r, t: ["reach", "CNAAA", "--scenario", " ", "--on", "2024-01-01",
                                                "--data", str(r)], 2, "--scenario is empty"),
     ("scenario-show-empty", lambda r, t: ["scenario", "show", "", "--data", str(r)], 2, "is empty"),
+    # found in the hostile CLI pass: the last of two allowed sea alone, read one file alone, in silence
+    ("modes-twice", lambda r, t: ["route", "CNAAA", "CNBBB", "--modes", "rail", "--modes", "sea", "--data", str(r)],
+     2, "--modes is given twice"),
+    ("compare-modes-twice", lambda r, t: ["compare", "CNAAA", "CNBBB", "--modes", "rail", "--modes", "sea",
+                                          "--data", str(r)], 2, "--modes is given twice"),
+    ("params-twice", lambda r, t: ["reach", "CNAAA", "--params", "a.csv", "--params", "b.csv", "--data", str(r)], 2,
+     "--params is given twice"),
 ]  # fmt: skip
 
 

@@ -56,7 +56,8 @@ class _Parser(argparse.ArgumentParser):
 
 class _Once(argparse.Action):
     """Store an option given at most once: argparse keeps the last of several, so `--scenario A
-    --scenario B` would apply B alone, in silence."""
+    --scenario B` would apply B alone, in silence, `--modes rail --modes sea` (the filter) allow
+    sea alone, and `--params A --params B` read B alone."""
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
         if getattr(namespace, self.dest, None) is not None:
@@ -120,7 +121,8 @@ def _common(parser: argparse.ArgumentParser, *, writes: bool = False) -> None:
         group.add_argument(
             "--data", metavar="DIR", help="dataset directory (default: $CORRIDOR_DATA, else the bundled one)"
         )
-        group.add_argument("--params", metavar="FILE", help="parameters CSV whose rows replace the dataset's")
+        group.add_argument("--params", action=_Once, metavar="FILE",
+                           help="parameters CSV whose rows replace the dataset's")  # fmt: skip
     group.add_argument("-v", "--verbose", action="count", default=0, help="say more on stderr")
     group.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
 
@@ -132,8 +134,9 @@ def _filters(parser: argparse.ArgumentParser, *, by: bool = True, teu: bool = Tr
             help="metric to minimise, or generalized: cost + time value + CO2 price (default: cost)",
         )  # fmt: skip
     parser.add_argument(
-        "--modes", type=_modes, help=f"comma-separated modes allowed: {','.join(MODE_NAMES)} (default: all)"
-    )
+        "--modes", action=_Once, type=_modes,
+        help=f"comma-separated modes allowed: {','.join(MODE_NAMES)} (default: all)",
+    )  # fmt: skip
     parser.add_argument("--avoid", action="append", default=[], metavar="PLACE_OR_PASSAGE",
                         help="a place, 'three-gorges', or a sea passage (malacca, hormuz, suez, sunda, "
                              "bab-el-mandeb, panama, ...); repeatable")  # fmt: skip
