@@ -762,6 +762,7 @@ CORPUS = [
      2, "--modes is given twice"),
     ("compare-modes-twice", lambda r, t: ["compare", "CNAAA", "CNBBB", "--modes", "rail", "--modes", "sea",
                                           "--data", str(r)], 2, "--modes is given twice"),
+    ("search-empty", lambda r, t: ["ports", "list", "--search", " ", "--data", str(r)], 2, "--search is empty"),
     ("params-twice", lambda r, t: ["reach", "CNAAA", "--params", "a.csv", "--params", "b.csv", "--data", str(r)], 2,
      "--params is given twice"),
 ]  # fmt: skip

@@ -1716,6 +1716,7 @@ NOT_BLANK = {
     "scheduler": ("--scheduler", "a Dask scheduler's address (tcp://host:8786), or leave it out"),
     "host": ("--host", "an address to listen on (127.0.0.1; 0.0.0.0 for every interface)"),
     "scenario": ("--scenario", "a scenario's name (see corridor scenario list) or its .toml file, or leave it out"),
+    "search": ("--search", "part of an id, a name or an alias, or leave it out"),
 }
 # Of the paths, the files a command writes, and the files it reads (a scenario by its file).
 OUTPUT_PATHS = ("out", "map", "plot")
