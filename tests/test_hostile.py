@@ -763,6 +763,8 @@ CORPUS = [
     ("compare-modes-twice", lambda r, t: ["compare", "CNAAA", "CNBBB", "--modes", "rail", "--modes", "sea",
                                           "--data", str(r)], 2, "--modes is given twice"),
     ("search-empty", lambda r, t: ["ports", "list", "--search", " ", "--data", str(r)], 2, "--search is empty"),
+    ("plot-a-directory", lambda r, t: ["pareto", "CNAAA", "CNBBB", "--plot", str(t), "--data", str(r)], 1,
+     "is a directory, not a file: give a file name for the chart"),
     ("params-twice", lambda r, t: ["reach", "CNAAA", "--params", "a.csv", "--params", "b.csv", "--data", str(r)], 2,
      "--params is given twice"),
 ]  # fmt: skip

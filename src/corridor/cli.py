@@ -428,14 +428,14 @@ def _advise(args: argparse.Namespace, network, routes):
     return advisor(network, on=today, scenarios=events)
 
 
-def _map_path(args: argparse.Namespace, path: str | None):
-    """Check where a map goes before any work: a regular file or a new name, outside the dataset."""
+def _map_path(args: argparse.Namespace, path: str | None, what: str = "the map"):
+    """Check where a map (or `what`) goes before any work: a regular file or a new name, outside the dataset."""
     from ._fs import check_output_path
     from .datasets import dataset_dir
 
     if path is None:
         return None
-    return check_output_path(path, dataset_dir(args.data), what="the map")
+    return check_output_path(path, dataset_dir(args.data), what=what)
 
 
 def _save(m, path) -> str:
@@ -1280,7 +1280,7 @@ def cmd_pareto(args: argparse.Namespace) -> str:
     from .pareto import front_dict, front_text, pareto
 
     map_path = _map_path(args, args.map)
-    plot_path = _map_path(args, args.plot)
+    plot_path = _map_path(args, args.plot, "the chart")
     if plot_path is not None and plot_path.suffix.lower() not in (".svg", ".html", ".htm"):
         raise UsageError(f"--plot {args.plot}: give a .svg or .html file")
     network = _network(args)
