@@ -1100,3 +1100,30 @@ def test_a_parameter_given_twice_is_refused_naming_both_rows(site, run, tmp_path
     before = state()
     refused(run("route", "CNCCC", "CNCCD", "--data", str(root)), 1, "speed_kmh for road is given twice")
     assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("given", "origin"),
+    [("HTTPS://Good.Example/", "https://good.example"), ("https://good.example:443", "https://good.example"),
+     ("http://good.example:8080", "http://good.example:8080"), ("http://[::1]:80", "http://[::1]")],
+)  # fmt: skip
+def test_serve_cors_takes_the_origin_as_a_browser_sends_it(site, run, monkeypatch, given, origin):
+    # A browser's Origin has its host in lower case and no default port, and is compared as it is:
+    # --cors https://Good.Example or https://good.example:443 turned CORS off, unsaid.
+    from corridor import server
+
+    root, _ = site
+    served = []
+    monkeypatch.setattr(server, "serve", lambda settings, **kwargs: served.append(settings))
+    result = run("serve", "--port", "0", "--cors", given, "--data", str(root))
+    assert result.code == 0, result.err
+    assert [s.cors for s in served] == [origin]
+
+
+@pytest.mark.parametrize("given", ["https://good.example:99999", "https://user:secret@good.example", "http://:80"])
+def test_serve_refuses_a_cors_origin_no_browser_sends(site, run, monkeypatch, given):
+    from corridor import server
+
+    root, _ = site
+    monkeypatch.setattr(server, "serve", lambda settings, **kwargs: None)  # were it taken, not served for ever
+    refused(run("serve", "--port", "0", "--cors", given, "--data", str(root)), 2, "give an origin")

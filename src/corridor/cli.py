@@ -1486,16 +1486,26 @@ def cmd_serve(args: argparse.Namespace) -> str:
         from urllib.parse import urlsplit
 
         parts = urlsplit(args.cors)
+        try:
+            port = parts.port  # a port beyond 65535, or not a number, raises
+        except ValueError:
+            port = -1
         if (
             parts.scheme not in ("http", "https")
-            or not parts.netloc
+            or not parts.hostname
+            or port == -1
+            or "@" in parts.netloc  # a browser never sends a user or password in Origin
             or parts.path not in ("", "/")
             or (parts.query or parts.fragment)
         ):
             raise UsageError(
                 f"--cors {args.cors}: give an origin, a scheme and host (and port) alone, such as https://example.org"
             )
-        args.cors = f"{parts.scheme}://{parts.netloc}"  # as a browser sends it in Origin: no trailing slash
+        # As a browser sends it in Origin, which is compared as it is: no trailing slash, the host in
+        # lower case, and no port where it is the scheme's own.
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        own = port is None or port == {"http": 80, "https": 443}[parts.scheme]
+        args.cors = f"{parts.scheme}://{host}{'' if own else f':{port}'}"
     if args.allow_edits:
         from .editing import writable_dataset
 
