@@ -1127,3 +1127,15 @@ def test_serve_refuses_a_cors_origin_no_browser_sends(site, run, monkeypatch, gi
     root, _ = site
     monkeypatch.setattr(server, "serve", lambda settings, **kwargs: None)  # were it taken, not served for ever
     refused(run("serve", "--port", "0", "--cors", given, "--data", str(root)), 2, "give an origin")
+
+
+@pytest.mark.parametrize("under", ["file.txt", "loop", "file.txt/deeper"], ids=["file", "symlink-loop", "deeper"])
+def test_init_under_a_file_or_a_link_loop_says_what_is_in_the_way(run, tmp_path, under):
+    # Under a symbolic link to itself, init ended in a RuntimeError traceback from Path.resolve();
+    # under a file it said "File exists".
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    blocker = tmp_path / under.split("/")[0]
+    before = snapshot(tmp_path)
+    refused(run("init", str(tmp_path / under / "dataset")), 1, f"{blocker} is ", "not a directory")
+    assert snapshot(tmp_path) == before
