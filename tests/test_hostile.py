@@ -1139,3 +1139,42 @@ def test_init_under_a_file_or_a_link_loop_says_what_is_in_the_way(run, tmp_path,
     before = snapshot(tmp_path)
     refused(run("init", str(tmp_path / under / "dataset")), 1, f"{blocker} is ", "not a directory")
     assert snapshot(tmp_path) == before
+
+
+def test_a_terminal_of_unknown_size_is_not_taken_for_one_column(site):
+    # A new pty reports 0 x 0 until someone sets its size (`script`, `docker run -t`): tables were
+    # squeezed to their narrowest and the progress line cut to one character ("\rc\rc\rc").
+    import pty
+
+    root, _ = site
+    argv = [sys.executable, "-m", "corridor", "route", "CNAAA", "CNBBB", "--data", str(root)]
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    piped = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env).stdout
+    fitted = subprocess.run(argv, capture_output=True, text=True, timeout=120, env={**env, "COLUMNS": "80"}).stdout
+    main, child = pty.openpty()
+    try:
+        done = subprocess.run(argv, stdout=child, stderr=child, timeout=120, env=env)
+        os.close(child)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the child's end is closed and all is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(main)
+    shown = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    assert done.returncode == 0
+    assert shown in (piped, fitted), shown  # no width, or a usual one: never one column
+
+
+def test_the_progress_line_of_a_terminal_of_unknown_size_is_not_cut_to_one_character(monkeypatch):
+    from corridor import cli
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(cli.os, "get_terminal_size", lambda fd=None: os.terminal_size((0, 0)))
+    line = "corridor: loading the network ... 2 s"
+    assert cli._fit(line) == line

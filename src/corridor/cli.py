@@ -647,7 +647,7 @@ def _fit(line: str) -> str:
         width = int(text) if text.isdigit() and int(text) > 0 else os.get_terminal_size(sys.stderr.fileno()).columns
     except (OSError, ValueError, AttributeError):
         return line
-    return line[: max(width - 1, 1)]
+    return line[: max(width - 1, 1)] if width > 0 else line  # 0: a terminal of unknown size
 
 
 def _progress(label: str):
