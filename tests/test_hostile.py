@@ -1178,3 +1178,18 @@ def test_the_progress_line_of_a_terminal_of_unknown_size_is_not_cut_to_one_chara
     monkeypatch.setattr(cli.os, "get_terminal_size", lambda fd=None: os.terminal_size((0, 0)))
     line = "corridor: loading the network ... 2 s"
     assert cli._fit(line) == line
+
+
+def test_a_scenario_saved_with_a_byte_order_mark_and_crlf_is_read(site, run, tmp_path):
+    # Every table and list corridor reads takes the BOM Windows editors write; a scenario failed
+    # with "not valid TOML: Invalid statement (at line 1, column 1)".
+    root, state = site
+    scenario = tmp_path / "slow.toml"
+    scenario.write_bytes(b"\xef\xbb\xbf" + SCENARIO.replace("\n", "\r\n").encode("utf-8"))
+    before = state()
+    plain = run("route", "CNAAA", "CNBBB", "--scenario", _file(tmp_path / "plain.toml", SCENARIO), "--data", str(root))
+    marked = run("route", "CNAAA", "CNBBB", "--scenario", str(scenario), "--data", str(root))
+    assert plain.code == marked.code == 0, marked.err
+    assert marked.out == plain.out
+    assert run("scenario", "show", str(scenario), "--data", str(root)).code == 0
+    assert {k: v for k, v in state().items() if k != "plain.toml"} == before

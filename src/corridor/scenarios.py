@@ -404,7 +404,7 @@ def load_scenario(name_or_file: str, data: str | None = None, *, known_sources: 
     except OSError as exc:
         raise DataError(f"cannot read the scenario {path}: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # the byte-order mark Notepad writes: not TOML
     except UnicodeDecodeError:
         raise DataError(f"{path}:1: the scenario is not UTF-8 text") from None
     return parse_scenario(text, path=str(path), known_sources=known_sources)
