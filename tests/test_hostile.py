@@ -1193,3 +1193,34 @@ def test_a_scenario_saved_with_a_byte_order_mark_and_crlf_is_read(site, run, tmp
     assert marked.out == plain.out
     assert run("scenario", "show", str(scenario), "--data", str(root)).code == 0
     assert {k: v for k, v in state().items() if k != "plain.toml"} == before
+
+
+def test_a_name_that_is_also_another_place_s_code_is_not_taken_for_the_code_alone(site, run):
+    # The bundled data has two: "Gaeta" (Italy, ITGAE) led to Etame Terminal, Gabon, whose
+    # UN/LOCODE is GAETA, and "Camas" (USCMS) to Masson, Canada (CAMAS), with no word.
+    root, _ = site
+    assert run(*add(root, pid="CNGAE", name="Gaeta")).code == 0
+    assert run(*add(root, "--lon", "1.2", pid="GAETA", name="Etame Terminal")).code == 0
+    for written in ("Gaeta", "gaeta"):
+        result = run("route", written, "CNBBB", "--data", str(root))
+        if result.code == 0:  # taken for the place of that name
+            assert result.out.startswith("Cheapest route from Gaeta to"), result.out
+        else:  # or asked about, with both places
+            refused(result, 1, "CNGAE", "GAETA")
+    # The code as written, and the name with its country, name one place each.
+    assert run("route", "GAETA", "CNBBB", "--data", str(root)).out.startswith("Cheapest route from Etame Terminal")
+    assert run("route", "Gaeta, CN", "CNBBB", "--data", str(root)).out.startswith("Cheapest route from Gaeta to")
+
+
+@pytest.mark.parametrize(("name", "code", "country"), [("Gaeta", "GAETA", "IT"), ("Camas", "CAMAS", "US")])
+def test_the_bundled_ports_named_like_another_s_code_are_not_lost_to_it(network, name, code, country):
+    from corridor.errors import PlaceError
+
+    gazetteer = network.gazetteer
+    try:
+        (found,) = gazetteer.resolve(name).place_ids
+    except PlaceError as exc:  # asked about, with the port of that name among the candidates
+        assert any(f"({country}, " in c for c in exc.candidates), exc.candidates
+    else:
+        assert network.places[found].country == country
+    assert gazetteer.resolve(code).place_ids == (code,)  # the code as written is the code's place
