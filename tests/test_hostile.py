@@ -751,6 +751,22 @@ CORPUS = [
      "--scheduler is empty: give a Dask scheduler's address"),
     ("extra-argument-named-by-its-command", lambda r, t: ["links", "remove", "rail-a-b", "CNBBB", "--data", str(r)],
      2, "corridor links remove: error: unrecognized arguments: CNBBB (see corridor links remove --help)"),
+    # found in the hostile CLI pass: an empty scenario routed on the network as it is, in silence
+    ("scenario-empty", lambda r, t: ["route", "CNAAA", "CNBBB", "--scenario", "", "--data", str(r)], 2,
+     "--scenario is empty"),
+    ("scenario-blank-with-date", lambda r, t: ["reach", "CNAAA", "--scenario", " ", "--on", "2024-01-01",
+                                               "--data", str(r)], 2, "--scenario is empty"),
+    ("scenario-show-empty", lambda r, t: ["scenario", "show", "", "--data", str(r)], 2, "is empty"),
+    # found in the hostile CLI pass: the last of two allowed sea alone, read one file alone, in silence
+    ("modes-twice", lambda r, t: ["route", "CNAAA", "CNBBB", "--modes", "rail", "--modes", "sea", "--data", str(r)],
+     2, "--modes is given twice"),
+    ("compare-modes-twice", lambda r, t: ["compare", "CNAAA", "CNBBB", "--modes", "rail", "--modes", "sea",
+                                          "--data", str(r)], 2, "--modes is given twice"),
+    ("search-empty", lambda r, t: ["ports", "list", "--search", " ", "--data", str(r)], 2, "--search is empty"),
+    ("plot-a-directory", lambda r, t: ["pareto", "CNAAA", "CNBBB", "--plot", str(t), "--data", str(r)], 1,
+     "is a directory, not a file: give a file name for the chart"),
+    ("params-twice", lambda r, t: ["reach", "CNAAA", "--params", "a.csv", "--params", "b.csv", "--data", str(r)], 2,
+     "--params is given twice"),
 ]  # fmt: skip
 
 
@@ -1001,3 +1017,210 @@ def test_a_bad_case_left_to_its_default_is_said_so(network):
     assert raised.value.problems == [
         "transit_h_p90 for all is 24 (the default), below transit_h 48: a bad case is no better than the typical figure"
     ]
+
+
+# --------------------------------------------------------------------------- the hostile CLI pass
+
+# A locale that holds ASCII alone: LANG=C where Python's UTF-8 mode and locale coercion are off.
+ASCII_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""}
+
+
+def test_names_beyond_ascii_reach_an_ascii_only_terminal_escaped(site, run):
+    # Writing "Gdańsk" to a stdout that takes ASCII alone raised UnicodeEncodeError: a traceback.
+    root, _ = site
+    name = "Gda\u0144sk \U0001f6a2"
+    assert run(*add(root, name=name)).code == 0
+    env = {**os.environ, **ASCII_LOCALE}
+    for argv, parse in (
+        (("ports", "show", "CNNEW", "--format", "json"), lambda out: json.loads(out)["name"]),
+        (("ports", "list", "--format", "json"), lambda out: {p["name"] for p in json.loads(out)}),
+        (("ports", "show", "CNNEW"), None),
+        (("ports", "list", "--format", "csv"), None),
+    ):
+        done = corridor(*argv, "--data", str(root), env=env)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert done.stdout.isascii()
+        if parse is not None:  # JSON stays JSON, and gives the name back
+            found = parse(done.stdout)
+            assert found == name or name in found
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("--country", "China"), ("--sort", "name", "--limit", "2"), ("--format", "csv", "--country", "cn"), ()],
+    ids=["country-name", "sort-limit", "csv", "plain"],
+)
+def test_reach_lists_the_same_places_with_a_map_as_without(site, run, tmp_path, argv):
+    # With --map, reach took --country as a code alone (China matched nothing), and left --sort,
+    # the 50-row cut and its hint to the run without a map.
+    root, _ = site
+    plain = run("reach", "CNAAA", *argv, "--data", str(root))
+    mapped = run("reach", "CNAAA", *argv, "--map", str(tmp_path / "reach.html"), "--data", str(root))
+    assert plain.code == mapped.code == 0, mapped.err
+    assert mapped.out == plain.out
+    assert (tmp_path / "reach.html").stat().st_size > 0
+
+
+def test_reach_by_country_and_map_write_to_out_or_refuse_before_work(site, run, tmp_path):
+    # reach --by-country and reach --map printed to stdout and wrote nothing to --out, exit 0,
+    # --format gpkg included.
+    root, state = site
+    for fmt in ("text", "json", "csv"):
+        out = tmp_path / f"countries.{fmt}"
+        result = run("reach", "CNAAA", "--by-country", "--format", fmt, "--out", str(out), "--data", str(root))
+        assert result.code == 0 and result.out.strip() == str(out), result.err
+        assert "China" in out.read_text(encoding="utf-8")
+    out = tmp_path / "reach.gpkg"
+    result = run("reach", "CNAAA", "--map", str(tmp_path / "r.html"), "--format", "gpkg", "--out", str(out),
+                 "--data", str(root))  # fmt: skip
+    assert result.code == 0 and out.stat().st_size > 0, result.err
+    before = state()
+    for fmt in ("gpkg", "parquet"):
+        out = tmp_path / f"countries.{fmt}"
+        result = run("reach", "CNAAA", "--by-country", "--format", fmt, "--out", str(out), "--data", str(root))
+        refused(result, 2, "--by-country")
+        assert not out.exists()
+    assert state() == before
+
+
+def test_a_parameter_given_twice_is_refused_naming_both_rows(site, run, tmp_path):
+    # The second row of a (name, scope) silently replaced the first: which figure routed hung on
+    # the order of the rows, and validate found nothing.
+    root, state = site
+    params = _file(tmp_path / "twice.csv", "name,scope,value,source\nspeed_kmh,road,30,estimate\n"
+                                           "speed_kmh,road,60,estimate\n")  # fmt: skip
+    before = state()
+    refused(run("route", "CNCCC", "CNCCD", "--params", params, "--data", str(root)), 1,
+            f"{params}:3: name: speed_kmh for road is given twice (first at {params}:2)")  # fmt: skip
+    result = run("validate", "--params", params, "--data", str(root))
+    assert result.code == 1 and f"{params}:3: name: speed_kmh for road is given twice" in result.out
+    assert state() == before
+    table = root / "parameters.csv"
+    table.write_text(table.read_text(encoding="utf-8") + "speed_kmh,road,60,estimate\n", encoding="utf-8")
+    before = state()
+    refused(run("route", "CNCCC", "CNCCD", "--data", str(root)), 1, "speed_kmh for road is given twice")
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("given", "origin"),
+    [("HTTPS://Good.Example/", "https://good.example"), ("https://good.example:443", "https://good.example"),
+     ("http://good.example:8080", "http://good.example:8080"), ("http://[::1]:80", "http://[::1]")],
+)  # fmt: skip
+def test_serve_cors_takes_the_origin_as_a_browser_sends_it(site, run, monkeypatch, given, origin):
+    # A browser's Origin has its host in lower case and no default port, and is compared as it is:
+    # --cors https://Good.Example or https://good.example:443 turned CORS off, unsaid.
+    from corridor import server
+
+    root, _ = site
+    served = []
+    monkeypatch.setattr(server, "serve", lambda settings, **kwargs: served.append(settings))
+    result = run("serve", "--port", "0", "--cors", given, "--data", str(root))
+    assert result.code == 0, result.err
+    assert [s.cors for s in served] == [origin]
+
+
+@pytest.mark.parametrize("given", ["https://good.example:99999", "https://user:secret@good.example", "http://:80"])
+def test_serve_refuses_a_cors_origin_no_browser_sends(site, run, monkeypatch, given):
+    from corridor import server
+
+    root, _ = site
+    monkeypatch.setattr(server, "serve", lambda settings, **kwargs: None)  # were it taken, not served for ever
+    refused(run("serve", "--port", "0", "--cors", given, "--data", str(root)), 2, "give an origin")
+
+
+@pytest.mark.parametrize("under", ["file.txt", "loop", "file.txt/deeper"], ids=["file", "symlink-loop", "deeper"])
+def test_init_under_a_file_or_a_link_loop_says_what_is_in_the_way(run, tmp_path, under):
+    # Under a symbolic link to itself, init ended in a RuntimeError traceback from Path.resolve();
+    # under a file it said "File exists".
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    blocker = tmp_path / under.split("/")[0]
+    before = snapshot(tmp_path)
+    refused(run("init", str(tmp_path / under / "dataset")), 1, f"{blocker} is ", "not a directory")
+    assert snapshot(tmp_path) == before
+
+
+def test_a_terminal_of_unknown_size_is_not_taken_for_one_column(site):
+    # A new pty reports 0 x 0 until someone sets its size (`script`, `docker run -t`): tables were
+    # squeezed to their narrowest and the progress line cut to one character ("\rc\rc\rc").
+    import pty
+
+    root, _ = site
+    argv = [sys.executable, "-m", "corridor", "route", "CNAAA", "CNBBB", "--data", str(root)]
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    piped = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env).stdout
+    fitted = subprocess.run(argv, capture_output=True, text=True, timeout=120, env={**env, "COLUMNS": "80"}).stdout
+    main, child = pty.openpty()
+    try:
+        done = subprocess.run(argv, stdout=child, stderr=child, timeout=120, env=env)
+        os.close(child)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the child's end is closed and all is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(main)
+    shown = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    assert done.returncode == 0
+    assert shown in (piped, fitted), shown  # no width, or a usual one: never one column
+
+
+def test_the_progress_line_of_a_terminal_of_unknown_size_is_not_cut_to_one_character(monkeypatch):
+    from corridor import cli
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(cli.os, "get_terminal_size", lambda fd=None: os.terminal_size((0, 0)))
+    line = "corridor: loading the network ... 2 s"
+    assert cli._fit(line) == line
+
+
+def test_a_scenario_saved_with_a_byte_order_mark_and_crlf_is_read(site, run, tmp_path):
+    # Every table and list corridor reads takes the BOM Windows editors write; a scenario failed
+    # with "not valid TOML: Invalid statement (at line 1, column 1)".
+    root, state = site
+    scenario = tmp_path / "slow.toml"
+    scenario.write_bytes(b"\xef\xbb\xbf" + SCENARIO.replace("\n", "\r\n").encode("utf-8"))
+    before = state()
+    plain = run("route", "CNAAA", "CNBBB", "--scenario", _file(tmp_path / "plain.toml", SCENARIO), "--data", str(root))
+    marked = run("route", "CNAAA", "CNBBB", "--scenario", str(scenario), "--data", str(root))
+    assert plain.code == marked.code == 0, marked.err
+    assert marked.out == plain.out
+    assert run("scenario", "show", str(scenario), "--data", str(root)).code == 0
+    assert {k: v for k, v in state().items() if k != "plain.toml"} == before
+
+
+def test_a_name_that_is_also_another_place_s_code_is_not_taken_for_the_code_alone(site, run):
+    # The bundled data has two: "Gaeta" (Italy, ITGAE) led to Etame Terminal, Gabon, whose
+    # UN/LOCODE is GAETA, and "Camas" (USCMS) to Masson, Canada (CAMAS), with no word.
+    root, _ = site
+    assert run(*add(root, pid="CNGAE", name="Gaeta")).code == 0
+    assert run(*add(root, "--lon", "1.2", pid="GAETA", name="Etame Terminal")).code == 0
+    for written in ("Gaeta", "gaeta"):
+        result = run("route", written, "CNBBB", "--data", str(root))
+        if result.code == 0:  # taken for the place of that name
+            assert result.out.startswith("Cheapest route from Gaeta to"), result.out
+        else:  # or asked about, with both places
+            refused(result, 1, "CNGAE", "GAETA")
+    # The code as written, and the name with its country, name one place each.
+    assert run("route", "GAETA", "CNBBB", "--data", str(root)).out.startswith("Cheapest route from Etame Terminal")
+    assert run("route", "Gaeta, CN", "CNBBB", "--data", str(root)).out.startswith("Cheapest route from Gaeta to")
+
+
+@pytest.mark.parametrize(("name", "code", "country"), [("Gaeta", "GAETA", "IT"), ("Camas", "CAMAS", "US")])
+def test_the_bundled_ports_named_like_another_s_code_are_not_lost_to_it(network, name, code, country):
+    from corridor.errors import PlaceError
+
+    gazetteer = network.gazetteer
+    try:
+        (found,) = gazetteer.resolve(name).place_ids
+    except PlaceError as exc:  # asked about, with the port of that name among the candidates
+        assert any(f"({country}, " in c for c in exc.candidates), exc.candidates
+    else:
+        assert network.places[found].country == country
+    assert gazetteer.resolve(code).place_ids == (code,)  # the code as written is the code's place

@@ -65,7 +65,8 @@ def terminal_width() -> int | None:
         return int(text)
     try:
         if sys.stdout is not None and sys.stdout.isatty():
-            return os.get_terminal_size(sys.stdout.fileno()).columns
+            # A terminal whose size was never set (a new pty: `script`, `docker run -t`) says 0: unknown.
+            return os.get_terminal_size(sys.stdout.fileno()).columns or None
     except (OSError, ValueError, AttributeError):
         pass
     return None

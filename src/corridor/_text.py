@@ -55,6 +55,33 @@ def printable(text: str) -> str:
     return _UNSAFE_OUTPUT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def encodable(text: str, encoding: str | None) -> str:
+    """Return text that `encoding` can take: each character it cannot hold as `\\uXXXX`, as
+    `printable` writes (a pair for one beyond the BMP), so that JSON stays JSON.
+
+    A terminal in an ASCII-only locale (LANG=C without Python's UTF-8 mode) cannot show
+    "Gdańsk": the name is shown escaped, where writing it raised UnicodeEncodeError.
+    """
+    if not encoding:
+        return text
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return "".join(_encodable_char(ch, encoding) for ch in text)
+    except LookupError:  # an encoding Python does not know: nothing to go by
+        return text
+    return text
+
+
+def _encodable_char(char: str, encoding: str) -> str:
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        units = char.encode("utf-16-be")
+        return "".join(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2))
+    return char
+
+
 def neutralise_cell(value: object) -> str:
     """Return a CSV cell a spreadsheet shows as text: a formula-like text gets a leading apostrophe.
 
@@ -89,4 +116,4 @@ def csv_text(rows: Iterable[Sequence[object]], *, lineterminator: str = "\n") ->
     return "".join(out)
 
 
-__all__ = ["FORMULA_START", "csv_text", "neutralise_cell", "printable", "restore_cell", "unsafe_character"]
+__all__ = ["FORMULA_START", "csv_text", "encodable", "neutralise_cell", "printable", "restore_cell", "unsafe_character"]

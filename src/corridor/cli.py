@@ -56,7 +56,8 @@ class _Parser(argparse.ArgumentParser):
 
 class _Once(argparse.Action):
     """Store an option given at most once: argparse keeps the last of several, so `--scenario A
-    --scenario B` would apply B alone, in silence."""
+    --scenario B` would apply B alone, in silence, `--modes rail --modes sea` (the filter) allow
+    sea alone, and `--params A --params B` read B alone."""
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
         if getattr(namespace, self.dest, None) is not None:
@@ -120,7 +121,8 @@ def _common(parser: argparse.ArgumentParser, *, writes: bool = False) -> None:
         group.add_argument(
             "--data", metavar="DIR", help="dataset directory (default: $CORRIDOR_DATA, else the bundled one)"
         )
-        group.add_argument("--params", metavar="FILE", help="parameters CSV whose rows replace the dataset's")
+        group.add_argument("--params", action=_Once, metavar="FILE",
+                           help="parameters CSV whose rows replace the dataset's")  # fmt: skip
     group.add_argument("-v", "--verbose", action="count", default=0, help="say more on stderr")
     group.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
 
@@ -132,8 +134,9 @@ def _filters(parser: argparse.ArgumentParser, *, by: bool = True, teu: bool = Tr
             help="metric to minimise, or generalized: cost + time value + CO2 price (default: cost)",
         )  # fmt: skip
     parser.add_argument(
-        "--modes", type=_modes, help=f"comma-separated modes allowed: {','.join(MODE_NAMES)} (default: all)"
-    )
+        "--modes", action=_Once, type=_modes,
+        help=f"comma-separated modes allowed: {','.join(MODE_NAMES)} (default: all)",
+    )  # fmt: skip
     parser.add_argument("--avoid", action="append", default=[], metavar="PLACE_OR_PASSAGE",
                         help="a place, 'three-gorges', or a sea passage (malacca, hormuz, suez, sunda, "
                              "bab-el-mandeb, panama, ...); repeatable")  # fmt: skip
@@ -425,14 +428,14 @@ def _advise(args: argparse.Namespace, network, routes):
     return advisor(network, on=today, scenarios=events)
 
 
-def _map_path(args: argparse.Namespace, path: str | None):
-    """Check where a map goes before any work: a regular file or a new name, outside the dataset."""
+def _map_path(args: argparse.Namespace, path: str | None, what: str = "the map"):
+    """Check where a map (or `what`) goes before any work: a regular file or a new name, outside the dataset."""
     from ._fs import check_output_path
     from .datasets import dataset_dir
 
     if path is None:
         return None
-    return check_output_path(path, dataset_dir(args.data), what="the map")
+    return check_output_path(path, dataset_dir(args.data), what=what)
 
 
 def _save(m, path) -> str:
@@ -554,6 +557,8 @@ def cmd_compare(args: argparse.Namespace) -> str:
 def cmd_reach(args: argparse.Namespace) -> str:
     from . import io, routing
 
+    if args.by_country and args.format in FILE_FORMATS:
+        raise UsageError(f"--by-country gives a table by country, not places: --format {args.format} cannot hold it")
     map_path = _map_path(args, args.map)
     out_path = _out_path(args)
     network = _network(args)
@@ -575,11 +580,13 @@ def cmd_reach(args: argparse.Namespace) -> str:
     if prices is not None:
         for row in rows:
             row["generalized_usd"] = round(prices.of(row["cost_usd"], row["time_h"], row["co2_kg"], teu=args.teu), 2)
-    if map_path or args.by_country:
-        return _reach_extras(args, network, rows, map_path)
     _require_finite(rows, args.teu)
     if args.country:
         rows = io.reach_in_country(network, rows, args.country, args.origin)
+    if map_path:  # also: the places listed go to stdout or --out as they do without a map
+        _reach_map(args, network, rows, map_path)
+    if args.by_country:
+        return _emit(args, out_path, _reach_by_country(args, network, rows))
     io.sort_reach_rows(rows, reached, args.sort or args.by, prices=prices, teu=args.teu)
     total, countries = len(rows), len({r["country"] for r in rows})
     if args.limit is not None:
@@ -641,7 +648,7 @@ def _fit(line: str) -> str:
         width = int(text) if text.isdigit() and int(text) > 0 else os.get_terminal_size(sys.stderr.fileno()).columns
     except (OSError, ValueError, AttributeError):
         return line
-    return line[: max(width - 1, 1)]
+    return line[: max(width - 1, 1)] if width > 0 else line  # 0: a terminal of unknown size
 
 
 def _progress(label: str):
@@ -1202,33 +1209,29 @@ def _compare_generalized(args: argparse.Namespace, network, map_path) -> str:
     return io.generalized_compare_text(network, best, prices, origin=args.origin, destination=args.destination)
 
 
-def _reach_extras(args: argparse.Namespace, network, rows: list[dict], map_path) -> str:
-    """reach --map and --by-country: a map of every place reached in bands, and a table by country."""
+def _reach_metric(args: argparse.Namespace) -> str:
     from . import io
-    from .decision_maps import reach_by_country, reach_map
 
-    _require_finite(rows, args.teu)
-    if args.country:
-        rows = [r for r in rows if r["country"] == args.country.upper()]
-    metric = "generalized_usd" if args.by == "generalized" else io.BY.get(args.by, args.by)
-    if map_path:
-        if metric == "generalized_usd":
-            metric_for_map = "cost_usd"
-            log.warning("the map colours by cost: bands of the generalised cost are not drawn")
-        else:
-            metric_for_map = metric
-        _save(reach_map(network, rows, metric=metric_for_map, origin=args.origin), map_path)
-    if not args.by_country:
-        rows.sort(key=lambda r: (r[metric], r["id"]))
-        total = len(rows)
-        if args.limit is not None:
-            rows = rows[: args.limit]
-        if args.format == "json":
-            return io.dumps(rows)
-        if args.format == "csv":
-            return io.to_csv(rows, ["id", "name", "country", *io.METRICS]).rstrip("\n")
-        shown = f"{len(rows)} shown of " if len(rows) < total else ""
-        return f"{io.reach_text(rows)}\n{shown}{total} places reachable"
+    return "generalized_usd" if args.by == "generalized" else io.BY.get(args.by, args.by)
+
+
+def _reach_map(args: argparse.Namespace, network, rows: list[dict], map_path) -> None:
+    """reach --map: every place reached, in bands of the metric, with a table by country."""
+    from .decision_maps import reach_map
+
+    metric = _reach_metric(args)
+    if metric == "generalized_usd":
+        metric = "cost_usd"
+        log.warning("the map colours by cost: bands of the generalised cost are not drawn")
+    _save(reach_map(network, rows, metric=metric, origin=args.origin), map_path)
+
+
+def _reach_by_country(args: argparse.Namespace, network, rows: list[dict]) -> str:
+    """reach --by-country: one row per country, with the places reached and their spread."""
+    from . import io
+    from .decision_maps import reach_by_country
+
+    metric = _reach_metric(args)
     table = reach_by_country(rows, metric, network.countries)
     if args.limit is not None:
         table = table[: args.limit]
@@ -1278,7 +1281,7 @@ def cmd_pareto(args: argparse.Namespace) -> str:
     from .pareto import front_dict, front_text, pareto
 
     map_path = _map_path(args, args.map)
-    plot_path = _map_path(args, args.plot)
+    plot_path = _map_path(args, args.plot, "the chart")
     if plot_path is not None and plot_path.suffix.lower() not in (".svg", ".html", ".htm"):
         raise UsageError(f"--plot {args.plot}: give a .svg or .html file")
     network = _network(args)
@@ -1484,16 +1487,26 @@ def cmd_serve(args: argparse.Namespace) -> str:
         from urllib.parse import urlsplit
 
         parts = urlsplit(args.cors)
+        try:
+            port = parts.port  # a port beyond 65535, or not a number, raises
+        except ValueError:
+            port = -1
         if (
             parts.scheme not in ("http", "https")
-            or not parts.netloc
+            or not parts.hostname
+            or port == -1
+            or "@" in parts.netloc  # a browser never sends a user or password in Origin
             or parts.path not in ("", "/")
             or (parts.query or parts.fragment)
         ):
             raise UsageError(
                 f"--cors {args.cors}: give an origin, a scheme and host (and port) alone, such as https://example.org"
             )
-        args.cors = f"{parts.scheme}://{parts.netloc}"  # as a browser sends it in Origin: no trailing slash
+        # As a browser sends it in Origin, which is compared as it is: no trailing slash, the host in
+        # lower case, and no port where it is the scheme's own.
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        own = port is None or port == {"http": 80, "https": 443}[parts.scheme]
+        args.cors = f"{parts.scheme}://{host}{'' if own else f':{port}'}"
     if args.allow_edits:
         from .editing import writable_dataset
 
@@ -1654,8 +1667,10 @@ def _say(text: str) -> None:
 
 def _write_stdout(text: str) -> int:
     """Write `text` to stdout; return 0, or 1 when it could not be written, having said why."""
+    from ._text import encodable
+
     try:
-        sys.stdout.write(text)
+        sys.stdout.write(encodable(text, getattr(sys.stdout, "encoding", None)))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): say nothing, as head expects; exit 1 as the output is cut.
@@ -1706,11 +1721,13 @@ PATH_ARGUMENTS = {
 
 
 # Arguments whose blank value would pass for another: no filter, the local machine for a cluster,
-# every interface for the address to listen on.
+# every interface for the address to listen on, no scenario at all.
 # An empty --country is refused with the other filters (`query.check_filters`).
 NOT_BLANK = {
     "scheduler": ("--scheduler", "a Dask scheduler's address (tcp://host:8786), or leave it out"),
     "host": ("--host", "an address to listen on (127.0.0.1; 0.0.0.0 for every interface)"),
+    "scenario": ("--scenario", "a scenario's name (see corridor scenario list) or its .toml file, or leave it out"),
+    "search": ("--search", "part of an id, a name or an alias, or leave it out"),
 }
 # Of the paths, the files a command writes, and the files it reads (a scenario by its file).
 OUTPUT_PATHS = ("out", "map", "plot")

@@ -604,6 +604,7 @@ def read_parameters(path: Path) -> dict[tuple[str, str], Parameter]:
     """Read and validate a parameters table keyed by (name, scope)."""
     problems = _Problems()
     params: dict[tuple[str, str], Parameter] = {}
+    first: dict[tuple[str, str], int] = {}  # the line of each (name, scope): a second row would silently win
     text = read_text(path)
     for line, row in iter_csv_rows(text, path=str(path), required=PARAMETER_COLUMNS):
         where = f"{path}:{line}"
@@ -618,7 +619,13 @@ def read_parameters(path: Path) -> dict[tuple[str, str], Parameter]:
             problems.add(where, "source", "is empty: cite a source or write 'estimate'")
         if value is None or not row["name"] or not row["scope"]:
             continue
-        params[(row["name"], row["scope"])] = Parameter(row["name"], row["scope"], value, row["source"])
+        key = (row["name"], row["scope"])
+        if key in first:
+            twice = f"{key[0]} for {key[1]} is given twice (first at {path}:{first[key]}): keep one"
+            problems.add(where, "name", twice)
+            continue
+        first[key] = line
+        params[key] = Parameter(row["name"], row["scope"], value, row["source"])
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)
     return params

@@ -177,6 +177,12 @@ def init_dataset(target: str | os.PathLike[str], *, source: str | os.PathLike[st
             else ("a file" if target.is_file() else "not a directory")
         )
         raise WriteError(f"{target} is {what}: give a new directory for the dataset")
+    above = target.parent  # what is in the way: mkdir says "File exists" of a file, resolve() raises on a loop
+    while not os.path.lexists(above) and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        what = "a broken link" if not above.exists() else file_kind(os.stat(above).st_mode)
+        raise WriteError(f"{target}: {above} is {what}, not a directory: give a new directory for the dataset")
     if target.resolve() == origin.resolve() or origin.resolve() in target.resolve().parents:
         raise WriteError(f"{target} is inside the dataset {origin} it would copy: give another directory")
     files = _source_files(origin)

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from .datasets import Place
 from .errors import PlaceError, UsageError
@@ -232,7 +233,13 @@ class Gazetteer:
 
         pid = self.ids.get(query.casefold())
         if pid is not None and country is None:
-            return Target(self.places[pid].name, (pid,))
+            # A code written otherwise than as the code, that is another place's name, is both:
+            # "Gaeta" is Gaeta, Italy, and GAETA the code of Etame Terminal, Gabon.
+            named = () if query == pid else (*self.curated.get(plain, ()), *self.names.get(plain, ()))
+            others = [p for p in dict.fromkeys(named) if p != pid and (allowed is None or p in allowed)]
+            if not others:
+                return Target(self.places[pid].name, (pid,))
+            self._ambiguous(text, [pid, *others])
         key = normalize(query)
         if key in self.areas and country is None:
             members = [p for p in self.areas[key] if allowed is None or p in allowed]
@@ -256,16 +263,20 @@ class Gazetteer:
             if len(areas) == 1 and "" not in areas:
                 label = areas.pop()
                 return Target(label, tuple(ids), area=label)
-            ids.sort(key=lambda p: (-SIZE_RANK.get(self.places[p].harbor_size, 0), self.places[p].country, p))
-            listed = ", ".join(self.describe(p) for p in ids[:8])
-            more = f" and {len(ids) - 8} more" if len(ids) > 8 else ""
-            raise PlaceError(
-                f"{_shown(text)!r} is ambiguous: {listed}{more}; give an id or 'NAME, CC'",
-                [self.describe(p) for p in ids],
-            )
+            self._ambiguous(text, ids)
         candidates = self.suggest(query)
         hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
         raise PlaceError(f"unknown place {_shown(text)!r}{hint}", candidates, unknown=True)
+
+    def _ambiguous(self, text: str, ids: list[str]) -> NoReturn:
+        """Raise PlaceError listing the places `text` may mean, the largest harbours first."""
+        ids = sorted(ids, key=lambda p: (-SIZE_RANK.get(self.places[p].harbor_size, 0), self.places[p].country, p))
+        listed = ", ".join(self.describe(p) for p in ids[:8])
+        more = f" and {len(ids) - 8} more" if len(ids) > 8 else ""
+        raise PlaceError(
+            f"{_shown(text)!r} is ambiguous: {listed}{more}; give an id or 'NAME, CC'",
+            [self.describe(p) for p in ids],
+        )
 
     def _exonym_first(self, key: str, ids: list[str]) -> list[str]:
         """Of several places a name matches, keep those the English exonym table gives for it:

@@ -377,6 +377,9 @@ def list_scenarios(data: str | None = None) -> list[Path]:
 def scenario_path(name_or_file: str, data: str | None = None) -> Path:
     """Return the file of a scenario given by name (red-sea-2024) or path; UsageError if there is none."""
     text = name_or_file.strip()
+    if not text:  # Path("") is the current directory
+        raise UsageError("scenario is empty: give a scenario's name (see corridor scenario list) or its .toml file",
+                         "scenario")  # fmt: skip
     if NAME_PATTERN.match(text):
         for folder in scenario_dirs(data):
             candidate = folder / f"{text}.toml"
@@ -401,7 +404,7 @@ def load_scenario(name_or_file: str, data: str | None = None, *, known_sources: 
     except OSError as exc:
         raise DataError(f"cannot read the scenario {path}: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # the byte-order mark Notepad writes: not TOML
     except UnicodeDecodeError:
         raise DataError(f"{path}:1: the scenario is not UTF-8 text") from None
     return parse_scenario(text, path=str(path), known_sources=known_sources)
