@@ -561,16 +561,22 @@ def link_clearance(
 
 
 # A clearance charged at a border crossing whose time holds it (`_cost_only`) carries a
-# millionth of an hour per dollar on its edge: no time anyone would see (under two seconds for
-# Kazakhstan's USD 470), but among routes of the same time the one that clears less wins, as a
-# shipper would choose. Without it the fastest train from Tashkent to Chongqing could as well
-# clear Kazakhstan's import and export on the way (USD 470 more) as cross it in transit.
-CUSTOMS_TIE_H_PER_USD = 1e-6
+# millionth of an hour, of a kilometre and of a kilogram of CO2 per dollar on its edge: nothing
+# anyone would see (under two seconds, half a metre and half a gram for Kazakhstan's USD 470),
+# but of routes the same on the metric searched, the one that clears less wins, as a shipper
+# would choose. Without it the fastest, the shortest or the lowest-CO2 train from Tashkent to
+# Chongqing could as well clear Kazakhstan's export on the way (USD 470 more) as cross it in
+# transit.
+CUSTOMS_TIE_PER_USD = 1e-6
 
 
-def _customs_h(row: Clearance) -> float:
-    """The hours a clearance adds to a link's edge (`CUSTOMS_TIE_H_PER_USD` for one at a crossing)."""
-    return row.usd * CUSTOMS_TIE_H_PER_USD if row.at_crossing else row.h
+def _customs_metrics(row: Clearance) -> Metrics:
+    """What a clearance adds to a link's edge: its hours and cost, or at a crossing its cost and
+    `CUSTOMS_TIE_PER_USD` of the other metrics."""
+    if not row.at_crossing:
+        return Metrics(time_h=row.h, cost_usd=row.usd)
+    tie = row.usd * CUSTOMS_TIE_PER_USD
+    return Metrics(distance_km=tie, time_h=tie, cost_usd=row.usd, co2_kg=tie)
 
 
 def _cost_only(row: Clearance) -> Clearance:
@@ -959,7 +965,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     link, tail_place, head_place, ops, clearance_of, unions=unions,
                     from_transit=from_layer == "transit", into_transit=into_layer == "transit",
                 )  # fmt: skip
-                figures = _metrics(_plus(travel, *(Metrics(time_h=_customs_h(c), cost_usd=c.usd) for c in customs)))
+                figures = _metrics(_plus(travel, *(_customs_metrics(c) for c in customs)))
                 spread = _rss(*(c.h_p90 - c.h for c in customs))
                 builder.add(tail, head, Role.LINK, link.mode, figures, link=link.id, passage=tags, spread=spread)
 
