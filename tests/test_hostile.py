@@ -1224,3 +1224,23 @@ def test_the_bundled_ports_named_like_another_s_code_are_not_lost_to_it(network,
     else:
         assert network.places[found].country == country
     assert gazetteer.resolve(code).place_ids == (code,)  # the code as written is the code's place
+
+
+@pytest.mark.parametrize(
+    ("table", "text", "says"),
+    [
+        ("sources.csv", "id,title,url\nS1,A report,https://a.example\nS1,Another,https://b.example\n",
+         "sources.csv:3: id: S1 is given twice (first at "),
+        ("countries.csv", "code,name\nCN,China\ncn,Cathay\n", "countries.csv:3: code: CN is given twice (first at "),
+    ],
+)  # fmt: skip
+def test_a_source_or_country_given_twice_is_refused_naming_both_rows(site, run, table, text, says):
+    # The last row of an id or code given twice replaced the first in silence: which title a
+    # citation showed, or which name a country had, hung on the order of the rows.
+    root, state = site
+    (root / table).write_text(text, encoding="utf-8")
+    before = state()
+    refused(run("route", "CNCCC", "CNCCD", "--data", str(root)), 1, says)
+    result = run("validate", "--data", str(root))
+    assert result.code == 1 and says in result.out
+    assert state() == before

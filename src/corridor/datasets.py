@@ -640,13 +640,23 @@ def present(path: Path) -> bool:
     return os.path.lexists(path)
 
 
-def _plain_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    """Read a small table whose every cell must be one line of plain text."""
+def _plain_rows(path: Path, required: tuple[str, ...], key: str, *, fold: bool = False) -> list[dict[str, str]]:
+    """Read a small table whose every cell must be one line of plain text, keyed by its `key`
+    column (compared in upper case when `fold`): a key given twice is refused, not taken from
+    its last row in silence."""
     problems = _Problems()
     rows = []
+    first: dict[str, int] = {}
     for line, row in iter_csv_rows(read_text(path), path=str(path), required=required):
-        if not text_problems(row, f"{path}:{line}", problems):
-            rows.append(row)
+        where = f"{path}:{line}"
+        if text_problems(row, where, problems):
+            continue
+        value = row[key].strip().upper() if fold else row[key].strip()
+        if value and value in first:
+            problems.add(where, key, f"{value} is given twice (first at {path}:{first[value]}): keep one")
+            continue
+        first.setdefault(value, line)
+        rows.append(row)
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)
     return rows
@@ -658,7 +668,7 @@ def read_sources(path: Path) -> dict[str, Source]:
         return {}
     return {
         row["id"]: Source(row["id"], row.get("title", ""), row.get("url", ""))
-        for row in _plain_rows(path, ("id", "title", "url"))
+        for row in _plain_rows(path, ("id", "title", "url"), "id")
         if row["id"]
     }
 
@@ -667,7 +677,11 @@ def read_countries(path: Path) -> dict[str, str]:
     """Read the ISO 3166 alpha-2 codes the dataset accepts, with their names (none without a table)."""
     if not present(path):
         return {}
-    return {row["code"].upper(): row["name"] for row in _plain_rows(path, ("code", "name")) if row["code"]}
+    return {
+        row["code"].upper(): row["name"]
+        for row in _plain_rows(path, ("code", "name"), "code", fold=True)
+        if row["code"]
+    }
 
 
 def read_customs_unions(path: Path) -> dict[str, str]:
@@ -675,7 +689,7 @@ def read_customs_unions(path: Path) -> dict[str, str]:
     `customs_union` column: the EU's 27 say EU); none without the table or the column."""
     if not present(path):
         return {}
-    rows = _plain_rows(path, ("code", "name"))
+    rows = _plain_rows(path, ("code", "name"), "code", fold=True)
     return {
         row["code"].upper(): union for row in rows if (union := row.get("customs_union", "").strip()) and row["code"]
     }
