@@ -620,15 +620,22 @@ def read_parameters(path: Path) -> dict[tuple[str, str], Parameter]:
         if value is None or not row["name"] or not row["scope"]:
             continue
         key = (row["name"], row["scope"])
-        if key in first:
-            twice = f"{key[0]} for {key[1]} is given twice (first at {path}:{first[key]}): keep one"
-            problems.add(where, "name", twice)
+        if _given_twice(first, key, f"{key[0]} for {key[1]}", path, line, "name", problems):
             continue
-        first[key] = line
         params[key] = Parameter(row["name"], row["scope"], value, row["source"])
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)
     return params
+
+
+def _given_twice(first: dict, key, label: str, path: Path, line: int, column: str, problems: _Problems) -> bool:
+    """Note the line a table first gives `key` on; where it gave it before, add the problem that
+    names both lines and return True: a second row must not silently replace the first."""
+    if key in first:
+        problems.add(f"{path}:{line}", column, f"{label} is given twice (first at {path}:{first[key]}): keep one")
+        return True
+    first[key] = line
+    return False
 
 
 def present(path: Path) -> bool:
@@ -652,10 +659,8 @@ def _plain_rows(path: Path, required: tuple[str, ...], key: str, *, fold: bool =
         if text_problems(row, where, problems):
             continue
         value = row[key].strip().upper() if fold else row[key].strip()
-        if value and value in first:
-            problems.add(where, key, f"{value} is given twice (first at {path}:{first[value]}): keep one")
+        if value and _given_twice(first, value, value, path, line, key, problems):
             continue
-        first.setdefault(value, line)
         rows.append(row)
     if problems.items:
         raise DataError(f"{path} has invalid rows", problems.items)

@@ -652,8 +652,8 @@ def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
             continue
         text = f"{_hours_text(found.h, found.h_p90)}, {_fmt('cost_usd', found.usd)} per TEU, {when}"
         country = network.countries.get(place.country, place.country)
-        union = network.customs_unions.get(place.country, "")
-        if found.place_id != place.id and union and network.places[found.place_id].country != place.country:
+        if found.for_country:  # a customs union's figures (`network.clearance_lookup`)
+            union = network.customs_unions[place.country]
             text += f" (the figures of {found.place_id}, for every seaport of the {union} without a row of its own)"
         elif found.place_id != place.id:
             text += f" (the figures of {found.place_id}, for every seaport of {country})"

@@ -105,41 +105,46 @@ class Network:
             raise KeyError(link_id)
         return found
 
-    def clearance_on(self, edge: int) -> list[Clearance]:
-        """Return the clearance charged on an edge along a link that crosses a customs border
-        (`link_clearance`): by itself (`Link.customs` "cleared"), or into a country whose border
-        crossing charges its import clearance to cargo entering (`Crossing.entry_clearance`)."""
+    def _link_ends(self, edge: int) -> tuple[Link, Place, Place, bool, bool] | None:
+        """Return a curated link's edge as (link, tail place, head place, from transit, into
+        transit), or None for any other edge. Only a curated link can cross a customs border by
+        land: the sea links the build makes clear customs at their ports (and are not decoded from
+        the cache for this)."""
         core = self.core
         if core.link[edge] < 0:
-            return []
-        # Only a curated link can say so: the sea links the build makes clear customs at their
-        # ports (and are not decoded from the cache for this).
+            return None
         link = self.links.get(core.link_ids[core.link[edge]])
-        if link is None:
-            return []
         tail, head = core.node_place_id(core.tail[edge]), core.node_place_id(core.head[edge])
-        if tail is None or head is None:
+        if link is None or tail is None or head is None:
+            return None
+        from_transit, into_transit = core.tail[edge] in core.transit, core.head[edge] in core.transit
+        return link, self.places[tail], self.places[head], from_transit, into_transit
+
+    def clearance_on(self, edge: int) -> list[Clearance]:
+        """Return the clearance charged on an edge along a link that crosses a customs border
+        (`link_clearance`): by itself (`Link.customs` "cleared"), through a border crossing (its
+        cost), or into a country whose crossing charges its import clearance to cargo entering
+        (`Crossing.entry_clearance`)."""
+        ends = self._link_ends(edge)
+        if ends is None:
             return []
+        link, start, end, from_transit, into_transit = ends
         return link_clearance(
-            link, self.places[tail], self.places[head], self.operations, self.clearance_of, unions=self.customs_unions,
-            from_transit=core.tail[edge] in core.transit, into_transit=core.head[edge] in core.transit,
+            link, start, end, self.operations, self.clearance_of, unions=self.customs_unions,
+            from_transit=from_transit, into_transit=into_transit,
         )  # fmt: skip
 
     def customs_due_on(self, edge: int) -> list[tuple[Place, str]]:
         """Return (place, direction) of each clearance a link edge owes as it crosses a customs
         border (`customs_due`), whether clearance.csv has its figure or not: the place left for
         an export, the place entered for an import."""
-        core = self.core
-        if core.link[edge] < 0:
+        ends = self._link_ends(edge)
+        if ends is None:
             return []
-        link = self.links.get(core.link_ids[core.link[edge]])
-        tail, head = core.node_place_id(core.tail[edge]), core.node_place_id(core.head[edge])
-        if link is None or tail is None or head is None:
-            return []
-        start, end = self.places[tail], self.places[head]
+        link, start, end, from_transit, into_transit = ends
         due = customs_due(
-            link, start, end, self.operations, unions=self.customs_unions,
-            from_transit=core.tail[edge] in core.transit, into_transit=core.head[edge] in core.transit,
+            link, start, end, self.operations, unions=self.customs_unions, from_transit=from_transit,
+            into_transit=into_transit,
         )  # fmt: skip
         return [(start if direction == "export" else end, direction) for direction, _ in due]
 
