@@ -375,6 +375,18 @@ def test_out_makes_a_new_folder_as_map_does(run, tmp_path):
     assert blocker.read_text() == "x"
 
 
+def test_out_dash_is_standard_output_and_no_file_named_dash(run, tmp_path, monkeypatch):
+    # Once, --out - wrote a file named "-" in the working folder and printed its name.
+    monkeypatch.chdir(tmp_path)
+    result = run("route", "Chongqing", "Umm Qasr", "--format", "json", "--out", "-")
+    assert result.code == 0 and json.loads(result.out)["destination"]["id"] == "IQUQR"
+    # A file format or a map cannot go to standard output: a one-line error, no file written.
+    assert_one_line_error(run("route", "Chongqing", "Hanoi", "--format", "gpkg", "--out", "-"), 2)
+    assert_one_line_error(run("route", "Chongqing", "Hanoi", "--map", "-"), 2)
+    assert_one_line_error(run("map", "--out", "-"), 2)
+    assert not list(tmp_path.iterdir())
+
+
 def test_a_map_that_cannot_be_written_is_a_one_line_error(run, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

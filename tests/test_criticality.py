@@ -21,6 +21,7 @@ import pytest
 from corridor import routing
 from corridor.criticality import criticality
 from corridor.distributed import Dask, matrix
+from corridor.errors import UsageError
 
 SOUTHEAST_ASIA = ("SG", "MY", "TH", "VN", "ID", "PH", "KH", "MM", "BN")
 BEIBU_GULF = {"CNQZH", "CNBIH", "CNFAN"}
@@ -65,6 +66,13 @@ def test_closing_a_destination_does_not_count_it_as_cut_off(network):
     result = criticality(network, "Chongqing", ["Qinzhou", "Singapore"], by="time", prune=False)
     qinzhou = next(i for i in result.impacts if i.element.id == "CNQZH")
     assert qinzhou.cut_off == 0
+
+
+@pytest.mark.parametrize("weights", [[0.0, 0.0], [1.0, -1.0], [1.0, float("nan")], [1.0, "heavy"]])
+def test_weights_that_rank_nothing_are_refused(network, weights):
+    # Once, weights all 0 ranked every element at $0 added, in an arbitrary order.
+    with pytest.raises(UsageError, match="weight"):
+        criticality(network, "Chongqing", ["Singapore", "Hanoi"], weights=weights)
 
 
 def test_weights_scale_the_added_total(network):

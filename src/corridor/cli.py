@@ -21,6 +21,7 @@ from .registry import BY, LINK_MODES, MAX_TEU, MODE_NAMES
 log = logging.getLogger("corridor")
 
 FILE_FORMATS = ("gpkg", "parquet")  # written to --out FILE (frames.write_frame)
+STDOUT = "-"  # --out - writes to standard output
 ROUTE_FORMATS = ("text", "json", "geojson", *FILE_FORMATS)
 STDOUT_TABLE_FORMATS = ("text", "json", "csv")  # criticality: no --out, so no file format
 TABLE_FORMATS = (*STDOUT_TABLE_FORMATS, *FILE_FORMATS)
@@ -148,7 +149,9 @@ def _filters(parser: argparse.ArgumentParser, *, by: bool = True, teu: bool = Tr
 
 def _out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--out", metavar="FILE", help="write the output to FILE instead of stdout (needed by --format gpkg|parquet)"
+        "--out",
+        metavar="FILE",
+        help="write the output to FILE instead of stdout (- for stdout; needed by --format gpkg|parquet)",
     )
 
 
@@ -435,6 +438,8 @@ def _map_path(args: argparse.Namespace, path: str | None, what: str = "the map")
 
     if path is None:
         return None
+    if path == STDOUT:
+        raise UsageError(f"{what} is written to a file, not to standard output: give a file name (./- for one named -)")
     return check_output_path(path, dataset_dir(args.data), what=what)
 
 
@@ -460,10 +465,10 @@ def _out_path(args: argparse.Namespace):
     from ._fs import check_output_path
     from .datasets import dataset_dir
 
-    if args.format in FILE_FORMATS and not args.out:
+    if args.format in FILE_FORMATS and args.out in (None, "", STDOUT):
         raise UsageError(f"--format {args.format} writes a file: give --out FILE.{args.format}")
-    if not args.out:
-        return None
+    if not args.out or args.out == STDOUT:
+        return None  # "-" is standard output, as for other tools (a file named - is ./-)
     return check_output_path(args.out, dataset_dir(args.data), what="the output")
 
 

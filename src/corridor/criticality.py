@@ -17,6 +17,7 @@ that is the closed place itself is not counted as cut off.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -184,6 +185,14 @@ def criticality(
         raise UsageError(f"got {len(weights)} weights for {len(destinations)} destinations", "weights")
     if not destinations:
         raise UsageError("give at least one destination", "destinations")
+    try:
+        weights = [float(w) for w in weights]
+    except (TypeError, ValueError):
+        weights = [math.nan]
+    if not all(math.isfinite(w) and w >= 0 for w in weights):
+        raise UsageError("every weight must be a number of 0 or more", "weights")
+    if not any(weights):
+        raise UsageError("every destination has weight 0: give one a weight above 0 to rank by", "weights")
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow).plan(network, destination=False)
     ends = [resolve(network, d) for d in destinations]
     country = network.country_of(p for t in (plan.start, *ends) for p in t.place_ids)
