@@ -39,7 +39,8 @@ def main() -> None:
         for p in network.places.values()
         if p.operational and network.territory(p.country) in TERRITORIES and network.core.in_graph(p.id)
     ]
-    routes = revisits = 0
+    transit = network.core.transit
+    routes = revisits = bonded = 0
     for origin in (o for o in ORIGINS if o in network.places):
         for destination in places:
             if destination == origin:
@@ -53,9 +54,13 @@ def main() -> None:
                 seq = land_territories(network, route)
                 if len(seq) != len(set(seq)):
                     revisits += 1
+                    core = network.core
+                    in_transit = any(core.tail[e] in transit or core.head[e] in transit for e in route.edges)
+                    bonded += in_transit
                     legs = ", ".join(f"{leg.mode} to {leg.to_id}" for leg in route.legs if leg.mode != "transfer")
-                    print(f"{origin} -> {destination} by {by}: {' > '.join(seq)}: {legs}")
-    print(f"{revisits} of {routes} routes revisit a territory")
+                    said = " (in transit)" if in_transit else ""
+                    print(f"{origin} -> {destination} by {by}{said}: {' > '.join(seq)}: {legs}")
+    print(f"{revisits} of {routes} routes revisit a territory, {bonded} of them through the transit layers")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from array import array
 import pytest
 
 from corridor.graph import (
+    GRAPH_MODES,
     MODE_CODE,
     ROLE_CODE,
     Arrive,
@@ -187,17 +188,28 @@ def test_check_graph_refuses_a_transit_layer_that_breaks_its_contract(network):
     # The bundled network has transit and inbound layers (network.transit_places); the tiny one none.
     core = network.core
     assert core.transit and check_graph(core) == []
-    slot = next(i for i, n in enumerate(core.transit_nodes) if n >= 0 and core.mode_nodes[i] >= 0)
-    node = core.transit_nodes[slot]
-    assert core.node(node).layer == "transit" and core.node(core.mode_nodes[slot]).layer == ""
+    # transit_nodes has a row of modes per transit layer per place; mode_nodes one per place.
+    width, rows = len(GRAPH_MODES) * 2, len(core.transit_layers)
+    assert len(core.transit_nodes) == len(core.mode_nodes) * rows and core.transit_layers[0] == "transit"
+
+    def ordinary(slot):  # the entry of mode_nodes for the same place, mode and side
+        place, rest = divmod(slot, width * rows)
+        return place * width + rest % width
+
+    slot = next(i for i, n in enumerate(core.transit_nodes) if n >= 0 and core.mode_nodes[ordinary(i)] >= 0)
+    assert slot % 2 == 0  # an arrival, its departure next
+    node, same = core.transit_nodes[slot], core.mode_nodes[ordinary(slot)]
+    assert core.node(node).layer.startswith("transit") and core.node(same).layer == ""
+    assert (core.node(node).place, core.node(node).mode) == (core.node(same).place, core.node(same).mode)
     assert node in core.place_nodes(core.node_place_id(node))
     table = array("i", core.transit_nodes)
-    table[slot] = core.mode_nodes[slot]  # the ordinary node of the same place and mode
+    table[slot] = same  # the ordinary node of the same place and mode
     assert any("named by two entries" in p for p in check_graph(broken(core, transit_nodes=table)))
     table[slot] = core.origin(core.node_place_id(node))
     assert any("does not name the" in p for p in check_graph(broken(core, transit_nodes=table)))
+    assert any("transit layer" in p for p in check_graph(broken(core, transit_nodes=core.transit_nodes[:-1])))
     # A route may neither start nor end in transit.
-    board = next(e for e in core.edges_with_role(Role.BOARD) if core.head[e] == core.mode_nodes[slot | 1])
+    board = next(e for e in core.edges_with_role(Role.BOARD) if core.head[e] == core.mode_nodes[ordinary(slot) | 1])
     head = array("i", core.head)
     head[board] = core.transit_nodes[slot | 1]
     problems = check_graph(with_heads(core, head))

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from corridor.errors import NoRouteError
+from corridor.graph import ROLE_CODE, Role
 from corridor.io import place_figures
 from corridor.provenance import customs_not_charged
 from corridor.routing import find_routes, matrix, reach
@@ -777,18 +778,56 @@ def test_cargo_crossing_a_country_in_transit_clears_none_of_its_customs(network,
     assert reached[route.destination].time_h == pytest.approx(route.time_h)
 
 
+@pytest.mark.parametrize(
+    ("origin", "destination", "crossed"),
+    [
+        ("Kunming", "Port Klang", {"LA", "TH"}),
+        ("Port Klang", "Kunming", {"TH", "LA"}),
+        ("Tashkent", "Hanoi", {"KZ", "CN"}),
+    ],
+)
+def test_cargo_crosses_several_countries_in_a_row_in_transit(network, origin, destination, crossed):
+    # A train from Kunming to Port Klang crosses Laos and then Thailand under bond, as the
+    # China-Laos-Thailand-Malaysia trains do. Once, cargo could cross only one country in transit:
+    # it cleared Laos's import and export on the way ($364), and a train from Tashkent to Hanoi
+    # Kazakhstan's export ($470).
+    route = find_routes(network, origin, destination, by="cost", modes=["rail", "road"])[0]
+    seq = _land_territories(network, route)
+    assert crossed <= set(seq[1:-1]) and len(seq) == len(set(seq)), seq
+    charged = {(c.country(network.places), c.direction) for c in network.customs_charged(route.edges)}
+    ends = {network.places[route.origin].country, network.places[route.destination].country}
+    assert not [c for c in charged if c[0] in crossed], charged
+    assert {country for country, _ in charged} <= ends, charged
+
+
+def test_a_transit_does_not_go_back_to_the_country_it_came_from(network):
+    # Cargo landed at Laem Chabang in transit and taken to Vientiane cannot come back into
+    # Thailand, in transit or to end there, as if cleared: the crossing's 4 hours would stand for
+    # Thailand's 76-hour import clearance at the port.
+    core = network.core
+    for e in range(core.n_edges):
+        if core.role[e] != ROLE_CODE[Role.LINK]:
+            continue
+        tail, head = core.node(core.tail[e]), core.node(core.head[e])
+        if tail.layer.startswith("transit:"):
+            came_from = tail.layer.split(":", 1)[1]
+            entered = network.territory(network.places[head.place].country)
+            assert entered != came_from, (tail, head)
+
+
 def test_cargo_after_a_transit_does_not_come_back_to_skip_customs(network):
     # Cargo in transit crosses a country and ends in the next one: landed at Laem Chabang under
     # bond it cannot cross to Vientiane and come back to Nong Khai as if cleared, which would skip
-    # Thailand's import clearance (1.2 days of crossings against 3.2 days).
-    countries = ("TH", "MY", "LA", "VN", "MM")
+    # Thailand's import clearance (1.2 days of crossings against 3.2 days), in transit or not,
+    # nor cross Laos and China in transit and come back into Laos or Vietnam.
+    countries = ("TH", "MY", "LA", "VN", "MM", "KZ", "UZ")
     inland = [
         p.id
         for p in network.places.values()
         if p.operational and p.country in countries and network.core.in_graph(p.id) and "sea" not in p.modes
     ]
     assert {"th-nongkhai", "THPDB", "LATHG"} <= set(inland)
-    for origin in ("Singapore", "Rotterdam"):
+    for origin in ("Singapore", "Rotterdam", "Laem Chabang", "Haiphong", "Port Klang", "Yangon"):
         for destination in inland:
             for by in ("cost", "time"):
                 route = find_routes(network, origin, destination, by=by)[0]

@@ -44,7 +44,7 @@ from .services import Canal, Clearance, Crossing, Hub, Operations, Service, Spre
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 11
+FORMAT = 12
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 # What the packaged network was built from (its header's fingerprint and data digests), beside it,
 # so that a stale one (an editable install whose code or data changed) is passed over unread.
@@ -400,6 +400,7 @@ def dumps(network) -> bytes:
         "passages": core.passages,
         "link_ids": core.link_ids,
         "categories": core.categories,
+        "transit_layers": core.transit_layers,
         "places": _rows(list(network.places.values()), Place),
         "links": _rows(list(network.links.values()), Link),
         "parameters": _rows(list(network.parameters.table.values()), Parameter),
@@ -516,6 +517,7 @@ def loads(
             passages=list(header["passages"]),
             link_ids=list(header["link_ids"]),
             categories=[tuple(c) for c in header["categories"]],
+            transit_layers=[str(name) for name in header["transit_layers"]],
             weights={m: arrays[f"weight:{m}"] for m in METRIC_NAMES},
             **{name: arrays[name] for name in ARRAYS},  # type: ignore[arg-type]
         )

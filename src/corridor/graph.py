@@ -8,9 +8,10 @@ the rest of the library and users see them.
 A place has an origin node (where routes start), a destination node (where they end), and an
 arrival and a departure node for each mode it serves. Cargo crossing a country in transit,
 under bond, moves on a layer of its own (`transit_nodes`: it neither starts nor ends there and
-clears none of that country's customs), and after a transit it ends in the country it enters
-on another (`inbound_nodes`: it goes no further by land); each is an arrival and a departure for
-each land mode at the places of the countries concerned (`network.transit_places`). Origins have no incoming edges and
+clears none of that country's customs; one layer per territory it may have come from in transit,
+`transit_layers`), and after a transit it ends in the country it enters on another
+(`inbound_nodes`: it goes no further by land); each is an arrival and a departure for each land
+mode at the places of the countries concerned (`network.transit_places`). Origins have no incoming edges and
 destinations no outgoing ones, so a route can neither start nor end in the middle of another.
 Staying on a mode at a place passes arrival to departure (`through`); changing mode is a
 `transfer` from one mode's arrival to another's departure. Links join a departure to another
@@ -77,7 +78,22 @@ class Destination:
 
 
 # The layers of arrivals and departures: ordinary, in transit, and inbound after a transit.
+# Cargo in transit that came over a land border from a transit through another territory is on
+# a layer of that territory's name, "transit:" and its code (`transit_layer`), so that it cannot
+# go back to it (`network.layer_ends`).
 LAYERS = ("", "transit", "inbound")
+TRANSIT = "transit"
+
+
+def transit_layer(came_from: str = "") -> str:
+    """The transit layer of cargo that came in transit from territory `came_from` ("": from a
+    ship or an ordinary place)."""
+    return f"{TRANSIT}:{came_from}" if came_from else TRANSIT
+
+
+def is_transit(layer: str) -> bool:
+    """Whether a layer is one of cargo in transit (`transit_layer`)."""
+    return layer == TRANSIT or layer.startswith(TRANSIT + ":")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,12 +171,13 @@ class Graph:
     origin_node: array  # i: per place, -1 when the place is not in the graph
     destination_node: array  # i: per place
     mode_nodes: array  # i: per place, per mode code, (arrive, depart); -1 when absent
-    transit_nodes: array  # i: as mode_nodes, the transit layer's arrivals and departures; -1 when absent
+    transit_nodes: array  # i: per place, per transit layer (`transit_layers`), as mode_nodes; -1 when absent
     inbound_nodes: array  # i: as mode_nodes, the inbound layer's; -1 when absent
     rindptr: array  # i: n + 1, the reverse adjacency: edges entering node v are redges[rindptr[v]:rindptr[v + 1]]
     redges: array  # i: m, edge numbers sorted by head
     category: array  # B: per edge, an index into `categories`
     categories: list[tuple[int, int, int, int, int]]  # (role, mode, tail's mode, head's mode, passage)
+    transit_layers: list[str] = field(default_factory=lambda: [TRANSIT])  # the layers of transit_nodes
     _edges_by_code: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -205,11 +222,12 @@ class Graph:
         """Return every node of a place: origin, destination, arrivals and departures on every layer."""
         i = self.place_index(place_id)
         width = len(GRAPH_MODES) * 2
+        transit = width * len(self.transit_layers)
         nodes = [
             self.origin_node[i],
             self.destination_node[i],
             *self.mode_nodes[i * width : (i + 1) * width],
-            *self.transit_nodes[i * width : (i + 1) * width],
+            *self.transit_nodes[i * transit : (i + 1) * transit],
             *self.inbound_nodes[i * width : (i + 1) * width],
         ]
         return [n for n in nodes if n >= 0]
@@ -223,11 +241,16 @@ class Graph:
         return found
 
     def layer(self, n: int) -> str:
-        """Return the layer of a node (`LAYERS`)."""
-        inbound = self._edges_by_code.get("inbound")
-        if inbound is None:
-            inbound = self._edges_by_code["inbound"] = frozenset(n for n in self.inbound_nodes if n >= 0)
-        return "transit" if n in self.transit else "inbound" if n in inbound else ""
+        """Return the layer of a node (`LAYERS`, or a transit layer of `transit_layers`)."""
+        named = self._edges_by_code.get("layers")
+        if named is None:
+            per_place = len(GRAPH_MODES) * 2
+            named = {node: "inbound" for node in self.inbound_nodes if node >= 0}
+            for slot, node in enumerate(self.transit_nodes):
+                if node >= 0:
+                    named[node] = self.transit_layers[slot // per_place % len(self.transit_layers)]
+            self._edges_by_code["layers"] = named
+        return named.get(n, "")
 
     def in_graph(self, place_id: str) -> bool:
         index = self._place_index().get(place_id)
@@ -322,14 +345,15 @@ class Graph:
 class GraphBuilder:
     """Number nodes as they are first named and collect edges; `build()` compiles them."""
 
-    def __init__(self, place_ids: Sequence[str]):
+    def __init__(self, place_ids: Sequence[str], transit_layers: Sequence[str] = (TRANSIT,)):
         self.place_ids = list(place_ids)
         self.index = {pid: i for i, pid in enumerate(self.place_ids)}
         width = len(GRAPH_MODES) * 2
         self.origin_node = array("i", [NO_INDEX]) * len(self.place_ids)
         self.destination_node = array("i", [NO_INDEX]) * len(self.place_ids)
         self.mode_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
-        self.transit_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
+        self.transit_nodes = array("i")
+        self.use_transit_layers(transit_layers)
         self.inbound_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
         self.lane_node: dict[int, int] = {}
         self.node_kind = array("B")
@@ -341,6 +365,15 @@ class GraphBuilder:
         self.link_ids: list[str] = []
         self.link_code: dict[str, int] = {}
         self.edges: list[tuple[int, int, int, int, int, int, tuple[float, ...], float]] = []
+
+    def use_transit_layers(self, names: Sequence[str]) -> None:
+        """Name the transit layers (`transit_layer`), before any transit node is made."""
+        if any(n >= 0 for n in self.transit_nodes):
+            raise ValueError("the transit layers are named before their first node")
+        self.transit_layers = [TRANSIT, *(n for n in names if n != TRANSIT)]
+        self.transit_code = {name: code for code, name in enumerate(self.transit_layers)}
+        width = len(GRAPH_MODES) * 2
+        self.transit_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width * len(self.transit_layers))
 
     def _new(self, kind: Kind, place: int, mode: int, lane: int) -> int:
         self.node_kind.append(kind)
@@ -361,21 +394,22 @@ class GraphBuilder:
             self.destination_node[i] = self._new(Kind.DESTINATION, i, NO_MODE, NO_INDEX)
         return self.destination_node[i]
 
-    def _mode_node(self, place_id: str, mode: str, side: int, table: array) -> int:
+    def _mode_node(self, place_id: str, mode: str, side: int, layer: str) -> int:
         i, code = self.index[place_id], MODE_CODE[mode]
-        slot = (i * len(GRAPH_MODES) + code) * 2 + side
+        if is_transit(layer):  # one row of modes per transit layer
+            table, row = self.transit_nodes, i * len(self.transit_layers) + self.transit_code[layer]
+        else:
+            table, row = {"": self.mode_nodes, "inbound": self.inbound_nodes}[layer], i
+        slot = (row * len(GRAPH_MODES) + code) * 2 + side
         if table[slot] < 0:
             table[slot] = self._new(Kind.DEPART if side else Kind.ARRIVE, i, code, NO_INDEX)
         return table[slot]
 
-    def _table(self, layer: str) -> array:
-        return {"": self.mode_nodes, "transit": self.transit_nodes, "inbound": self.inbound_nodes}[layer]
-
     def arrive(self, place_id: str, mode: str, layer: str = "") -> int:
-        return self._mode_node(place_id, mode, 0, self._table(layer))
+        return self._mode_node(place_id, mode, 0, layer)
 
     def depart(self, place_id: str, mode: str, layer: str = "") -> int:
-        return self._mode_node(place_id, mode, 1, self._table(layer))
+        return self._mode_node(place_id, mode, 1, layer)
 
     def lane(self, index: int) -> int:
         node = self.lane_node.get(index)
@@ -469,6 +503,7 @@ class GraphBuilder:
             redges=redges,
             category=category,
             categories=list(kinds),
+            transit_layers=self.transit_layers,
         )
 
 
@@ -525,8 +560,10 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
     if len(graph.origin_node) != places or len(graph.destination_node) != places:
         add("origin_node and destination_node need one entry per place")
     for name in LAYER_TABLES:
-        if len(getattr(graph, name)) != places * len(GRAPH_MODES) * 2:
-            add(f"{name} needs an arrival and a departure entry per place and mode")
+        if len(getattr(graph, name)) != places * _rows_per_place(graph, name) * len(GRAPH_MODES) * 2:
+            add(f"{name} needs an arrival and a departure entry per place and mode (and transit layer)")
+    if len(set(graph.transit_layers)) != len(graph.transit_layers) or not all(map(is_transit, graph.transit_layers)):
+        add(f"transit_layers names a layer twice or one that is not a transit layer: {graph.transit_layers}")
     if any(code >= len(graph.categories) for code in set(graph.category)):
         add("category refers to an unknown kind of edge")
     if problems:
@@ -600,6 +637,11 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
 LAYER_TABLES = ("mode_nodes", "transit_nodes", "inbound_nodes")
 
 
+def _rows_per_place(graph: Graph, table: str) -> int:
+    """How many rows of modes a layers' table has per place: one per transit layer in `transit_nodes`."""
+    return len(graph.transit_layers) if table == "transit_nodes" else 1
+
+
 def _mode_node_problems(graph: Graph) -> Iterator[str]:
     """Say each entry of the layers' tables (`LAYER_TABLES`) that names a node of another place,
     mode or side, each node two entries name, each transit node a route could start or end at,
@@ -607,10 +649,12 @@ def _mode_node_problems(graph: Graph) -> Iterator[str]:
     n, width = graph.n_nodes, len(GRAPH_MODES)
     named: set[int] = set()
     for name in LAYER_TABLES:
+        rows = _rows_per_place(graph, name)
         for slot, node in enumerate(getattr(graph, name)):
             if node < 0:
                 continue
-            place, rest = divmod(slot, width * 2)
+            place, rest = divmod(slot, width * 2 * rows)
+            rest %= width * 2
             mode, side = divmod(rest, 2)
             kind = Kind.DEPART if side else Kind.ARRIVE
             if not (

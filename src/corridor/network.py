@@ -22,7 +22,7 @@ from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_d
 from .errors import DataError
 from .gazetteer import Gazetteer, Target
 from .geo import KM_PER_NM, haversine_km, segments_meet
-from .graph import MODE_CODE, ROLE_CODE, Graph, GraphBuilder, Kind, Role, require_valid
+from .graph import MODE_CODE, ROLE_CODE, Graph, GraphBuilder, Kind, Role, is_transit, require_valid, transit_layer
 from .registry import METRIC_NAMES, MODE_NAMES, MODES, SERVICE_MODES
 from .sealanes import (
     PASSAGES,
@@ -600,13 +600,23 @@ def transit_places(
       somewhere (clearance.csv) and that a land link leaves for another. Cargo enters it from a
       ship, under a transit declaration instead of the import clearance (`Parameters.transit`),
       or over a land border from an ordinary place; it leaves by a ship, declaring its transit
-      again instead of the export clearance, or over a land border into the inbound layer.
-      Laos's cargo lands at Laem Chabang and goes on by rail to Vientiane; a train from Tashkent
-      crosses China to Hanoi. It neither starts nor ends there.
+      again instead of the export clearance, or over a land border into the inbound layer or
+      the next transit territory. Laos's cargo lands at Laem Chabang and goes on by rail to
+      Vientiane; a train from Tashkent crosses China to Hanoi. It neither starts nor ends there.
+    - "transit:XX" (`graph.transit_layer`): the same, for cargo that came over a land border
+      from a transit through territory XX, and so cannot go back there: a train from Kunming
+      crosses Laos and then Thailand to Port Klang; one from Tashkent crosses Kazakhstan and
+      then China to Hanoi.
     - "inbound": in a territory a land link joins to a transit territory. Cargo that crossed
       the other in transit ends here, and goes no further by land: it cannot come back into the
       country it crossed as if it had cleared its customs (Laem Chabang to Vientiane and back
       to Nong Khai, which would skip Thailand's import clearance).
+
+    A transit goes on through any number of territories, but back into none it has just
+    crossed: going back to the one before (Laem Chabang to Vientiane and back to Nong Khai in
+    transit) is what the "transit:XX" layers rule out. A longer way round back into a territory
+    it crossed (Thailand, Laos, China, Myanmar and Thailand again) is not ruled out; it takes
+    days of detour and crossings, so no best route goes that way (tests/test_trust.py checks).
 
     Only places that serve a land mode have them; elsewhere the ordinary nodes charge nothing a
     transit would not.
@@ -626,31 +636,38 @@ def transit_places(
     }
     crossed = {a for a, _ in borders} & charging
     entered = {b for a, b in borders if a in crossed}
+    came_from = {b: sorted(a for a, c in borders if c == b and a in crossed) for b in crossed}
     out: dict[str, tuple[str, ...]] = {}
     for pid, modes in graph_modes.items():
         if any(m in LAND_FAMILY for m in modes):
-            layers = tuple(
-                layer for layer, where in (("transit", crossed), ("inbound", entered)) if territory(pid) in where
-            )
+            here = territory(pid)
+            layers = [transit_layer(), *map(transit_layer, came_from[here])] if here in crossed else []
+            if here in entered:
+                layers.append("inbound")
             if layers:
-                out[pid] = layers
+                out[pid] = tuple(layers)
     return out
 
 
 def layer_ends(link: Link, tail: Place, head: Place, layers_at, unions: Mapping[str, str]) -> list[tuple[str, str]]:
     """Return the (tail's, head's) layers a link joins from `tail` to `head` (`transit_places`):
     ordinary to ordinary always; for a land link, inside one territory the same layer at both
-    ends; across a border, from an ordinary place into transit and out of transit into inbound."""
+    ends; across a border, from an ordinary place into transit, and out of transit into inbound
+    or into the next territory's transit, never back to the territory the transit came from."""
     out = [("", "")]
     if link.mode not in LAND_FAMILY:
         return out
     tail_layers, head_layers = layers_at(tail.id), layers_at(head.id)
-    if unions.get(tail.country, tail.country) == unions.get(head.country, head.country):
+    leaving, entering = unions.get(tail.country, tail.country), unions.get(head.country, head.country)
+    if leaving == entering:
         return out + [(layer, layer) for layer in tail_layers if layer in head_layers]
-    if "transit" in head_layers:
-        out.append(("", "transit"))
-    if "transit" in tail_layers and "inbound" in head_layers:
-        out.append(("transit", "inbound"))
+    if transit_layer() in head_layers:
+        out.append(("", transit_layer()))
+    onward = transit_layer(leaving)
+    for layer in tail_layers:
+        if not is_transit(layer) or layer == transit_layer(entering):
+            continue  # not in transit, or back to the territory it came from
+        out += [(layer, into) for into in ("inbound", onward) if into in head_layers]
     return out
 
 
@@ -837,6 +854,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     unions = dataset.customs_unions
     clearance_of = clearance_lookup(ops, places, unions)
     layered = transit_places(places, links.values(), graph_modes, ops, unions)
+    builder.use_transit_layers(sorted({layer for layers in layered.values() for layer in layers if is_transit(layer)}))
 
     def layers_at(place_id: str) -> tuple[str, ...]:
         return layered.get(place_id, ())
@@ -922,12 +940,13 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     continue
                 # The layers of `transit_places`: between land modes as above, clearing nothing;
                 # between a ship and land only in transit, a transit declaration instead of the
-                # country's clearance (inbound cargo came by land and ends in this country).
+                # country's clearance (inbound cargo came by land and ends in this country). Cargo
+                # landed from a ship is on the transit layer of no other territory.
                 declared = parameters.transit(place) if at_sea else None
                 declaration = Metrics(time_h=declared.h, cost_usd=declared.usd) if declared else Metrics()
                 declaration_spread = declared.h_p90 - declared.h if declared else 0.0
                 for layer in layers_at(place.id):
-                    if at_sea and layer != "transit":
+                    if at_sea and not (layer == transit_layer() or (is_transit(layer) and other in SEA_FAMILY)):
                         continue
                     builder.add(
                         builder.arrive(place.id, mode, "" if mode in SEA_FAMILY else layer),
@@ -968,7 +987,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                 # import; cargo in transit clears neither (`link_clearance`).
                 customs = link_clearance(
                     link, tail_place, head_place, ops, clearance_of, unions=unions,
-                    from_transit=from_layer == "transit", into_transit=into_layer == "transit",
+                    from_transit=is_transit(from_layer), into_transit=is_transit(into_layer),
                 )  # fmt: skip
                 figures = _metrics(_plus(travel, *(_customs_metrics(c) for c in customs)))
                 spread = _rss(*(c.h_p90 - c.h for c in customs))
