@@ -187,6 +187,6 @@ def pytest_terminal_summary(terminalreporter):
     for half, by in FIGURES.items():
         for name, f in by.items():
             terminalreporter.write_line(
-                f"{half:16s} {name:9s} {f['pairs']:4d} pairs: median |error| {f['median']:.2%}, "
+                f"{half:21s} {name:9s} {f['pairs']:4d} pairs: median |error| {f['median']:.2%}, "
                 f"within 5% {f['within_5pct']:.1%}, no route {f['no_route']}"
             )
