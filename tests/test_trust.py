@@ -883,3 +883,20 @@ def test_of_equal_routes_the_one_that_clears_less_wins(network, by):
     route = find_routes(network, "Tashkent", "Chongqing", by=by)[0]
     charged = [(c.country(network.places), c.direction) for c in network.customs_charged(route.edges)]
     assert charged == [("CN", "import")], charged
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination"), [("Duisburg", "Tashkent"), ("Hamburg", "Almaty"), ("Tashkent", "Rotterdam")]
+)
+@pytest.mark.parametrize("by", ["cost", "time", "distance", "co2"])
+def test_a_train_between_europe_and_central_asia_does_not_enter_china(network, origin, destination, by):
+    # The only 1,520 mm line from Brest towards Kazakhstan ended at the Alashankou border place, on
+    # the Chinese side: Duisburg to Tashkent went into China and out again there, with two breaks
+    # of gauge and China's import and export clearance (22.5 days, $4,423). Trains between Europe
+    # and Almaty leave the line to Dostyk at Aktogay (S330).
+    route = find_routes(network, origin, destination, by=by)[0]
+    assert not [p for p in places_on(route) if network.places[p].country == "CN"], places_on(route)
+    charged = [(c.country(network.places), c.direction) for c in network.customs_charged(route.edges)]
+    assert not [c for c in charged if c[0] == "CN"], charged
+    gauges = [leg for leg in route.legs if "break of gauge" in leg.activity]
+    assert len(gauges) <= 1, [leg.from_id for leg in gauges]
