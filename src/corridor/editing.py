@@ -1564,7 +1564,7 @@ def _scenarios_naming(target: Path, key: str, name: str) -> list[str]:
     for path in sorted((target / "scenarios").glob("*.toml")):
         try:
             tables = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except (OSError, UnicodeDecodeError, RecursionError, tomllib.TOMLDecodeError):
             continue
         changes = [c for value in tables.values() if isinstance(value, list) for c in value if isinstance(c, dict)]
         if any(isinstance(c.get(key), list) and any(str(v).lower() == name.lower() for v in c[key]) for c in changes):
