@@ -148,6 +148,24 @@ def test_removing_what_a_table_or_a_scenario_names_is_refused_and_validate_finds
     assert result.code == 1 and "works.toml:4: delay: no link 'rail-a-b' in the network" in result.out
 
 
+def test_removing_a_place_a_scenario_names_by_name_or_alias_is_refused(tiny, run):
+    # Only the id was looked for: a scenario closing "Planned Port" by name lost its place in
+    # silence, and validate then found the scenario broken.
+    (tiny / "scenarios").mkdir(exist_ok=True)
+    (tiny / "scenarios" / "byname.toml").write_text(
+        'name = "byname"\ntitle = "By name"\n\n[[close]]\nplaces = ["planned port", "Bravo Harbour"]\n'
+        'source = "estimate"\n'
+    )
+    assert run("ports", "edit", "IDIII", "--alias", "Bravo Harbour", "--data", str(tiny)).code == 0
+    refused(run, tiny, ("ports", "remove", "CNPPP"), 1, "cannot remove Planned Port (CNPPP): scenarios/byname.toml")
+    refused(run, tiny, ("ports", "remove", "IDIII"), 1, "cannot remove Island Port (IDIII): scenarios/byname.toml")
+    assert "byname.toml" not in run("validate", "--data", str(tiny)).out
+    # A place the scenario does not name goes as before.
+    assert run("ports", "add", "--id", "CNZZZ", "--name", "Zulu Depot", "--country", "CN", "--lat", "1.2",
+               "--lon", "1.1", "--modes", "road", "--data", str(tiny)).code == 0  # fmt: skip
+    assert run("ports", "remove", "CNZZZ", "--data", str(tiny)).code == 0
+
+
 def test_a_new_country_says_which_operating_rows_now_count_for_it(tiny, run):
     # `ports edit CNQZH --country VN` moved China's export clearance to Vietnam's in silence.
     (tiny / "clearance.csv").write_text(

@@ -13,7 +13,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1426,7 +1426,9 @@ def remove_place(root: str | os.PathLike[str] | None, place_id: str) -> Change:
                 f"cannot remove {name} ({pid}): {len(links)} link(s) use it: {_listed_links(links)}; "
                 "remove them first with `corridor links remove ID`"
             )
-        naming = _operating_rows_naming(target, pid) + _scenarios_naming(target, "places", pid)
+        naming = _operating_rows_naming(target, pid) + _scenarios_naming(
+            target, "places", pid, _names_alone(current, pid)
+        )
         if naming:
             raise DataError(f"cannot remove {name} ({pid}): {', '.join(naming)} name it: edit them first")
         _check_files(target, lanes=False)
@@ -1555,9 +1557,28 @@ def _operating_rows_naming(target: Path, pid: str) -> list[str]:
     return [str(name) for name, named in rows.items() if named]
 
 
-def _scenarios_naming(target: Path, key: str, name: str) -> list[str]:
+def _names_alone(current: _Current, pid: str) -> Callable[[str], bool]:
+    """Return a test of whether a text (a name, alias or area, as a scenario may give) names the
+    place `pid` and no other: the index of names is built on the first text tested."""
+    from .gazetteer import Gazetteer
+
+    index: list[Gazetteer] = []
+
+    def names(text: str) -> bool:
+        if not index:
+            index.append(Gazetteer(_light_places(current), root=current.root))
+        try:
+            return index[0].resolve(text).place_ids == (pid,)
+        except CorridorError:  # unknown or ambiguous: no scenario relies on it naming this place
+            return False
+
+    return names
+
+
+def _scenarios_naming(target: Path, key: str, name: str, names: Callable[[str], bool] | None = None) -> list[str]:
     """Return the dataset's scenario files whose changes name a place or link (`key` "places" or
-    "links") by its id: removing it would break them (`corridor validate` says so too)."""
+    "links") by its id, or by a text `names` says is its own (a place's name, alias or area):
+    removing it would break them (`corridor validate` says so too)."""
     import tomllib
 
     found = []
@@ -1567,7 +1588,8 @@ def _scenarios_naming(target: Path, key: str, name: str) -> list[str]:
         except (OSError, UnicodeDecodeError, RecursionError, tomllib.TOMLDecodeError):
             continue
         changes = [c for value in tables.values() if isinstance(value, list) for c in value if isinstance(c, dict)]
-        if any(isinstance(c.get(key), list) and any(str(v).lower() == name.lower() for v in c[key]) for c in changes):
+        given = [str(v) for c in changes if isinstance(c.get(key), list) for v in c[key]]
+        if any(v.lower() == name.lower() or (names is not None and names(v)) for v in given):
             found.append(f"scenarios/{path.name}")
     return found
 
