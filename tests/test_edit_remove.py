@@ -252,6 +252,20 @@ def test_links_import_csv_adds_every_row_resolving_names(tiny, tmp_path, run):
     assert "rail-cnbbb-cnccc" in load_network(tiny).links
 
 
+def test_links_import_of_two_one_way_links_says_nothing_of_a_place_reached_one_way(tiny, tmp_path, run):
+    # Each link's notes looked at the links before the import alone: the way there and the way
+    # back, imported together, each said "its only link is one way, so routes ... none reach it".
+    for pid, lat in (("CNZZZ", "1.2"), ("CNYYY", "1.3")):
+        add = ("ports", "add", "--id", pid, "--name", f"Depot {pid}", "--country", "CN", "--lat", lat, "--lon", "1.1")
+        assert run(*add, "--modes", "road", "--data", str(tiny)).code == 0
+    source = tmp_path / "links.csv"
+    source.write_text("from,to,mode,one_way\nCNZZZ,CNCCC,road,yes\nCNCCC,CNZZZ,road,yes\nCNYYY,CNCCC,road,yes\n")
+    result = run("links", "import", str(source), "--data", str(tiny))
+    assert result.code == 0 and "imported 3 link(s)" in result.out, result.err
+    assert "Depot CNZZZ (CNZZZ)" not in result.err
+    assert "Depot CNYYY (CNYYY): its only link is one way, so routes leave it but none reach it" in result.err
+
+
 def test_links_import_reports_every_bad_row_and_writes_nothing(tiny, tmp_path, run):
     source = tmp_path / "links.csv"
     source.write_text(

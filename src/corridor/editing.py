@@ -1709,7 +1709,8 @@ def import_links(
     measures = []
     operations = _operations(target)
     for link, a, b in new:
-        found_notes, forward = _link_notes(operations, link, a, b, current.links, parameters)
+        others = [other for other in known if other is not link]  # the file's other links too
+        found_notes, forward = _link_notes(operations, link, a, b, others, parameters)
         notes += found_notes
         measures.append((forward.distance_km, forward.time_h))
     return Change(out, links=tuple(link for link, _, _ in new), notes=tuple(notes), measures=tuple(measures))
