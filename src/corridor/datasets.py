@@ -336,7 +336,8 @@ class _Problems:
                 self.add(where, column, "is required")
             return None
         try:
-            value = float(text.replace("_", "x"))  # float() accepts "1_0"; a table should not
+            # float() accepts "1_0" and other scripts' digits ("١٢"); a table should not
+            value = float(text.replace("_", "x") if text.isascii() else "x")
         except ValueError:
             self.add(where, column, f"{text!r} is not a number")
             return None
