@@ -330,6 +330,7 @@ def test_undecodable_bytes_on_the_command_line_change_nothing(tiny):
         (("CNAAA", "CNBBB", "--mode", "sea"), 2, "--mode"),
         (("CNBBB", "CNCCC", "--distance-km", "50000"), 1, "distance_km: 50000 is outside"),
         (("CNBBB", "CNCCC", "--distance-km", "100"), 1, "shorter than the 324 km great-circle distance"),
+        (("CNBBB", "CNCCC", "--distance-km", "3240"), 1, "distance_km 3240 is over 5 times the 324 km"),  # 324.0
         (("CNBBB", "CNCCC", "--distance-km", "-5"), 2, "not a positive number"),
         (("CNBBB", "CNCCC", "--time-h", "nan"), 2, "not a positive number"),
         (("CNBBB", "CNCCC", "--id", "rail-a-b"), 1, "link id 'rail-a-b' is taken"),

@@ -188,6 +188,15 @@ def test_a_link_shorter_than_the_great_circle_is_an_error(tiny):
     assert any("rail-a-b" in e and "great-circle" in e for e in report.errors)
 
 
+def test_a_link_ten_times_as_long_as_its_ends_lie_apart_is_an_error(tiny):
+    # 4,000 km for 334 (a digit too many) was routed, and at its mode's speed, so no time gave it away.
+    links = tiny / "links" / "links.csv"
+    links.write_text(links.read_text().replace("rail-a-b,CNAAA,CNBBB,rail,400", "rail-a-b,CNAAA,CNBBB,rail,4000"))
+    report = validate_dataset(tiny)
+    assert any("rail-a-b: distance_km 4000 is over 5 times the 334 km between CNAAA and CNBBB" in e
+               for e in report.errors), report.errors  # fmt: skip
+
+
 def test_a_link_across_a_border_with_no_border_place_is_a_warning_until_it_says_customs(tmp_path):
     places = [*PLACES, place("VNDDD", "Delta Terminal", 2.5, 1.5, ["rail"], kind="rail_terminal", country="VN")]
     crossing = {"id": "rail-c-d", "from": "CNCCC", "to": "VNDDD", "mode": "rail"}

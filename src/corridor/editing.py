@@ -44,7 +44,7 @@ from .datasets import (
     split_list,
 )
 from .errors import CorridorError, DataError, WriteError
-from .validation import link_speed_problems, short_link_problem
+from .validation import link_length_problem, link_speed_problems
 
 if TYPE_CHECKING:
     from .costing import Metrics
@@ -1059,7 +1059,7 @@ def _link_problems(
     problems += [where + m.removeprefix("link: ") for m in checks.items]
     if link is not None:
         # What a link can break: its length against its ends, its speed against its mode.
-        short = short_link_problem(link, a, b, where=where)
+        short = link_length_problem(link, a, b, where=where)
         problems += [short] if short else []
         problems += link_speed_problems(link, a, b, parameters, where=where)
     return link, problems
@@ -1382,7 +1382,7 @@ def edit_place(
                     current = _read_current(target, ids=[pid, *ends], names=[n for n in names if n])
                 for link in links:
                     start, end = (place if p == pid else current.place(p) for p in (link.from_id, link.to_id))
-                    short = short_link_problem(link, start, end)
+                    short = link_length_problem(link, start, end)
                     problems += [short] if short else []
                     problems += link_speed_problems(link, start, end, parameters, where="")
         lock.progress("row checked")

@@ -110,7 +110,7 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
             missing = f"{root / table} is missing: {lost} (corridor init makes a complete dataset)"
             found.append(Problem(missing, FILES, WARNING))
     if dataset is not None:
-        found += [Problem(m, TABLE) for m in short_links(dataset)]
+        found += [Problem(m, TABLE) for m in link_lengths(dataset)]
     params_file = Path(params) if params else None
     try:
         if params_file is not None and not os.path.lexists(params_file):
@@ -228,33 +228,49 @@ def uncited_sources(root: Path, known) -> list[str]:
     return problems
 
 
-def short_links(dataset) -> list[str]:
-    """Return a problem for each link whose stated distance is shorter than the great circle.
+def link_lengths(dataset) -> list[str]:
+    """Return a problem for each link whose stated distance is shorter than the great circle, or
+    over five times its drawn length.
 
     A route cannot be shorter than the straight line between its ends: such a figure is a typo
-    or a link between the wrong places.
+    or a link between the wrong places, as is one of 14,060 km for 1,406.
     """
     where = f"{dataset.root / LINKS_FILE}: "
     found = (
-        short_link_problem(link, dataset.places[link.from_id], dataset.places[link.to_id], where=where)
+        link_length_problem(link, dataset.places[link.from_id], dataset.places[link.to_id], where=where)
         for link in dataset.links
     )
     return [problem for problem in found if problem]
 
 
-def short_link_problem(link, start, end, *, where: str = "") -> str | None:
-    """Return the problem of a link whose stated distance is shorter than the great circle, else None."""
+# A stated distance this many times the link's drawn length, and this much longer, is a typo (an
+# extra digit) or a link between the wrong places: the bundled links stay under 6 times and 350 km.
+MAX_DETOUR_FACTOR = 5.0
+MAX_DETOUR_KM = 100.0
+
+
+def link_length_problem(link, start, end, *, where: str = "") -> str | None:
+    """Return the problem of a link whose stated distance is shorter than the great circle, or
+    implausibly longer than its drawn length (the great circle through its via points), else None."""
+    from .costing import drawn_length_km
     from .geo import haversine_km
 
     if link.distance_km is None:
         return None
     straight = haversine_km(start.lon, start.lat, end.lon, end.lat)
-    if link.distance_km >= straight * 0.99:
-        return None
-    return (
-        f"{where}link {link.id}: distance_km {link.distance_km:g} is shorter than "
-        f"the {straight:.0f} km great-circle distance between {start.id} and {end.id}"
-    )
+    if link.distance_km < straight * 0.99:
+        return (
+            f"{where}link {link.id}: distance_km {link.distance_km:g} is shorter than "
+            f"the {straight:.0f} km great-circle distance between {start.id} and {end.id}"
+        )
+    drawn = drawn_length_km(link, start, end)
+    if link.distance_km > drawn * MAX_DETOUR_FACTOR and link.distance_km > drawn + MAX_DETOUR_KM:
+        return (
+            f"{where}link {link.id}: distance_km {link.distance_km:g} is over {MAX_DETOUR_FACTOR:g} times the "
+            f"{drawn:.0f} km between {start.id} and {end.id}{' along its via points' if link.via else ''}: "
+            "check the figure, or draw the way with via points"
+        )
+    return None
 
 
 def link_speed_problems(link, start, end, parameters, *, where: str) -> list[str]:
