@@ -252,6 +252,22 @@ def test_links_import_csv_adds_every_row_resolving_names(tiny, tmp_path, run):
     assert "rail-cnbbb-cnccc" in load_network(tiny).links
 
 
+def test_renaming_a_place_a_scenario_names_by_that_name_is_refused(tiny, run):
+    # The rename went through and the scenario named an unknown place: validate and every
+    # --scenario run then failed on it.
+    (tiny / "scenarios").mkdir(exist_ok=True)
+    (tiny / "scenarios" / "byname.toml").write_text(
+        'name = "byname"\ntitle = "By name"\n\n[[close]]\nplaces = ["Planned Port", "Alpha"]\nsource = "estimate"\n'
+    )
+    message = "cannot edit CNPPP: name: scenarios/byname.toml name it by a name it would lose: edit them first"
+    refused(run, tiny, ("ports", "edit", "CNPPP", "--name", "Papa Port"), 1, message)
+    refused(run, tiny, ("ports", "edit", "CNAAA", "--alias", "Alfa"), 1, "scenarios/byname.toml name it")
+    # A name kept in other letters, or another alias beside the one named, breaks nothing.
+    assert run("ports", "edit", "CNPPP", "--name", "PLANNED PORT", "--data", str(tiny)).code == 0
+    assert run("ports", "edit", "CNAAA", "--alias", "Alpha", "--alias", "Alfa", "--data", str(tiny)).code == 0
+    assert "byname.toml" not in run("validate", "--data", str(tiny)).out
+
+
 def test_links_import_of_two_one_way_links_says_nothing_of_a_place_reached_one_way(tiny, tmp_path, run):
     # Each link's notes looked at the links before the import alone: the way there and the way
     # back, imported together, each said "its only link is one way, so routes ... none reach it".

@@ -14,7 +14,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1375,6 +1375,11 @@ def edit_place(
                 problems.append(f"modes: links use what would be dropped: {_listed_links(dropped)}")
             if links and not place.operational and old.operational:
                 problems.append(f"status: links use it, and a planned place is not routed: {_listed_links(links)}")
+            if (place.name, place.aliases, place.area, place.country) != (old.name, old.aliases, old.area, old.country):
+                was, will = _names_alone(current, pid), _names_alone(current, pid, place)
+                lost = _scenarios_naming(target, "places", lambda text: was(text) and not will(text))
+                if lost:
+                    problems.append(f"name: {', '.join(lost)} name it by a name it would lose: edit them first")
             if (place.lat, place.lon) != (old.lat, old.lon):
                 parameters = _parameters_of(target)
                 ends = [p for link in links for p in (link.from_id, link.to_id)]
@@ -1426,8 +1431,9 @@ def remove_place(root: str | os.PathLike[str] | None, place_id: str) -> Change:
                 f"cannot remove {name} ({pid}): {len(links)} link(s) use it: {_listed_links(links)}; "
                 "remove them first with `corridor links remove ID`"
             )
+        alone = _names_alone(current, pid)
         naming = _operating_rows_naming(target, pid) + _scenarios_naming(
-            target, "places", pid, _names_alone(current, pid)
+            target, "places", lambda text: text.lower() == pid.lower() or alone(text)
         )
         if naming:
             raise DataError(f"cannot remove {name} ({pid}): {', '.join(naming)} name it: edit them first")
@@ -1509,7 +1515,7 @@ def remove_link(root: str | os.PathLike[str] | None, link_id: str) -> Change:
         _remove_stale_temps(path)
         current = _read_current(target)
         link = _find_link(current, link_id, "remove")
-        scenarios = _scenarios_naming(target, "links", link.id)
+        scenarios = _scenarios_naming(target, "links", lambda text: text.lower() == link.id.lower())
         if scenarios:
             raise DataError(f"cannot remove link {link.id}: {', '.join(scenarios)} name it: edit them first")
         current = _read_current(target, ids=[link.from_id, link.to_id])
@@ -1557,16 +1563,22 @@ def _operating_rows_naming(target: Path, pid: str) -> list[str]:
     return [str(name) for name, named in rows.items() if named]
 
 
-def _names_alone(current: _Current, pid: str) -> Callable[[str], bool]:
+def _names_alone(current: _Current, pid: str, place: Place | None = None) -> Callable[[str], bool]:
     """Return a test of whether a text (a name, alias or area, as a scenario may give) names the
-    place `pid` and no other: the index of names is built on the first text tested."""
+    place `pid` and no other: in the places table as it is, or with `place` (its edit) in its
+    stead. The index of names is built on the first text tested."""
     from .gazetteer import Gazetteer
 
     index: list[Gazetteer] = []
 
     def names(text: str) -> bool:
         if not index:
-            index.append(Gazetteer(_light_places(current), root=current.root))
+            light = _light_places(current)
+            if place is not None:
+                light[pid] = replace(
+                    light[pid], name=place.name, country=place.country, aliases=place.aliases, area=place.area
+                )
+            index.append(Gazetteer(light, root=current.root))
         try:
             return index[0].resolve(text).place_ids == (pid,)
         except CorridorError:  # unknown or ambiguous: no scenario relies on it naming this place
@@ -1575,9 +1587,9 @@ def _names_alone(current: _Current, pid: str) -> Callable[[str], bool]:
     return names
 
 
-def _scenarios_naming(target: Path, key: str, name: str, names: Callable[[str], bool] | None = None) -> list[str]:
+def _scenarios_naming(target: Path, key: str, names: Callable[[str], bool]) -> list[str]:
     """Return the dataset's scenario files whose changes name a place or link (`key` "places" or
-    "links") by its id, or by a text `names` says is its own (a place's name, alias or area):
+    "links") by a text `names` says is its own (an id; for a place, a name, alias or area too):
     removing it would break them (`corridor validate` says so too)."""
     import tomllib
 
@@ -1589,7 +1601,7 @@ def _scenarios_naming(target: Path, key: str, name: str, names: Callable[[str], 
             continue
         changes = [c for value in tables.values() if isinstance(value, list) for c in value if isinstance(c, dict)]
         given = [str(v) for c in changes if isinstance(c.get(key), list) for v in c[key]]
-        if any(v.lower() == name.lower() or (names is not None and names(v)) for v in given):
+        if any(names(v) for v in given):
             found.append(f"scenarios/{path.name}")
     return found
 
