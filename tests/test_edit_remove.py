@@ -205,6 +205,12 @@ def test_links_edit_changes_the_figures_and_cites_them(tiny, run):
         (("links", "edit", "rail-x-y", "--time-h", "5"), 1, "has no link with that id"),
         (("links", "edit", "rail-a-b", "--current", "down"), 1, "applies to river links only"),
         (("links", "edit", "rail-a-b"), 2, "give at least one field"),
+        # A time back on a one-way link was kept and never used.
+        (
+            ("links", "edit", "rail-a-b", "--one-way", "yes", "--time-back-h", "25"),
+            1,
+            "time_back_h: is set on a one-way link, which has no way back",
+        ),
         (("links", "remove", "rail-x-y"), 1, "has no link with that id"),
     ],
 )

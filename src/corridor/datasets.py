@@ -506,6 +506,8 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
     one_way = row.get("one_way", "").lower()
     if one_way not in ("", "no", "yes", "true", "false", "0", "1"):
         problems.add(where, "one_way", f"{one_way!r} is not yes or no")
+    elif one_way in ("yes", "true", "1") and row.get("time_back_h"):
+        problems.add(where, "time_back_h", "is set on a one-way link, which has no way back: unset one or the other")
     includes_wait = row.get("time_includes_wait", "").lower()
     if includes_wait not in ("", "no", "yes"):
         problems.add(where, "time_includes_wait", f"{includes_wait!r} is not yes or no")
