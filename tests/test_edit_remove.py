@@ -85,6 +85,12 @@ def test_unset_clears_a_figure_and_its_source(tiny, run):
         (("ports", "edit", "CNBBB", "--alias", "CNAAA"), 1, "is the id of Alpha Port"),
         (("ports", "edit", "CNBBB", "--unset", "name"), 1, "cannot be unset"),
         (("ports", "edit", "CNBBB"), 2, "give at least one field"),
+        # Sea departures of a place without sea were kept and never used.
+        (
+            ("ports", "edit", "CNCCC", "--sea-departures-per-week", "5"),
+            1,
+            "sea_departures_per_week: is set on a place that does not serve sea: unset it",
+        ),
         (("ports", "edit", "CNBBB", "--lat", "north"), 2, "is not a number"),
         (("ports", "edit", "CNBBB", "--name", "Bravo Port"), 1, "nothing to change"),
     ],

@@ -421,6 +421,8 @@ def parse_place_row(
     handling_usd = problems.number(row, "handling_usd", where, lo=0, hi=100_000)
     dwell_h = problems.number(row, "dwell_h", where, lo=0, hi=24 * 90)
     departures = problems.number(row, "sea_departures_per_week", where, lo=0.01, hi=1000)
+    if departures is not None and modes and "sea" not in modes:
+        problems.add(where, "sea_departures_per_week", "is set on a place that does not serve sea: unset it")
     if not row.get("coord_source"):
         problems.add(where, "coord_source", "is empty: cite a source or write 'estimate'")
     for value, src in (
