@@ -294,6 +294,19 @@ def test_links_import_of_two_one_way_links_says_nothing_of_a_place_reached_one_w
     assert "Depot CNYYY (CNYYY): its only link is one way, so routes leave it but none reach it" in result.err
 
 
+def test_links_import_refuses_a_way_drawn_wide_of_its_ends(tiny, tmp_path, run):
+    # A vertex in Antarctica made a 300 km road 34,000 km long, measured along it, and a stated
+    # 400 km was drawn across the world on the map.
+    source = tmp_path / "links.csv"
+    source.write_text("from,to,mode,distance_km,via\nCNCCD,CNBBB,road,,-170 -80\nCNCCD,CNAAA,road,400,40 30\n")
+    before = snapshot(tiny)
+    result = run("links", "import", str(source), "--data", str(tiny))
+    assert result.code == 1 and "Traceback" not in result.err
+    for line, pair in ((2, "CNCCD and CNBBB"), (3, "CNCCD and CNAAA")):
+        assert f"{source}:{line}: link road-cnccd-cn" in result.err and f"km between {pair}, over 5 times" in result.err
+    assert snapshot(tiny) == before
+
+
 def test_links_import_reports_every_bad_row_and_writes_nothing(tiny, tmp_path, run):
     source = tmp_path / "links.csv"
     source.write_text(

@@ -245,25 +245,34 @@ def link_lengths(dataset) -> list[str]:
 
 # A stated distance this many times the link's drawn length, and this much longer, is a typo (an
 # extra digit) or a link between the wrong places: the bundled links stay under 6 times and 350 km.
+# So is a drawing through via points that long against the great circle (the bundled: 2.2 times).
 MAX_DETOUR_FACTOR = 5.0
 MAX_DETOUR_KM = 100.0
 
 
 def link_length_problem(link, start, end, *, where: str = "") -> str | None:
     """Return the problem of a link whose stated distance is shorter than the great circle, or
-    implausibly longer than its drawn length (the great circle through its via points), else None."""
+    implausibly longer than its drawn length (the great circle through its via points), or whose
+    via points draw it implausibly longer than the great circle, else None."""
     from .costing import drawn_length_km
     from .geo import haversine_km
 
+    straight = haversine_km(start.lon, start.lat, end.lon, end.lat)
+    drawn = drawn_length_km(link, start, end)
+    if drawn > straight * MAX_DETOUR_FACTOR and drawn > straight + MAX_DETOUR_KM:
+        # A way drawn wide of its ends (a vertex in the wrong hemisphere, lon and lat swapped) is
+        # what a link without a distance is measured along, and what the map shows.
+        return (
+            f"{where}link {link.id}: its via points draw {drawn:,.0f} km between {start.id} and {end.id}, over "
+            f"{MAX_DETOUR_FACTOR:g} times the {straight:,.0f} km between them: check the points"
+        )
     if link.distance_km is None:
         return None
-    straight = haversine_km(start.lon, start.lat, end.lon, end.lat)
     if link.distance_km < straight * 0.99:
         return (
             f"{where}link {link.id}: distance_km {link.distance_km:g} is shorter than "
             f"the {straight:.0f} km great-circle distance between {start.id} and {end.id}"
         )
-    drawn = drawn_length_km(link, start, end)
     if link.distance_km > drawn * MAX_DETOUR_FACTOR and link.distance_km > drawn + MAX_DETOUR_KM:
         return (
             f"{where}link {link.id}: distance_km {link.distance_km:g} is over {MAX_DETOUR_FACTOR:g} times the "
