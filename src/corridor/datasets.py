@@ -421,8 +421,6 @@ def parse_place_row(
     handling_usd = problems.number(row, "handling_usd", where, lo=0, hi=100_000)
     dwell_h = problems.number(row, "dwell_h", where, lo=0, hi=24 * 90)
     departures = problems.number(row, "sea_departures_per_week", where, lo=0.01, hi=1000)
-    if departures is not None and modes and "sea" not in modes:
-        problems.add(where, "sea_departures_per_week", "is set on a place that does not serve sea: unset it")
     if not row.get("coord_source"):
         problems.add(where, "coord_source", "is empty: cite a source or write 'estimate'")
     for value, src in (
@@ -508,8 +506,6 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
     one_way = row.get("one_way", "").lower()
     if one_way not in ("", "no", "yes", "true", "false", "0", "1"):
         problems.add(where, "one_way", f"{one_way!r} is not yes or no")
-    elif one_way in ("yes", "true", "1") and row.get("time_back_h"):
-        problems.add(where, "time_back_h", "is set on a one-way link, which has no way back: unset one or the other")
     includes_wait = row.get("time_includes_wait", "").lower()
     if includes_wait not in ("", "no", "yes"):
         problems.add(where, "time_includes_wait", f"{includes_wait!r} is not yes or no")

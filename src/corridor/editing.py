@@ -44,7 +44,7 @@ from .datasets import (
     split_list,
 )
 from .errors import CorridorError, DataError, WriteError
-from .validation import link_length_problem, link_speed_problems
+from .validation import link_length_problem, link_speed_problems, unused_figure_problem
 
 if TYPE_CHECKING:
     from .costing import Metrics
@@ -279,6 +279,9 @@ def _check_place(row: dict[str, str], where: str, problems: _Problems, countries
     place = parse_place_row(row, where, checked, countries or None)
     if place is not None and place.kind == "seaport" and "sea" not in place.modes:
         checked.add(where, "modes", "has no sea: a seaport is served by sea (or give it another kind)")
+    unused = unused_figure_problem(place) if place is not None else None
+    if unused:
+        checked.add(where, *unused.split(": ", 1))
     problems.items += checked.items
     return place if not checked.items else None
 
@@ -1057,6 +1060,8 @@ def _link_problems(
     checks = _Problems()
     link = parse_link_row(row, "link", checks)
     problems += [where + m.removeprefix("link: ") for m in checks.items]
+    unused = unused_figure_problem(link) if link is not None else None
+    problems += [where + unused] if unused else []
     if link is not None:
         # What a link can break: its length against its ends, its speed against its mode.
         short = link_length_problem(link, a, b, where=where)

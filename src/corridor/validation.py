@@ -110,7 +110,7 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
             missing = f"{root / table} is missing: {lost} (corridor init makes a complete dataset)"
             found.append(Problem(missing, FILES, WARNING))
     if dataset is not None:
-        found += [Problem(m, TABLE) for m in link_lengths(dataset)]
+        found += [Problem(m, TABLE) for m in link_lengths(dataset) + unused_figures(dataset)]
     params_file = Path(params) if params else None
     try:
         if params_file is not None and not os.path.lexists(params_file):
@@ -226,6 +226,25 @@ def uncited_sources(root: Path, known) -> list[str]:
                         "does not list"
                     )
     return problems
+
+
+def unused_figure_problem(item) -> str | None:
+    """Return the problem of a figure no route uses: a time back on a one-way link (a Link), or
+    sea departures of a place that does not serve sea (a Place); else None."""
+    if getattr(item, "one_way", False) and item.time_back_h is not None:
+        return "time_back_h: is set on a one-way link, which has no way back: unset one or the other"
+    if getattr(item, "sea_departures_per_week", None) is not None and "sea" not in item.modes:
+        return "sea_departures_per_week: is set on a place that does not serve sea: unset it"
+    return None
+
+
+def unused_figures(dataset) -> list[str]:
+    """Return a problem for each figure of the dataset that no route uses (`unused_figure_problem`)."""
+    found = [
+        (f"{dataset.root / PLACES_FILE}: {p.name} ({p.id})", unused_figure_problem(p)) for p in dataset.places.values()
+    ]
+    found += [(f"{dataset.root / LINKS_FILE}: link {link.id}", unused_figure_problem(link)) for link in dataset.links]
+    return [f"{where}: {problem}" for where, problem in found if problem]
 
 
 def link_lengths(dataset) -> list[str]:
