@@ -307,6 +307,17 @@ def test_links_import_refuses_a_way_drawn_wide_of_its_ends(tiny, tmp_path, run):
     assert snapshot(tiny) == before
 
 
+def test_a_layer_named_for_a_file_without_layers_is_refused(tiny, tmp_path, run):
+    # --layer on a CSV or GeoJSON file was ignored: the whole file was imported as if it named one.
+    source = tmp_path / "links.csv"
+    source.write_text(LINKS_CSV)
+    places = tmp_path / "places.csv"
+    places.write_text("id,name,country,lat,lon,modes\nCNZZZ,Zulu Depot,CN,1.2,1.1,road\n")
+    for argv in (("links", "import", str(source)), ("ports", "import", str(places))):
+        result = refused(run, tiny, (*argv, "--layer", "ports"), 2, "--layer 'ports': ")
+        assert "has no layers" in result.err and result.err.count("\n") == 1
+
+
 def test_links_import_reports_every_bad_row_and_writes_nothing(tiny, tmp_path, run):
     source = tmp_path / "links.csv"
     source.write_text(

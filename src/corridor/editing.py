@@ -43,7 +43,7 @@ from .datasets import (
     read_text,
     split_list,
 )
-from .errors import CorridorError, DataError, WriteError
+from .errors import CorridorError, DataError, UsageError, WriteError
 from .validation import link_length_problem, link_speed_problems, unused_figure_problem
 
 if TYPE_CHECKING:
@@ -641,6 +641,7 @@ def _read_rows(
     if path.suffix.lower() in GIS_SUFFIXES:
         rows, problems = _gis_rows(path, PLACE_COLUMNS, layer=layer, geometry="Point")
     else:
+        _no_layers(path, layer)
         text = read_text(path, expected="a CSV or GeoJSON file")
         if not text.strip():
             raise DataError(f"{path} is empty: expected CSV with a header, or GeoJSON")
@@ -651,6 +652,12 @@ def _read_rows(
     if not rows and not problems:
         raise DataError(f"{path} has no places to import")
     return [(order, where, _with_defaults(row, path)) for order, where, row in rows], problems
+
+
+def _no_layers(path: Path, layer: str | None) -> None:
+    """Refuse a layer named for a file read here, line by line, which has none (it was ignored)."""
+    if layer is not None:
+        raise UsageError(f"--layer {layer!r}: {path} is read as one table, which has no layers (a GeoPackage has)")
 
 
 # Files read through geopandas (GDAL, or pyarrow for GeoParquet); CSV and GeoJSON are read here,
@@ -1621,6 +1628,7 @@ def _link_rows(path: Path, layer: str | None) -> tuple[list[tuple[int, str, dict
     if path.suffix.lower() not in (".csv", ".txt"):
         rows, found = _gis_rows(path, LINK_COLUMNS, layer=layer, geometry="LineString")
     else:
+        _no_layers(path, layer)
         text = read_text(path, expected="a CSV file")
         if not text.strip():
             raise DataError(f"{path} is empty: expected CSV with a header")
