@@ -215,6 +215,19 @@ def test_a_figure_no_route_uses_is_an_error_of_validate_not_of_loading(tiny):
     assert any("(CNCCC): sea_departures_per_week: is set on a place that does not serve sea" in e for e in errors)
 
 
+def test_a_scenario_whose_name_is_not_its_files_is_an_error(tiny, run):
+    # aaa.toml named "red-sea-2024": `scenario list` showed red-sea-2024 twice, the notes of a
+    # route called aaa's changes red-sea-2024, and `--scenario red-sea-2024` read the other file.
+    (tiny / "scenarios").mkdir(exist_ok=True)
+    text = '# a closure\nname = "red-sea-2024"\ntitle = "t"\n[[close]]\nplaces = ["CNBBB"]\nsource = "estimate"\n'
+    (tiny / "scenarios" / "aaa.toml").write_text(text)
+    (tiny / "scenarios" / "ok.toml").write_text(text.replace("red-sea-2024", "ok"))
+    result = run("validate", "--data", str(tiny))
+    assert result.code == 1
+    assert f"{tiny / 'scenarios' / 'aaa.toml'}:2: name 'red-sea-2024' is not the file's name" in result.out
+    assert "ok.toml" not in result.out
+
+
 def test_a_link_across_a_border_with_no_border_place_is_a_warning_until_it_says_customs(tmp_path):
     places = [*PLACES, place("VNDDD", "Delta Terminal", 2.5, 1.5, ["rail"], kind="rail_terminal", country="VN")]
     crossing = {"id": "rail-c-d", "from": "CNCCC", "to": "VNDDD", "mode": "rail"}

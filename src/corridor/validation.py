@@ -166,14 +166,23 @@ def scenario_problems(network, root: Path) -> list[str]:
     not read, or a change naming a place, link or passage the network lacks (a link removed
     since), found by applying each as `--scenario` would."""
     from .errors import CorridorError
-    from .scenarios import apply_scenario, load_scenario
+    from .scenarios import _key_line, apply_scenario, load_scenario
 
     problems: list[str] = []
     for path in sorted((root / "scenarios").glob("*.toml")):
         try:
-            apply_scenario(network, load_scenario(str(path), str(root), known_sources=network.sources))
+            scenario = load_scenario(str(path), str(root), known_sources=network.sources)
+            apply_scenario(network, scenario)
         except CorridorError as exc:
             problems += _messages(exc)
+            continue
+        if scenario.name != path.stem:
+            # --scenario NAME finds a file by its name, and notes and `scenario list` say the name inside.
+            line = _key_line(path.read_text(encoding="utf-8"), "name") or 1
+            problems.append(
+                f"{path}:{line}: name {scenario.name!r} is not the file's name: `--scenario {path.stem}` reads it "
+                f"and calls it {scenario.name}, and `--scenario {scenario.name}` does not; rename one or the other"
+            )
     return problems
 
 
