@@ -264,6 +264,14 @@ def test_links_import_csv_adds_every_row_resolving_names(tiny, tmp_path, run):
     assert "rail-cnbbb-cnccc" in load_network(tiny).links
 
 
+def test_a_scenario_saved_with_a_byte_order_mark_still_holds_its_place(tiny, run):
+    # --scenario reads a file Notepad saved (a BOM first); the removal's check took it for bad TOML.
+    (tiny / "scenarios").mkdir(exist_ok=True)
+    text = 'name = "bom"\ntitle = "BOM"\n[[close]]\nplaces = ["CNPPP"]\nsource = "estimate"\n'
+    (tiny / "scenarios" / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    refused(run, tiny, ("ports", "remove", "CNPPP"), 1, "scenarios/bom.toml name it")
+
+
 def test_renaming_a_place_a_scenario_names_by_that_name_is_refused(tiny, run):
     # The rename went through and the scenario named an unknown place: validate and every
     # --scenario run then failed on it.

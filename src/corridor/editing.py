@@ -1605,11 +1605,15 @@ def _scenarios_naming(target: Path, key: str, names: Callable[[str], bool]) -> l
     removing it would break them (`corridor validate` says so too)."""
     import tomllib
 
+    from ._fs import read_regular
+    from .scenarios import MAX_SCENARIO_BYTES
+
     found = []
     for path in sorted((target / "scenarios").glob("*.toml")):
-        try:
-            tables = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, RecursionError, tomllib.TOMLDecodeError):
+        try:  # a FIFO or a device is refused, never waited on (validate names it)
+            raw = read_regular(path, "a scenario TOML file", limit=MAX_SCENARIO_BYTES)
+            tables = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))  # as load_scenario reads it
+        except (DataError, UnicodeDecodeError, RecursionError, tomllib.TOMLDecodeError):
             continue
         changes = [c for value in tables.values() if isinstance(value, list) for c in value if isinstance(c, dict)]
         given = [str(v) for c in changes if isinstance(c.get(key), list) for v in c[key]]
