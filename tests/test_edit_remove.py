@@ -211,6 +211,9 @@ def test_links_edit_changes_the_figures_and_cites_them(tiny, run):
         (("links", "edit", "rail-x-y", "--time-h", "5"), 1, "has no link with that id"),
         (("links", "edit", "rail-a-b", "--current", "down"), 1, "applies to river links only"),
         (("links", "edit", "rail-a-b"), 2, "give at least one field"),
+        # A place's name was capped at 200 characters; an area or a link's name of 100,000 was not.
+        (("links", "edit", "rail-a-b", "--name", "N" * 100_000), 1, "name: is 100,000 characters long"),
+        (("ports", "edit", "CNAAA", "--area", "A" * 100_000), 1, "area: is 100,000 characters long"),
         # A time back on a one-way link was kept and never used.
         (
             ("links", "edit", "rail-a-b", "--one-way", "yes", "--time-back-h", "25"),
