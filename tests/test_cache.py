@@ -268,6 +268,28 @@ def test_a_figure_edited_to_the_same_length_is_seen_through_the_cache(tiny, tmp_
     assert len(cache_files(tmp_path / "cache")) == 1
 
 
+def test_a_network_built_while_a_writer_changes_the_data_is_not_cached_as_the_old_data(tiny, tmp_path, monkeypatch):
+    # The key was taken before the build read the tables: a link edited while a route was
+    # building was cached under the old data's key, and once the edit was undone (the same
+    # bytes as before) every later route took the edited network from the cache.
+    from corridor import network as network_module
+
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    links = tiny / "links" / "links.csv"
+    before = links.read_bytes()
+    real_build = network_module.build_from
+
+    def build_during_an_edit(root, params_file=None):
+        edit_in_place(links, "rail,400,", "rail,401,")  # another process writes meanwhile
+        return real_build(root, params_file)
+
+    monkeypatch.setattr(network_module, "build_from", build_during_an_edit)
+    assert load_network(tiny).links["rail-a-b"].distance_km == 401  # what the build read
+    monkeypatch.setattr(network_module, "build_from", real_build)
+    links.write_bytes(before)  # the edit undone
+    assert load_network(tiny).links["rail-a-b"].distance_km == 400
+
+
 def test_remembered_digests_are_read_again_when_a_file_changes(tiny, tmp_path, monkeypatch):
     # cache.file_digests keeps each file's digest with its size, inode, times and ctime, and
     # reads a file again when any of them changed; here every file counts as settled at once.

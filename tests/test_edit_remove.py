@@ -85,6 +85,12 @@ def test_unset_clears_a_figure_and_its_source(tiny, run):
         (("ports", "edit", "CNBBB", "--alias", "CNAAA"), 1, "is the id of Alpha Port"),
         (("ports", "edit", "CNBBB", "--unset", "name"), 1, "cannot be unset"),
         (("ports", "edit", "CNBBB"), 2, "give at least one field"),
+        # Sea departures of a place without sea were kept and never used.
+        (
+            ("ports", "edit", "CNCCC", "--sea-departures-per-week", "5"),
+            1,
+            "sea_departures_per_week: is set on a place that does not serve sea: unset it",
+        ),
         (("ports", "edit", "CNBBB", "--lat", "north"), 2, "is not a number"),
         (("ports", "edit", "CNBBB", "--name", "Bravo Port"), 1, "nothing to change"),
     ],
@@ -148,6 +154,24 @@ def test_removing_what_a_table_or_a_scenario_names_is_refused_and_validate_finds
     assert result.code == 1 and "works.toml:4: delay: no link 'rail-a-b' in the network" in result.out
 
 
+def test_removing_a_place_a_scenario_names_by_name_or_alias_is_refused(tiny, run):
+    # Only the id was looked for: a scenario closing "Planned Port" by name lost its place in
+    # silence, and validate then found the scenario broken.
+    (tiny / "scenarios").mkdir(exist_ok=True)
+    (tiny / "scenarios" / "byname.toml").write_text(
+        'name = "byname"\ntitle = "By name"\n\n[[close]]\nplaces = ["planned port", "Bravo Harbour"]\n'
+        'source = "estimate"\n'
+    )
+    assert run("ports", "edit", "IDIII", "--alias", "Bravo Harbour", "--data", str(tiny)).code == 0
+    refused(run, tiny, ("ports", "remove", "CNPPP"), 1, "cannot remove Planned Port (CNPPP): scenarios/byname.toml")
+    refused(run, tiny, ("ports", "remove", "IDIII"), 1, "cannot remove Island Port (IDIII): scenarios/byname.toml")
+    assert "byname.toml" not in run("validate", "--data", str(tiny)).out
+    # A place the scenario does not name goes as before.
+    assert run("ports", "add", "--id", "CNZZZ", "--name", "Zulu Depot", "--country", "CN", "--lat", "1.2",
+               "--lon", "1.1", "--modes", "road", "--data", str(tiny)).code == 0  # fmt: skip
+    assert run("ports", "remove", "CNZZZ", "--data", str(tiny)).code == 0
+
+
 def test_a_new_country_says_which_operating_rows_now_count_for_it(tiny, run):
     # `ports edit CNQZH --country VN` moved China's export clearance to Vietnam's in silence.
     (tiny / "clearance.csv").write_text(
@@ -187,6 +211,15 @@ def test_links_edit_changes_the_figures_and_cites_them(tiny, run):
         (("links", "edit", "rail-x-y", "--time-h", "5"), 1, "has no link with that id"),
         (("links", "edit", "rail-a-b", "--current", "down"), 1, "applies to river links only"),
         (("links", "edit", "rail-a-b"), 2, "give at least one field"),
+        # A place's name was capped at 200 characters; an area or a link's name of 100,000 was not.
+        (("links", "edit", "rail-a-b", "--name", "N" * 100_000), 1, "name: is 100,000 characters long"),
+        (("ports", "edit", "CNAAA", "--area", "A" * 100_000), 1, "area: is 100,000 characters long"),
+        # A time back on a one-way link was kept and never used.
+        (
+            ("links", "edit", "rail-a-b", "--one-way", "yes", "--time-back-h", "25"),
+            1,
+            "time_back_h: is set on a one-way link, which has no way back",
+        ),
         (("links", "remove", "rail-x-y"), 1, "has no link with that id"),
     ],
 )
@@ -232,6 +265,68 @@ def test_links_import_csv_adds_every_row_resolving_names(tiny, tmp_path, run):
     assert links["rail-cnbbb-cnccc"].distance_source == "estimate: imported from links.csv, unsourced"
     assert links["road-cnccd-cnbbb"].time_h is None
     assert "rail-cnbbb-cnccc" in load_network(tiny).links
+
+
+def test_a_scenario_saved_with_a_byte_order_mark_still_holds_its_place(tiny, run):
+    # --scenario reads a file Notepad saved (a BOM first); the removal's check took it for bad TOML.
+    (tiny / "scenarios").mkdir(exist_ok=True)
+    text = 'name = "bom"\ntitle = "BOM"\n[[close]]\nplaces = ["CNPPP"]\nsource = "estimate"\n'
+    (tiny / "scenarios" / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    refused(run, tiny, ("ports", "remove", "CNPPP"), 1, "scenarios/bom.toml name it")
+
+
+def test_renaming_a_place_a_scenario_names_by_that_name_is_refused(tiny, run):
+    # The rename went through and the scenario named an unknown place: validate and every
+    # --scenario run then failed on it.
+    (tiny / "scenarios").mkdir(exist_ok=True)
+    (tiny / "scenarios" / "byname.toml").write_text(
+        'name = "byname"\ntitle = "By name"\n\n[[close]]\nplaces = ["Planned Port", "Alpha"]\nsource = "estimate"\n'
+    )
+    message = "cannot edit CNPPP: name: scenarios/byname.toml name it by a name it would lose: edit them first"
+    refused(run, tiny, ("ports", "edit", "CNPPP", "--name", "Papa Port"), 1, message)
+    refused(run, tiny, ("ports", "edit", "CNAAA", "--alias", "Alfa"), 1, "scenarios/byname.toml name it")
+    # A name kept in other letters, or another alias beside the one named, breaks nothing.
+    assert run("ports", "edit", "CNPPP", "--name", "PLANNED PORT", "--data", str(tiny)).code == 0
+    assert run("ports", "edit", "CNAAA", "--alias", "Alpha", "--alias", "Alfa", "--data", str(tiny)).code == 0
+    assert "byname.toml" not in run("validate", "--data", str(tiny)).out
+
+
+def test_links_import_of_two_one_way_links_says_nothing_of_a_place_reached_one_way(tiny, tmp_path, run):
+    # Each link's notes looked at the links before the import alone: the way there and the way
+    # back, imported together, each said "its only link is one way, so routes ... none reach it".
+    for pid, lat in (("CNZZZ", "1.2"), ("CNYYY", "1.3")):
+        add = ("ports", "add", "--id", pid, "--name", f"Depot {pid}", "--country", "CN", "--lat", lat, "--lon", "1.1")
+        assert run(*add, "--modes", "road", "--data", str(tiny)).code == 0
+    source = tmp_path / "links.csv"
+    source.write_text("from,to,mode,one_way\nCNZZZ,CNCCC,road,yes\nCNCCC,CNZZZ,road,yes\nCNYYY,CNCCC,road,yes\n")
+    result = run("links", "import", str(source), "--data", str(tiny))
+    assert result.code == 0 and "imported 3 link(s)" in result.out, result.err
+    assert "Depot CNZZZ (CNZZZ)" not in result.err
+    assert "Depot CNYYY (CNYYY): its only link is one way, so routes leave it but none reach it" in result.err
+
+
+def test_links_import_refuses_a_way_drawn_wide_of_its_ends(tiny, tmp_path, run):
+    # A vertex in Antarctica made a 300 km road 34,000 km long, measured along it, and a stated
+    # 400 km was drawn across the world on the map.
+    source = tmp_path / "links.csv"
+    source.write_text("from,to,mode,distance_km,via\nCNCCD,CNBBB,road,,-170 -80\nCNCCD,CNAAA,road,400,40 30\n")
+    before = snapshot(tiny)
+    result = run("links", "import", str(source), "--data", str(tiny))
+    assert result.code == 1 and "Traceback" not in result.err
+    for line, pair in ((2, "CNCCD and CNBBB"), (3, "CNCCD and CNAAA")):
+        assert f"{source}:{line}: link road-cnccd-cn" in result.err and f"km between {pair}, over 5 times" in result.err
+    assert snapshot(tiny) == before
+
+
+def test_a_layer_named_for_a_file_without_layers_is_refused(tiny, tmp_path, run):
+    # --layer on a CSV or GeoJSON file was ignored: the whole file was imported as if it named one.
+    source = tmp_path / "links.csv"
+    source.write_text(LINKS_CSV)
+    places = tmp_path / "places.csv"
+    places.write_text("id,name,country,lat,lon,modes\nCNZZZ,Zulu Depot,CN,1.2,1.1,road\n")
+    for argv in (("links", "import", str(source)), ("ports", "import", str(places))):
+        result = refused(run, tiny, (*argv, "--layer", "ports"), 2, "--layer 'ports': ")
+        assert "has no layers" in result.err and result.err.count("\n") == 1
 
 
 def test_links_import_reports_every_bad_row_and_writes_nothing(tiny, tmp_path, run):

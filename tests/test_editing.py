@@ -280,6 +280,8 @@ def test_a_seaport_beside_a_world_port_is_pointed_at_its_id(tiny):
         (("--lat", "nan"), 2, "not a finite number"),
         (("--lon", "inf"), 2, "not a finite number"),
         (("--lat", "north"), 2, "not a number"),
+        (("--lat", "1_5"), 2, "'1_5' is not a number"),  # float() took it for 15
+        (("--lon", "\u0661"), 2, "is not a number"),  # an Arabic-Indic 1, which float() takes
         (("--id", "CNAAA"), 1, "duplicate id 'CNAAA'"),
         (("--id", "cnbbb"), 1, "duplicate id 'cnbbb': Bravo Port"),
         (("--id", "Alpha"), 1, "is an alias of Alpha Port (CNAAA)"),
@@ -328,6 +330,7 @@ def test_undecodable_bytes_on_the_command_line_change_nothing(tiny):
         (("CNAAA", "CNBBB", "--mode", "sea"), 2, "--mode"),
         (("CNBBB", "CNCCC", "--distance-km", "50000"), 1, "distance_km: 50000 is outside"),
         (("CNBBB", "CNCCC", "--distance-km", "100"), 1, "shorter than the 324 km great-circle distance"),
+        (("CNBBB", "CNCCC", "--distance-km", "3240"), 1, "distance_km 3240 is over 5 times the 324 km"),  # 324.0
         (("CNBBB", "CNCCC", "--distance-km", "-5"), 2, "not a positive number"),
         (("CNBBB", "CNCCC", "--time-h", "nan"), 2, "not a positive number"),
         (("CNBBB", "CNCCC", "--id", "rail-a-b"), 1, "link id 'rail-a-b' is taken"),
@@ -455,6 +458,7 @@ def test_import_reports_every_bad_row_with_its_line_and_column_and_writes_nothin
         "CNOK2,,CN,1.0,1.0,rail\n"
         "CNOK3,Too far north,CN,91,1.0,rail\n"
         "CNOK4,Not a number,CN,1.0,east,rail\n"
+        "CNOK8,Other digits,CN,\u0661,1.0,rail\n"
         "CNOK5,Flying,CN,1.0,1.0,air\n"
         "CNOK1,Twice,CN,1.0,1.0,rail\n"
         "CNOK6,Nowhere,QQ,1.0,1.0,rail\n"
@@ -469,16 +473,17 @@ def test_import_reports_every_bad_row_with_its_line_and_column_and_writes_nothin
         f"{source}:3: name: is empty",
         f"{source}:4: lat: 91 is outside [-90, 90]",
         f"{source}:5: lon: 'east' is not a number",
-        f"{source}:6: modes: 'air' is not one of rail, river, sea, road",
-        f"{source}:7: id: duplicate id 'CNOK1' (first at {source}:2)",
-        f"{source}:8: country: 'QQ' is not a known country code",
-        f"{source}:9: id: duplicate id 'CNAAA': Alpha Port (CN) has it",
-        f"{source}:10: lat/lon: Inland sea port (CNOK7) is a seaport but cannot join the sea lanes: every sea "
+        f"{source}:6: lat: '\u0661' is not a number",  # stored as written, which other tools do not read
+        f"{source}:7: modes: 'air' is not one of rail, river, sea, road",
+        f"{source}:8: id: duplicate id 'CNOK1' (first at {source}:2)",
+        f"{source}:9: country: 'QQ' is not a known country code",
+        f"{source}:10: id: duplicate id 'CNAAA': Alpha Port (CN) has it",
+        f"{source}:11: lat/lon: Inland sea port (CNOK7) is a seaport but cannot join the sea lanes: every sea "
         "lane within 450 km lies across land more than 14 km from its position (inland, or on a river, canal or "
         "lake that Natural Earth 1:10m land does not resolve); check the position (a seaport is on a coast) or "
         "leave sea out of its modes",
     ]
-    assert result.err.startswith(f"corridor: cannot import {source}: 8 problems")
+    assert result.err.startswith(f"corridor: cannot import {source}: 9 problems")
     assert snapshot(tiny) == before
 
 

@@ -266,6 +266,18 @@ def test_5_a_dataset_file_that_is_a_fifo_is_refused_not_waited_on(site, table):
     assert state() == before
 
 
+def test_5_a_scenario_that_is_a_fifo_does_not_hold_up_a_removal(site):
+    # ports remove and links remove read each scenarios/*.toml for what it names with read_text:
+    # a FIFO there blocked them for ever (validate and route already refused it).
+    root, _ = site
+    (root / "scenarios").mkdir(exist_ok=True)
+    os.mkfifo(root / "scenarios" / "pipe.toml")
+    for argv in (("ports", "remove", "CNPPP"), ("links", "remove", "road-c-d")):
+        done = corridor(*argv, "--data", str(root), timeout=60)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "CNPPP" not in (root / "ports" / "places.csv").read_text()
+
+
 # --------------------------------------------------------------------------- 6. terminal control characters
 
 

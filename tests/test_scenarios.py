@@ -293,6 +293,22 @@ def test_toml_syntax_error_names_the_line():
         parse_scenario('name = "x"\ntitle = "t"\n[[close]\n', path="bad.toml")
 
 
+def test_arrays_nested_too_deeply_are_one_problem_not_a_recursion_error(tiny, run):
+    # tomllib recurses once per "[": a title of 100,000 of them raised RecursionError, a
+    # traceback from `scenario show` and, from a dataset's scenarios/, from every route and validate.
+    deep = 'name = "deep"\ntitle = ' + "[" * 100_000 + "]" * 100_000 + "\n"
+    with pytest.raises(DataError, match=r"^deep\.toml:1: not valid TOML: arrays or tables nested too deeply$"):
+        parse_scenario(deep, path="deep.toml")
+    (tiny / "scenarios").mkdir(exist_ok=True)
+    (tiny / "scenarios" / "deep.toml").write_text(deep, encoding="utf-8")
+    shown = run("scenario", "show", str(tiny / "scenarios" / "deep.toml"))
+    assert shown.code == 1 and shown.err.count("\n") == 1 and "nested too deeply" in shown.err
+    checked = run("validate", "--data", str(tiny))
+    assert checked.code == 1 and "Traceback" not in checked.err and "deep.toml:1: not valid TOML" in checked.out
+    removed = run("ports", "remove", "CNPPP", "--data", str(tiny))
+    assert removed.code == 0 and "Traceback" not in removed.err
+
+
 def test_names_the_network_lacks_are_reported_with_their_line(network):
     text = 'name = "x"\ntitle = "t"\n\n[[close]]\nlinks = ["rail-nowhere"]\nsource = "estimate"\n'
     with pytest.raises(DataError) as caught:

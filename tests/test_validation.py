@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from corridor.datasets import load_dataset
 from corridor.errors import DataError
 from corridor.validation import REACHABILITY, WARNING, validate_dataset
 
@@ -186,6 +187,45 @@ def test_a_link_shorter_than_the_great_circle_is_an_error(tiny):
     links.write_text(text.replace("rail-a-b,CNAAA,CNBBB,rail,400", "rail-a-b,CNAAA,CNBBB,rail,100"))
     report = validate_dataset(tiny)
     assert any("rail-a-b" in e and "great-circle" in e for e in report.errors)
+
+
+def test_a_link_ten_times_as_long_as_its_ends_lie_apart_is_an_error(tiny):
+    # 4,000 km for 334 (a digit too many) was routed, and at its mode's speed, so no time gave it away.
+    links = tiny / "links" / "links.csv"
+    links.write_text(links.read_text().replace("rail-a-b,CNAAA,CNBBB,rail,400", "rail-a-b,CNAAA,CNBBB,rail,4000"))
+    report = validate_dataset(tiny)
+    assert any("rail-a-b: distance_km 4000 is over 5 times the 334 km between CNAAA and CNBBB" in e
+               for e in report.errors), report.errors  # fmt: skip
+
+
+def test_a_figure_no_route_uses_is_an_error_of_validate_not_of_loading(tiny):
+    # A time back on a one-way link, and sea departures of a place without sea, were kept and
+    # never used; such a row written by hand still loads and routes.
+    links = tiny / "links" / "links.csv"
+    figures = "rail-a-b,CNAAA,CNBBB,rail,400,estimate,20,estimate,"
+    links.write_text(links.read_text().replace(figures + ",,,,", figures + "25,estimate,,,yes"))
+    places = tiny / "ports" / "places.csv"
+    row = next(line for line in places.read_text().splitlines() if line.startswith("CNCCC,"))
+    cells = row.split(",")
+    cells[13], cells[18] = "5", "estimate"  # sea_departures_per_week, sea_departures_source
+    places.write_text(places.read_text().replace(row, ",".join(cells)))
+    assert load_dataset(tiny).links[0].one_way
+    errors = validate_dataset(tiny).errors
+    assert any("link rail-a-b: time_back_h: is set on a one-way link" in e for e in errors), errors
+    assert any("(CNCCC): sea_departures_per_week: is set on a place that does not serve sea" in e for e in errors)
+
+
+def test_a_scenario_whose_name_is_not_its_files_is_an_error(tiny, run):
+    # aaa.toml named "red-sea-2024": `scenario list` showed red-sea-2024 twice, the notes of a
+    # route called aaa's changes red-sea-2024, and `--scenario red-sea-2024` read the other file.
+    (tiny / "scenarios").mkdir(exist_ok=True)
+    text = '# a closure\nname = "red-sea-2024"\ntitle = "t"\n[[close]]\nplaces = ["CNBBB"]\nsource = "estimate"\n'
+    (tiny / "scenarios" / "aaa.toml").write_text(text)
+    (tiny / "scenarios" / "ok.toml").write_text(text.replace("red-sea-2024", "ok"))
+    result = run("validate", "--data", str(tiny))
+    assert result.code == 1
+    assert f"{tiny / 'scenarios' / 'aaa.toml'}:2: name 'red-sea-2024' is not the file's name" in result.out
+    assert "ok.toml" not in result.out
 
 
 def test_a_link_across_a_border_with_no_border_place_is_a_warning_until_it_says_customs(tmp_path):

@@ -700,9 +700,12 @@ def load_or_build(root: Path, params_file: Path | None, build: Callable[[Path, P
         started = time.perf_counter()
         network = build(root, params_file)
         network.fingerprint = key
+        changed = fingerprint(root, params_file) != key  # a writer changed the data while it was read
         where = f"; caching it in {path}" if path is not None else " (no private cache folder to keep it in)"
+        if changed:
+            where = "; not caching it: the data changed while it was read"
         log.debug("built the network in %.1f s%s", time.perf_counter() - started, where)
-        if path is not None:
+        if path is not None and not changed:
             from ._fs import sweep_temps
 
             sweep_temps(path.parent)

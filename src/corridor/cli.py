@@ -79,7 +79,8 @@ def _number(convert: type, *, low: float | None = None, high: float | None = Non
 
     def parse(text: str):
         try:
-            value = convert(text)
+            # float() and int() accept "2_9" and other scripts' digits ("٢٩"); a typo should not pass
+            value = convert(text.replace("_", "x") if text.isascii() else "x")
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a {noun}") from None
         if positive and not value > 0:  # also refuses nan

@@ -7,7 +7,7 @@ import io
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -336,7 +336,8 @@ class _Problems:
                 self.add(where, column, "is required")
             return None
         try:
-            value = float(text.replace("_", "x"))  # float() accepts "1_0"; a table should not
+            # float() accepts "1_0" and other scripts' digits ("١٢"); a table should not
+            value = float(text.replace("_", "x") if text.isascii() else "x")
         except ValueError:
             self.add(where, column, f"{text!r} is not a number")
             return None
@@ -374,6 +375,13 @@ def text_problems(row: dict[str, str], where: str, problems: _Problems) -> set[s
     return set(flagged)
 
 
+def _long_names(row: dict[str, str], columns: Sequence[str], where: str, problems: _Problems) -> None:
+    """Record a name (of a place, its aliases or area, or of a link) longer than MAX_NAME_CHARS."""
+    for column in columns:
+        if len(row.get(column) or "") > MAX_NAME_CHARS:
+            problems.add(where, column, f"is {len(row[column]):,} characters long: give at most {MAX_NAME_CHARS}")
+
+
 def split_list(text: str) -> tuple[str, ...]:
     """Split a `;`-separated cell into its non-empty items."""
     if LIST_SEPARATOR not in text:
@@ -394,9 +402,7 @@ def parse_place_row(
     name = row.get("name", "")
     if not name:
         problems.add(where, "name", "is empty")
-    for column in ("name", "aliases"):
-        if len(row.get(column) or "") > MAX_NAME_CHARS:
-            problems.add(where, column, f"is {len(row[column]):,} characters long: give at most {MAX_NAME_CHARS}")
+    _long_names(row, ("name", "aliases", "area"), where, problems)
     country = row.get("country", "").upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         problems.add(where, "country", f"{row.get('country', '')!r} is not an ISO 3166 alpha-2 code")
@@ -480,6 +486,7 @@ def parse_link_row(row: dict[str, str], where: str, problems: _Problems) -> Link
     lid = row.get("id", "")
     if not ID_PATTERN.match(lid) and "id" not in flagged:
         problems.add(where, "id", f"{lid!r} is not a valid id")
+    _long_names(row, ("name",), where, problems)
     mode = row.get("mode", "")
     if mode not in LINK_MODES:
         problems.add(where, "mode", f"{mode!r} is not one of {', '.join(LINK_MODES)} (sea legs follow the lanes)")

@@ -13,8 +13,8 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +43,8 @@ from .datasets import (
     read_text,
     split_list,
 )
-from .errors import CorridorError, DataError, WriteError
-from .validation import link_speed_problems, short_link_problem
+from .errors import CorridorError, DataError, UsageError, WriteError
+from .validation import link_length_problem, link_speed_problems, unused_figure_problem
 
 if TYPE_CHECKING:
     from .costing import Metrics
@@ -279,6 +279,9 @@ def _check_place(row: dict[str, str], where: str, problems: _Problems, countries
     place = parse_place_row(row, where, checked, countries or None)
     if place is not None and place.kind == "seaport" and "sea" not in place.modes:
         checked.add(where, "modes", "has no sea: a seaport is served by sea (or give it another kind)")
+    unused = unused_figure_problem(place) if place is not None else None
+    if unused:
+        checked.add(where, *unused.split(": ", 1))
     problems.items += checked.items
     return place if not checked.items else None
 
@@ -638,6 +641,7 @@ def _read_rows(
     if path.suffix.lower() in GIS_SUFFIXES:
         rows, problems = _gis_rows(path, PLACE_COLUMNS, layer=layer, geometry="Point")
     else:
+        _no_layers(path, layer)
         text = read_text(path, expected="a CSV or GeoJSON file")
         if not text.strip():
             raise DataError(f"{path} is empty: expected CSV with a header, or GeoJSON")
@@ -648,6 +652,12 @@ def _read_rows(
     if not rows and not problems:
         raise DataError(f"{path} has no places to import")
     return [(order, where, _with_defaults(row, path)) for order, where, row in rows], problems
+
+
+def _no_layers(path: Path, layer: str | None) -> None:
+    """Refuse a layer named for a file read here, line by line, which has none (it was ignored)."""
+    if layer is not None:
+        raise UsageError(f"--layer {layer!r}: {path} is read as one table, which has no layers (a GeoPackage has)")
 
 
 # Files read through geopandas (GDAL, or pyarrow for GeoParquet); CSV and GeoJSON are read here,
@@ -1057,9 +1067,11 @@ def _link_problems(
     checks = _Problems()
     link = parse_link_row(row, "link", checks)
     problems += [where + m.removeprefix("link: ") for m in checks.items]
+    unused = unused_figure_problem(link) if link is not None else None
+    problems += [where + unused] if unused else []
     if link is not None:
         # What a link can break: its length against its ends, its speed against its mode.
-        short = short_link_problem(link, a, b, where=where)
+        short = link_length_problem(link, a, b, where=where)
         problems += [short] if short else []
         problems += link_speed_problems(link, a, b, parameters, where=where)
     return link, problems
@@ -1375,6 +1387,11 @@ def edit_place(
                 problems.append(f"modes: links use what would be dropped: {_listed_links(dropped)}")
             if links and not place.operational and old.operational:
                 problems.append(f"status: links use it, and a planned place is not routed: {_listed_links(links)}")
+            if (place.name, place.aliases, place.area, place.country) != (old.name, old.aliases, old.area, old.country):
+                was, will = _names_alone(current, pid), _names_alone(current, pid, place)
+                lost = _scenarios_naming(target, "places", lambda text: was(text) and not will(text))
+                if lost:
+                    problems.append(f"name: {', '.join(lost)} name it by a name it would lose: edit them first")
             if (place.lat, place.lon) != (old.lat, old.lon):
                 parameters = _parameters_of(target)
                 ends = [p for link in links for p in (link.from_id, link.to_id)]
@@ -1382,7 +1399,7 @@ def edit_place(
                     current = _read_current(target, ids=[pid, *ends], names=[n for n in names if n])
                 for link in links:
                     start, end = (place if p == pid else current.place(p) for p in (link.from_id, link.to_id))
-                    short = short_link_problem(link, start, end)
+                    short = link_length_problem(link, start, end)
                     problems += [short] if short else []
                     problems += link_speed_problems(link, start, end, parameters, where="")
         lock.progress("row checked")
@@ -1426,7 +1443,10 @@ def remove_place(root: str | os.PathLike[str] | None, place_id: str) -> Change:
                 f"cannot remove {name} ({pid}): {len(links)} link(s) use it: {_listed_links(links)}; "
                 "remove them first with `corridor links remove ID`"
             )
-        naming = _operating_rows_naming(target, pid) + _scenarios_naming(target, "places", pid)
+        alone = _names_alone(current, pid)
+        naming = _operating_rows_naming(target, pid) + _scenarios_naming(
+            target, "places", lambda text: text.lower() == pid.lower() or alone(text)
+        )
         if naming:
             raise DataError(f"cannot remove {name} ({pid}): {', '.join(naming)} name it: edit them first")
         _check_files(target, lanes=False)
@@ -1507,7 +1527,7 @@ def remove_link(root: str | os.PathLike[str] | None, link_id: str) -> Change:
         _remove_stale_temps(path)
         current = _read_current(target)
         link = _find_link(current, link_id, "remove")
-        scenarios = _scenarios_naming(target, "links", link.id)
+        scenarios = _scenarios_naming(target, "links", lambda text: text.lower() == link.id.lower())
         if scenarios:
             raise DataError(f"cannot remove link {link.id}: {', '.join(scenarios)} name it: edit them first")
         current = _read_current(target, ids=[link.from_id, link.to_id])
@@ -1555,19 +1575,49 @@ def _operating_rows_naming(target: Path, pid: str) -> list[str]:
     return [str(name) for name, named in rows.items() if named]
 
 
-def _scenarios_naming(target: Path, key: str, name: str) -> list[str]:
+def _names_alone(current: _Current, pid: str, place: Place | None = None) -> Callable[[str], bool]:
+    """Return a test of whether a text (a name, alias or area, as a scenario may give) names the
+    place `pid` and no other: in the places table as it is, or with `place` (its edit) in its
+    stead. The index of names is built on the first text tested."""
+    from .gazetteer import Gazetteer
+
+    index: list[Gazetteer] = []
+
+    def names(text: str) -> bool:
+        if not index:
+            light = _light_places(current)
+            if place is not None:
+                light[pid] = replace(
+                    light[pid], name=place.name, country=place.country, aliases=place.aliases, area=place.area
+                )
+            index.append(Gazetteer(light, root=current.root))
+        try:
+            return index[0].resolve(text).place_ids == (pid,)
+        except CorridorError:  # unknown or ambiguous: no scenario relies on it naming this place
+            return False
+
+    return names
+
+
+def _scenarios_naming(target: Path, key: str, names: Callable[[str], bool]) -> list[str]:
     """Return the dataset's scenario files whose changes name a place or link (`key` "places" or
-    "links") by its id: removing it would break them (`corridor validate` says so too)."""
+    "links") by a text `names` says is its own (an id; for a place, a name, alias or area too):
+    removing it would break them (`corridor validate` says so too)."""
     import tomllib
+
+    from ._fs import read_regular
+    from .scenarios import MAX_SCENARIO_BYTES
 
     found = []
     for path in sorted((target / "scenarios").glob("*.toml")):
-        try:
-            tables = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        try:  # a FIFO or a device is refused, never waited on (validate names it)
+            raw = read_regular(path, "a scenario TOML file", limit=MAX_SCENARIO_BYTES)
+            tables = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))  # as load_scenario reads it
+        except (DataError, UnicodeDecodeError, RecursionError, tomllib.TOMLDecodeError):
             continue
         changes = [c for value in tables.values() if isinstance(value, list) for c in value if isinstance(c, dict)]
-        if any(isinstance(c.get(key), list) and any(str(v).lower() == name.lower() for v in c[key]) for c in changes):
+        given = [str(v) for c in changes if isinstance(c.get(key), list) for v in c[key]]
+        if any(names(v) for v in given):
             found.append(f"scenarios/{path.name}")
     return found
 
@@ -1582,6 +1632,7 @@ def _link_rows(path: Path, layer: str | None) -> tuple[list[tuple[int, str, dict
     if path.suffix.lower() not in (".csv", ".txt"):
         rows, found = _gis_rows(path, LINK_COLUMNS, layer=layer, geometry="LineString")
     else:
+        _no_layers(path, layer)
         text = read_text(path, expected="a CSV file")
         if not text.strip():
             raise DataError(f"{path} is empty: expected CSV with a header")
@@ -1687,7 +1738,8 @@ def import_links(
     measures = []
     operations = _operations(target)
     for link, a, b in new:
-        found_notes, forward = _link_notes(operations, link, a, b, current.links, parameters)
+        others = [other for other in known if other is not link]  # the file's other links too
+        found_notes, forward = _link_notes(operations, link, a, b, others, parameters)
         notes += found_notes
         measures.append((forward.distance_km, forward.time_h))
     return Change(out, links=tuple(link for link, _, _ in new), notes=tuple(notes), measures=tuple(measures))

@@ -200,6 +200,8 @@ def parse_scenario(text: str, *, path: str = "<scenario>", known_sources: Iterab
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+)", str(exc))
         raise DataError(f"{path}:{where.group(1) if where else 1}: not valid TOML: {exc}") from None
+    except RecursionError:  # the parser recurses once per level of [[[...]]]
+        raise DataError(f"{path}:1: not valid TOML: arrays or tables nested too deeply") from None
     problems: list[str] = []
     known = set(known_sources)
     headers = _table_lines(text)

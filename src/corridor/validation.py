@@ -110,7 +110,7 @@ def validate_dataset(root: str | os.PathLike[str], *, params: str | os.PathLike[
             missing = f"{root / table} is missing: {lost} (corridor init makes a complete dataset)"
             found.append(Problem(missing, FILES, WARNING))
     if dataset is not None:
-        found += [Problem(m, TABLE) for m in short_links(dataset)]
+        found += [Problem(m, TABLE) for m in link_lengths(dataset) + unused_figures(dataset)]
     params_file = Path(params) if params else None
     try:
         if params_file is not None and not os.path.lexists(params_file):
@@ -166,14 +166,23 @@ def scenario_problems(network, root: Path) -> list[str]:
     not read, or a change naming a place, link or passage the network lacks (a link removed
     since), found by applying each as `--scenario` would."""
     from .errors import CorridorError
-    from .scenarios import apply_scenario, load_scenario
+    from .scenarios import _key_line, apply_scenario, load_scenario
 
     problems: list[str] = []
     for path in sorted((root / "scenarios").glob("*.toml")):
         try:
-            apply_scenario(network, load_scenario(str(path), str(root), known_sources=network.sources))
+            scenario = load_scenario(str(path), str(root), known_sources=network.sources)
+            apply_scenario(network, scenario)
         except CorridorError as exc:
             problems += _messages(exc)
+            continue
+        if scenario.name != path.stem:
+            # --scenario NAME finds a file by its name, and notes and `scenario list` say the name inside.
+            line = _key_line(path.read_text(encoding="utf-8"), "name") or 1
+            problems.append(
+                f"{path}:{line}: name {scenario.name!r} is not the file's name: `--scenario {path.stem}` reads it "
+                f"and calls it {scenario.name}, and `--scenario {scenario.name}` does not; rename one or the other"
+            )
     return problems
 
 
@@ -228,33 +237,77 @@ def uncited_sources(root: Path, known) -> list[str]:
     return problems
 
 
-def short_links(dataset) -> list[str]:
-    """Return a problem for each link whose stated distance is shorter than the great circle.
+def unused_figure_problem(item) -> str | None:
+    """Return the problem of a figure no route uses: a time back on a one-way link (a Link), or
+    sea departures of a place that does not serve sea (a Place); else None."""
+    if getattr(item, "one_way", False) and item.time_back_h is not None:
+        return "time_back_h: is set on a one-way link, which has no way back: unset one or the other"
+    if getattr(item, "sea_departures_per_week", None) is not None and "sea" not in item.modes:
+        return "sea_departures_per_week: is set on a place that does not serve sea: unset it"
+    return None
+
+
+def unused_figures(dataset) -> list[str]:
+    """Return a problem for each figure of the dataset that no route uses (`unused_figure_problem`)."""
+    found = [
+        (f"{dataset.root / PLACES_FILE}: {p.name} ({p.id})", unused_figure_problem(p)) for p in dataset.places.values()
+    ]
+    found += [(f"{dataset.root / LINKS_FILE}: link {link.id}", unused_figure_problem(link)) for link in dataset.links]
+    return [f"{where}: {problem}" for where, problem in found if problem]
+
+
+def link_lengths(dataset) -> list[str]:
+    """Return a problem for each link whose stated distance is shorter than the great circle, or
+    over five times its drawn length.
 
     A route cannot be shorter than the straight line between its ends: such a figure is a typo
-    or a link between the wrong places.
+    or a link between the wrong places, as is one of 14,060 km for 1,406.
     """
     where = f"{dataset.root / LINKS_FILE}: "
     found = (
-        short_link_problem(link, dataset.places[link.from_id], dataset.places[link.to_id], where=where)
+        link_length_problem(link, dataset.places[link.from_id], dataset.places[link.to_id], where=where)
         for link in dataset.links
     )
     return [problem for problem in found if problem]
 
 
-def short_link_problem(link, start, end, *, where: str = "") -> str | None:
-    """Return the problem of a link whose stated distance is shorter than the great circle, else None."""
+# A stated distance this many times the link's drawn length, and this much longer, is a typo (an
+# extra digit) or a link between the wrong places: the bundled links stay under 6 times and 350 km.
+# So is a drawing through via points that long against the great circle (the bundled: 2.2 times).
+MAX_DETOUR_FACTOR = 5.0
+MAX_DETOUR_KM = 100.0
+
+
+def link_length_problem(link, start, end, *, where: str = "") -> str | None:
+    """Return the problem of a link whose stated distance is shorter than the great circle, or
+    implausibly longer than its drawn length (the great circle through its via points), or whose
+    via points draw it implausibly longer than the great circle, else None."""
+    from .costing import drawn_length_km
     from .geo import haversine_km
 
+    straight = haversine_km(start.lon, start.lat, end.lon, end.lat)
+    drawn = drawn_length_km(link, start, end)
+    if drawn > straight * MAX_DETOUR_FACTOR and drawn > straight + MAX_DETOUR_KM:
+        # A way drawn wide of its ends (a vertex in the wrong hemisphere, lon and lat swapped) is
+        # what a link without a distance is measured along, and what the map shows.
+        return (
+            f"{where}link {link.id}: its via points draw {drawn:,.0f} km between {start.id} and {end.id}, over "
+            f"{MAX_DETOUR_FACTOR:g} times the {straight:,.0f} km between them: check the points"
+        )
     if link.distance_km is None:
         return None
-    straight = haversine_km(start.lon, start.lat, end.lon, end.lat)
-    if link.distance_km >= straight * 0.99:
-        return None
-    return (
-        f"{where}link {link.id}: distance_km {link.distance_km:g} is shorter than "
-        f"the {straight:.0f} km great-circle distance between {start.id} and {end.id}"
-    )
+    if link.distance_km < straight * 0.99:
+        return (
+            f"{where}link {link.id}: distance_km {link.distance_km:g} is shorter than "
+            f"the {straight:.0f} km great-circle distance between {start.id} and {end.id}"
+        )
+    if link.distance_km > drawn * MAX_DETOUR_FACTOR and link.distance_km > drawn + MAX_DETOUR_KM:
+        return (
+            f"{where}link {link.id}: distance_km {link.distance_km:g} is over {MAX_DETOUR_FACTOR:g} times the "
+            f"{drawn:.0f} km between {start.id} and {end.id}{' along its via points' if link.via else ''}: "
+            "check the figure, or draw the way with via points"
+        )
+    return None
 
 
 def link_speed_problems(link, start, end, parameters, *, where: str) -> list[str]:
