@@ -178,3 +178,31 @@ def test_an_origin_that_is_no_name_is_a_usage_error(net, origin):
     with pytest.raises(UsageError, match="origin must be a place name") as info:
         find_routes(net, origin, "Bravo Port")
     assert info.value.parameter == "origin"
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", modes=5), "modes"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", modes=[None]), "modes"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", avoid=5), "avoid"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", avoid=[None]), "avoid"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", allow=[5]), "allow"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", via=5), "via"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", via=b"Charlie City"), "via"),
+        (lambda net: matrix(net, None, ["Bravo Port"]), "origins"),
+        (lambda net: matrix(net, ["Alpha"], 5), "destinations"),
+        (lambda net: matrix(net, ["Alpha"], [None]), "destinations"),
+        (lambda net: criticality(net, "Alpha", None), "destinations"),
+        (lambda net: criticality(net, "Alpha", [5]), "destinations"),
+    ],
+)
+def test_a_filter_or_place_list_of_the_wrong_type_is_a_usage_error_naming_it(net, call, parameter):
+    with pytest.raises(UsageError) as info:
+        call(net)
+    assert info.value.parameter == parameter
+    assert str(info.value).startswith(parameter) and "\n" not in str(info.value)
+
+
+def test_a_via_of_none_is_no_via_as_an_avoid_of_none_is_no_avoid(net):
+    assert find_routes(net, "Alpha", "Bravo Port", via=None) == find_routes(net, "Alpha", "Bravo Port")

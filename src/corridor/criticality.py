@@ -175,7 +175,7 @@ def criticality(
     from .objectives import masks, objective_name, weight
     from .query import make_query, places, resolve
 
-    destinations = places(destinations)  # one name is one destination
+    destinations = places(destinations, "destinations")  # one name is one destination
     if rank not in RANKS:
         raise UsageError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}", "rank")
     if weights is None:
@@ -185,7 +185,7 @@ def criticality(
     if not destinations:
         raise UsageError("give at least one destination", "destinations")
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow).plan(network, destination=False)
-    ends = [resolve(network, d) for d in destinations]
+    ends = [resolve(network, d, "destinations") for d in destinations]
     country = network.country_of(p for t in (plan.start, *ends) for p in t.place_ids)
     if country is not None:  # every shipment stays in one country: no customs, as `route` charges it
         network = network.domestic(country)

@@ -227,8 +227,8 @@ def matrix(
     from .routing import matrix_of
 
     base = make_query("", modes=modes, avoid=avoid, allow=allow, teu=teu)
-    origins, destinations = places(origins), places(destinations)
-    ends = [resolve(network, d) for d in destinations]
+    origins, destinations = places(origins, "origins"), places(destinations, "destinations")
+    ends = [resolve(network, d, "destinations") for d in destinations]
     core = network.core
     columns = tuple(tuple((pid, core.destination(pid)) for pid in end.place_ids) for end in ends)
     plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]

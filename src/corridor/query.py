@@ -26,20 +26,29 @@ if TYPE_CHECKING:
 MAX_ALTERNATIVES = 20
 
 
-def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
+def _listed(value: object, one: type | tuple[type, ...], what: str, noun: str) -> tuple:
+    """Return one item or an iterable of them as a tuple: a single one is a list of one, not its
+    characters; anything else (a number, None, bytes) is refused naming the parameter."""
+    if isinstance(value, one):
         return (value,)
-    return tuple(value)
+    if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
+        raise UsageError(f"{what} must be {noun} or a list of them, not {value!r}", what)
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, one):
+            raise UsageError(f"{what}: {item!r} is not {noun}", what)
+    return items
 
 
-def places(value: str | Target | Iterable[str | Target]) -> tuple[str | Target, ...]:
+def _names(value: str | Iterable[str] | None, what: str = "names") -> tuple[str, ...]:
+    """Return the names a filter is given as a tuple (None: none)."""
+    return () if value is None else _listed(value, str, what, "a name")
+
+
+def places(value: str | Target | Iterable[str | Target], what: str = "places") -> tuple[str | Target, ...]:
     """Return one place or a sequence of them as a tuple: a single name is one place, not its
     characters (`matrix(network, "Chongqing", "Singapore")`)."""
-    if isinstance(value, (str, Target)):
-        return (value,)
-    return tuple(value)
+    return _listed(value, (str, Target), what, "a place name")
 
 
 def _place(value: object, what: str) -> None:
@@ -94,7 +103,7 @@ class Query:
         except ValueError:
             raise UsageError(f"by must be one of cost, time, distance, co2, not {self.by!r}", "by") from None
         if self.modes is not None:
-            modes = tuple(dict.fromkeys(m.strip().lower() for m in _names(self.modes)))
+            modes = tuple(dict.fromkeys(m.strip().lower() for m in _names(self.modes, "modes")))
             unknown = [m for m in modes if m not in MODE_NAMES]
             if unknown or not modes:
                 raise UsageError(
@@ -104,11 +113,9 @@ class Query:
         _place(self.origin, "origin")
         if self.destination is not None:
             _place(self.destination, "destination")
-        set_(self, "via", places(self.via))
-        for via in self.via:
-            _place(via, "via")
-        set_(self, "avoid", _names(self.avoid))
-        set_(self, "allow", _names(self.allow))
+        set_(self, "via", places(() if self.via is None else self.via, "via"))
+        set_(self, "avoid", _names(self.avoid, "avoid"))
+        set_(self, "allow", _names(self.allow, "allow"))
         for text in self.allow:
             if passage_name(text) is None:
                 raise UsageError(f"allow {text!r} is not a sea passage ({', '.join(PASSAGES)})", "allow")
@@ -138,9 +145,11 @@ class Query:
 
     def plan(self, network: Network, *, destination: bool = True) -> Plan:
         """Resolve the places against a network and return what the search core runs."""
-        start = resolve(network, self.origin)
-        end = resolve(network, self.destination) if destination and self.destination is not None else None
-        vias = tuple(resolve(network, v) for v in self.via)
+        start = resolve(network, self.origin, "origin")
+        end = (
+            resolve(network, self.destination, "destination") if destination and self.destination is not None else None
+        )
+        vias = tuple(resolve(network, v, "via") for v in self.via)
         avoided: set[str] = set()
         for text in self.avoid:
             if passage_name(text) is None:
@@ -174,10 +183,12 @@ class Plan:
         return self.query.metric.name
 
 
-def resolve(network: Network, text: str | Target) -> Target:
-    """Resolve a place name to routable places; raise PlaceError or NoRouteError saying why not."""
+def resolve(network: Network, text: str | Target, what: str = "place") -> Target:
+    """Resolve a place name to routable places; raise PlaceError or NoRouteError saying why not
+    (UsageError naming `what` for something that is no name)."""
     if isinstance(text, Target):
         return text
+    _place(text, what)
     target = network.gazetteer.resolve(text)
     usable = tuple(p for p in target.place_ids if network.routable(p))
     if not usable:
@@ -208,8 +219,9 @@ def make_query(
     """Return a Query from keyword arguments as the library functions take them; a single name
     stands for a list of one (`avoid="malacca"`, `modes="sea"`), as in `Query`."""
     return Query(
-        origin, destination, by=by, modes=_names(modes) if modes is not None else None, via=places(via),
-        avoid=_names(avoid), allow=_names(allow), teu=teu, alternatives=alternatives,
+        origin, destination, by=by, modes=_names(modes, "modes") if modes is not None else None,
+        via=places(() if via is None else via, "via"), avoid=_names(avoid, "avoid"), allow=_names(allow, "allow"),
+        teu=teu, alternatives=alternatives,
     )  # fmt: skip
 
 

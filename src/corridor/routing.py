@@ -906,8 +906,8 @@ def matrix(
     is a list of rows with `.to_dataframe()` (long format) and `.to_geodataframe()`.
     """
     base = make_query("", by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
-    origins, destinations = places(origins), places(destinations)
-    ends = [resolve(network, d) for d in destinations]
+    origins, destinations = places(origins, "origins"), places(destinations, "destinations")
+    ends = [resolve(network, d, "destinations") for d in destinations]
     core = network.core
     columns = [[(pid, core.destination(pid)) for pid in end.place_ids] for end in ends]
     targets = sorted({node for column in columns for _, node in column})
