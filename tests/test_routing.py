@@ -9,6 +9,7 @@ import pytest
 from corridor.criticality import criticality
 from corridor.errors import NoRouteError, PlaceError, UsageError
 from corridor.network import load_network
+from corridor.pareto import pareto
 from corridor.query import Query
 from corridor.routing import compare, find_routes, matrix, reach, signature
 
@@ -206,3 +207,26 @@ def test_a_filter_or_place_list_of_the_wrong_type_is_a_usage_error_naming_it(net
 
 def test_a_via_of_none_is_no_via_as_an_avoid_of_none_is_no_avoid(net):
     assert find_routes(net, "Alpha", "Bravo Port", via=None) == find_routes(net, "Alpha", "Bravo Port")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda net: find_routes(net, "Alpha", None),
+        lambda net: find_routes(net, Query("Alpha")),
+        lambda net: compare(net, "Alpha", None),
+        lambda net: pareto(net, "Alpha", None),
+    ],
+)
+def test_a_route_without_a_destination_says_so(net, call):
+    with pytest.raises(UsageError, match="destination is missing") as info:
+        call(net)
+    assert info.value.parameter == "destination"
+    assert reach(net, "Alpha")  # a reach needs none
+
+
+@pytest.mark.parametrize("by", [["cost"], {"time": 1}])
+def test_a_metric_that_is_no_name_is_a_usage_error(net, by):
+    with pytest.raises(UsageError, match="by must be one of") as info:
+        find_routes(net, "Alpha", "Bravo Port", by=by)
+    assert info.value.parameter == "by"

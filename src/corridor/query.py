@@ -100,7 +100,7 @@ class Query:
         set_ = object.__setattr__
         try:
             set_(self, "metric", metric(self.by))
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: a list or a dict, which no name can be
             raise UsageError(f"by must be one of cost, time, distance, co2, not {self.by!r}", "by") from None
         if self.modes is not None:
             modes = tuple(dict.fromkeys(m.strip().lower() for m in _names(self.modes, "modes")))
@@ -144,7 +144,13 @@ class Query:
         return Rules(graph_modes(self.modes or MODE_NAMES), frozenset(avoided | closed))
 
     def plan(self, network: Network, *, destination: bool = True) -> Plan:
-        """Resolve the places against a network and return what the search core runs."""
+        """Resolve the places against a network and return what the search core runs; with
+        `destination` (a route's plan, not a reach's) the query must name one."""
+        if destination and self.destination is None:
+            raise UsageError(
+                "destination is missing: give the place to route to (reach() lists every place reachable)",
+                "destination",
+            )
         start = resolve(network, self.origin, "origin")
         end = (
             resolve(network, self.destination, "destination") if destination and self.destination is not None else None

@@ -867,7 +867,7 @@ def reach(
     `served`, the sea is crossed only on the published services of sea/services.csv: the places
     the corridor's own services reach, rather than every port a ship could (`_served_bans`).
     """
-    plan = make_query(origin, by=by, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network)
+    plan = make_query(origin, by=by, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network, destination=False)
     bans = _served_bans(network) if served else Bans()
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
