@@ -230,3 +230,17 @@ def test_a_metric_that_is_no_name_is_a_usage_error(net, by):
     with pytest.raises(UsageError, match="by must be one of") as info:
         find_routes(net, "Alpha", "Bravo Port", by=by)
     assert info.value.parameter == "by"
+
+
+def test_numpy_numbers_are_numbers_and_come_back_as_plain_floats(net):
+    np = pytest.importorskip("numpy")
+    plain = find_routes(net, "Alpha", "Bravo Port", teu=3, alternatives=1)
+    for teu, alternatives in ((np.int64(3), np.int64(1)), (np.float32(3.0), np.int32(1)), (np.float64(3.0), 1)):
+        routes = find_routes(net, "Alpha", "Bravo Port", teu=teu, alternatives=alternatives)
+        assert routes == plain
+        assert type(routes[0].cost_usd) is float and type(routes[0].teu) is float
+    assert matrix(net, ["Alpha"], ["Bravo Port"], teu=np.int64(3))[0][0].cost_usd == plain[0].cost_usd
+    with pytest.raises(UsageError, match="teu must be a positive number"):
+        find_routes(net, "Alpha", "Bravo Port", teu=np.float64("nan"))
+    with pytest.raises(UsageError, match="alternatives must be a whole number"):
+        find_routes(net, "Alpha", "Bravo Port", alternatives=np.float64(1.0))

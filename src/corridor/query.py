@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -120,20 +121,23 @@ class Query:
             if passage_name(text) is None:
                 raise UsageError(f"allow {text!r} is not a sea passage ({', '.join(PASSAGES)})", "allow")
         check_filters(via=self.via, avoid=self.avoid, allow=self.allow)
+        # Any real number (a numpy or pandas scalar from a table too), kept as a plain float.
         if (
             isinstance(self.teu, bool)
-            or not isinstance(self.teu, (int, float))
+            or not isinstance(self.teu, numbers.Real)
             or not (self.teu > 0 and math.isfinite(self.teu))
         ):
             raise UsageError(f"teu must be a positive number, not {self.teu!r}", "teu")
         if self.teu > MAX_TEU:
             raise UsageError(f"teu must be at most {MAX_TEU:,.0f} (totals stay finite), not {self.teu!r}", "teu")
+        set_(self, "teu", float(self.teu))
         if (
             isinstance(self.alternatives, bool)
-            or not isinstance(self.alternatives, int)
+            or not isinstance(self.alternatives, numbers.Integral)
             or not 0 <= self.alternatives <= MAX_ALTERNATIVES
         ):
             raise UsageError(f"alternatives must be a whole number from 0 to {MAX_ALTERNATIVES}", "alternatives")
+        set_(self, "alternatives", int(self.alternatives))
 
     @property
     def rules(self) -> Rules:
