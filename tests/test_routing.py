@@ -244,3 +244,11 @@ def test_numpy_numbers_are_numbers_and_come_back_as_plain_floats(net):
         find_routes(net, "Alpha", "Bravo Port", teu=np.float64("nan"))
     with pytest.raises(UsageError, match="alternatives must be a whole number"):
         find_routes(net, "Alpha", "Bravo Port", alternatives=np.float64(1.0))
+
+
+@pytest.mark.parametrize("by", ["cost", "time"])
+def test_a_via_that_is_the_origin_is_passed_at_the_start_not_by_a_detour(net, by):
+    direct = find_routes(net, "Alpha", "Bravo Port", by=by)
+    assert find_routes(net, "Alpha", "Bravo Port", by=by, via="Alpha") == direct
+    assert find_routes(net, "Alpha", "Bravo Port", by=by, via=["Alpha", "Alpha"]) == direct
+    assert compare(net, "Alpha", "Bravo Port", via="Alpha")[by] == direct[0]

@@ -272,7 +272,9 @@ def best_edges(
     """Return the edges of the best route of a plan through every via, or None when there is none.
 
     Each stage is one multi-source search: from the origin's nodes, then from each arrival at a
-    via with its cost so far, so the route may stay on its mode there or change mode.
+    via with its cost so far, so the route may stay on its mode there or change mode. A route
+    that starts at a via has passed it: an origin place that is also the via starts the next
+    stage too, at no cost, rather than leave and come back to it.
     """
     core = plan.network.core
     assert plan.end is not None
@@ -282,11 +284,14 @@ def best_edges(
     weight = core.weights[plan.metric]
     sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
     stages: list[Result] = []
+    starting = set(plan.start.place_ids)  # the origin places that are every via so far
     for via in plan.vias if vias is None else vias:
         targets = _arrivals(plan, via)
         result = search(core, weight, sources, targets=targets, stop=STOP_ALL, edge_ok=edge_ok, node_ok=node_ok)
         stages.append(result)
+        starting &= set(via.place_ids)
         sources = [(t, result.dist[t]) for t in targets if result.reached(t)]
+        sources += [(core.origin(pid), 0.0) for pid in plan.start.place_ids if pid in starting]
         if not sources:
             return None
     ends = [core.destination(pid) for pid in plan.end.place_ids]
