@@ -163,3 +163,11 @@ def test_a_small_label_bound_gives_an_approximate_front_that_says_so(network):
             assert not dominates(a, b)
     with pytest.raises(FrontTooLarge, match="narrow the query"):
         pareto(network, "Chongqing", "Singapore", max_per_node=2)
+
+
+def test_a_via_that_is_the_origin_leaves_the_front_as_it_is(network):
+    front = pareto(network, "Chongqing", "Singapore")
+    assert pareto(network, "Chongqing", "Singapore", via="Chongqing").routes == front.routes
+    # a via among the origin's terminals is passed by starting there, or by going through it
+    cheapest = min(pareto(network, "Chongqing", "Singapore", via="CNCHQ").routes, key=lambda r: r.cost_usd)
+    assert cheapest.edges == routing.find_routes(network, "Chongqing", "Singapore", via="CNCHQ")[0].edges
