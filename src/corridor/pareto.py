@@ -213,8 +213,8 @@ def pareto(
     # A route that starts at a via has passed it (as `routing.best_edges` has it): the origin
     # places that are every via so far are in each stage, so a label there moves on at no cost.
     starting = set(plan.start.place_ids)
-    for stage, via in zip(stages, plan.vias, strict=True):
-        starting &= set(via.place_ids)
+    for stage, target in zip(stages, plan.vias, strict=True):
+        starting &= set(target.place_ids)
         stage += [core.origin(pid) for pid in plan.start.place_ids if pid in starting]
     weights = [core.weights[name] for name in objectives]
     for epsilon in EPSILONS:
