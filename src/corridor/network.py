@@ -12,10 +12,10 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .costing import Metrics, Parameters
 from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_dataset
@@ -239,6 +239,16 @@ class Network:
         tail = list(last_path)[::-1] if last_path else [(place_b.lon, place_b.lat)]
         line = [*head, *(self.coords(n) for n in nodes), *tail]
         return km, [p for i, p in enumerate(line) if i == 0 or p != line[i - 1]]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A pickle (for a process pool) holds the fields, every section deferred from the cache
+        read, and nothing made on first use (the networkx graph, the gazetteer, the domestic
+        networks): the unpickled network makes them again when asked."""
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        index = state["gazetteer_index"]
+        if index is not None and callable(index.get("names")):
+            state["gazetteer_index"] = {**index, "names": index["names"]()}
+        return state
 
     def __copy__(self) -> Network:
         """A shallow copy (a scenario's or a search view's network) keeps no domestic networks of
