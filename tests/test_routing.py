@@ -252,3 +252,19 @@ def test_a_via_that_is_the_origin_is_passed_at_the_start_not_by_a_detour(net, by
     assert find_routes(net, "Alpha", "Bravo Port", by=by, via="Alpha") == direct
     assert find_routes(net, "Alpha", "Bravo Port", by=by, via=["Alpha", "Alpha"]) == direct
     assert compare(net, "Alpha", "Bravo Port", via="Alpha")[by] == direct[0]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda net: find_routes(None, "Alpha", "Bravo Port"),
+        lambda net: find_routes("Alpha", "Bravo Port", "Charlie City"),  # the network left out
+        lambda net: reach(str(net.root), "Alpha"),
+        lambda net: matrix(None, [], []),
+        lambda net: criticality([net], "Alpha", ["Bravo Port"]),
+    ],
+)
+def test_a_network_that_is_no_network_is_a_usage_error(net, call):
+    with pytest.raises(UsageError, match="network must be a Network") as info:
+        call(net)
+    assert info.value.parameter == "network"

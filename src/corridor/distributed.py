@@ -223,9 +223,10 @@ def matrix(
     from dataclasses import replace
 
     from .objectives import masks, weight
-    from .query import make_query, places, resolve
+    from .query import check_network, make_query, places, resolve
     from .routing import matrix_of
 
+    check_network(network)
     base = make_query("", modes=modes, avoid=avoid, allow=allow, teu=teu)
     origins, destinations = places(origins, "origins"), places(destinations, "destinations")
     ends = [resolve(network, d, "destinations") for d in destinations]

@@ -58,6 +58,15 @@ def _place(value: object, what: str) -> None:
         raise UsageError(f"{what} must be a place name, not {value!r}", what)
 
 
+def check_network(network: object) -> None:
+    """Refuse what is not a Network (None, a path, the origin given first): say so, not fail inside."""
+    from .network import Network
+
+    if not isinstance(network, Network):
+        text = repr(network) if len(repr(network)) <= 60 else f"a {type(network).__name__}"
+        raise UsageError(f"network must be a Network (corridor.load_network()), not {text}", "network")
+
+
 def check_filters(
     *,
     via: Iterable[str | Target] = (),
@@ -150,6 +159,7 @@ class Query:
     def plan(self, network: Network, *, destination: bool = True) -> Plan:
         """Resolve the places against a network and return what the search core runs; with
         `destination` (a route's plan, not a reach's) the query must name one."""
+        check_network(network)
         if destination and self.destination is None:
             raise UsageError(
                 "destination is missing: give the place to route to (reach() lists every place reachable)",

@@ -35,7 +35,7 @@ from .errors import NoRouteError, UsageError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
 from .network import Network, link_service
-from .query import Plan, Query, make_query, places, query_of, resolve
+from .query import Plan, Query, check_network, make_query, places, query_of, resolve
 from .registry import BY, GRAPH_MODES, METRIC_NAMES, MODES, metric
 from .results import Matrix, Reach, leg_repr, route_html
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
@@ -910,6 +910,7 @@ def matrix(
     `progress`, if given, is called with (origins done, origins) after each origin. The result
     is a list of rows with `.to_dataframe()` (long format) and `.to_geodataframe()`.
     """
+    check_network(network)
     base = make_query("", by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
     origins, destinations = places(origins, "origins"), places(destinations, "destinations")
     ends = [resolve(network, d, "destinations") for d in destinations]
