@@ -253,3 +253,21 @@ def test_file_formats_need_an_out_file_outside_the_dataset(run, tiny, tmp_path):
     text = tmp_path / "reach.csv"
     assert run("reach", "Alpha", "--format", "csv", "--out", str(text), "--data", str(tiny)).code == 0
     assert text.read_text().startswith("id,name,country,")
+
+
+def test_a_frame_with_no_rows_or_an_empty_column_is_typed_as_one_with_values(network, tmp_path):
+    from corridor.frames import routes_to_gdf
+
+    full, empty = reach(network, "Chongqing"), reach(network, "Chongqing", modes="sea")  # inland: nothing by sea
+    assert full and not empty
+    for make in ("to_dataframe", "to_geodataframe"):
+        assert dict(getattr(empty, make)().dtypes) == dict(getattr(full, make)().dtypes)
+    no_legs = routes_to_gdf(network, [])
+    assert (
+        no_legs.dtypes.to_dict() == find_routes(network, "Chongqing", "Umm Qasr")[0].to_geodataframe().dtypes.to_dict()
+    )
+    places = network.places_gdf()
+    assert places["handling_usd"].dtype == "float64"  # no bundled place sets it: NaN, not an object column of None
+    path = tmp_path / "reach.gpkg"
+    empty.to_geodataframe().to_file(path, driver="GPKG")
+    assert gpd.read_file(path)["cost_usd"].dtype == "float64"

@@ -44,8 +44,22 @@ def _pandas():
     return pandas
 
 
+# The type of every column that holds numbers or true/false, so that a frame with no rows (a
+# reach from an inland place by sea), or a column no row fills (places' handling_usd), is typed
+# as it is with values, not object: its to_file layer and its pd.concat with others keep them.
+NUMBERS = (
+    *METRIC_NAMES, "lat", "lon", "handling_h", "handling_usd", "dwell_h", "sea_departures_per_week", "time_back_h",
+    "frequency_per_week", "measured_km",
+)  # fmt: skip
+DTYPES = {**dict.fromkeys(NUMBERS, "float64"), "route": "int64", "leg": "int64", "routable": "bool", "one_way": "bool"}
+
+
 def _frame(records: list[dict], columns: Sequence[str]) -> pd.DataFrame:
-    return _pandas().DataFrame.from_records(records, columns=list(columns))
+    frame = _pandas().DataFrame.from_records(records, columns=list(columns))
+    typed = {name: DTYPES[name] for name in frame.columns if name in DTYPES}
+    if not records:  # text columns too: typed as pandas types text (str or object), not left untyped
+        typed.update({name: str for name in frame.columns if name not in DTYPES})
+    return frame.astype(typed)
 
 
 def _geoframe(records: list[dict], columns: Sequence[str], geometry: list) -> gpd.GeoDataFrame:
