@@ -75,6 +75,21 @@ def test_weights_scale_the_added_total(network):
         assert b.added == pytest.approx(2 * a.added)
 
 
+@pytest.mark.parametrize("weights", [[-1.0], [float("nan")], [float("inf")], ["2"], [None], 5, "2"])
+def test_a_weight_that_is_no_number_from_0_up_is_a_usage_error(network, weights):
+    from corridor.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^weights") as info:
+        criticality(network, "Chongqing", ["Singapore"], weights=weights, by="time")
+    assert info.value.parameter == "weights"
+
+
+def test_numpy_weights_are_numbers(network):
+    np = pytest.importorskip("numpy")
+    plain = criticality(network, "Chongqing", ["Singapore"], weights=[2.0], by="time")
+    assert criticality(network, "Chongqing", ["Singapore"], weights=np.array([2]), by="time") == plain
+
+
 def test_two_worker_cluster_equals_serial(network):
     ports = _seaports(network, ("SG", "MY", "VN", "TH"))
     serial = criticality(network, "Chongqing", ports, by="time")

@@ -17,13 +17,16 @@ that is the closed place itself is not counted as cut off.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from .distributed import Dask, Progress, Serial
 from .engine import INF, STOP_ALL, search, with_edges
+from .errors import UsageError
 from .graph import ROLE_CODE, Role
+from .registry import MAX_TEU
 
 PLACE_KINDS = {"border": "border", "lock": "lock"}  # any other kind of place is a gateway
 RANKS = ("cutoff", "added")
@@ -148,6 +151,18 @@ def _short(network, pid: str) -> str:
     return network.places[pid].short_name
 
 
+def _weights(weights: object) -> list[float]:
+    """Return destination weights as floats, each a number from 0 to MAX_TEU as the CLI's
+    --to-file takes them: a negative or NaN weight would rank the elements by nonsense."""
+    if isinstance(weights, (str, bytes)) or not isinstance(weights, Iterable):
+        raise UsageError(f"weights must be a list of numbers, one per destination, not {weights!r}", "weights")
+    out = list(weights)
+    for value in out:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) <= MAX_TEU:
+            raise UsageError(f"weights: {value!r} is not a number from 0 to {MAX_TEU:,.0f}", "weights")
+    return [float(value) for value in out]
+
+
 def criticality(
     network,
     origin,
@@ -178,8 +193,7 @@ def criticality(
     destinations = places(destinations, "destinations")  # one name is one destination
     if rank not in RANKS:
         raise UsageError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}", "rank")
-    if weights is None:
-        weights = [1.0] * len(destinations)
+    weights = [1.0] * len(destinations) if weights is None else _weights(weights)
     if len(weights) != len(destinations):
         raise UsageError(f"got {len(weights)} weights for {len(destinations)} destinations", "weights")
     if not destinations:
