@@ -268,3 +268,15 @@ def test_a_network_that_is_no_network_is_a_usage_error(net, call):
     with pytest.raises(UsageError, match="network must be a Network") as info:
         call(net)
     assert info.value.parameter == "network"
+
+
+def test_compare_and_reach_take_a_query_as_find_routes_does(net):
+    query = Query("Alpha", "Bravo Port", modes=("sea",), teu=2)
+    assert compare(net, query) == compare(net, "Alpha", "Bravo Port", modes=("sea",), teu=2)
+    assert compare(net, query)["cost"] == find_routes(net, query)[0]
+    assert reach(net, Query("Alpha", by="time", teu=2)) == reach(net, "Alpha", by="time", teu=2)
+    with pytest.raises(UsageError, match="destination: a reach has none") as info:
+        reach(net, query)
+    assert info.value.parameter == "destination"
+    with pytest.raises(UsageError, match="teu: given beside a Query"):
+        compare(net, query, teu=3)

@@ -717,8 +717,8 @@ def find_routes(
 
 def compare(
     network: Network,
-    origin: str | Target,
-    destination: str | Target,
+    origin: str | Target | Query,
+    destination: str | Target | None = None,
     *,
     modes: Iterable[str] | None = None,
     via: Sequence[str | Target] = (),
@@ -726,11 +726,10 @@ def compare(
     allow: Sequence[str] = (),
     teu: float = 1.0,
 ) -> dict[str, Route]:
-    """Return the best route for each metric (cost, time, distance, co2)."""
-    return {
-        by: find_routes(network, origin, destination, by=by, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu)[0]
-        for by in BY
-    }
+    """Return the best route for each metric (cost, time, distance, co2). A `Query` may be
+    passed instead of the keyword arguments, as to `find_routes`; its own metric is not used."""
+    query = query_of(origin, destination, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu)
+    return {by: find_routes(network, replace(query, by=by, alternatives=0))[0] for by in BY}
 
 
 class Reached(NamedTuple):
@@ -856,7 +855,7 @@ def _served_bans(network: Network) -> Bans:
 
 def reach(
     network: Network,
-    origin: str | Target,
+    origin: str | Target | Query,
     *,
     by: str = "cost",
     modes: Iterable[str] | None = None,
@@ -871,8 +870,14 @@ def reach(
     a list of `Reached`, best first, with `.to_dataframe()` and `.to_geodataframe()`. With
     `served`, the sea is crossed only on the published services of sea/services.csv: the places
     the corridor's own services reach, rather than every port a ship could (`_served_bans`).
+    A `Query` may be passed instead of the keyword arguments, with no destination, via or
+    alternatives (a reach has none).
     """
-    plan = make_query(origin, by=by, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network, destination=False)
+    query = query_of(origin, by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
+    unused = [name for name in ("destination", "via", "alternatives") if getattr(query, name)]
+    if unused:
+        raise UsageError(f"{', '.join(unused)}: a reach has none; give a Query without", unused[0])
+    plan = query.plan(network, destination=False)
     bans = _served_bans(network) if served else Bans()
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
