@@ -271,3 +271,18 @@ def test_a_frame_with_no_rows_or_an_empty_column_is_typed_as_one_with_values(net
     path = tmp_path / "reach.gpkg"
     empty.to_geodataframe().to_file(path, driver="GPKG")
     assert gpd.read_file(path)["cost_usd"].dtype == "float64"
+
+
+def test_routes_to_gdf_takes_any_iterable_of_routes_of_its_network_only(umm_qasr, network, tiny):
+    from corridor.errors import UsageError
+    from corridor.frames import routes_to_gdf
+
+    listed = routes_to_gdf(network, umm_qasr)
+    assert routes_to_gdf(network, iter(umm_qasr)).equals(listed)
+    assert routes_to_gdf(network, (route for route in umm_qasr)).equals(listed)
+    for bad in (None, [None], [umm_qasr]):
+        with pytest.raises(UsageError, match=r"^routes") as info:
+            routes_to_gdf(network, bad)
+        assert info.value.parameter == "routes"
+    with pytest.raises(UsageError, match="not the one this route was found on"):
+        routes_to_gdf(load_network(tiny), umm_qasr)

@@ -8,7 +8,7 @@ shapely are imported here only, on first use, so that routing never loads them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +67,11 @@ def _geoframe(records: list[dict], columns: Sequence[str], geometry: list) -> gp
     return gpd.GeoDataFrame(_frame(records, columns), geometry=gpd.GeoSeries(geometry, crs=CRS), crs=CRS)
 
 
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"a {type(value).__name__}"
+
+
 def _need(network: Network | None, what: str) -> Network:
     if network is None:
         raise ValueError(f"{what} needs the network it was found on: pass network=")
@@ -87,15 +92,27 @@ def _line(coords: Sequence[tuple[float, float]]) -> Any:
     return shapely.geometry.shape(line_geometry(unwrap_lons(coords)))
 
 
-def routes_to_gdf(network: Network, routes: Route | Sequence[Route]) -> gpd.GeoDataFrame:
+def routes_to_gdf(network: Network, routes: Route | Iterable[Route]) -> gpd.GeoDataFrame:
     """Return one row per leg of each route: a LineString along the leg's drawing (a Point for a
-    transfer), its mode, places and the four metrics; `route` numbers the routes (0 the best)."""
+    transfer), its mode, places and the four metrics; `route` numbers the routes (0 the best).
+
+    `routes` is one route or any iterable of them, each found on `network` (UsageError if not:
+    its edge numbers would name other edges)."""
     import shapely
 
+    from .errors import UsageError
     from .geometry import leg_coords
+    from .routing import Route
 
-    if not isinstance(routes, Sequence):
+    if isinstance(routes, Route):
         routes = [routes]
+    if not isinstance(routes, Iterable):
+        raise UsageError(f"routes must be a Route or a list of them, not {routes!r}", "routes")
+    routes = list(routes)
+    for route in routes:
+        if not isinstance(route, Route):
+            raise UsageError(f"routes: {_short(route)} is not a Route", "routes")
+        route._drawn_on(network)  # refuses a route found on another network
     records, geometry = [], []
     for rank, route in enumerate(routes):
         for index, leg in enumerate(route.legs):
