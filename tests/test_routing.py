@@ -280,3 +280,22 @@ def test_compare_and_reach_take_a_query_as_find_routes_does(net):
     assert info.value.parameter == "destination"
     with pytest.raises(UsageError, match="teu: given beside a Query"):
         compare(net, query, teu=3)
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda net: reach(net, "Alpha", served="no"), "served"),
+        (lambda net: reach(net, "Alpha", served=None), "served"),
+        (lambda net: criticality(net, "Alpha", ["Bravo Port"], prune="false"), "prune"),
+    ],
+)
+def test_a_switch_given_as_text_is_refused_not_taken_as_true(net, call, parameter):
+    with pytest.raises(UsageError, match=f"{parameter} must be True or False") as info:
+        call(net)
+    assert info.value.parameter == parameter
+
+
+def test_a_numpy_bool_is_a_switch(net):
+    np = pytest.importorskip("numpy")
+    assert reach(net, "Alpha", served=np.bool_(False)) == reach(net, "Alpha")

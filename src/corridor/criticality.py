@@ -186,13 +186,13 @@ def criticality(
     ranks by weighted destinations cut off, then by added total; "added" the other way round.
     `run` is where the closures are searched (`Serial()` by default, or an entered `Dask`).
     """
-    from .errors import UsageError
     from .objectives import masks, objective_name, weight
-    from .query import make_query, places, resolve
+    from .query import check_flag, make_query, places, resolve
 
     destinations = places(destinations, "destinations")  # one name is one destination
     if rank not in RANKS:
         raise UsageError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}", "rank")
+    prune = check_flag(prune, "prune")
     weights = [1.0] * len(destinations) if weights is None else _weights(weights)
     if len(weights) != len(destinations):
         raise UsageError(f"got {len(weights)} weights for {len(destinations)} destinations", "weights")

@@ -67,6 +67,17 @@ def check_network(network: object) -> None:
         raise UsageError(f"network must be a Network (corridor.load_network()), not {text}", "network")
 
 
+def check_flag(value: object, what: str) -> bool:
+    """Return a true/false argument as a bool, refusing anything else: a text such as "no" or
+    "false" would otherwise count as true and turn the option on."""
+    if value is True or value is False:
+        return value
+    dtype = getattr(value, "dtype", None)  # a numpy bool (a DataFrame's cell)
+    if dtype is not None and dtype.kind == "b" and getattr(value, "ndim", None) == 0:
+        return bool(value)
+    raise UsageError(f"{what} must be True or False, not {value!r}", what)
+
+
 def check_filters(
     *,
     via: Iterable[str | Target] = (),

@@ -35,7 +35,7 @@ from .errors import NoRouteError, UsageError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
 from .network import Network, link_service
-from .query import Plan, Query, check_network, make_query, places, query_of, resolve
+from .query import Plan, Query, check_flag, check_network, make_query, places, query_of, resolve
 from .registry import BY, GRAPH_MODES, METRIC_NAMES, MODES, metric
 from .results import Matrix, Reach, leg_repr, route_html
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
@@ -878,7 +878,7 @@ def reach(
     if unused:
         raise UsageError(f"{', '.join(unused)}: a reach has none; give a Query without", unused[0])
     plan = query.plan(network, destination=False)
-    bans = _served_bans(network) if served else Bans()
+    bans = _served_bans(network) if check_flag(served, "served") else Bans()
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
     country = network.country_of(plan.start.place_ids)
