@@ -90,6 +90,21 @@ def test_numpy_weights_are_numbers(network):
     assert criticality(network, "Chongqing", ["Singapore"], weights=np.array([2]), by="time") == plain
 
 
+def test_prices_and_run_of_the_wrong_kind_are_usage_errors_before_any_search(network):
+    from corridor.errors import UsageError
+
+    for keywords, parameter in (
+        ({"by": "generalized", "prices": {"co2_price_usd_per_t": 100}}, "prices"),
+        ({"run": 5}, "run"),
+        ({"run": Dask(workers=2)}, "run"),  # not entered: no cluster to run on
+    ):
+        with pytest.raises(UsageError, match=f"^{parameter}") as info:
+            criticality(network, "Chongqing", ["Singapore"], **keywords)
+        assert info.value.parameter == parameter
+    with pytest.raises(UsageError, match=r"^run"):
+        matrix(network, ["Chongqing"], ["Singapore"], run=object())
+
+
 def test_two_worker_cluster_equals_serial(network):
     ports = _seaports(network, ("SG", "MY", "VN", "TH"))
     serial = criticality(network, "Chongqing", ports, by="time")

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .distributed import Dask, Progress, Serial
+from .distributed import Dask, Progress, Serial, check_run
 from .engine import INF, STOP_ALL, search, with_edges
 from .errors import UsageError
 from .graph import ROLE_CODE, Role
@@ -193,6 +193,7 @@ def criticality(
     if rank not in RANKS:
         raise UsageError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}", "rank")
     prune = check_flag(prune, "prune")
+    run = check_run(run)
     weights = [1.0] * len(destinations) if weights is None else _weights(weights)
     if len(weights) != len(destinations):
         raise UsageError(f"got {len(weights)} weights for {len(destinations)} destinations", "weights")
@@ -242,7 +243,7 @@ def criticality(
         ]  # fmt: skip
     else:
         chosen = candidates
-    results = (run or Serial()).map(closure_values, sweep, [(el.edges, el.nodes) for el in chosen], progress=progress)
+    results = run.map(closure_values, sweep, [(el.edges, el.nodes) for el in chosen], progress=progress)
     impacts = []
     names = [end.label for end in ends]
     for element, values in zip(chosen, results, strict=True):

@@ -37,6 +37,18 @@ def _chunks(items: Sequence[Any], count: int) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+def check_run(run: object) -> Serial | Dask:
+    """Return where a sweep runs: `run`, or `Serial()` for None; UsageError for anything else, or
+    for a Dask runner used outside its with block (before the sweep's first search, not after)."""
+    if run is None:
+        return Serial()
+    if not isinstance(run, (Serial, Dask)):
+        raise UsageError(f"run must be Serial() or a Dask runner, not {run!r}", "run")
+    if isinstance(run, Dask) and run.client is None:
+        raise UsageError("run: use the Dask runner in a with block (with Dask(workers=2) as run: ...)", "run")
+    return run
+
+
 class Serial:
     """Run a sweep's tasks here, one after the other."""
 
@@ -238,7 +250,7 @@ def matrix(
     rows = [
         (tuple(core.origin(pid) for pid in plan.start.place_ids), frozenset(plan.start.place_ids)) for plan in plans
     ]
-    run = run or Serial()
+    run = check_run(run)
     cells = [_cells(sweep, row) for row in run.map(matrix_rows, sweep, rows, progress=progress)]
     # A destination in its origin's own country is reached as `route` reaches it: without customs,
     # on that country's domestic network (one more sweep per such country).
