@@ -109,3 +109,15 @@ def test_a_network_read_from_the_cache_pickles_and_routes_the_same(tiny):
     again = pickle.loads(pickle.dumps(network))
     assert "graph" not in again.__dict__  # what is made on first use is made again, not carried
     assert again.graph.number_of_edges() == network.core.n_edges
+
+
+@pytest.mark.parametrize(
+    ("keywords", "parameter"),
+    [({"data": 5}, "data"), ({"data": b"data"}, "data"), ({"params": 1.5}, "params"), ({"cache": "no"}, "cache")],
+)
+def test_load_network_refuses_a_path_or_switch_of_the_wrong_type(keywords, parameter):
+    from corridor.errors import UsageError
+
+    with pytest.raises(UsageError) as info:
+        load_network(**keywords)
+    assert info.value.parameter == parameter and str(info.value).startswith(parameter)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .costing import Metrics, Parameters
 from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_dataset
-from .errors import DataError
+from .errors import DataError, UsageError
 from .gazetteer import Gazetteer, Target
 from .geo import KM_PER_NM, haversine_km, segments_meet
 from .graph import MODE_CODE, ROLE_CODE, Graph, GraphBuilder, Kind, Role, require_valid
@@ -1279,7 +1279,12 @@ def load_network(
     kept in the user's cache (see `corridor.cache`), rebuilt when any of its files changes.
     """
     from . import cache as network_cache
+    from .query import check_flag
 
+    for name, value in (("data", data), ("params", params)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise UsageError(f"{name} must be a path (a str or a Path), not {value!r}", name)
+    cache = check_flag(cache, "cache")
     root = dataset_dir(data)
     params_file = Path(params) if params else None
     if params_file is not None and not params_file.is_file():
