@@ -286,3 +286,13 @@ def test_routes_to_gdf_takes_any_iterable_of_routes_of_its_network_only(umm_qasr
         assert info.value.parameter == "routes"
     with pytest.raises(UsageError, match="not the one this route was found on"):
         routes_to_gdf(load_network(tiny), umm_qasr)
+
+
+def test_a_desire_line_between_two_places_at_one_spot_is_a_valid_point(network):
+    camden, philadelphia = network.places["USCDE"], network.places["USPHL"]
+    assert (camden.lon, camden.lat) == (philadelphia.lon, philadelphia.lat)  # the two ports share a position
+    frame = matrix(network, ["USCDE"], ["USPHL", "Singapore"]).to_geodataframe()
+    assert frame["cost_usd"].notna().all()
+    assert frame.geometry.is_valid.all()
+    assert frame.geometry.iloc[0].equals(shapely.Point(philadelphia.lon, philadelphia.lat))
+    assert frame.geometry.iloc[1].geom_type == "LineString"

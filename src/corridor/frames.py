@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .geo import unwrap_lons
+from .geo import normalize_lon, unwrap_lons
 from .registry import METRIC_NAMES
 
 if TYPE_CHECKING:
@@ -84,11 +84,17 @@ def _need(network: Network | None, what: str) -> Network:
 def _line(coords: Sequence[tuple[float, float]]) -> Any:
     """Return a line in EPSG:4326 as RFC 7946 has it: a LineString, or a MultiLineString split
     where it crosses the antimeridian, every longitude within [-180, 180] (as `--format
-    geojson` writes it), so that a file or `to_json()` holds no longitude of 241.75."""
+    geojson` writes it), so that a file or `to_json()` holds no longitude of 241.75.
+
+    A line whose points are all one (two places at the same spot: USCDE and USPHL) is that
+    Point: a LineString of one point repeated is invalid ("Too few points")."""
     import shapely.geometry
 
     from .io import line_geometry
 
+    if len({(lon, lat) for lon, lat in coords}) < 2:
+        lon, lat = coords[0]
+        return shapely.geometry.Point(lon if -180.0 <= lon <= 180.0 else normalize_lon(lon), lat)
     return shapely.geometry.shape(line_geometry(unwrap_lons(coords)))
 
 
