@@ -259,6 +259,13 @@ def test_outside_its_dates_a_scenario_changes_nothing(network):
         assert list(values) == list(network.core.weights[name])
 
 
+def test_a_disruption_shows_in_a_notebook_as_one_short_line(network):
+    disruption = apply_scenario(network, load_scenario("red-sea-2024"))
+    shown = repr(disruption)  # what a notebook prints for `apply_scenario(...)` at the end of a cell
+    assert "\n" not in shown and len(shown) < 5_000  # not the 132,876 spreads of the edges
+    assert "red-sea-2024" in shown and f"closed_edges={disruption.closed_edges}" in shown
+
+
 def test_a_day_is_a_date_a_datetime_or_its_iso_text_and_a_scenario_file_a_path(network):
     from corridor.errors import UsageError
     from corridor.scenarios import scenario_path

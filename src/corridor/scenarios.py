@@ -541,7 +541,7 @@ class Disruption:
     scenario: Scenario
     network: Network  # the same places and edges; changed weights
     base: Network
-    spread_h: array  # per edge: the spread of the delays on it
+    spread_h: array = field(repr=False)  # per edge: the spread of the delays on it (kept out of the repr)
     closed_edges: int = 0
     closed_places: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
