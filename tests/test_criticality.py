@@ -105,6 +105,16 @@ def test_prices_and_run_of_the_wrong_kind_are_usage_errors_before_any_search(net
         matrix(network, ["Chongqing"], ["Singapore"], run=object())
 
 
+def test_a_criticality_shows_in_a_notebook_as_one_short_line(network):
+    result = criticality(network, "Chongqing", ["Singapore", "Haiphong"], by="time", prune=False)
+    assert len(result.impacts) > 100
+    shown = repr(result)  # not every impact with the edge numbers of each element closed
+    assert "\n" not in shown and len(shown) < 500
+    first = result.impacts[0].element
+    assert f"{len(result.impacts):,} elements" in shown and f"{first.kind} {first.id}" in shown
+    assert len(repr(result.impacts[0])) < 400
+
+
 def test_two_worker_cluster_equals_serial(network):
     ports = _seaports(network, ("SG", "MY", "VN", "TH"))
     serial = criticality(network, "Chongqing", ports, by="time")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .distributed import Dask, Progress, Serial, check_run
@@ -39,8 +39,9 @@ class Element:
     kind: str  # link, passage, gateway, border, lock
     id: str
     name: str
-    edges: tuple[int, ...] = ()  # closed edges (links, passages)
-    nodes: tuple[int, ...] = ()  # closed nodes (places)
+    # The graph's edge and node numbers: hundreds for a passage, and of no use to read in a repr.
+    edges: tuple[int, ...] = field(default=(), repr=False)  # closed edges (links, passages)
+    nodes: tuple[int, ...] = field(default=(), repr=False)  # closed nodes (places)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,16 @@ class Criticality:
     evaluated: int
     skipped: int
     rank: str
+
+    def __repr__(self) -> str:
+        """One short line (a notebook shows it for the call at the end of a cell): the query, how
+        many elements are ranked, and the first three; `impacts` holds them all."""
+        head = ", ".join(f"{i.element.kind} {i.element.id}" for i in self.impacts[:3])
+        more = ", ..." if len(self.impacts) > 3 else ""
+        return (
+            f"<Criticality from {self.origin} to {len(self.destinations):,} destinations by {self.objective}: "
+            f"{len(self.impacts):,} elements ranked by {self.rank}: [{head}{more}]>"
+        )
 
 
 @dataclass(frozen=True)
