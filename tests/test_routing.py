@@ -299,3 +299,18 @@ def test_a_switch_given_as_text_is_refused_not_taken_as_true(net, call, paramete
 def test_a_numpy_bool_is_a_switch(net):
     np = pytest.importorskip("numpy")
     assert reach(net, "Alpha", served=np.bool_(False)) == reach(net, "Alpha")
+
+
+def test_a_target_is_checked_as_a_name_is(net):
+    from corridor.gazetteer import Target
+
+    planned = next(pid for pid in net.places if not net.routable(pid))
+    with pytest.raises(NoRouteError, match="planned, not operational"):
+        find_routes(net, Target("x", (planned,)), "Bravo Port")
+    with pytest.raises(NoRouteError, match="planned, not operational"):
+        matrix(net, ["Alpha"], [Target("x", (planned,))])
+    for place_ids, says in (((), "names no place"), (("NOPE",), "does not have: NOPE")):
+        with pytest.raises(PlaceError, match=says):
+            reach(net, Target("x", place_ids))
+    with_planned = Target("Alpha+", (*net.gazetteer.resolve("Alpha").place_ids, planned))
+    assert find_routes(net, with_planned, "Bravo Port") == find_routes(net, "Alpha", "Bravo Port")

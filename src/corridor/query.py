@@ -216,11 +216,19 @@ class Plan:
 
 def resolve(network: Network, text: str | Target, what: str = "place") -> Target:
     """Resolve a place name to routable places; raise PlaceError or NoRouteError saying why not
-    (UsageError naming `what` for something that is no name)."""
+    (UsageError naming `what` for something that is no name). A Target (`network.gazetteer.resolve`'s,
+    which keeps planned places) is checked as a name's: its places must be this network's."""
     if isinstance(text, Target):
-        return text
-    _place(text, what)
-    target = network.gazetteer.resolve(text)
+        unknown = [pid for pid in text.place_ids if pid not in network.places]
+        if not text.place_ids:
+            raise PlaceError(f"{what} {text.label!r} names no place", unknown=True)
+        if unknown:
+            listed = ", ".join(unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+            raise PlaceError(f"{what} {text.label!r} names places this network does not have: {listed}", unknown=True)
+        target = text
+    else:
+        _place(text, what)
+        target = network.gazetteer.resolve(text)
     usable = tuple(p for p in target.place_ids if network.routable(p))
     if not usable:
         place = network.places[target.place_ids[0]]
