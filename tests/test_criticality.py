@@ -105,6 +105,22 @@ def test_prices_and_run_of_the_wrong_kind_are_usage_errors_before_any_search(net
         matrix(network, ["Chongqing"], ["Singapore"], run=object())
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda network: criticality(network, "Chongqing", ["Singapore"], progress=5),
+        lambda network: matrix(network, ["Chongqing"], ["Singapore"], progress="yes"),
+        lambda network: routing.matrix(network, ["Chongqing"], ["Singapore"], progress=5),
+    ],
+)
+def test_a_progress_that_cannot_be_called_is_a_usage_error(network, call):
+    from corridor.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^progress must be a function") as info:
+        call(network)
+    assert info.value.parameter == "progress"
+
+
 def test_a_criticality_shows_in_a_notebook_as_one_short_line(network):
     result = criticality(network, "Chongqing", ["Singapore", "Haiphong"], by="time", prune=False)
     assert len(result.impacts) > 100

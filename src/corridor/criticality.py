@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .distributed import Dask, Progress, Serial, check_run
+from .distributed import Dask, Progress, Serial, check_progress, check_run
 from .engine import INF, STOP_ALL, search, with_edges
 from .errors import UsageError
 from .graph import ROLE_CODE, Role
@@ -205,6 +205,7 @@ def criticality(
         raise UsageError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}", "rank")
     prune = check_flag(prune, "prune")
     run = check_run(run)
+    check_progress(progress)
     weights = [1.0] * len(destinations) if weights is None else _weights(weights)
     if len(weights) != len(destinations):
         raise UsageError(f"got {len(weights)} weights for {len(destinations)} destinations", "weights")

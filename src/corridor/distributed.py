@@ -49,6 +49,12 @@ def check_run(run: object) -> Serial | Dask:
     return run
 
 
+def check_progress(progress: object) -> None:
+    """Refuse a progress callback that cannot be called, before the first search rather than after."""
+    if progress is not None and not callable(progress):
+        raise UsageError(f"progress must be a function of (done, total), not {progress!r}", "progress")
+
+
 class Serial:
     """Run a sweep's tasks here, one after the other."""
 
@@ -251,6 +257,7 @@ def matrix(
         (tuple(core.origin(pid) for pid in plan.start.place_ids), frozenset(plan.start.place_ids)) for plan in plans
     ]
     run = check_run(run)
+    check_progress(progress)
     cells = [_cells(sweep, row) for row in run.map(matrix_rows, sweep, rows, progress=progress)]
     # A destination in its origin's own country is reached as `route` reaches it: without customs,
     # on that country's domestic network (one more sweep per such country).

@@ -915,7 +915,10 @@ def matrix(
     `progress`, if given, is called with (origins done, origins) after each origin. The result
     is a list of rows with `.to_dataframe()` (long format) and `.to_geodataframe()`.
     """
+    from .distributed import check_progress
+
     check_network(network)
+    check_progress(progress)
     base = make_query("", by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
     origins, destinations = places(origins, "origins"), places(destinations, "destinations")
     ends = [resolve(network, d, "destinations") for d in destinations]
