@@ -296,3 +296,16 @@ def test_a_desire_line_between_two_places_at_one_spot_is_a_valid_point(network):
     assert frame.geometry.is_valid.all()
     assert frame.geometry.iloc[0].equals(shapely.Point(philadelphia.lon, philadelphia.lat))
     assert frame.geometry.iloc[1].geom_type == "LineString"
+
+
+def test_only_a_line_across_the_antimeridian_goes_through_the_splitter(network, monkeypatch):
+    import corridor.io
+
+    split = []
+    real = corridor.io.line_geometry
+    monkeypatch.setattr(corridor.io, "line_geometry", lambda coords: split.append(coords) or real(coords))
+    frame = matrix(network, ["Chongqing"], ["Singapore", "Los Angeles", "Umm Qasr"]).to_geodataframe()
+    assert len(split) == 1  # Los Angeles only: the splitter costs a 1,000,000-row matrix a minute
+    assert list(frame.geometry.geom_type) == ["LineString", "MultiLineString", "LineString"]
+    singapore = frame.geometry.iloc[0]
+    assert singapore.equals_exact(shapely.geometry.shape(real(list(singapore.coords))), 0)  # the same line

@@ -95,7 +95,10 @@ def _line(coords: Sequence[tuple[float, float]]) -> Any:
     if len({(lon, lat) for lon, lat in coords}) < 2:
         lon, lat = coords[0]
         return shapely.geometry.Point(lon if -180.0 <= lon <= 180.0 else normalize_lon(lon), lat)
-    return shapely.geometry.shape(line_geometry(unwrap_lons(coords)))
+    line = unwrap_lons(coords)
+    if all(-180.0 <= lon <= 180.0 for lon, _ in line):  # crosses no antimeridian: as it is, and fast
+        return shapely.geometry.LineString(line)
+    return shapely.geometry.shape(line_geometry(line))
 
 
 def routes_to_gdf(network: Network, routes: Route | Iterable[Route]) -> gpd.GeoDataFrame:
