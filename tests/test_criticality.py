@@ -83,6 +83,62 @@ def test_weights_scale_the_added_total(network):
         assert b.added == pytest.approx(2 * a.added)
 
 
+@pytest.mark.parametrize("weights", [[-1.0], [float("nan")], [float("inf")], ["2"], [None], 5, "2"])
+def test_a_weight_that_is_no_number_from_0_up_is_a_usage_error(network, weights):
+    from corridor.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^weights") as info:
+        criticality(network, "Chongqing", ["Singapore"], weights=weights, by="time")
+    assert info.value.parameter == "weights"
+
+
+def test_numpy_weights_are_numbers(network):
+    np = pytest.importorskip("numpy")
+    plain = criticality(network, "Chongqing", ["Singapore"], weights=[2.0], by="time")
+    assert criticality(network, "Chongqing", ["Singapore"], weights=np.array([2]), by="time") == plain
+
+
+def test_prices_and_run_of_the_wrong_kind_are_usage_errors_before_any_search(network):
+    from corridor.errors import UsageError
+
+    for keywords, parameter in (
+        ({"by": "generalized", "prices": {"co2_price_usd_per_t": 100}}, "prices"),
+        ({"run": 5}, "run"),
+        ({"run": Dask(workers=2)}, "run"),  # not entered: no cluster to run on
+    ):
+        with pytest.raises(UsageError, match=f"^{parameter}") as info:
+            criticality(network, "Chongqing", ["Singapore"], **keywords)
+        assert info.value.parameter == parameter
+    with pytest.raises(UsageError, match=r"^run"):
+        matrix(network, ["Chongqing"], ["Singapore"], run=object())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda network: criticality(network, "Chongqing", ["Singapore"], progress=5),
+        lambda network: matrix(network, ["Chongqing"], ["Singapore"], progress="yes"),
+        lambda network: routing.matrix(network, ["Chongqing"], ["Singapore"], progress=5),
+    ],
+)
+def test_a_progress_that_cannot_be_called_is_a_usage_error(network, call):
+    from corridor.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^progress must be a function") as info:
+        call(network)
+    assert info.value.parameter == "progress"
+
+
+def test_a_criticality_shows_in_a_notebook_as_one_short_line(network):
+    result = criticality(network, "Chongqing", ["Singapore", "Haiphong"], by="time", prune=False)
+    assert len(result.impacts) > 100
+    shown = repr(result)  # not every impact with the edge numbers of each element closed
+    assert "\n" not in shown and len(shown) < 500
+    first = result.impacts[0].element
+    assert f"{len(result.impacts):,} elements" in shown and f"{first.kind} {first.id}" in shown
+    assert len(repr(result.impacts[0])) < 400
+
+
 def test_two_worker_cluster_equals_serial(network):
     ports = _seaports(network, ("SG", "MY", "VN", "TH"))
     serial = criticality(network, "Chongqing", ports, by="time")

@@ -253,3 +253,59 @@ def test_file_formats_need_an_out_file_outside_the_dataset(run, tiny, tmp_path):
     text = tmp_path / "reach.csv"
     assert run("reach", "Alpha", "--format", "csv", "--out", str(text), "--data", str(tiny)).code == 0
     assert text.read_text().startswith("id,name,country,")
+
+
+def test_a_frame_with_no_rows_or_an_empty_column_is_typed_as_one_with_values(network, tmp_path):
+    from corridor.frames import routes_to_gdf
+
+    full, empty = reach(network, "Chongqing"), reach(network, "Chongqing", modes="sea")  # inland: nothing by sea
+    assert full and not empty
+    for make in ("to_dataframe", "to_geodataframe"):
+        assert dict(getattr(empty, make)().dtypes) == dict(getattr(full, make)().dtypes)
+    no_legs = routes_to_gdf(network, [])
+    assert (
+        no_legs.dtypes.to_dict() == find_routes(network, "Chongqing", "Umm Qasr")[0].to_geodataframe().dtypes.to_dict()
+    )
+    places = network.places_gdf()
+    assert places["handling_usd"].dtype == "float64"  # no bundled place sets it: NaN, not an object column of None
+    path = tmp_path / "reach.gpkg"
+    empty.to_geodataframe().to_file(path, driver="GPKG")
+    assert gpd.read_file(path)["cost_usd"].dtype == "float64"
+
+
+def test_routes_to_gdf_takes_any_iterable_of_routes_of_its_network_only(umm_qasr, network, tiny):
+    from corridor.errors import UsageError
+    from corridor.frames import routes_to_gdf
+
+    listed = routes_to_gdf(network, umm_qasr)
+    assert routes_to_gdf(network, iter(umm_qasr)).equals(listed)
+    assert routes_to_gdf(network, (route for route in umm_qasr)).equals(listed)
+    for bad in (None, [None], [umm_qasr]):
+        with pytest.raises(UsageError, match=r"^routes") as info:
+            routes_to_gdf(network, bad)
+        assert info.value.parameter == "routes"
+    with pytest.raises(UsageError, match="not the one this route was found on"):
+        routes_to_gdf(load_network(tiny), umm_qasr)
+
+
+def test_a_desire_line_between_two_places_at_one_spot_is_a_valid_point(network):
+    camden, philadelphia = network.places["USCDE"], network.places["USPHL"]
+    assert (camden.lon, camden.lat) == (philadelphia.lon, philadelphia.lat)  # the two ports share a position
+    frame = matrix(network, ["USCDE"], ["USPHL", "Singapore"]).to_geodataframe()
+    assert frame["cost_usd"].notna().all()
+    assert frame.geometry.is_valid.all()
+    assert frame.geometry.iloc[0].equals(shapely.Point(philadelphia.lon, philadelphia.lat))
+    assert frame.geometry.iloc[1].geom_type == "LineString"
+
+
+def test_only_a_line_across_the_antimeridian_goes_through_the_splitter(network, monkeypatch):
+    import corridor.io
+
+    split = []
+    real = corridor.io.line_geometry
+    monkeypatch.setattr(corridor.io, "line_geometry", lambda coords: split.append(coords) or real(coords))
+    frame = matrix(network, ["Chongqing"], ["Singapore", "Los Angeles", "Umm Qasr"]).to_geodataframe()
+    assert len(split) == 1  # Los Angeles only: the splitter costs a 1,000,000-row matrix a minute
+    assert list(frame.geometry.geom_type) == ["LineString", "MultiLineString", "LineString"]
+    singapore = frame.geometry.iloc[0]
+    assert singapore.equals_exact(shapely.geometry.shape(real(list(singapore.coords))), 0)  # the same line

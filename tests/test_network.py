@@ -90,3 +90,34 @@ def test_a_bad_parameters_override_is_refused(tiny, tmp_path):
         load_network(tiny, params=override)
     with pytest.raises(DataError, match="does not exist"):
         load_network(tiny, params=tmp_path / "missing.csv")
+
+
+def test_a_network_read_from_the_cache_pickles_and_routes_the_same(tiny):
+    import pickle
+
+    from corridor.routing import find_routes, reach
+
+    load_network(tiny)  # builds the cache
+    network = load_network(tiny)  # read from it: places made lazily, sections deferred
+    before = find_routes(network, "Alpha", "Bravo Port", alternatives=2)
+    copy = pickle.loads(pickle.dumps(network))
+    assert find_routes(copy, "Alpha", "Bravo Port", alternatives=2) == before
+    assert reach(copy, "Alpha") == reach(network, "Alpha")
+    assert dict(copy.places) == dict(network.places) and dict(copy.access) == dict(network.access)
+    assert copy.gazetteer.names == network.gazetteer.names
+    assert network.graph.number_of_edges() == network.core.n_edges
+    again = pickle.loads(pickle.dumps(network))
+    assert "graph" not in again.__dict__  # what is made on first use is made again, not carried
+    assert again.graph.number_of_edges() == network.core.n_edges
+
+
+@pytest.mark.parametrize(
+    ("keywords", "parameter"),
+    [({"data": 5}, "data"), ({"data": b"data"}, "data"), ({"params": 1.5}, "params"), ({"cache": "no"}, "cache")],
+)
+def test_load_network_refuses_a_path_or_switch_of_the_wrong_type(keywords, parameter):
+    from corridor.errors import UsageError
+
+    with pytest.raises(UsageError) as info:
+        load_network(**keywords)
+    assert info.value.parameter == parameter and str(info.value).startswith(parameter)

@@ -163,3 +163,27 @@ def test_a_small_label_bound_gives_an_approximate_front_that_says_so(network):
             assert not dominates(a, b)
     with pytest.raises(FrontTooLarge, match="narrow the query"):
         pareto(network, "Chongqing", "Singapore", max_per_node=2)
+
+
+def test_a_via_that_is_the_origin_leaves_the_front_as_it_is(network):
+    front = pareto(network, "Chongqing", "Singapore")
+    assert pareto(network, "Chongqing", "Singapore", via="Chongqing").routes == front.routes
+    # a via among the origin's terminals is passed by starting there, or by going through it
+    cheapest = min(pareto(network, "Chongqing", "Singapore", via="CNCHQ").routes, key=lambda r: r.cost_usd)
+    assert cheapest.edges == routing.find_routes(network, "Chongqing", "Singapore", via="CNCHQ")[0].edges
+
+
+def test_objectives_are_metric_names_or_their_by_names_and_bounds_positive(network):
+    from corridor.errors import UsageError
+
+    front = pareto(network, "Chongqing", "Singapore", objectives=("cost_usd", "time_h"))
+    assert pareto(network, "Chongqing", "Singapore", objectives=["cost", "time", "time"]).routes == front.routes
+    assert front.objectives == ("cost_usd", "time_h")
+    for objectives in ("speed", [], ["cost", None], 5):
+        with pytest.raises(UsageError, match=r"^objectives") as info:
+            pareto(network, "Chongqing", "Singapore", objectives=objectives)
+        assert info.value.parameter == "objectives"
+    for name, value in (("max_per_node", 0), ("max_per_node", None), ("max_labels", -1)):
+        with pytest.raises(UsageError, match=f"^{name} must be a whole number") as info:
+            pareto(network, "Chongqing", "Singapore", **{name: value})
+        assert info.value.parameter == name

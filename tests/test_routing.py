@@ -9,6 +9,7 @@ import pytest
 from corridor.criticality import criticality
 from corridor.errors import NoRouteError, PlaceError, UsageError
 from corridor.network import load_network
+from corridor.pareto import pareto
 from corridor.query import Query
 from corridor.routing import compare, find_routes, matrix, reach, signature
 
@@ -178,3 +179,138 @@ def test_an_origin_that_is_no_name_is_a_usage_error(net, origin):
     with pytest.raises(UsageError, match="origin must be a place name") as info:
         find_routes(net, origin, "Bravo Port")
     assert info.value.parameter == "origin"
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", modes=5), "modes"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", modes=[None]), "modes"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", avoid=5), "avoid"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", avoid=[None]), "avoid"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", allow=[5]), "allow"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", via=5), "via"),
+        (lambda net: find_routes(net, "Alpha", "Bravo Port", via=b"Charlie City"), "via"),
+        (lambda net: matrix(net, None, ["Bravo Port"]), "origins"),
+        (lambda net: matrix(net, ["Alpha"], 5), "destinations"),
+        (lambda net: matrix(net, ["Alpha"], [None]), "destinations"),
+        (lambda net: criticality(net, "Alpha", None), "destinations"),
+        (lambda net: criticality(net, "Alpha", [5]), "destinations"),
+    ],
+)
+def test_a_filter_or_place_list_of_the_wrong_type_is_a_usage_error_naming_it(net, call, parameter):
+    with pytest.raises(UsageError) as info:
+        call(net)
+    assert info.value.parameter == parameter
+    assert str(info.value).startswith(parameter) and "\n" not in str(info.value)
+
+
+def test_a_via_of_none_is_no_via_as_an_avoid_of_none_is_no_avoid(net):
+    assert find_routes(net, "Alpha", "Bravo Port", via=None) == find_routes(net, "Alpha", "Bravo Port")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda net: find_routes(net, "Alpha", None),
+        lambda net: find_routes(net, Query("Alpha")),
+        lambda net: compare(net, "Alpha", None),
+        lambda net: pareto(net, "Alpha", None),
+    ],
+)
+def test_a_route_without_a_destination_says_so(net, call):
+    with pytest.raises(UsageError, match="destination is missing") as info:
+        call(net)
+    assert info.value.parameter == "destination"
+    assert reach(net, "Alpha")  # a reach needs none
+
+
+@pytest.mark.parametrize("by", [["cost"], {"time": 1}])
+def test_a_metric_that_is_no_name_is_a_usage_error(net, by):
+    with pytest.raises(UsageError, match="by must be one of") as info:
+        find_routes(net, "Alpha", "Bravo Port", by=by)
+    assert info.value.parameter == "by"
+
+
+def test_numpy_numbers_are_numbers_and_come_back_as_plain_floats(net):
+    np = pytest.importorskip("numpy")
+    plain = find_routes(net, "Alpha", "Bravo Port", teu=3, alternatives=1)
+    for teu, alternatives in ((np.int64(3), np.int64(1)), (np.float32(3.0), np.int32(1)), (np.float64(3.0), 1)):
+        routes = find_routes(net, "Alpha", "Bravo Port", teu=teu, alternatives=alternatives)
+        assert routes == plain
+        assert type(routes[0].cost_usd) is float and type(routes[0].teu) is float
+    assert matrix(net, ["Alpha"], ["Bravo Port"], teu=np.int64(3))[0][0].cost_usd == plain[0].cost_usd
+    with pytest.raises(UsageError, match="teu must be a positive number"):
+        find_routes(net, "Alpha", "Bravo Port", teu=np.float64("nan"))
+    with pytest.raises(UsageError, match="alternatives must be a whole number"):
+        find_routes(net, "Alpha", "Bravo Port", alternatives=np.float64(1.0))
+
+
+@pytest.mark.parametrize("by", ["cost", "time"])
+def test_a_via_that_is_the_origin_is_passed_at_the_start_not_by_a_detour(net, by):
+    direct = find_routes(net, "Alpha", "Bravo Port", by=by)
+    assert find_routes(net, "Alpha", "Bravo Port", by=by, via="Alpha") == direct
+    assert find_routes(net, "Alpha", "Bravo Port", by=by, via=["Alpha", "Alpha"]) == direct
+    assert compare(net, "Alpha", "Bravo Port", via="Alpha")[by] == direct[0]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda net: find_routes(None, "Alpha", "Bravo Port"),
+        lambda net: find_routes("Alpha", "Bravo Port", "Charlie City"),  # the network left out
+        lambda net: reach(str(net.root), "Alpha"),
+        lambda net: matrix(None, [], []),
+        lambda net: criticality([net], "Alpha", ["Bravo Port"]),
+    ],
+)
+def test_a_network_that_is_no_network_is_a_usage_error(net, call):
+    with pytest.raises(UsageError, match="network must be a Network") as info:
+        call(net)
+    assert info.value.parameter == "network"
+
+
+def test_compare_and_reach_take_a_query_as_find_routes_does(net):
+    query = Query("Alpha", "Bravo Port", modes=("sea",), teu=2)
+    assert compare(net, query) == compare(net, "Alpha", "Bravo Port", modes=("sea",), teu=2)
+    assert compare(net, query)["cost"] == find_routes(net, query)[0]
+    assert reach(net, Query("Alpha", by="time", teu=2)) == reach(net, "Alpha", by="time", teu=2)
+    with pytest.raises(UsageError, match="destination: a reach has none") as info:
+        reach(net, query)
+    assert info.value.parameter == "destination"
+    with pytest.raises(UsageError, match="teu: given beside a Query"):
+        compare(net, query, teu=3)
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda net: reach(net, "Alpha", served="no"), "served"),
+        (lambda net: reach(net, "Alpha", served=None), "served"),
+        (lambda net: criticality(net, "Alpha", ["Bravo Port"], prune="false"), "prune"),
+    ],
+)
+def test_a_switch_given_as_text_is_refused_not_taken_as_true(net, call, parameter):
+    with pytest.raises(UsageError, match=f"{parameter} must be True or False") as info:
+        call(net)
+    assert info.value.parameter == parameter
+
+
+def test_a_numpy_bool_is_a_switch(net):
+    np = pytest.importorskip("numpy")
+    assert reach(net, "Alpha", served=np.bool_(False)) == reach(net, "Alpha")
+
+
+def test_a_target_is_checked_as_a_name_is(net):
+    from corridor.gazetteer import Target
+
+    planned = next(pid for pid in net.places if not net.routable(pid))
+    with pytest.raises(NoRouteError, match="planned, not operational"):
+        find_routes(net, Target("x", (planned,)), "Bravo Port")
+    with pytest.raises(NoRouteError, match="planned, not operational"):
+        matrix(net, ["Alpha"], [Target("x", (planned,))])
+    for place_ids, says in (((), "names no place"), (("NOPE",), "does not have: NOPE")):
+        with pytest.raises(PlaceError, match=says):
+            reach(net, Target("x", place_ids))
+    with_planned = Target("Alpha+", (*net.gazetteer.resolve("Alpha").place_ids, planned))
+    assert find_routes(net, with_planned, "Bravo Port") == find_routes(net, "Alpha", "Bravo Port")

@@ -259,6 +259,35 @@ def test_outside_its_dates_a_scenario_changes_nothing(network):
         assert list(values) == list(network.core.weights[name])
 
 
+def test_a_disruption_shows_in_a_notebook_as_one_short_line(network):
+    disruption = apply_scenario(network, load_scenario("red-sea-2024"))
+    shown = repr(disruption)  # what a notebook prints for `apply_scenario(...)` at the end of a cell
+    assert "\n" not in shown and len(shown) < 5_000  # not the 132,876 spreads of the edges
+    assert "red-sea-2024" in shown and f"closed_edges={disruption.closed_edges}" in shown
+
+
+def test_a_day_is_a_date_a_datetime_or_its_iso_text_and_a_scenario_file_a_path(network):
+    from corridor.errors import UsageError
+    from corridor.scenarios import scenario_path
+
+    scenario = load_scenario("myanmar-border-2023", known_sources=network.sources)
+    day = [c.places for c in apply_scenario(network, scenario, on=dt.date(2025, 7, 1)).scenario.changes]
+    assert day == [("cn-qingshuihe",)]
+    for same in (dt.datetime(2025, 7, 1, 12, 30), "2025-07-01"):
+        assert [c.places for c in scenario.on(same).changes] == day
+    for bad in ("1 July 2025", 20250701):
+        with pytest.raises(UsageError, match="on must be a date") as info:
+            apply_scenario(network, scenario, on=bad)
+        assert info.value.parameter == "on"
+    path = scenario_path("red-sea-2024")
+    assert load_scenario(path) == load_scenario(str(path))
+    for bad in (None, 5):
+        with pytest.raises(UsageError, match="scenario must be"):
+            load_scenario(bad)
+    with pytest.raises(UsageError, match="scenario must be a Scenario"):
+        apply_scenario(network, "red-sea-2024")
+
+
 BAD = """\
 name = "Bad Name"
 title = "a scenario with problems"

@@ -315,6 +315,10 @@ class LazyRows(Mapping[str, T]):
     def __contains__(self, key: object) -> bool:
         return key in self._rows
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the plain dict of every row made (the row maker is a closure)."""
+        return dict, (dict(self.items()),)
+
 
 class Deferred(Mapping[K, T]):
     """A mapping read from its section of a cache file the first time it is used.
@@ -349,6 +353,10 @@ class Deferred(Mapping[K, T]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._get()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the plain dict of the section, read now (its reader is a closure)."""
+        return dict, (dict(self._get()),)
 
 
 # Parts of the header stored as sections of their own, decoded on first use.

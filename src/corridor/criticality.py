@@ -17,14 +17,16 @@ that is the closed place itself is not counted as cut off.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import numbers
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .distributed import Dask, Progress, Serial
+from .distributed import Dask, Progress, Serial, check_progress, check_run
 from .engine import INF, STOP_ALL, search, with_edges
+from .errors import UsageError
 from .graph import ROLE_CODE, Role
+from .registry import MAX_TEU
 
 PLACE_KINDS = {"border": "border", "lock": "lock"}  # any other kind of place is a gateway
 RANKS = ("cutoff", "added")
@@ -37,8 +39,9 @@ class Element:
     kind: str  # link, passage, gateway, border, lock
     id: str
     name: str
-    edges: tuple[int, ...] = ()  # closed edges (links, passages)
-    nodes: tuple[int, ...] = ()  # closed nodes (places)
+    # The graph's edge and node numbers: hundreds for a passage, and of no use to read in a repr.
+    edges: tuple[int, ...] = field(default=(), repr=False)  # closed edges (links, passages)
+    nodes: tuple[int, ...] = field(default=(), repr=False)  # closed nodes (places)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,16 @@ class Criticality:
     evaluated: int
     skipped: int
     rank: str
+
+    def __repr__(self) -> str:
+        """One short line (a notebook shows it for the call at the end of a cell): the query, how
+        many elements are ranked, and the first three; `impacts` holds them all."""
+        head = ", ".join(f"{i.element.kind} {i.element.id}" for i in self.impacts[:3])
+        more = ", ..." if len(self.impacts) > 3 else ""
+        return (
+            f"<Criticality from {self.origin} to {len(self.destinations):,} destinations by {self.objective}: "
+            f"{len(self.impacts):,} elements ranked by {self.rank}: [{head}{more}]>"
+        )
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,18 @@ def _short(network, pid: str) -> str:
     return network.places[pid].short_name
 
 
+def _weights(weights: object) -> list[float]:
+    """Return destination weights as floats, each a number from 0 to MAX_TEU as the CLI's
+    --to-file takes them: a negative or NaN weight would rank the elements by nonsense."""
+    if isinstance(weights, (str, bytes)) or not isinstance(weights, Iterable):
+        raise UsageError(f"weights must be a list of numbers, one per destination, not {weights!r}", "weights")
+    out = list(weights)
+    for value in out:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) <= MAX_TEU:
+            raise UsageError(f"weights: {value!r} is not a number from 0 to {MAX_TEU:,.0f}", "weights")
+    return [float(value) for value in out]
+
+
 def criticality(
     network,
     origin,
@@ -172,29 +197,24 @@ def criticality(
     ranks by weighted destinations cut off, then by added total; "added" the other way round.
     `run` is where the closures are searched (`Serial()` by default, or an entered `Dask`).
     """
-    from .errors import UsageError
     from .objectives import masks, objective_name, weight
-    from .query import make_query, places, resolve
+    from .query import check_flag, make_query, places, resolve
 
-    destinations = places(destinations)  # one name is one destination
+    destinations = places(destinations, "destinations")  # one name is one destination
     if rank not in RANKS:
         raise UsageError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}", "rank")
-    if weights is None:
-        weights = [1.0] * len(destinations)
+    prune = check_flag(prune, "prune")
+    run = check_run(run)
+    check_progress(progress)
+    weights = [1.0] * len(destinations) if weights is None else _weights(weights)
     if len(weights) != len(destinations):
         raise UsageError(f"got {len(weights)} weights for {len(destinations)} destinations", "weights")
     if not destinations:
         raise UsageError("give at least one destination", "destinations")
-    try:
-        weights = [float(w) for w in weights]
-    except (TypeError, ValueError):
-        weights = [math.nan]
-    if not all(math.isfinite(w) and w >= 0 for w in weights):
-        raise UsageError("every weight must be a number of 0 or more", "weights")
     if not any(weights):
         raise UsageError("every destination has weight 0: give one a weight above 0 to rank by", "weights")
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow).plan(network, destination=False)
-    ends = [resolve(network, d) for d in destinations]
+    ends = [resolve(network, d, "destinations") for d in destinations]
     country = network.country_of(p for t in (plan.start, *ends) for p in t.place_ids)
     if country is not None:  # every shipment stays in one country: no customs, as `route` charges it
         network = network.domestic(country)
@@ -237,7 +257,7 @@ def criticality(
         ]  # fmt: skip
     else:
         chosen = candidates
-    results = (run or Serial()).map(closure_values, sweep, [(el.edges, el.nodes) for el in chosen], progress=progress)
+    results = run.map(closure_values, sweep, [(el.edges, el.nodes) for el in chosen], progress=progress)
     impacts = []
     names = [end.label for end in ends]
     for element, values in zip(chosen, results, strict=True):

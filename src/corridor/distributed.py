@@ -37,6 +37,24 @@ def _chunks(items: Sequence[Any], count: int) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+def check_run(run: object) -> Serial | Dask:
+    """Return where a sweep runs: `run`, or `Serial()` for None; UsageError for anything else, or
+    for a Dask runner used outside its with block (before the sweep's first search, not after)."""
+    if run is None:
+        return Serial()
+    if not isinstance(run, (Serial, Dask)):
+        raise UsageError(f"run must be Serial() or a Dask runner, not {run!r}", "run")
+    if isinstance(run, Dask) and run.client is None:
+        raise UsageError("run: use the Dask runner in a with block (with Dask(workers=2) as run: ...)", "run")
+    return run
+
+
+def check_progress(progress: object) -> None:
+    """Refuse a progress callback that cannot be called, before the first search rather than after."""
+    if progress is not None and not callable(progress):
+        raise UsageError(f"progress must be a function of (done, total), not {progress!r}", "progress")
+
+
 class Serial:
     """Run a sweep's tasks here, one after the other."""
 
@@ -223,12 +241,13 @@ def matrix(
     from dataclasses import replace
 
     from .objectives import masks, weight
-    from .query import make_query, places, resolve
+    from .query import check_network, make_query, places, resolve
     from .routing import matrix_of
 
+    check_network(network)
     base = make_query("", modes=modes, avoid=avoid, allow=allow, teu=teu)
-    origins, destinations = places(origins), places(destinations)
-    ends = [resolve(network, d) for d in destinations]
+    origins, destinations = places(origins, "origins"), places(destinations, "destinations")
+    ends = [resolve(network, d, "destinations") for d in destinations]
     core = network.core
     columns = tuple(tuple((pid, core.destination(pid)) for pid in end.place_ids) for end in ends)
     plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
@@ -237,7 +256,8 @@ def matrix(
     rows = [
         (tuple(core.origin(pid) for pid in plan.start.place_ids), frozenset(plan.start.place_ids)) for plan in plans
     ]
-    run = run or Serial()
+    run = check_run(run)
+    check_progress(progress)
     cells = [_cells(sweep, row) for row in run.map(matrix_rows, sweep, rows, progress=progress)]
     # A destination in its origin's own country is reached as `route` reaches it: without customs,
     # on that country's domestic network (one more sweep per such country).

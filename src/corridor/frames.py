@@ -8,11 +8,11 @@ shapely are imported here only, on first use, so that routing never loads them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .geo import unwrap_lons
+from .geo import normalize_lon, unwrap_lons
 from .registry import METRIC_NAMES
 
 if TYPE_CHECKING:
@@ -44,13 +44,32 @@ def _pandas():
     return pandas
 
 
+# The type of every column that holds numbers or true/false, so that a frame with no rows (a
+# reach from an inland place by sea), or a column no row fills (places' handling_usd), is typed
+# as it is with values, not object: its to_file layer and its pd.concat with others keep them.
+NUMBERS = (
+    *METRIC_NAMES, "lat", "lon", "handling_h", "handling_usd", "dwell_h", "sea_departures_per_week", "time_back_h",
+    "frequency_per_week", "measured_km",
+)  # fmt: skip
+DTYPES = {**dict.fromkeys(NUMBERS, "float64"), "route": "int64", "leg": "int64", "routable": "bool", "one_way": "bool"}
+
+
 def _frame(records: list[dict], columns: Sequence[str]) -> pd.DataFrame:
-    return _pandas().DataFrame.from_records(records, columns=list(columns))
+    frame = _pandas().DataFrame.from_records(records, columns=list(columns))
+    typed = {name: DTYPES[name] for name in frame.columns if name in DTYPES}
+    if not records:  # text columns too: typed as pandas types text (str or object), not left untyped
+        typed.update({name: str for name in frame.columns if name not in DTYPES})
+    return frame.astype(typed)
 
 
 def _geoframe(records: list[dict], columns: Sequence[str], geometry: list) -> gpd.GeoDataFrame:
     gpd = _geopandas()
     return gpd.GeoDataFrame(_frame(records, columns), geometry=gpd.GeoSeries(geometry, crs=CRS), crs=CRS)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"a {type(value).__name__}"
 
 
 def _need(network: Network | None, what: str) -> Network:
@@ -65,23 +84,44 @@ def _need(network: Network | None, what: str) -> Network:
 def _line(coords: Sequence[tuple[float, float]]) -> Any:
     """Return a line in EPSG:4326 as RFC 7946 has it: a LineString, or a MultiLineString split
     where it crosses the antimeridian, every longitude within [-180, 180] (as `--format
-    geojson` writes it), so that a file or `to_json()` holds no longitude of 241.75."""
+    geojson` writes it), so that a file or `to_json()` holds no longitude of 241.75.
+
+    A line whose points are all one (two places at the same spot: USCDE and USPHL) is that
+    Point: a LineString of one point repeated is invalid ("Too few points")."""
     import shapely.geometry
 
     from .io import line_geometry
 
-    return shapely.geometry.shape(line_geometry(unwrap_lons(coords)))
+    if len({(lon, lat) for lon, lat in coords}) < 2:
+        lon, lat = coords[0]
+        return shapely.geometry.Point(lon if -180.0 <= lon <= 180.0 else normalize_lon(lon), lat)
+    line = unwrap_lons(coords)
+    if all(-180.0 <= lon <= 180.0 for lon, _ in line):  # crosses no antimeridian: as it is, and fast
+        return shapely.geometry.LineString(line)
+    return shapely.geometry.shape(line_geometry(line))
 
 
-def routes_to_gdf(network: Network, routes: Route | Sequence[Route]) -> gpd.GeoDataFrame:
+def routes_to_gdf(network: Network, routes: Route | Iterable[Route]) -> gpd.GeoDataFrame:
     """Return one row per leg of each route: a LineString along the leg's drawing (a Point for a
-    transfer), its mode, places and the four metrics; `route` numbers the routes (0 the best)."""
+    transfer), its mode, places and the four metrics; `route` numbers the routes (0 the best).
+
+    `routes` is one route or any iterable of them, each found on `network` (UsageError if not:
+    its edge numbers would name other edges)."""
     import shapely
 
+    from .errors import UsageError
     from .geometry import leg_coords
+    from .routing import Route
 
-    if not isinstance(routes, Sequence):
+    if isinstance(routes, Route):
         routes = [routes]
+    if not isinstance(routes, Iterable):
+        raise UsageError(f"routes must be a Route or a list of them, not {routes!r}", "routes")
+    routes = list(routes)
+    for route in routes:
+        if not isinstance(route, Route):
+            raise UsageError(f"routes: {_short(route)} is not a Route", "routes")
+        route._drawn_on(network)  # refuses a route found on another network
     records, geometry = [], []
     for rank, route in enumerate(routes):
         for index, leg in enumerate(route.legs):

@@ -12,14 +12,14 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .costing import Metrics, Parameters
 from .datasets import PARAMETERS_FILE, Dataset, Link, Place, dataset_dir, load_dataset
-from .errors import DataError
+from .errors import DataError, UsageError
 from .gazetteer import Gazetteer, Target
 from .geo import KM_PER_NM, haversine_km, segments_meet
 from .graph import MODE_CODE, ROLE_CODE, Graph, GraphBuilder, Kind, Role, is_transit, require_valid, transit_layer
@@ -249,6 +249,16 @@ class Network:
         tail = list(last_path)[::-1] if last_path else [(place_b.lon, place_b.lat)]
         line = [*head, *(self.coords(n) for n in nodes), *tail]
         return km, [p for i, p in enumerate(line) if i == 0 or p != line[i - 1]]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A pickle (for a process pool) holds the fields, every section deferred from the cache
+        read, and nothing made on first use (the networkx graph, the gazetteer, the domestic
+        networks): the unpickled network makes them again when asked."""
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        index = state["gazetteer_index"]
+        if index is not None and callable(index.get("names")):
+            state["gazetteer_index"] = {**index, "names": index["names"]()}
+        return state
 
     def __copy__(self) -> Network:
         """A shallow copy (a scenario's or a search view's network) keeps no domestic networks of
@@ -1298,7 +1308,12 @@ def load_network(
     kept in the user's cache (see `corridor.cache`), rebuilt when any of its files changes.
     """
     from . import cache as network_cache
+    from .query import check_flag
 
+    for name, value in (("data", data), ("params", params)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise UsageError(f"{name} must be a path (a str or a Path), not {value!r}", name)
+    cache = check_flag(cache, "cache")
     root = dataset_dir(data)
     params_file = Path(params) if params else None
     if params_file is not None and not params_file.is_file():

@@ -110,6 +110,8 @@ class Prices:
 
 def weight(network: Network, by: str, prices: Prices | None = None) -> array:
     """Return the weight array a search on `by` runs on (a metric's own, or the generalised cost's)."""
+    if prices is not None and not isinstance(prices, Prices):
+        raise UsageError(f"prices must be a Prices (corridor.objectives.Prices), not {prices!r}", "prices")
     if by in ("generalized", GENERALIZED):
         return (prices or Prices.from_parameters(network.parameters)).weight(network.core)
     from .registry import metric

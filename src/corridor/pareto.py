@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .engine import INF
-from .errors import CorridorError, NoRouteError
+from .errors import CorridorError, NoRouteError, UsageError
 from .graph import Kind
 
 if TYPE_CHECKING:
@@ -171,6 +171,27 @@ def pareto_paths(
     return paths, settled
 
 
+def _objectives(objectives: object) -> tuple[str, ...]:
+    """Return the metrics a front trades off, by name (cost_usd) or as --by says it (cost), each
+    once; UsageError for none, or for a name that is no metric."""
+    from .registry import BY, METRICS
+
+    names = (objectives,) if isinstance(objectives, str) else objectives
+    if not isinstance(names, Iterable):
+        raise UsageError(f"objectives must be metric names, not {objectives!r}", "objectives")
+    out: list[str] = []
+    for name in names:
+        metric = BY.get(name, name) if isinstance(name, str) else None
+        if metric not in METRICS:
+            raise UsageError(
+                f"objectives must be metric names ({', '.join(METRICS)} or {', '.join(BY)}), not {name!r}", "objectives"
+            )
+        out += [metric] if metric not in out else []
+    if not out:
+        raise UsageError("objectives: give at least one metric to trade off", "objectives")
+    return tuple(out)
+
+
 def pareto(
     network: Network,
     origin,
@@ -192,13 +213,13 @@ def pareto(
     """
     from .objectives import masks
     from .query import make_query
-    from .registry import METRICS
     from .routing import Route as RouteType
     from .routing import _legs, find_routes, signature
 
-    for name in objectives:
-        if name not in METRICS:
-            raise ValueError(f"objectives must be metric names ({', '.join(METRICS)}), not {name!r}")
+    objectives = _objectives(objectives)
+    for name, value in (("max_per_node", max_per_node), ("max_labels", max_labels)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise UsageError(f"{name} must be a whole number of at least 1, not {value!r}", name)
     query = make_query(origin, destination, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu)
     plan = query.plan(network)
     network = plan.network  # `Network.domestic` for cargo that stays in one country
@@ -210,6 +231,12 @@ def pareto(
     stages = [
         [n for pid in v.place_ids for n in core.place_nodes(pid) if core.node_kind[n] == Kind.ARRIVE] for v in plan.vias
     ]
+    # A route that starts at a via has passed it (as `routing.best_edges` has it): the origin
+    # places that are every via so far are in each stage, so a label there moves on at no cost.
+    starting = set(plan.start.place_ids)
+    for stage, target in zip(stages, plan.vias, strict=True):
+        starting &= set(target.place_ids)
+        stage += [core.origin(pid) for pid in plan.start.place_ids if pid in starting]
     weights = [core.weights[name] for name in objectives]
     for epsilon in EPSILONS:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,26 +27,55 @@ if TYPE_CHECKING:
 MAX_ALTERNATIVES = 20
 
 
-def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
+def _listed(value: object, one: type | tuple[type, ...], what: str, noun: str) -> tuple:
+    """Return one item or an iterable of them as a tuple: a single one is a list of one, not its
+    characters; anything else (a number, None, bytes) is refused naming the parameter."""
+    if isinstance(value, one):
         return (value,)
-    return tuple(value)
+    if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
+        raise UsageError(f"{what} must be {noun} or a list of them, not {value!r}", what)
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, one):
+            raise UsageError(f"{what}: {item!r} is not {noun}", what)
+    return items
 
 
-def places(value: str | Target | Iterable[str | Target]) -> tuple[str | Target, ...]:
+def _names(value: str | Iterable[str] | None, what: str = "names") -> tuple[str, ...]:
+    """Return the names a filter is given as a tuple (None: none)."""
+    return () if value is None else _listed(value, str, what, "a name")
+
+
+def places(value: str | Target | Iterable[str | Target], what: str = "places") -> tuple[str | Target, ...]:
     """Return one place or a sequence of them as a tuple: a single name is one place, not its
     characters (`matrix(network, "Chongqing", "Singapore")`)."""
-    if isinstance(value, (str, Target)):
-        return (value,)
-    return tuple(value)
+    return _listed(value, (str, Target), what, "a place name")
 
 
 def _place(value: object, what: str) -> None:
     """Refuse a place that is not a name or a resolved Target (None, a number): say so, not fail later."""
     if not isinstance(value, (str, Target)):
         raise UsageError(f"{what} must be a place name, not {value!r}", what)
+
+
+def check_network(network: object) -> None:
+    """Refuse what is not a Network (None, a path, the origin given first): say so, not fail inside."""
+    from .network import Network
+
+    if not isinstance(network, Network):
+        text = repr(network) if len(repr(network)) <= 60 else f"a {type(network).__name__}"
+        raise UsageError(f"network must be a Network (corridor.load_network()), not {text}", "network")
+
+
+def check_flag(value: object, what: str) -> bool:
+    """Return a true/false argument as a bool, refusing anything else: a text such as "no" or
+    "false" would otherwise count as true and turn the option on."""
+    if value is True or value is False:
+        return value
+    dtype = getattr(value, "dtype", None)  # a numpy bool (a DataFrame's cell)
+    if dtype is not None and dtype.kind == "b" and getattr(value, "ndim", None) == 0:
+        return bool(value)
+    raise UsageError(f"{what} must be True or False, not {value!r}", what)
 
 
 def check_filters(
@@ -91,10 +121,10 @@ class Query:
         set_ = object.__setattr__
         try:
             set_(self, "metric", metric(self.by))
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: a list or a dict, which no name can be
             raise UsageError(f"by must be one of cost, time, distance, co2, not {self.by!r}", "by") from None
         if self.modes is not None:
-            modes = tuple(dict.fromkeys(m.strip().lower() for m in _names(self.modes)))
+            modes = tuple(dict.fromkeys(m.strip().lower() for m in _names(self.modes, "modes")))
             unknown = [m for m in modes if m not in MODE_NAMES]
             if unknown or not modes:
                 raise UsageError(
@@ -104,29 +134,30 @@ class Query:
         _place(self.origin, "origin")
         if self.destination is not None:
             _place(self.destination, "destination")
-        set_(self, "via", places(self.via))
-        for via in self.via:
-            _place(via, "via")
-        set_(self, "avoid", _names(self.avoid))
-        set_(self, "allow", _names(self.allow))
+        set_(self, "via", places(() if self.via is None else self.via, "via"))
+        set_(self, "avoid", _names(self.avoid, "avoid"))
+        set_(self, "allow", _names(self.allow, "allow"))
         for text in self.allow:
             if passage_name(text) is None:
                 raise UsageError(f"allow {text!r} is not a sea passage ({', '.join(PASSAGES)})", "allow")
         check_filters(via=self.via, avoid=self.avoid, allow=self.allow)
+        # Any real number (a numpy or pandas scalar from a table too), kept as a plain float.
         if (
             isinstance(self.teu, bool)
-            or not isinstance(self.teu, (int, float))
+            or not isinstance(self.teu, numbers.Real)
             or not (self.teu > 0 and math.isfinite(self.teu))
         ):
             raise UsageError(f"teu must be a positive number, not {self.teu!r}", "teu")
         if self.teu > MAX_TEU:
             raise UsageError(f"teu must be at most {MAX_TEU:,.0f} (totals stay finite), not {self.teu!r}", "teu")
+        set_(self, "teu", float(self.teu))
         if (
             isinstance(self.alternatives, bool)
-            or not isinstance(self.alternatives, int)
+            or not isinstance(self.alternatives, numbers.Integral)
             or not 0 <= self.alternatives <= MAX_ALTERNATIVES
         ):
             raise UsageError(f"alternatives must be a whole number from 0 to {MAX_ALTERNATIVES}", "alternatives")
+        set_(self, "alternatives", int(self.alternatives))
 
     @property
     def rules(self) -> Rules:
@@ -137,10 +168,19 @@ class Query:
         return Rules(graph_modes(self.modes or MODE_NAMES), frozenset(avoided | closed))
 
     def plan(self, network: Network, *, destination: bool = True) -> Plan:
-        """Resolve the places against a network and return what the search core runs."""
-        start = resolve(network, self.origin)
-        end = resolve(network, self.destination) if destination and self.destination is not None else None
-        vias = tuple(resolve(network, v) for v in self.via)
+        """Resolve the places against a network and return what the search core runs; with
+        `destination` (a route's plan, not a reach's) the query must name one."""
+        check_network(network)
+        if destination and self.destination is None:
+            raise UsageError(
+                "destination is missing: give the place to route to (reach() lists every place reachable)",
+                "destination",
+            )
+        start = resolve(network, self.origin, "origin")
+        end = (
+            resolve(network, self.destination, "destination") if destination and self.destination is not None else None
+        )
+        vias = tuple(resolve(network, v, "via") for v in self.via)
         avoided: set[str] = set()
         for text in self.avoid:
             if passage_name(text) is None:
@@ -174,11 +214,21 @@ class Plan:
         return self.query.metric.name
 
 
-def resolve(network: Network, text: str | Target) -> Target:
-    """Resolve a place name to routable places; raise PlaceError or NoRouteError saying why not."""
+def resolve(network: Network, text: str | Target, what: str = "place") -> Target:
+    """Resolve a place name to routable places; raise PlaceError or NoRouteError saying why not
+    (UsageError naming `what` for something that is no name). A Target (`network.gazetteer.resolve`'s,
+    which keeps planned places) is checked as a name's: its places must be this network's."""
     if isinstance(text, Target):
-        return text
-    target = network.gazetteer.resolve(text)
+        unknown = [pid for pid in text.place_ids if pid not in network.places]
+        if not text.place_ids:
+            raise PlaceError(f"{what} {text.label!r} names no place", unknown=True)
+        if unknown:
+            listed = ", ".join(unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+            raise PlaceError(f"{what} {text.label!r} names places this network does not have: {listed}", unknown=True)
+        target = text
+    else:
+        _place(text, what)
+        target = network.gazetteer.resolve(text)
     usable = tuple(p for p in target.place_ids if network.routable(p))
     if not usable:
         place = network.places[target.place_ids[0]]
@@ -208,8 +258,9 @@ def make_query(
     """Return a Query from keyword arguments as the library functions take them; a single name
     stands for a list of one (`avoid="malacca"`, `modes="sea"`), as in `Query`."""
     return Query(
-        origin, destination, by=by, modes=_names(modes) if modes is not None else None, via=places(via),
-        avoid=_names(avoid), allow=_names(allow), teu=teu, alternatives=alternatives,
+        origin, destination, by=by, modes=_names(modes, "modes") if modes is not None else None,
+        via=places(() if via is None else via, "via"), avoid=_names(avoid, "avoid"), allow=_names(allow, "allow"),
+        teu=teu, alternatives=alternatives,
     )  # fmt: skip
 
 

@@ -35,7 +35,7 @@ from .errors import NoRouteError, UsageError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
 from .network import Network, link_service
-from .query import Plan, Query, make_query, places, query_of, resolve
+from .query import Plan, Query, check_flag, check_network, make_query, places, query_of, resolve
 from .registry import BY, GRAPH_MODES, METRIC_NAMES, MODES, metric
 from .results import Matrix, Reach, leg_repr, route_html
 from .sealanes import CLOSED_BY_DEFAULT, PASSAGES, passage_name
@@ -272,7 +272,9 @@ def best_edges(
     """Return the edges of the best route of a plan through every via, or None when there is none.
 
     Each stage is one multi-source search: from the origin's nodes, then from each arrival at a
-    via with its cost so far, so the route may stay on its mode there or change mode.
+    via with its cost so far, so the route may stay on its mode there or change mode. A route
+    that starts at a via has passed it: an origin place that is also the via starts the next
+    stage too, at no cost, rather than leave and come back to it.
     """
     core = plan.network.core
     assert plan.end is not None
@@ -282,11 +284,14 @@ def best_edges(
     weight = core.weights[plan.metric]
     sources = [(core.origin(pid), 0.0) for pid in plan.start.place_ids]
     stages: list[Result] = []
+    starting = set(plan.start.place_ids)  # the origin places that are every via so far
     for via in plan.vias if vias is None else vias:
         targets = _arrivals(plan, via)
         result = search(core, weight, sources, targets=targets, stop=STOP_ALL, edge_ok=edge_ok, node_ok=node_ok)
         stages.append(result)
+        starting &= set(via.place_ids)
         sources = [(t, result.dist[t]) for t in targets if result.reached(t)]
+        sources += [(core.origin(pid), 0.0) for pid in plan.start.place_ids if pid in starting]
         if not sources:
             return None
     ends = [core.destination(pid) for pid in plan.end.place_ids]
@@ -712,8 +717,8 @@ def find_routes(
 
 def compare(
     network: Network,
-    origin: str | Target,
-    destination: str | Target,
+    origin: str | Target | Query,
+    destination: str | Target | None = None,
     *,
     modes: Iterable[str] | None = None,
     via: Sequence[str | Target] = (),
@@ -721,11 +726,10 @@ def compare(
     allow: Sequence[str] = (),
     teu: float = 1.0,
 ) -> dict[str, Route]:
-    """Return the best route for each metric (cost, time, distance, co2)."""
-    return {
-        by: find_routes(network, origin, destination, by=by, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu)[0]
-        for by in BY
-    }
+    """Return the best route for each metric (cost, time, distance, co2). A `Query` may be
+    passed instead of the keyword arguments, as to `find_routes`; its own metric is not used."""
+    query = query_of(origin, destination, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu)
+    return {by: find_routes(network, replace(query, by=by, alternatives=0))[0] for by in BY}
 
 
 class Reached(NamedTuple):
@@ -851,7 +855,7 @@ def _served_bans(network: Network) -> Bans:
 
 def reach(
     network: Network,
-    origin: str | Target,
+    origin: str | Target | Query,
     *,
     by: str = "cost",
     modes: Iterable[str] | None = None,
@@ -866,9 +870,15 @@ def reach(
     a list of `Reached`, best first, with `.to_dataframe()` and `.to_geodataframe()`. With
     `served`, the sea is crossed only on the published services of sea/services.csv: the places
     the corridor's own services reach, rather than every port a ship could (`_served_bans`).
+    A `Query` may be passed instead of the keyword arguments, with no destination, via or
+    alternatives (a reach has none).
     """
-    plan = make_query(origin, by=by, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network)
-    bans = _served_bans(network) if served else Bans()
+    query = query_of(origin, by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
+    unused = [name for name in ("destination", "via", "alternatives") if getattr(query, name)]
+    if unused:
+        raise UsageError(f"{', '.join(unused)}: a reach has none; give a Query without", unused[0])
+    plan = query.plan(network, destination=False)
+    bans = _served_bans(network) if check_flag(served, "served") else Bans()
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
     country = network.country_of(plan.start.place_ids)
@@ -905,9 +915,13 @@ def matrix(
     `progress`, if given, is called with (origins done, origins) after each origin. The result
     is a list of rows with `.to_dataframe()` (long format) and `.to_geodataframe()`.
     """
+    from .distributed import check_progress
+
+    check_network(network)
+    check_progress(progress)
     base = make_query("", by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
-    origins, destinations = places(origins), places(destinations)
-    ends = [resolve(network, d) for d in destinations]
+    origins, destinations = places(origins, "origins"), places(destinations, "destinations")
+    ends = [resolve(network, d, "destinations") for d in destinations]
     core = network.core
     columns = [[(pid, core.destination(pid)) for pid in end.place_ids] for end in ends]
     targets = sorted({node for column in columns for _, node in column})

@@ -55,6 +55,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import os
 import re
 import sys
 from array import array
@@ -157,9 +158,28 @@ class Scenario:
     sources: tuple[str, ...] = ()
     path: Path | None = None
 
-    def on(self, date: dt.date | None) -> Scenario:
-        """Return the scenario with only the changes in force on a date (all of them for None)."""
-        return replace(self, changes=tuple(c for c in self.changes if c.active(date, self.start, self.end)))
+    def on(self, date: dt.date | str | None) -> Scenario:
+        """Return the scenario with only the changes in force on a date (all of them for None):
+        a date, a datetime's day or an ISO text (2024-03-01); UsageError for anything else."""
+        day = _day(date)
+        return replace(self, changes=tuple(c for c in self.changes if c.active(day, self.start, self.end)))
+
+
+def _day(value: object) -> dt.date | None:
+    """Return the day a date argument names: a datetime (a pandas Timestamp too) is compared by its
+    day, as a date cannot be compared with a datetime; an ISO text is read."""
+    if value is None or type(value) is dt.date:
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return dt.date(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise UsageError(f"on must be a date (a datetime.date or YYYY-MM-DD), not {value!r}", "on")
 
 
 # --------------------------------------------------------------------------- reading
@@ -376,8 +396,13 @@ def list_scenarios(data: str | None = None) -> list[Path]:
     return [found[name] for name in sorted(found)]
 
 
-def scenario_path(name_or_file: str, data: str | None = None) -> Path:
-    """Return the file of a scenario given by name (red-sea-2024) or path; UsageError if there is none."""
+def scenario_path(name_or_file: str | os.PathLike[str], data: str | None = None) -> Path:
+    """Return the file of a scenario given by name (red-sea-2024) or path (a Path too); UsageError
+    if there is none."""
+    if isinstance(name_or_file, os.PathLike):
+        name_or_file = os.fspath(name_or_file)
+    if not isinstance(name_or_file, str):
+        raise UsageError(f"scenario must be a scenario's name or its .toml file, not {name_or_file!r}", "scenario")
     text = name_or_file.strip()
     if not text:  # Path("") is the current directory
         raise UsageError("scenario is empty: give a scenario's name (see corridor scenario list) or its .toml file",
@@ -396,7 +421,9 @@ def scenario_path(name_or_file: str, data: str | None = None) -> Path:
     raise UsageError(f"scenario {text!r} is neither a bundled scenario ({names}) nor a .toml file", "scenario")
 
 
-def load_scenario(name_or_file: str, data: str | None = None, *, known_sources: Iterable[str] = ()) -> Scenario:
+def load_scenario(
+    name_or_file: str | os.PathLike[str], data: str | None = None, *, known_sources: Iterable[str] = ()
+) -> Scenario:
     """Read and check a scenario by name or path."""
     from ._fs import read_regular
 
@@ -516,7 +543,7 @@ class Disruption:
     scenario: Scenario
     network: Network  # the same places and edges; changed weights
     base: Network
-    spread_h: array  # per edge: the spread of the delays on it
+    spread_h: array = field(repr=False)  # per edge: the spread of the delays on it (kept out of the repr)
     closed_edges: int = 0
     closed_places: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
@@ -555,7 +582,7 @@ def _crossings(core, code: int) -> dict[int, float]:
     return out
 
 
-def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | None = None) -> Disruption:
+def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | str | None = None) -> Disruption:
     """Return the network with a scenario's changes (those in force `on` a date, or all) in its weights.
 
     Raises DataError listing every place, link or passage the network does not have, as
@@ -563,6 +590,8 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | None =
     """
     from .graph import MODE_CODES
 
+    if not isinstance(scenario, Scenario):
+        raise UsageError(f"scenario must be a Scenario (load_scenario(name)), not {scenario!r}", "scenario")
     active = scenario.on(on)
     core = network.core
     m = core.n_edges
