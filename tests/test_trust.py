@@ -10,7 +10,7 @@ import pytest
 from corridor.errors import NoRouteError
 from corridor.graph import ROLE_CODE, Role
 from corridor.io import place_figures
-from corridor.provenance import customs_not_charged
+from corridor.provenance import customs_not_charged, leg_sources
 from corridor.routing import find_routes, matrix, reach
 
 DAY = 24.0
@@ -910,3 +910,15 @@ def test_of_routes_the_same_length_the_shortest_is_the_faster(network):
     fastest = find_routes(network, "Guiyang", "Singapore", by="time")[0]
     assert shortest.distance_km == pytest.approx(fastest.distance_km, abs=0.01)
     assert shortest.time_h == pytest.approx(fastest.time_h)
+
+
+def test_a_wait_cites_the_departures_that_set_it_not_every_service_there(network):
+    # The wait for a feeder at Singapore is half the headway of the most frequent one, the daily
+    # Beibu Gulf-Singapore liner (S26); each link charges the rest of its own wait. Once, the
+    # transfer cited every service leaving Singapore (COSCO's weekly YCX, S28, and MSC's Bengal,
+    # S176) and the default feeder frequency as well.
+    route = find_routes(network, "Chongqing", "Jakarta", by="co2")[0]
+    (change,) = [leg for leg in route.legs if leg.mode == "transfer" and leg.from_id == "SGSIN"]
+    cited = " ".join(leg_sources(network, change)["time_h"])
+    assert "S26" in cited and "S28" not in cited and "S176" not in cited, cited
+    assert "frequency_per_week feeder" not in cited, cited

@@ -25,14 +25,22 @@ _FREQUENCIES: dict[int, dict[tuple[str, str], list[str]]] = {}
 
 
 def _frequency_sources(network: Network) -> dict[tuple[str, str], list[str]]:
-    """Index the links' frequency sources by place and mode, once per network (there are thousands of sea links)."""
+    """Index, by place and mode, the sources of the wait for a departure there, once per network
+    (there are thousands of sea links): the frequency sources of the links whose departures set
+    it, the most frequent (`Network.waits`, as the build charges it); an empty list where a link
+    whose published time includes its wait sets it (no wait); no entry where the mode's default
+    frequency does."""
     found = _FREQUENCIES.get(id(network))
     if found is None:
         found = {}
+        params = network.parameters
         for link in (*network.links.values(), *network.sea_links.values()):
-            if link.frequency_source:
-                for pid in dict.fromkeys((link.from_id, link.to_id)):
-                    found.setdefault((pid, link.mode), []).append(link.frequency_source)
+            own = link.time_includes_wait or link.frequency_per_week is not None
+            for pid in (link.from_id,) if link.one_way else dict.fromkeys((link.from_id, link.to_id)):
+                wait = network.waits.get((pid, link.mode))
+                if own and wait is not None and params.link_wait_h(link) <= wait:
+                    cited = [] if link.time_includes_wait or not link.frequency_source else [link.frequency_source]
+                    found.setdefault((pid, link.mode), []).extend(cited)
         _FREQUENCIES[id(network)] = found
         weakref.finalize(network, _FREQUENCIES.pop, id(network), None)
     return found
@@ -132,8 +140,11 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
                 if to_mode == "sea":
                     add("time_h", params.sea_departures(place)[1])
                 else:
-                    add("time_h", *_frequency_sources(network).get((place.id, to_mode), ()))
-                    parameter("time_h", "frequency_per_week", to_mode)
+                    waited = _frequency_sources(network).get((place.id, to_mode))
+                    if waited is None:  # the mode's default frequency sets the wait
+                        parameter("time_h", "frequency_per_week", to_mode)
+                    else:
+                        add("time_h", *waited)
                 parameter("cost_usd", "cost_usd_per_leg", to_mode)
             if role == TRANSFER:
                 modes = {core.edge(e).tail.mode, core.edge(e).head.mode}  # type: ignore[union-attr]
