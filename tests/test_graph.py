@@ -188,13 +188,16 @@ def test_check_graph_refuses_a_transit_layer_that_breaks_its_contract(network):
     # The bundled network has transit and inbound layers (network.transit_places); the tiny one none.
     core = network.core
     assert core.transit and check_graph(core) == []
-    # transit_nodes has a row of modes per transit layer per place; mode_nodes one per place.
+    # transit_nodes has a block per place with transit layers (transit_block), a row of modes per
+    # layer in it; mode_nodes a row per place.
     width, rows = len(GRAPH_MODES) * 2, len(core.transit_layers)
-    assert len(core.transit_nodes) == len(core.mode_nodes) * rows and core.transit_layers[0] == "transit"
+    owner = {block: place for place, block in enumerate(core.transit_block) if block >= 0}
+    assert len(core.transit_nodes) == len(owner) * rows * width and core.transit_layers[0] == "transit"
+    assert 0 < len(owner) < len(core.place_ids) / 4  # only the places of territories cargo crosses
 
     def ordinary(slot):  # the entry of mode_nodes for the same place, mode and side
-        place, rest = divmod(slot, width * rows)
-        return place * width + rest % width
+        block, rest = divmod(slot, width * rows)
+        return owner[block] * width + rest % width
 
     slot = next(i for i, n in enumerate(core.transit_nodes) if n >= 0 and core.mode_nodes[ordinary(i)] >= 0)
     assert slot % 2 == 0  # an arrival, its departure next
@@ -208,6 +211,9 @@ def test_check_graph_refuses_a_transit_layer_that_breaks_its_contract(network):
     table[slot] = core.origin(core.node_place_id(node))
     assert any("does not name the" in p for p in check_graph(broken(core, transit_nodes=table)))
     assert any("transit layer" in p for p in check_graph(broken(core, transit_nodes=core.transit_nodes[:-1])))
+    blocks = array("i", core.transit_block)
+    blocks[blocks.index(0)] = 1  # two places claim one block
+    assert any("transit_block" in p for p in check_graph(broken(core, transit_block=blocks)))
     # A route may neither start nor end in transit.
     board = next(e for e in core.edges_with_role(Role.BOARD) if core.head[e] == core.mode_nodes[ordinary(slot) | 1])
     head = array("i", core.head)

@@ -55,7 +55,8 @@ _CHECKSUM = hashlib.sha256().digest_size  # the header and arrays are followed b
 ARRAYS = {
     "node_kind": "B", "node_place": "i", "node_mode": "B", "node_lane": "i", "indptr": "i", "head": "i",
     "tail": "i", "role": "B", "mode": "B", "passage": "B", "link": "i", "origin_node": "i",
-    "destination_node": "i", "mode_nodes": "i", "transit_nodes": "i", "inbound_nodes": "i", "category": "B",
+    "destination_node": "i", "mode_nodes": "i", "transit_nodes": "i", "transit_block": "i", "inbound_nodes": "i",
+    "category": "B",
     "rindptr": "i", "redges": "i", "spread": "d",
 }  # fmt: skip
 

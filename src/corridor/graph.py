@@ -171,7 +171,8 @@ class Graph:
     origin_node: array  # i: per place, -1 when the place is not in the graph
     destination_node: array  # i: per place
     mode_nodes: array  # i: per place, per mode code, (arrive, depart); -1 when absent
-    transit_nodes: array  # i: per place, per transit layer (`transit_layers`), as mode_nodes; -1 when absent
+    transit_nodes: array  # i: per block (`transit_block`), per transit layer (`transit_layers`), as mode_nodes
+    transit_block: array  # i: per place, its block of transit_nodes; -1 for a place with no transit layer
     inbound_nodes: array  # i: as mode_nodes, the inbound layer's; -1 when absent
     rindptr: array  # i: n + 1, the reverse adjacency: edges entering node v are redges[rindptr[v]:rindptr[v + 1]]
     redges: array  # i: m, edge numbers sorted by head
@@ -222,35 +223,42 @@ class Graph:
         """Return every node of a place: origin, destination, arrivals and departures on every layer."""
         i = self.place_index(place_id)
         width = len(GRAPH_MODES) * 2
-        transit = width * len(self.transit_layers)
+        block, transit = self.transit_block[i], width * len(self.transit_layers)
         nodes = [
             self.origin_node[i],
             self.destination_node[i],
             *self.mode_nodes[i * width : (i + 1) * width],
-            *self.transit_nodes[i * transit : (i + 1) * transit],
+            *(self.transit_nodes[block * transit : (block + 1) * transit] if block >= 0 else ()),
             *self.inbound_nodes[i * width : (i + 1) * width],
         ]
         return [n for n in nodes if n >= 0]
 
     @property
     def transit(self) -> frozenset[int]:
-        """The nodes of the transit layer (`transit_nodes`)."""
+        """The nodes of the transit layers (`transit_nodes`)."""
         found = self._edges_by_code.get("transit")
         if found is None:
-            found = self._edges_by_code["transit"] = frozenset(n for n in self.transit_nodes if n >= 0)
+            found = self._edges_by_code["transit"] = frozenset(self.transit_nodes) - {NO_INDEX}
         return found
 
     def layer(self, n: int) -> str:
-        """Return the layer of a node (`LAYERS`, or a transit layer of `transit_layers`)."""
-        named = self._edges_by_code.get("layers")
-        if named is None:
-            per_place = len(GRAPH_MODES) * 2
-            named = {node: "inbound" for node in self.inbound_nodes if node >= 0}
-            for slot, node in enumerate(self.transit_nodes):
-                if node >= 0:
-                    named[node] = self.transit_layers[slot // per_place % len(self.transit_layers)]
-            self._edges_by_code["layers"] = named
-        return named.get(n, "")
+        """Return the layer of a node (`LAYERS`, or a transit layer of `transit_layers`): found
+        in its place's entries of the layers' tables, without indexing every node."""
+        kind = self.node_kind[n]
+        if kind not in (Kind.ARRIVE, Kind.DEPART):
+            return ""
+        modes, rows = len(GRAPH_MODES), len(self.transit_layers)
+        place, code, side = self.node_place[n], self.node_mode[n], int(kind == Kind.DEPART)
+        slot = (place * modes + code) * 2 + side
+        if self.mode_nodes[slot] == n:
+            return ""
+        if self.inbound_nodes[slot] == n:
+            return "inbound"
+        block = self.transit_block[place]
+        for row in range(rows if block >= 0 else 0):
+            if self.transit_nodes[((block * rows + row) * modes + code) * 2 + side] == n:
+                return self.transit_layers[row]
+        return ""
 
     def in_graph(self, place_id: str) -> bool:
         index = self._place_index().get(place_id)
@@ -372,8 +380,8 @@ class GraphBuilder:
             raise ValueError("the transit layers are named before their first node")
         self.transit_layers = [TRANSIT, *(n for n in names if n != TRANSIT)]
         self.transit_code = {name: code for code, name in enumerate(self.transit_layers)}
-        width = len(GRAPH_MODES) * 2
-        self.transit_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width * len(self.transit_layers))
+        self.transit_nodes = array("i")  # a block per place that has a transit layer, made with its first node
+        self.transit_block = array("i", [NO_INDEX]) * len(self.place_ids)
 
     def _new(self, kind: Kind, place: int, mode: int, lane: int) -> int:
         self.node_kind.append(kind)
@@ -396,8 +404,12 @@ class GraphBuilder:
 
     def _mode_node(self, place_id: str, mode: str, side: int, layer: str) -> int:
         i, code = self.index[place_id], MODE_CODE[mode]
-        if is_transit(layer):  # one row of modes per transit layer
-            table, row = self.transit_nodes, i * len(self.transit_layers) + self.transit_code[layer]
+        if is_transit(layer):  # one row of modes per transit layer, in the place's block
+            rows = len(self.transit_layers)
+            if self.transit_block[i] < 0:
+                self.transit_block[i] = len(self.transit_nodes) // (rows * len(GRAPH_MODES) * 2)
+                self.transit_nodes.extend(array("i", [NO_INDEX]) * (rows * len(GRAPH_MODES) * 2))
+            table, row = self.transit_nodes, self.transit_block[i] * rows + self.transit_code[layer]
         else:
             table, row = {"": self.mode_nodes, "inbound": self.inbound_nodes}[layer], i
         slot = (row * len(GRAPH_MODES) + code) * 2 + side
@@ -498,6 +510,7 @@ class GraphBuilder:
             destination_node=self.destination_node,
             mode_nodes=self.mode_nodes,
             transit_nodes=self.transit_nodes,
+            transit_block=self.transit_block,
             inbound_nodes=self.inbound_nodes,
             rindptr=rindptr,
             redges=redges,
@@ -560,8 +573,11 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
     if len(graph.origin_node) != places or len(graph.destination_node) != places:
         add("origin_node and destination_node need one entry per place")
     for name in LAYER_TABLES:
-        if len(getattr(graph, name)) != places * _rows_per_place(graph, name) * len(GRAPH_MODES) * 2:
+        if len(getattr(graph, name)) != _entries(graph, name):
             add(f"{name} needs an arrival and a departure entry per place and mode (and transit layer)")
+    blocks = [b for b in graph.transit_block if b >= 0]
+    if len(graph.transit_block) != places or sorted(blocks) != list(range(len(blocks))):
+        add("transit_block needs one entry per place, numbering the blocks of transit_nodes once each")
     if len(set(graph.transit_layers)) != len(graph.transit_layers) or not all(map(is_transit, graph.transit_layers)):
         add(f"transit_layers names a layer twice or one that is not a transit layer: {graph.transit_layers}")
     if any(code >= len(graph.categories) for code in set(graph.category)):
@@ -637,9 +653,13 @@ def check_graph(graph: Graph, *, limit: int = 50) -> list[str]:
 LAYER_TABLES = ("mode_nodes", "transit_nodes", "inbound_nodes")
 
 
-def _rows_per_place(graph: Graph, table: str) -> int:
-    """How many rows of modes a layers' table has per place: one per transit layer in `transit_nodes`."""
-    return len(graph.transit_layers) if table == "transit_nodes" else 1
+def _entries(graph: Graph, table: str) -> int:
+    """How many entries a layers' table has: a row of modes per place, or per transit layer in
+    each block of `transit_nodes`."""
+    rows = len(graph.place_ids)
+    if table == "transit_nodes":
+        rows = sum(b >= 0 for b in graph.transit_block) * len(graph.transit_layers)
+    return rows * len(GRAPH_MODES) * 2
 
 
 def _mode_node_problems(graph: Graph) -> Iterator[str]:
@@ -648,12 +668,14 @@ def _mode_node_problems(graph: Graph) -> Iterator[str]:
     and each inbound node a route could start at."""
     n, width = graph.n_nodes, len(GRAPH_MODES)
     named: set[int] = set()
+    owner = {b: i for i, b in enumerate(graph.transit_block) if b >= 0}  # block -> place
     for name in LAYER_TABLES:
-        rows = _rows_per_place(graph, name)
+        rows = len(graph.transit_layers) if name == "transit_nodes" else 1
         for slot, node in enumerate(getattr(graph, name)):
             if node < 0:
                 continue
             place, rest = divmod(slot, width * 2 * rows)
+            place = owner.get(place, NO_INDEX) if name == "transit_nodes" else place
             rest %= width * 2
             mode, side = divmod(rest, 2)
             kind = Kind.DEPART if side else Kind.ARRIVE

@@ -663,8 +663,11 @@ def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
             text += "; the port's handling included, not charged again on a transfer"
         numbers = {"h": found.h, "h_p90": found.h_p90, "usd": found.usd}
         out.append(PlaceFigure(f"{direction} clearance", text, found.source, numbers))
+    from .graph import is_transit
+
     core = network.core
-    if "sea" in place.modes and core.in_graph(place.id) and core.transit.intersection(core.place_nodes(place.id)):
+    in_transit = core.in_graph(place.id) and any(is_transit(core.layer(n)) for n in core.place_nodes(place.id))
+    if "sea" in place.modes and in_transit:
         found = network.parameters.transit(place)
         country = network.countries.get(place.country, place.country)
         text = (

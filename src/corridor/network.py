@@ -127,7 +127,7 @@ class Network:
         tail, head = core.node_place_id(core.tail[edge]), core.node_place_id(core.head[edge])
         if link is None or tail is None or head is None:
             return None
-        from_transit, into_transit = core.tail[edge] in core.transit, core.head[edge] in core.transit
+        from_transit, into_transit = is_transit(core.layer(core.tail[edge])), is_transit(core.layer(core.head[edge]))
         return link, self.places[tail], self.places[head], from_transit, into_transit
 
     def clearance_on(self, edge: int) -> list[Clearance]:
@@ -176,7 +176,7 @@ class Network:
             return None
         to_sea = role == TRANSFER and core.node_mode[core.head[edge]] in SEA_CODES
         from_sea = core.node_mode[core.tail[edge]] in SEA_CODES
-        if core.tail[edge] in core.transit or core.head[edge] in core.transit:
+        if is_transit(core.layer(core.tail[edge])) or is_transit(core.layer(core.head[edge])):
             # Cargo in transit (`transit_places`) declares its transit between a ship and land.
             return self.parameters.transit(self.places[place_id]) if from_sea or to_sea else None
         return clearance_at(self.clearance_of, self.places[place_id], from_sea, to_sea)
