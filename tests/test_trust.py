@@ -922,3 +922,16 @@ def test_a_wait_cites_the_departures_that_set_it_not_every_service_there(network
     cited = " ".join(leg_sources(network, change)["time_h"])
     assert "S26" in cited and "S28" not in cited and "S176" not in cited, cited
     assert "frequency_per_week feeder" not in cited, cited
+
+
+def test_a_transfer_that_holds_a_border_crossing_says_so(network, run):
+    # Chongqing to Bangkok by distance changes from the train to a lorry at Nong Khai, where the
+    # road crossing's 4 hours are in the transfer; the train's leg before says Thailand's import
+    # hours are "in the border crossing". Once, that leg was labelled a plain transfer.
+    route = find_routes(network, "Chongqing", "Bangkok", by="distance")[0]
+    (change,) = [leg for leg in route.legs if leg.from_id == "th-nongkhai" and leg.mode == "transfer"]
+    crossing = network.operations.crossings[("th-nongkhai", change.to_mode)]
+    assert change.activity == "border crossing and transfer" and change.time_h >= crossing.crossing_h
+    assert "th-nongkhai" in route.transfer_places
+    text = " ".join(run("route", "Chongqing", "Bangkok", "--by", "distance").out.split())
+    assert "border crossing and transfer Nong Khai border (th-nongkhai) rail to road" in text

@@ -17,7 +17,7 @@ from .geo import normalize_lon
 from .network import Network, link_service
 from .provenance import calls_on_the_way, customs_not_charged, fees_not_charged, leg_sources, not_charged_notes
 from .registry import METRICS as METRIC_SPECS
-from .routing import BY, Reached, Route
+from .routing import BY, CHANGES, Reached, Route
 
 if TYPE_CHECKING:
     from .gazetteer import Target
@@ -310,7 +310,7 @@ BAD_CASE_NOTE = "bad case: the time at the 90th percentile of waits, queues, cle
 def leg_to(leg, label: Callable[[str], str]) -> str:
     """Say what a table's "to" column says of a leg: the place it reaches, what a transfer or a
     transshipment changes between, nothing for what happens at one place (a border, a clearance)."""
-    if leg.activity in ("transfer", "transshipment") and leg.from_mode:
+    if leg.activity in CHANGES and leg.from_mode:
         return f"{leg.from_mode} to {leg.to_mode}"
     return "" if leg.mode == "transfer" else label(leg.to_id)
 

@@ -50,6 +50,8 @@ SEARCHES_PER_ALTERNATIVE = 2
 POOL_PER_ALTERNATIVE = 2
 # Alternatives cost at most this many times the best route on its metric.
 STRETCH = 3.0
+# What a leg that changes mode or ship does (`Leg.activity`): the last holds a border's crossing too.
+CHANGES = ("transfer", "transshipment", "border crossing and transfer")
 # Gateways this close to one another are one gateway region for alternatives.
 GATEWAY_REGION_KM = 150.0
 TRANSFER, THROUGH, ALIGHT = ROLE_CODE[Role.TRANSFER], ROLE_CODE[Role.THROUGH], ROLE_CODE[Role.ALIGHT]
@@ -78,7 +80,7 @@ class Leg:
     passages: tuple[str, ...] = ()
     from_mode: str = ""  # for a transfer: the modes it joins
     to_mode: str = ""
-    activity: str = ""  # transfer, transshipment, border crossing, break of gauge, import clearance
+    activity: str = ""  # one of CHANGES, border crossing, break of gauge, import clearance
     service: str = ""  # for a sea leg: mainline or feeder (the graph's mode)
     spread_sq: float = 0.0  # the sum of its edges' squared 90th-percentile excesses (hours squared)
 
@@ -174,7 +176,7 @@ class Route:
     @property
     def transfer_places(self) -> tuple[str, ...]:
         """The places where the route changes mode or ship."""
-        return tuple(leg.from_id for leg in self.legs if leg.activity in ("transfer", "transshipment"))
+        return tuple(leg.from_id for leg in self.legs if leg.activity in CHANGES)
 
     def summary(self) -> str:
         """Return 'rail CNCQI-CNQZH, sea CNQZH-IQUQR' style text."""
@@ -320,7 +322,12 @@ def _activity(network: Network, edge: int) -> str:
     role = core.role[edge]
     if role == TRANSFER:
         modes = {MODE_CODES[core.node_mode[core.tail[edge]]], MODE_CODES[core.node_mode[core.head[edge]]]}
-        return "transshipment" if modes <= SEA_FAMILY else "transfer"
+        if modes <= SEA_FAMILY:
+            return "transshipment"
+        # A transfer at a border place onto a mode that crosses there holds the crossing's time.
+        at = core.node_place_id(core.tail[edge]) or ""
+        crossed = network.operations.crossings.get((at, MODE_CODES[core.node_mode[core.head[edge]]]))
+        return "border crossing and transfer" if crossed is not None and crossed.crossing_h else "transfer"
     if role not in (THROUGH, ALIGHT) or not (core.weights["time_h"][edge] or core.weights["cost_usd"][edge]):
         return ""
     place_id = core.node_place_id(core.tail[edge])
@@ -434,7 +441,7 @@ def _ban_options(plan: Plan, route: Route) -> list[Bans]:
     network, core = plan.network, plan.network.core
     options: list[Bans] = []
     for leg in route.legs:
-        if leg.activity in ("transfer", "transshipment"):
+        if leg.activity in CHANGES:
             region = {*network.places_near(leg.from_id, GATEWAY_REGION_KM), *network.area_members(leg.from_id)}
             edges = frozenset(
                 e
