@@ -569,14 +569,9 @@ def test_a_request_past_the_time_limit_is_503(network):
         assert "limit" in message
 
 
-def test_a_search_past_the_time_limit_keeps_its_slot_until_it_ends(network, monkeypatch):
-    # The answer is a 503 at once, but the search runs on in its thread: it keeps the server's one
-    # slot, so the next search waits (and is a 503 too) rather than running beside it, while the
-    # type-ahead, which searches nothing, still answers. The search is held until released, so
-    # that it outlasts the limit however fast the machine, and the type-ahead does not race a
-    # busy search for the interpreter on a slow one.
-    import time
-
+@pytest.fixture
+def held_searches(monkeypatch):
+    """Hold every pareto search until the returned event is set (two minutes at most)."""
     import corridor.pareto
 
     release = threading.Event()
@@ -587,6 +582,18 @@ def test_a_search_past_the_time_limit_keeps_its_slot_until_it_ends(network, monk
         return search(*args, **kwargs)
 
     monkeypatch.setattr(corridor.pareto, "pareto", held)
+    return release
+
+
+def test_a_search_past_the_time_limit_keeps_its_slot_until_it_ends(network, held_searches):
+    # The answer is a 503 at once, but the search runs on in its thread: it keeps the server's one
+    # slot, so the next search waits (and is a 503 too) rather than running beside it, while the
+    # type-ahead, which searches nothing, still answers. The search is held until released, so
+    # that it outlasts the limit however fast the machine, and the type-ahead does not race a
+    # busy search for the interpreter on a slow one.
+    import time
+
+    release = held_searches
     with TestClient(create_app(Settings(time_limit_s=1.0, threads=1), network=network)) as hurried:
         slow = {"origin": "chongqing", "destination": "rotterdam"}
         error_of(hurried.get("/api/pareto", params=slow), 503, None)
@@ -599,22 +606,13 @@ def test_a_search_past_the_time_limit_keeps_its_slot_until_it_ends(network, monk
             time.sleep(0.5)
 
 
-def test_type_ahead_answers_while_more_searches_wait_than_there_are_threads(network, monkeypatch):
+def test_type_ahead_answers_while_more_searches_wait_than_there_are_threads(network, held_searches):
     # Fifty searches wait for the server's one slot (each held until released below): more than
     # the worker threads a process has. The type-ahead, which searches nothing, answers all the
     # same, while they wait, not once they are answered; then every search is answered.
     import time
 
-    import corridor.pareto
-
-    release = threading.Event()
-    search = corridor.pareto.pareto
-
-    def held(*args, **kwargs):
-        release.wait(120)
-        return search(*args, **kwargs)
-
-    monkeypatch.setattr(corridor.pareto, "pareto", held)
+    release = held_searches
     app = create_app(Settings(threads=1, time_limit_s=120), network=network)
     arrived: list[str] = []
 

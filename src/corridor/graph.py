@@ -96,6 +96,12 @@ def is_transit(layer: str) -> bool:
     return layer == TRANSIT or layer.startswith(TRANSIT + ":")
 
 
+def _slot(row: int, code: int, side: int) -> int:
+    """The entry of a layers' table for a row of modes (a place's, or a transit layer's in a
+    block), a mode code and a side (0 arrival, 1 departure)."""
+    return (row * len(GRAPH_MODES) + code) * 2 + side
+
+
 @dataclass(frozen=True, slots=True)
 class Arrive:
     """A mode arriving at a place, on a layer (`LAYERS`; "" for most)."""
@@ -247,16 +253,14 @@ class Graph:
         kind = self.node_kind[n]
         if kind not in (Kind.ARRIVE, Kind.DEPART):
             return ""
-        modes, rows = len(GRAPH_MODES), len(self.transit_layers)
         place, code, side = self.node_place[n], self.node_mode[n], int(kind == Kind.DEPART)
-        slot = (place * modes + code) * 2 + side
-        if self.mode_nodes[slot] == n:
+        if self.mode_nodes[_slot(place, code, side)] == n:
             return ""
-        if self.inbound_nodes[slot] == n:
+        if self.inbound_nodes[_slot(place, code, side)] == n:
             return "inbound"
-        block = self.transit_block[place]
+        block, rows = self.transit_block[place], len(self.transit_layers)
         for row in range(rows if block >= 0 else 0):
-            if self.transit_nodes[((block * rows + row) * modes + code) * 2 + side] == n:
+            if self.transit_nodes[_slot(block * rows + row, code, side)] == n:
                 return self.transit_layers[row]
         return ""
 
@@ -353,7 +357,7 @@ class Graph:
 class GraphBuilder:
     """Number nodes as they are first named and collect edges; `build()` compiles them."""
 
-    def __init__(self, place_ids: Sequence[str], transit_layers: Sequence[str] = (TRANSIT,)):
+    def __init__(self, place_ids: Sequence[str]):
         self.place_ids = list(place_ids)
         self.index = {pid: i for i, pid in enumerate(self.place_ids)}
         width = len(GRAPH_MODES) * 2
@@ -361,7 +365,7 @@ class GraphBuilder:
         self.destination_node = array("i", [NO_INDEX]) * len(self.place_ids)
         self.mode_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
         self.transit_nodes = array("i")
-        self.use_transit_layers(transit_layers)
+        self.use_transit_layers(())
         self.inbound_nodes = array("i", [NO_INDEX]) * (len(self.place_ids) * width)
         self.lane_node: dict[int, int] = {}
         self.node_kind = array("B")
@@ -376,7 +380,7 @@ class GraphBuilder:
 
     def use_transit_layers(self, names: Sequence[str]) -> None:
         """Name the transit layers (`transit_layer`), before any transit node is made."""
-        if any(n >= 0 for n in self.transit_nodes):
+        if self.transit_nodes:
             raise ValueError("the transit layers are named before their first node")
         self.transit_layers = [TRANSIT, *(n for n in names if n != TRANSIT)]
         self.transit_code = {name: code for code, name in enumerate(self.transit_layers)}
@@ -407,12 +411,12 @@ class GraphBuilder:
         if is_transit(layer):  # one row of modes per transit layer, in the place's block
             rows = len(self.transit_layers)
             if self.transit_block[i] < 0:
-                self.transit_block[i] = len(self.transit_nodes) // (rows * len(GRAPH_MODES) * 2)
-                self.transit_nodes.extend(array("i", [NO_INDEX]) * (rows * len(GRAPH_MODES) * 2))
+                self.transit_block[i] = len(self.transit_nodes) // _slot(rows, 0, 0)
+                self.transit_nodes.extend(array("i", [NO_INDEX]) * _slot(rows, 0, 0))
             table, row = self.transit_nodes, self.transit_block[i] * rows + self.transit_code[layer]
         else:
             table, row = {"": self.mode_nodes, "inbound": self.inbound_nodes}[layer], i
-        slot = (row * len(GRAPH_MODES) + code) * 2 + side
+        slot = _slot(row, code, side)
         if table[slot] < 0:
             table[slot] = self._new(Kind.DEPART if side else Kind.ARRIVE, i, code, NO_INDEX)
         return table[slot]

@@ -14,6 +14,7 @@ from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
 from .errors import DataError, NoMatchError
 from .geo import normalize_lon
+from .graph import is_transit
 from .network import Network, link_service
 from .provenance import calls_on_the_way, customs_not_charged, fees_not_charged, leg_sources, not_charged_notes
 from .registry import METRICS as METRIC_SPECS
@@ -663,8 +664,6 @@ def _clearance_figures(network: Network, place: Place) -> list[PlaceFigure]:
             text += "; the port's handling included, not charged again on a transfer"
         numbers = {"h": found.h, "h_p90": found.h_p90, "usd": found.usd}
         out.append(PlaceFigure(f"{direction} clearance", text, found.source, numbers))
-    from .graph import is_transit
-
     core = network.core
     in_transit = core.in_graph(place.id) and any(is_transit(core.layer(n)) for n in core.place_nodes(place.id))
     if "sea" in place.modes and in_transit:

@@ -960,14 +960,15 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     continue
                 # The layers of `transit_places`: between land modes as above, clearing nothing;
                 # between a ship and land only in transit, a transit declaration instead of the
-                # country's clearance (inbound cargo came by land and ends in this country). Cargo
-                # landed from a ship is on the transit layer of no other territory.
+                # country's clearance (inbound cargo came by land and ends in this country).
                 declared = parameters.transit(place) if at_sea else None
                 declaration = Metrics(time_h=declared.h, cost_usd=declared.usd) if declared else Metrics()
                 declaration_spread = declared.h_p90 - declared.h if declared else 0.0
                 for layer in layers_at(place.id):
-                    if at_sea and not (layer == transit_layer() or (is_transit(layer) and other in SEA_FAMILY)):
-                        continue
+                    if at_sea and not is_transit(layer):
+                        continue  # inbound cargo came by land
+                    if mode in SEA_FAMILY and layer != transit_layer():
+                        continue  # cargo landed from a ship came from no other territory in transit
                     builder.add(
                         builder.arrive(place.id, mode, "" if mode in SEA_FAMILY else layer),
                         builder.depart(place.id, other, "" if other in SEA_FAMILY else layer),
