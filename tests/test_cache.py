@@ -182,9 +182,10 @@ def test_a_cache_file_is_plain_data_with_a_checked_layout(network):
 
 def read_every_section(loaded) -> None:
     """Read what a cached network keeps for first use: the feeder links, the passages of the
-    lanes, the access paths, the waits and the gazetteer's other names."""
+    lanes, the access paths, the waits, the gazetteer's other names and the places' rows."""
     len(loaded.sea_links), len(loaded.passages_of), len(loaded.access), len(loaded.waits)
     loaded.gazetteer_index["names"]()
+    loaded.places[next(iter(loaded.places))]
 
 
 def test_a_cache_file_changed_anywhere_is_refused_by_its_checksum(network):
@@ -226,6 +227,17 @@ def test_a_text_route_reads_no_feeder_links_from_the_cache(network):
     (route,) = find_routes(loaded, "Shekou", "Manila", by="time", modes=["sea"])
     assert "on PIL South China Philippines (SCP)" in route_text(loaded, route, title="", width=300)
     assert loaded.sea_links._load is not None, "the route decoded the feeder links section"
+
+
+def test_a_cached_network_makes_only_the_places_a_route_reads(network):
+    # The places are the largest table of the file, one line of JSON each: a route decodes the
+    # few it shows, and every place decodes to the one that was written.
+    loaded = cache.loads(cache.dumps(network), network.root)
+    find_routes(loaded, "Chongqing", "Umm Qasr", by="time")
+    assert 0 < len(loaded.places._made) < 50
+    assert list(loaded.places) == list(network.places)
+    assert all(loaded.places[pid] == place for pid, place in network.places.items())
+    assert pickle.loads(pickle.dumps(loaded.places)) == dict(network.places)
 
 
 def test_a_stale_packaged_network_is_passed_over_unread(tiny, tmp_path, monkeypatch):

@@ -44,7 +44,7 @@ from .services import Canal, Clearance, Crossing, Hub, Operations, Service, Spre
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 12
+FORMAT = 13
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 # What the packaged network was built from (its header's fingerprint and data digests), beside it,
 # so that a stale one (an editable install whose code or data changed) is passed over unread.
@@ -321,6 +321,47 @@ class LazyRows(Mapping[str, T]):
         return dict, (dict(self.items()),)
 
 
+class LazyLines(Mapping[str, T]):
+    """Rows of a cached table by key, each stored as a line of JSON of its own and decoded, then
+    made into its object, when first asked for.
+
+    The places are the largest table of the network file (1.2 MB of JSON for 3,800 places): a
+    route reads a handful, and decoding them all took longer than the search. `lines()` gives the
+    section's lines (read and checked on first use); `keys` are the rows' keys in line order.
+    """
+
+    def __init__(self, fields: list[str], kind: type[T], key: str, keys: list[str], lines: Callable[[], list[bytes]]):
+        self._make = _maker({"fields": fields}, kind)
+        self._key = fields.index(key)
+        self._index = {k: i for i, k in enumerate(keys)}
+        if len(self._index) != len(keys):
+            raise CacheError(f"{kind.__name__} keys repeat")
+        self._lines = Deferred(lambda: dict(enumerate(lines())))
+        self._made: dict[str, T] = {}
+
+    def __getitem__(self, key: str) -> T:
+        made = self._made.get(key)
+        if made is None:
+            row = json.loads(self._lines[self._index[key]])
+            if not isinstance(row, list) or len(row) <= self._key or row[self._key] != key:
+                raise CacheError(f"the row of {key} is not its own")
+            made = self._made[key] = self._make(row)
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the plain dict of every row made (the section reader is a closure)."""
+        return dict, (dict(self.items()),)
+
+
 class Deferred(Mapping[K, T]):
     """A mapping read from its section of a cache file the first time it is used.
 
@@ -361,7 +402,9 @@ class Deferred(Mapping[K, T]):
 
 
 # Parts of the header stored as sections of their own, decoded on first use.
-SECTIONS = ("sea_links", "access", "passages_of", "waits", "other_names")
+SECTIONS = ("sea_links", "access", "passages_of", "waits", "other_names", "place_rows")
+# Sections that hold lines of JSON, one per row, not one JSON value (`LazyLines`).
+LINE_SECTIONS = ("place_rows",)
 
 
 def _optional_int(value: Any) -> int | None:
@@ -410,7 +453,7 @@ def dumps(network) -> bytes:
         "link_ids": core.link_ids,
         "categories": core.categories,
         "transit_layers": core.transit_layers,
-        "places": _rows(list(network.places.values()), Place),
+        "places": {"fields": [f.name for f in dataclasses.fields(Place)]},  # rows: place_rows
         "links": _rows(list(network.links.values()), Link),
         "parameters": _rows(list(network.parameters.table.values()), Parameter),
         "sources": _rows(list(network.sources.values()), Source),
@@ -433,7 +476,7 @@ def dumps(network) -> bytes:
     header["gazetteer"].pop("names")  # a section of its own, other_names
     sections, tail, at = {}, [], 0
     for name in SECTIONS:
-        blob = json.dumps(_section_data(network, name), separators=(",", ":"), allow_nan=False).encode()
+        blob = _section_blob(network, name)
         sections[name] = [at, len(blob), hashlib.sha256(blob).hexdigest()]
         tail.append(blob + bytes(-len(blob) % 8))
         at += len(tail[-1])
@@ -442,6 +485,17 @@ def dumps(network) -> bytes:
     padding = bytes(-(len(text) + _HEADER.size) % 8)
     head = _HEADER.pack(MAGIC, FORMAT, len(text), offset) + text + padding + b"".join(blobs)
     return head + hashlib.sha256(head).digest() + b"".join(tail)
+
+
+def _section_blob(network, name: str) -> bytes:
+    """Return a section of a network's cache file as its bytes: JSON, or lines of it."""
+    data = _section_data(network, name)
+    if name in LINE_SECTIONS:
+        lines = [json.dumps(row, separators=(",", ":"), allow_nan=False) for row in data]
+        if any("\n" in line for line in lines):  # json.dumps escapes newlines in strings; never raw
+            raise ValueError(f"a row of {name} holds a line break")
+        return "\n".join(lines).encode()
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _section_data(network, name: str) -> Any:
@@ -456,6 +510,8 @@ def _section_data(network, name: str) -> Any:
         return [[pid, mode, hours] for (pid, mode), hours in network.waits.items()]
     if name == "other_names":
         return network.gazetteer.to_data()["names"]
+    if name == "place_rows":
+        return _rows([network.places[pid] for pid in network.core.place_ids], Place)["rows"]
     raise ValueError(f"no section {name}")
 
 
@@ -543,14 +599,23 @@ def loads(
             try:
                 if hashlib.sha256(blob).hexdigest() != digest:
                     raise CacheError(f"its section {name} does not match its checksum")
+                if name in LINE_SECTIONS:
+                    return blob.tobytes().split(b"\n") if size else []
                 return json.loads(blob.tobytes())
             except (ValueError, RecursionError) as exc:  # CacheError is a ValueError
                 if rebuild is None:
                     raise CacheError(f"bad section {name} ({exc})") from None
                 _warn_once(f"the cached network is damaged ({exc}): building it again")
-                return json.loads(json.dumps(_section_data(rebuild(), name)))
+                again = _section_blob(rebuild(), name)
+                return again.split(b"\n") if name in LINE_SECTIONS else json.loads(again)
 
-        places = LazyRows(header["places"], Place, "id")
+        def place_lines() -> list[bytes]:
+            lines = section("place_rows")
+            if len(lines) != len(core.place_ids):
+                raise CacheError("places and graph disagree")
+            return lines
+
+        places = LazyLines(list(header["places"]["fields"]), Place, "id", core.place_ids, place_lines)
         coords = arrays["lane_coords"]
         network = Network(
             core=core,
