@@ -298,30 +298,33 @@ class LazyRows(Mapping[str, T]):
     def __init__(self, table: dict, kind: type[T], key: str):
         self._make = _maker(table, kind)
         position = table["fields"].index(key)
-        self._rows = {row[position]: row for row in table["rows"]}
+        self._index: Mapping[str, Any] = {row[position]: row for row in table["rows"]}
         self._made: dict[str, T] = {}
+
+    def _row(self, key: str) -> list:
+        return self._index[key]
 
     def __getitem__(self, key: str) -> T:
         made = self._made.get(key)
         if made is None:
-            made = self._made[key] = self._make(self._rows[key])
+            made = self._made[key] = self._make(self._row(key))
         return made
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._rows)
+        return iter(self._index)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._index)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._rows
+        return key in self._index
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as the plain dict of every row made (the row maker is a closure)."""
         return dict, (dict(self.items()),)
 
 
-class LazyLines(Mapping[str, T]):
+class LazyLines(LazyRows[T]):
     """Rows of a cached table by key, each stored as a line of JSON of its own and decoded, then
     made into its object, when first asked for.
 
@@ -337,29 +340,13 @@ class LazyLines(Mapping[str, T]):
         if len(self._index) != len(keys):
             raise CacheError(f"{kind.__name__} keys repeat")
         self._lines = Deferred(lambda: dict(enumerate(lines())))
-        self._made: dict[str, T] = {}
+        self._made = {}
 
-    def __getitem__(self, key: str) -> T:
-        made = self._made.get(key)
-        if made is None:
-            row = json.loads(self._lines[self._index[key]])
-            if not isinstance(row, list) or len(row) <= self._key or row[self._key] != key:
-                raise CacheError(f"the row of {key} is not its own")
-            made = self._made[key] = self._make(row)
-        return made
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._index
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as the plain dict of every row made (the section reader is a closure)."""
-        return dict, (dict(self.items()),)
+    def _row(self, key: str) -> list:
+        row = json.loads(self._lines[self._index[key]])
+        if not isinstance(row, list) or len(row) <= self._key or row[self._key] != key:
+            raise CacheError(f"the row of {key} is not its own")
+        return row
 
 
 class Deferred(Mapping[K, T]):
