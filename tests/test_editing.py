@@ -572,6 +572,33 @@ def test_write_atomic_replaces_the_file_keeping_its_mode(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
 
 
+def test_write_atomic_writes_through_a_link_and_keeps_it(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "table.csv").write_text("old\n")
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    (dataset / "table.csv").symlink_to(shared / "table.csv")
+    write_atomic(dataset / "table.csv", b"new\n")
+    assert (dataset / "table.csv").is_symlink()
+    assert (shared / "table.csv").read_bytes() == b"new\n"
+    assert sorted(p.name for p in dataset.iterdir()) == ["table.csv"]
+    assert sorted(p.name for p in shared.iterdir()) == ["table.csv"]
+
+
+def test_a_place_added_to_a_linked_table_goes_into_the_linked_file(tiny, tmp_path):
+    # A dataset whose places table is a link to a shared file: the new row is in the shared
+    # file, and the dataset still links to it.
+    table = tiny / "ports" / "places.csv"
+    shared = tmp_path / "shared-places.csv"
+    shutil.copy(table, shared)
+    table.unlink()
+    table.symlink_to(shared)
+    add_place(tiny, place_id="XXLNK", name="Linked Town", country="CN", lat=30.0, lon=104.0, modes="road", kind="city")
+    assert table.is_symlink()
+    assert "XXLNK,Linked Town" in shared.read_text()
+
+
 def test_a_failing_write_keeps_the_old_file_and_no_temporary(tmp_path, monkeypatch):
     target = tmp_path / "table.csv"
     target.write_text("old\n")

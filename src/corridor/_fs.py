@@ -168,9 +168,13 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int | None 
     `path` (atomic on POSIX), then fsyncs the directory so the rename itself is durable. The
     file keeps its mode; a new file gets `mode`, else the usual one (0666 less the umask).
     An existing `path` that is not a regular file (a directory, FIFO or device) is refused:
-    a rename would replace the node itself.
+    a rename would replace the node itself. A `path` that is a symbolic link is written where it
+    points, and the link stays: a table linked from a shared folder is edited there, not cut
+    loose from it by a file of the same name put in the link's place.
     """
     path = Path(path)
+    if os.path.islink(path):
+        path = Path(os.path.realpath(path))
     try:
         status = os.stat(path)
     except FileNotFoundError:
