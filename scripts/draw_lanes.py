@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     drawn_ids = set(spec)
     # The lanes the lines join: the base network and every correction that is not one of these.
     kept = [f for f in collection["features"] if f["properties"]["id"] not in drawn_ids]
-    lanes = read_lanes_without(args.data, kept)
+    lanes = read_lanes(args.data, corrections=kept)
     features, problems = draw(spec, lanes, LandMask(args.data))
     for problem in problems:
         print(f"draw_lanes.py: {problem}", file=sys.stderr)
@@ -149,20 +149,6 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(collection, indent=1, ensure_ascii=False) + "\n")
         print(f"wrote {len(features)} lines to {path}")
     return 0
-
-
-def read_lanes_without(root: Path, features: list[dict]):
-    """The dataset's lanes with only the given corrections applied."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        sea = Path(tmp) / CORRECTIONS_FILE.parent
-        sea.mkdir(parents=True)
-        for name in (root / CORRECTIONS_FILE.parent).iterdir():
-            if name.name != CORRECTIONS_FILE.name and name.suffix == ".geojson":
-                (sea / name.name).symlink_to(name)
-        (Path(tmp) / CORRECTIONS_FILE).write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-        return read_lanes(Path(tmp))
 
 
 if __name__ == "__main__":

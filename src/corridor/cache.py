@@ -477,12 +477,16 @@ def dumps(network) -> bytes:
 def _section_blob(network, name: str) -> bytes:
     """Return a section of a network's cache file as its bytes: JSON, or lines of it."""
     data = _section_data(network, name)
-    if name in LINE_SECTIONS:
-        lines = [json.dumps(row, separators=(",", ":"), allow_nan=False) for row in data]
-        if any("\n" in line for line in lines):  # json.dumps escapes newlines in strings; never raw
-            raise ValueError(f"a row of {name} holds a line break")
-        return "\n".join(lines).encode()
+    if name in LINE_SECTIONS:  # json.dumps escapes a line break inside a string: one row a line
+        return "\n".join(json.dumps(row, separators=(",", ":"), allow_nan=False) for row in data).encode()
     return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _section_value(name: str, blob: bytes) -> Any:
+    """Return what a section's bytes hold: its JSON value, or its lines (`LINE_SECTIONS`)."""
+    if name in LINE_SECTIONS:
+        return blob.split(b"\n") if blob else []
+    return json.loads(blob)
 
 
 def _section_data(network, name: str) -> Any:
@@ -586,15 +590,12 @@ def loads(
             try:
                 if hashlib.sha256(blob).hexdigest() != digest:
                     raise CacheError(f"its section {name} does not match its checksum")
-                if name in LINE_SECTIONS:
-                    return blob.tobytes().split(b"\n") if size else []
-                return json.loads(blob.tobytes())
+                return _section_value(name, blob.tobytes())
             except (ValueError, RecursionError) as exc:  # CacheError is a ValueError
                 if rebuild is None:
                     raise CacheError(f"bad section {name} ({exc})") from None
                 _warn_once(f"the cached network is damaged ({exc}): building it again")
-                again = _section_blob(rebuild(), name)
-                return again.split(b"\n") if name in LINE_SECTIONS else json.loads(again)
+                return _section_value(name, _section_blob(rebuild(), name))
 
         def place_lines() -> list[bytes]:
             lines = section("place_rows")
@@ -629,8 +630,6 @@ def loads(
         raise
     except (KeyError, TypeError, ValueError, DataError) as exc:
         raise CacheError(f"bad contents ({type(exc).__name__}: {exc})") from None
-    if list(places) != core.place_ids:
-        raise CacheError("places and graph disagree")
     network.data_digests = header.get("data_digests")
     if isinstance(header.get("gazetteer"), dict):
         names = header["gazetteer"].get("names") or (lambda: section("other_names"))

@@ -179,8 +179,9 @@ def _read_collection(path: Path) -> list[dict]:
     return features
 
 
-def read_lanes(root: Path) -> Lanes:
-    """Read the lane network of a dataset: the base network plus its corrections."""
+def read_lanes(root: Path, *, corrections: list[dict] | None = None) -> Lanes:
+    """Read the lane network of a dataset: the base network plus its corrections (the features of
+    its corrections file, or `corrections` instead when given)."""
     lanes = Lanes(coords=[], edges=[])
     path = root / LANES_FILE
     problems = []
@@ -198,8 +199,10 @@ def read_lanes(root: Path) -> Lanes:
             lanes.add_line(line, passage)
     if problems:
         raise DataError(f"{path} has invalid features", problems)
-    if os.path.lexists(root / CORRECTIONS_FILE):
-        apply_corrections(lanes, _read_collection(root / CORRECTIONS_FILE), root / CORRECTIONS_FILE)
+    if corrections is None and os.path.lexists(root / CORRECTIONS_FILE):
+        corrections = _read_collection(root / CORRECTIONS_FILE)
+    if corrections:
+        apply_corrections(lanes, corrections, root / CORRECTIONS_FILE)
     return lanes
 
 
