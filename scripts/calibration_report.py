@@ -7,8 +7,8 @@ Distances are along the lanes and the ports' access paths, whatever ships sail t
 corrections (data/sea/corrections.geojson): it shows only the calibration half of
 tests/data/published_sea_distances.csv, never the held-out half, so the corrections cannot be
 fitted to the pairs that judge them. `--extension` lists the calibration extension instead
-(tests/data/published_sea_distances_extension.csv, `scripts/sea_table_extension.py`: 1,380 more
-Pub. 151 pairs in Asian waters, all calibration rows), `--both` the two together.
+(tests/data/published_sea_distances_extension.csv, `scripts/sea_table_extension.py`: 5,982 more
+Pub. 151 pairs from every ocean, all calibration rows), `--both` the two together.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""Build the calibration extension of the sea-distance table from Pub. 151's Asian entries.
+"""Build the calibration extension of the sea-distance table from Pub. 151's port distances.
 
 Usage: python scripts/sea_table_extension.py [--data DIR]
 
 Reads the transcription in tests/data/pub151/ (every entry's printed position, `entries.csv`,
-and the port distances of every entry between 12 S and 46 N and 32 E and 146 E,
-`asia_pairs.csv`) and writes tests/data/published_sea_distances_extension.csv: one row per
-pair of corridor seaports, never a pair of tests/data/published_sea_distances.csv (either
-way round), each with the Pub. 151 line it comes from. Every row is a calibration row: lane
+and the port distances of every entry, `pairs.csv`) and writes
+tests/data/published_sea_distances_extension.csv: one row per pair of corridor seaports, never
+a pair of tests/data/published_sea_distances.csv (either way round), each with the Pub. 151
+line it comes from. Every row is a calibration row: lane
 corrections and settings may be derived from it; the held-out half of the main table stays the
 only judge (tests/test_sea_distances.py prints both).
 
@@ -19,7 +19,10 @@ kept. A row is kept for the test (`status` "test") unless, whatever corridor ans
   sea distance can undercut: a misprint or a line read against the wrong entry ("excluded:
   below the great circle");
 - the two ports lie further from Pub. 151's positions, together, than 2% of the distance, so
-  that where the corridor's ports stand could decide a 5% band ("excluded: positions").
+  that where the corridor's ports stand could decide a 5% band ("excluded: positions");
+- its route note names a passage the lanes do not carry because no container ship takes it
+  (`CLOSED_PASSAGES`: "via Corinth Canal"). Where Pub. 151 gives the pair by another route too,
+  that line is kept instead, however much longer.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ OUT = ROOT / "tests" / "data" / "published_sea_distances_extension.csv"
 MATCH_KM = 5.0
 POSITION_SHARE = 0.02
 GREAT_CIRCLE_SHARE = 0.99
+# Passages the lanes do not carry, which Pub. 151 names in a line's route note: a line by one is
+# left out of the test, and a line of the same pair by another route is kept before it.
+CLOSED_PASSAGES = ("corinth canal",)
 TITLE = (
     "NGA Pub. 151 Distances Between Ports (2001 ed.), "
     "text transcription PUB151_raw.txt in GitHub repo kaklin/sea-routes"
@@ -90,7 +96,7 @@ def build_rows(network) -> list[dict[str, str]]:
         for a, b in ((row["from_locode"], row["to_locode"]), (row["from_place"], row["to_place"])):
             known.add(frozenset((a or row["from_locode"], b or row["to_locode"])))
     best: dict[frozenset, dict] = {}
-    for line in csv.DictReader((SOURCE / "asia_pairs.csv").open(encoding="utf-8")):
+    for line in csv.DictReader((SOURCE / "pairs.csv").open(encoding="utf-8")):
         start = (line["entry_name"], line["entry_country"], float(line["entry_lat"]), float(line["entry_lon"]))
         first, first_km = port_of(*start)
         matches = [
@@ -109,11 +115,15 @@ def build_rows(network) -> list[dict[str, str]]:
         pair = frozenset((first.id, second.id))
         if second_km > MATCH_KM or first.id == second.id or pair in known:
             continue
-        if pair in best and float(best[pair]["distance_nm"]) <= distance:
+        closed = any(name in line["note"].lower() for name in CLOSED_PASSAGES)
+        if pair in best and (best[pair]["closed"], float(best[pair]["distance_nm"])) <= (closed, distance):
             continue
-        great_circle = haversine_km(start[3], start[2], float(end["lon"]), float(end["lat"])) / KM_PER_NM
-        position_km = first_km + second_km
-        if distance < GREAT_CIRCLE_SHARE * great_circle:
+        # As written, so that the row's own figures show why it is kept or left out.
+        great_circle = round(haversine_km(start[3], start[2], float(end["lon"]), float(end["lat"])) / KM_PER_NM)
+        position_km = round(first_km + second_km, 1)
+        if closed:
+            status = "excluded: via the Corinth Canal, which takes no container ship (data/sea/CORRECTIONS.md)"
+        elif distance < GREAT_CIRCLE_SHARE * great_circle:
             status = "excluded: below the great circle between Pub. 151's positions"
         elif position_km / KM_PER_NM > POSITION_SHARE * distance:
             status = "excluded: positions: the ports lie too far from Pub. 151's for the distance"
@@ -140,8 +150,10 @@ def build_rows(network) -> list[dict[str, str]]:
             "to_place": "",
             "great_circle_nm": f"{great_circle:.0f}",
             "position_km": f"{position_km:.1f}",
+            "closed": closed,
         }
-    return sorted(best.values(), key=lambda r: (r["from_locode"], r["to_locode"]))
+    rows = [{k: v for k, v in row.items() if k != "closed"} for row in best.values()]
+    return sorted(rows, key=lambda r: (r["from_locode"], r["to_locode"]))
 
 
 if __name__ == "__main__":

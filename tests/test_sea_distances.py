@@ -4,8 +4,8 @@ The table (tests/data/published_sea_distances.csv) was split once, at random wit
 into a calibration half and a held-out half (its `split` column); the rows earlier corrections
 were made against (`used_before`) count as calibration. Lane corrections may be
 derived from the calibration half only; the held-out half says whether they generalise. The
-calibration extension (tests/data/published_sea_distances_extension.csv, more Pub. 151 pairs in
-Asian waters, none of the table's) is calibration too. The figures of both halves and of the
+calibration extension (tests/data/published_sea_distances_extension.csv, more Pub. 151 pairs from
+every ocean, none of the table's) is calibration too. The figures of both halves and of the
 extension, and of searoute's lanes on the same pairs, are printed at the end of the test run.
 """
 
