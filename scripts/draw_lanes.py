@@ -13,6 +13,11 @@ a correction (its id in the corrections file) and gives:
 - `offset_km` (optional): every point between the ends is moved to lie this far from the nearest
   Natural Earth 1:10m land, along the line from that land: a track that follows the coast.
 - `clearance_km`: the least distance every segment must keep from land (islands included).
+- `rungs_km` (optional): a line that follows a coast far from the lanes is joined to them by
+  rungs: from a point of the line every `rung_every_km` (300 unless given) and from both ends,
+  a straight segment to the nearest lane node within `rungs_km` whose segment keeps the
+  clearance. Without them the ports that join the line, nearer than the lanes, could leave it
+  only by the lane shortcuts the build keeps, which join what lies on the ports' shortest paths.
 
 It prints each line's length and least clearance, and fails (exit 1) if a segment comes closer
 to land than its clearance. With `--write` the lines replace the features of the same id in
@@ -84,6 +89,34 @@ def _clearance_km(land: LandMask, a: tuple[float, float], b: tuple[float, float]
     return degrees * KM_PER_DEG * math.cos(math.radians((a[1] + b[1]) / 2))
 
 
+def _rungs(coords: np.ndarray, land: LandMask, line: list, entry: dict) -> list[tuple]:
+    """Return the rungs (point of the line, lane node) that join a drawn line to the lanes."""
+    every = entry.get("rung_every_km", 300)
+    chosen = [0]
+    run = 0.0
+    for k, (a, b) in enumerate(itertools.pairwise(line), 1):
+        run += haversine_km(*a, *b)
+        if run >= every:
+            chosen.append(k)
+            run = 0.0
+    chosen.append(len(line) - 1)
+    rungs = []
+    for k in dict.fromkeys(chosen):
+        point = tuple(line[k])
+        scale = math.cos(math.radians(point[1]))
+        km = np.hypot((coords[:, 0] - point[0]) * scale, coords[:, 1] - point[1]) * KM_PER_DEG
+        if km.min() <= JOIN_KM:
+            continue  # joined there already
+        for index in np.argsort(km)[:20]:
+            if km[index] > entry["rungs_km"]:
+                break
+            node = (float(coords[index, 0]), float(coords[index, 1]))
+            if _clearance_km(land, point, node) >= entry["clearance_km"]:
+                rungs.append((point, node))
+                break
+    return rungs
+
+
 def draw(spec: dict, lanes, land: LandMask) -> tuple[list[dict], list[str]]:
     """Return the drawn features and the problems (segments too near land)."""
     coords = np.array(lanes.coords)
@@ -109,6 +142,10 @@ def draw(spec: dict, lanes, land: LandMask) -> tuple[list[dict], list[str]]:
         print(f"{name}: {len(line)} points, {length:,.0f} km, least clearance {near}")
         if clear[worst] < entry["clearance_km"]:
             problems.append(f"{name}: {near}, under {entry['clearance_km']} km from land")
+        rungs = _rungs(coords, land, line, entry) if entry.get("rungs_km") else []
+        if rungs:
+            lengths = ", ".join(f"{haversine_km(*a, *b):.0f}" for a, b in rungs)
+            print(f"{name}: {len(rungs)} rungs to the lanes, {lengths} km")
         coords = np.vstack([coords, np.array(line)])  # later lines may join this one
         properties = {
             "id": name,
@@ -116,7 +153,11 @@ def draw(spec: dict, lanes, land: LandMask) -> tuple[list[dict], list[str]]:
             "reason": entry.get("reason", ""),
             "source": entry.get("source", "estimate"),
         }
-        geometry = {"type": "LineString", "coordinates": [list(p) for p in line]}
+        geometry = (
+            {"type": "MultiLineString", "coordinates": [[list(p) for p in part] for part in [line, *rungs]]}
+            if rungs
+            else {"type": "LineString", "coordinates": [list(p) for p in line]}
+        )
         features.append({"type": "Feature", "properties": properties, "geometry": geometry})
     return features, problems
 
