@@ -6,9 +6,9 @@ Reads the transcription in tests/data/pub151/ (every entry's printed position, `
 and the port distances of every entry, `pairs.csv`) and writes
 tests/data/published_sea_distances_extension.csv: one row per pair of corridor seaports, never
 a pair of tests/data/published_sea_distances.csv (either way round), each with the Pub. 151
-line it comes from. Every row is a calibration row: lane
-corrections and settings may be derived from it; the held-out half of the main table stays the
-only judge (tests/test_sea_distances.py prints both).
+line it comes from. Every row is a calibration row: lane corrections and settings may be
+derived from it; the held-out half of the main table stays the only judge
+(tests/test_sea_distances.py prints both).
 
 A Pub. 151 port is the corridor seaport nearest its printed position, if one lies within
 MATCH_KM; a destination is the entry of its name and country (one, or the line is left out).
@@ -115,14 +115,14 @@ def build_rows(network) -> list[dict[str, str]]:
         pair = frozenset((first.id, second.id))
         if second_km > MATCH_KM or first.id == second.id or pair in known:
             continue
-        closed = any(name in line["note"].lower() for name in CLOSED_PASSAGES)
-        if pair in best and (best[pair]["closed"], float(best[pair]["distance_nm"])) <= (closed, distance):
+        closed = next((name for name in CLOSED_PASSAGES if name in line["note"].lower()), "")
+        if pair in best and (bool(best[pair]["closed"]), float(best[pair]["distance_nm"])) <= (bool(closed), distance):
             continue
         # As written, so that the row's own figures show why it is kept or left out.
         great_circle = round(haversine_km(start[3], start[2], float(end["lon"]), float(end["lat"])) / KM_PER_NM)
         position_km = round(first_km + second_km, 1)
         if closed:
-            status = "excluded: via the Corinth Canal, which takes no container ship (data/sea/CORRECTIONS.md)"
+            status = f"excluded: via the {closed.title()}, which the lanes do not carry (data/sea/CORRECTIONS.md)"
         elif distance < GREAT_CIRCLE_SHARE * great_circle:
             status = "excluded: below the great circle between Pub. 151's positions"
         elif position_km / KM_PER_NM > POSITION_SHARE * distance:
