@@ -66,23 +66,21 @@ def entries(text: str):
     for raw in text.split("\n"):
         lines.append((raw.strip(), at))
         at += len(raw) + 1
-    starts = [i for i, (line, _) in enumerate(lines) if POSITION.match(line)]
+    found_at = [(i, found) for i, (line, _) in enumerate(lines) if (found := POSITION.match(line))]
     heads = []
-    for i in starts:
+    for i, _ in found_at:
         j = i
         while j > 0 and i - j < 4 and is_title(lines[j - 1][0]):
             j -= 1
         heads.append(j)
-    for n, i in enumerate(starts):
-        found = POSITION.match(lines[i][0])
-        assert found
+    for n, (i, found) in enumerate(found_at):
         if not found.group(9).startswith("to:"):
             continue
         title = " ".join(line for line, _ in lines[heads[n] : i])
         name, _, country = title.rpartition(",")
         lat = degrees(*found.group(1, 2, 3, 4))
         lon = degrees(*found.group(5, 6, 7, 8))
-        end = heads[n + 1] if n + 1 < len(starts) else len(lines)
+        end = heads[n + 1] if n + 1 < len(found_at) else len(lines)
         yield (name or title).strip(), country.strip() if name else "", lat, lon, lines[i + 1 : end]
 
 
@@ -118,7 +116,7 @@ def read_pairs(text: str):
     rows, garbled = [], []
     for name, country, lat, lon, body in entries(text):
         for joined, at in port_lines(body):
-            if joined is None:
+            if joined is None:  # `at` is the garbled text
                 garbled.append(f"{name}: {at}")
                 continue
             found = DISTANCE.match(joined)

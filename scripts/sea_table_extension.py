@@ -96,6 +96,7 @@ def build_rows(network) -> list[dict[str, str]]:
         for a, b in ((row["from_locode"], row["to_locode"]), (row["from_place"], row["to_place"])):
             known.add(frozenset((a or row["from_locode"], b or row["to_locode"])))
     best: dict[frozenset, dict] = {}
+    closed_route: dict[frozenset, bool] = {}  # whether best's line goes by a closed passage
     for line in csv.DictReader((SOURCE / "pairs.csv").open(encoding="utf-8")):
         start = (line["entry_name"], line["entry_country"], float(line["entry_lat"]), float(line["entry_lon"]))
         first, first_km = port_of(*start)
@@ -116,7 +117,7 @@ def build_rows(network) -> list[dict[str, str]]:
         if second_km > MATCH_KM or first.id == second.id or pair in known:
             continue
         closed = next((name for name in CLOSED_PASSAGES if name in line["note"].lower()), "")
-        if pair in best and (bool(best[pair]["closed"]), float(best[pair]["distance_nm"])) <= (bool(closed), distance):
+        if pair in best and (closed_route[pair], float(best[pair]["distance_nm"])) <= (bool(closed), distance):
             continue
         # As written, so that the row's own figures show why it is kept or left out.
         great_circle = round(haversine_km(start[3], start[2], float(end["lon"]), float(end["lat"])) / KM_PER_NM)
@@ -150,10 +151,9 @@ def build_rows(network) -> list[dict[str, str]]:
             "to_place": "",
             "great_circle_nm": f"{great_circle:.0f}",
             "position_km": f"{position_km:.1f}",
-            "closed": closed,
         }
-    rows = [{k: v for k, v in row.items() if k != "closed"} for row in best.values()]
-    return sorted(rows, key=lambda r: (r["from_locode"], r["to_locode"]))
+        closed_route[pair] = bool(closed)
+    return sorted(best.values(), key=lambda r: (r["from_locode"], r["to_locode"]))
 
 
 if __name__ == "__main__":
