@@ -334,6 +334,109 @@ def test_cargo_that_stays_in_the_eu_clears_no_customs(network, run):
     assert [leg.activity for leg in shanghai.legs if leg.activity == "import clearance"] == ["import clearance"]
 
 
+def _priced_abroad(network, route):
+    """The route's edges priced as if its cargo cleared customs at every seaport it boards or
+    leaves a ship at: each edge's weights on the network, none on the destination's domestic one."""
+    core = network.core
+    return {m: sum(core.weights[m][e] for e in route.edges) for m in ("time_h", "cost_usd")}
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "entered", "port"),
+    [
+        # The train to Europe clears into the EU at Malaszewicze (Poland); Rotterdam to Antwerp
+        # by sea is then a voyage inside one customs territory (S326).
+        ("Chongqing", "Antwerp", "EU", "BEANR"),
+        # By road into China at Youyiguan, then a coastal sailing from Yantian to Shanghai: no
+        # export from China, no import into it (S326's rule holds for any one territory).
+        ("Hanoi", "Shanghai", "CN", "CNSHA"),
+    ],
+)
+def test_cargo_cleared_in_by_land_sails_on_inside_the_territory_without_customs(
+    network, run, origin, destination, entered, port
+):
+    route = find_routes(network, origin, destination, by="time")[0]
+    assert route.destination == port
+    assert network.territory(network.places[port].country) == entered
+    # It crosses the land border, clearing its import there, then sails inside the territory.
+    cleared = [c for leg in route.legs for c in route.found_on(leg).customs_charged(leg.edges)]
+    imports = [c for c in cleared if c.direction == "import"]
+    assert len(imports) == 1 and imports[0].at_crossing  # once, at the land border
+    assert network.territory(imports[0].country(network.places)) == entered
+    sailed = [leg for leg in route.legs if leg.mode == "sea"]
+    assert sailed and all(leg.cleared for leg in sailed)
+    assert all(network.territory(network.places[leg.to_id].country) == entered for leg in sailed)
+    assert not [leg for leg in route.legs if leg.activity == "import clearance"]
+    assert all(route.found_on(leg).customs_charged(leg.edges) == [] for leg in route.legs if leg.cleared)
+    # The same edges with customs at both seaports cost exactly the territory's clearance more.
+    abroad = _priced_abroad(network, route)
+    home, after = network.domestic(entered).core, [e for leg in route.legs if leg.cleared for e in leg.edges]
+    waived = {m: sum(network.core.weights[m][e] - home.weights[m][e] for e in after) for m in abroad}
+    assert waived["time_h"] > 12 and waived["cost_usd"] > 100
+    assert route.time_h == pytest.approx(abroad["time_h"] - waived["time_h"])
+    assert route.cost_usd == pytest.approx(abroad["cost_usd"] - waived["cost_usd"])
+    # The text and the JSON say so.
+    text = run("route", origin, destination, "--by", "time").out
+    assert "customs territory: none at either end" in text
+    data = json.loads(run("route", origin, destination, "--by", "time", "--format", "json").out)
+    legs = [leg for leg in data["legs"] if leg["mode"] == "sea"]
+    assert legs and all(leg["cleared_before"] and leg["customs"] == [] for leg in legs)
+    assert data["totals"]["time_h"] == pytest.approx(sum(leg["time_h"] for leg in data["legs"]), abs=0.2)
+
+
+def test_every_search_reaches_cleared_cargo_as_route_does(network):
+    from corridor import distributed, objectives
+    from corridor.criticality import criticality
+
+    prices = objectives.Prices.from_parameters(network.parameters)
+    pairs = [("Chongqing", "Antwerp"), ("Hanoi", "Shanghai")]
+    for by in ("time", "cost"):
+        for origin, destination in pairs:
+            route = find_routes(network, origin, destination, by=by)[0]
+            reached = {r.place_id: r for r in reach(network, origin, by=by)}[route.destination]
+            cell = matrix(network, [origin], [destination], by=by)[0][0]
+            spread = distributed.matrix(network, [origin], [destination], by=by)[0][0]
+            base = criticality(network, origin, [destination], by=by).baseline[0]
+            for found in (reached, cell, spread):
+                assert found.place_id == route.destination
+                for metric in ("distance_km", "time_h", "cost_usd", "co2_kg"):
+                    assert getattr(found, metric) == pytest.approx(getattr(route, metric)), (origin, by, metric)
+            assert base == pytest.approx(getattr(route, "time_h" if by == "time" else "cost_usd"))
+    # The generalised cost too: its route, its reach and its matrix agree.
+    for origin, destination in pairs:
+        best = objectives.find_routes(network, origin, destination, prices=prices)[0]
+        reached = {r.place_id: r for r in objectives.reach(network, origin, prices=prices)}[best.destination]
+        cell = distributed.matrix(network, [origin], [destination], by="generalized", prices=prices)[0][0]
+        for found in (reached, cell):
+            assert found.time_h == pytest.approx(best.time_h) and found.cost_usd == pytest.approx(best.cost_usd)
+
+
+def test_the_trade_offs_carry_cleared_cargo_on_as_route_does(network):
+    from corridor.pareto import pareto
+
+    fastest = find_routes(network, "Hanoi", "Shanghai", by="time")[0]
+    front = pareto(network, "Hanoi", "Shanghai")
+    same = [r for r in front.routes if r.time_h == pytest.approx(fastest.time_h)]
+    assert same and same[0].cost_usd == pytest.approx(fastest.cost_usd)
+    assert [leg.cleared for leg in same[0].legs] == [leg.cleared for leg in fastest.legs]
+    # No route of the front lands cargo cleared into China and charges China's customs again.
+    for route in front.routes:
+        charged = [c for leg in route.legs for c in route.found_on(leg).customs_charged(leg.edges)]
+        imports = [c for c in charged if c.direction == "import" and c.country(network.places) == "CN"]
+        assert len(imports) == 1, route.summary()
+
+
+def test_cleared_cargo_never_leaves_a_ship_abroad_to_come_back_uncleared(network):
+    # After clearing into the EU, a route may sail only to the territory's own ports: landing in
+    # Britain and sailing back would owe the EU's import again.
+    for destination in ("Antwerp", "Hamburg", "Gdansk", "Le Havre", "Genoa"):
+        route = find_routes(network, "Chongqing", destination, by="time")[0]
+        territory = network.territory(network.places[route.destination].country)
+        for leg in route.legs:
+            if leg.cleared:
+                assert network.territory(network.places[leg.to_id].country) == territory, (destination, leg)
+
+
 def test_import_clearance_is_charged_at_umm_qasr(network):
     route = find_routes(network, "Chongqing", "Umm Qasr")[0]
     cleared = [leg for leg in route.legs if leg.activity == "import clearance"]

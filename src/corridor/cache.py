@@ -44,7 +44,7 @@ from .services import Canal, Clearance, Crossing, Hub, Operations, Service, Spre
 log = logging.getLogger(__name__)
 
 MAGIC = b"CORRIDOR-NETWORK"
-FORMAT = 13
+FORMAT = 14
 PREBUILT = Path(__file__).parent / "_prebuilt" / "bundled.network"
 # What the packaged network was built from (its header's fingerprint and data digests), beside it,
 # so that a stale one (an editable install whose code or data changed) is passed over unread.
@@ -436,6 +436,7 @@ def dumps(network) -> bytes:
         "root": str(network.root),
         "arrays": layout,
         "place_ids": core.place_ids,
+        "place_countries": [network.places[pid].country for pid in core.place_ids],  # without decoding a place
         "passages": core.passages,
         "link_ids": core.link_ids,
         "categories": core.categories,
@@ -624,6 +625,7 @@ def loads(
             corners_from=_optional_int(header["corners_from"]),
             operations=_operations(header["operations"]),
             sea_classes=dict(header["sea_classes"]),
+            place_countries=[str(c) for c in header["place_countries"]],
             waits=Deferred(lambda: {(pid, mode): float(hours) for pid, mode, hours in section("waits")}),
         )
     except CacheError:

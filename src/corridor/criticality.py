@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .distributed import Dask, Progress, Serial, check_progress, check_run
-from .engine import INF, STOP_ALL, search, with_edges
+from .distributed import Dask, Progress, Serial, _weight_on, check_progress, check_run
+from .engine import INF, STOP_ALL, Onward, go_on, search, with_edges
 from .errors import UsageError
 from .graph import ROLE_CODE, Role
 from .registry import MAX_TEU
@@ -91,6 +91,8 @@ class Sweep:
     node_ok: bytes | bytearray | None
     sources: tuple[tuple[int, float], ...]
     columns: tuple[tuple[int, ...], ...]  # per destination: its destination nodes
+    # The searches on for cargo cleared into a destination's territory (`routing.onwards`).
+    onwards: tuple[Onward, ...] = ()
 
 
 def _values(sweep: Sweep, dist) -> list[float]:
@@ -111,6 +113,8 @@ def closure_values(sweep: Sweep, closures: list[tuple[tuple[int, ...], tuple[int
         result = search(
             sweep.graph, sweep.weight, sweep.sources, targets=targets, stop=STOP_ALL, edge_ok=edge_ok, node_ok=node_ok
         )
+        onward = [replace(way, edge_ok=with_edges(way.edge_ok, edges, False)) for way in sweep.onwards]
+        result = go_on(sweep.graph, result, onward, node_ok)
         out.append(_values(sweep, result.dist))
     return out
 
@@ -197,8 +201,9 @@ def criticality(
     ranks by weighted destinations cut off, then by added total; "added" the other way round.
     `run` is where the closures are searched (`Serial()` by default, or an entered `Dask`).
     """
-    from .objectives import masks, objective_name, weight
+    from .objectives import GENERALIZED, masks, objective_name, weight
     from .query import check_flag, make_query, places, resolve
+    from .routing import _by_territory, onwards
 
     destinations = places(destinations, "destinations")  # one name is one destination
     if rank not in RANKS:
@@ -228,12 +233,20 @@ def criticality(
             )
     columns = tuple(tuple(core.destination(pid) for pid in end.place_ids if pid not in starts) for end in ends)
     edge_ok, node_ok = masks(plan)
-    sweep = Sweep(
-        core, weight(network, by, prices), edge_ok, node_ok,
-        tuple((core.origin(pid), 0.0) for pid in plan.start.place_ids), columns,
-    )  # fmt: skip
     targets = sorted({n for column in columns for n in column})
+    weighed = weight(network, by, prices)
+    ways: list[Onward] = []
+    if country is None and objective_name(by) in ("time_h", "cost_usd", GENERALIZED):  # what customs weigh on
+        # Destinations abroad are reached as `route` reaches them: cargo cleared into their
+        # territory by land sails on inside it without customs.
+        nodes = _by_territory(network, targets, network.country_of(plan.start.place_ids))
+        ways = onwards(network, nodes, lambda home: _weight_on(home, weighed, by, prices), edge_ok)
+    sweep = Sweep(
+        core, weighed, edge_ok, node_ok, tuple((core.origin(pid), 0.0) for pid in plan.start.place_ids), columns,
+        tuple(ways),
+    )  # fmt: skip
     base = search(core, sweep.weight, sweep.sources, targets=targets, stop=STOP_ALL, edge_ok=edge_ok, node_ok=node_ok)
+    base = go_on(core, base, sweep.onwards, node_ok)
     baseline = _values(sweep, base.dist)
     if all(value == INF for value in baseline):
         from .errors import NoRouteError

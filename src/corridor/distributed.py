@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .engine import INF, STOP_ALL, Scratch, search
+from .engine import INF, STOP_ALL, Onward, Scratch, go_on, search
 from .errors import CorridorError, UsageError
 from .registry import METRIC_NAMES
 
@@ -175,10 +175,18 @@ class MatrixSweep:
     node_ok: bytes | bytearray | None
     columns: tuple[tuple[tuple[str, int], ...], ...]  # per destination: (place id, destination node)
     teu: float
+    # Per customs territory, the search on for cargo cleared into it (`routing.onwards`).
+    onwards: dict[str, Onward] = field(default_factory=dict)
 
 
-def matrix_rows(sweep: MatrixSweep, rows: list[tuple[tuple[int, ...], frozenset[str]]]) -> list[tuple]:
-    """Return the matrix rows of origins given as (origin nodes, origin place ids): a task function.
+Row = tuple[tuple[int, ...], frozenset[str], str | None]  # origin nodes, origin place ids, its territory
+
+
+def matrix_rows(sweep: MatrixSweep, rows: list[Row]) -> list[tuple]:
+    """Return the matrix rows of origins given as (origin nodes, origin place ids, the origin's
+    customs territory or None): a task function. Destinations abroad are reached as `route`
+    reaches them (`engine.go_on`, but for the origin's own territory, which its domestic
+    network serves).
 
     A row is compact, for the trip back from a worker: per destination, the index of the member
     place reached (-1 for none) and the four totals, each an array.
@@ -186,11 +194,13 @@ def matrix_rows(sweep: MatrixSweep, rows: list[tuple[tuple[int, ...], frozenset[
     targets = sorted({node for column in sweep.columns for _, node in column})
     out = []
     scratch = Scratch()  # each row is read before the next search
-    for sources, starts in rows:
+    for sources, starts, territory in rows:
         result = search(
             sweep.graph, sweep.weight, [(s, 0.0) for s in sources], targets=targets, stop=STOP_ALL,
             edge_ok=sweep.edge_ok, node_ok=sweep.node_ok, sums=METRIC_NAMES, scratch=scratch,
         )  # fmt: skip
+        onward = [way for name, way in sorted(sweep.onwards.items()) if name != territory]
+        result = go_on(sweep.graph, result, onward, sweep.node_ok)
         dist, sums = result.dist, result.sums
         assert sums is not None
         member = array("i")
@@ -219,6 +229,16 @@ def _cells(sweep: MatrixSweep, row: tuple) -> list[Any]:
     ]
 
 
+def _weight_on(home, weighed, by: str, prices):
+    """The weight a search on `by` runs on over a domestic network (`objectives.weight`), given
+    its network's (`weighed`): a generalised cost is weighed again only where it changed."""
+    from .objectives import GENERALIZED, Prices, objective_name, weight
+
+    if objective_name(by) == GENERALIZED:
+        return (prices or Prices.from_parameters(home.parameters)).weight_on(home, weighed)
+    return weight(home, by, prices)
+
+
 def matrix(
     network,
     origins: Sequence,
@@ -240,9 +260,9 @@ def matrix(
     """
     from dataclasses import replace
 
-    from .objectives import masks, weight
+    from .objectives import GENERALIZED, masks, objective_name, weight
     from .query import check_network, make_query, places, resolve
-    from .routing import matrix_of
+    from .routing import _by_territory, matrix_of, onwards
 
     check_network(network)
     base = make_query("", modes=modes, avoid=avoid, allow=allow, teu=teu)
@@ -252,9 +272,21 @@ def matrix(
     columns = tuple(tuple((pid, core.destination(pid)) for pid in end.place_ids) for end in ends)
     plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
     edge_ok, node_ok = masks(plans[0]) if plans else (b"", None)
-    sweep = MatrixSweep(core, weight(network, by, prices), edge_ok, node_ok, columns, teu)
-    rows = [
-        (tuple(core.origin(pid) for pid in plan.start.place_ids), frozenset(plan.start.place_ids)) for plan in plans
+    onward: dict[str, Onward] = {}
+    if objective_name(by) in ("time_h", "cost_usd", GENERALIZED):  # what customs weigh on
+        targets = {node for column in columns for _, node in column}
+        nodes = _by_territory(network, targets)
+        weighed = weight(network, by, prices)
+        ways = onwards(network, nodes, lambda home: _weight_on(home, weighed, by, prices), edge_ok)
+        onward = {way.territory: way for way in ways}
+    sweep = MatrixSweep(core, weight(network, by, prices), edge_ok, node_ok, columns, teu, onward)
+    rows: list[Row] = [
+        (
+            tuple(core.origin(pid) for pid in plan.start.place_ids),
+            frozenset(plan.start.place_ids),
+            network.country_of(plan.start.place_ids),
+        )
+        for plan in plans
     ]
     run = check_run(run)
     check_progress(progress)

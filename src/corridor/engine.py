@@ -88,12 +88,17 @@ class Result:
     pred: array
     settled: int
     sums: dict[str, array] | None = None
+    # The nodes a search on reached better (`go_on`): node -> (that search, its graph's tail).
+    onward: dict[int, tuple[Result, Sequence[int]]] | None = None
 
     def reached(self, node: int) -> bool:
         return self.dist[node] < INF
 
     def path(self, node: int, tail: Sequence[int]) -> list[int]:
         """Return the edges from a source to `node`, in order (`tail`: the graph's tail array)."""
+        if self.onward is not None and node in self.onward:
+            second, second_tail = self.onward[node]
+            return self.path(second.source(node, second_tail), tail) + second.path(node, second_tail)
         edges = []
         e = self.pred[node]
         while e >= 0:
@@ -101,6 +106,14 @@ class Result:
             e = self.pred[tail[e]]
         edges.reverse()
         return edges
+
+    def source(self, node: int, tail: Sequence[int]) -> int:
+        """Return the source a search reached `node` from."""
+        e = self.pred[node]
+        while e >= 0:
+            node = tail[e]
+            e = self.pred[node]
+        return node
 
     def path_back(self, node: int, head: Sequence[int]) -> list[int]:
         """For a reverse search: return the edges from `node` on to a source, in order."""
@@ -168,6 +181,67 @@ def search(
             adjacency, weight, edge_ok, node_ok, sources, targets, stop, limit, stretch, dist, pred, summed, totals
         )
     return Result(dist, pred, settled, totals or None)
+
+
+@dataclass(frozen=True)
+class Onward:
+    """A search on from where a first search left its cargo (`go_on`): on `graph` and `weight`
+    (a customs territory's domestic network, for cargo cleared into it), from the `seeds` the
+    first search reached, for its `targets`, with the edges `edge_ok` allows."""
+
+    territory: str
+    graph: Graph
+    weight: array
+    seeds: frozenset[int]
+    targets: tuple[int, ...]
+    edge_ok: bytes | bytearray
+
+
+def go_on(graph: Graph, first: Result, onwards: Iterable[Onward], node_ok: bytes | bytearray | None = None) -> Result:
+    """Return a search's result (`first`, on `graph`, with its totals) with the targets each
+    `Onward` reaches better: the same result when none does, else a copy with their distances
+    and totals.
+
+    Each onward search starts from its seeds at their distances in `first`, those below its
+    farthest target's (where `first` settled them, as it settles every node nearer than a
+    target), and stops past that target. A target it reaches better takes its totals after the
+    seed and, before it, the totals along `first`'s path to the seed.
+    """
+    dist, sums = first.dist, first.sums or {}
+    merged: Result | None = None
+    for onward in onwards:
+        reached = [dist[n] for n in onward.targets if dist[n] < INF]
+        if not reached:
+            continue
+        bound = max(reached)
+        seeds = [(n, dist[n]) for n in onward.seeds if dist[n] < bound]
+        if not seeds:
+            continue
+        second = search(
+            onward.graph, onward.weight, seeds, targets=onward.targets, stop=STOP_ALL, limit=bound,
+            edge_ok=onward.edge_ok, node_ok=node_ok, sums=tuple(sums),
+        )  # fmt: skip
+        better = [n for n in onward.targets if second.dist[n] < dist[n] - 1e-9 * max(1.0, dist[n])]
+        if not better:
+            continue
+        if merged is None:
+            totals = {m: array("d", v) for m, v in sums.items()} if first.sums is not None else None
+            merged = Result(array("d", dist), first.pred, first.settled, totals, dict(first.onward or {}))
+        assert merged.onward is not None
+        before: dict[int, list[float]] = {}  # a seed's totals along `first`'s path to it
+        for n in better:
+            merged.dist[n] = second.dist[n]
+            merged.onward[n] = (second, onward.graph.tail)
+            if merged.sums is None:
+                continue
+            seed = second.source(n, onward.graph.tail)
+            if seed not in before:
+                path = first.path(seed, graph.tail)
+                before[seed] = [sum(graph.weights[m][e] for e in path) for m in sums]
+            assert second.sums is not None
+            for m, start in zip(sums, before[seed], strict=True):
+                merged.sums[m][n] = start + second.sums[m][n]
+    return first if merged is None else merged
 
 
 class Scratch:

@@ -48,13 +48,14 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
     bad-case time `time_p90_h`, the `customs` cleared on it (country, direction, `time_h`,
     `cost_usd`, `at_crossing`; inside its figures: at a place where cargo leaves or boards a ship,
     or on a link that crosses a border, with `at_crossing` true and `time_h` 0 where the border
-    crossing's time holds it), and the `sources` of
-    its figures, metric by metric. Given `advise` (`scenarios.advisor`), the route also lists the
+    crossing's time holds it), whether its cargo has cleared into the destination's customs
+    territory before it (`cleared_before`: a coastal sailing inside it then clears none), and the
+    `sources` of its figures, metric by metric. Given `advise` (`scenarios.advisor`), the route also lists the
     `scenarios_in_force` that meet it, which its figures do not apply.
     """
-    found_on = route.network or network  # the network it was found on (Network.domestic)
     legs: list[dict] = []
     for leg in route.legs:
+        found_on = route.found_on(leg, network)  # the network it was found on (Network.domestic)
         entry: dict = {
             "from": leg.from_id,
             "to": leg.to_id,
@@ -64,11 +65,12 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
             "via": list(leg.via),
             "links": [link for link in leg.links if not link.startswith(("feeder-", "service-"))],
             "passages": list(leg.passages),
-            "calls_on_the_way": [call.passage for call in calls_on_the_way(route.network or network, leg)],
+            "calls_on_the_way": [call.passage for call in calls_on_the_way(found_on, leg)],
             "activity": leg.activity,
             "service": leg.service,
             "time_p90_h": _round("time_h", leg.time_p90_h),
             "customs": [_customs_dict(network, c, route.teu) for c in found_on.customs_charged(leg.edges)],
+            "cleared_before": leg.cleared,
             "sources": leg_sources(found_on, leg),
         }
         entry.update({m: _round(m, getattr(leg, m)) for m in METRICS})
@@ -322,18 +324,24 @@ def leg_notes(network: Network, route: Route, leg) -> list[str]:
     notes = []
     if leg.via:
         notes.append("via " + ", ".join(network.places[p].short_name for p in leg.via))
-    services = [name for name in (service_name(route.network or network, link) for link in leg.links) if name]
+    found_on = route.found_on(leg, network)  # the network it was found on (Network.domestic)
+    services = [name for name in (service_name(found_on, link) for link in leg.links) if name]
     if services:
         notes.append("on " + ", then ".join(dict.fromkeys(services)))
-    calls = calls_on_the_way(route.network or network, leg)
+    calls = calls_on_the_way(found_on, leg)
     sailed = [f"through {', '.join(leg.passages)}"] if leg.passages else []
     sailed += [_calls_text(network, calls)] if calls else []
     if sailed:
         notes.append("; ".join(sailed))
-    customs = (route.network or network).customs_charged(leg.edges)
+    customs = found_on.customs_charged(leg.edges)
     if customs and leg.activity != "import clearance":  # that row says it already
         said = ", ".join(clearance_text(network, c, route.teu) for c in customs)
         notes.append(f"with customs{'' if leg.activity else ' on the way'}: {said}")
+    if leg.cleared and leg.mode == "sea":
+        territory = network.territory(network.places[route.destination].country)
+        name = network.countries.get(territory, territory)
+        union = territory in network.customs_unions.values()  # the EU, not a country
+        notes.append(f"already cleared into {'the ' if union else ''}{name}'s customs territory: none at either end")
     return notes
 
 

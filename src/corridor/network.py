@@ -107,6 +107,18 @@ class Network:
     corners_from: int | None = field(default=None, repr=False)
     # The scenario whose changes this network's weights carry (`scenarios.apply_scenario`), else "".
     scenario_name: str = field(default="", repr=False)
+    # The country of each place of the graph, by its index (`core.place_ids`), as the cache keeps
+    # it so that finding a place's territory decodes no place (`place_territory`); empty for a
+    # network built from its data, whose places are at hand.
+    place_countries: list[str] = field(default_factory=list, repr=False)
+
+    def place_country(self, index: int) -> str:
+        """Return the country of the graph's place at `index`."""
+        return self.place_countries[index] if self.place_countries else self.places[self.core.place_ids[index]].country
+
+    def place_territory(self, index: int) -> str:
+        """Return the customs territory of the graph's place at `index` (`territory`)."""
+        return self.territory(self.place_country(index))
 
     def link(self, link_id: str) -> Link:
         """Return a link of the graph by id: a curated link or a sea link the build made."""
@@ -264,7 +276,7 @@ class Network:
         """A shallow copy (a scenario's or a search view's network) keeps no domestic networks of
         the original's: they would hold on to its weights."""
         other = object.__new__(type(self))
-        other.__dict__.update((k, v) for k, v in self.__dict__.items() if k != "_domestic")
+        other.__dict__.update((k, v) for k, v in self.__dict__.items() if k not in KEPT_APART)
         return other
 
     def territory(self, country: str) -> str:
@@ -291,6 +303,9 @@ class Network:
         """
         if self.cleared_inside == country:
             return self
+        reweigh = self.__dict__.get("_reweigh")
+        if reweigh is not None:  # a search view on a derived objective: a view of the network's own
+            return self._domestic_view(country, *reweigh)
         inside = {country} | {c for c, union in self.customs_unions.items() if union == country}
         if not any(self.places[pid].country in inside for pid, _ in self.operations.clearance if pid in self.places):
             return self  # no clearance is charged in that territory: nothing to take away
@@ -307,7 +322,7 @@ class Network:
         leaving = [
             e
             for e in core.edges_with_role(Role.LINK)
-            if core.mode[e] in land and self.places[core.place_ids[core.node_place[core.head[e]]]].country not in inside
+            if core.mode[e] in land and self.place_country(core.node_place[core.head[e]]) not in inside
         ]
         # Only the arrays that change are copied: a search on an unchanged one settles the same
         # tree as on this network (`routing._trees` counts on it).
@@ -318,25 +333,116 @@ class Network:
         for e in leaving:
             for values in weights.values():
                 values[e] = math.inf
-        for e in range(core.n_edges):
+        here = {i for i in range(len(core.place_ids)) if self.place_country(i) in inside}
+        touched = []
+        for e in itertools.chain(core.edges_with_role(Role.ALIGHT), core.edges_with_role(Role.TRANSFER)):
+            if core.node_place[core.tail[e]] not in here:  # clearance is charged where cargo alights or changes mode
+                continue
             found = self.clearance_at_place(e)
             if found is None:
                 continue
             place = self.places[core.place_ids[core.node_place[core.tail[e]]]]
-            if place.country not in inside:
-                continue
             # A transfer charges the place's handling too, which a clearance may include (`Clearance.beside`).
             handling = self.parameters.handling(place) if core.role[e] == TRANSFER else NO_HANDLING
             hours, usd = found.beside(handling.time_h, handling.cost_usd)
             time_h[e] = max(0.0, time_h[e] - hours)
             cost[e] = max(0.0, cost[e] - usd)
             spread[e] = math.sqrt(max(0.0, spread[e] ** 2 - (found.h_p90 - found.h) ** 2))
+            touched.append(e)
         changed = copy.copy(self)
         changed.__dict__.pop("graph", None)  # the networkx view is built from the weights
         changed.core = replace(core, weights=weights, spread=spread)
         changed.cleared_inside = country
+        changed.__dict__["_edited"] = (changed.core, frozenset((*leaving, *touched)))
         cache[country] = (core, changed)
         return changed
+
+    def edited_edges(self) -> frozenset[int] | None:
+        """Return the edges whose weights a domestic network (`domestic`) changed from its
+        network's, or None for any other network (or a copy of one with other weights)."""
+        kept = self.__dict__.get("_edited")
+        return kept[1] if kept is not None and kept[0] is self.core else None
+
+    def sea_landings(self) -> list[tuple[int, str]]:
+        """Return the edges that take cargo off a ship at a place (`Entered.changes_at`), each
+        with the customs territory of its place; made once and kept with this network."""
+        kept = self.__dict__.get("_sea_landings")
+        if kept is None or kept[0] is not self.core:
+            core = self.core
+            landings = []
+            for e in itertools.chain(core.edges_with_role(Role.ALIGHT), core.edges_with_role(Role.TRANSFER)):
+                tail = core.tail[e]
+                if core.node_mode[tail] not in SEA_CODES or core.node_mode[core.head[e]] in SEA_CODES:
+                    continue  # not from a ship, or onto another (a transshipment)
+                place = core.node_place[tail]
+                if place >= 0:
+                    landings.append((e, self.place_territory(place)))
+            kept = self.__dict__["_sea_landings"] = (core, landings)
+        return kept[1]
+
+    def _domestic_view(self, country: str, network: Network, weigh, slot: str) -> Network:
+        """Return the domestic network of a search view (`objectives.searching_on`) of `network`:
+        a view of `network`'s own, weighed the same way; made once per country."""
+        from .objectives import searching_on
+
+        home = network.domestic(country)
+        if home is network:
+            return self
+        cache = self.__dict__.setdefault("_domestic", {})
+        kept = cache.get(country)
+        if kept is None or kept[0] is not self.core:
+            kept = cache[country] = (self.core, searching_on(home, weigh(home.core), slot=slot, weigh=weigh))
+        return kept[1]
+
+    def entry_territories(self) -> dict[int, str]:
+        """Return the destination nodes of the places in a territory that cargo may enter and
+        sail on in (`entered`), each with its territory."""
+        if self.cleared_inside:
+            return {}
+        self.entered("")
+        made = self.__dict__["_entered"][1]
+        core = self.core
+        return {
+            node: territory
+            for i, node in enumerate(core.destination_node)
+            if node >= 0 and (territory := self.place_territory(i)) in made
+        }
+
+    def entered(self, territory: str) -> Entered | None:
+        """Return how cargo from abroad moves on once it has cleared into `territory` (a customs
+        territory, `territory`), or None where nothing changes: a territory with no seaport a
+        curated land link reaches, or a network that is already a domestic one.
+
+        Cargo cleared into a territory moves on inside it as the territory's own goods: a coastal
+        sailing between two of its seaports clears no customs at either end, on its domestic
+        network (`domestic`). Only a curated land link (rail, road, river) reaches a seaport's
+        land side, so the seeds are found among their ends, for every territory at once, and
+        kept with this network (`Entered`).
+        """
+        if self.cleared_inside:
+            return None
+        kept = self.__dict__.get("_entered")
+        if kept is None or kept[0] is not self.core:  # (core, Entered by territory)
+            core = self.core
+            land = (link for link in self.links.values() if link.mode not in SEA_FAMILY)
+            ends = {pid for link in land for pid in (link.from_id, link.to_id)}
+            seeds: dict[str, set[int]] = {}
+            for pid in sorted(ends):
+                if not core.in_graph(pid):
+                    continue
+                nodes = core.place_nodes(pid)
+                if not any(core.node_kind[n] == Kind.DEPART and core.node_mode[n] in SEA_CODES for n in nodes):
+                    continue  # no ship to board here
+                seeds.setdefault(self.place_territory(core.place_index(pid)), set()).update(
+                    n
+                    for n in nodes
+                    if core.node_kind[n] == Kind.ARRIVE
+                    and core.node_mode[n] not in SEA_CODES
+                    and not is_transit(core.layer(n))
+                )
+            made = {t: Entered(t, self, frozenset(nodes)) for t, nodes in seeds.items() if nodes}
+            kept = self.__dict__["_entered"] = (core, made)
+        return kept[1].get(territory)
 
     @cached_property
     def _lane_mask(self) -> bytes:
@@ -471,6 +577,64 @@ class Network:
             return self.lane_coords[core.node_lane[node]]
         place = self.places[core.place_ids[core.node_place[node]]]
         return (place.lon, place.lat)
+
+
+@dataclass(frozen=True, eq=False)
+class Entered:
+    """How cargo from abroad moves on once cleared into a customs territory (`Network.entered`).
+
+    A route reaches one of the `seeds` (a land arrival at one of the territory's seaports, on
+    the ordinary or inbound layer) only after its cargo has entered the territory and cleared
+    its import, by land or by leaving a ship. From there it may sail on inside the territory
+    without customs: its search goes on on `home`, the territory's domestic network, with the
+    `landing` edges closed (leaving a ship abroad, which would take it out of the territory and
+    leave its import on the way back uncharged). Both are made on first use.
+    """
+
+    territory: str
+    network: Network = field(repr=False)
+    seeds: frozenset[int]
+
+    @cached_property
+    def home(self) -> Network:
+        return self.network.domestic(self.territory)
+
+    @cached_property
+    def landing(self) -> frozenset[int]:
+        return frozenset(e for e, territory in self.network.sea_landings() if territory != self.territory)
+
+    def closing(self, edge_ok: bytes | bytearray) -> bytes | bytearray:
+        """Return an edge mask with the `landing` edges closed, kept for the last mask given (a
+        network's masks are made once per set of rules, so searches in a row share it)."""
+        from .engine import with_edges
+
+        last = self.__dict__.get("_closed")
+        if last is None or last[0] is not edge_ok:
+            last = self.__dict__["_closed"] = (edge_ok, with_edges(edge_ok, self.landing, False))
+        return last[1]
+
+    def lands_abroad(self, edge: int) -> bool:
+        """Whether an edge takes cargo off a ship at a place outside the territory."""
+        core = self.network.core
+        role = core.role[edge]
+        if role != ALIGHT and role != TRANSFER:
+            return False
+        if core.node_mode[core.tail[edge]] not in SEA_CODES:
+            return False
+        if role == TRANSFER and core.node_mode[core.head[edge]] in SEA_CODES:
+            return False  # a transshipment: the cargo stays aboard ships
+        place = core.node_place[core.tail[edge]]
+        return place >= 0 and self.network.place_territory(place) != self.territory
+
+    def changes_at(self, edge: int) -> bool:
+        """Whether an edge takes cargo onto or off a ship at a place (where customs may clear)."""
+        core = self.network.core
+        role = core.role[edge]
+        if role == ALIGHT:
+            return core.node_mode[core.tail[edge]] in SEA_CODES
+        return role == TRANSFER and (core.node_mode[core.tail[edge]] in SEA_CODES) != (
+            core.node_mode[core.head[edge]] in SEA_CODES
+        )
 
 
 def clearance_lookup(ops: Operations, places: Mapping[str, Place], unions: Mapping[str, str] | None = None):
@@ -700,6 +864,9 @@ def _rss(*values: float) -> float:
 # so the excess over the mean is 0.8 times the mean wait.
 WAIT_SPREAD = 0.8
 SEA_FAMILY = frozenset(m for m, spec in MODES.items() if spec.family == "sea")
+# What a network keeps made from its weights (domestic networks, `Network.entered`): a copy
+# (a scenario's or a search view's) makes its own.
+KEPT_APART = ("_domestic", "_entered", "_sea_landings")
 SEA_CODES = frozenset(MODE_CODE[m] for m in SEA_FAMILY)
 LAND_FAMILY = frozenset(m for m in MODES if m not in SEA_FAMILY)
 ALIGHT, TRANSFER = ROLE_CODE[Role.ALIGHT], ROLE_CODE[Role.TRANSFER]

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .engine import INF, STOP_ALL, STOP_NONE, Result, search
+from .engine import INF, STOP_ALL, STOP_NONE, Result, go_on, search
 from .errors import UsageError
 from .registry import BY, METRIC_NAMES
 
@@ -99,6 +99,21 @@ class Prices:
         per_h, per_kg = self.usd_per_hour, self.usd_per_kg_co2
         return array("d", (c + t * per_h + k * per_kg for c, t, k in zip(cost, time_h, co2, strict=True)))
 
+    def weight_on(self, network: Network, weight: array | None = None) -> array:
+        """Return the generalised cost per TEU of every edge of a network (`weight`), given that of
+        the network it is a domestic network of (`weight`): only the edges it changed are
+        weighed again (`Network.edited_edges`)."""
+        edited = network.edited_edges()
+        if weight is None or edited is None:
+            return self.weight(network.core)
+        out = array("d", weight)
+        graph = network.core
+        cost, time_h, co2 = graph.weights["cost_usd"], graph.weights["time_h"], graph.weights["co2_kg"]
+        per_h, per_kg = self.usd_per_hour, self.usd_per_kg_co2
+        for e in edited:
+            out[e] = cost[e] + time_h[e] * per_h + co2[e] * per_kg
+        return out
+
     def as_dict(self) -> dict[str, float]:
         return {
             "cargo_value_usd_per_teu": self.cargo_value_usd,
@@ -131,11 +146,15 @@ def objective_name(by: str) -> str:
     return metric(by).name
 
 
-def searching_on(network: Network, weight: array, *, slot: str = "cost_usd") -> Network:
+def searching_on(
+    network: Network, weight: array, *, slot: str = "cost_usd", weigh: Callable[[Graph], array] | None = None
+) -> Network:
     """Return a view of a network whose `slot` metric array is `weight`, for searching only.
 
     The routing functions search on a metric's array; handing them this view makes them search
     on a derived objective. Totals read from the view are wrong in `slot`: `measured` restores them.
+    Given `weigh`, the function that made `weight` from a graph, the view's domestic networks
+    (`Network.domestic`) are views of the network's, weighed by it.
     """
     import copy
 
@@ -143,20 +162,31 @@ def searching_on(network: Network, weight: array, *, slot: str = "cost_usd") -> 
     view.core = replace(network.core, weights={**network.core.weights, slot: weight})
     for cached in ("graph",):  # built from the weights: rebuilt on demand
         view.__dict__.pop(cached, None)
+    if weigh is not None:
+        view.__dict__["_reweigh"] = (network, weigh, slot)
     return view
 
 
 def measured(network: Network, route: Route, optimized_for: str = GENERALIZED) -> Route:
-    """Return a route found on a search view with every leg's totals summed from the real metrics."""
-    weights = network.core.weights
+    """Return a route found on a search view with every leg's totals summed from the real metrics:
+    the network's, or for a leg whose cargo has cleared into the destination's customs territory
+    (`Leg.cleared`), that territory's domestic network's."""
+    territory = network.territory(network.places[route.destination].country)
+
+    def weights(leg):
+        return (network.domestic(territory) if leg.cleared else network).core.weights
+
     legs = tuple(
         replace(
             leg,
-            **{m: sum(weights[m][e] for e in leg.edges) * (route.teu if _per_teu(m) else 1.0) for m in METRIC_NAMES},
+            **{
+                m: sum(weights(leg)[m][e] for e in leg.edges) * (route.teu if _per_teu(m) else 1.0)
+                for m in METRIC_NAMES
+            },
         )
         for leg in route.legs
     )
-    return replace(route, legs=legs, optimized_for=optimized_for)
+    return replace(route, legs=legs, optimized_for=optimized_for, network=network)
 
 
 def _per_teu(name: str) -> bool:
@@ -178,7 +208,7 @@ def find_routes(network: Network, origin, destination, *, prices: Prices, **quer
     from . import routing
 
     network = shipment_network(network, origin, destination, **query)
-    view = searching_on(network, prices.weight(network.core))
+    view = searching_on(network, prices.weight(network.core), weigh=prices.weight)
     return [measured(network, r) for r in routing.find_routes(view, origin, destination, by="cost", **query)]
 
 
@@ -227,16 +257,24 @@ def reach(
     """Return every place reachable from origin with the totals of its route of lowest generalised
     cost; with `served`, crossing the sea on the published services alone (`routing.reach`)."""
     from .query import make_query
-    from .routing import Bans, _home, _inside, _reached, _served_bans
+    from .routing import Bans, _by_territory, _home, _inside, _reached, _served_bans, onwards
 
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow, teu=teu).plan(network, destination=False)
     bans = _served_bans(network) if served else Bans()
-    result = tree(plan, prices.weight(network.core), bans=bans)
+    weighed = prices.weight(network.core)
+    result = tree(plan, weighed, bans=bans)
     core = network.core
     # Places in the origin's own country are reached as `route` reaches them: without customs.
     home = _home(plan)
     country = network.country_of(plan.start.place_ids) if home else None
-    home_result = tree(home, prices.weight(home.network.core), _inside(network, country), bans) if home else None
+    home_result = tree(home, prices.weight_on(home.network, weighed), _inside(network, country), bans) if home else None
+    # Places abroad too: cargo cleared into their territory by land sails on inside it without customs.
+    edge_ok, node_ok = masks(plan, bans)
+    ends = _by_territory(
+        network, (n for n in core.destination_node if n >= 0), network.country_of(plan.start.place_ids)
+    )
+    ways = onwards(network, ends, lambda on: prices.weight_on(on, weighed), edge_ok)
+    result = go_on(core, result, ways, node_ok)
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]

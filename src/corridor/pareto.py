@@ -54,6 +54,17 @@ class _Overflow(Exception):
 
 
 @dataclass(frozen=True)
+class Onward:
+    """How a front's labels go on as cargo cleared into the destination's customs territory
+    (`routing.onwards`): from its `seeds`, on its domestic `weights` (one array per objective),
+    without its `closed` edges (leaving a ship abroad)."""
+
+    seeds: frozenset[int]
+    weights: Sequence[Sequence[float]]
+    closed: frozenset[int]
+
+
+@dataclass(frozen=True)
 class Front:
     """The non-dominated routes between two places, and how they were found."""
 
@@ -84,12 +95,16 @@ def pareto_paths(
     epsilon: float = 0.0,
     max_per_node: int = MAX_LABELS_PER_NODE,
     max_labels: int = MAX_LABELS,
+    onward: Onward | None = None,
 ) -> tuple[list[tuple[tuple[float, ...], list[int]]], int]:
     """Return the non-dominated (vector, edges) paths from any source to any target, and the labels settled.
 
     `graph` needs `indptr`, `head` and `tail` arrays (a `graph.Graph`); `weights` holds one array
     per objective, one value per edge (an infinite value closes the edge). `stages` are the node
-    sets of the vias, passed in order. Raises _Overflow when a bound is hit.
+    sets of the vias, passed in order. With `onward`, a label of the last stage at one of its
+    `seeds` may also go on as cargo cleared into the destination's customs territory (a state of
+    its own, as a via's stage is): on its `weights` and without its `closed` edges
+    (`routing.priced_legs` prices such a path the same). Raises _Overflow when a bound is hit.
     """
     indptr, head = graph.indptr, graph.head
     stage_sets = [set(s) for s in stages]
@@ -97,6 +112,9 @@ def pareto_paths(
     goal = set(targets)
     k = len(weights)
     columns = [list(w) for w in weights]
+    # The cleared state: where a label may enter it, its weights, and the edges it may not take.
+    seeds, closed = (onward.seeds, onward.closed) if onward is not None else (frozenset(), frozenset())
+    cleared_columns = [list(w) for w in onward.weights] if onward is not None else columns
     # Labels: parallel lists; a label's parent is a label number, its edge -1 for a source or a stage change.
     vectors: list[tuple[float, ...]] = []
     parent: list[int] = []
@@ -113,15 +131,16 @@ def pareto_paths(
         vectors.append(zero)
         parent.append(-1)
         via_edge.append(-1)
-        where.append(s * (last + 1))
+        where.append(s * (last + 2))
         heap.append((zero, len(vectors) - 1))
     heapq.heapify(heap)
     settled = 0
-    width = last + 1
+    width = last + 2  # the stages, then the last stage cleared
     while heap:
         vector, label = heapq.heappop(heap)
         key = where[label]
         node, stage = divmod(key, width)
+        cleared = stage > last
         here = permanent.setdefault(key, [])
         if _dominated(vector, here, epsilon) or (front and _dominated(vector, front, epsilon)):
             continue
@@ -129,23 +148,26 @@ def pareto_paths(
             raise _Overflow
         here.append(vector)
         settled += 1
-        if stage == last and node in goal:
+        if stage >= last and node in goal:
             found.append(label)
             front.append(vector)
             continue
-        if stage < last and node in stage_sets[stage]:
+        if (stage < last and node in stage_sets[stage]) or (stage == last and node in seeds):
             vectors.append(vector)
             parent.append(label)
             via_edge.append(-1)
             where.append(node * width + stage + 1)
             heapq.heappush(heap, (vector, len(vectors) - 1))
+        on = cleared_columns if cleared else columns
         for e in range(indptr[node], indptr[node + 1]):
             if edge_ok is not None and not edge_ok[e]:
+                continue
+            if cleared and e in closed:
                 continue
             v = head[e]
             if node_ok is not None and not node_ok[v]:
                 continue
-            new = tuple(vector[i] + columns[i][e] for i in range(k))
+            new = tuple(vector[i] + on[i][e] for i in range(k))
             if new[0] == INF:
                 continue
             target_key = v * width + stage
@@ -214,7 +236,7 @@ def pareto(
     from .objectives import masks
     from .query import make_query
     from .routing import Route as RouteType
-    from .routing import _legs, find_routes, signature
+    from .routing import _entry, find_routes, priced_legs, signature
 
     objectives = _objectives(objectives)
     for name, value in (("max_per_node", max_per_node), ("max_labels", max_labels)):
@@ -238,11 +260,16 @@ def pareto(
         starting &= set(target.place_ids)
         stage += [core.origin(pid) for pid in plan.start.place_ids if pid in starting]
     weights = [core.weights[name] for name in objectives]
+    onward = None
+    entered = _entry(plan)
+    if entered is not None and entered.home is not network:
+        home = entered.home.core
+        onward = Onward(entered.seeds, [home.weights[name] for name in objectives], entered.landing)
     for epsilon in EPSILONS:
         try:
             paths, settled = pareto_paths(
                 core, weights, sources, targets, stages=stages, edge_ok=edge_ok, node_ok=node_ok, epsilon=epsilon,
-                max_per_node=max_per_node, max_labels=max_labels,
+                max_per_node=max_per_node, max_labels=max_labels, onward=onward,
             )  # fmt: skip
             break
         except _Overflow:
@@ -267,7 +294,7 @@ def pareto(
     routes: list[RouteType] = []
     seen = set()
     for _vector, edges in paths:
-        legs = _legs(network, edges, teu)
+        legs = priced_legs(plan, edges)
         route = RouteType(legs[0].from_id, legs[-1].to_id, OPTIMIZED_FOR, legs, teu, network=network)
         key = signature(network, route)
         if key in seen:

@@ -13,7 +13,8 @@ import itertools
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -24,17 +25,19 @@ from .engine import (
     STOP_FIRST,
     STOP_NONE,
     STOP_STRETCH,
+    Onward,
     Result,
     Rules,
     Scratch,
     calls_at,
+    go_on,
     search,
     with_edges,
 )
 from .errors import NoRouteError, UsageError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
-from .network import Network, link_service
+from .network import Entered, Network, link_service
 from .query import Plan, Query, check_flag, check_network, make_query, places, query_of, resolve
 from .registry import BY, GRAPH_MODES, METRIC_NAMES, MODES, metric
 from .results import Matrix, Reach, leg_repr, route_html
@@ -83,6 +86,9 @@ class Leg:
     activity: str = ""  # one of CHANGES, border crossing, break of gauge, import clearance
     service: str = ""  # for a sea leg: mainline or feeder (the graph's mode)
     spread_sq: float = 0.0  # the sum of its edges' squared 90th-percentile excesses (hours squared)
+    # Its cargo has cleared into the destination's customs territory and moves on inside it as
+    # the territory's own: no customs on boarding or leaving a ship there (`Network.entered`).
+    cleared: bool = False
 
     @property
     def time_p90_h(self) -> float:
@@ -133,6 +139,17 @@ class Route:
 
     def _repr_html_(self) -> str:
         return route_html(self, self.network)
+
+    def found_on(self, leg: Leg, network: Network | None = None) -> Network:
+        """Return the network a leg's figures come from: the one the route was found on (else
+        `network`), or, for a leg its cargo sails after clearing into the destination's customs
+        territory (`Leg.cleared`), that territory's domestic network (`Network.domestic`)."""
+        own = self.network or network
+        if own is None:
+            raise UsageError("this route carries no network (unpickled): pass the one it was found on", "network")
+        if not leg.cleared:
+            return own
+        return own.domestic(own.territory(own.places[self.destination].country))
 
     @property
     def distance_km(self) -> float:
@@ -302,13 +319,88 @@ def best_edges(
     reached = [(result.dist[t], t) for t in ends if result.reached(t)]
     if not reached:
         return None
-    node = min(reached)[1]
+    best, node = min(reached)
     edges: list[int] = []
+    cleared = _search_cleared(plan, result, best, ends, edge_ok, node_ok)
+    if cleared is not None:
+        node, edges = cleared
     for stage in reversed(stages):
         part = stage.path(node, core.tail)
         edges[:0] = part
         node = core.tail[part[0]] if part else node
     return edges
+
+
+# The metrics customs weigh on: a search on another (distance, CO2) cannot gain by them.
+CLEARED_METRICS = frozenset({"time_h", "cost_usd"})
+
+
+def _entry(plan: Plan) -> Entered | None:
+    """Return how cargo for the plan's destination moves once cleared into its customs territory
+    (`Network.entered`), or None where that changes nothing."""
+    if plan.end is None:
+        return None
+    territory = plan.network.country_of(plan.end.place_ids)
+    return plan.network.entered(territory) if territory is not None else None
+
+
+def _search_cleared(
+    plan: Plan, first: Result, best: float, ends: Sequence[int], edge_ok: bytes | bytearray,
+    node_ok: bytearray | None,
+) -> tuple[int, list[int]] | None:  # fmt: skip
+    """Search on from where a search from the origin (`first`, exact below `best`, the weight
+    of its best route) has its cargo cleared into the destination's customs territory at a
+    seaport (`Entered.seeds`), as the territory's own goods on its domestic network: return
+    (that node, the edges from it to a destination) when that is better than `best`, else None.
+
+    Without it, cargo that crossed into the territory by land (the Poland border on the way to
+    Antwerp, the Vietnam border on the way to Shanghai) and went on by a coastal sailing would
+    clear the territory's export and import again at the two seaports. A route that reaches no
+    such seaport before `best` costs no second search.
+    """
+    entered = _entry(plan)
+    if entered is None or plan.metric not in CLEARED_METRICS:
+        return None
+    dist = first.dist
+    seeds = [(n, dist[n]) for n in entered.seeds if dist[n] < best]
+    if not seeds or entered.home is plan.network:
+        return None
+    core = entered.home.core
+    edge_ok = entered.closing(edge_ok)
+    result = search(
+        core, core.weights[plan.metric], seeds, targets=ends, stop=STOP_FIRST, edge_ok=edge_ok, node_ok=node_ok
+    )
+    reached = [(result.dist[t], t) for t in ends if result.reached(t)]
+    if not reached:
+        return None
+    weight, node = min(reached)
+    if weight >= best - 1e-9 * max(1.0, best):
+        return None
+    edges = result.path(node, core.tail)
+    return (core.tail[edges[0]] if edges else node), edges
+
+
+def _cleared_from(network: Network, entered: Entered | None, edges: Sequence[int]) -> int | None:
+    """Return the position in a route's edges from which its cargo moves on as goods cleared into
+    the destination's customs territory (`Network.entered`): the first edge, after the route
+    first reaches one of the territory's seaports by land with nothing after it that lands the
+    cargo abroad or leaves the territory by land, that the territory's domestic network charges
+    less (its customs); None for a route with no such edge."""
+    if entered is None:
+        return None
+    tail, seeds = network.core.tail, entered.seeds
+    for start in (i for i, e in enumerate(edges) if tail[e] in seeds):
+        rest = edges[start:]
+        if not any(entered.changes_at(e) for e in rest):
+            return None  # no ship boarded or left after it: nothing to clear
+        if any(entered.lands_abroad(e) for e in rest):
+            continue
+        own, home = network.core, entered.home.core
+        if any(home.weights[METRIC_NAMES[0]][e] == math.inf for e in rest):
+            continue  # a land link out of the territory
+        pairs = [(own.weights[m], home.weights[m]) for m in METRIC_NAMES] + [(own.spread, home.spread)]
+        return next((i for i in range(start, len(edges)) if any(a[edges[i]] != b[edges[i]] for a, b in pairs)), None)
+    return None
 
 
 def _activity(network: Network, edge: int) -> str:
@@ -351,15 +443,22 @@ def _node_mode(core, node: int) -> str:
     return MODE_CODES[code] if code < len(MODE_CODES) else ""
 
 
-def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]:
+def _legs(
+    network: Network, edges: Sequence[int], teu: float, home: Network | None = None, cleared_from: int | None = None
+) -> tuple[Leg, ...]:
+    """Group a route's edges into legs. From position `cleared_from` on, its cargo has cleared
+    into the destination's customs territory and its figures are `home`'s (the territory's
+    domestic network, `Network.entered`); the legs from there say so (`Leg.cleared`)."""
     core = network.core
-    weights = [core.weights[m] for m in METRIC_NAMES]
-    spread = core.spread
+    split = len(edges) if home is None or cleared_from is None else cleared_from
+    on = [network if i < split else home for i in range(len(edges))]
     tail, head, node_place, place_ids = core.tail, core.head, core.node_place, core.place_ids
     legs: list[Leg] = []
     group: list[int] = []
+    start = 0  # the position of the group's first edge
 
     def flush(activity: str = "") -> None:
+        nonlocal start
         if not group:
             return
         first = group[0]
@@ -368,7 +467,8 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
         for index in indices:
             if index >= 0 and (not places or places[-1] != place_ids[index]):
                 places.append(place_ids[index])
-        totals = [sum(w[e] for e in group) for w in weights]
+        cores = [n.core for n in on[start : start + len(group)]]  # type: ignore[union-attr]
+        totals = [sum(c.weights[m][e] for c, e in zip(cores, group, strict=True)) for m in METRIC_NAMES]
         links = tuple(dict.fromkeys(core.link_ids[core.link[e]] for e in group if core.link[e] >= 0))
         passages = tuple(
             dict.fromkeys(
@@ -399,14 +499,16 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
                 service=_ships(network, graph_mode, links)
                 if not standing and MODES[graph_mode].family == "sea"
                 else "",
-                spread_sq=sum(spread[e] * spread[e] for e in group),
+                spread_sq=sum(c.spread[e] * c.spread[e] for c, e in zip(cores, group, strict=True)),
+                cleared=start + len(group) > split,
             )
         )
+        start += len(group)
         group.clear()
 
     mode = core.mode
-    for e in edges:
-        activity = _activity(network, e)
+    for i, e in enumerate(edges):
+        activity = _activity(on[i], e)  # type: ignore[arg-type]
         if activity or (group and mode[group[-1]] != mode[e]):
             flush()
         group.append(e)
@@ -416,14 +518,30 @@ def _legs(network: Network, edges: Iterable[int], teu: float) -> tuple[Leg, ...]
     return tuple(legs)
 
 
+def priced_legs(plan: Plan, edges: Sequence[int]) -> tuple[Leg, ...]:
+    """Return a route's legs, its cargo cleared into the destination's customs territory where
+    it has crossed into it by land and sails on inside it (`_cleared_from`)."""
+    entered = _entry(plan)
+    split = _cleared_from(plan.network, entered, edges)
+    if entered is None or split is None:
+        return _legs(plan.network, edges, plan.query.teu)
+    return _legs(plan.network, edges, plan.query.teu, entered.home, split)
+
+
 def _route(plan: Plan, edges: Sequence[int]) -> Route:
-    legs = _legs(plan.network, edges, plan.query.teu)
+    legs = priced_legs(plan, edges)
     return Route(legs[0].from_id, legs[-1].to_id, plan.metric, legs, plan.query.teu, network=plan.network)
 
 
-def _weight_of(plan: Plan, edges: Iterable[int]) -> float:
+def _weight_of(plan: Plan, edges: Sequence[int]) -> float:
+    """The weight a route's edges total on the plan's metric, as `_route` prices them."""
     weight = plan.network.core.weights[plan.metric]
-    return sum(weight[e] for e in edges)
+    entered = _entry(plan)
+    split = _cleared_from(plan.network, entered, edges)
+    if entered is None or split is None:
+        return sum(weight[e] for e in edges)
+    home = entered.home.core.weights[plan.metric]
+    return sum(weight[e] for e in edges[:split]) + sum(home[e] for e in edges[split:])
 
 
 # --------------------------------------------------------------------------- alternatives
@@ -484,8 +602,9 @@ def _alternatives(
     if candidates is None:
         candidates = _by_bans(plan, best_route, limit)
     pool: list[tuple[float, list[int], Route]] = []
-    for weight, edges in candidates:
+    for _, edges in candidates:
         route = _route(plan, edges)
+        weight = _weight_of(plan, edges)  # as `_route` prices it, for cargo cleared on the way
         key = signature(network, route)
         if key in seen or _doubles_back(network, route) or _lands_between_sailings(route):
             continue
@@ -575,6 +694,10 @@ def _two_way(plan: Plan) -> tuple[list[int], Iterator[tuple[float, list[int]]]] 
     best_weight, end = min(reached)
     tail, head = core.tail, core.head
     best = ahead.path(end, tail)
+    cleared = _search_cleared(plan, ahead, best_weight, targets, edge_ok, node_ok)
+    if cleared is not None:
+        seed, rest = cleared
+        best = ahead.path(seed, tail) + rest
     ends = [(t, 0.0) for t in targets]
     behind = search(core, weight, ends, limit=best_weight * STRETCH, edge_ok=edge_ok, node_ok=node_ok, reverse=True)
     fdist, bdist, bound = ahead.dist, behind.dist, best_weight * STRETCH
@@ -811,6 +934,47 @@ def _trees(
     return result, Result(result.dist, result.pred, result.settled, home_sums)
 
 
+def _by_territory(network: Network, nodes: Iterable[int], but: str | None = None) -> dict[str, list[int]]:
+    """Group destination nodes by the customs territory of their place, among the territories
+    cargo may enter and sail on in (`Network.entered`), leaving out `but` (the origin's, whose
+    places a search reaches on its domestic network)."""
+    where = network.entry_territories()
+    out: dict[str, list[int]] = {}
+    for node in nodes:
+        territory = where.get(node)
+        if territory is not None and territory != but:
+            out.setdefault(territory, []).append(node)
+    return out
+
+
+def onwards(
+    network: Network, nodes: Mapping[str, Sequence[int]], weigh: Callable[[Network], array],
+    edge_ok: bytes | bytearray,
+) -> list[Onward]:  # fmt: skip
+    """Return the searches on (`engine.go_on`) that reach destination `nodes` (by territory,
+    `_by_territory`) as `route` reaches them: cargo cleared into a territory by land sails on
+    inside it without customs (`_search_cleared`), on its domestic network weighed by `weigh`."""
+    out = []
+    for territory, targets in sorted(nodes.items()):
+        entered = network.entered(territory)
+        if entered is not None and entered.home is not network:
+            closed = entered.closing(edge_ok)
+            out.append(Onward(territory, entered.home.core, weigh(entered.home), entered.seeds, tuple(targets), closed))
+    return out
+
+
+def _go_on(
+    network: Network, metric: str, first: Result, nodes: Mapping[str, Sequence[int]], edge_ok: bytes | bytearray,
+    node_ok: bytearray | None,
+) -> Result:  # fmt: skip
+    """Return a search's result on a metric with the destination `nodes` reached as `route`
+    reaches them (`onwards`)."""
+    if metric not in CLEARED_METRICS:
+        return first
+    ways = onwards(network, nodes, lambda home: home.core.weights[metric], edge_ok)
+    return go_on(network.core, first, ways, node_ok)
+
+
 def _cells(result: Result, starts: set[str], teu: float) -> Callable[[Sequence[tuple[str, int]]], Reached | None]:
     """Return what a matrix cell holds for a column of (place, destination node) pairs: the
     totals of the best member reached that is not an origin, or None (a matrix has many)."""
@@ -890,6 +1054,11 @@ def reach(
     # Places in the origin's own country are reached as `route` reaches them: without customs.
     country = network.country_of(plan.start.place_ids)
     result, home_result = _trees(plan, _inside(network, country), bans=bans)
+    # Places abroad are reached as `route` reaches them: cargo cleared into their territory by
+    # land sails on inside it without customs.
+    edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, bans)
+    ends = (n for n in core.destination_node if n >= 0)
+    result = _go_on(network, plan.metric, result, _by_territory(network, ends, country), edge_ok, node_ok)
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]
@@ -938,6 +1107,7 @@ def matrix(
     # (an area destination counts when all its places are in that country, as `route` decides).
     column_country = [network.country_of(pid for pid, _ in column) for column in columns]
     inside_of: dict[str | None, list[int]] = {None: []}
+    masks = _masks(plans[0], plans[0].rules, plans[0].avoided, Bans()) if plans else (b"", None)
     local = threading.local()  # each thread's searches reuse one set of arrays
 
     def row(plan: Plan) -> list[Reached | None]:
@@ -949,6 +1119,8 @@ def matrix(
         if not hasattr(local, "scratch"):
             local.scratch = Scratch()
         result, home_result = _trees(plan, inside_of[country], targets, scratch=local.scratch)
+        # Destinations abroad are reached as `route` reaches them (`_go_on`).
+        result = _go_on(network, base.metric.name, result, _by_territory(network, targets, country), *masks)
         starts = set(plan.start.place_ids)
         abroad = _cells(result, starts, base.teu)
         home = abroad if home_result is None else _cells(home_result, starts, base.teu)

@@ -635,7 +635,9 @@ def _generalized_routes(service: Service, network: Network, prices, origin: str,
 
     network = objectives.shipment_network(network, origin, destination, **query)
     view = service.derived(
-        network, ("generalized", prices), lambda: objectives.searching_on(network, prices.weight(network.core))
+        network,
+        ("generalized", prices),
+        lambda: objectives.searching_on(network, prices.weight(network.core), weigh=prices.weight),
     )
     found = routing.find_routes(view, origin, destination, by="cost", **query)
     return [objectives.measured(network, route) for route in found]
