@@ -114,7 +114,7 @@ def closure_values(sweep: Sweep, closures: list[tuple[tuple[int, ...], tuple[int
             sweep.graph, sweep.weight, sweep.sources, targets=targets, stop=STOP_ALL, edge_ok=edge_ok, node_ok=node_ok
         )
         onward = [replace(way, edge_ok=with_edges(way.edge_ok, edges, False)) for way in sweep.onwards]
-        result = go_on(sweep.graph, result, onward, node_ok)
+        result = go_on(sweep.graph, result, onward, node_ok, paths=False)
         out.append(_values(sweep, result.dist))
     return out
 

@@ -200,7 +200,7 @@ def matrix_rows(sweep: MatrixSweep, rows: list[Row]) -> list[tuple]:
             edge_ok=sweep.edge_ok, node_ok=sweep.node_ok, sums=METRIC_NAMES, scratch=scratch,
         )  # fmt: skip
         onward = [way for name, way in sorted(sweep.onwards.items()) if name != territory]
-        result = go_on(sweep.graph, result, onward, sweep.node_ok)
+        result = go_on(sweep.graph, result, onward, sweep.node_ok, paths=False)
         dist, sums = result.dist, result.sums
         assert sums is not None
         member = array("i")

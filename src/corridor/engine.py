@@ -197,10 +197,13 @@ class Onward:
     edge_ok: bytes | bytearray
 
 
-def go_on(graph: Graph, first: Result, onwards: Iterable[Onward], node_ok: bytes | bytearray | None = None) -> Result:
+def go_on(
+    graph: Graph, first: Result, onwards: Iterable[Onward], node_ok: bytes | bytearray | None = None, *,
+    paths: bool = True,
+) -> Result:  # fmt: skip
     """Return a search's result (`first`, on `graph`, with its totals) with the targets each
     `Onward` reaches better: the same result when none does, else a copy with their distances
-    and totals.
+    and totals, and (with `paths`) the searches that reached them, for `Result.path`.
 
     Each onward search starts from its seeds at their distances in `first`, those below its
     farthest target's (where `first` settled them, as it settles every node nearer than a
@@ -209,6 +212,7 @@ def go_on(graph: Graph, first: Result, onwards: Iterable[Onward], node_ok: bytes
     """
     dist, sums = first.dist, first.sums or {}
     merged: Result | None = None
+    scratch = None if paths else Scratch()  # each search on is read before the next
     for onward in onwards:
         reached = [dist[n] for n in onward.targets if dist[n] < INF]
         if not reached:
@@ -219,19 +223,21 @@ def go_on(graph: Graph, first: Result, onwards: Iterable[Onward], node_ok: bytes
             continue
         second = search(
             onward.graph, onward.weight, seeds, targets=onward.targets, stop=STOP_ALL, limit=bound,
-            edge_ok=onward.edge_ok, node_ok=node_ok, sums=tuple(sums),
+            edge_ok=onward.edge_ok, node_ok=node_ok, sums=tuple(sums), scratch=scratch,
         )  # fmt: skip
         better = [n for n in onward.targets if second.dist[n] < dist[n] - 1e-9 * max(1.0, dist[n])]
         if not better:
             continue
         if merged is None:
             totals = {m: array("d", v) for m, v in sums.items()} if first.sums is not None else None
-            merged = Result(array("d", dist), first.pred, first.settled, totals, dict(first.onward or {}))
-        assert merged.onward is not None
+            merged = Result(
+                array("d", dist), first.pred, first.settled, totals, dict(first.onward or {}) if paths else None
+            )
         before: dict[int, list[float]] = {}  # a seed's totals along `first`'s path to it
         for n in better:
             merged.dist[n] = second.dist[n]
-            merged.onward[n] = (second, onward.graph.tail)
+            if merged.onward is not None:
+                merged.onward[n] = (second, onward.graph.tail)
             if merged.sums is None:
                 continue
             seed = second.source(n, onward.graph.tail)

@@ -400,13 +400,16 @@ class Network:
         if self.cleared_inside:
             return {}
         self.entered("")
-        made = self.__dict__["_entered"][1]
-        core = self.core
-        return {
-            node: territory
-            for i, node in enumerate(core.destination_node)
-            if node >= 0 and (territory := self.place_territory(i)) in made
-        }
+        kept = self.__dict__["_entered"]
+        if len(kept) < 3:  # made on first use, kept beside the seeds
+            made, core = kept[1], self.core
+            where = {
+                node: territory
+                for i, node in enumerate(core.destination_node)
+                if node >= 0 and (territory := self.place_territory(i)) in made
+            }
+            kept = self.__dict__["_entered"] = (*kept, where)
+        return kept[2]
 
     def entered(self, territory: str) -> Entered | None:
         """Return how cargo from abroad moves on once it has cleared into `territory` (a customs
@@ -422,7 +425,7 @@ class Network:
         if self.cleared_inside:
             return None
         kept = self.__dict__.get("_entered")
-        if kept is None or kept[0] is not self.core:  # (core, Entered by territory)
+        if kept is None or kept[0] is not self.core:  # (core, Entered by territory[, entry_territories])
             core = self.core
             land = (link for link in self.links.values() if link.mode not in SEA_FAMILY)
             ends = {pid for link in land for pid in (link.from_id, link.to_id)}
@@ -443,6 +446,16 @@ class Network:
             made = {t: Entered(t, self, frozenset(nodes)) for t, nodes in seeds.items() if nodes}
             kept = self.__dict__["_entered"] = (core, made)
         return kept[1].get(territory)
+
+    @cached_property
+    def place_territories(self) -> list[str]:
+        """The customs territory of each place of the graph, by its index (`place_territory`)."""
+        return [self.place_territory(i) for i in range(len(self.core.place_ids))]
+
+    @cached_property
+    def lock_ids(self) -> frozenset[str]:
+        """The places that are river locks: passed through, never an origin or a destination."""
+        return frozenset(pid for pid, place in self.places.items() if place.kind == "lock")
 
     @cached_property
     def _lane_mask(self) -> bytes:

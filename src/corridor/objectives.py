@@ -274,7 +274,7 @@ def reach(
         network, (n for n in core.destination_node if n >= 0), network.country_of(plan.start.place_ids)
     )
     ways = onwards(network, ends, lambda on: prices.weight_on(on, weighed), edge_ok)
-    result = go_on(core, result, ways, node_ok)
+    result = go_on(core, result, ways, node_ok, paths=False)
     out = []
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]

@@ -897,11 +897,8 @@ def _inside(network: Network, country: str | None) -> list[int]:
     if country is None:
         return []
     core = network.core
-    return [
-        n
-        for i, n in enumerate(core.destination_node)
-        if n >= 0 and network.territory(network.places[core.place_ids[i]].country) == country
-    ]
+    territories = network.place_territories
+    return [n for i, n in enumerate(core.destination_node) if n >= 0 and territories[i] == country]
 
 
 def _trees(
@@ -972,7 +969,7 @@ def _go_on(
     if metric not in CLEARED_METRICS:
         return first
     ways = onwards(network, nodes, lambda home: home.core.weights[metric], edge_ok)
-    return go_on(network.core, first, ways, node_ok)
+    return go_on(network.core, first, ways, node_ok, paths=False)
 
 
 def _cells(result: Result, starts: set[str], teu: float) -> Callable[[Sequence[tuple[str, int]]], Reached | None]:
@@ -1056,15 +1053,16 @@ def reach(
     result, home_result = _trees(plan, _inside(network, country), bans=bans)
     # Places abroad are reached as `route` reaches them: cargo cleared into their territory by
     # land sails on inside it without customs.
-    edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, bans)
-    ends = (n for n in core.destination_node if n >= 0)
-    result = _go_on(network, plan.metric, result, _by_territory(network, ends, country), edge_ok, node_ok)
+    if plan.metric in CLEARED_METRICS:
+        edge_ok, node_ok = _masks(plan, plan.rules, plan.avoided, bans)
+        ends = _by_territory(network, (n for n in core.destination_node if n >= 0), country)
+        result = _go_on(network, plan.metric, result, ends, edge_ok, node_ok)
     out = []
+    locks, territories = network.lock_ids, network.place_territories
     for index, pid in enumerate(core.place_ids):
         node = core.destination_node[index]
-        inside = network.territory(network.places[pid].country) == country
-        found = home_result if home_result is not None and inside else result
-        if node < 0 or not found.reached(node) or pid in plan.start.place_ids or network.places[pid].kind == "lock":
+        found = home_result if home_result is not None and territories[index] == country else result
+        if node < 0 or not found.reached(node) or pid in plan.start.place_ids or pid in locks:
             continue
         out.append(_reached(found, node, pid, plan.query.teu))
     out.sort(key=lambda r: (getattr(r, plan.metric), r.place_id))
@@ -1108,6 +1106,8 @@ def matrix(
     column_country = [network.country_of(pid for pid, _ in column) for column in columns]
     inside_of: dict[str | None, list[int]] = {None: []}
     masks = _masks(plans[0], plans[0].rules, plans[0].avoided, Bans()) if plans else (b"", None)
+    # The destinations by territory that cargo cleared in by land may sail on in (`_go_on`).
+    abroad_of = _by_territory(network, targets) if base.metric.name in CLEARED_METRICS else None
     local = threading.local()  # each thread's searches reuse one set of arrays
 
     def row(plan: Plan) -> list[Reached | None]:
@@ -1120,7 +1120,9 @@ def matrix(
             local.scratch = Scratch()
         result, home_result = _trees(plan, inside_of[country], targets, scratch=local.scratch)
         # Destinations abroad are reached as `route` reaches them (`_go_on`).
-        result = _go_on(network, base.metric.name, result, _by_territory(network, targets, country), *masks)
+        if abroad_of is not None:
+            nodes = {t: found for t, found in abroad_of.items() if t != country}
+            result = _go_on(network, base.metric.name, result, nodes, *masks)
         starts = set(plan.start.place_ids)
         abroad = _cells(result, starts, base.teu)
         home = abroad if home_result is None else _cells(home_result, starts, base.teu)
