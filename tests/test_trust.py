@@ -384,6 +384,21 @@ def test_cargo_cleared_in_by_land_sails_on_inside_the_territory_without_customs(
     assert data["totals"]["time_h"] == pytest.approx(sum(leg["time_h"] for leg in data["legs"]), abs=0.2)
 
 
+def test_an_unpickled_cleared_route_says_the_same_on_the_network_given(network):
+    # A pickled route carries no network: its cleared legs take their figures from the domestic
+    # network of the one given, as the route found on it did.
+    import pickle
+
+    from corridor.io import route_dict, route_text
+
+    route = find_routes(network, "Hanoi", "Shanghai", by="time")[0]
+    assert any(leg.cleared for leg in route.legs)
+    again = pickle.loads(pickle.dumps(route))
+    assert again.network is None
+    assert route_dict(network, again) == route_dict(network, route)
+    assert route_text(network, again, title="", width=200) == route_text(network, route, title="", width=200)
+
+
 def test_every_search_reaches_cleared_cargo_as_route_does(network):
     from corridor import distributed, objectives
     from corridor.criticality import criticality
