@@ -272,14 +272,14 @@ def matrix(
     columns = tuple(tuple((pid, core.destination(pid)) for pid in end.place_ids) for end in ends)
     plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
     edge_ok, node_ok = masks(plans[0]) if plans else (b"", None)
+    weighed = weight(network, by, prices)
     onward: dict[str, Onward] = {}
     if objective_name(by) in ("time_h", "cost_usd", GENERALIZED):  # what customs weigh on
         targets = {node for column in columns for _, node in column}
         nodes = _by_territory(network, targets)
-        weighed = weight(network, by, prices)
         ways = onwards(network, nodes, lambda home: _weight_on(home, weighed, by, prices), edge_ok)
         onward = {way.territory: way for way in ways}
-    sweep = MatrixSweep(core, weight(network, by, prices), edge_ok, node_ok, columns, teu, onward)
+    sweep = MatrixSweep(core, weighed, edge_ok, node_ok, columns, teu, onward)
     rows: list[Row] = [
         (
             tuple(core.origin(pid) for pid in plan.start.place_ids),
