@@ -364,19 +364,13 @@ class Network:
         return kept[1] if kept is not None and kept[0] is self.core else None
 
     def sea_landings(self) -> list[tuple[int, str]]:
-        """Return the edges that take cargo off a ship at a place (`Entered.changes_at`), each
-        with the customs territory of its place; made once and kept with this network."""
+        """Return the edges that take cargo off a ship at a place (`leaves_ship`), each with the
+        customs territory of its place; made once and kept with this network."""
         kept = self.__dict__.get("_sea_landings")
         if kept is None or kept[0] is not self.core:
             core = self.core
-            landings = []
-            for e in itertools.chain(core.edges_with_role(Role.ALIGHT), core.edges_with_role(Role.TRANSFER)):
-                tail = core.tail[e]
-                if core.node_mode[tail] not in SEA_CODES or core.node_mode[core.head[e]] in SEA_CODES:
-                    continue  # not from a ship, or onto another (a transshipment)
-                place = core.node_place[tail]
-                if place >= 0:
-                    landings.append((e, self.place_territory(place)))
+            edges = itertools.chain(core.edges_with_role(Role.ALIGHT), core.edges_with_role(Role.TRANSFER))
+            landings = [(e, self.place_territory(core.node_place[core.tail[e]])) for e in edges if leaves_ship(core, e)]
             kept = self.__dict__["_sea_landings"] = (core, landings)
         return kept[1]
 
@@ -399,17 +393,15 @@ class Network:
         sail on in (`entered`), each with its territory."""
         if self.cleared_inside:
             return {}
-        self.entered("")
-        kept = self.__dict__["_entered"]
-        if len(kept) < 3:  # made on first use, kept beside the seeds
-            made, core = kept[1], self.core
-            where = {
+        table = self._entries()
+        if table.get("ends") is None:  # made on first use, kept beside the seeds
+            core, made = self.core, table["entered"]
+            table["ends"] = {
                 node: territory
                 for i, node in enumerate(core.destination_node)
                 if node >= 0 and (territory := self.place_territory(i)) in made
             }
-            kept = self.__dict__["_entered"] = (*kept, where)
-        return kept[2]
+        return table["ends"]
 
     def entered(self, territory: str) -> Entered | None:
         """Return how cargo from abroad moves on once it has cleared into `territory` (a customs
@@ -418,34 +410,37 @@ class Network:
 
         Cargo cleared into a territory moves on inside it as the territory's own goods: a coastal
         sailing between two of its seaports clears no customs at either end, on its domestic
-        network (`domestic`). Only a curated land link (rail, road, river) reaches a seaport's
-        land side, so the seeds are found among their ends, for every territory at once, and
-        kept with this network (`Entered`).
+        network (`domestic`).
         """
-        if self.cleared_inside:
-            return None
+        return None if self.cleared_inside else self._entries()["entered"].get(territory)
+
+    def _entries(self) -> dict:
+        """The `Entered` of every territory that has seeds, made once and kept with this network.
+        Only a curated land link (rail, road, river) reaches a seaport's land side, so the seeds
+        are found among their ends."""
         kept = self.__dict__.get("_entered")
-        if kept is None or kept[0] is not self.core:  # (core, Entered by territory[, entry_territories])
-            core = self.core
-            land = (link for link in self.links.values() if link.mode not in SEA_FAMILY)
-            ends = {pid for link in land for pid in (link.from_id, link.to_id)}
-            seeds: dict[str, set[int]] = {}
-            for pid in sorted(ends):
-                if not core.in_graph(pid):
-                    continue
-                nodes = core.place_nodes(pid)
-                if not any(core.node_kind[n] == Kind.DEPART and core.node_mode[n] in SEA_CODES for n in nodes):
-                    continue  # no ship to board here
-                seeds.setdefault(self.place_territory(core.place_index(pid)), set()).update(
-                    n
-                    for n in nodes
-                    if core.node_kind[n] == Kind.ARRIVE
-                    and core.node_mode[n] not in SEA_CODES
-                    and not is_transit(core.layer(n))
-                )
-            made = {t: Entered(t, self, frozenset(nodes)) for t, nodes in seeds.items() if nodes}
-            kept = self.__dict__["_entered"] = (core, made)
-        return kept[1].get(territory)
+        if kept is not None and kept["core"] is self.core:
+            return kept
+        core = self.core
+        land = (link for link in self.links.values() if link.mode not in SEA_FAMILY)
+        ends = {pid for link in land for pid in (link.from_id, link.to_id)}
+        seeds: dict[str, set[int]] = {}
+        for pid in sorted(ends):
+            if not core.in_graph(pid):
+                continue
+            nodes = core.place_nodes(pid)
+            if not any(core.node_kind[n] == Kind.DEPART and core.node_mode[n] in SEA_CODES for n in nodes):
+                continue  # no ship to board here
+            seeds.setdefault(self.place_territory(core.place_index(pid)), set()).update(
+                n
+                for n in nodes
+                if core.node_kind[n] == Kind.ARRIVE
+                and core.node_mode[n] not in SEA_CODES
+                and not is_transit(core.layer(n))
+            )
+        made = {t: Entered(t, self, frozenset(nodes)) for t, nodes in seeds.items() if nodes}
+        kept = self.__dict__["_entered"] = {"core": core, "entered": made, "ends": None}
+        return kept
 
     @cached_property
     def place_territories(self) -> list[str]:
@@ -629,25 +624,26 @@ class Entered:
     def lands_abroad(self, edge: int) -> bool:
         """Whether an edge takes cargo off a ship at a place outside the territory."""
         core = self.network.core
-        role = core.role[edge]
-        if role != ALIGHT and role != TRANSFER:
-            return False
-        if core.node_mode[core.tail[edge]] not in SEA_CODES:
-            return False
-        if role == TRANSFER and core.node_mode[core.head[edge]] in SEA_CODES:
-            return False  # a transshipment: the cargo stays aboard ships
-        place = core.node_place[core.tail[edge]]
-        return place >= 0 and self.network.place_territory(place) != self.territory
+        return (
+            leaves_ship(core, edge) and self.network.place_territory(core.node_place[core.tail[edge]]) != self.territory
+        )
 
     def changes_at(self, edge: int) -> bool:
         """Whether an edge takes cargo onto or off a ship at a place (where customs may clear)."""
         core = self.network.core
-        role = core.role[edge]
-        if role == ALIGHT:
-            return core.node_mode[core.tail[edge]] in SEA_CODES
-        return role == TRANSFER and (core.node_mode[core.tail[edge]] in SEA_CODES) != (
-            core.node_mode[core.head[edge]] in SEA_CODES
-        )
+        return leaves_ship(core, edge) or leaves_ship(core, edge, boards=True)
+
+
+def leaves_ship(core: Graph, edge: int, *, boards: bool = False) -> bool:
+    """Whether an edge takes cargo off a ship at a place (onto land, or to its destination), or
+    with `boards`, onto a ship from land; a transshipment does neither."""
+    role = core.role[edge]
+    if role not in (ALIGHT, TRANSFER) or core.node_place[core.tail[edge]] < 0:
+        return False
+    from_ship, onto_ship = core.node_mode[core.tail[edge]] in SEA_CODES, core.node_mode[core.head[edge]] in SEA_CODES
+    if boards:
+        return role == TRANSFER and onto_ship and not from_ship
+    return from_ship and not onto_ship
 
 
 def clearance_lookup(ops: Operations, places: Mapping[str, Place], unions: Mapping[str, str] | None = None):

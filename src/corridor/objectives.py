@@ -171,22 +171,15 @@ def measured(network: Network, route: Route, optimized_for: str = GENERALIZED) -
     """Return a route found on a search view with every leg's totals summed from the real metrics:
     the network's, or for a leg whose cargo has cleared into the destination's customs territory
     (`Leg.cleared`), that territory's domestic network's."""
-    territory = network.territory(network.places[route.destination].country)
-
-    def weights(leg):
-        return (network.domestic(territory) if leg.cleared else network).core.weights
-
-    legs = tuple(
-        replace(
-            leg,
-            **{
-                m: sum(weights(leg)[m][e] for e in leg.edges) * (route.teu if _per_teu(m) else 1.0)
-                for m in METRIC_NAMES
-            },
-        )
-        for leg in route.legs
-    )
-    return replace(route, legs=legs, optimized_for=optimized_for, network=network)
+    scale = {m: route.teu if _per_teu(m) else 1.0 for m in METRIC_NAMES}
+    home = None  # the destination's domestic network, for cleared legs (the route's is a search view)
+    legs = []
+    for leg in route.legs:
+        if leg.cleared and home is None:
+            home = network.domestic(network.territory(network.places[route.destination].country))
+        weights = (home if leg.cleared else network).core.weights  # type: ignore[union-attr]
+        legs.append(replace(leg, **{m: sum(weights[m][e] for e in leg.edges) * scale[m] for m in METRIC_NAMES}))
+    return replace(route, legs=tuple(legs), optimized_for=optimized_for, network=network)
 
 
 def _per_teu(name: str) -> bool:

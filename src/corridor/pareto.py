@@ -54,7 +54,7 @@ class _Overflow(Exception):
 
 
 @dataclass(frozen=True)
-class Onward:
+class Cleared:
     """How a front's labels go on as cargo cleared into the destination's customs territory
     (`routing.onwards`): from its `seeds`, on its domestic `weights` (one array per objective),
     without its `closed` edges (leaving a ship abroad)."""
@@ -95,13 +95,13 @@ def pareto_paths(
     epsilon: float = 0.0,
     max_per_node: int = MAX_LABELS_PER_NODE,
     max_labels: int = MAX_LABELS,
-    onward: Onward | None = None,
+    cleared_state: Cleared | None = None,
 ) -> tuple[list[tuple[tuple[float, ...], list[int]]], int]:
     """Return the non-dominated (vector, edges) paths from any source to any target, and the labels settled.
 
     `graph` needs `indptr`, `head` and `tail` arrays (a `graph.Graph`); `weights` holds one array
     per objective, one value per edge (an infinite value closes the edge). `stages` are the node
-    sets of the vias, passed in order. With `onward`, a label of the last stage at one of its
+    sets of the vias, passed in order. With `cleared_state`, a label of the last stage at one of its
     `seeds` may also go on as cargo cleared into the destination's customs territory (a state of
     its own, as a via's stage is): on its `weights` and without its `closed` edges
     (`routing.priced_legs` prices such a path the same). Raises _Overflow when a bound is hit.
@@ -113,8 +113,8 @@ def pareto_paths(
     k = len(weights)
     columns = [list(w) for w in weights]
     # The cleared state: where a label may enter it, its weights, and the edges it may not take.
-    seeds, closed = (onward.seeds, onward.closed) if onward is not None else (frozenset(), frozenset())
-    cleared_columns = [list(w) for w in onward.weights] if onward is not None else columns
+    seeds, closed = (cleared_state.seeds, cleared_state.closed) if cleared_state else (frozenset(), frozenset())
+    cleared_columns = [list(w) for w in cleared_state.weights] if cleared_state else columns
     # Labels: parallel lists; a label's parent is a label number, its edge -1 for a source or a stage change.
     vectors: list[tuple[float, ...]] = []
     parent: list[int] = []
@@ -260,16 +260,16 @@ def pareto(
         starting &= set(target.place_ids)
         stage += [core.origin(pid) for pid in plan.start.place_ids if pid in starting]
     weights = [core.weights[name] for name in objectives]
-    onward = None
+    cleared = None
     entered = _entry(plan)
     if entered is not None and entered.home is not network:
         home = entered.home.core
-        onward = Onward(entered.seeds, [home.weights[name] for name in objectives], entered.landing)
+        cleared = Cleared(entered.seeds, [home.weights[name] for name in objectives], entered.landing)
     for epsilon in EPSILONS:
         try:
             paths, settled = pareto_paths(
                 core, weights, sources, targets, stages=stages, edge_ok=edge_ok, node_ok=node_ok, epsilon=epsilon,
-                max_per_node=max_per_node, max_labels=max_labels, onward=onward,
+                max_per_node=max_per_node, max_labels=max_labels, cleared_state=cleared,
             )  # fmt: skip
             break
         except _Overflow:
