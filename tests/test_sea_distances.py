@@ -258,9 +258,9 @@ def test_open_ocean_shortcuts_keep_far_from_land():
     assert table is not None
     long = [(a, b) for a, b in table.near_misses if haversine_km(*a, *b) >= OCEAN_MIN_KM]
     assert len(long) > 1000  # the open-ocean tier is there
+    assert any(abs(a[0] - b[0]) > 180 for a, b in long)  # across the antimeridian too
     lines = _great_circles(np.asarray([a for a, _ in long]), np.asarray([b for _, b in long]), 50.0)
-    assert all(line is not None for line in lines)
-    near = LandMask(root).near(np.asarray(lines, dtype=object), 10 / 111.0)
+    near = LandMask(root).near(lines, 10 / 111.0)
     assert len(near) == 0, [long[i] for i in near[:5]]
 
 
@@ -271,14 +271,16 @@ def test_no_segment_the_build_adds_crosses_a_shoal():
     import shapely
 
     from corridor.portaccess import read_access_table
-    from corridor.sealanes import read_lanes, read_shoals
+    from corridor.sealanes import _both_sides, read_lanes, read_shoals
 
     root = bundled_data_dir()
     shoals = read_shoals(root)
     assert len(shoals) >= 5
     table = read_access_table(root)
     assert table is not None
-    added = shapely.linestrings([[a, b] for a, b in [*table.near_misses, *(table.rounding or [])]])
+    segments = [*table.near_misses, *(table.rounding or [])]
+    # A segment across the antimeridian is drawn on both sides of it, not round the world.
+    added = _both_sides([[a, (b[0] + 360 * round((a[0] - b[0]) / 360), b[1])] for a, b in segments])
     tree = shapely.STRtree(added)
     assert not any(len(tree.query(shoal, predicate="intersects")) for shoal in shoals)
     # The base lane out of the Yangtze by the North Passage crosses its mouth bar, and is kept.
@@ -331,6 +333,46 @@ def test_a_second_shortcut_pass_joins_what_the_first_left_the_long_way_round(mon
     assert long_way_round(two) < long_way_round(one) < long_way_round([])
     per_node = collections.Counter(node for pair in two for node in pair)
     assert max(per_node.values()) == 2
+
+
+class _Islands:
+    """A land mask of a few boxes, checked as the real one checks Natural Earth's polygons."""
+
+    def __init__(self, *boxes):
+        import numpy as np
+        import shapely
+
+        self.parts = np.asarray([shapely.box(*b) for b in boxes], dtype=object)
+
+    def near(self, geometries, distance_deg):
+        from corridor.sealanes import LandMask
+
+        return LandMask.near(self, geometries, distance_deg)
+
+
+@pytest.mark.parametrize(
+    ("line", "straight_km"),
+    [
+        ([(179.0, -17.0), (180.0, -20.0), (-179.0, -17.0)], 213),  # a coastal shortcut
+        ([(175.0, -15.0), (180.0, -25.0), (-175.0, -15.0)], 1074),  # an open-ocean great circle
+    ],
+)
+def test_shortcuts_cross_the_antimeridian_and_keep_clear_of_land_on_both_sides(line, straight_km):
+    """A lane that dog-legs across the antimeridian (the base network crosses 180 degrees at a few
+    points only) gets its shortcut, as long as its great circle; an island just east or just west
+    of the meridian on the way keeps it out, as anywhere else."""
+    from corridor.geo import haversine_km
+    from corridor.sealanes import Lanes, find_shortcuts
+
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line(line)
+    (first, last) = (lanes.node(*line[0]), lanes.node(*line[-1]))
+    assert haversine_km(*lanes.coords[first], *lanes.coords[last]) == pytest.approx(straight_km, abs=1)
+    found = find_shortcuts(lanes, _Islands((0, 0, 1, 1)))
+    assert {frozenset(pair) for pair in found} == {frozenset((first, last))}
+    lat = line[0][1]
+    for island in ((179.8, lat - 0.2, 180, lat + 0.2), (-180, lat - 0.2, -179.8, lat + 0.2)):
+        assert find_shortcuts(lanes, _Islands(island)) == []
 
 
 def test_the_drawn_lanes_are_what_their_script_draws_clear_of_land(tmp_path):

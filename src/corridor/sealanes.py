@@ -78,6 +78,8 @@ SHORTCUT_PASSES = 4
 OCEAN_MIN_KM = 500.0
 OCEAN_MAX_KM = 1500.0
 OCEAN_CLEARANCE_KM = 25.0
+# A node nearer land than that may end one too, its great circle nearer land only this near it.
+OCEAN_END_KM = 0.0
 OCEAN_SHORTCUTS_PER_NODE = 3
 OCEAN_STEP_KM = 100.0
 OCEAN_BATCH = 20000
@@ -652,19 +654,19 @@ def find_shortcuts(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
 def _shortcut_pass(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
     """Return one pass of the coastal and open-ocean shortcuts of `find_shortcuts`."""
     import numpy as np
-    import shapely
 
     xy = np.asarray(lanes.coords, dtype=float)
     if len(xy) < 2 or not lanes.edges:
         return []
-    # Candidate pairs: nodes within SHORTCUT_MAX_KM of each other, not across the antimeridian.
-    tree = shapely.STRtree(shapely.points(xy))
+    # Candidate pairs: nodes within SHORTCUT_MAX_KM of each other, across the antimeridian too.
     reach = SHORTCUT_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[:, 1]))), 0.2)
-    a, b = tree.query(shapely.points(xy), predicate="dwithin", distance=float(reach.max()))
+    a, b = _pairs_within(xy, np.arange(len(xy)), float(reach.max()))
     a, b, straight, gain = _gainful(lanes, xy, a, b, SHORTCUT_MIN_KM, SHORTCUT_MAX_KM)
     if not len(a):
-        return []
-    segments = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
+        return find_ocean_shortcuts(lanes, land)
+    ends = xy[b].copy()  # a segment across the antimeridian runs on past +-180, not round the world
+    ends[:, 0] += 360.0 * np.round((xy[a, 0] - ends[:, 0]) / 360.0)
+    segments = _both_sides(np.stack([xy[a], ends], axis=1))
     clear = np.ones(len(a), dtype=bool)
     clear[land.near(segments, SHORTCUT_CLEARANCE_KM / 111.0)] = False
     a, b, straight, gain = a[clear], b[clear], straight[clear], gain[clear]
@@ -698,15 +700,18 @@ def find_ocean_shortcuts(
     points = shapely.points(xy)
     ocean = np.ones(len(xy), dtype=bool)
     ocean[land.near(points, OCEAN_CLEARANCE_KM / 111.0)] = False
-    nodes = np.nonzero(ocean)[0]
+    usable = ocean.copy()
+    if OCEAN_END_KM > 0:  # a node off an island or a coast, clear of land as the coastal shortcuts keep
+        usable[:] = True
+        usable[land.near(points, SHORTCUT_CLEARANCE_KM / 111.0)] = False
+    nodes = np.nonzero(usable)[0]
     if len(nodes) < 2:
         return []
-    tree = shapely.STRtree(points[nodes])
-    reach = OCEAN_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[nodes, 1]))), 0.3)
-    qa, qb = tree.query(points[nodes], predicate="dwithin", distance=reach)
+    reach = OCEAN_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[:, 1]))), 0.3)
+    qa, qb = _pairs_within(xy, nodes, reach)
     # The great circles added so far count against each node's share, with the coastal ones.
     edges = list(lanes.edges) + [(u, v, haversine_km(*xy[u], *xy[v]), "") for u, v in taken]
-    a, b, straight, gain = _gainful(Lanes(lanes.coords, edges), xy, nodes[qa], nodes[qb], OCEAN_MIN_KM, OCEAN_MAX_KM)
+    a, b, straight, gain = _gainful(Lanes(lanes.coords, edges), xy, qa, qb, OCEAN_MIN_KM, OCEAN_MAX_KM)
     chosen: dict[int, int] = {}
     out: list[tuple[int, int]] = []
     order = np.argsort(-(gain - 1) * straight)
@@ -719,12 +724,17 @@ def find_ocean_shortcuts(
         batch = [k for k in order[start : start + OCEAN_BATCH].tolist() if room(k)]
         if not batch:
             continue
-        lines = _great_circles(xy[a[batch]], xy[b[batch]], OCEAN_STEP_KM)
-        clear = np.asarray([line is not None for line in lines])
-        drawn = [k for k, line in enumerate(lines) if line is not None]
-        if drawn:
-            near = land.near(np.asarray([lines[k] for k in drawn], dtype=object), OCEAN_CLEARANCE_KM / 111.0)
-            clear[np.asarray(drawn)[near]] = False
+        ends = (a[batch], b[batch])
+        # Beyond OCEAN_END_KM of an end near land the great circle keeps OCEAN_CLEARANCE_KM clear.
+        trim = [np.where(ocean[e], 0.0, OCEAN_END_KM / straight[batch]) for e in ends]
+        lines = _great_circles(xy[ends[0]], xy[ends[1]], OCEAN_STEP_KM, trim=trim)
+        clear = np.ones(len(batch), dtype=bool)
+        clear[land.near(lines, OCEAN_CLEARANCE_KM / 111.0)] = False
+        whole = ~ocean[ends[0]] | ~ocean[ends[1]]
+        if whole.any():  # and the whole of it SHORTCUT_CLEARANCE_KM, as a coastal shortcut does
+            index = np.nonzero(whole)[0]
+            full = _great_circles(xy[ends[0][index]], xy[ends[1][index]], OCEAN_STEP_KM / 4)
+            clear[index[land.near(full, SHORTCUT_CLEARANCE_KM / 111.0)]] = False
         for k, ok in zip(batch, clear.tolist(), strict=True):
             x, y = int(a[k]), int(b[k])
             if ok and room(k):
@@ -749,7 +759,7 @@ def _gainful(lanes: Lanes, xy, a, b, min_km: float, max_km: float):
     free = np.asarray([not e[3] for e in lanes.edges])
     every = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
     unpassaged = coo_matrix((w[free], (u[free], v[free])), shape=(n, n)).tocsr()
-    keep = (a < b) & (np.abs(xy[a, 0] - xy[b, 0]) < 180)
+    keep = a < b
     a, b = a[keep], b[keep]
     straight = _haversine_km(xy[a], xy[b])
     keep = (straight <= max_km) & (straight >= min_km)
@@ -775,11 +785,11 @@ def _gainful(lanes: Lanes, xy, a, b, min_km: float, max_km: float):
     return a[keep], b[keep], straight[keep], gain[keep]
 
 
-def _great_circles(starts, ends, step_km: float) -> list:
-    """Return each start-end great circle as a LineString of points about step_km apart, or None
-    where it crosses the antimeridian."""
+def _great_circles(starts, ends, step_km: float, *, trim=None):
+    """Return each start-end great circle as a line of points about step_km apart, for land
+    checks (`_both_sides`: one that crosses the antimeridian is there on both sides of it).
+    `trim`, two arrays of fractions, leaves out that much of each line at its start and its end."""
     import numpy as np
-    import shapely
 
     def unit(p):
         lon, lat = np.radians(p[:, 0]), np.radians(p[:, 1])
@@ -790,12 +800,53 @@ def _great_circles(starts, ends, step_km: float) -> list:
     out = []
     for i in range(len(v1)):
         k = max(2, int(omega[i] * EARTH_RADIUS_KM // step_km) + 2)
-        f = np.linspace(0.0, 1.0, k)[:, None]
+        first, last = (0.0, 1.0) if trim is None else (float(trim[0][i]), 1.0 - float(trim[1][i]))
+        f = np.linspace(first, max(first, last), k)[:, None]
         sin = np.sin(omega[i]) or 1.0
         p = (np.sin((1 - f) * omega[i]) * v1[i] + np.sin(f * omega[i]) * v2[i]) / sin
-        lon, lat = np.degrees(np.arctan2(p[:, 1], p[:, 0])), np.degrees(np.arcsin(np.clip(p[:, 2], -1, 1)))
-        out.append(None if np.any(np.abs(np.diff(lon)) > 180) else shapely.LineString(np.stack([lon, lat], axis=1)))
-    return out
+        lon, lat = np.arctan2(p[:, 1], p[:, 0]), np.degrees(np.arcsin(np.clip(p[:, 2], -1, 1)))
+        out.append(np.stack([np.degrees(np.unwrap(lon)), lat], axis=1))
+    return _both_sides(out)
+
+
+def _both_sides(lines: Iterable) -> Any:
+    """Return (lon, lat) lines as a shapely array for land checks. A line whose longitudes run
+    on past +-180 (so that it crosses the antimeridian without going round the world) is there
+    twice, as drawn and shifted by 360 degrees, so the land on both sides of the meridian is met."""
+    import numpy as np
+    import shapely
+
+    out = []
+    for line in lines:
+        xy = np.asarray(line, dtype=float)
+        shift = 360.0 if xy[:, 0].min() < -180.0 else -360.0 if xy[:, 0].max() > 180.0 else 0.0
+        if shift:
+            moved = xy + np.asarray([shift, 0.0])
+            out.append(shapely.multilinestrings([xy, moved]))
+        else:
+            out.append(shapely.LineString(xy))
+    return np.asarray(out, dtype=object)
+
+
+def _pairs_within(xy, nodes, distance) -> tuple[Any, Any]:
+    """Return (a, b) arrays of the pairs among `nodes` (indices of xy) within `distance` degrees
+    of each other on the plane (a scalar, or one per node of xy), those across the antimeridian
+    included: a node near +-180 is looked for once more, shifted by 360 degrees."""
+    import numpy as np
+    import shapely
+
+    nodes = np.asarray(nodes)
+    if not len(nodes):
+        return nodes, nodes
+    reach = np.broadcast_to(np.asarray(distance, dtype=float), (len(xy),))[nodes]
+    tree = shapely.STRtree(shapely.points(xy[nodes]))
+    qa, qb = tree.query(shapely.points(xy[nodes]), predicate="dwithin", distance=reach)
+    near = np.nonzero(np.abs(xy[nodes, 0]) > 180.0 - reach)[0]
+    if len(near):
+        moved = xy[nodes[near]] - [[360.0, 0.0]] * np.sign(xy[nodes[near], :1])
+        wa, wb = tree.query(shapely.points(moved), predicate="dwithin", distance=reach[near])
+        qa, qb = np.concatenate([qa, near[wa]]), np.concatenate([qb, wb])
+    return nodes[qa], nodes[qb]
 
 
 def find_near_misses(lanes: Lanes, land: LandMask, *, apply: bool = False) -> list[tuple[int, int]]:
