@@ -375,6 +375,28 @@ def test_shortcuts_cross_the_antimeridian_and_keep_clear_of_land_on_both_sides(l
         assert find_shortcuts(lanes, _Islands(island)) == []
 
 
+def test_an_island_port_s_lane_node_gets_its_great_circle_across_the_ocean(monkeypatch):
+    """A lane node off an island (nearer land than the open-ocean clearance) may end a great
+    circle: the lanes from Guam to Yap ran by a node 300 km off the way. The great circle keeps the
+    open-ocean clearance beyond OCEAN_END_KM of such an end, so an islet on the way still keeps it
+    out, and the end itself keeps the coastal shortcuts' clearance. The rule is off in the
+    bundled data (OCEAN_END_KM = 0: it took the shortcut search from 10 minutes to an hour); on
+    here as a dataset's preparation would set it."""
+    import corridor.sealanes as sealanes
+    from corridor.sealanes import Lanes, find_shortcuts
+
+    monkeypatch.setattr(sealanes, "OCEAN_END_KM", 50.0)
+
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(144.5, 13.45), (140.0, 10.0), (138.3, 9.5)])  # off Guam, a node far south, off Yap
+    guam, yap = (144.6, 13.2, 144.9, 13.6), (138.0, 9.4, 138.2, 9.6)  # each 10-20 km from its node
+    assert find_shortcuts(lanes, _Islands(guam, yap)) == [(0, 2)]
+    assert find_shortcuts(lanes, _Islands(guam, yap, (141.3, 11.4, 141.4, 11.5))) == []  # an islet on the way
+    assert find_shortcuts(lanes, _Islands((144.45, 13.2, 144.9, 13.6), yap)) == []  # a node on the shore
+    monkeypatch.setattr(sealanes, "OCEAN_END_KM", 0.0)  # the rule before: open-ocean nodes only
+    assert find_shortcuts(lanes, _Islands(guam, yap)) == []
+
+
 def test_the_drawn_lanes_are_what_their_script_draws_clear_of_land(tmp_path):
     # The lanes drawn from waypoints (scripts/drawn_lanes.json) are in the corrections file as
     # scripts/draw_lanes.py draws them: joined to lane nodes, every segment clear of land by the

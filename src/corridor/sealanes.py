@@ -78,7 +78,9 @@ SHORTCUT_PASSES = 4
 OCEAN_MIN_KM = 500.0
 OCEAN_MAX_KM = 1500.0
 OCEAN_CLEARANCE_KM = 25.0
-# A node nearer land than that may end one too, its great circle nearer land only this near it.
+# When above 0, a node nearer land than that (off an island) may end one too, its great circle
+# nearer land only this near it. Off: 50 km, tried on the calibration half and extension, gained
+# little there (data/sea/CORRECTIONS.md) and made the shortcut search six times as long.
 OCEAN_END_KM = 0.0
 OCEAN_SHORTCUTS_PER_NODE = 3
 OCEAN_STEP_KM = 100.0
@@ -690,6 +692,9 @@ def find_ocean_shortcuts(
     clear of Natural Earth land too, and whose lane path is more than SHORTCUT_MIN_GAIN longer (and
     passes no tagged passage), gets a direct segment as long as its great circle; each node keeps
     its OCEAN_SHORTCUTS_PER_NODE largest savings. `taken` are the shortcuts found before them.
+    With OCEAN_END_KM above 0, a node off an island (at least SHORTCUT_CLEARANCE_KM from land)
+    may end one too, its great circle that clear of land throughout and OCEAN_CLEARANCE_KM clear
+    beyond OCEAN_END_KM of such an end.
     """
     import numpy as np
     import shapely
