@@ -80,7 +80,7 @@ OCEAN_MAX_KM = 1500.0
 OCEAN_CLEARANCE_KM = 25.0
 # When above 0, a node nearer land than that (off an island) may end one too, its great circle
 # nearer land only this near it. Off: 50 km, tried on the calibration half and extension, gained
-# little there (data/sea/CORRECTIONS.md) and made the shortcut search six times as long.
+# little there (data/sea/CORRECTIONS.md) and made the shortcut search five times as long.
 OCEAN_END_KM = 0.0
 OCEAN_SHORTCUTS_PER_NODE = 3
 OCEAN_STEP_KM = 100.0
