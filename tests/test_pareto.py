@@ -23,7 +23,7 @@ import pytest
 
 from corridor import routing
 from corridor.objectives import masks
-from corridor.pareto import FrontTooLarge, _Overflow, dominates, pareto, pareto_paths
+from corridor.pareto import FrontTooLarge, _Overflow, dominates, pareto, pareto_paths, unbeaten
 from corridor.query import make_query
 
 
@@ -187,3 +187,16 @@ def test_objectives_are_metric_names_or_their_by_names_and_bounds_positive(netwo
         with pytest.raises(UsageError, match=f"^{name} must be a whole number") as info:
             pareto(network, "Chongqing", "Singapore", **{name: value})
         assert info.value.parameter == name
+
+
+def test_a_path_a_rounding_error_cheaper_but_a_day_slower_leaves_the_front():
+    # Two paths over the same sea distance, summed in another order: the slow one's cost is a
+    # rounding error lower, which must not keep it beside (or, by corridor, instead of) the fast one.
+    fast = ((1825.377347203073, 126.43, 114.94), [1])
+    slow = ((1825.3773472030728, 150.43, 114.94), [2])
+    cheap = ((1025.04, 280.35, 80.0), [3])
+    twin = ((1025.04, 280.35, 80.0), [4])
+    assert unbeaten([slow, fast, cheap, twin]) == [fast, cheap, twin]
+    # A real difference, however small in money, is a trade-off and stays.
+    dearer_by_a_cent = ((1825.387347203073, 100.0, 114.94), [5])
+    assert unbeaten([fast, dearer_by_a_cent]) == [fast, dearer_by_a_cent]

@@ -18,7 +18,9 @@ search starts again with epsilon-dominance: a label is dropped when another is w
 no longer guaranteed exact, and `Front.exact` says so along with the epsilon used; if even the
 last epsilon overflows, `FrontTooLarge` asks for a narrower query (modes, avoid).
 
-Routes are then deduplicated by corridor (`routing.signature`: the sequence of modes and the
+Totals are float sums, so two paths of one cost can differ by a rounding error; a path that
+another beats on one objective and matches within that noise (a relative 1e-9) on the rest is
+dropped. Routes are then deduplicated by corridor (`routing.signature`: the sequence of modes and the
 places where they change); of several routes of one corridor the cheapest is kept. The routes
 kept are a subset of a non-dominated set, so none of them dominates another.
 """
@@ -81,6 +83,24 @@ def _dominated(vector: tuple[float, ...], others: Iterable[tuple[float, ...]], e
         factor = 1.0 + epsilon
         return any(all(o <= v * factor for o, v in zip(other, vector, strict=True)) for other in others)
     return any(all(o <= v for o, v in zip(other, vector, strict=True)) for other in others)
+
+
+# Totals within this relative difference are the same figure summed in another order.
+_NOISE = 1e-9
+
+
+def _beats(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Return True when vector a is no worse than b on every objective and better on one by more
+    than rounding noise."""
+    slack = [_NOISE * max(1.0, abs(y)) for y in b]
+    return all(x <= y + d for x, y, d in zip(a, b, slack, strict=True)) and any(
+        x < y - d for x, y, d in zip(a, b, slack, strict=True)
+    )
+
+
+def unbeaten(paths: list[tuple[tuple[float, ...], list[int]]]) -> list[tuple[tuple[float, ...], list[int]]]:
+    """Return the (vector, edges) paths that no other path beats (`_beats`), in their order."""
+    return [(v, e) for v, e in paths if not any(_beats(w, v) for w, _ in paths)]
 
 
 def pareto_paths(
@@ -282,14 +302,9 @@ def pareto(
     if not paths:
         find_routes(network, query)  # raises NoRouteError naming the constraint that blocks the route
         raise NoRouteError(f"no route from {plan.start.label} to {plan.end.label}")
-    if epsilon:  # epsilon pruning may leave dominated vectors; the exact front has none
-        paths = [
-            (v, e)
-            for i, (v, e) in enumerate(paths)
-            if not any(
-                all(o <= x for o, x in zip(w, v, strict=True)) and w != v for j, (w, _) in enumerate(paths) if j != i
-            )
-        ]
+    # Epsilon pruning may leave dominated vectors, and sums of floats may keep a path whose cost is
+    # a rounding error below another's while it is a day slower: drop every path another beats.
+    paths = unbeaten(paths)
     paths.sort(key=lambda item: item[0])
     routes: list[RouteType] = []
     seen = set()
