@@ -21,7 +21,10 @@ last epsilon overflows, `FrontTooLarge` asks for a narrower query (modes, avoid)
 Totals are float sums, so two paths of one cost can differ by a rounding error; a path that
 another beats on one objective and matches within that noise (a relative 1e-9) on the rest is
 dropped. Routes are then deduplicated by corridor (`routing.signature`: the sequence of modes and the
-places where they change); of several routes of one corridor the cheapest is kept. The routes
+places where they change); of several routes of one corridor the cheapest is kept, and so is
+the route best on each other objective, so that the front's least time and least CO2 are the
+ones `route --by time` and `--by co2` find (Qinzhou to Chongqing: rail to Xiaonanya is the
+cheapest, rail to Tuanjiecun five hours faster, one corridor in the regions' terms). The routes
 kept are a subset of a non-dominated set, so none of them dominates another.
 """
 
@@ -101,6 +104,14 @@ def _beats(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 def unbeaten(paths: list[tuple[tuple[float, ...], list[int]]]) -> list[tuple[tuple[float, ...], list[int]]]:
     """Return the (vector, edges) paths that no other path beats (`_beats`), in their order."""
     return [(v, e) for v, e in paths if not any(_beats(w, v) for w, _ in paths)]
+
+
+def _best_on_each(paths: Sequence[tuple[tuple[float, ...], list[int]]]) -> set[int]:
+    """Return the positions of the paths best on each objective (the first of a tie, as sorted)."""
+    if not paths:
+        return set()
+    k = len(paths[0][0])
+    return {min(range(len(paths)), key=lambda i: paths[i][0][j]) for j in range(k)}
 
 
 def pareto_paths(
@@ -248,7 +259,8 @@ def pareto(
     max_per_node: int = MAX_LABELS_PER_NODE,
     max_labels: int = MAX_LABELS,
 ) -> Front:
-    """Return every route from origin to destination not dominated on cost, time and CO2, one per corridor.
+    """Return every route from origin to destination not dominated on cost, time and CO2, one per
+    corridor, and the best on each objective whatever its corridor.
 
     Routes come cheapest first. Raises NoRouteError when there is none, FrontTooLarge when the
     front outgrows the label bounds even with epsilon-dominance (see the module's docstring).
@@ -306,13 +318,14 @@ def pareto(
     # a rounding error below another's while it is a day slower: drop every path another beats.
     paths = unbeaten(paths)
     paths.sort(key=lambda item: item[0])
+    best = _best_on_each(paths)
     routes: list[RouteType] = []
     seen = set()
-    for _vector, edges in paths:
+    for i, (_vector, edges) in enumerate(paths):
         legs = priced_legs(plan, edges)
         route = RouteType(legs[0].from_id, legs[-1].to_id, OPTIMIZED_FOR, legs, teu, network=network)
         key = signature(network, route)
-        if key in seen:
+        if key in seen and i not in best:
             continue
         seen.add(key)
         routes.append(route)
