@@ -157,6 +157,17 @@ def test_the_fronts_least_time_cost_and_co2_are_the_best_routes(network, origin,
         assert min(getattr(r, name) for r in front.routes) == pytest.approx(getattr(best, name), rel=1e-9), by
 
 
+def test_the_route_by_generalised_cost_is_on_the_front(network):
+    from corridor import objectives
+
+    # Zhanjiang to Umm Qasr: the best by generalised cost (a sailing 39 h faster for $38 more) hid
+    # behind its corridor's cheapest route.
+    prices = objectives.Prices.from_parameters(network.parameters)
+    best = objectives.find_routes(network, "Zhanjiang", "Umm Qasr", prices=prices)[0]
+    front = pareto(network, "Zhanjiang", "Umm Qasr")
+    assert min(prices.route(r) for r in front.routes) == pytest.approx(prices.route(best), rel=1e-9)
+
+
 def test_front_minima_equal_the_single_metric_best_routes(network):
     plan = make_query("Chongqing", "Singapore").plan(network)
     core = network.core

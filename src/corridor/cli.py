@@ -1067,7 +1067,8 @@ def _pareto_parser(sub) -> None:
     pareto = sub.add_parser(
         "pareto", help="every route not dominated on cost, time and CO2",
         description="Every route from ORIGIN to DESTINATION that no other beats on cost, time and CO2 at once, "
-        "one per corridor (and the fastest and the lowest-CO2 whatever their corridor), cheapest first.",
+        "one per corridor (and the fastest, the lowest-CO2 and the best by generalised cost whatever their "
+        "corridor), cheapest first.",
     )  # fmt: skip
     pareto.add_argument("origin")
     pareto.add_argument("destination")

@@ -22,9 +22,11 @@ Totals are float sums, so two paths of one cost can differ by a rounding error; 
 another beats on one objective and matches within that noise (a relative 1e-9) on the rest is
 dropped. Routes are then deduplicated by corridor (`routing.signature`: the sequence of modes and the
 places where they change); of several routes of one corridor the cheapest is kept, and so is
-the route best on each other objective, so that the front's least time and least CO2 are the
-ones `route --by time` and `--by co2` find (Qinzhou to Chongqing: rail to Xiaonanya is the
-cheapest, rail to Tuanjiecun five hours faster, one corridor in the regions' terms). The routes
+the route best on each other objective and, on a front of all three, the best by generalised
+cost at the dataset's prices, so that the front's least time and least CO2 are the ones `route
+--by time` and `--by co2` find, and `--by generalized`'s route is on it (Qinzhou to Chongqing:
+rail to Xiaonanya is the cheapest, rail to Tuanjiecun five hours faster, one corridor in the
+regions' terms). The routes
 kept are a subset of a non-dominated set, so none of them dominates another.
 """
 
@@ -260,7 +262,7 @@ def pareto(
     max_labels: int = MAX_LABELS,
 ) -> Front:
     """Return every route from origin to destination not dominated on cost, time and CO2, one per
-    corridor, and the best on each objective whatever its corridor.
+    corridor, and the best on each objective and by generalised cost whatever its corridor.
 
     Routes come cheapest first. Raises NoRouteError when there is none, FrontTooLarge when the
     front outgrows the label bounds even with epsilon-dominance (see the module's docstring).
@@ -319,6 +321,12 @@ def pareto(
     paths = unbeaten(paths)
     paths.sort(key=lambda item: item[0])
     best = _best_on_each(paths)
+    if set(OBJECTIVES) <= set(objectives):  # and the best by generalised cost at the dataset's prices
+        from .objectives import Prices
+
+        prices = Prices.from_parameters(network.parameters)
+        at = [objectives.index(name) for name in ("cost_usd", "time_h", "co2_kg")]
+        best.add(min(range(len(paths)), key=lambda i: prices.of(*(paths[i][0][j] for j in at))))
     routes: list[RouteType] = []
     seen = set()
     for i, (_vector, edges) in enumerate(paths):
