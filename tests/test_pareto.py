@@ -189,6 +189,16 @@ def test_a_small_label_bound_gives_an_approximate_front_that_says_so(network):
     for a in front.routes:
         for b in front.routes:
             assert not dominates(a, b)
+    # Its extremes are exact all the same: the best route on each objective and by generalised cost.
+    for name, by in (("cost_usd", "cost"), ("time_h", "time"), ("co2_kg", "co2")):
+        best = routing.find_routes(network, "Chongqing", "Singapore", by=by)[0]
+        assert min(getattr(r, name) for r in front.routes) == pytest.approx(getattr(best, name), rel=1e-9), by
+    from corridor import objectives
+
+    prices = objectives.Prices.from_parameters(network.parameters)
+    best = objectives.find_routes(network, "Chongqing", "Singapore", prices=prices)[0]
+    assert min(prices.route(r) for r in front.routes) == pytest.approx(prices.route(best), rel=1e-9)
+    assert {r.optimized_for for r in front.routes} == {"pareto"}
     with pytest.raises(FrontTooLarge, match="narrow the query"):
         pareto(network, "Chongqing", "Singapore", max_per_node=2)
 

@@ -278,7 +278,7 @@ def pareto(
             raise UsageError(f"{name} must be a whole number of at least 1, not {value!r}", name)
     query = make_query(origin, destination, modes=modes, via=via, avoid=avoid, allow=allow, teu=teu)
     plan = query.plan(network)
-    network = plan.network  # `Network.domestic` for cargo that stays in one country
+    given, network = network, plan.network  # `Network.domestic` for cargo that stays in one country
     core = network.core
     edge_ok, node_ok = masks(plan)
     sources = [core.origin(pid) for pid in plan.start.place_ids]
@@ -337,7 +337,38 @@ def pareto(
             continue
         seen.add(key)
         routes.append(route)
+    if epsilon:
+        routes = _with_exact_extremes(given, query, objectives, routes)
     return Front(tuple(routes), tuple(objectives), epsilon == 0.0, epsilon, settled, len(paths))
+
+
+def _with_exact_extremes(network: Network, query, objectives: Sequence[str], routes: list[Route]) -> list[Route]:
+    """Return an approximate front with the best route on each objective (and, on a front of all
+    three, by generalised cost) that epsilon-dominance dropped, and without the routes they beat:
+    the front's extremes are exact however coarse its middle."""
+    from dataclasses import replace
+
+    from . import objectives as generalised
+    from .registry import METRICS
+    from .routing import Route as RouteType
+    from .routing import find_routes
+
+    found = [find_routes(network, replace(query, by=METRICS[name].by))[0] for name in objectives]
+    if set(OBJECTIVES) <= set(objectives):
+        prices = generalised.Prices.from_parameters(network.parameters)
+        q = query
+        found += generalised.find_routes(
+            network, q.origin, q.destination, prices=prices, modes=q.modes, via=q.via, avoid=q.avoid, allow=q.allow,
+            teu=q.teu,
+        )[:1]  # fmt: skip
+    values = {tuple(getattr(r, m) for m in objectives) for r in routes}
+    for route in found:
+        if tuple(getattr(route, m) for m in objectives) not in values:
+            values.add(tuple(getattr(route, m) for m in objectives))
+            ends = (route.legs[0].from_id, route.legs[-1].to_id)
+            routes.append(RouteType(*ends, OPTIMIZED_FOR, route.legs, route.teu, network=route.network))
+    kept = [r for r in routes if not any(dominates(other, r, objectives) for other in routes)]
+    return sorted(kept, key=lambda r: tuple(getattr(r, m) for m in objectives))
 
 
 def dominates(a: Route, b: Route, objectives: Sequence[str] = OBJECTIVES) -> bool:
