@@ -314,3 +314,18 @@ def test_a_target_is_checked_as_a_name_is(net):
             reach(net, Target("x", place_ids))
     with_planned = Target("Alpha+", (*net.gazetteer.resolve("Alpha").place_ids, planned))
     assert find_routes(net, with_planned, "Bravo Port") == find_routes(net, "Alpha", "Bravo Port")
+
+
+def test_a_via_no_route_goes_on_through_says_why(network, run):
+    # Jakarta is reached by sea from Bangkok and left by sea for Nanning, but it is no
+    # transshipment hub: no ship's cargo changes ships there, so no one route passes it.
+    assert find_routes(network, "Bangkok", "Jakarta") and find_routes(network, "Jakarta", "Nanning")
+    with pytest.raises(NoRouteError, match="none goes on through it .cargo changes ships only at a transshipment hub"):
+        find_routes(network, "Bangkok", "Nanning", via="Jakarta")
+    result = run("route", "Bangkok", "Nanning", "--via", "Jakarta")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.count("\n") == 1 and "route the two legs apart" in result.err
+    # A via whose legs do not both exist gets no such note.
+    with pytest.raises(NoRouteError) as blocked:
+        find_routes(network, "Chongqing", "Hanoi", via="Jakarta", modes=["rail"])
+    assert "goes on through" not in str(blocked.value)

@@ -761,6 +761,21 @@ def _by_bans(plan: Plan, best: Route, limit: int) -> Iterator[tuple[float, list[
 # --------------------------------------------------------------------------- diagnosis
 
 
+def _not_through(plan: Plan, via: Target) -> str:
+    """Return why no route passes a via that a route reaches and another leaves, else ""."""
+    from .errors import CorridorError
+
+    try:
+        legs = [replace(plan.query, destination=via, via=()), replace(plan.query, origin=via, via=())]
+        if any(best_edges(q.plan(plan.network)) is None for q in legs):
+            return ""
+    except CorridorError:
+        return ""
+    seaport = any("sea" in plan.network.places[pid].modes for pid in via.place_ids if pid in plan.network.places)
+    ships = " (cargo changes ships only at a transshipment hub)" if seaport else ""
+    return f": a route reaches it and another leaves it, but none goes on through it{ships}; route the two legs apart"
+
+
 def _diagnose(plan: Plan) -> str:
     """Say which constraint blocks a route, by relaxing each in turn."""
     query = plan.query
@@ -789,7 +804,7 @@ def _diagnose(plan: Plan) -> str:
             culprits.append(f"--avoid {text}")
     for via in plan.vias:
         if best_edges(plan, vias=tuple(v for v in plan.vias if v != via)) is not None:
-            culprits.append(f"--via {via.label}")
+            culprits.append(f"--via {via.label}{_not_through(plan, via)}")
     for name, why in CLOSED_BY_DEFAULT.items():
         if PASSAGES[name] in rules.closed_passages:
             opened = replace(rules, closed_passages=rules.closed_passages - {PASSAGES[name]})
