@@ -35,7 +35,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .engine import INF
 from .errors import CorridorError, NoRouteError, UsageError
@@ -43,6 +43,7 @@ from .graph import Kind
 
 if TYPE_CHECKING:
     from .network import Network
+    from .objectives import Prices
     from .routing import Route
 
 OBJECTIVES: tuple[str, ...] = ("cost_usd", "time_h", "co2_kg")
@@ -50,6 +51,7 @@ MAX_LABELS_PER_NODE = 64
 MAX_LABELS = 1_000_000
 EPSILONS: tuple[float, ...] = (0.0, 0.01, 0.05)
 OPTIMIZED_FOR = "pareto"
+_T = TypeVar("_T")
 
 
 class FrontTooLarge(CorridorError):
@@ -103,17 +105,34 @@ def _beats(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     )
 
 
-def unbeaten(paths: list[tuple[tuple[float, ...], list[int]]]) -> list[tuple[tuple[float, ...], list[int]]]:
-    """Return the (vector, edges) paths that no other path beats (`_beats`), in their order."""
+def _same(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Return True when two vectors differ by no more than rounding noise on every objective."""
+    return all(abs(x - y) <= _NOISE * max(1.0, abs(y)) for x, y in zip(a, b, strict=True))
+
+
+def unbeaten(paths: list[tuple[tuple[float, ...], _T]]) -> list[tuple[tuple[float, ...], _T]]:
+    """Return the (vector, path) pairs that no other pair beats (`_beats`), in their order."""
     return [(v, e) for v, e in paths if not any(_beats(w, v) for w, _ in paths)]
 
 
-def _best_on_each(paths: Sequence[tuple[tuple[float, ...], list[int]]]) -> set[int]:
-    """Return the positions of the paths best on each objective (the first of a tie, as sorted)."""
-    if not paths:
+def _prices(network: Network, objectives: Sequence[str]) -> Prices | None:
+    """Return the dataset's prices when a front trades off all three metrics, else None (a front
+    of fewer has no generalised cost)."""
+    from .objectives import Prices
+
+    return Prices.from_parameters(network.parameters) if set(OBJECTIVES) <= set(objectives) else None
+
+
+def _best_on_each(vectors: Sequence[tuple[float, ...]], objectives: Sequence[str], prices: Prices | None) -> set[int]:
+    """Return the positions of the vectors best on each objective and, given prices, by
+    generalised cost (the first of a tie)."""
+    if not vectors:
         return set()
-    k = len(paths[0][0])
-    return {min(range(len(paths)), key=lambda i: paths[i][0][j]) for j in range(k)}
+    best = {min(range(len(vectors)), key=lambda i: vectors[i][j]) for j in range(len(objectives))}
+    if prices is not None:
+        at = [objectives.index(name) for name in OBJECTIVES]
+        best.add(min(range(len(vectors)), key=lambda i: prices.of(*(vectors[i][j] for j in at))))
+    return best
 
 
 def pareto_paths(
@@ -320,13 +339,8 @@ def pareto(
     # a rounding error below another's while it is a day slower: drop every path another beats.
     paths = unbeaten(paths)
     paths.sort(key=lambda item: item[0])
-    best = _best_on_each(paths)
-    if set(OBJECTIVES) <= set(objectives):  # and the best by generalised cost at the dataset's prices
-        from .objectives import Prices
-
-        prices = Prices.from_parameters(network.parameters)
-        at = [objectives.index(name) for name in ("cost_usd", "time_h", "co2_kg")]
-        best.add(min(range(len(paths)), key=lambda i: prices.of(*(paths[i][0][j] for j in at))))
+    prices = _prices(network, objectives)
+    best = _best_on_each([v for v, _ in paths], objectives, prices)
     routes: list[RouteType] = []
     seen = set()
     for i, (_vector, edges) in enumerate(paths):
@@ -338,14 +352,16 @@ def pareto(
         seen.add(key)
         routes.append(route)
     if epsilon:
-        routes = _with_exact_extremes(given, query, objectives, routes)
+        routes = _with_exact_extremes(given, query, objectives, prices, routes)
     return Front(tuple(routes), tuple(objectives), epsilon == 0.0, epsilon, settled, len(paths))
 
 
-def _with_exact_extremes(network: Network, query, objectives: Sequence[str], routes: list[Route]) -> list[Route]:
-    """Return an approximate front with the best route on each objective (and, on a front of all
-    three, by generalised cost) that epsilon-dominance dropped, and without the routes they beat:
-    the front's extremes are exact however coarse its middle."""
+def _with_exact_extremes(
+    network: Network, query, objectives: Sequence[str], prices: Prices | None, routes: list[Route]
+) -> list[Route]:
+    """Return an approximate front with the best route on each objective (and, given prices, by
+    generalised cost) that epsilon-dominance dropped, and without the routes they beat: the
+    front's extremes are exact however coarse its middle."""
     from dataclasses import replace
 
     from . import objectives as generalised
@@ -354,21 +370,19 @@ def _with_exact_extremes(network: Network, query, objectives: Sequence[str], rou
     from .routing import find_routes
 
     found = [find_routes(network, replace(query, by=METRICS[name].by))[0] for name in objectives]
-    if set(OBJECTIVES) <= set(objectives):
-        prices = generalised.Prices.from_parameters(network.parameters)
+    if prices is not None:
         q = query
         found += generalised.find_routes(
             network, q.origin, q.destination, prices=prices, modes=q.modes, via=q.via, avoid=q.avoid, allow=q.allow,
             teu=q.teu,
         )[:1]  # fmt: skip
-    values = {tuple(getattr(r, m) for m in objectives) for r in routes}
+    pairs = [(tuple(getattr(r, m) for m in objectives), r) for r in routes]
     for route in found:
-        if tuple(getattr(route, m) for m in objectives) not in values:
-            values.add(tuple(getattr(route, m) for m in objectives))
+        vector = tuple(getattr(route, m) for m in objectives)
+        if not any(_same(vector, v) for v, _ in pairs):  # a route the front holds, summed in another order
             ends = (route.legs[0].from_id, route.legs[-1].to_id)
-            routes.append(RouteType(*ends, OPTIMIZED_FOR, route.legs, route.teu, network=route.network))
-    kept = [r for r in routes if not any(dominates(other, r, objectives) for other in routes)]
-    return sorted(kept, key=lambda r: tuple(getattr(r, m) for m in objectives))
+            pairs.append((vector, RouteType(*ends, OPTIMIZED_FOR, route.legs, route.teu, network=route.network)))
+    return [r for _, r in sorted(unbeaten(pairs), key=lambda pair: pair[0])]
 
 
 def dominates(a: Route, b: Route, objectives: Sequence[str] = OBJECTIVES) -> bool:

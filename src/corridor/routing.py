@@ -34,7 +34,7 @@ from .engine import (
     search,
     with_edges,
 )
-from .errors import NoRouteError, UsageError
+from .errors import CorridorError, NoRouteError, UsageError
 from .gazetteer import Target
 from .graph import MODE_CODES, ROLE_CODE, Kind, Role
 from .network import Entered, Network, link_service
@@ -763,15 +763,13 @@ def _by_bans(plan: Plan, best: Route, limit: int) -> Iterator[tuple[float, list[
 
 def _not_through(plan: Plan, via: Target) -> str:
     """Return why no route passes a via that a route reaches and another leaves, else ""."""
-    from .errors import CorridorError
-
     try:
         legs = [replace(plan.query, destination=via, via=()), replace(plan.query, origin=via, via=())]
         if any(best_edges(q.plan(plan.network)) is None for q in legs):
             return ""
     except CorridorError:
         return ""
-    seaport = any("sea" in plan.network.places[pid].modes for pid in via.place_ids if pid in plan.network.places)
+    seaport = any("sea" in plan.network.places[pid].modes for pid in via.place_ids)
     ships = " (cargo changes ships only at a transshipment hub)" if seaport else ""
     return f": a route reaches it and another leaves it, but none goes on through it{ships}; route the two legs apart"
 
