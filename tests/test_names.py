@@ -3,12 +3,14 @@ Index names, ambiguity, suggestions that offer nothing rather than nonsense, cou
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
 
+from corridor.datasets import bundled_data_dir
 from corridor.errors import PlaceError, UsageError
-from corridor.gazetteer import country_code, name_forms
+from corridor.gazetteer import country_code, name_forms, normalize
 
 from .test_cli import assert_one_line_error
 
@@ -129,6 +131,41 @@ def test_near_misses_suggest_the_port_first(network, typo, meant):
     with pytest.raises(PlaceError) as info:
         network.gazetteer.resolve(typo)
     assert info.value.candidates and f", {meant})" in info.value.candidates[0]
+
+
+@pytest.mark.parametrize(("name", "code"), [("Sandakan", "MYSDK"), ("Tawau", "MYTWU"), ("Surigao", "PHSUG")])
+def test_a_un_locode_name_answers_without_its_region(network, name, code):
+    # UN/LOCODE writes these "Sandakan, Sabah", "Tawau, Sabah", "Surigao, Mindanao"; the World
+    # Port Index names them otherwise (Pelabuhan Sandakan, Tawa, Surigao City).
+    assert network.gazetteer.resolve(name).place_ids == (code,)
+
+
+def test_every_un_locode_name_with_a_region_answers_or_lists_its_port(network):
+    """Each bundled UN/LOCODE name of the form "Name, Region" leads, without the region, to its
+    port, or to a list of the ports of that name with its port among them; a name that is already
+    another port's keeps meaning that port ("Freeport" is not also Freeport, Grand Bahama)."""
+    gazetteer = network.gazetteer
+    own: dict[str, set[str]] = {}  # a place's own names and aliases, as the gazetteer folds them
+    for place in network.places.values():
+        for text in (place.name, *place.aliases):
+            for form in name_forms(text):
+                own.setdefault(normalize(form), set()).add(place.id)
+    with (bundled_data_dir() / "ports" / "unlocode.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if "," in row["name"]]
+    assert len(rows) > 100
+    checked = 0
+    for row in rows:
+        name, port = row["name"].partition(",")[0].strip(), row["place"] or row["unlocode"]
+        if port not in network.places or own.get(normalize(name), {port}) - {port}:
+            continue  # not a bundled port, or the name is another port's own (Kasim is Sorong's)
+        try:
+            found = gazetteer.resolve(name).place_ids
+        except PlaceError as error:
+            assert "is ambiguous" in str(error), name
+            found = tuple(c.rsplit(", ", 1)[-1].rstrip(")") for c in error.candidates)
+        assert port in found, (name, port, found)
+        checked += 1
+    assert checked > 100
 
 
 def test_bracketed_forms_of_a_name():

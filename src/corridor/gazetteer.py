@@ -63,6 +63,14 @@ def name_forms(text: str) -> list[str]:
     return [f for f in dict.fromkeys(f.strip() for f in forms) if f]
 
 
+def unqualified(text: str) -> str | None:
+    """Return the name before the region UN/LOCODE writes after a comma ("Sandakan, Sabah",
+    "Bitung, Sulawesi", "Mahon, Menorca"), or None if `text` has none."""
+    head, comma, _ = text.partition(",")
+    head = head.strip()
+    return head if comma and len(head) >= 3 else None
+
+
 @dataclass(frozen=True)
 class Target:
     """A resolved origin or destination: one place, or an area of several places."""
@@ -168,11 +176,26 @@ class Gazetteer:
                     if pid not in bucket:
                         bucket.append(pid)
 
+            qualified: list[tuple[str, str]] = []
             for place in self.places.values():
                 for text in (place.name, *place.aliases):
                     add(text, place.id)
+                    qualified.append((text, place.id))
             for text, pid in self._other_names():
                 add(text, pid)
+                qualified.append((text, pid))
+            # A name written without the region after its comma names the place too, unless it
+            # is already another place's name: "Sandakan" is "Sandakan, Sabah", while "Freeport"
+            # stays the ports of that name, not also Freeport, Grand Bahama.
+            taken = set(names)
+            for text, pid in qualified:
+                head = unqualified(text)
+                for form in name_forms(head) if head else ():
+                    key = normalize(form)
+                    if key not in taken:
+                        bucket = names.setdefault(key, [])
+                        if pid not in bucket:
+                            bucket.append(pid)
             self._names = names
         return self._names
 
