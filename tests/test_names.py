@@ -168,6 +168,35 @@ def test_every_un_locode_name_with_a_region_answers_or_lists_its_port(network):
     assert checked > 100
 
 
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("Port Swettenham", "MYPKG"), ("Port Kelang", "MYPKG"), ("Pakhoi", "CNBIH"), ("Mina Jebel Ali", "AEJEA")],
+)
+def test_the_world_port_index_names_of_a_corridor_port_answer(network, name, code):
+    # The corridor's own places stand for these World Port Index entries; their names lead there.
+    assert network.gazetteer.resolve(name).place_ids == (code,)
+
+
+def test_every_world_port_index_name_of_a_bundled_port_is_known(network):
+    """No name or alternative name the World Port Index gives a bundled port is unknown: each
+    answers (a name several ports share answers with the largest, or the one the English exonym
+    table gives) or lists the ports it may mean."""
+    gazetteer = network.gazetteer
+    checked = 0
+    with (bundled_data_dir() / "ports" / "wpi_ports.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            port = row["unlocode"] if row["unlocode"] in network.places else f"wpi-{row['wpi_number']}"
+            if port not in network.places:
+                continue
+            for name in [row["name"], *(n.strip() for n in row["alt_name"].split(";") if n.strip())]:
+                try:
+                    gazetteer.resolve(name)
+                except PlaceError as error:
+                    assert "is ambiguous" in str(error), (name, port, str(error))
+                checked += 1
+    assert checked > 4000
+
+
 def test_bracketed_forms_of_a_name():
     assert name_forms("Kolkata (ex Calcutta)") == ["Kolkata (ex Calcutta)", "Kolkata", "Calcutta"]
     assert name_forms("Mina Zayed/Abu Dhabi") == ["Mina Zayed/Abu Dhabi", "Mina Zayed"]

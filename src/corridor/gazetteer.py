@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from .datasets import Place
+from .datasets import SAME_PORT_KM, WPI_FILE, Place
 from .errors import PlaceError, UsageError
 
 UNLOCODE_FILE = Path("ports/unlocode.csv")
@@ -184,18 +184,22 @@ class Gazetteer:
             for text, pid in self._other_names():
                 add(text, pid)
                 qualified.append((text, pid))
-            # A name written without the region after its comma names the place too, unless it
-            # is already another place's name: "Sandakan" is "Sandakan, Sabah", while "Freeport"
-            # stays the ports of that name, not also Freeport, Grand Bahama.
+            # Names a place goes by that are not its own nor a table's: a name written without
+            # the region after its comma ("Sandakan" is "Sandakan, Sabah"), and the World Port
+            # Index's names of the ports the corridor's places stand for ("Port Swettenham").
+            # Each names the place unless it is already another place's name: "Freeport" stays
+            # the ports of that name, not also Freeport, Grand Bahama.
+            fallback = [
+                (form, pid) for text, pid in qualified if (head := unqualified(text)) for form in name_forms(head)
+            ]
+            fallback += [(form, pid) for text, pid in self._superseded_names() for form in name_forms(text)]
             taken = set(names)
-            for text, pid in qualified:
-                head = unqualified(text)
-                for form in name_forms(head) if head else ():
-                    key = normalize(form)
-                    if key not in taken:
-                        bucket = names.setdefault(key, [])
-                        if pid not in bucket:
-                            bucket.append(pid)
+            for form, pid in fallback:
+                key = normalize(form)
+                if key not in taken:
+                    bucket = names.setdefault(key, [])
+                    if pid not in bucket:
+                        bucket.append(pid)
             self._names = names
         return self._names
 
@@ -229,6 +233,38 @@ class Gazetteer:
                         yield row[column], pid
                     if pid and row.get("name"):
                         yield row["name"], pid
+
+    def _superseded_names(self) -> list[tuple[str, str]]:
+        """Return (name, place id) for the World Port Index names and alternative names of the
+        ports the corridor's own places stand for (the index's Port Klang is also Port Kelang and
+        Port Swettenham): an index entry whose code is a curated place's id or alias, within
+        SAME_PORT_KM of it, so a wrong code in the index lends no names."""
+        from .geo import haversine_km
+
+        if self.root is None or not (self.root / WPI_FILE).is_file():
+            return []
+        curated: dict[str, Place] = {}
+        for place in self.places.values():
+            if place.origin == "curated":
+                for code in (place.id, *place.aliases):
+                    if CODE.match(code.upper()):
+                        curated[code.upper()] = place
+        found = []
+        with (self.root / WPI_FILE).open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                standing = curated.get((row.get("unlocode") or "").upper())
+                if standing is None:
+                    continue
+                try:
+                    near = (
+                        haversine_km(standing.lon, standing.lat, float(row["lon"]), float(row["lat"])) <= SAME_PORT_KM
+                    )
+                except (TypeError, ValueError):
+                    near = False
+                if near:
+                    texts = [row.get("name") or "", *(row.get("alt_name") or "").split(";")]
+                    found += [(text.strip(), standing.id) for text in texts if text.strip()]
+        return found
 
     def codes_beside(self, place_id: str) -> list[tuple[str, str]]:
         """Return (code, name) of the other ports' UN/LOCODE entries that lead to a place: those
