@@ -58,6 +58,15 @@ from .test_cli import assert_one_line_error
         ("Ain Sokhna", "wpi-48030"),
         # Fremantle is Perth's port; the World Port Index's only "Perth" is a river quay in Scotland.
         ("Perth", "AUFRE"),
+        ("Ho Chi Minh", "VNCLI"),
+        ("JNPT", "INNSA"),
+        ("Thoothukudi", "INTUT"),
+        ("Kwangyang", "KRKAN"),
+        ("Subic", "PHSFS"),
+        ("Adelaide", "AUPAE"),
+        ("Vostochny", "RUVYP"),
+        ("Fujairah", "AEFJR"),
+        ("Fukuoka", "JPHKT"),
         ("Perth, GB", "GBPER"),
     ],
 )
