@@ -170,31 +170,29 @@ class Gazetteer:
         if self._names is None:
             names: dict[str, list[str]] = {}
 
+            # Names a place goes by that are neither its own nor a table's, kept for after: a name
+            # written without the region after its comma ("Sandakan" is "Sandakan, Sabah"), and the
+            # World Port Index's names of the ports the corridor's places stand for ("Port
+            # Swettenham"). Each names the place unless it is already another place's name:
+            # "Freeport" stays the ports of that name, not also Freeport, Grand Bahama.
+            later: list[tuple[str, str]] = []
+
             def add(text: str, pid: str) -> None:
                 for form in name_forms(text):
                     bucket = names.setdefault(normalize(form), [])
                     if pid not in bucket:
                         bucket.append(pid)
+                if head := unqualified(text):
+                    later.extend((form, pid) for form in name_forms(head))
 
-            qualified: list[tuple[str, str]] = []
             for place in self.places.values():
                 for text in (place.name, *place.aliases):
                     add(text, place.id)
-                    qualified.append((text, place.id))
             for text, pid in self._other_names():
                 add(text, pid)
-                qualified.append((text, pid))
-            # Names a place goes by that are not its own nor a table's: a name written without
-            # the region after its comma ("Sandakan" is "Sandakan, Sabah"), and the World Port
-            # Index's names of the ports the corridor's places stand for ("Port Swettenham").
-            # Each names the place unless it is already another place's name: "Freeport" stays
-            # the ports of that name, not also Freeport, Grand Bahama.
-            fallback = [
-                (form, pid) for text, pid in qualified if (head := unqualified(text)) for form in name_forms(head)
-            ]
-            fallback += [(form, pid) for text, pid in self._superseded_names() for form in name_forms(text)]
+            later.extend((form, pid) for text, pid in self._superseded_names() for form in name_forms(text))
             taken = set(names)
-            for form, pid in fallback:
+            for form, pid in later:
                 key = normalize(form)
                 if key not in taken:
                     bucket = names.setdefault(key, [])
@@ -214,10 +212,7 @@ class Gazetteer:
         both lead there (INVTZ, Visakhapatnam, to the World Port Index's Vishakhapatnam)."""
         if self.root is None:
             return
-        by_code = {pid.upper(): pid for pid in self.places if CODE.match(pid.upper())}
-        for place in self.places.values():
-            if place.origin == "curated":
-                by_code.update({a.upper(): place.id for a in place.aliases if CODE.match(a.upper())})
+        by_code = self._by_code()
         for file, column in tables:
             path = self.root / file
             if not path.is_file():
@@ -234,6 +229,15 @@ class Gazetteer:
                     if pid and row.get("name"):
                         yield row["name"], pid
 
+    def _by_code(self) -> dict[str, str]:
+        """Return UN/LOCODE -> place id: the places whose id is a code, and the codes among the
+        corridor's own places' aliases."""
+        by_code = {pid.upper(): pid for pid in self.places if CODE.match(pid.upper())}
+        for place in self.places.values():
+            if place.origin == "curated":
+                by_code.update({a.upper(): place.id for a in place.aliases if CODE.match(a.upper())})
+        return by_code
+
     def _superseded_names(self) -> list[tuple[str, str]]:
         """Return (name, place id) for the World Port Index names and alternative names of the
         ports the corridor's own places stand for (the index's Port Klang is also Port Kelang and
@@ -243,12 +247,9 @@ class Gazetteer:
 
         if self.root is None or not (self.root / WPI_FILE).is_file():
             return []
-        curated: dict[str, Place] = {}
-        for place in self.places.values():
-            if place.origin == "curated":
-                for code in (place.id, *place.aliases):
-                    if CODE.match(code.upper()):
-                        curated[code.upper()] = place
+        curated = {
+            code: self.places[pid] for code, pid in self._by_code().items() if self.places[pid].origin == "curated"
+        }
         found = []
         with (self.root / WPI_FILE).open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
