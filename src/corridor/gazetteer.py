@@ -175,29 +175,29 @@ class Gazetteer:
             # World Port Index's names of the ports the corridor's places stand for ("Port
             # Swettenham"). Each names the place unless it is already another place's name:
             # "Freeport" stays the ports of that name, not also Freeport, Grand Bahama.
-            later: list[tuple[str, str]] = []
+            later: list[tuple[str, str]] = []  # (normalised name, place id)
+
+            def put(key: str, pid: str) -> None:
+                bucket = names.setdefault(key, [])
+                if pid not in bucket:
+                    bucket.append(pid)
 
             def add(text: str, pid: str) -> None:
                 for form in name_forms(text):
-                    bucket = names.setdefault(normalize(form), [])
-                    if pid not in bucket:
-                        bucket.append(pid)
+                    put(normalize(form), pid)
                 if head := unqualified(text):
-                    later.extend((form, pid) for form in name_forms(head))
+                    later.extend((normalize(form), pid) for form in name_forms(head))
 
             for place in self.places.values():
                 for text in (place.name, *place.aliases):
                     add(text, place.id)
             for text, pid in self._other_names():
                 add(text, pid)
-            later.extend((form, pid) for text, pid in self._superseded_names() for form in name_forms(text))
+            later.extend((normalize(form), pid) for text, pid in self._superseded_names() for form in name_forms(text))
             taken = set(names)
-            for form, pid in later:
-                key = normalize(form)
+            for key, pid in later:
                 if key not in taken:
-                    bucket = names.setdefault(key, [])
-                    if pid not in bucket:
-                        bucket.append(pid)
+                    put(key, pid)
             self._names = names
         return self._names
 
