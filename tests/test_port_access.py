@@ -93,6 +93,35 @@ def test_a_harbour_beside_a_long_lane_segment_joins_it_where_it_passes(coast):
     }
 
 
+def test_a_harbour_whose_nearest_joins_all_lie_on_one_segment_also_joins_another_lane(tmp_path):
+    """A long lane segment runs 31 km off the harbour, so its three cheapest joins over water all
+    lie on it, 5 km apart; a lane along the coast to the west, 37 km away, is joined as well, and
+    no voyage west goes out to the segment and back. Without that lane, the three joins stand."""
+    from corridor.portaccess import LaneTargets, water_paths
+
+    (tmp_path / "land").mkdir()
+    _land_file(tmp_path / "land" / "ne_10m_land.geojson.gz", [MAINLAND])
+    land = LandMask(tmp_path)
+    harbour = (0.0, 0.02)
+
+    def joins(coast_lane: bool):
+        lanes = Lanes(coords=[], edges=[])
+        lanes.add_line([(-1.5, 0.3), (1.5, 0.3)])  # one segment, its nodes 167 km away
+        if coast_lane:
+            lanes.add_line([(-0.33, 0.03), (-1.5, 0.03)])
+        paths = water_paths(land, LaneTargets(lanes), harbour, tolerance_km=1.0, edges=3)
+        return lanes, paths
+
+    lanes, paths = joins(coast_lane=False)
+    assert [p.edge for p in paths] == [(0, 1)] * 3
+    lanes, paths = joins(coast_lane=True)
+    assert [p.edge for p in paths[:3]] == [(0, 1)] * 3
+    assert len(paths) == 4
+    assert paths[3].node == lanes.index[(-0.33, 0.03)]
+    assert paths[3].distance_km == pytest.approx(haversine_km(*harbour, -0.33, 0.03), rel=0.02)
+    assert paths[3].distance_km > max(p.distance_km for p in paths[:3])
+
+
 def _shoal_coast(tmp_path, *, shoal: bool):
     """The made-up coast with the island drawn as a `shoal` correction instead of as land."""
     (tmp_path / "land").mkdir()

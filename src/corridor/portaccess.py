@@ -5,7 +5,8 @@ nearest point on a lane segment where that is much nearer (`_to_segments`). A po
 straight edges all cross land, or all run far past a nearer lane node behind an island or a
 spit, gets shortest paths over a grid of water cells built from the
 Natural Earth 1:10m land around it, at three scales (fine near the port, coarser farther out,
-each seeded from the one before), pulled tight into a few straight segments. Every segment of a
+each seeded from the one before), pulled tight into a few straight segments: the three cheapest,
+and a fourth off the lane segment that all three may lie along (`_targets`). Every segment of a
 path is checked exactly against the land; land within the port's shore tolerance does not count
 (a port's position may sit on the quay or in the town).
 
@@ -413,7 +414,8 @@ def water_paths(
         built.append(level)
         bounds = (level.west, level.south, level.west + level.cols * level.dlon, level.south + level.rows * level.dlat)
         xy, refs = targets.within(bounds, step_km)
-        found = _targets(level, obstacle, xy, edges, spread_km=max(5.0, 4 * step_km))
+        segment = [(a, b) if kind == "edge" else None for kind, a, b in refs]
+        found = _targets(level, obstacle, xy, edges, spread_km=max(5.0, 4 * step_km), segment=segment)
         if found:
             paths = []
             for index, cell in found:
@@ -546,9 +548,15 @@ def _haversine_rows(a, b):
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
-def _targets(level: _Level, obstacle: _Obstacle, node_xy, edges: int, *, spread_km: float) -> list[tuple[int, int]]:
+def _targets(
+    level: _Level, obstacle: _Obstacle, node_xy, edges: int, *, spread_km: float, segment: Sequence | None = None
+) -> list[tuple[int, int]]:
     """Return up to `edges` (target, entry cell) pairs the search reached, cheapest first, each
     at least `spread_km` from those before (two neighbouring points of one lane add nothing).
+
+    When they all lie along one lane segment (`segment[target]` names a point's segment, None
+    for a lane node), the cheapest target off it is added too: a lane drawn or a shortcut found
+    close to a port would otherwise take all its joins and leave it one way only.
 
     A target is entered from a reached water cell of the 3 x 3 block around it, by a straight
     step checked exactly against the land.
@@ -593,6 +601,16 @@ def _targets(level: _Level, obstacle: _Obstacle, node_xy, edges: int, *, spread_
             chosen.append((node, reached))
             if len(chosen) == edges:
                 break
+    if segment is None or len(chosen) < 2 or segment[chosen[0][0]] is None:
+        return chosen
+    one = segment[chosen[0][0]]
+    if any(segment[node] != one for node, _ in chosen):
+        return chosen
+    for node, (_, reached) in ranked:
+        x, y = node_xy[node]
+        if segment[node] != one and all(haversine_km(x, y, *node_xy[other]) >= spread_km for other, _ in chosen):
+            chosen.append((node, reached))
+            break
     return chosen
 
 
