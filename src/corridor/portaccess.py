@@ -595,20 +595,23 @@ def _targets(
             best[node] = (value, cell)
     ranked = sorted(best.items(), key=lambda item: item[1][0])
     chosen: list[tuple[int, int]] = []
-    for node, (_, reached) in ranked:
+
+    def apart(node: int) -> bool:
         x, y = node_xy[node]
-        if all(haversine_km(x, y, *node_xy[other]) >= spread_km for other, _ in chosen):
+        return all(haversine_km(x, y, *node_xy[other]) >= spread_km for other, _ in chosen)
+
+    for node, (_, reached) in ranked:
+        if apart(node):
             chosen.append((node, reached))
             if len(chosen) == edges:
                 break
-    if segment is None or len(chosen) < 2 or segment[chosen[0][0]] is None:
+    if segment is None or len(chosen) < 2:
         return chosen
-    one = segment[chosen[0][0]]
-    if any(segment[node] != one for node, _ in chosen):
+    on = {segment[node] for node, _ in chosen}
+    if len(on) != 1 or None in on:
         return chosen
     for node, (_, reached) in ranked:
-        x, y = node_xy[node]
-        if segment[node] != one and all(haversine_km(x, y, *node_xy[other]) >= spread_km for other, _ in chosen):
+        if segment[node] not in on and apart(node):
             chosen.append((node, reached))
             break
     return chosen
