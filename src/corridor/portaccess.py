@@ -549,7 +549,7 @@ def _haversine_rows(a, b):
 
 
 def _targets(
-    level: _Level, obstacle: _Obstacle, node_xy, edges: int, *, spread_km: float, segment: Sequence | None = None
+    level: _Level, obstacle: _Obstacle, node_xy, edges: int, *, spread_km: float, segment: Sequence
 ) -> list[tuple[int, int]]:
     """Return up to `edges` (target, entry cell) pairs the search reached, cheapest first, each
     at least `spread_km` from those before (two neighbouring points of one lane add nothing).
@@ -605,7 +605,7 @@ def _targets(
             chosen.append((node, reached))
             if len(chosen) == edges:
                 break
-    if segment is None or len(chosen) < 2:
+    if len(chosen) < 2:
         return chosen
     on = {segment[node] for node, _ in chosen}
     if len(on) != 1 or None in on:
