@@ -112,7 +112,7 @@ def test_a_harbour_whose_nearest_joins_all_lie_on_one_segment_also_joins_another
         paths = water_paths(land, LaneTargets(lanes), harbour, tolerance_km=1.0, edges=3)
         return lanes, paths
 
-    lanes, paths = joins(coast_lane=False)
+    _, paths = joins(coast_lane=False)
     assert [p.edge for p in paths] == [(0, 1)] * 3
     lanes, paths = joins(coast_lane=True)
     assert [p.edge for p in paths[:3]] == [(0, 1)] * 3
