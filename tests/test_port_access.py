@@ -93,6 +93,41 @@ def test_a_harbour_beside_a_long_lane_segment_joins_it_where_it_passes(coast):
     }
 
 
+def test_a_harbour_where_two_lanes_pass_close_joins_each_where_it_passes(coast):
+    """Two lanes pass the harbour a kilometre apart (shortcuts converging on a port); a voyage
+    along the farther one joins it where that one passes, not by way of the nearer one's nodes,
+    which lie 40 km and more away."""
+    from corridor.portaccess import join_ports
+    from corridor.sealanes import sea_distances
+
+    land, lanes = coast
+    lanes.add_line([(-0.9, 0.31), (0.9, 0.31)])  # the second lane, 1.1 km beyond the first
+    harbour = (0.6, 0.05)
+    (access,) = join_ports([_port("open", *harbour)], lanes, land).values()
+    ends = {lanes.coords[n] for n, _ in access.nodes}
+    assert {(0.6, 0.3), (0.6, 0.31)} <= ends
+    west = lanes.index[(-0.9, 0.31)]
+    found = sea_distances(lanes, {"open": access}).routes({west: 0.0}, [n for n, _ in access.nodes])
+    km = min(dist + dict(access.nodes)[n] for n, (dist, _) in found.items())
+    assert km == pytest.approx(haversine_km(-0.9, 0.31, 0.6, 0.31) + haversine_km(*harbour, 0.6, 0.31), rel=1e-6)
+
+
+def test_a_join_where_lanes_cross_splits_each_of_them_but_not_a_passage():
+    """A port's join that ends where two lanes cross is a junction of both (a voyage may turn
+    there); a passage's segment through the same point is not split (`test_a_passage_segment_...`)."""
+    from corridor.portaccess import _split_lanes
+
+    lanes = Lanes(coords=[], edges=[])
+    lanes.add_line([(-1.0, 0.0), (1.0, 0.0)])
+    lanes.add_line([(0.0, -1.0), (0.0, 1.0)])
+    lanes.add_line([(-1.0, -1.0), (1.0, 1.0)], "suez")
+    _split_lanes(lanes, [(0.0, 0.0)])
+    centre = lanes.index[(0.0, 0.0)]
+    ends = {lanes.coords[v if u == centre else u] for u, v, _, _ in lanes.edges if centre in (u, v)}
+    assert ends == {(-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0)}
+    assert [(lanes.coords[u], lanes.coords[v]) for u, v, _, tag in lanes.edges if tag] == [((-1.0, -1.0), (1.0, 1.0))]
+
+
 def test_a_harbour_whose_nearest_joins_all_lie_on_one_segment_also_joins_another_lane(tmp_path):
     """A long lane segment runs 31 km off the harbour, so its three cheapest joins over water all
     lie on it, 5 km apart; a lane along the coast to the west, 37 km away, is joined as well, and

@@ -1,7 +1,7 @@
 """Join seaports to the sea lanes along paths over water: straight where clear, else over a water grid.
 
 A port first tries straight edges to its nearest lane nodes (most ports, in bulk), and to the
-nearest point on a lane segment where that is much nearer (`_to_segments`). A port whose
+nearest points on the lane segments that pass much nearer (`_to_segments`). A port whose
 straight edges all cross land, or all run far past a nearer lane node behind an island or a
 spit, gets shortest paths over a grid of water cells built from the
 Natural Earth 1:10m land around it, at three scales (fine near the port, coarser farther out,
@@ -733,8 +733,11 @@ ACCESS_MAX_KM = 120.0
 ACCESS_CANDIDATES = 12
 ACCESS_EDGES = 3
 # A port also joins the nearest point on a lane segment when that is this much nearer than its
-# straight joins to nodes (`_to_segments`).
+# straight joins to nodes (`_to_segments`), on up to SEGMENT_JOINS segments whose points are at
+# least SEGMENT_JOIN_APART_KM apart.
 SEGMENT_JOIN_GAIN_KM = 2.0
+SEGMENT_JOINS = 3
+SEGMENT_JOIN_APART_KM = 0.1
 # A river harbour's join over resolved water is kept unless it is this much longer than its join
 # across the land near it (compute_access): a detour means the water it follows is not its own.
 RIVER_DETOUR = 1.2
@@ -931,11 +934,17 @@ def _straight(
 
 
 def _to_segments(ports: Sequence, lanes, land, tolerance, chosen: Mapping[str, list]) -> list[tuple[str, tuple]]:
-    """Return a straight join to the nearest point on a lane segment for each port whose straight
-    joins (`chosen`) all end farther away than that point by SEGMENT_JOIN_GAIN_KM, where it stays
-    at sea: a lane that runs past a harbour's mouth between two distant nodes (the channel into the
-    Bay of All Saints past Salvador) is joined where it passes, not at a node beyond the port that
-    every voyage would sail to and back from. The build splits the segment there (`_to_access`)."""
+    """Return straight joins to the nearest points on lane segments for each port whose straight
+    joins (`chosen`) all end farther away than such a point by SEGMENT_JOIN_GAIN_KM, where they
+    stay at sea: a lane that runs past a harbour's mouth between two distant nodes (the channel
+    into the Bay of All Saints past Salvador) is joined where it passes, not at a node beyond the
+    port that every voyage would sail to and back from. Up to SEGMENT_JOINS segments a port,
+    nearest first: where lanes converge on a port (the shortcuts off Zeebrugge, a few hundred
+    metres apart) a voyage along any of them joins it where it passes, not only one along the
+    nearest. Where the nearest is behind land, none is joined this way: the port's joins are
+    found round the land as before (`_join` looks for them over the water grid when the straight
+    ones are a detour), not to a farther lane past it. The build splits each segment there
+    (`_to_access`)."""
     import numpy as np
     import shapely
 
@@ -957,23 +966,41 @@ def _to_segments(ports: Sequence, lanes, land, tolerance, chosen: Mapping[str, l
         return []
     segments = shapely.linestrings(np.stack([a[near], b[near]], axis=1))
     points = shapely.points(at)
-    found, nearest = shapely.STRtree(segments).query_nearest(points, max_distance=reach, all_matches=False)
-    ends = shapely.line_interpolate_point(
-        segments[nearest], shapely.line_locate_point(segments[nearest], points[found])
+    # Every segment that comes nearer to the port than its nearest straight join to a node, less
+    # the gain: no other can pass the gain test below.
+    nearest_join = np.asarray([min(haversine_km(*path[0], *path[-1]) for path in chosen[ports[i].id]) for i in todo])
+    within = (nearest_join - SEGMENT_JOIN_GAIN_KM) / KM_PER_DEG_LAT / np.maximum(np.cos(np.radians(at[:, 1])), 0.05)
+    k, s = shapely.STRtree(segments).query(points, predicate="dwithin", distance=float(max(within.max(), 0.0)))
+    keep = shapely.distance(points[k], segments[s]) <= within[k]
+    k, s = k[keep], s[keep]
+    ends = shapely.get_coordinates(
+        shapely.line_interpolate_point(segments[s], shapely.line_locate_point(segments[s], points[k]))
     )
+    km = _haversine_rows(at[k], ends)
+    order = np.lexsort((km, k))
     out = []
-    for k, (lon, lat) in zip(found.tolist(), shapely.get_coordinates(ends).tolist(), strict=True):
-        place = ports[todo[k]]
-        start, end = (place.lon, place.lat), (round(lon, 5), round(lat, 5))
-        km = haversine_km(*start, *end)
-        if min(haversine_km(*start, *path[-1]) for path in chosen[place.id]) - km < SEGMENT_JOIN_GAIN_KM:
+    taken: dict[int, list[Point]] = {}
+    done: set[int] = set()
+    for i, (lon, lat), d in zip(k[order].tolist(), ends[order].tolist(), km[order].tolist(), strict=True):
+        place = ports[todo[i]]
+        if i in done:
             continue
-        skip = float(tolerance[todo[k]])
-        if km > skip:
-            t0 = skip / km
+        mine = taken.setdefault(i, [])
+        if len(mine) >= SEGMENT_JOINS or nearest_join[i] - d < SEGMENT_JOIN_GAIN_KM:
+            done.add(i)  # the rest lie farther off
+            continue
+        start, end = (place.lon, place.lat), (round(lon, 5), round(lat, 5))
+        if any(haversine_km(*end, *other) < SEGMENT_JOIN_APART_KM for other in mine):
+            continue  # where segments cross or meet: one join there is a join to all of them
+        skip = float(tolerance[todo[i]])
+        if d > skip:
+            t0 = skip / d
             clear_of = (start[0] + (end[0] - start[0]) * t0, start[1] + (end[1] - start[1]) * t0)
             if _crossed(land, shapely.linestrings([[clear_of, end]]))[0]:
+                if not mine:
+                    done.add(i)  # the nearest lane lies behind land: the others join round it (`_join`)
                 continue
+        mine.append(end)
         out.append((place.id, (start, _lane_key(end))))
     return out
 
@@ -1012,15 +1039,17 @@ def _split_lanes(lanes, points: Iterable[Point]) -> None:
         return
     # A segment across the antimeridian runs on past +-180 (`_lane_segments`), not round the world
     # on the plane, where a point on another segment would seem to lie on it too.
+    # A point where untagged segments cross splits each of them: a voyage along any joins it there.
     rows, a, b = _lane_segments(lanes, np.asarray(lanes.coords, dtype=float))
     pairs = rows.tolist()
+    tagged = {frozenset((u, v)) for u, v, _, passage in lanes.edges if passage}
     tree = shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1)))
     on_edge: dict[frozenset, list[Point]] = {}
     for point in points:
-        found = tree.query(shapely.Point(point), predicate="dwithin", distance=2e-5)
-        if len(found):
-            u, v = pairs[int(found[0])]
-            on_edge.setdefault(frozenset((u, v)), []).append(point)
+        found = [frozenset(pairs[i]) for i in tree.query(shapely.Point(point), predicate="dwithin", distance=2e-5)]
+        free = [key for key in dict.fromkeys(found) if key not in tagged]
+        for key in free or found[:1]:
+            on_edge.setdefault(key, []).append(point)
     edges = []
     for u, v, distance, passage in lanes.edges:
         inner = on_edge.get(frozenset((u, v)))
