@@ -979,29 +979,26 @@ def _to_segments(ports: Sequence, lanes, land, tolerance, chosen: Mapping[str, l
     km = _haversine_rows(at[k], ends)
     order = np.lexsort((km, k))
     out = []
-    taken: dict[int, list[Point]] = {}
-    done: set[int] = set()
-    for i, (lon, lat), d in zip(k[order].tolist(), ends[order].tolist(), km[order].tolist(), strict=True):
+    rows = zip(k[order].tolist(), ends[order].tolist(), km[order].tolist(), strict=True)
+    for i, group in itertools.groupby(rows, key=lambda row: row[0]):
         place = ports[todo[i]]
-        if i in done:
-            continue
-        mine = taken.setdefault(i, [])
-        if len(mine) >= SEGMENT_JOINS or nearest_join[i] - d < SEGMENT_JOIN_GAIN_KM:
-            done.add(i)  # the rest lie farther off
-            continue
-        start, end = (place.lon, place.lat), (round(lon, 5), round(lat, 5))
-        if any(haversine_km(*end, *other) < SEGMENT_JOIN_APART_KM for other in mine):
-            continue  # where segments cross or meet: one join there is a join to all of them
-        skip = float(tolerance[todo[i]])
-        if d > skip:
-            t0 = skip / d
-            clear_of = (start[0] + (end[0] - start[0]) * t0, start[1] + (end[1] - start[1]) * t0)
-            if _crossed(land, shapely.linestrings([[clear_of, end]]))[0]:
-                if not mine:
-                    done.add(i)  # the nearest lane lies behind land: the others join round it (`_join`)
-                continue
-        mine.append(end)
-        out.append((place.id, (start, _lane_key(end))))
+        start, skip = (place.lon, place.lat), float(tolerance[todo[i]])
+        mine: list[Point] = []
+        for _, (lon, lat), d in group:
+            if len(mine) >= SEGMENT_JOINS or nearest_join[i] - d < SEGMENT_JOIN_GAIN_KM:
+                break  # the rest lie farther off
+            end = (round(lon, 5), round(lat, 5))
+            if any(haversine_km(*end, *other) < SEGMENT_JOIN_APART_KM for other in mine):
+                continue  # where segments cross or meet: one join there is a join to all of them
+            if d > skip:
+                t0 = skip / d
+                clear_of = (start[0] + (end[0] - start[0]) * t0, start[1] + (end[1] - start[1]) * t0)
+                if _crossed(land, shapely.linestrings([[clear_of, end]]))[0]:
+                    if not mine:
+                        break  # the nearest lane lies behind land: the others join round it (`_join`)
+                    continue
+            mine.append(end)
+            out.append((place.id, (start, _lane_key(end))))
     return out
 
 
