@@ -36,7 +36,7 @@ import corridor.sealanes as sealanes
 from corridor.geo import haversine_km
 from corridor.portaccess import ACCESS_TABLE_FILE
 from corridor.rounding import _lane_matrix
-from corridor.sealanes import LandMask, Lanes, find_ocean_shortcuts, find_shortcuts
+from corridor.sealanes import LandMask, Lanes, coastal_candidates, find_ocean_shortcuts, find_shortcuts
 
 
 def spanner_shortcuts(lanes: Lanes, land: LandMask, stretch: float) -> list[tuple[int, int]]:
@@ -46,16 +46,9 @@ def spanner_shortcuts(lanes: Lanes, land: LandMask, stretch: float) -> list[tupl
     from scipy.sparse.csgraph import dijkstra
 
     xy = np.asarray(lanes.coords, dtype=float)
-    reach = sealanes.SHORTCUT_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[:, 1]))), 0.2)
-    a, b = sealanes._pairs_within(xy, np.arange(len(xy)), float(reach.max()))
-    a, b, straight, _ = sealanes._gainful(lanes, xy, a, b, sealanes.SHORTCUT_MIN_KM, sealanes.SHORTCUT_MAX_KM)
-    ends = xy[b].copy()
-    ends[:, 0] += 360.0 * np.round((xy[a, 0] - ends[:, 0]) / 360.0)
-    clear = np.ones(len(a), dtype=bool)
-    segments = sealanes._both_sides(np.stack([xy[a], ends], axis=1))
-    clear[land.near(segments, sealanes.SHORTCUT_CLEARANCE_KM / 111.0)] = False
-    order = np.argsort(straight[clear], kind="stable")
-    a, b, straight = a[clear][order], b[clear][order], straight[clear][order]
+    a, b, straight, _ = coastal_candidates(lanes, land)
+    order = np.argsort(straight, kind="stable")
+    a, b, straight = a[order], b[order], straight[order]
     base = [(u, v, d) for u, v, d, _ in lanes.edges]
     kept: list[tuple[int, int, float]] = []
     start = 0

@@ -653,25 +653,34 @@ def find_shortcuts(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
     return found
 
 
-def _shortcut_pass(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
-    """Return one pass of the coastal and open-ocean shortcuts of `find_shortcuts`."""
+def coastal_candidates(lanes: Lanes, land: LandMask):
+    """Return the pairs of lane nodes a coastal shortcut may join (`find_shortcuts`): from
+    SHORTCUT_MIN_KM to SHORTCUT_MAX_KM apart (across the antimeridian too), their lane path more
+    than SHORTCUT_MIN_GAIN longer and through no tagged passage, their straight segment
+    SHORTCUT_CLEARANCE_KM clear of land; as arrays a, b, straight distance, lane path / straight."""
     import numpy as np
 
     xy = np.asarray(lanes.coords, dtype=float)
-    if len(xy) < 2 or not lanes.edges:
-        return []
-    # Candidate pairs: nodes within SHORTCUT_MAX_KM of each other, across the antimeridian too.
     reach = SHORTCUT_MAX_KM / 111.0 / np.maximum(np.cos(np.radians(np.abs(xy[:, 1]))), 0.2)
     a, b = _pairs_within(xy, np.arange(len(xy)), float(reach.max()))
     a, b, straight, gain = _gainful(lanes, xy, a, b, SHORTCUT_MIN_KM, SHORTCUT_MAX_KM)
     if not len(a):
-        return find_ocean_shortcuts(lanes, land)
+        return a, b, straight, gain
     ends = xy[b].copy()  # a segment across the antimeridian runs on past +-180, not round the world
     ends[:, 0] += 360.0 * np.round((xy[a, 0] - ends[:, 0]) / 360.0)
     segments = _both_sides(np.stack([xy[a], ends], axis=1))
     clear = np.ones(len(a), dtype=bool)
     clear[land.near(segments, SHORTCUT_CLEARANCE_KM / 111.0)] = False
-    a, b, straight, gain = a[clear], b[clear], straight[clear], gain[clear]
+    return a[clear], b[clear], straight[clear], gain[clear]
+
+
+def _shortcut_pass(lanes: Lanes, land: LandMask) -> list[tuple[int, int]]:
+    """Return one pass of the coastal and open-ocean shortcuts of `find_shortcuts`."""
+    import numpy as np
+
+    if len(lanes.coords) < 2 or not lanes.edges:
+        return []
+    a, b, straight, gain = coastal_candidates(lanes, land)
     chosen: dict[int, int] = {}
     out = []
     for k in np.argsort(-(gain - 1) * straight).tolist():
