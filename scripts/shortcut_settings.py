@@ -60,9 +60,9 @@ def spanner_shortcuts(lanes: Lanes, land: LandMask, stretch: float) -> list[tupl
         ga, gb, gs = a[start:end], b[start:end], straight[start:end]
         sources, row = np.unique(ga, return_inverse=True)
         far = np.empty(len(ga))
-        for first in range(0, len(sources), 1000):
+        limit = top * (1 + 2 * stretch) + 1.0  # the longest way a pair of this class may still keep
+        for first in range(0, len(sources), 1000):  # a thousand searches at a time: bounded memory
             some = (row >= first) & (row < first + 1000)
-            limit = top * (1 + 2 * stretch) + 1.0
             near = dijkstra(graph, directed=False, indices=sources[first : first + 1000], limit=limit)
             far[some] = near[row[some] - first, gb[some]]
         taken = far > gs * (1 + stretch)
