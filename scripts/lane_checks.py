@@ -23,33 +23,25 @@ found; data/sea/CORRECTIONS.md). The held-out half is left out, so that it stays
 from __future__ import annotations
 
 import argparse
-import csv
-import itertools
 import math
 import sys
 from pathlib import Path
 
+from calibration_report import EXTENSION, TABLE, calibration_results
+
 from corridor.calibration import pair_places
 from corridor.datasets import bundled_data_dir
 from corridor.errors import CorridorError
-from corridor.geo import KM_PER_NM, haversine_km
+from corridor.geo import KM_PER_NM, haversine_km, path_length_km
 from corridor.network import load_network
 from corridor.sealanes import LandMask, read_lanes
 
-TABLES = Path(__file__).resolve().parent.parent / "tests" / "data"
-
 
 def _over_km(geometry) -> float:
-    """Return the length of a (multi)line of lon/lat points in km."""
+    """Return the length in km of the lines of a lon/lat geometry (a segment's part over land)."""
     import shapely
 
-    total = 0.0
-    for part in shapely.get_parts(geometry):
-        if part.geom_type != "LineString":
-            continue
-        coords = list(part.coords)
-        total += sum(haversine_km(*a, *b) for a, b in itertools.pairwise(coords))
-    return total
+    return sum(path_length_km(part.coords) for part in shapely.get_parts(geometry) if part.geom_type == "LineString")
 
 
 def over_land(root: Path, top: int) -> int:
@@ -87,36 +79,35 @@ def _bearing(a, b) -> float:
     return math.degrees(math.atan2(x, y))
 
 
+def _turn_back(line, turn: float, leg_km: float) -> tuple[float, tuple[float, float]] | None:
+    """Return (change of bearing, corner) of the first corner of a line where it turns back by more
+    than `turn` degrees between two legs of `leg_km` or more; None if it does not."""
+    for before, corner, after in zip(line, line[1:], line[2:], strict=False):
+        if haversine_km(*before, *corner) < leg_km or haversine_km(*corner, *after) < leg_km:
+            continue
+        change = abs((_bearing(corner, after) - _bearing(before, corner) + 180) % 360 - 180)
+        if change > turn:
+            return change, corner
+    return None
+
+
 def turn_backs(data: str | None, longer_than: float, turn: float, leg_km: float) -> int:
     network = load_network(data)
-    with open(TABLES / "published_sea_distances.csv", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["status"] == "test" and r["split"] == "calibration"]
-    with open(TABLES / "published_sea_distances_extension.csv", encoding="utf-8") as handle:
-        rows += [r for r in csv.DictReader(handle) if r["status"] == "test"]
     count = 0
-    for row in rows:
-        try:
-            found = network.sea_path(*pair_places(network, row), avoid=[a for a in row["avoid"].split(";") if a])
-        except CorridorError:
-            continue
-        if found is None:
-            continue
-        km, line = found
+    for _, row, nm, _ in calibration_results(network, (TABLE, EXTENSION)):
         published = float(row["distance_nm"])
-        error = (km / KM_PER_NM - published) / published * 100
-        if error <= longer_than:
+        error = (nm - published) / published if nm is not None else 0.0
+        if error * 100 <= longer_than:
             continue
-        for before, corner, after in zip(line, line[1:], line[2:], strict=False):
-            if haversine_km(*before, *corner) < leg_km or haversine_km(*corner, *after) < leg_km:
-                continue
-            change = abs((_bearing(corner, after) - _bearing(before, corner) + 180) % 360 - 180)
-            if change > turn:
-                count += 1
-                print(
-                    f"{row['from_locode']}-{row['to_locode']}: {km / KM_PER_NM:,.0f} nm against {published:,.0f} "
-                    f"({error:+.1f}%), turns back {change:.0f} degrees at {corner[0]:.2f},{corner[1]:.2f}"
-                )
-                break
+        km, line = network.sea_path(*pair_places(network, row), avoid=[a for a in row["avoid"].split(";") if a])
+        found = _turn_back(line, turn, leg_km)
+        if found is not None:
+            count += 1
+            change, corner = found
+            print(
+                f"{row['from_locode']}-{row['to_locode']}: {km / KM_PER_NM:,.0f} nm against {published:,.0f} "
+                f"({error:+.1%}), turns back {change:.0f} degrees at {corner[0]:.2f},{corner[1]:.2f}"
+            )
     print(f"{count} pairs more than {longer_than:g}% long turn back")
     return 0
 
