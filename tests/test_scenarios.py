@@ -21,6 +21,7 @@ import pytest
 
 from corridor import routing
 from corridor.errors import DataError, NoRouteError
+from corridor.graph import ROLE_CODE, Role
 from corridor.pareto import pareto
 from corridor.scenarios import apply_scenario, list_scenarios, load_scenario, parse_scenario
 
@@ -343,6 +344,23 @@ def test_names_the_network_lacks_are_reported_with_their_line(network):
     with pytest.raises(DataError) as caught:
         apply_scenario(network, parse_scenario(text, path="x.toml"))
     assert caught.value.problems == ["x.toml:4: close: no link 'rail-nowhere' in the network"]
+
+
+def test_fewer_sailings_at_a_port_lengthen_the_voyages_to_it(network):
+    # A mainline voyage waits for a ship that calls at both ends (`mainline_arrival_waits`):
+    # half Umm Qasr's sailings doubles the headway of the ships that call there, 42 h more to
+    # wait on every voyage to it; halving every port's sailings scales only the excess over the
+    # busiest ports' wait on arriving (the boarding charges the rest).
+    text = 'name = "x"\ntitle = "t"\n[[frequency]]\n{}\nfactor = 0.5\nsource = "estimate"\n'
+    route = routing.find_routes(network, "CNSHA", "IQUQR", by="time", modes=["sea"])[0]
+    (arrival,) = [e for e in route.edges if network.core.role[e] == ROLE_CODE[Role.ACCESS] and
+                  network.core.node_place_id(network.core.head[e]) == "IQUQR"]  # fmt: skip
+    before = network.core.weights["time_h"][arrival]
+    wait = network.parameters.sea_departures_wait_h(network.places["IQUQR"])
+    one = apply_scenario(network, parse_scenario(text.format('places = ["IQUQR"]'), path="x.toml")).network
+    assert one.core.weights["time_h"][arrival] == pytest.approx(before + wait)
+    every = apply_scenario(network, parse_scenario(text.format('modes = ["sea"]'), path="x.toml")).network
+    assert every.core.weights["time_h"][arrival] == pytest.approx(before + network.arrival_waits["IQUQR"])
 
 
 def test_a_frequency_factor_lengthens_the_wait(network):

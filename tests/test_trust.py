@@ -209,6 +209,41 @@ def test_a_more_frequent_link_lowers_the_wait(tiny, tmp_path):
     assert fast.time_h < slow.time_h
 
 
+def test_a_mainline_voyage_waits_for_a_ship_that_calls_at_both_ends(network, run):
+    # Umm Qasr sees about two mainline sailings a week (the MSC Falcon weekly, S57), Shanghai
+    # several a day: a voyage between them waits for one of Umm Qasr's, half its headway, not
+    # for Shanghai's next departure anywhere. Once, it waited 3 hours.
+    params = network.parameters
+    umm_qasr, shanghai = network.places["IQUQR"], network.places["CNSHA"]
+    rare, busy = params.sea_departures_wait_h(umm_qasr), params.sea_departures_wait_h(shanghai)
+    assert rare == pytest.approx(42.0) and busy < rare
+    route = find_routes(network, "CNSHA", "IQUQR", by="time", modes=["sea"])[0]
+    core = network.core
+    waited = sum(core.weights["time_h"][e] for e in route.edges if core.role[e] == ROLE_CODE[Role.BOARD])
+    assert network.arrival_wait(route.edges) == ("IQUQR", pytest.approx(rare - busy))
+    assert waited + network.arrival_waits["IQUQR"] == pytest.approx(rare)
+    # Going the other way the ship is as rare: the boarding at Umm Qasr waits for it.
+    back = find_routes(network, "IQUQR", "CNSHA", by="time", modes=["sea"])[0]
+    assert network.arrival_wait(back.edges) is None
+    # The table says so on the sea leg, the JSON gives the hours and the leg cites the figure.
+    text = " ".join(run("route", "Shanghai", "Umm Qasr", "--modes", "sea", "--by", "time").out.split())
+    assert "waits 1.6 d more for a ship that calls at Umm Qasr (2 sailings a week)" in text
+    legs = json.loads(run("route", "CNSHA", "IQUQR", "--modes", "sea", "--by", "time", "--format", "json").out)["legs"]
+    (sea,) = [leg for leg in legs if leg["mode"] == "sea"]
+    assert sea["arrival_wait_h"] == pytest.approx(rare - busy, abs=0.1)
+    assert any("MSC Falcon" in cited or "S57" in cited for cited in sea["sources"]["time_h"])
+
+
+def test_mainline_arrival_waits_are_the_excess_over_the_busiest_ports():
+    from corridor.network import mainline_arrival_waits
+
+    assert mainline_arrival_waits({"hub": 3.0, "port": 42.0, "outpost": 84.0, "hub2": 3.0}) == {
+        "port": 39.0,
+        "outpost": 81.0,
+    }
+    assert mainline_arrival_waits({}) == {}
+
+
 def test_short_sea_costs_like_the_spot_market(network):
     # SCFI Shanghai-Southeast Asia: USD 143-531 per TEU over 2023 (S67, S139, S140).
     route = find_routes(network, "Shanghai", "Singapore", by="cost", modes=["sea"])[0]

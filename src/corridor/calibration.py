@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .geo import KM_PER_NM
+from .graph import ROLE_CODE, Role
 from .network import Network
 from .routing import Route, find_routes
 
@@ -115,7 +116,11 @@ def evaluate(network: Network, row: Row) -> Outcome:
         if row.metric == "cost_usd":
             value -= sum(c.usd for c in on_links) * route.teu
         if row.metric == "time_h":
-            first_wait = network.core.weights["time_h"][route.edges[0]] + first_link_wait_h(network, route)
+            first_wait = (
+                network.core.weights["time_h"][route.edges[0]]
+                + first_link_wait_h(network, route)
+                + first_arrival_wait_h(network, route)
+            )
             customs = sum(c.h for c in on_links)
             value -= first_wait + customs
             bad_case -= first_wait + customs + sum(leg.time_h for leg in cleared)
@@ -139,6 +144,24 @@ def first_link_wait_h(network: Network, route: Route) -> float:
         return 0.0
     boarded = network.waits.get((place, link.mode), 0.0)
     return max(0.0, network.parameters.link_wait_h(link) - boarded)
+
+
+def first_arrival_wait_h(network: Network, route: Route) -> float:
+    """Hours of the route's first wait charged where its first mainline voyage arrives.
+
+    A voyage to a port whose ships are rarer than the busiest ports' waits the difference on
+    arriving (`network.mainline_arrival_waits`); it is a wait for the ship boarded, so a
+    published transit that starts when the ship leaves counts none of it.
+    """
+    core = network.core
+    access = ROLE_CODE[Role.ACCESS]
+    if len(route.edges) < 2 or core.role[route.edges[1]] != access:
+        return 0.0  # the route does not start with a mainline voyage
+    for edge in route.edges[2:]:
+        if core.role[edge] == access:  # the voyage's arrival: a lane point -> the port's sea arrival
+            place = core.node_place_id(core.head[edge])
+            return network.arrival_waits.get(place, 0.0) if place is not None else 0.0
+    return 0.0
 
 
 def fit_rate(points: list[tuple[float, float]]) -> tuple[float, float]:

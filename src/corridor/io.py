@@ -66,6 +66,7 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
             "links": [link for link in leg.links if not link.startswith(("feeder-", "service-"))],
             "passages": list(leg.passages),
             "calls_on_the_way": [call.passage for call in calls_on_the_way(found_on, leg)],
+            "arrival_wait_h": _round("time_h", waited[1]) if (waited := found_on.arrival_wait(leg.edges)) else 0.0,
             "activity": leg.activity,
             "service": leg.service,
             "time_p90_h": _round("time_h", leg.time_p90_h),
@@ -329,6 +330,14 @@ def leg_notes(network: Network, route: Route, leg) -> list[str]:
     if services:
         notes.append("on " + ", then ".join(dict.fromkeys(services)))
     calls = calls_on_the_way(found_on, leg)
+    waited = found_on.arrival_wait(leg.edges)
+    if waited is not None:
+        place, hours = waited
+        weekly = found_on.parameters.sea_departures(found_on.places[place])[0]
+        notes.append(
+            f"waits {_fmt('time_h', hours)} more for a ship that calls at {network.places[place].short_name} "
+            f"({weekly:g} sailings a week)"
+        )
     sailed = [f"through {', '.join(leg.passages)}"] if leg.passages else []
     sailed += [_calls_text(network, calls)] if calls else []
     if sailed:

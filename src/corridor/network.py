@@ -205,6 +205,23 @@ class Network:
         return out
 
     @cached_property
+    def arrival_waits(self) -> dict[str, float]:
+        """What a mainline voyage waits on arriving at a port beyond its boarding wait: place id ->
+        hours (`mainline_arrival_waits`, from the mainline ports' `waits`, as the build charges it)."""
+        return mainline_arrival_waits(mainline_waits(self.waits, self.sea_classes))
+
+    def arrival_wait(self, edges: Iterable[int]) -> tuple[str, float] | None:
+        """Return the port and hours of the wait charged where a mainline voyage among these edges
+        arrives (`mainline_arrival_waits`), or None where none is."""
+        core, access = self.core, ROLE_CODE[Role.ACCESS]
+        for e in edges:
+            if core.role[e] == access:
+                place = core.node_place_id(core.head[e])
+                if place is not None and self.arrival_waits.get(place):
+                    return place, self.arrival_waits[place]
+        return None
+
+    @cached_property
     def passing(self) -> dict[str, list[int]]:
         """The link edges that run through each place without stopping there (`Link.passes`):
         a curated through service, or a sea service's calls on the way."""
@@ -1038,6 +1055,7 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
     for pid in joined_ports:
         if classes[pid] == "mainline":
             waits[(pid, "sea")] = parameters.sea_departures_wait_h(places[pid])
+    arrival_waits = mainline_arrival_waits(mainline_waits(waits, classes))
 
     def crossing(place: Place, mode: str) -> tuple[Metrics, float]:
         found = ops.crossings.get((place.id, mode))
@@ -1158,9 +1176,12 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
                     builder.depart(place.id, "sea"), lane, Role.ACCESS, "sea",
                     _metrics(parameters.sailing("sea", distance)),
                 )  # fmt: skip
+                # A ship that calls here is as rare as the port's calls (`mainline_arrival_waits`).
+                waited = arrival_waits.get(place.id, 0.0)
                 builder.add(
                     lane, builder.arrive(place.id, "sea"), Role.ACCESS, "sea",
-                    _metrics(parameters.sailing("sea", distance, calls=1)), spread=place_spread(place),
+                    _metrics(_plus(parameters.sailing("sea", distance, calls=1), Metrics(time_h=waited))),
+                    spread=_rss(place_spread(place), WAIT_SPREAD * waited),
                 )  # fmt: skip
 
     for link in every_link.values():
@@ -1210,6 +1231,28 @@ def build_network(dataset: Dataset, parameters: Parameters, operations: Operatio
         sea_classes=classes,
         waits=waits,
     )
+
+
+def mainline_waits(waits: Mapping[tuple[str, str], float], classes: Mapping[str, str]) -> dict[str, float]:
+    """Return each mainline port's wait for a mainline departure (place id -> hours)."""
+    return {pid: waits[(pid, "sea")] for pid, kind in classes.items() if kind == "mainline" and (pid, "sea") in waits}
+
+
+def mainline_arrival_waits(waits: Mapping[str, float]) -> dict[str, float]:
+    """Return, for each mainline port, the hours a voyage to it waits beyond its boarding wait,
+    from each mainline port's wait for a departure (`waits`: place id -> hours).
+
+    A mainline voyage sails on a ship that calls at both its ports, so it waits for the rarer of
+    the two ports' departures, not only for its origin's: Shanghai sees several sailings a day,
+    Umm Qasr two a week, and a voyage between them waits for one of those two. Boarding charges
+    the origin's wait (`waits`); arriving charges what the port's wait exceeds the busiest
+    ports' by, so a voyage to or from a hub waits the rarer port's wait, and one between two
+    rare ports the sum of theirs less the hubs' (a ship that calls at both is rarer still).
+    """
+    if not waits:
+        return {}
+    floor = min(waits.values())
+    return {place: hours - floor for place, hours in waits.items() if hours > floor}
 
 
 def _plus(*parts: Metrics) -> Metrics:

@@ -114,8 +114,11 @@ def leg_sources(network: Network, leg: Leg) -> dict[str, list[str]]:
             lanes_done = lanes_done or role == LANE
             add("distance_km", "estimate: along the sea lanes (searoute marnet with this dataset's corrections)")
             parameter("time_h", "speed_kmh", "sea")
-            if role == ACCESS and core.node_place_id(core.head[e]):
+            arrived = core.node_place_id(core.head[e]) if role == ACCESS else None
+            if arrived:
                 parameter("time_h", "port_call_h", "sea")
+                if network.arrival_waits.get(arrived):  # waiting for a ship that calls there
+                    add("time_h", params.sea_departures(network.places[arrived])[1])
             parameter("cost_usd", "cost_usd_per_teu_km", "sea")
             factor("sea")
             continue

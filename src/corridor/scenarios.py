@@ -755,6 +755,7 @@ def _frequency(network, change, time_h, problems, where, link_code, place_ids, p
     scale = 1.0 / change.factor - 1.0
     modes = {MODE_CODE[mode] for mode in change.modes}
     place_index = {core.place_index(p) for p in place_ids(change)}
+    access_role, sea, arrivals = ROLE_CODE[Role.ACCESS], MODE_CODE["sea"], network.arrival_waits
     for e in range(m):
         role = core.role[e]
         if role in board_roles:
@@ -768,6 +769,16 @@ def _frequency(network, change, time_h, problems, where, link_code, place_ids, p
             link = network.links.get(lid) or network.sea_links.get(lid)
             if link is not None and (MODE_CODE[link.mode] in modes or lid in change.links):
                 time_h[e] += extra_wait(link, params.link_wait_h(link), e) * scale
+        elif role == access_role and (index := core.node_place[core.head[e]]) >= 0:
+            # A mainline voyage's arrival waits for a ship that calls there beyond the busiest
+            # ports' wait (`network.mainline_arrival_waits`): all ports' departures scaled scale
+            # that excess, one port's scale its whole wait (never below none).
+            pid = core.place_ids[index]
+            excess = arrivals.get(pid, 0.0)
+            if sea in modes:
+                time_h[e] += excess * scale
+            elif index in place_index:
+                time_h[e] += max(-excess, waits.get((pid, "sea"), 0.0) * scale)
     for lid in change.links:  # a factor on a link: its own frequency scaled
         if lid not in link_code or lid not in network.links:
             problems.append(f"{where}:{change.line}: frequency: no link {lid!r} in the network")
