@@ -45,7 +45,8 @@ def route_dict(network: Network, route: Route, advise: Advise | None = None) -> 
 
     Each leg also says what happens on it (`activity`: transfer, transshipment, border crossing,
     break of gauge, import clearance), which ships carry it (`service`: mainline, feeder or ro-ro), its
-    bad-case time `time_p90_h`, the `customs` cleared on it (country, direction, `time_h`,
+    bad-case time `time_p90_h`, the hours a mainline voyage waits on arriving for a ship that calls
+    there (`arrival_wait_h`, `Network.arrival_waits`), the `customs` cleared on it (country, direction, `time_h`,
     `cost_usd`, `at_crossing`; inside its figures: at a place where cargo leaves or boards a ship,
     or on a link that crosses a border, with `at_crossing` true and `time_h` 0 where the border
     crossing's time holds it), whether its cargo has cleared into the destination's customs
