@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -132,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         return turn_backs(args.data, args.longer_than, args.turn, args.leg_km)
     except CorridorError as exc:
         print(f"lane_checks.py: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, the output cut short
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
