@@ -232,6 +232,8 @@ def test_a_mainline_voyage_waits_for_a_ship_that_calls_at_both_ends(network, run
     (sea,) = [leg for leg in legs if leg["mode"] == "sea"]
     assert sea["arrival_wait_h"] == pytest.approx(rare - busy, abs=0.1)
     assert any("MSC Falcon" in cited or "S57" in cited for cited in sea["sources"]["time_h"])
+    shown = " ".join(run("ports", "show", "IQUQR").out.split())
+    assert f"a voyage here from a busier port waits {rare - busy:.1f} h more on arriving" in shown
 
 
 def test_mainline_arrival_waits_are_the_excess_over_the_busiest_ports():

@@ -575,7 +575,11 @@ def _seaport_figures(network: Network, place: Place) -> list[PlaceFigure]:
     per_week, source = params.sea_departures(place)
     wait = params.sea_departures_wait_h(place)
     text = f"{per_week:g} a week: a wait of {wait:.1f} h on average for a mainline sailing"
-    out.append(PlaceFigure("departures", text, source, {"per_week": per_week, "wait_h": wait}))
+    arriving = network.arrival_waits.get(place.id, 0.0)
+    if arriving:  # a ship that calls here is rarer than the busiest ports' (`mainline_arrival_waits`)
+        text += f"; a voyage here from a busier port waits {arriving:.1f} h more on arriving"
+    numbers = {"per_week": per_week, "wait_h": wait, "arrival_wait_h": arriving}
+    out.append(PlaceFigure("departures", text, source, numbers))
     for call in ops.way_calls.values():
         if place.id in call.ports:
             hours = _hours_text(call.call_h, call.call_h_p90)
