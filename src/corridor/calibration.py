@@ -153,15 +153,10 @@ def first_arrival_wait_h(network: Network, route: Route) -> float:
     arriving (`network.mainline_arrival_waits`); it is a wait for the ship boarded, so a
     published transit that starts when the ship leaves counts none of it.
     """
-    core = network.core
-    access = ROLE_CODE[Role.ACCESS]
-    if len(route.edges) < 2 or core.role[route.edges[1]] != access:
+    if len(route.edges) < 2 or network.core.role[route.edges[1]] != ROLE_CODE[Role.ACCESS]:
         return 0.0  # the route does not start with a mainline voyage
-    for edge in route.edges[2:]:
-        if core.role[edge] == access:  # the voyage's arrival: a lane point -> the port's sea arrival
-            place = core.node_place_id(core.head[edge])
-            return network.arrival_waits.get(place, 0.0) if place is not None else 0.0
-    return 0.0
+    arrived = next(network.sea_arrivals(route.edges[2:]), None)
+    return network.arrival_waits.get(arrived, 0.0) if arrived is not None else 0.0
 
 
 def fit_rate(points: list[tuple[float, float]]) -> tuple[float, float]:

@@ -11,7 +11,7 @@ import itertools
 import logging
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
@@ -210,15 +210,20 @@ class Network:
         hours (`mainline_arrival_waits`, from the mainline ports' `waits`, as the build charges it)."""
         return mainline_arrival_waits(mainline_waits(self.waits, self.sea_classes))
 
+    def sea_arrivals(self, edges: Iterable[int]) -> Iterator[str]:
+        """Yield, in order, the ports where the mainline voyages among these edges arrive (their
+        access edges from a lane point into a port)."""
+        core, access = self.core, ROLE_CODE[Role.ACCESS]
+        for e in edges:
+            if core.role[e] == access and (place := core.node_place_id(core.head[e])) is not None:
+                yield place
+
     def arrival_wait(self, edges: Iterable[int]) -> tuple[str, float] | None:
         """Return the port and hours of the wait charged where a mainline voyage among these edges
         arrives (`mainline_arrival_waits`), or None where none is."""
-        core, access = self.core, ROLE_CODE[Role.ACCESS]
-        for e in edges:
-            if core.role[e] == access:
-                place = core.node_place_id(core.head[e])
-                if place is not None and self.arrival_waits.get(place):
-                    return place, self.arrival_waits[place]
+        for place in self.sea_arrivals(edges):
+            if self.arrival_waits.get(place):
+                return place, self.arrival_waits[place]
         return None
 
     @cached_property
