@@ -147,7 +147,7 @@ def test_held_out_sea_distances_beat_searoutes_lanes(figures):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 11's goal is not reached yet: held-out median 1.12%, 89.9% within 5% (README, World scale)",
+    reason="issue 11's goal is not reached yet: held-out median 1.11%, 89.9% within 5% (README, World scale)",
 )
 def test_held_out_sea_distances_meet_the_issue_goal(figures):
     corridor = figures["held-out"]["corridor"]
