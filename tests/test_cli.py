@@ -299,6 +299,15 @@ def test_impossible_modes_exit_1(run):
     assert "--modes road" in result.err
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "csv"])
+def test_a_reach_that_reaches_nothing_exits_1_naming_the_constraint(run, tmp_path, fmt):
+    # Once, `reach CNCQI --modes river` printed an empty table (and wrote an empty map) with exit 0.
+    result = run("reach", "CNCQI", "--modes", "river", "--format", fmt, "--map", str(tmp_path / "r.html"))
+    assert_one_line_error(result, 1)
+    assert "nothing is reachable from Chongqing Tuanjiecun" in result.err and "--modes river" in result.err
+    assert not (tmp_path / "r.html").exists()
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -395,6 +404,25 @@ def test_a_map_that_cannot_be_written_is_a_one_line_error(run, tmp_path):
     assert_one_line_error(run("map", "--out"), 2)
 
 
+def test_out_extension_sets_the_format_and_never_contradicts_it(run, tmp_path):
+    # Once, `--out route.geojson` without --format wrote the text table into a .geojson file.
+    geojson = tmp_path / "route.geojson"
+    assert run("route", "Chongqing", "Hanoi", "--out", str(geojson), "-q").code == 0
+    assert json.loads(geojson.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
+    table = tmp_path / "reach.csv"
+    assert run("reach", "Chongqing", "--limit", "3", "--out", str(table), "-q").code == 0
+    assert next(csv.reader(table.open(encoding="utf-8")))[:2] == ["id", "name"]
+    # A .json file holds GeoJSON when asked for it, and JSON by default.
+    assert run("route", "Chongqing", "Hanoi", "--format", "geojson", "--out", str(tmp_path / "r.json")).code == 0
+    assert "legs" in json.loads(run("route", "Chongqing", "Hanoi", "--out", "-", "--format", "json").out)
+    # An explicit --format that the extension contradicts, or an extension the command cannot write:
+    # a one-line usage error and no file.
+    contradicted = run("route", "Chongqing", "Hanoi", "--format", "text", "--out", str(tmp_path / "t.geojson"))
+    assert_one_line_error(contradicted, 2)
+    assert_one_line_error(run("reach", "Chongqing", "--out", str(tmp_path / "r.geojson")), 2)
+    assert not (tmp_path / "t.geojson").exists() and not (tmp_path / "r.geojson").exists()
+
+
 def test_matrix_csv_is_long_format_with_the_routes_totals(run, network):
     from corridor.routing import find_routes
 
@@ -434,6 +462,18 @@ def test_matrix_leaves_unreachable_pairs_empty_and_reads_place_files(run, tiny, 
     assert all(r["time_h"] > 0 and r["destination_id"] == "CNBBB" for r in bravo)
     csv_result = run("matrix", "Alpha", "--to", "Island Port", "--data", str(tiny))
     assert csv_result.out.splitlines()[1] == "Alpha,Island Port,IDIII,,,,"
+
+
+def test_matrix_gives_a_destination_that_is_its_origin_totals_of_0_not_no_route(run, tiny):
+    # Once, `matrix CNCQI --to CNCQI` gave empty totals, as for a place no route reaches.
+    result = run("matrix", "Alpha", "Charlie City", "--to", "CNAAA", "--to", "CNCCC", "--to", "Island Port",
+                 "--data", str(tiny))  # fmt: skip
+    assert result.code == 0, result.err
+    rows = result.out.splitlines()[1:]
+    assert "Alpha,CNAAA,CNAAA,0.0,0.0,0.0,0.0" in rows
+    assert "Charlie City,CNCCC,CNCCC,0.0,0.0,0.0,0.0" in rows  # a place of the origin's area
+    assert "Alpha,Island Port,IDIII,,,," in rows  # out of reach stays empty
+    assert next(r for r in rows if r.startswith("Alpha,CNCCC,")).split(",")[3] not in ("", "0.0")
 
 
 def test_matrix_refuses_bad_input_in_one_line(run, tiny, tmp_path):

@@ -83,6 +83,24 @@ def test_weights_scale_the_added_total(network):
         assert b.added == pytest.approx(2 * a.added)
 
 
+def test_a_mapping_of_destinations_gives_their_weights(network):
+    # Once, a dict's weights were dropped: every destination weighed 1, and -1 went through.
+    listed = criticality(network, "Chongqing", ["Singapore", "Haiphong"], weights=[40.0, 25.0], by="time")
+    assert criticality(network, "Chongqing", {"Singapore": 40, "Haiphong": 25}, by="time") == listed
+    with pytest.raises(UsageError, match="weights"):
+        criticality(network, "Chongqing", {"Singapore": -1}, by="time")
+    with pytest.raises(UsageError, match="not both"):
+        criticality(network, "Chongqing", {"Singapore": 1}, weights=[2.0], by="time")
+
+
+def test_a_destination_named_twice_is_refused_not_counted_twice(network):
+    # Once, Singapore,40 and Singapore,10 in a --to-file ranked with "2 destinations" and weight 50.
+    with pytest.raises(UsageError, match="given twice") as info:
+        criticality(network, "Chongqing", ["Singapore", "Hanoi", "SGSIN"], weights=[40, 1, 10], by="time")
+    assert info.value.parameter == "destinations"
+    assert "Singapore and SGSIN" in str(info.value)
+
+
 @pytest.mark.parametrize("weights", [[-1.0], [float("nan")], [float("inf")], ["2"], [None], 5, "2"])
 def test_a_weight_that_is_no_number_from_0_up_is_a_usage_error(network, weights):
     from corridor.errors import UsageError

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from corridor.geometry import edge_coords, leg_coords, leg_credits, link_trace, route_coords
 from corridor.io import route_geojson
 from corridor.routing import find_routes
@@ -65,6 +67,27 @@ def test_geojson_lines_are_split_at_the_antimeridian(network):
         assert all(abs(a[0] - b[0]) < 180 for a, b in itertools.pairwise(part))
     ends = {round(part[i][0]) for part in parts for i in (0, -1)}
     assert {180, -180} <= ends
+
+
+@pytest.mark.parametrize(
+    "coords",
+    [
+        [(-180.0, -16.8), (179.5, -16.9), (179.0, -17.0)],  # a port on the antimeridian, sailing west
+        [(180.0, -16.8), (-179.5, -16.9), (-179.0, -17.0)],
+        [(179.0, -17.0), (179.5, -16.9), (-180.0, -16.8)],
+    ],
+)
+def test_a_line_from_a_point_on_the_antimeridian_has_no_zero_length_part(coords):
+    # Once, a port at longitude -180 gave a MultiLineString whose first part was one point twice.
+    import shapely.geometry
+
+    from corridor.io import line_geometry
+
+    geometry = line_geometry(coords)
+    parts = geometry["coordinates"] if geometry["type"] == "MultiLineString" else [geometry["coordinates"]]
+    assert all(len({tuple(p) for p in part}) >= 2 for part in parts)
+    assert shapely.geometry.shape(geometry).is_valid
+    assert all(abs(a[0] - b[0]) < 180 for part in parts for a, b in itertools.pairwise(part))
 
 
 def test_geojson_lines_that_stay_on_one_side_are_plain_linestrings(network):

@@ -85,6 +85,16 @@ def test_a_place_whose_id_is_area_routes_and_draws(tmp_path, run):
     assert result.json()["features"][0]["properties"]["from"] == "area"
 
 
+@pytest.mark.parametrize("bad", [-1, 10**9, "5", True, 2.0, None])
+def test_an_edge_number_out_of_range_or_of_the_wrong_kind_is_a_usage_error(net, bad):
+    # Once, edge(-1) quietly gave the last edge and edge(10**9) an IndexError from the arrays.
+    from corridor.errors import UsageError
+
+    with pytest.raises(UsageError, match="edge must be a number from 0 to"):
+        net.core.edge(bad)
+    assert net.core.edge(net.core.n_edges - 1).index == net.core.n_edges - 1
+
+
 def test_check_graph_passes_on_a_built_network(net):
     assert check_graph(net.core) == []
     require_valid(net.core)

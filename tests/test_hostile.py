@@ -290,6 +290,8 @@ def test_5_a_scenario_that_is_a_fifo_does_not_hold_up_a_removal(site):
         ("--alias", f"Alias{CLEAR}", "aliases: contains a control character"),
         ("--notes", f"note{TITLE}", "notes: contains a control character"),
         ("--area", "\u2066isolate", "area: contains a bidirectional-text control"),
+        ("--name", "Bravo\u200bPort", "name: contains an invisible character ('\\u200b')"),  # prints as Bravo Port
+        ("--alias", "\ufeffAlpha", "aliases: contains an invisible character"),
     ],
 )
 def test_6_control_characters_and_bidi_overrides_are_refused_on_input(site, run, flag, value, says):
@@ -432,6 +434,20 @@ def test_10_a_second_place_of_the_same_name_is_warned_of_with_the_ids_to_use(sit
     assert result.code == 0, result.err
     assert "shares a name with Bravo Port (CN, CNBBB)" in result.err
     assert "give the id (CNNEW, CNBBB)" in result.err
+
+
+def test_10_a_place_named_like_an_area_is_warned_of_and_told_apart_by_its_id(site, run):
+    # Once, a port named Chongqing was added without a word; `route Chongqing` then meant the area,
+    # and `route NEW ...` failed with "no route from Chongqing", as if the area were cut off.
+    root, _ = site
+    result = run(*add(root, name="charlie city"))
+    assert result.code == 0, result.err
+    assert "bears the name of the area Charlie City (CNCCC, CNCCD)" in result.err
+    assert "give the id CNNEW" in result.err
+    lost = run("route", "CNNEW", "IDIII", "--data", str(root))
+    refused(lost, 1, "no route from charlie city (CNNEW) to Island Port")
+    area = run("route", "Charlie City", "CNBBB", "--data", str(root))
+    assert area.out.startswith("Cheapest route from Charlie Terminal")
 
 
 # --------------------------------------------------------------------------- 11. large datasets
@@ -779,6 +795,10 @@ CORPUS = [
      "is a directory, not a file: give a file name for the chart"),
     ("params-twice", lambda r, t: ["reach", "CNAAA", "--params", "a.csv", "--params", "b.csv", "--data", str(r)], 2,
      "--params is given twice"),
+    # found in the hostile CLI pass: an empty place was exit 1 where every other empty argument is 2
+    ("origin-empty", lambda r, t: ["route", "", "CNBBB", "--data", str(r)], 2, "origin: empty place name"),
+    ("show-empty", lambda r, t: ["ports", "show", " ", "--data", str(r)], 2, "place: empty place name"),
+    ("cors-empty", lambda r, t: ["serve", "--cors", "", "--data", str(r)], 2, "--cors is empty"),
 ]  # fmt: skip
 
 
@@ -806,7 +826,7 @@ def test_adding_through_the_library_refuses_the_same(site):
 
 def test_a_geopackage_under_another_extension_is_written_without_a_library_warning(site, run, tmp_path):
     root, _ = site
-    out = tmp_path / "route.txt"
+    out = tmp_path / "route.data"  # an extension that says no format (.txt would contradict --format gpkg)
     result = run("route", "CNAAA", "CNBBB", "--format", "gpkg", "--out", str(out), "--data", str(root))
     assert result.code == 0 and out.stat().st_size > 0
     assert "Warning" not in result.err
@@ -816,12 +836,13 @@ def test_a_geopackage_under_another_extension_is_written_without_a_library_warni
 
 
 @pytest.mark.parametrize(
-    "out", ["/proc/route.gpkg", "/sys/corridor-test/route.gpkg"], ids=["pseudo-file-system", "no-folder-allowed"]
+    "out", ["/proc/route.FMT", "/sys/corridor-test/route.FMT"], ids=["pseudo-file-system", "no-folder-allowed"]
 )
 @pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
 def test_a_file_format_the_system_will_not_take_is_one_line(site, run, out, fmt):
     root, state = site
     before = state()
+    out = out.replace("FMT", fmt)
     refused(run("route", "CNAAA", "CNBBB", "--format", fmt, "--out", out, "--data", str(root)), 1,
             f"cannot write {out}: ", "it is unchanged")  # fmt: skip
     assert state() == before

@@ -259,13 +259,13 @@ def test_an_import_file_gives_rows_or_a_data_error(named):
 
 # --------------------------------------------------------------------------- writing then reading
 
-# Bidirectional-text controls are refused in every column (tests/test_hostile.py): a valid
-# value holds none.
-BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Bidirectional-text controls and invisible characters are refused in every column
+# (tests/test_hostile.py): a valid value holds none.
+REFUSED = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u00ad\u180e\u200b\u2060-\u2064\ufeff]")
 ONE_LINE = (
     st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=24)
     .map(str.strip)
-    .filter(lambda s: bool(s) and not BIDI_CONTROLS.search(s))
+    .filter(lambda s: bool(s) and not REFUSED.search(s))
 )
 TAKEN = {"CNAAA", "CNBBB", "CNCCC", "CNPPP"}
 NEW_PLACES = st.fixed_dictionaries(

@@ -318,6 +318,33 @@ def test_bad_scenario_gets_one_line_per_problem():
     assert {1, 5, 8, 15} <= lines  # name; the unknown passage; the delay without hours; the negative charge
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        # found by a hostile pass: each was accepted (or named line 0) and then did nothing or misled
+        ('[[frequency]]\npassages = ["malacca"]\nfactor = 0.1\nsource = "estimate"\n',
+         "bad.toml:4: frequency 1: a passage has no departures of its own"),
+        ('[[close]]\npassages = ["suez"]\nsource = "estimate"\nstart = 2025-02-01\nend = 2025-01-01\n',
+         "bad.toml:7: close 1: end 2025-01-01 is before start 2025-02-01"),
+        ('[[close]]\npassages = ["suez"]\nsource = "estimate"\nnote = 5\n', "bad.toml:6: close 1: note must be text"),
+        ('summary = [1, 2]\n[[close]]\npassages = ["suez"]\nsource = "estimate"\n', "bad.toml:3: summary must be text"),
+        ('[[close]]\npassages = ["suez"]\nsource = "estimate"\n[[shut]]\npassages = ["suez"]\n',
+         "bad.toml:6: unknown key 'shut'"),
+    ],
+)  # fmt: skip
+def test_a_change_that_would_mislead_is_refused_at_its_line(body, says):
+    with pytest.raises(DataError) as caught:
+        parse_scenario('name = "x"\ntitle = "t"\n' + body, path="bad.toml")
+    assert any(p.startswith(says) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_scenario_applied_to_no_network_is_a_usage_error(network):
+    from corridor.errors import UsageError
+
+    with pytest.raises(UsageError, match="network must be a Network"):
+        apply_scenario(None, load_scenario("red-sea-2024"))
+
+
 def test_toml_syntax_error_names_the_line():
     with pytest.raises(DataError, match=r"bad\.toml:3: not valid TOML"):
         parse_scenario('name = "x"\ntitle = "t"\n[[close]\n', path="bad.toml")
@@ -361,6 +388,29 @@ def test_fewer_sailings_at_a_port_lengthen_the_voyages_to_it(network):
     assert one.core.weights["time_h"][arrival] == pytest.approx(before + wait)
     every = apply_scenario(network, parse_scenario(text.format('modes = ["sea"]'), path="x.toml")).network
     assert every.core.weights["time_h"][arrival] == pytest.approx(before + network.arrival_waits["IQUQR"])
+
+
+@pytest.mark.parametrize("kind", ["close", "delay", "surcharge"])
+def test_a_change_on_sea_reaches_feeders_and_services_as_modes_sea_does(network, kind):
+    # Once, `modes = ["sea"]` in a scenario touched mainline ships only: closing the sea left
+    # Qinzhou-Singapore on the Beibu Gulf liner, and a delay or a surcharge moved cargo onto it.
+    figure = {"close": "", "delay": "hours = 500\n", "surcharge": "usd_per_teu = 50000\n"}[kind]
+    text = f'name = "x"\ntitle = "t"\n[[{kind}]]\nmodes = ["sea"]\n{figure}source = "estimate"\n'
+    changed = apply_scenario(network, parse_scenario(text, path="x.toml")).network
+    by = "time" if kind == "delay" else "cost"  # what would switch to an untouched ship
+    before = routing.find_routes(network, "Qinzhou", "Singapore", by=by, modes=["sea"])[0]
+    # The Beibu Gulf-Singapore liner (a feeder-class service) sails it too: a change on sea reaches it.
+    assert any(link.mode == "feeder" and {link.from_id, link.to_id} == {"CNQZH", "SGSIN"}
+               for link in network.sea_links.values())  # fmt: skip
+    if kind == "close":
+        with pytest.raises(NoRouteError):
+            routing.find_routes(changed, "Qinzhou", "Singapore", by=by, modes=["sea"])
+        return
+    after = routing.find_routes(changed, "Qinzhou", "Singapore", by=by, modes=["sea"])[0]
+    if kind == "delay":
+        assert after.time_h >= before.time_h + 500 - 1e-6
+    else:
+        assert after.cost_usd >= before.cost_usd + 50000 - 1e-6
 
 
 def test_a_frequency_factor_lengthens_the_wait(network):

@@ -395,6 +395,8 @@ def test_places_needs_q(client):
         ({"cargo_value_usd": "-5", "by": "generalized"}, "cargo_value_usd"),
         ({"teu": "2e6"}, "teu"),
         ({"holding_rate_per_day": "2", "by": "generalized"}, "holding_rate_per_day"),
+        ({"cargo_value_usd": "1"}, "cargo_value_usd"),  # once 200, the price ignored: by cost does not use it
+        ({"co2_price_usd_per_t": "5", "by": "time"}, "co2_price_usd_per_t"),
     ],
 )
 def test_bad_input_is_400_naming_the_parameter_in_the_cli_words(client, run, params, parameter):
@@ -411,6 +413,7 @@ def test_bad_input_is_400_naming_the_parameter_in_the_cli_words(client, run, par
         ("/api/reach", {"origin": "chongqing", "country": ""}, "country"),
         ("/api/route", {**ROUTE, "avoid": ""}, "avoid"),
         ("/api/route", {**ROUTE, "via": " "}, "via"),
+        ("/api/reach", {"origin": "chongqing", "cargo_value_usd": "1"}, "cargo_value_usd"),
     ],
 )
 def test_what_the_cli_refuses_as_empty_or_contradictory_is_400_in_its_words(client, run, path, params, parameter):
@@ -426,6 +429,10 @@ def test_missing_or_unknown_parameters_are_400(client):
     error_of(client.get("/api/route", params={**ROUTE, "color": "red"}), 400, "color")
     error_of(client.get("/api/route", params={**ROUTE, "format": "pdf"}), 400, "format")
     error_of(client.get("/api/route", params={"origin": ["a", "b"], "destination": "c"}), 400, "origin")
+    # Sent empty, a number is no request for its default (`teu=` never was; `alternatives=` once was).
+    for name, path, params in (("teu", "/api/route", ROUTE), ("alternatives", "/api/route", ROUTE),
+                               ("limit", "/api/reach", {"origin": "chongqing"})):  # fmt: skip
+        assert "is empty" in error_of(client.get(path, params={**params, name: ""}), 400, name)
 
 
 @pytest.mark.parametrize("field", ["origin", "destination", "via", "avoid"])

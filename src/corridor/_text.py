@@ -1,8 +1,9 @@
 """Text at the edges: what a table cell may hold, how text reaches a terminal, how CSV reaches a spreadsheet.
 
 - On input, a cell is one line of UTF-8 text: control characters (escape sequences that set a
-  terminal's title or clear its screen), undecodable bytes, line breaks and bidirectional-text
-  controls (which make a name read differently from what it is) are refused.
+  terminal's title or clear its screen), undecodable bytes, line breaks, bidirectional-text
+  controls (which make a name read differently from what it is) and invisible characters (a
+  zero-width space makes a name print as another) are refused.
 - On output to a terminal, whatever such characters old data still holds are shown escaped
   (`\\u001b`), never sent raw.
 - In CSV the tool writes, a text cell a spreadsheet would run as a formula (one starting with
@@ -24,11 +25,15 @@ _UNSAFE_KINDS = (
     (re.compile("[\u2028\u2029]"), "a line break"),
     (re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"), "a bidirectional-text control"),
     (re.compile("[\x00-\x1f\x7f-\x9f]"), "a control character"),
+    (re.compile("[\u00ad\u180e\u200b\u2060-\u2064\ufeff]"), "an invisible character"),
 )
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
+# Characters that show as nothing, so that "Sing\u200bapore" would print as Singapore and be
+# another name. (The zero-width joiner and non-joiner, which some scripts spell with, are kept.)
+_INVISIBLE = "\u00ad\u180e\u200b\u2060-\u2064\ufeff"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}{_INVISIBLE}\ud800-\udfff]")
 # The same, less the newline that separates output lines.
-_UNSAFE_OUTPUT = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
+_UNSAFE_OUTPUT = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}{_INVISIBLE}\ud800-\udfff]")
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NEUTRALISED = re.compile(r"'*[=+\-@\t\r]")
@@ -117,3 +122,10 @@ def csv_text(rows: Iterable[Sequence[object]], *, lineterminator: str = "\n") ->
 
 
 __all__ = ["FORMULA_START", "csv_text", "encodable", "neutralise_cell", "printable", "restore_cell", "unsafe_character"]
+
+
+def plain_number(value: float) -> str:
+    """A count as people write it: 1,000,000 rather than 1e+06, 2.5 as it is."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{value:,.0f}"
+    return f"{value:g}"

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from ._table import plain_columns
 from .datasets import CUSTOMS, KINDS, STATUSES
-from .errors import CorridorError, NoMatchError, UsageError, WriteError
+from .errors import CorridorError, NoMatchError, NoRouteError, UsageError, WriteError
 from .registry import BY, LINK_MODES, MAX_TEU, MODE_NAMES
 
 log = logging.getLogger("corridor")
@@ -25,6 +25,7 @@ STDOUT = "-"  # --out - writes to standard output
 ROUTE_FORMATS = ("text", "json", "geojson", *FILE_FORMATS)
 STDOUT_TABLE_FORMATS = ("text", "json", "csv")  # criticality: no --out, so no file format
 TABLE_FORMATS = (*STDOUT_TABLE_FORMATS, *FILE_FORMATS)
+MATRIX_FORMATS = ("csv", "json", *FILE_FORMATS)
 METRIC_CHOICES = tuple(BY)
 OBJECTIVE_CHOICES = (*METRIC_CHOICES, "generalized")
 DEFAULT_MAP = "maps/network.html"
@@ -68,9 +69,9 @@ class _Once(argparse.Action):
 
 def _plain(value: float | None) -> str:
     """A bound as people write it: 1,000,000 rather than 1e+06."""
-    if value is not None and float(value).is_integer() and abs(value) < 1e15:
-        return f"{value:,.0f}"
-    return f"{value:g}" if value is not None else ""
+    from ._text import plain_number
+
+    return "" if value is None else plain_number(value)
 
 
 def _number(convert: type, *, low: float | None = None, high: float | None = None, positive: bool = False):
@@ -148,12 +149,35 @@ def _filters(parser: argparse.ArgumentParser, *, by: bool = True, teu: bool = Tr
         parser.add_argument("--teu", type=_teu, default=1.0, help="containers, scales cost and CO2 (default: 1)")
 
 
-def _out(parser: argparse.ArgumentParser) -> None:
+class _Given(argparse.Action):
+    """Store an option's value and note that it was given: a --format given beside an --out FILE
+    whose extension says otherwise is refused, where a default gives way to the extension."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_given", True)
+
+
+# The formats a file of --out may hold by its extension, the first taken when --format is not given.
+EXTENSION_FORMATS = {
+    ".txt": ("text",),
+    ".json": ("json", "geojson"),
+    ".geojson": ("geojson",),
+    ".csv": ("csv",),
+    ".gpkg": ("gpkg",),
+    ".parquet": ("parquet",),
+    ".geoparquet": ("parquet",),
+}
+
+
+def _out(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     parser.add_argument(
         "--out",
         metavar="FILE",
-        help="write the output to FILE instead of stdout (- for stdout; needed by --format gpkg|parquet)",
+        help="write the output to FILE instead of stdout (- for stdout; needed by --format gpkg|parquet); "
+        "without --format, FILE's extension sets it (.json, .geojson, .csv, .gpkg, .parquet, .txt)",
     )
+    parser.set_defaults(out_formats=formats)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -182,8 +206,10 @@ def _route_parser(sub) -> None:
     _filters(route)
     route.add_argument("--via", action="append", default=[], metavar="PLACE", help="pass through a place; repeatable")
     route.add_argument("--alternatives", type=_count, default=0, metavar="K", help="also give K different routes")
-    route.add_argument("--format", choices=ROUTE_FORMATS, default="text", help="gpkg and parquet: one row per leg")
-    _out(route)
+    route.add_argument(
+        "--format", choices=ROUTE_FORMATS, default="text", action=_Given, help="gpkg and parquet: one row per leg"
+    )
+    _out(route, ROUTE_FORMATS)
     route.add_argument("--map", metavar="FILE.html", help="also write an interactive map")
     _decision_options(route)
     _common(route)
@@ -213,11 +239,11 @@ def _reach_parser(sub) -> None:
         "--served", action="store_true",
         help="cross the sea only on the published services of sea/services.csv (the ports the corridor serves)",
     )  # fmt: skip
-    reach.add_argument("--format", choices=TABLE_FORMATS, default="text")
+    reach.add_argument("--format", choices=TABLE_FORMATS, default="text", action=_Given)
     reach.add_argument("--map", metavar="FILE.html", help="also write a map of every place reached, in bands")
     reach.add_argument("--by-country", action="store_true", help="one row per country: places, nearest, median")
     _decision_options(reach)
-    _out(reach)
+    _out(reach, TABLE_FORMATS)
     _common(reach)
 
 
@@ -233,10 +259,10 @@ def _matrix_parser(sub) -> None:
     grid.add_argument("--origins-file", metavar="FILE", help="origins, one place per line")
     grid.add_argument("--destinations-file", metavar="FILE", help="destinations, one place per line")
     _filters(grid)
-    grid.add_argument("--format", choices=("csv", "json", *FILE_FORMATS), default="csv")
+    grid.add_argument("--format", choices=MATRIX_FORMATS, default="csv", action=_Given)
     _decision_options(grid)
     _cluster_options(grid)
-    _out(grid)
+    _out(grid, MATRIX_FORMATS)
     _common(grid)
 
 
@@ -251,8 +277,8 @@ def _ports_parser(sub) -> None:
     listing.add_argument("--search", metavar="TEXT", help="in id, name and aliases")
     listing.add_argument("--limit", type=_count_rows, help=f"show at most N places (text: {_TEXT_LIMIT} unless --all)")
     listing.add_argument("--all", action="store_true", help="show every place as text")
-    listing.add_argument("--format", choices=TABLE_FORMATS, default="text")
-    _out(listing)
+    listing.add_argument("--format", choices=TABLE_FORMATS, default="text", action=_Given)
+    _out(listing, TABLE_FORMATS)
     _common(listing)
     show = ports_sub.add_parser("show", help="everything about one place, with sources")
     show.add_argument("place")
@@ -461,6 +487,24 @@ def _write_map(network, routes, path, *, title: str) -> None:
     _save(route_map(network, routes, title=title), path)
 
 
+def _format_from_extension(args: argparse.Namespace) -> None:
+    """Take --format from --out's extension when it was not given; refuse an extension that contradicts it."""
+    from pathlib import Path
+
+    extension = Path(args.out).suffix.lower()
+    holds = EXTENSION_FORMATS.get(extension)
+    if holds is None or args.format in holds:
+        return
+    if getattr(args, "format_given", False):
+        raise UsageError(f"--out {args.out} is a {extension} file but --format is {args.format}: "
+                         f"give --format {holds[0]} or a file name that fits")  # fmt: skip
+    formats = getattr(args, "out_formats", ())
+    possible = [name for name in holds if name in formats]
+    if not possible:
+        raise UsageError(f"cannot write a {extension} file: --format takes {', '.join(formats)}")
+    args.format = possible[0]
+
+
 def _out_path(args: argparse.Namespace):
     """Check where --out goes before any work; a file format needs one."""
     from ._fs import check_output_path
@@ -470,6 +514,7 @@ def _out_path(args: argparse.Namespace):
         raise UsageError(f"--format {args.format} writes a file: give --out FILE.{args.format}")
     if not args.out or args.out == STDOUT:
         return None  # "-" is standard output, as for other tools (a file named - is ./-)
+    _format_from_extension(args)
     return check_output_path(args.out, dataset_dir(args.data), what="the output")
 
 
@@ -563,10 +608,10 @@ def cmd_compare(args: argparse.Namespace) -> str:
 def cmd_reach(args: argparse.Namespace) -> str:
     from . import io, routing
 
-    if args.by_country and args.format in FILE_FORMATS:
-        raise UsageError(f"--by-country gives a table by country, not places: --format {args.format} cannot hold it")
     map_path = _map_path(args, args.map)
     out_path = _out_path(args)
+    if args.by_country and args.format in FILE_FORMATS:
+        raise UsageError(f"--by-country gives a table by country, not places: --format {args.format} cannot hold it")
     network = _network(args)
     prices = None
     if args.by == "generalized":
@@ -582,6 +627,8 @@ def cmd_reach(args: argparse.Namespace) -> str:
             network, args.origin, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow, teu=args.teu,
             served=args.served,
         )  # fmt: skip
+    if not reached:
+        raise NoRouteError(_nothing_reached(args, network))
     rows = io.reach_rows(network, reached)
     if prices is not None:
         for row in rows:
@@ -612,6 +659,25 @@ def cmd_reach(args: argparse.Namespace) -> str:
     rows, hint = _cut(rows, args, total, "places", "--all for every one, --format csv for a file")
     summary = f"{total:,} places in {countries:,} {'country' if countries == 1 else 'countries'} reachable"
     return _emit(args, out_path, "\n".join(x for x in (io.reach_text(rows), hint, summary) if x))
+
+
+def _nothing_reached(args: argparse.Namespace, network) -> str:
+    """Say why a reach found no place: which of --modes, --avoid and --served, each let go alone, finds some."""
+    from . import routing
+
+    origin = network.gazetteer.resolve(args.origin).label
+    loose = {"modes": args.modes, "avoid": args.avoid, "allow": args.allow, "served": args.served}
+    culprits = []
+    for name, free, shown in (
+        ("modes", None, f"--modes {','.join(args.modes or ())}"),
+        ("avoid", [], " ".join(f"--avoid {a}" for a in args.avoid)),
+        ("served", False, "--served"),
+    ):
+        if loose[name] and routing.reach(network, args.origin, by="distance", teu=args.teu, **{**loose, name: free}):
+            culprits.append(shown)
+    if culprits:
+        return f"nothing is reachable from {origin}: blocked by {' or '.join(culprits)}"
+    return f"nothing is reachable from {origin} with these options: it is not connected in the network"
 
 
 def _cut(rows: list, args: argparse.Namespace, total: int, noun: str, how: str) -> tuple[list, str]:
@@ -841,6 +907,8 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
 def cmd_ports_show(args: argparse.Namespace) -> str:
     from . import io
 
+    if not args.place.strip():
+        raise UsageError("place: empty place name")
     network = _network(args)
     shown = io.places_shown(network, network.gazetteer.resolve(args.place), args.format)
     return io.dumps(shown) if args.format == "json" else str(shown)
@@ -870,7 +938,11 @@ def cmd_validate(args: argparse.Namespace) -> tuple[str, int]:
         summary = f"{report.root}: {report.places} places ({report.routable} routable), {report.links} links: "
     summary += f"{len(report.errors)} problem(s)" if report.errors else "no problems"
     if report.warnings:
-        summary += f", {len(report.warnings)} warning(s)" + ("" if args.warnings else " (list them with --warnings)")
+        unlisted = 0 if args.warnings else len(report.warnings) - len(unjoined)
+        summary += f", {len(report.warnings)} warning(s)"
+        if unlisted:  # the seaports that cannot join are listed above already
+            listed = f"{unlisted} not listed: " if unjoined else ""
+            summary += f" ({listed}list them with --warnings)"
     lines.append(summary)
     return "\n".join(lines), code
 
@@ -1735,6 +1807,7 @@ NOT_BLANK = {
     "host": ("--host", "an address to listen on (127.0.0.1; 0.0.0.0 for every interface)"),
     "scenario": ("--scenario", "a scenario's name (see corridor scenario list) or its .toml file, or leave it out"),
     "search": ("--search", "part of an id, a name or an alias, or leave it out"),
+    "cors": ("--cors", "the origin of the pages to let call the API (https://planner.example.com), or leave it out"),
 }
 # Of the paths, the files a command writes, and the files it reads (a scenario by its file).
 OUTPUT_PATHS = ("out", "map", "plot")

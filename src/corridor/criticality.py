@@ -18,7 +18,7 @@ that is the closed place itself is not counted as cut off.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -162,6 +162,11 @@ def elements(network, *, skip_places: Sequence[str] = ()) -> list[Element]:
     return out
 
 
+def _named(place) -> str:
+    """A destination as the caller gave it: its name, or a resolved Target's label."""
+    return place if isinstance(place, str) else place.label
+
+
 def _short(network, pid: str) -> str:
     return network.places[pid].short_name
 
@@ -197,14 +202,20 @@ def criticality(
     """Close each element in turn and rank them by what the origin's best routes lose.
 
     `destinations` are place names (or Targets), `weights` one number per destination (1 each by
-    default). `by` is cost, time, distance, co2 or generalized (with `prices`). `rank` "cutoff"
-    ranks by weighted destinations cut off, then by added total; "added" the other way round.
+    default); a mapping of names to weights gives both. `by` is cost, time, distance, co2 or
+    generalized (with `prices`). `rank` "cutoff" ranks by weighted destinations cut off, then by
+    added total; "added" the other way round.
     `run` is where the closures are searched (`Serial()` by default, or an entered `Dask`).
     """
     from .objectives import GENERALIZED, masks, objective_name, weight
     from .query import check_flag, make_query, places, resolve
     from .routing import _by_territory, onwards
 
+    if isinstance(destinations, Mapping):  # {"Singapore": 40, "Haiphong": 25}: names and their weights
+        if weights is not None:
+            raise UsageError("give the weights in the destinations' mapping or as weights, not both", "weights")
+        weights = list(destinations.values())
+        destinations = list(destinations)
     destinations = places(destinations, "destinations")  # one name is one destination
     if rank not in RANKS:
         raise UsageError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}", "rank")
@@ -220,6 +231,16 @@ def criticality(
         raise UsageError("every destination has weight 0: give one a weight above 0 to rank by", "weights")
     plan = make_query(origin, modes=modes, avoid=avoid, allow=allow).plan(network, destination=False)
     ends = [resolve(network, d, "destinations") for d in destinations]
+    seen: dict[frozenset, int] = {}
+    for number, end in enumerate(ends):
+        first = seen.setdefault(frozenset(end.place_ids), number)
+        if first != number:  # counted twice, it would be cut off twice and its weight added up unseen
+            raise UsageError(
+                f"destination {end.label} is given twice ({_named(destinations[first])} and "
+                f"{_named(destinations[number])}): "
+                "give each destination once, with its whole weight",
+                "destinations",
+            )
     country = network.country_of(p for t in (plan.start, *ends) for p in t.place_ids)
     if country is not None:  # every shipment stays in one country: no customs, as `route` charges it
         network = network.domestic(country)

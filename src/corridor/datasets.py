@@ -345,7 +345,8 @@ class _Problems:
             self.add(where, column, f"{text!r} is not a finite number")
             return None
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            self.add(where, column, f"{value:g} is outside [{lo:g}, {hi:g}]")
+            # Shown as given where six digits would round it onto a bound (-180.0000001, not -180).
+            self.add(where, column, f"{_beside(value, text):s} is outside [{lo:g}, {hi:g}]")
             return None
         return value
 
@@ -652,6 +653,12 @@ def present(path: Path) -> bool:
     where a table should be is present, and its reader says what is wrong with it.
     """
     return os.path.lexists(path)
+
+
+def _beside(value: float, text: str) -> str:
+    """A number out of its range as a message shows it: short, or as written where short would hide it."""
+    short = f"{value:g}"
+    return short if float(short) == value or abs(float(short)) >= 1e6 else text.strip()
 
 
 def _plain_rows(path: Path, required: tuple[str, ...], key: str, *, fold: bool = False) -> list[dict[str, str]]:

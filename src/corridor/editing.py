@@ -14,7 +14,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -304,6 +304,7 @@ class _Current:
     full: dict[str, Place]  # curated places parsed in full: those asked for, and twins of world ports
     bearers: dict[str, list[tuple[str, str, str]]]  # normalised name asked for -> (id, name, country)
     links: list[Link]
+    areas: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # name asked for -> (area, its ids)
 
     def place(self, pid: str) -> Place:
         return self.full.get(pid) or self.world[pid]
@@ -347,6 +348,7 @@ def _read_current(root: Path, *, ids: Sequence[str] = (), names: Sequence[str] =
         header, rows = iter_csv_cells(read_text(path), path=str(path), required=PLACE_REQUIRED)
         column = {name: header.index(name) for name in ("id", "name", "country")}
         alias_column = header.index("aliases") if "aliases" in header else None
+        area_column = header.index("area") if "area" in header else None
         world_codes = {pid.upper() for pid in world} | {a.upper() for p in world.values() for a in p.aliases}
         world_names = {(p.country, normalize(t)) for p in world.values() for t in (p.name, *p.aliases)}
         world_countries = {country for country, _ in world_names}
@@ -354,6 +356,7 @@ def _read_current(root: Path, *, ids: Sequence[str] = (), names: Sequence[str] =
         asked: dict[str, list] = {normalize(text): [] for text in names}
         taken: dict[str, tuple[str, str, str]] = {}
         aliases: dict[str, str] = {}
+        areas: dict[str, tuple[str, list[str]]] = {}
         full_rows: list[tuple[int, dict[str, str]]] = []
         for line, cells in rows:
             pid, name = cells[column["id"]].strip(), cells[column["name"]].strip()
@@ -370,6 +373,9 @@ def _read_current(root: Path, *, ids: Sequence[str] = (), names: Sequence[str] =
             for text in keys:
                 if text in asked:
                     asked[text].append((pid, name, country))
+            area = restore_cell(cells[area_column].strip()) if area_column is not None and asked else ""
+            if area and normalize(area) in asked:
+                areas.setdefault(normalize(area), (area, []))[1].append(pid)
             if (
                 key in wanted
                 or key in world_codes
@@ -395,7 +401,7 @@ def _read_current(root: Path, *, ids: Sequence[str] = (), names: Sequence[str] =
         links = read_links(root / LINKS_FILE, known) if present(root / LINKS_FILE) else []
     except DataError as exc:
         raise _problems_to_fix(root, exc) from None
-    return _Current(root, countries, taken, aliases, standing, full, asked, links)
+    return _Current(root, countries, taken, aliases, standing, full, asked, links, areas)
 
 
 def _append_rows(before: bytes, path: Path, columns: Sequence[str], rows: Sequence[dict[str, str]]) -> bytes:
@@ -588,6 +594,14 @@ def _same_names(added: Sequence[Place], current: _Current, replaced: Sequence[st
                 f"{place.name} ({place.id}) shares a name with {listed}: a route naming it is ambiguous, so "
                 f"give the id ({', '.join([place.id, *others])})"
             )
+        for key in dict.fromkeys(own[place.id]):
+            area, members = current.areas.get(key, ("", []))
+            members = [pid for pid in members if pid not in (place.id, *replaced)]
+            if members:
+                notes.append(
+                    f"{place.name} ({place.id}) bears the name of the area {area} ({', '.join(members)}): a route "
+                    f"naming {area} goes to the area, so give the id {place.id}"
+                )
     return notes
 
 

@@ -298,7 +298,7 @@ class Gazetteer:
             named = () if query == pid else (*self.curated.get(plain, ()), *self.names.get(plain, ()))
             others = [p for p in dict.fromkeys(named) if p != pid and (allowed is None or p in allowed)]
             if not others:
-                return Target(self.places[pid].name, (pid,))
+                return Target(self._label(pid), (pid,))
             self._ambiguous(text, [pid, *others])
         key = normalize(query)
         if key in self.areas and country is None:
@@ -327,6 +327,13 @@ class Gazetteer:
         candidates = self.suggest(query)
         hint = f"; did you mean {', '.join(candidates)}?" if candidates else ""
         raise PlaceError(f"unknown place {_shown(text)!r}{hint}", candidates, unknown=True)
+
+    def _label(self, pid: str) -> str:
+        """A place's name as answers show it: with its id where the name is an area it is not in
+        (a user's port named Chongqing is not the Chongqing area, and a message must tell them apart)."""
+        place = self.places[pid]
+        members = self.areas.get(normalize(place.name), ())
+        return f"{place.name} ({pid})" if members and pid not in members else place.name
 
     def _ambiguous(self, text: str, ids: list[str]) -> NoReturn:
         """Raise PlaceError listing the places `text` may mean, the largest harbours first."""

@@ -21,6 +21,7 @@ place's arrival; sea lanes join lane points, and `access` edges join seaports to
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from array import array
 from collections.abc import Iterator, Sequence
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from itertools import chain, islice, repeat
 
-from .errors import DataError
+from .errors import DataError, UsageError
 from .registry import GRAPH_MODES, LINK_MODES, METRIC_NAMES, SERVICE_MODES, TRANSFER
 
 
@@ -300,7 +301,10 @@ class Graph:
         return self.place_ids[index] if index >= 0 else None
 
     def edge(self, e: int) -> Edge:
-        """Return the named view of an edge number."""
+        """Return the named view of an edge number (0 to n_edges - 1)."""
+        if isinstance(e, bool) or not isinstance(e, numbers.Integral) or not 0 <= e < self.n_edges:
+            raise UsageError(f"edge must be a number from 0 to {self.n_edges - 1:,}, not {e!r}", "edge")
+        e = int(e)
         link, passage = self.link[e], self.passage[e]
         return Edge(
             index=e,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ._table import Column, Note, plain_columns, table, terminal_width, wrap
-from ._text import csv_text
+from ._text import csv_text, plain_number
 from .costing import METRICS
 from .datasets import Place, cited_ids, is_estimate
 from .errors import DataError, NoMatchError
@@ -146,6 +146,14 @@ def line_geometry(coords: Sequence[Sequence[float]]) -> dict:
     # A longitude already in range stays as it is: normalising it would add rounding error.
     plain = [[lon if -180.0 <= lon <= 180.0 else normalize_lon(lon), lat] for lon, lat in coords]
     fixed = antimeridian.fix_geojson({"type": "LineString", "coordinates": plain}, great_circle=False)
+    if fixed["type"] == "MultiLineString":
+        # A line that starts or ends on the antimeridian itself leaves a part of one point twice
+        # at the split (zero length, an invalid geometry): drop such parts.
+        parts = [part for part in _as_lists(fixed["coordinates"]) if len({tuple(p) for p in part}) > 1]
+        if len(parts) == 1:
+            return {"type": "LineString", "coordinates": parts[0]}
+        if parts:
+            return {"type": "MultiLineString", "coordinates": parts}
     return {"type": fixed["type"], "coordinates": _as_lists(fixed["coordinates"])}
 
 
@@ -242,15 +250,33 @@ def matrix_rows(
     unreachable. `destination_id` is the place reached, or where none is, the place the
     destination names (`Matrix.destination_ids`; None for an area)."""
     named = getattr(rows, "destination_ids", None) or [None] * len(destinations)
+    ids = _place_sets(network, [*origins, *destinations])
     records = []
     for origin, row in zip(origins, rows, strict=True):
         for destination, cell, place_id in zip(destinations, row, named, strict=True):
             record: dict = {"origin": origin, "destination": destination, "destination_id": place_id}
             if cell is not None:
                 record["destination_id"] = cell.place_id
-            record.update({m: None if cell is None else _round(m, getattr(cell, m)) for m in METRICS})
+            # A destination that is the origin itself is there already, not out of reach: totals 0.
+            here = cell is None and ids[_name(destination)] <= ids[_name(origin)]
+            record.update({m: 0.0 if here else None if cell is None else _round(m, getattr(cell, m)) for m in METRICS})
             records.append(record)
     return records
+
+
+def _name(place) -> str:
+    return place if isinstance(place, str) else place.label
+
+
+def _place_sets(network: Network, named: Sequence) -> dict[str, frozenset[str]]:
+    """Each name's places as the gazetteer resolves it (a resolved Target's own), once per name."""
+    out: dict[str, frozenset[str]] = {}
+    for place in named:
+        key = _name(place)
+        if key not in out:
+            target = place if not isinstance(place, str) else network.gazetteer.resolve(place)
+            out[key] = frozenset(target.place_ids)
+    return out
 
 
 def place_row(place: Place) -> dict:
@@ -400,7 +426,7 @@ def leg_label(leg: Route | object) -> str:
 
 
 def _per(teu: float) -> str:
-    return f", for {teu:g} TEU" if teu != 1 else ""
+    return f", for {plain_number(teu)} TEU" if teu != 1 else ""
 
 
 def routes_text(network: Network, routes: Sequence[Route], *, width: int | None = None) -> str:

@@ -228,6 +228,8 @@ def resolve(network: Network, text: str | Target, what: str = "place") -> Target
         target = text
     else:
         _place(text, what)
+        if not text.strip():  # bad usage, as an empty --via is, not an unknown place
+            raise UsageError(f"{what}: empty place name", what)
         target = network.gazetteer.resolve(text)
     usable = tuple(p for p in target.place_ids if network.routable(p))
     if not usable:

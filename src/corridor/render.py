@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._text import plain_number
 from .costing import METRICS
 from .datasets import Place, bundled_data_dir, is_estimate
 from .geo import unwrap_lons
@@ -260,7 +261,7 @@ def _transfer_text(network: Network, leg: Leg) -> str:
 def leg_tooltip(network: Network, leg: Leg, *, teu: float = 1.0) -> str:
     """Return the tooltip HTML of a leg: mode, places and metrics with units (data escaped)."""
     a, b = network.places[leg.from_id], network.places[leg.to_id]
-    per = f" for {teu:g} TEU" if teu != 1 else " per TEU"
+    per = f" for {plain_number(teu)} TEU" if teu != 1 else " per TEU"
     if leg.mode == "transfer":
         modes = _transfer_text(network, leg)
         head = f"<b>Transfer</b>{' ' + escape(modes) if modes else ''} at {_label(a)}"
@@ -559,7 +560,7 @@ def route_map(
     )
     heading = f"{starts} &rarr; {ends_at}"
     first = routes[0]
-    per = f"for {first.teu:g} TEU" if first.teu != 1 else "per TEU"
+    per = f"for {plain_number(first.teu)} TEU" if first.teu != 1 else "per TEU"
     from .provenance import not_charged_notes
 
     # What the totals leave out (customs without figures, borders without fee figures), as

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._text import plain_number
 from .registry import METRICS
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def route_html(route: Route, network: Network | None) -> str:
     rows.append(["", "total", "", "", *(_text(m, getattr(route, m)) for m in METRICS)])
     rows.append(["", "bad case", "", "", "", _text("time_h", route.time_p90_h), "", ""])
     best = METRICS[route.optimized_for].best if route.optimized_for in METRICS else route.optimized_for
-    teu = f", for {route.teu:g} TEU" if route.teu != 1 else ""
+    teu = f", for {plain_number(route.teu)} TEU" if route.teu != 1 else ""
     caption = f"{best.capitalize()} route from {label(route.origin)} to {label(route.destination)}{teu}"
     body = _table(["#", "mode", "from", "to", *(spec.noun for spec in METRICS.values())], rows, caption)
     if network is None:

@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any
 from .datasets import MAX_DEPARTURES_PER_WEEK, MIN_DEPARTURES_PER_WEEK, cited_ids, dataset_dir, is_estimate
 from .errors import CorridorError, DataError, UsageError
 from .graph import MODE_CODE, ROLE_CODE, Kind, Role
-from .registry import METRIC_NAMES, MODE_NAMES
+from .registry import METRIC_NAMES, MODE_NAMES, graph_modes
 from .sealanes import PASSAGES, passage_name
 
 if TYPE_CHECKING:
@@ -230,8 +230,11 @@ def parse_scenario(text: str, *, path: str = "<scenario>", known_sources: Iterab
         problems.append(f"{path}:{line}: {message}")
 
     for key in data:
-        if key not in TOP_LEVEL:
-            problem(_key_line(text, key), f"unknown key {key!r} (known: {', '.join(TOP_LEVEL)})")
+        if key not in TOP_LEVEL:  # a key, or a [[table]] of a kind there is not
+            at = _key_line(text, key) or (headers.get(key) or [0])[0] or 1
+            problem(at, f"unknown key {key!r} (known: {', '.join(TOP_LEVEL)})")
+    if not isinstance(data.get("summary", ""), str):
+        problem(_key_line(text, "summary"), "summary must be text")
     name = data.get("name")
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         problem(_key_line(text, "name"), "name must be lower-case letters, digits and dashes (e.g. red-sea-2024)")
@@ -348,7 +351,11 @@ def _change(kind: str, number: int, table: Any, line: int, text: str, known: set
         problem(line, f"{label}: give the charge as usd_per_teu = N")
         ok = False
     if kind == "frequency":
-        if ("factor" in table) == ("per_week" in table):
+        if targets.get("passages"):  # a strait has no departures of its own: the ships through it do
+            problem(_key_line(text, "passages", line), f"{label}: a passage has no departures of its own: "
+                    "scale the modes, places or links that sail through it")  # fmt: skip
+            ok = False
+        elif ("factor" in table) == ("per_week" in table):
             problem(line, f"{label}: give either factor = N (departures scaled) or per_week = N (links only)")
             ok = False
         elif "per_week" in table and (targets.get("passages") or targets.get("places") or targets.get("modes")):
@@ -368,6 +375,12 @@ def _change(kind: str, number: int, table: Any, line: int, text: str, known: set
         _date(table.get(k), k, lambda m, k=k: problem(_key_line(text, k, line), f"{label}: {m}"))
         for k in ("start", "end")
     ]
+    if dates[0] and dates[1] and dates[1] < dates[0]:
+        problem(_key_line(text, "end", line), f"{label}: end {dates[1]} is before start {dates[0]}")
+        ok = False
+    if not isinstance(table.get("note", ""), str):
+        problem(_key_line(text, "note", line), f"{label}: note must be text")
+        ok = False
     if not ok:
         return None
     return Change(
@@ -511,7 +524,7 @@ def advisories(
                 continue
             hit = [f"{verb} {p}" for p in change.passages if p in passages]
             hit += [f"{verb} link {lid}" for lid in change.links if lid in links]
-            hit += [f"{verb} {m}" for m in change.modes if m in modes]
+            hit += [f"{verb} {m}" for m in change.modes if graph_modes([m]) & modes]
             for text in change.places:
                 try:
                     target = network.gazetteer.resolve(text)
@@ -589,7 +602,9 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | str | 
     `file:line: ...`.
     """
     from .graph import MODE_CODES
+    from .query import check_network
 
+    check_network(network)
     if not isinstance(scenario, Scenario):
         raise UsageError(f"scenario must be a Scenario (load_scenario(name)), not {scenario!r}", "scenario")
     active = scenario.on(on)
@@ -673,7 +688,7 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | str | 
                 edges += [e for e in range(m) if core.head[e] in arrivals and core.role[e] in arrive_roles]
         for code in links(change):
             edges += [e for e in range(m) if core.link[e] == code]
-        for mode in change.modes:
+        for mode in sorted(graph_modes(change.modes)):  # `sea` is mainline ships and feeders, as in --modes
             mc = MODE_CODE[mode]
             if closing:
                 edges += [
@@ -753,7 +768,7 @@ def _frequency(network, change, time_h, problems, where, link_code, place_ids, p
         return
     assert change.factor is not None
     scale = 1.0 / change.factor - 1.0
-    modes = {MODE_CODE[mode] for mode in change.modes}
+    modes = {MODE_CODE[mode] for mode in graph_modes(change.modes)}
     place_index = {core.place_index(p) for p in place_ids(change)}
     access_role, sea, arrivals = ROLE_CODE[Role.ACCESS], MODE_CODE["sea"], network.arrival_waits
     for e in range(m):

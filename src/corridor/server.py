@@ -164,7 +164,7 @@ def _problem_field(exc: DataError) -> str | None:
 # planner makes, and each via is a search of its own.
 MAX_REPEATS = {"via": 10, "avoid": 50, "allow": 20}
 # Parameters that may be left out but not sent empty (an empty `modes` would allow every mode).
-NOT_EMPTY = frozenset({"modes", "by", "teu", "width"})
+NOT_EMPTY = frozenset({"modes", "by", "teu", "width", "alternatives", "limit", "top", "sort", "rank"})
 # Repeatable filters whose empty values are kept for `query.check_filters` to refuse, as the CLI does.
 CHECKED_WHEN_EMPTY = frozenset({"via", "avoid", "allow"})
 MIN_WIDTH, MAX_WIDTH = 40, 1000
@@ -659,6 +659,18 @@ def _query(params: Params) -> dict[str, Any]:
     return query
 
 
+def _priced(params: Params, by: str) -> None:
+    """Refuse a price of the generalised cost that a search `by` another metric would ignore, as the CLI does."""
+    from .cli import PRICE_OPTIONS
+
+    if by == "generalized":
+        return
+    for name, flag in PRICE_OPTIONS.items():
+        if params.get(name) is not None:
+            raise ApiError(400, f"{flag} prices the generalised cost, which --by {by} does not use: "
+                                "add --by generalized", name)  # fmt: skip
+
+
 def _required(params: Params, name: str) -> str:
     text = params.text(name, required=True)
     assert text is not None
@@ -714,6 +726,7 @@ def route_api(service: Service, params: Params) -> Reply:
     fmt = params.get("format", "json")
     origin, destination = _ends(params)
     by = params.get("by", "cost")
+    _priced(params, by)
     alternatives = params.get("alternatives", 0)
     query = {**_query(params), "via": params.texts("via")}
     prices = _prices(params, service.network) if by == "generalized" else None
@@ -779,6 +792,7 @@ def reach_api(service: Service, params: Params) -> Reply:
     fmt = params.get("format", "json")
     origin = _required(params, "origin")
     by = params.get("by", "cost")
+    _priced(params, by)
     query = _query(params)
     sort = params.get("sort") or by
     country = params.text("country")
@@ -855,6 +869,7 @@ def matrix_api(service: Service, params: Params) -> Reply:
             400, f"at most {MAX_MATRIX_CELLS:,} origin-destination pairs per request: split the matrix", "destinations"
         )
     by = params.get("by", "cost")
+    _priced(params, by)
     query = _query(params)
     network, base = _network_for(service, params)
     _known_places(network, origins=origins, destinations=destinations, avoid=query["avoid"])
@@ -948,6 +963,7 @@ def criticality_api(service: Service, params: Params) -> Reply:
             "to",
         )
     by = params.get("by", "cost")
+    _priced(params, by)
     top = params.get("top", 20)
     if top > MAX_CRITICALITY_TOP:
         raise ApiError(400, f"argument --top: at most {MAX_CRITICALITY_TOP} here", "top")
