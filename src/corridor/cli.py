@@ -489,8 +489,6 @@ def _write_map(network, routes, path, *, title: str) -> None:
 
 def _format_from_extension(args: argparse.Namespace) -> None:
     """Take --format from --out's extension when it was not given; refuse an extension that contradicts it."""
-    from pathlib import Path
-
     extension = Path(args.out).suffix.lower()
     holds = EXTENSION_FORMATS.get(extension)
     if holds is None or args.format in holds:
