@@ -428,26 +428,29 @@ def test_10_a_links_table_that_is_a_directory_is_an_error(site, run):
     assert state() == before
 
 
-def test_10_a_second_place_of_the_same_name_is_warned_of_with_the_ids_to_use(site, run):
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("bravo port", ("shares a name with Bravo Port (CN, CNBBB)", "give the id (CNNEW, CNBBB)")),
+        # Once, a port named like an area (Chongqing) was added without a word.
+        ("charlie city", ("bears the name of the area Charlie City (CNCCC, CNCCD)", "give the id CNNEW")),
+    ],
+)
+def test_10_a_place_whose_name_another_bears_is_warned_of_with_the_id_to_use(site, run, name, says):
     root, _ = site
-    result = run(*add(root, name="bravo port"))
+    result = run(*add(root, name=name))
     assert result.code == 0, result.err
-    assert "shares a name with Bravo Port (CN, CNBBB)" in result.err
-    assert "give the id (CNNEW, CNBBB)" in result.err
+    for words in says:
+        assert words in result.err
 
 
-def test_10_a_place_named_like_an_area_is_warned_of_and_told_apart_by_its_id(site, run):
-    # Once, a port named Chongqing was added without a word; `route Chongqing` then meant the area,
-    # and `route NEW ...` failed with "no route from Chongqing", as if the area were cut off.
+def test_10_a_place_named_like_an_area_is_told_apart_from_it_by_its_id(site, run):
+    # Once, `route NEW ...` failed with "no route from Chongqing", as if the Chongqing area were cut off.
     root, _ = site
-    result = run(*add(root, name="charlie city"))
-    assert result.code == 0, result.err
-    assert "bears the name of the area Charlie City (CNCCC, CNCCD)" in result.err
-    assert "give the id CNNEW" in result.err
-    lost = run("route", "CNNEW", "IDIII", "--data", str(root))
-    refused(lost, 1, "no route from charlie city (CNNEW) to Island Port")
+    assert run(*add(root, name="charlie city")).code == 0
+    refused(run("route", "CNNEW", "IDIII", "--data", str(root)), 1, "no route from charlie city (CNNEW) to Island Port")
     area = run("route", "Charlie City", "CNBBB", "--data", str(root))
-    assert area.out.startswith("Cheapest route from Charlie Terminal")
+    assert area.out.startswith("Cheapest route from Charlie Terminal")  # the name still means the area
 
 
 # --------------------------------------------------------------------------- 11. large datasets
