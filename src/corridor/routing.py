@@ -1097,7 +1097,8 @@ def matrix(
     """Return the totals of the best route from each origin to each destination on `by`.
 
     Row i, column j holds the best route's totals from origins[i] to destinations[j], or None
-    where no route exists (or the two are the same place). One search per origin serves every
+    where no route exists (or the two are the same place: there is no route to take, and the
+    table `corridor matrix` prints gives such a pair totals of 0). One search per origin serves every
     destination and stops once they are all settled; an area destination takes its best member.
     `progress`, if given, is called with (origins done, origins) after each origin. The result
     is a list of rows with `.to_dataframe()` (long format) and `.to_geodataframe()`.
