@@ -1225,14 +1225,25 @@ PRICE_OPTIONS = {
 SHOW_GENERALIZED = frozenset({"compare", ("scenario", "compare")})
 
 
+def unused_price(by: str, given) -> tuple[str, str] | None:
+    """Return (the price's name, why) for the first generalised-cost price in `given` (a name's value
+    or None) that a search `by` another metric would ignore; the CLI and the API refuse it in these words."""
+    if by == "generalized":
+        return None
+    for name, flag in PRICE_OPTIONS.items():
+        if given(name) is not None:
+            return name, f"{flag} prices the generalised cost, which --by {by} does not use: add --by generalized"
+    return None
+
+
 def _check_prices(args: argparse.Namespace) -> None:
     """Refuse a price of the generalised cost that the command would ignore, rather than ignore it."""
     by = getattr(args, "by", None)
-    if by in (None, "generalized") or _command_key(args) in SHOW_GENERALIZED:
+    if by is None or _command_key(args) in SHOW_GENERALIZED:
         return
-    for name, flag in PRICE_OPTIONS.items():
-        if getattr(args, name, None) is not None:
-            raise UsageError(f"{flag} prices the generalised cost, which --by {by} does not use: add --by generalized")
+    found = unused_price(by, lambda name: getattr(args, name, None))
+    if found is not None:
+        raise UsageError(found[1])
 
 
 def _wants_generalized(args: argparse.Namespace) -> bool:

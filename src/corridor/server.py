@@ -661,14 +661,11 @@ def _query(params: Params) -> dict[str, Any]:
 
 def _priced(params: Params, by: str) -> None:
     """Refuse a price of the generalised cost that a search `by` another metric would ignore, as the CLI does."""
-    from .cli import PRICE_OPTIONS
+    from .cli import unused_price
 
-    if by == "generalized":
-        return
-    for name, flag in PRICE_OPTIONS.items():
-        if params.get(name) is not None:
-            raise ApiError(400, f"{flag} prices the generalised cost, which --by {by} does not use: "
-                                "add --by generalized", name)  # fmt: skip
+    found = unused_price(by, params.get)
+    if found is not None:
+        raise ApiError(400, found[1], found[0])
 
 
 def _required(params: Params, name: str) -> str:
