@@ -33,8 +33,6 @@ KNOWN = {
     "service of today was found, so the data sends this cargo through Singapore",
     "cal-081": "Yokohama-Ho Chi Minh City in 7 days is a direct 2003 loop; no direct Japan-Cat Lai service of "
     "today is in the data, so the data sails to Cai Mep and transships there",
-    "cal-082": "Kobe-Ho Chi Minh City in 7 days on Sealand's IA2 (2020): the data's direct loop from Kobe (S317), "
-    "the fastest way there, calls at Taicang, Shanghai and Xiamen on the way and takes 9.2 days",
 }
 
 
