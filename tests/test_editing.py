@@ -613,6 +613,26 @@ def test_a_failing_write_keeps_the_old_file_and_no_temporary(tmp_path, monkeypat
     assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
 
 
+def test_a_read_only_table_is_not_replaced_by_a_write(tiny, run):
+    # A rename in a writable directory replaces a file whatever its mode: a table made
+    # read-only to protect it must be refused, not rewritten (and stay read-only).
+    tables = [tiny / "ports" / "places.csv", tiny / "links" / "links.csv"]
+    for table in tables:
+        table.chmod(0o444)
+    before = snapshot(tiny)
+    commands = [
+        add_args(tiny, "--id", "CNROX"),
+        ["ports", "edit", "CNCCD", "--notes", "changed", "--data", str(tiny)],
+        ["links", "add", "CNCCD", "CNAAA", "--mode", "road", "--data", str(tiny)],
+        ["links", "edit", "rail-a-b", "--frequency-per-week", "3", "--data", str(tiny)],
+        ["links", "remove", "road-c-d", "--data", str(tiny)],
+    ]
+    for argv in commands:
+        assert_clean_failure(run(*argv), 1, "is read-only")
+    assert snapshot(tiny) == before
+    assert [table.stat().st_mode & 0o777 for table in tables] == [0o444, 0o444]
+
+
 def test_a_writer_that_cannot_get_the_lock_gives_up_with_a_message(tiny):
     with locked(tiny), pytest.raises(WriteError, match="another corridor command"), locked(tiny, timeout_s=0.1):
         pass

@@ -168,7 +168,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int | None 
     `path` (atomic on POSIX), then fsyncs the directory so the rename itself is durable. The
     file keeps its mode; a new file gets `mode`, else the usual one (0666 less the umask).
     An existing `path` that is not a regular file (a directory, FIFO or device) is refused:
-    a rename would replace the node itself. A `path` that is a symbolic link is written where it
+    a rename would replace the node itself; so is a read-only file (no write permission bit,
+    or none for this user), which a rename in a writable directory would replace regardless
+    of its mode. A `path` that is a symbolic link is written where it
     points, and the link stays: a table linked from a shared folder is edited there, not cut
     loose from it by a file of the same name put in the link's place.
     """
@@ -183,6 +185,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int | None 
         raise WriteError(f"cannot write {path}: {exc.strerror}") from None
     if status is not None and not stat.S_ISREG(status.st_mode):
         raise WriteError(f"{path} is {file_kind(status.st_mode)}, not a file: nothing was written")
+    if status is not None and (not status.st_mode & 0o222 or not os.access(path, os.W_OK)):
+        raise WriteError(f"{path} is read-only: nothing was written (make it writable to change it)")
     if mode is None:
         mode = stat.S_IMODE(status.st_mode) if status is not None else _default_mode()
     import tempfile  # not on the route path: imported where used
