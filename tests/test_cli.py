@@ -423,6 +423,21 @@ def test_out_extension_sets_the_format_and_never_contradicts_it(run, tmp_path):
     assert not (tmp_path / "t.geojson").exists() and not (tmp_path / "r.geojson").exists()
 
 
+def test_out_extension_never_writes_html_nor_asks_for_a_format_the_command_lacks(run, tmp_path):
+    # `--out route.html` wrote the text table into an .html file (a browser shows it as one
+    # jumbled paragraph): no --out writes HTML, so it is refused, pointing at --map.
+    page = tmp_path / "route.html"
+    refused = run("route", "Chongqing", "Hanoi", "--out", str(page))
+    assert_one_line_error(refused, 2)
+    assert "--map FILE.html" in refused.err
+    assert_one_line_error(run("matrix", "Chongqing", "--to", "Hanoi", "--out", str(tmp_path / "m.htm")), 2)
+    assert not page.exists() and not (tmp_path / "m.htm").exists()
+    # A contradicted extension was answered "give --format geojson" by reach, which has no such format.
+    refused = run("reach", "Chongqing", "--format", "json", "--out", str(tmp_path / "r.geojson"))
+    assert_one_line_error(refused, 2)
+    assert "--format geojson" not in refused.err and "--format takes text, json, csv" in refused.err
+
+
 def test_matrix_csv_is_long_format_with_the_routes_totals(run, network):
     from corridor.routing import find_routes
 

@@ -167,6 +167,10 @@ EXTENSION_FORMATS = {
     ".gpkg": ("gpkg",),
     ".parquet": ("parquet",),
     ".geoparquet": ("parquet",),
+    # No --out writes HTML: a map is --map's. Known here so that a .html file is refused, not
+    # filled with the text table.
+    ".html": ("html",),
+    ".htm": ("html",),
 }
 
 
@@ -493,13 +497,14 @@ def _format_from_extension(args: argparse.Namespace) -> None:
     holds = EXTENSION_FORMATS.get(extension)
     if holds is None or args.format in holds:
         return
-    if getattr(args, "format_given", False):
-        raise UsageError(f"--out {args.out} is a {extension} file but --format is {args.format}: "
-                         f"give --format {holds[0]} or a file name that fits")  # fmt: skip
     formats = getattr(args, "out_formats", ())
     possible = [name for name in holds if name in formats]
     if not possible:
-        raise UsageError(f"cannot write a {extension} file: --format takes {', '.join(formats)}")
+        maps = " (a map is written by --map FILE.html)" if "html" in holds and hasattr(args, "map") else ""
+        raise UsageError(f"cannot write a {extension} file: --format takes {', '.join(formats)}{maps}")
+    if getattr(args, "format_given", False):
+        raise UsageError(f"--out {args.out} is a {extension} file but --format is {args.format}: "
+                         f"give --format {possible[0]} or a file name that fits")  # fmt: skip
     args.format = possible[0]
 
 
