@@ -245,6 +245,20 @@ def test_the_cli_writes_geopackage_and_geoparquet(run, tmp_path, fmt):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind
 
 
+def test_the_cli_matrix_file_gives_a_destination_that_is_its_origin_totals_of_0_as_its_csv_does(run, tmp_path):
+    # The GeoPackage of `corridor matrix` left such a pair with empty totals, as for a pair out of
+    # reach, where the CSV and JSON of the same command (and the README) give it 0.
+    argv = ("matrix", "Chongqing", "--to", "Chongqing", "--to", "CNCQI", "--to", "Singapore", "--modes", "rail,road")
+    grid = tmp_path / "matrix.gpkg"
+    assert run(*argv, "--out", str(grid)).code == 0
+    written = read_any(grid)
+    listed = run(*argv, "--format", "json").json()
+    assert [r["cost_usd"] for r in listed] == [0.0, 0.0, None]  # Singapore: no route by rail and road
+    for metric in ("distance_km", "time_h", "cost_usd", "co2_kg"):
+        assert list(written[metric].iloc[:2]) == [0.0, 0.0]
+        assert math.isnan(written[metric].iloc[2])
+
+
 def test_file_formats_need_an_out_file_outside_the_dataset(run, tiny, tmp_path):
     result = run("reach", "Alpha", "--format", "gpkg", "--data", str(tiny))
     assert result.code == 2 and "--out" in result.err and result.out == ""

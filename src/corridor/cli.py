@@ -853,7 +853,16 @@ def cmd_matrix(args: argparse.Namespace) -> str:
             teu=args.teu, progress=_progress("matrix"),
         )  # fmt: skip
     if args.format in FILE_FORMATS:
-        return _emit(args, out_path, rows.to_geodataframe)
+
+        def frame():
+            from .registry import METRIC_NAMES
+
+            table = rows.to_geodataframe()
+            # A destination that is its origin has totals 0 in every format, as in the JSON and CSV.
+            table.loc[io.matrix_at_origin(network, origins, destinations, rows), list(METRIC_NAMES)] = 0.0
+            return table
+
+        return _emit(args, out_path, frame)
     records = io.matrix_rows(network, origins, destinations, rows)
     if args.format == "json":
         return _emit(args, out_path, io.dumps(records))

@@ -250,18 +250,30 @@ def matrix_rows(
     unreachable. `destination_id` is the place reached, or where none is, the place the
     destination names (`Matrix.destination_ids`; None for an area)."""
     named = getattr(rows, "destination_ids", None) or [None] * len(destinations)
-    ids = _place_sets(network, [*origins, *destinations])
+    at_origin = iter(matrix_at_origin(network, origins, destinations, rows))
     records = []
     for origin, row in zip(origins, rows, strict=True):
         for destination, cell, place_id in zip(destinations, row, named, strict=True):
             record: dict = {"origin": origin, "destination": destination, "destination_id": place_id}
             if cell is not None:
                 record["destination_id"] = cell.place_id
-            # A destination that is the origin itself is there already, not out of reach: totals 0.
-            here = cell is None and ids[_name(destination)] <= ids[_name(origin)]
+            here = next(at_origin)
             record.update({m: 0.0 if here else None if cell is None else _round(m, getattr(cell, m)) for m in METRICS})
             records.append(record)
     return records
+
+
+def matrix_at_origin(
+    network: Network, origins: Sequence[str], destinations: Sequence[str], rows: Sequence[Sequence[Reached | None]]
+) -> list[bool]:
+    """Return, pair by pair in long format, whether the destination is the origin itself (its place,
+    or places of its area): there already, not out of reach, so `corridor matrix` gives it totals 0."""
+    ids = _place_sets(network, [*origins, *destinations])
+    return [
+        cell is None and ids[_name(destination)] <= ids[_name(origin)]
+        for origin, row in zip(origins, rows, strict=True)
+        for destination, cell in zip(destinations, row, strict=True)
+    ]
 
 
 def _name(place) -> str:
