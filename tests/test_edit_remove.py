@@ -113,6 +113,17 @@ def test_ports_remove_drops_the_row_and_the_place(tiny, run):
     assert "IDIII" not in load_network(tiny).places
 
 
+def test_an_id_on_two_rows_is_neither_edited_nor_removed_until_one_is_kept(tiny, run):
+    # A row pasted in by hand with an id already taken: remove took out the first row (the
+    # original, whatever the copy held) and edit changed it, silently choosing between the two.
+    places = tiny / PLACES_FILE
+    original = next(line for line in lines_of(places) if line.startswith(b"IDIII,"))
+    places.write_bytes(places.read_bytes() + original.replace(b"Island Port", b"Island Port copy"))
+    for argv in (("ports", "remove", "IDIII"), ("ports", "edit", "idiii", "--notes", "which one?")):
+        result = refused(run, tiny, argv, 1, "has 2 rows with id")
+        assert len(result.err.strip().splitlines()) == 1
+
+
 def test_removing_a_place_that_links_use_is_refused_with_the_list_of_links(tiny, run):
     result = refused(run, tiny, ("ports", "remove", "CNAAA"), 1, "2 link(s) use it")
     assert "rail-a-b" in result.err and "rail-c-a" in result.err and "corridor links remove" in result.err

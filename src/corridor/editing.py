@@ -1242,17 +1242,25 @@ def _split_records(data: bytes, path: Path) -> tuple[bytes, list[str], list[tupl
 
 
 def _find_record(data: bytes, path: Path, key: str) -> tuple[bytes, list[str], tuple[int, int, list[str]], list[str]]:
-    """Return (BOM, lines, the record whose id is `key` (any case), the header) of a table."""
+    """Return (BOM, lines, the record whose id is `key` (any case), the header) of a table.
+
+    An id on several rows is refused: which of them to change or remove is for the user to say."""
     bom, lines, records = _split_records(data, path)
     if not records:
         raise DataError(f"{path} has no header")
     header = [c.strip() for c in records[0][2]]
     column = header.index("id")
-    for record in records[1:]:
-        cells = record[2]
-        if len(cells) > column and restore_cell(cells[column].strip()).upper() == key.upper():
-            return bom, lines, record, header
-    raise DataError(f"{path} has no row with id {key!r}")
+    found = [
+        record
+        for record in records[1:]
+        if len(record[2]) > column and restore_cell(record[2][column].strip()).upper() == key.upper()
+    ]
+    if len(found) > 1:
+        at = ", ".join(str(first + 1) for first, _, _ in found)
+        raise DataError(f"{path} has {len(found)} rows with id {key!r} (lines {at}): keep one, by hand, first")
+    if not found:
+        raise DataError(f"{path} has no row with id {key!r}")
+    return bom, lines, found[0], header
 
 
 def _replace_record(data: bytes, path: Path, key: str, row: dict[str, str] | None) -> bytes:
