@@ -124,6 +124,17 @@ def test_an_id_on_two_rows_is_neither_edited_nor_removed_until_one_is_kept(tiny,
         assert len(result.err.strip().splitlines()) == 1
 
 
+def test_a_dataset_that_does_not_read_refuses_an_edit_or_removal_without_speaking_of_adding(tiny, run):
+    (tiny / "parameters.csv").write_text("not,a,parameters,table\n", encoding="utf-8")
+    for argv in (
+        ("ports", "remove", "IDIII"),
+        ("ports", "edit", "IDIII", "--notes", "x"),
+        ("links", "remove", "rail-a-b"),
+    ):
+        result = refused(run, tiny, argv, 1, "has problems to fix before anything is written")
+        assert "added" not in result.err
+
+
 def test_removing_a_place_that_links_use_is_refused_with_the_list_of_links(tiny, run):
     result = refused(run, tiny, ("ports", "remove", "CNAAA"), 1, "2 link(s) use it")
     assert "rail-a-b" in result.err and "rail-c-a" in result.err and "corridor links remove" in result.err

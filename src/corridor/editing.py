@@ -330,7 +330,7 @@ def _check_files(root: Path, *, lanes: bool = True) -> None:
 
 def _problems_to_fix(root: Path, exc: DataError) -> DataError:
     return DataError(
-        f"{root} has problems to fix before anything is added (see `corridor validate --data {root}`)",
+        f"{root} has problems to fix before anything is written (see `corridor validate --data {root}`)",
         exc.problems or [str(exc)],
     )
 
