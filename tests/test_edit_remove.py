@@ -83,6 +83,7 @@ def test_unset_clears_a_figure_and_its_source(tiny, run):
         (("ports", "edit", "CNBBB", "--lat", "95"), 1, "lat: 95 is outside"),
         (("ports", "edit", "CNBBB", "--country", "XX"), 1, "country"),
         (("ports", "edit", "CNBBB", "--alias", "CNAAA"), 1, "is the id of Alpha Port"),
+        (("ports", "edit", "CNBBB", "--name", "CNAAA"), 1, "name: 'CNAAA' is the id of Alpha Port"),
         (("ports", "edit", "CNBBB", "--unset", "name"), 1, "cannot be unset"),
         (("ports", "edit", "CNBBB"), 2, "give at least one field"),
         # Sea departures of a place without sea were kept and never used.

@@ -287,6 +287,9 @@ def test_a_seaport_beside_a_world_port_is_pointed_at_its_id(tiny):
         (("--id", "Alpha"), 1, "is an alias of Alpha Port (CNAAA)"),
         (("--id", "X"), 1, "is not a valid id"),
         (("--alias", "CNBBB"), 1, "'CNBBB' is the id of Bravo Port"),
+        # A name that is another place's id: `route CNBBB` would still go to Bravo Port, and
+        # `route cnbbb` would ask which of the two was meant.
+        (("--name", "cnbbb"), 1, "name: 'cnbbb' is the id of Bravo Port"),
         (("--modes", "sea,air"), 2, "--modes"),
         (("--modes", ""), 2, "--modes"),
         (("--kind", "airport"), 2, "--kind"),

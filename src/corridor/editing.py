@@ -531,6 +531,8 @@ def _add_places(
                 for alias in place.aliases:
                     if alias.upper() in current.ids:
                         checks.add(where, "aliases", f"{alias!r} is the id of {current.ids[alias.upper()][1]}")
+                if place.name.upper() in current.ids and place.name.upper() != key:
+                    checks.add(where, "name", f"{place.name!r} is the id of {current.ids[place.name.upper()][1]}")
                 seen.setdefault(key, where or "this command")
             if checks.items:
                 problems += [(order, m.removeprefix(": ")) for m in checks.items]
@@ -1403,6 +1405,9 @@ def edit_place(
                 other = current.ids.get(alias.upper())
                 if other is not None and other[0] != pid:
                     problems.append(f"aliases: {alias!r} is the id of {other[1]}")
+            other = current.ids.get(place.name.upper()) if place.name != old.name else None
+            if other is not None and other[0] != pid:
+                problems.append(f"name: {place.name!r} is the id of {other[1]}")
             links = _links_of(current, pid)
             dropped = [link for link in links if link.mode not in place.modes]
             if dropped:
