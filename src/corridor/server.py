@@ -574,7 +574,7 @@ def _known_places(network: Network, **fields: str | Sequence[str] | None) -> Non
             except PlaceError as exc:
                 message = str(exc)
                 if "," in text and not isinstance(values, str):
-                    message += f" (give each place as a {parameter}= parameter of its own, not a list with commas)"
+                    message += f" (give each place as its own {parameter}= parameter, not a list with commas)"
                 raise ApiError(404, message, parameter) from None
             except NoRouteError as exc:
                 raise ApiError(422, str(exc), parameter) from None
