@@ -231,6 +231,12 @@ def test_matrix_get_and_post_are_what_the_cli_prints(client, run):
     posted = client.post("/api/matrix", json={"origins": origins, "destinations": destinations, "by": "time"})
     assert posted.status_code == 200, posted.text
     assert posted.json() == result.json()
+    # `modes`, a comma-separated list, may come as a JSON list (it was "give it once").
+    body = {"origins": origins, "destinations": destinations, "modes": ["rail", "sea"]}
+    listed = client.post("/api/matrix", json=body)
+    assert listed.status_code == 200, listed.text
+    assert listed.json() == client.post("/api/matrix", json={**body, "modes": "rail,sea"}).json()
+    assert listed.json() == run("matrix", *args, "--modes", "rail,sea", "--format", "json").json()
     csv_text = client.get("/api/matrix", params={"origins": origins, "destinations": destinations, "format": "csv"})
     assert csv_text.text == run("matrix", *args, "--format", "csv").out
 

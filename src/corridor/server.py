@@ -167,6 +167,8 @@ MAX_REPEATS = {"via": 10, "avoid": 50, "allow": 20}
 NOT_EMPTY = frozenset({"modes", "by", "teu", "width", "alternatives", "limit", "top", "sort", "rank"})
 # Repeatable filters whose empty values are kept for `query.check_filters` to refuse, as the CLI does.
 CHECKED_WHEN_EMPTY = frozenset({"via", "avoid", "allow"})
+# Parameters that hold a comma-separated list: a JSON body may give them as a list.
+COMMA_LISTS = frozenset({"modes"})
 MIN_WIDTH, MAX_WIDTH = 40, 1000
 
 
@@ -358,6 +360,8 @@ class Params:
             raise ApiError(400, "the body must be a JSON object of parameters")
         values: dict[str, list[str]] = {}
         for name, value in data.items():
+            if name in COMMA_LISTS and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                value = ",".join(value)
             items = value if isinstance(value, list) else [value]
             texts = []
             for item in items:
