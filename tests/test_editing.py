@@ -490,6 +490,25 @@ def test_import_reports_every_bad_row_with_its_line_and_column_and_writes_nothin
     assert snapshot(tiny) == before
 
 
+def test_import_refuses_a_name_or_alias_that_is_the_id_of_another_row_of_the_import(tiny, tmp_path, run):
+    # Names and aliases were checked against the dataset's ids only: `route CNNEW2` would have
+    # gone to the second row while the first was named for it.
+    source = write(tmp_path / "crossed.csv", (
+        "id,name,country,lat,lon,modes,aliases\n"
+        "CNNEW1,CNNEW2,CN,1.0,1.0,rail,\n"
+        "CNNEW2,Second,CN,1.1,1.1,rail,cnnew1\n"
+        "CNNEW3,Third,CN,1.2,1.2,rail,Third stop\n"
+    ))  # fmt: skip
+    before = snapshot(tiny)
+    result = run("ports", "import", str(source), "--data", str(tiny))
+    assert result.code == 1 and result.out == ""
+    assert [line.strip() for line in result.err.splitlines()[1:]] == [
+        f"{source}:2: name: 'CNNEW2' is the id of the place at {source}:3",
+        f"{source}:3: aliases: 'cnnew1' is the id of the place at {source}:2",
+    ]
+    assert snapshot(tiny) == before
+
+
 def test_import_geojson_problems_name_the_line_of_each_feature(tiny, tmp_path):
     source = write(tmp_path / "bad.geojson", (
         '{"type": "FeatureCollection", "features": [\n'

@@ -513,6 +513,10 @@ def _add_places(
         # Curated ids and aliases are taken; a World Port Index id may be given to a new place,
         # which then stands in for that port (curated places win the merge).
         seen: dict[str, str] = {}
+        # The ids this import gives, so that a name or alias of one row cannot be another's id.
+        given: dict[str, str] = {}
+        for _, where, row in rows:
+            given.setdefault((row.get("id") or "").strip().upper(), where or "this command")
         for count, (order, where, row) in enumerate(rows, 1):
             if count % 5000 == 0:  # a large import: show waiting writers that this one is moving
                 lock.progress(f"row {count} checked")
@@ -528,11 +532,13 @@ def _add_places(
                 elif key in current.aliases:
                     other = current.ids[current.aliases[key].upper()]
                     checks.add(where, "id", f"{place.id!r} is an alias of {other[1]} ({other[0]})")
-                for alias in place.aliases:
-                    if alias.upper() in current.ids:
-                        checks.add(where, "aliases", f"{alias!r} is the id of {current.ids[alias.upper()][1]}")
-                if place.name.upper() in current.ids and place.name.upper() != key:
-                    checks.add(where, "name", f"{place.name!r} is the id of {current.ids[place.name.upper()][1]}")
+                for field, texts in (("aliases", place.aliases), ("name", [place.name])):
+                    for text in texts:
+                        upper = text.upper()
+                        if upper in current.ids and (field == "aliases" or upper != key):
+                            checks.add(where, field, f"{text!r} is the id of {current.ids[upper][1]}")
+                        elif upper in given and upper != key:
+                            checks.add(where, field, f"{text!r} is the id of the place at {given[upper]}")
                 seen.setdefault(key, where or "this command")
             if checks.items:
                 problems += [(order, m.removeprefix(": ")) for m in checks.items]
