@@ -454,6 +454,15 @@ def test_import_geojson_adds_every_feature_and_they_route(tiny, tmp_path, run):
     assert run("route", "CNAAA", "CNGJ1", "--modes", "sea", "--data", str(tiny)).code == 0
 
 
+def refused_import(run, tiny, source):
+    """Import `source` into `tiny`, which must refuse it and write nothing; return the result and its problem lines."""
+    before = snapshot(tiny)
+    result = run("ports", "import", str(source), "--data", str(tiny))
+    assert result.code == 1 and result.out == "" and "Traceback" not in result.err
+    assert snapshot(tiny) == before
+    return result, [line.strip() for line in result.err.splitlines()[1:]]
+
+
 def test_import_reports_every_bad_row_with_its_line_and_column_and_writes_nothing(tiny, tmp_path, run):
     source = write(tmp_path / "bad.csv", (
         "id,name,country,lat,lon,modes\n"
@@ -468,10 +477,7 @@ def test_import_reports_every_bad_row_with_its_line_and_column_and_writes_nothin
         "CNAAA,Taken,CN,1.0,1.0,rail\n"
         "CNOK7,Inland sea port,CN,1.5,2.0,sea\n"
     ))  # fmt: skip
-    before = snapshot(tiny)
-    result = run("ports", "import", str(source), "--data", str(tiny))
-    assert result.code == 1 and result.out == "" and "Traceback" not in result.err
-    listed = [line.strip() for line in result.err.splitlines()[1:]]
+    result, listed = refused_import(run, tiny, source)
     assert listed == [
         f"{source}:3: name: is empty",
         f"{source}:4: lat: 91 is outside [-90, 90]",
@@ -487,7 +493,6 @@ def test_import_reports_every_bad_row_with_its_line_and_column_and_writes_nothin
         "leave sea out of its modes",
     ]
     assert result.err.startswith(f"corridor: cannot import {source}: 9 problems")
-    assert snapshot(tiny) == before
 
 
 def test_import_refuses_a_name_or_alias_that_is_the_id_of_another_row_of_the_import(tiny, tmp_path, run):
@@ -499,14 +504,10 @@ def test_import_refuses_a_name_or_alias_that_is_the_id_of_another_row_of_the_imp
         "CNNEW2,Second,CN,1.1,1.1,rail,cnnew1\n"
         "CNNEW3,Third,CN,1.2,1.2,rail,Third stop\n"
     ))  # fmt: skip
-    before = snapshot(tiny)
-    result = run("ports", "import", str(source), "--data", str(tiny))
-    assert result.code == 1 and result.out == ""
-    assert [line.strip() for line in result.err.splitlines()[1:]] == [
+    assert refused_import(run, tiny, source)[1] == [
         f"{source}:2: name: 'CNNEW2' is the id of the place at {source}:3",
         f"{source}:3: aliases: 'cnnew1' is the id of the place at {source}:2",
     ]
-    assert snapshot(tiny) == before
 
 
 def test_import_geojson_problems_name_the_line_of_each_feature(tiny, tmp_path):
