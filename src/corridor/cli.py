@@ -9,14 +9,14 @@ import math
 import os
 import sys
 import threading  # logging imports it anyway
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
 from ._table import plain_columns
 from .datasets import CUSTOMS, KINDS, STATUSES
 from .errors import CorridorError, NoMatchError, NoRouteError, UsageError, WriteError
-from .registry import BY, LINK_MODES, MAX_TEU, MODE_NAMES
+from .registry import BY, LINK_MODES, MAX_TEU, METRIC_NAMES, MODE_NAMES
 
 log = logging.getLogger("corridor")
 
@@ -855,8 +855,6 @@ def cmd_matrix(args: argparse.Namespace) -> str:
     if args.format in FILE_FORMATS:
 
         def frame():
-            from .registry import METRIC_NAMES
-
             table = rows.to_geodataframe()
             # A destination that is its origin has totals 0 in every format, as in the JSON and CSV.
             table.loc[io.matrix_at_origin(network, origins, destinations, rows), list(METRIC_NAMES)] = 0.0
@@ -1239,7 +1237,7 @@ PRICE_OPTIONS = {
 SHOW_GENERALIZED = frozenset({"compare", ("scenario", "compare")})
 
 
-def unused_price(by: str, given) -> tuple[str, str] | None:
+def unused_price(by: str, given: Callable[[str], object]) -> tuple[str, str] | None:
     """Return (the price's name, why) for the first generalised-cost price in `given` (a name's value
     or None) that a search `by` another metric would ignore; the CLI and the API refuse it in these words."""
     if by == "generalized":

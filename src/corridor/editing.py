@@ -309,6 +309,24 @@ class _Current:
     def place(self, pid: str) -> Place:
         return self.full.get(pid) or self.world[pid]
 
+    def ids_in_names(
+        self, place: Place, *, also: dict[str, str] | None = None, name: bool = True
+    ) -> list[tuple[str, str]]:
+        """Return (field, problem) for each alias of `place`, and its name unless `name` is False,
+        that is another place's id: a curated one, or one of `also` (upper id -> where it is given)."""
+        own = place.id.upper()
+        texts = [("aliases", alias) for alias in place.aliases] + ([("name", place.name)] if name else [])
+        problems = []
+        for field_name, text in texts:
+            upper = text.upper()
+            if upper == own:
+                continue
+            if upper in self.ids:
+                problems.append((field_name, f"{text!r} is the id of {self.ids[upper][1]}"))
+            elif also and upper in also:
+                problems.append((field_name, f"{text!r} is the id of the place at {also[upper]}"))
+        return problems
+
 
 def _check_files(root: Path, *, lanes: bool = True) -> None:
     """Refuse a write while a file of the dataset does not read: parameters, sources, lanes, land.
@@ -532,13 +550,8 @@ def _add_places(
                 elif key in current.aliases:
                     other = current.ids[current.aliases[key].upper()]
                     checks.add(where, "id", f"{place.id!r} is an alias of {other[1]} ({other[0]})")
-                for field, texts in (("aliases", place.aliases), ("name", [place.name])):
-                    for text in texts:
-                        upper = text.upper()
-                        if upper in current.ids and (field == "aliases" or upper != key):
-                            checks.add(where, field, f"{text!r} is the id of {current.ids[upper][1]}")
-                        elif upper in given and upper != key:
-                            checks.add(where, field, f"{text!r} is the id of the place at {given[upper]}")
+                for field_name, problem in current.ids_in_names(place, also=given):
+                    checks.add(where, field_name, problem)
                 seen.setdefault(key, where or "this command")
             if checks.items:
                 problems += [(order, m.removeprefix(": ")) for m in checks.items]
@@ -1407,13 +1420,8 @@ def edit_place(
         place = _check_place(row, "", checks, current.countries)
         problems += [m.removeprefix(": ") for m in checks.items]
         if place is not None:
-            for alias in place.aliases:
-                other = current.ids.get(alias.upper())
-                if other is not None and other[0] != pid:
-                    problems.append(f"aliases: {alias!r} is the id of {other[1]}")
-            other = current.ids.get(place.name.upper()) if place.name != old.name else None
-            if other is not None and other[0] != pid:
-                problems.append(f"name: {place.name!r} is the id of {other[1]}")
+            # A name kept as it was is not refused for an id another place has since taken.
+            problems += [f"{f}: {m}" for f, m in current.ids_in_names(place, name=place.name != old.name)]
             links = _links_of(current, pid)
             dropped = [link for link in links if link.mode not in place.modes]
             if dropped:
