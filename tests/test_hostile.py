@@ -1280,3 +1280,51 @@ def test_a_source_or_country_given_twice_is_refused_naming_both_rows(site, run, 
     result = run("validate", "--data", str(root))
     assert result.code == 1 and says in result.out
     assert state() == before
+
+
+def test_out_to_a_stream_writes_it_in_order_and_replaces_nothing(site, tmp_path):
+    # --out /dev/stdout renamed a new file over whatever stdout was redirected to: `>> log`
+    # lost the log's earlier lines, and a pipe behind it failed with a /proc path.
+    root, _ = site
+    log = tmp_path / "log.txt"
+    log.write_text("earlier line\n")
+    ports = f"{sys.executable} -m corridor ports list --data {root}"
+    done = subprocess.run(["bash", "-c", f"{ports} --out /dev/stdout >> {log}"], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = log.read_text().splitlines()
+    assert lines[0] == "earlier line" and any("CNAAA" in line for line in lines[1:])
+    done = subprocess.run(["bash", "-c", f"{ports} --out /dev/stdout | cat"], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0 and "CNAAA" in done.stdout, done.stderr
+    done = subprocess.run(["bash", "-c", f"{ports} --format json --out /dev/fd/3 3>{tmp_path / 'three.json'}"],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0 and done.stdout == "", done.stderr
+    assert any(row["id"] == "CNAAA" for row in json.loads((tmp_path / "three.json").read_text()))
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    assert corridor("ports", "list", "--format", "csv", "--data", str(root), "--out", str(fifo)).returncode == 0
+    reader.join(timeout=60)
+    assert got and "CNAAA" in got[0]
+    assert fifo.is_fifo()  # still the pipe, not a file put in its place
+
+
+def test_a_file_format_or_a_map_to_a_stream_is_refused(site, run):
+    root, state = site
+    before = state()
+    refused(run("route", "CNAAA", "CNBBB", "--format", "gpkg", "--out", "/dev/stdout", "--data", str(root)), 2,
+            "--format gpkg writes a file, not a stream")  # fmt: skip
+    refused(run("route", "CNAAA", "CNBBB", "--map", "/dev/stdout", "--data", str(root)), 1, "is a stream, not a file")
+    assert state() == before
+
+
+def test_a_line_break_in_a_name_or_path_stays_on_the_one_line_of_the_message(site, run, tmp_path):
+    root, state = site
+    before = state()
+    refused(run("route", "Atlan\ntis", "CNBBB", "--data", str(root)), 1, "unknown place 'Atlan\\ntis'")
+    refused(run("route", "CNAAA", "CNBBB", "--params", str(tmp_path / "p\nq.csv"), "--data", str(root)), 1,
+            "p\\nq.csv does not exist")  # fmt: skip
+    assert state() == before

@@ -279,6 +279,47 @@ def sweep_temps(directory: Path, name: str = "*") -> int:
 # --------------------------------------------------------------------------- outputs
 
 
+_DESCRIPTOR_ALIAS = re.compile(r"/dev/(?:std(?:in|out|err)|fd/\d+)|/proc/(?:self|thread-self|\d+)/fd/\d+")
+_STANDARD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def output_stream(path: str | os.PathLike[str]) -> int | str | None:
+    """Return what to write for an --out that names a stream, else None (a file, replaced whole).
+
+    /dev/stdout, /dev/stderr and /dev/fd/N (or /proc/self/fd/N) name a descriptor this process
+    already holds: its number is returned and the text goes to it as the shell opened it, so
+    `--out /dev/stdout >> log` appends to the log rather than replacing it by rename. A FIFO or
+    a character device (/dev/null, a named pipe) is returned as its path, to be opened and
+    written in order. Anything else (a file, a new name, a directory) is left to
+    `check_output_path`.
+    """
+    given = os.fspath(Path(path).expanduser())
+    alias = _DESCRIPTOR_ALIAS.fullmatch(given)
+    if alias and given.startswith("/proc/") and given.split("/")[2] not in ("self", "thread-self", str(os.getpid())):
+        alias = None  # another process's descriptor: not ours to write
+    if alias:
+        return _STANDARD[given] if given in _STANDARD else int(given.rsplit("/", 1)[1])
+    try:
+        mode = os.stat(given).st_mode
+    except OSError:
+        return None
+    return given if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) else None
+
+
+def write_stream(stream: int | str, data: bytes) -> None:
+    """Write `data` to a descriptor number or a FIFO/device path from `output_stream`."""
+    try:
+        if isinstance(stream, int):
+            with os.fdopen(os.dup(stream), "wb") as handle:
+                handle.write(data)
+        else:
+            with open(stream, "wb") as handle:  # a FIFO or a device: written in place, no rename
+                handle.write(data)
+    except OSError as exc:
+        name = stream if isinstance(stream, str) else f"descriptor {stream}"
+        raise WriteError(f"cannot write {name}: {exc.strerror or exc}") from None
+
+
 def check_output_path(
     path: str | os.PathLike[str], dataset_root: str | os.PathLike[str] | None = None, *, what: str = "the output"
 ) -> Path:
@@ -293,6 +334,8 @@ def check_output_path(
     from .datasets import bundled_data_dir
 
     given = Path(path).expanduser()
+    if _DESCRIPTOR_ALIAS.fullmatch(os.fspath(given)):
+        raise WriteError(f"{given} is a stream, not a file: give a file name for {what}")
     target = Path(os.path.realpath(given))
     protected = [
         (dataset_root, f"the dataset {dataset_root}"),

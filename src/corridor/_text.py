@@ -60,6 +60,12 @@ def printable(text: str) -> str:
     return _UNSAFE_OUTPUT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def one_line(text: str) -> str:
+    """Return `printable(text)` with its newlines escaped too, as `\\n`: a message on stderr is one
+    line, even where it quotes a path or a name with a line break in it."""
+    return printable(text).replace("\n", "\\n")
+
+
 def encodable(text: str, encoding: str | None) -> str:
     """Return text that `encoding` can take: each character it cannot hold as `\\uXXXX`, as
     `printable` writes (a pair for one beyond the BMP), so that JSON stays JSON.

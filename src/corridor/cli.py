@@ -509,8 +509,12 @@ def _format_from_extension(args: argparse.Namespace) -> None:
 
 
 def _out_path(args: argparse.Namespace):
-    """Check where --out goes before any work; a file format needs one."""
-    from ._fs import check_output_path
+    """Check where --out goes before any work; a file format needs one.
+
+    Return None for stdout, a descriptor number or a FIFO/device path for a stream
+    (/dev/stdout, /dev/null, a named pipe), else the file's path.
+    """
+    from ._fs import check_output_path, output_stream
     from .datasets import dataset_dir
 
     if args.format in FILE_FORMATS and args.out in (None, "", STDOUT):
@@ -518,6 +522,11 @@ def _out_path(args: argparse.Namespace):
     if not args.out or args.out == STDOUT:
         return None  # "-" is standard output, as for other tools (a file named - is ./-)
     _format_from_extension(args)
+    stream = output_stream(args.out)
+    if stream is not None:
+        if args.format in FILE_FORMATS:
+            raise UsageError(f"--format {args.format} writes a file, not a stream: give --out FILE.{args.format}")
+        return stream
     return check_output_path(args.out, dataset_dir(args.data), what="the output")
 
 
@@ -525,6 +534,11 @@ def _emit(args: argparse.Namespace, path, output) -> str:
     """Write a table to --out (a GeoDataFrame as GeoPackage or GeoParquet, text as it is) or return it for stdout."""
     if path is None:
         return output() if callable(output) else output
+    if isinstance(path, int | str):  # a stream: written in order, nothing to replace
+        from ._fs import write_stream
+
+        write_stream(path, ((output() if callable(output) else output) + "\n").encode("utf-8"))
+        return ""
     if args.format in FILE_FORMATS:
         from .frames import write_frame
 
@@ -1705,12 +1719,12 @@ class _Handler(logging.StreamHandler):
 
 
 class _Printable(logging.Formatter):
-    """Format log records with every terminal control character escaped (names come from data)."""
+    """Format log records on one line each, every terminal control character escaped (names come from data)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from ._text import printable
+        from ._text import one_line
 
-        return printable(super().format(record))
+        return one_line(super().format(record))
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -1759,10 +1773,11 @@ def _occupy(fd: int) -> None:
 
 
 def _say(text: str) -> None:
-    from ._text import printable
+    """Say one line on stderr; a line break in it (from a path or a name) is shown escaped."""
+    from ._text import one_line
 
     with contextlib.suppress(OSError, ValueError):
-        print(printable(text), file=sys.stderr)
+        print(one_line(text), file=sys.stderr)
 
 
 def _write_stdout(text: str) -> int:
@@ -1951,7 +1966,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The summary names the first; an import lists the bad rows of the user's file, -v any list.
             shown = problems if args.verbose else problems[:LISTED_PROBLEMS]
             _say(f"corridor: {exc}")
-            _say("\n".join(f"  {p}" for p in shown))
+            for problem in shown:
+                _say(f"  {problem}")
             if len(shown) < len(problems):
                 _say(f"  ... and {len(problems) - len(shown)} more (all with -v)")
         elif len(problems) > 1:
