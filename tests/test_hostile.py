@@ -1328,3 +1328,27 @@ def test_a_line_break_in_a_name_or_path_stays_on_the_one_line_of_the_message(sit
     refused(run("route", "CNAAA", "CNBBB", "--params", str(tmp_path / "p\nq.csv"), "--data", str(root)), 1,
             "p\\nq.csv does not exist")  # fmt: skip
     assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "says"),
+    [
+        (["route", "CNAAA", "Atlantis"], 1, "unknown place 'Atlantis'"),
+        (["route", "CNAAA", "Alpha Port"], 2, "origin and destination are the same place"),
+        (["reach", "Atlantis"], 1, "unknown place 'Atlantis'"),
+        (["matrix", "CNAAA", "--to", "Atlantis"], 1, "unknown place 'Atlantis'"),
+        (["pareto", "CNAAA", "CNAAA"], 2, "origin and destination are the same place"),
+        (["criticality", "CNAAA", "--to", "CNAAA"], 2, "is the origin itself"),
+        (["scenario", "compare", "CNAAA", "IDIII"], 1, "no route from Alpha Port to Island Port"),
+    ],
+    ids=["route-unknown", "route-same", "reach", "matrix", "pareto", "criticality", "scenario-compare"],
+)
+def test_a_refusal_under_a_scenario_is_the_one_line_without_the_scenario_s_note(site, run, tmp_path, argv, code, says):
+    # The note "scenario slow: Slow (1 change(s) in force)" came first, the refusal second: two lines.
+    root, state = site
+    scenario = _file(tmp_path / "slow.toml", SCENARIO)
+    before = state()
+    refused(run(*argv, "--scenario", scenario, "--data", str(root)), code, says)
+    assert state() == before
+    done = run("route", "CNAAA", "CNBBB", "--scenario", scenario, "--data", str(root))
+    assert done.code == 0 and "scenario slow: Slow (1 change(s) in force)" in done.err

@@ -1228,7 +1228,8 @@ def _scenario_parser(sub) -> None:
 
 
 def _disruption(args: argparse.Namespace, network):
-    """Apply the command's --scenario (once per command) and say so on stderr."""
+    """Apply the command's --scenario (once per command); `main` says so on stderr once the command
+    succeeds, so that a refusal stays the one line there."""
     from .scenarios import apply_scenario, load_scenario
 
     cached = getattr(args, "_disruption", None)
@@ -1237,7 +1238,7 @@ def _disruption(args: argparse.Namespace, network):
     scenario = load_scenario(args.scenario, args.data, known_sources=network.sources)
     disruption = apply_scenario(network, scenario, on=getattr(args, "on", None))
     changes = len(disruption.scenario.changes)
-    log.info("scenario %s: %s (%d change(s) in force)", scenario.name, scenario.title, changes)
+    args._scenario_note = f"scenario {scenario.name}: {scenario.title} ({changes} change(s) in force)"
     args._disruption = disruption
     return disruption
 
@@ -1984,6 +1985,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 1
+    if getattr(args, "_scenario_note", None):
+        log.info("%s", args._scenario_note)
     output, code = result if isinstance(result, tuple) else (result, 0)
     if output:
         from ._text import printable
