@@ -802,6 +802,8 @@ CORPUS = [
     ("origin-empty", lambda r, t: ["route", "", "CNBBB", "--data", str(r)], 2, "origin: empty place name"),
     ("show-empty", lambda r, t: ["ports", "show", " ", "--data", str(r)], 2, "place: empty place name"),
     ("cors-empty", lambda r, t: ["serve", "--cors", "", "--data", str(r)], 2, "--cors is empty"),
+    # found in the third hostile pass: an empty --from copied $CORRIDOR_DATA's dataset (or the bundled one)
+    ("init-from-empty", lambda r, t: ["init", str(t / "copy"), "--from", ""], 2, "--from is empty: give a path"),
 ]  # fmt: skip
 
 

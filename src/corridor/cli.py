@@ -393,7 +393,9 @@ def _links_parser(sub) -> None:
 def _init_parser(sub) -> None:
     init = sub.add_parser("init", help="create an editable dataset (a copy of the bundled one)")
     init.add_argument("directory", metavar="DIR", help="a new or empty directory")
-    init.add_argument("--from", dest="source", metavar="DATASET", help="copy this dataset instead of the bundled one")
+    init.add_argument(
+        "--from", dest="from_dataset", metavar="DATASET", help="copy this dataset instead of the bundled one"
+    )
     init.add_argument("-v", "--verbose", action="count", default=0, help="say more on stderr")
     init.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
 
@@ -1093,7 +1095,7 @@ def cmd_links_add(args: argparse.Namespace) -> str:
 def cmd_init(args: argparse.Namespace) -> str:
     from .editing import init_dataset
 
-    target = init_dataset(args.directory, source=args.source)
+    target = init_dataset(args.directory, source=args.from_dataset)
     return (
         f"created an editable dataset in {target}\n"
         f"use it with --data {target} or export CORRIDOR_DATA={target}; then `corridor ports add`, "
@@ -1832,7 +1834,7 @@ COMMAND_PARSERS = {
 PATH_ARGUMENTS = {
     "data": "--data", "params": "--params", "out": "--out", "map": "--map", "plot": "--plot", "file": "FILE",
     "directory": "DIRECTORY", "to_file": "--to-file", "origins_file": "--origins-file",
-    "destinations_file": "--destinations-file",
+    "destinations_file": "--destinations-file", "from_dataset": "--from",
 }  # fmt: skip
 
 
