@@ -804,6 +804,17 @@ CORPUS = [
     ("cors-empty", lambda r, t: ["serve", "--cors", "", "--data", str(r)], 2, "--cors is empty"),
     # found in the third hostile pass: an empty --from copied $CORRIDOR_DATA's dataset (or the bundled one)
     ("init-from-empty", lambda r, t: ["init", str(t / "copy"), "--from", ""], 2, "--from is empty: give a path"),
+    # found in the third hostile pass: an empty --source put "unsourced" over the place's citations, an
+    # empty --alias cleared every alias (names routes are asked by), both in silence
+    ("edit-source-empty", lambda r, t: ["ports", "edit", "CNAAA", "--source", "", "--data", str(r)], 2,
+     "--source is empty: give where the figures come from"),
+    ("edit-alias-empty", lambda r, t: ["ports", "edit", "CNAAA", "--alias", "", "--data", str(r)], 2,
+     "--alias is empty: give another name of the place, or leave it out; --unset aliases clears them"),
+    ("edit-alias-blank-among", lambda r, t: ["ports", "edit", "CNAAA", "--alias", "Alpha", "--alias", " ",
+                                             "--area", "Alpha Bay", "--data", str(r)], 2, "--alias is empty"),
+    ("link-edit-source-empty", lambda r, t: ["links", "edit", "rail-a-b", "--time-h", "21", "--source", "",
+                                             "--data", str(r)], 2, "--source is empty"),
+    ("add-alias-empty", lambda r, t: add(r, "--alias", ""), 2, "--alias is empty: give another name of the place"),
 ]  # fmt: skip
 
 

@@ -1839,7 +1839,8 @@ PATH_ARGUMENTS = {
 
 
 # Arguments whose blank value would pass for another: no filter, the local machine for a cluster,
-# every interface for the address to listen on, no scenario at all.
+# every interface for the address to listen on, no scenario at all, an unsourced estimate in
+# place of a place's citations. An empty --alias would clear them all (`_check_together`).
 # An empty --country is refused with the other filters (`query.check_filters`).
 NOT_BLANK = {
     "scheduler": ("--scheduler", "a Dask scheduler's address (tcp://host:8786), or leave it out"),
@@ -1847,6 +1848,7 @@ NOT_BLANK = {
     "scenario": ("--scenario", "a scenario's name (see corridor scenario list) or its .toml file, or leave it out"),
     "search": ("--search", "part of an id, a name or an alias, or leave it out"),
     "cors": ("--cors", "the origin of the pages to let call the API (https://planner.example.com), or leave it out"),
+    "source": ("--source", "where the figures come from (an id of sources.csv, or 'estimate: ...'), or leave it out"),
 }
 # Of the paths, the files a command writes, and the files it reads (a scenario by its file).
 OUTPUT_PATHS = ("out", "map", "plot")
@@ -1903,6 +1905,9 @@ def _check_together(args: argparse.Namespace) -> None:
     for name, (flag, what) in NOT_BLANK.items():
         if getattr(args, name, None) is not None and not str(getattr(args, name)).strip():
             raise UsageError(f"{flag} is empty: give {what}")
+    if any(not alias.strip() for alias in getattr(args, "aliases", None) or ()):
+        clear = "; --unset aliases clears them" if _command_key(args) == ("ports", "edit") else ""
+        raise UsageError(f"--alias is empty: give another name of the place, or leave it out{clear}")
     _check_distinct_files(args)
     _check_prices(args)
     if getattr(args, "all", False) and getattr(args, "limit", None) is not None:
