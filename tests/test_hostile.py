@@ -1365,3 +1365,15 @@ def test_a_refusal_under_a_scenario_is_the_one_line_without_the_scenario_s_note(
     assert state() == before
     done = run("route", "CNAAA", "CNBBB", "--scenario", scenario, "--data", str(root))
     assert done.code == 0 and "scenario slow: Slow (1 change(s) in force)" in done.err
+
+
+def test_a_scenario_key_that_is_missing_is_reported_at_line_1_not_0(site, run, tmp_path):
+    root, state = site
+    untitled = _file(tmp_path / "untitled.toml", SCENARIO.replace('title = "Slow"\n', ""))
+    before = state()
+    refused(run("route", "CNAAA", "CNBBB", "--scenario", untitled, "--data", str(root)), 1,
+            f"{untitled}:1: title must be a short text")  # fmt: skip
+    shown = run("scenario", "show", untitled, "--data", str(root))
+    assert shown.code == 1 and f"{untitled}:1: title must be" in shown.err
+    assert f"{untitled}:0:" not in shown.err
+    assert state() == before

@@ -226,8 +226,8 @@ def parse_scenario(text: str, *, path: str = "<scenario>", known_sources: Iterab
     known = set(known_sources)
     headers = _table_lines(text)
 
-    def problem(line: int, message: str) -> None:
-        problems.append(f"{path}:{line}: {message}")
+    def problem(line: int, message: str) -> None:  # a key that is missing has no line: the file's first
+        problems.append(f"{path}:{line or 1}: {message}")
 
     for key in data:
         if key not in TOP_LEVEL:  # a key, or a [[table]] of a kind there is not
