@@ -1377,3 +1377,20 @@ def test_a_scenario_key_that_is_missing_is_reported_at_line_1_not_0(site, run, t
     assert shown.code == 1 and f"{untitled}:1: title must be" in shown.err
     assert f"{untitled}:0:" not in shown.err
     assert state() == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["route", "CNAAA", "CNBBB", "--map", "{kept}"], ["reach", "CNAAA", "--map", "{kept}"], ["map", "--out", "{kept}"]],
+    ids=["route", "reach", "network"],
+)
+def test_a_map_is_not_written_over_a_file_named_for_data(site, run, tmp_path, argv):
+    # `--map routes.json` (meant: --out) replaced the user's JSON with an HTML page.
+    root, state = site
+    kept = tmp_path / "routes.json"
+    kept.write_text('{"mine": true}\n')
+    before = state()
+    flag = "--out" if argv[0] == "map" else "--map"
+    refused(run(*[a.replace("{kept}", str(kept)) for a in argv], "--data", str(root)), 2,
+            f"{flag} {kept} is a .json file but a map is an HTML page: give a .html file name")  # fmt: skip
+    assert state() == before

@@ -473,7 +473,12 @@ def _map_path(args: argparse.Namespace, path: str | None, what: str = "the map")
         return None
     if path == STDOUT:
         raise UsageError(f"{what} is written to a file, not to standard output: give a file name (./- for one named -)")
-    return check_output_path(path, dataset_dir(args.data), what=what)
+    target = check_output_path(path, dataset_dir(args.data), what=what)
+    extension = target.suffix.lower()
+    if what == "the map" and "html" not in EXTENSION_FORMATS.get(extension, ("html",)):  # map.json: HTML in it
+        flag = "--out" if args.command == "map" else "--map"
+        raise UsageError(f"{flag} {path} is a {extension} file but a map is an HTML page: give a .html file name")
+    return target
 
 
 def _save(m, path) -> str:
