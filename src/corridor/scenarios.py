@@ -267,7 +267,7 @@ def parse_scenario(text: str, *, path: str = "<scenario>", known_sources: Iterab
     if not changes and not problems:
         problem(1, "the scenario changes nothing: add [[close]], [[delay]], [[surcharge]] or [[frequency]] tables")
     if problems:
-        raise DataError(f"{path}: {len(problems)} problem(s) in the scenario", problems)
+        raise DataError(f"{path} is not a valid scenario", problems)
     return Scenario(
         name=name, title=title.strip(), changes=tuple(changes), summary=str(data.get("summary", "")).strip(),
         start=start, end=end, sources=tuple(sources), path=Path(path),
