@@ -541,10 +541,11 @@ def _emit(args: argparse.Namespace, path, output) -> str:
     """Write a table to --out (a GeoDataFrame as GeoPackage or GeoParquet, text as it is) or return it for stdout."""
     if path is None:
         return output() if callable(output) else output
-    if isinstance(path, int | str):  # a stream: written in order, nothing to replace
+    if isinstance(path, int | str):  # a stream: written in order, nothing to replace; escaped as stdout is
         from ._fs import write_stream
+        from ._text import printable
 
-        write_stream(path, ((output() if callable(output) else output) + "\n").encode("utf-8"))
+        write_stream(path, (printable(output() if callable(output) else output) + "\n").encode("utf-8"))
         return ""
     if args.format in FILE_FORMATS:
         from .frames import write_frame
