@@ -279,8 +279,7 @@ def sweep_temps(directory: Path, name: str = "*") -> int:
 # --------------------------------------------------------------------------- outputs
 
 
-_DESCRIPTOR_ALIAS = re.compile(r"/dev/(?:std(?:in|out|err)|fd/\d+)|/proc/(?:self|thread-self|\d+)/fd/\d+")
-_STANDARD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_DESCRIPTOR_ALIAS = re.compile(r"/dev/(?:stdout|stderr|fd/\d+)|/proc/(?:self|thread-self|\d+)/fd/\d+")
 
 
 def output_stream(path: str | os.PathLike[str]) -> int | str | None:
@@ -298,7 +297,7 @@ def output_stream(path: str | os.PathLike[str]) -> int | str | None:
     if alias and given.startswith("/proc/") and given.split("/")[2] not in ("self", "thread-self", str(os.getpid())):
         alias = None  # another process's descriptor: not ours to write
     if alias:
-        return _STANDARD[given] if given in _STANDARD else int(given.rsplit("/", 1)[1])
+        return {"/dev/stdout": 1, "/dev/stderr": 2}.get(given) or int(given.rsplit("/", 1)[1])
     try:
         mode = os.stat(given).st_mode
     except OSError:

@@ -539,22 +539,22 @@ def _out_path(args: argparse.Namespace):
 
 def _emit(args: argparse.Namespace, path, output) -> str:
     """Write a table to --out (a GeoDataFrame as GeoPackage or GeoParquet, text as it is) or return it for stdout."""
-    if path is None:
-        return output() if callable(output) else output
-    if isinstance(path, int | str):  # a stream: written in order, nothing to replace; escaped as stdout is
-        from ._fs import write_stream
-        from ._text import printable
-
-        write_stream(path, (printable(output() if callable(output) else output) + "\n").encode("utf-8"))
-        return ""
-    if args.format in FILE_FORMATS:
+    if path is not None and args.format in FILE_FORMATS:
         from .frames import write_frame
 
         written = write_frame(output(), path, args.format)
     else:
+        text = output() if callable(output) else output
+        if path is None:
+            return text
+        if isinstance(path, int | str):  # a stream: written in order, nothing to replace; escaped as stdout is
+            from ._fs import write_stream
+            from ._text import printable
+
+            write_stream(path, (printable(text) + "\n").encode("utf-8"))
+            return ""
         from ._fs import write_atomic
 
-        text = output() if callable(output) else output
         try:  # a new folder is made, as for --map and the file formats
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
