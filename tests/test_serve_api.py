@@ -435,6 +435,10 @@ def test_missing_or_unknown_parameters_are_400(client):
     error_of(client.get("/api/route", params={**ROUTE, "color": "red"}), 400, "color")
     error_of(client.get("/api/route", params={**ROUTE, "format": "pdf"}), 400, "format")
     error_of(client.get("/api/route", params={"origin": ["a", "b"], "destination": "c"}), 400, "origin")
+    # A bad width is refused though a JSON answer does not read it (argparse checks every argument).
+    assert "not a whole number" in error_of(client.get("/api/route", params={**ROUTE, "width": "wide"}), 400, "width")
+    narrow = {**ROUTE, "width": "5", "format": "json"}
+    assert "outside 40-" in error_of(client.get("/api/route", params=narrow), 400, "width")
     # Sent empty, a number is no request for its default (`teu=` never was; `alternatives=` once was).
     for name, path, params in (("teu", "/api/route", ROUTE), ("alternatives", "/api/route", ROUTE),
                                ("limit", "/api/reach", {"origin": "chongqing"})):  # fmt: skip

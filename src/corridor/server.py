@@ -346,6 +346,11 @@ class Params:
         for name in values:
             if name not in known:
                 raise ApiError(400, f"unrecognized parameter {name!r}", name)
+        # As argparse does, a bad value is refused even where this output does not read it (a
+        # `width` with JSON): the request may mean something other than what it is answered.
+        for name in values:
+            if known[name].parse is not None and not known[name].repeat:
+                self.get(name)
 
     @classmethod
     def from_query(cls, request: Request, known: Mapping[str, Param]) -> Params:
