@@ -791,3 +791,21 @@ def test_a_link_across_a_border_says_what_it_does_about_customs(tiny, run):
     before = snapshot(tiny)
     assert_clean_failure(run("links", "edit", "rail-cnccc-vnddd", "--customs", "maybe", "--data", str(tiny)), 2)
     assert snapshot(tiny) == before
+
+
+def test_no_write_makes_a_link_clear_customs_inside_one_country(tiny, tmp_path, run):
+    # Such a link makes the dataset refuse to load (validate, every route): each write that would
+    # make one is refused, whether it gives the link or moves one of its ends into the other's country.
+    add_place(tiny, place_id="VNDDD", name="Delta Terminal", country="VN", lat=1.5, lon=2.5, modes=["rail"])
+    add_link(tiny, "CNCCC", "VNDDD", mode="rail", customs="cleared")
+    (tmp_path / "cleared.csv").write_text("from,to,mode,customs\nCNAAA,CNCCC,road,cleared\n", encoding="utf-8")
+    before = snapshot(tiny)
+    for argv in (
+        ("links", "add", "CNAAA", "CNCCC", "--mode", "road", "--customs", "cleared"),
+        ("links", "edit", "rail-c-a", "--customs", "cleared"),
+        ("links", "import", str(tmp_path / "cleared.csv")),
+        ("ports", "edit", "VNDDD", "--country", "CN"),
+    ):
+        assert_clean_failure(run(*argv, "--data", str(tiny)), 1, "customs: is cleared, but both ends are in CN")
+        assert snapshot(tiny) == before
+    assert load_network(tiny).links["rail-c-a"].customs == ""

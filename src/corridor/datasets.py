@@ -904,6 +904,16 @@ def listed_ids(path: Path) -> set[str] | None:
         return None
 
 
+def cleared_inside_one_country(link: Link, start: Place, end: Place, *, where: str = "") -> str | None:
+    """Return the problem of a link that clears customs between two places of one country, else None."""
+    if link.customs != "cleared" or start.country != end.country:
+        return None
+    return (
+        f"{where}link {link.id}: customs: is cleared, but both ends are in {start.country}: "
+        "clearance is for a link between two countries"
+    )
+
+
 def load_dataset(root: Path) -> Dataset:
     """Read every table of a dataset directory, checking each and their cross-references.
 
@@ -936,12 +946,11 @@ def load_dataset(root: Path) -> Dataset:
         ]
         if unserved:
             failures.append(DataError(f"{root / LINKS_FILE} has links to places without their mode", unserved))
-        domestic = [
-            f"{root / LINKS_FILE}: link {link.id}: customs: is cleared, but both ends are in "
-            f"{places[link.from_id].country}: clearance is for a link between two countries"
+        found = (
+            cleared_inside_one_country(link, places[link.from_id], places[link.to_id], where=f"{root / LINKS_FILE}: ")
             for link in links
-            if link.customs == "cleared" and places[link.from_id].country == places[link.to_id].country
-        ]
+        )
+        domestic = [problem for problem in found if problem]
         if domestic:
             failures.append(DataError(f"{root / LINKS_FILE} clears customs on links inside one country", domestic))
     parameters = attempt(read_parameters, root / PARAMETERS_FILE)

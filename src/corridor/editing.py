@@ -33,6 +33,7 @@ from .datasets import (
     Place,
     _Problems,
     bundled_data_dir,
+    cleared_inside_one_country,
     dataset_dir,
     is_inside_installed_package,
     iter_csv_cells,
@@ -1109,6 +1110,8 @@ def _link_problems(
         short = link_length_problem(link, a, b, where=where)
         problems += [short] if short else []
         problems += link_speed_problems(link, a, b, parameters, where=where)
+        domestic = cleared_inside_one_country(link, a, b, where=where)
+        problems += [domestic] if domestic else []
     return link, problems
 
 
@@ -1433,16 +1436,20 @@ def edit_place(
                 lost = _scenarios_naming(target, "places", lambda text: was(text) and not will(text))
                 if lost:
                     problems.append(f"name: {', '.join(lost)} name it by a name it would lose: edit them first")
-            if (place.lat, place.lon) != (old.lat, old.lon):
-                parameters = _parameters_of(target)
+            relocated = (place.lat, place.lon) != (old.lat, old.lon)
+            if relocated or place.country != old.country:
                 ends = [p for link in links for p in (link.from_id, link.to_id)]
                 if any(p not in current.full and p not in current.world for p in ends):
                     current = _read_current(target, ids=[pid, *ends], names=[n for n in names if n])
+                parameters = _parameters_of(target) if relocated else None
                 for link in links:
                     start, end = (place if p == pid else current.place(p) for p in (link.from_id, link.to_id))
-                    short = link_length_problem(link, start, end)
-                    problems += [short] if short else []
-                    problems += link_speed_problems(link, start, end, parameters, where="")
+                    if relocated:
+                        short = link_length_problem(link, start, end)
+                        problems += [short] if short else []
+                        problems += link_speed_problems(link, start, end, parameters, where="")
+                    domestic = cleared_inside_one_country(link, start, end)
+                    problems += [domestic] if domestic else []
         lock.progress("row checked")
         moved = place is not None and (place.lat, place.lon, place.modes) != (old.lat, old.lon, old.modes)
         sea = place is not None and "sea" in place.modes and moved
