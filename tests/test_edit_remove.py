@@ -370,6 +370,17 @@ def test_links_import_reports_every_bad_row_and_writes_nothing(tiny, tmp_path, r
     assert snapshot(tiny) == before
 
 
+def test_links_import_refuses_a_link_passing_an_unknown_place(tiny, tmp_path, run):
+    # The row was written: the links table then named an unknown place, and every route and
+    # every later write refused the dataset until it was mended by hand.
+    source = tmp_path / "links.csv"
+    source.write_text("from,to,mode,passes\nCNCCD,CNBBB,road,CNAAA;Atlantis\n")
+    refused(run, tiny, ("links", "import", str(source)), 1, f"{source}:2: passes: unknown place 'Atlantis'")
+    source.write_text("from,to,mode,passes\nCNCCD,CNBBB,road,CNAAA\n")
+    assert run("links", "import", str(source), "--data", str(tiny)).code == 0
+    assert load_network(tiny).links["road-cnccd-cnbbb"].passes == ("CNAAA",)
+
+
 # --------------------------------------------------------------------------- GIS files
 
 

@@ -1112,6 +1112,9 @@ def _link_problems(
         problems += link_speed_problems(link, a, b, parameters, where=where)
         domestic = cleared_inside_one_country(link, a, b, where=where)
         problems += [domestic] if domestic else []
+        if link.passes:
+            known = {entry[0] for entry in current.ids.values()} | current.world.keys()
+            problems += [f"{where}passes: unknown place {pid!r}" for pid in link.passes if pid not in known]
     return link, problems
 
 
