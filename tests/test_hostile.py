@@ -651,6 +651,25 @@ def test_validate_refuses_a_source_id_the_sources_table_does_not_list(site, run)
     assert "distance_source: cites S99999, which" in result.out and "sources.csv does not list" in result.out
 
 
+def test_a_write_refuses_a_source_id_the_sources_table_does_not_list(site, run, tmp_path):
+    # Each was written, and `corridor validate` then refused the dataset for the row just written.
+    root, state = site
+    (tmp_path / "links.csv").write_text("from,to,mode,distance_km,distance_source\nCNAAA,CNCCD,road,300,S99999\n")
+    before = state()
+    for argv in (
+        ("ports", "add", "--id", "CNZZZ", "--name", "Zulu", "--country", "CN", "--lat", "1.2", "--lon", "1.1",
+         "--modes", "road", "--source", "S99999"),
+        ("ports", "edit", "CNCCC", "--handling-h", "3", "--source", "S99999: a document nobody listed"),
+        ("links", "add", "CNAAA", "CNCCD", "--mode", "road", "--distance-km", "300", "--source", "S99999"),
+        ("links", "edit", "rail-c-a", "--time-h", "9", "--source", "S99999"),
+        ("links", "import", str(tmp_path / "links.csv")),
+    ):  # fmt: skip
+        result = run(*argv, "--data", str(root))
+        assert result.code == 1 and "Traceback" not in result.err, result.err
+        assert "cites S99999, which" in result.err and "sources.csv does not list" in result.err
+        assert state() == before
+
+
 def test_a_scenario_naming_an_unknown_place_fails_when_shown(site, run, tmp_path):
     root, _ = site
     scenario = _file(tmp_path / "atlantis.toml", (

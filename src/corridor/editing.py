@@ -45,7 +45,7 @@ from .datasets import (
     split_list,
 )
 from .errors import CorridorError, DataError, UsageError, WriteError
-from .validation import link_length_problem, link_speed_problems, unused_figure_problem
+from .validation import link_length_problem, link_speed_problems, uncited_cells, unused_figure_problem
 
 if TYPE_CHECKING:
     from .costing import Metrics
@@ -306,6 +306,12 @@ class _Current:
     bearers: dict[str, list[tuple[str, str, str]]]  # normalised name asked for -> (id, name, country)
     links: list[Link]
     areas: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # name asked for -> (area, its ids)
+    sources: set[str] = field(default_factory=set)  # the ids sources.csv lists
+
+    def uncited(self, row: dict[str, str]) -> list[str]:
+        """Return a problem for each source cell of a row that cites an id sources.csv does not
+        list (`corridor validate` refuses it); none when the dataset lists no sources."""
+        return uncited_cells(row, self.sources, self.root) if self.sources else []
 
     def place(self, pid: str) -> Place:
         return self.full.get(pid) or self.world[pid]
@@ -357,7 +363,16 @@ def _problems_to_fix(root: Path, exc: DataError) -> DataError:
 def _read_current(root: Path, *, ids: Sequence[str] = (), names: Sequence[str] = ()) -> _Current:
     """Read what a write needs: every curated id, alias and (asked-for) name, the world ports
     still standing, the links, and in full the curated places `ids` names (any case)."""
-    from .datasets import COUNTRIES_FILE, WPI_FILE, present, read_countries, read_links, read_wpi
+    from .datasets import (
+        COUNTRIES_FILE,
+        SOURCES_FILE,
+        WPI_FILE,
+        present,
+        read_countries,
+        read_links,
+        read_sources,
+        read_wpi,
+    )
     from .gazetteer import normalize
 
     try:
@@ -418,9 +433,10 @@ def _read_current(root: Path, *, ids: Sequence[str] = (), names: Sequence[str] =
                     asked[text].append((p.id, p.name, p.country))
         known = {entry[0] for entry in taken.values()} | standing.keys()
         links = read_links(root / LINKS_FILE, known) if present(root / LINKS_FILE) else []
+        sources = set(read_sources(root / SOURCES_FILE))
     except DataError as exc:
         raise _problems_to_fix(root, exc) from None
-    return _Current(root, countries, taken, aliases, standing, full, asked, links, areas)
+    return _Current(root, countries, taken, aliases, standing, full, asked, links, areas, sources)
 
 
 def _append_rows(before: bytes, path: Path, columns: Sequence[str], rows: Sequence[dict[str, str]]) -> bytes:
@@ -541,6 +557,8 @@ def _add_places(
                 lock.progress(f"row {count} checked")
             checks = _Problems()
             place = _check_place(row, where, checks, current.countries)
+            for problem in current.uncited(row):
+                checks.add(where, "", problem)
             if place is not None:
                 key = place.id.upper()
                 if key in seen:
@@ -1103,6 +1121,7 @@ def _link_problems(
     checks = _Problems()
     link = parse_link_row(row, "link", checks)
     problems += [where + m.removeprefix("link: ") for m in checks.items]
+    problems += [where + m for m in current.uncited(row)]
     unused = unused_figure_problem(link) if link is not None else None
     problems += [where + unused] if unused else []
     if link is not None:
@@ -1424,7 +1443,7 @@ def edit_place(
             raise DataError(f"cannot edit {pid}: nothing to change (give --FIELD VALUE or --unset FIELD)")
         checks = _Problems()
         place = _check_place(row, "", checks, current.countries)
-        problems += [m.removeprefix(": ") for m in checks.items]
+        problems += [m.removeprefix(": ") for m in checks.items] + current.uncited(row)
         if place is not None:
             # A name kept as it was is not refused for an id another place has since taken.
             problems += [f"{f}: {m}" for f, m in current.ids_in_names(place, name=place.name != old.name)]

@@ -225,15 +225,19 @@ def uncited_sources(root: Path, known) -> list[str]:
         except DataError:
             continue  # the table's own check reports it
         for line, row in rows:
-            for column, value in row.items():
-                if not column or "source" not in column or not value:
-                    continue
-                missing = sorted({m for m in SOURCE_ID.findall(value) if m not in known})
-                if missing:
-                    problems.append(
-                        f"{path}:{line}: {column}: cites {', '.join(missing)}, which {root / 'sources.csv'} "
-                        "does not list"
-                    )
+            problems += [f"{path}:{line}: {problem}" for problem in uncited_cells(row, known, root)]
+    return problems
+
+
+def uncited_cells(row: dict[str, str], known, root: Path) -> list[str]:
+    """Return a problem for each source cell of a row that cites an id sources.csv does not list."""
+    problems = []
+    for column, value in row.items():
+        if not column or "source" not in column or not value:
+            continue
+        missing = sorted({m for m in SOURCE_ID.findall(value) if m not in known})
+        if missing:
+            problems.append(f"{column}: cites {', '.join(missing)}, which {root / 'sources.csv'} does not list")
     return problems
 
 
