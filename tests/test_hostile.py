@@ -670,6 +670,16 @@ def test_a_write_refuses_a_source_id_the_sources_table_does_not_list(site, run, 
         assert state() == before
 
 
+def test_an_import_from_a_file_named_like_a_source_id_is_no_citation(site, run, tmp_path):
+    # Its rows are marked "estimate: imported from S2024-links.csv, unsourced": no document is cited.
+    root, _ = site
+    (tmp_path / "S2024-links.csv").write_text("from,to,mode,distance_km\nCNAAA,CNCCD,road,300\n")
+    result = run("links", "import", str(tmp_path / "S2024-links.csv"), "--data", str(root))
+    assert result.code == 0, result.err
+    checked = run("validate", "--data", str(root)).out
+    assert "sources.csv does not list" not in checked and "IDIII" in checked  # the tiny set's own island is found
+
+
 def test_a_scenario_naming_an_unknown_place_fails_when_shown(site, run, tmp_path):
     root, _ = site
     scenario = _file(tmp_path / "atlantis.toml", (

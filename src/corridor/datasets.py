@@ -57,7 +57,8 @@ LIST_SEPARATOR = ";"
 MAX_TABLE_BYTES = 64 * 1024 * 1024
 
 
-SOURCE_ID = re.compile(r"\b(S\d+[a-z]?|[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)\b")
+# A document id, not part of a file name or a longer word ("imported from S2024-docks.csv").
+SOURCE_ID = re.compile(r"(?<![\w./-])(S\d+[a-z]?|[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)\b(?![-.]\w)")
 
 
 def is_estimate(source: str) -> bool:

@@ -207,7 +207,7 @@ def line_file_problems(root: Path) -> list[str]:
 
 
 # A cited document's id, as the tables write it inside a source cell ("S12b (about 44 h)", "SC14").
-SOURCE_ID = re.compile(r"\b(S\d+[a-z]?|SC\d+)\b")
+SOURCE_ID = re.compile(r"(?<![\w./-])(S\d+[a-z]?|SC\d+)\b(?![-.]\w)")  # as datasets.SOURCE_ID: not in a file name
 
 
 def uncited_sources(root: Path, known) -> list[str]:
