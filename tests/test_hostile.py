@@ -823,6 +823,9 @@ CORPUS = [
     ("compare-modes-twice", lambda r, t: ["compare", "CNAAA", "CNBBB", "--modes", "rail", "--modes", "sea",
                                           "--data", str(r)], 2, "--modes is given twice"),
     ("search-empty", lambda r, t: ["ports", "list", "--search", " ", "--data", str(r)], 2, "--search is empty"),
+    # punctuation alone normalised to nothing and listed every place
+    ("search-punctuation", lambda r, t: ["ports", "list", "--search", "(", "--data", str(r)], 2,
+     "--search: type part of a place's id, name or alias"),
     ("plot-a-directory", lambda r, t: ["pareto", "CNAAA", "CNBBB", "--plot", str(t), "--data", str(r)], 1,
      "is a directory, not a file: give a file name for the chart"),
     ("params-twice", lambda r, t: ["reach", "CNAAA", "--params", "a.csv", "--params", "b.csv", "--data", str(r)], 2,

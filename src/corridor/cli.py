@@ -909,6 +909,8 @@ def cmd_ports_list(args: argparse.Namespace) -> str:
         places = [p for p in places if p.kind == args.kind]
     if args.search:
         needle = normalize(args.search)
+        if not needle:  # punctuation alone would match every place
+            raise UsageError("argument --search: type part of a place's id, name or alias")
         places = [p for p in places if any(needle in normalize(t) for t in (p.id, p.name, *p.aliases))]
     if not places:
         shown = [*filters, *(f"--{o} {getattr(args, o)}" for o in ("mode", "kind", "search") if getattr(args, o))]
