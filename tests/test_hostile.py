@@ -858,6 +858,15 @@ def test_the_hostile_corpus_is_refused_cleanly(site, run, tmp_path, argv, code, 
     assert state() == before
 
 
+def test_init_refuses_to_copy_part_of_a_dataset(run, tmp_path):
+    # A directory with places.csv alone was copied, and the copy refused every route and every edit.
+    (tmp_path / "part" / "ports").mkdir(parents=True)
+    (tmp_path / "part" / "ports" / "places.csv").write_text("id,name,country,lat,lon,modes\n", encoding="utf-8")
+    result = run("init", str(tmp_path / "copy"), "--from", str(tmp_path / "part"))
+    refused(result, 1, "is not a whole corridor dataset: parameters.csv is missing")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part"]
+
+
 def test_a_refused_init_leaves_nothing_beside_its_target(tmp_path):
     with pytest.raises(DataError):
         init_dataset(tmp_path / "copy", source=tmp_path / "no-such-dataset")

@@ -170,6 +170,8 @@ def init_dataset(target: str | os.PathLike[str], *, source: str | os.PathLike[st
     files are copied, each keeping its mode (a private file stays private).
     """
     origin = dataset_dir(source) if source is not None else bundled_data_dir()
+    if not os.path.lexists(origin / PARAMETERS_FILE):  # a copy would refuse every route and every edit
+        raise DataError(f"{origin} is not a whole corridor dataset: {PARAMETERS_FILE} is missing")
     target = Path(target).expanduser()
     if os.path.lexists(target) and not (target.is_dir() and not target.is_symlink() and not any(target.iterdir())):
         what = (
