@@ -454,6 +454,23 @@ def test_import_geojson_adds_every_feature_and_they_route(tiny, tmp_path, run):
     assert run("route", "CNAAA", "CNGJ1", "--modes", "sea", "--data", str(tiny)).code == 0
 
 
+def test_import_geojson_with_a_legacy_crs_member_is_reprojected(tiny, tmp_path, run):
+    # GeoJSON before RFC 7946 could name its CRS: Web Mercator metres were taken for degrees and refused.
+    point = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [244902.9, -2226.4]},
+             "properties": {"id": "CNGJ3", "name": "Mercator Port", "country": "CN", "modes": "sea"}}  # fmt: skip
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+    document = {"type": "FeatureCollection", "crs": crs, "features": [point]}
+    source = write(tmp_path / "merc.geojson", json.dumps(document))
+    result = run("ports", "import", str(source), "--data", str(tiny))
+    assert result.code == 0, result.err
+    place = read_places(tiny / "ports" / "places.csv")["CNGJ3"]
+    assert (round(place.lon, 4), round(place.lat, 4)) == (2.2, -0.02)  # 6,378,137 m times 2.2 degrees in radians
+    crs["properties"]["name"] = "EPSG:99999"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    result, _ = refused_import(run, tiny, source)
+    assert "crs: 'EPSG:99999' is no CRS pyproj knows" in result.err
+
+
 def refused_import(run, tiny, source):
     """Import `source` into `tiny`, which must refuse it and write nothing; return the result and its problem lines."""
     before = snapshot(tiny)

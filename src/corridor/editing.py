@@ -907,8 +907,9 @@ def _csv_rows(text: str, path: Path) -> list[tuple[int, str, dict[str, str]]]:
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _feature_lines(text: str) -> tuple[list[object], list[int]]:
-    """Return the features of a FeatureCollection and the line each starts on.
+def _feature_lines(text: str) -> tuple[list[object], list[int], object]:
+    """Return the features of a FeatureCollection, the line each starts on and its `crs` member
+    (None without one).
 
     The document is parsed once for correctness, then walked token by token at the top
     level to find where each feature begins, so problems can name a line.
@@ -950,7 +951,27 @@ def _feature_lines(text: str) -> tuple[list[object], list[int]]:
         i = skip(i)
         if text[i] == ",":
             i += 1
-    return document["features"], lines
+    return document["features"], lines, document.get("crs")
+
+
+def _lonlat_of(crs: object, path: Path):
+    """Return a function taking a GeoJSON file's Point coordinates to lon/lat, from its `crs`
+    member (GeoJSON before RFC 7946 could name one; RFC 7946 positions are lon/lat, WGS 84)."""
+    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" else None
+    if crs is None:
+        return None
+    if not isinstance(name, str) or not name.strip():
+        raise DataError(f'{path}: crs: name the CRS as {{"type": "name", "properties": {{"name": ...}}}}')
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    try:
+        found = CRS.from_user_input(name.strip())
+    except CRSError:
+        raise DataError(f"{path}: crs: {name.strip()!r} is no CRS pyproj knows") from None
+    if found.equals(CRS.from_user_input("OGC:CRS84")) or found.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        return None  # lon/lat already (GeoJSON has always put longitude first)
+    return Transformer.from_crs(found, "OGC:CRS84", always_xy=True).transform
 
 
 def _number(value: object) -> float | None:
@@ -977,11 +998,12 @@ def _json_cell(value: object) -> str | None:
 
 def _geojson_rows(text: str, path: Path) -> tuple[list[tuple[int, str, dict[str, str]]], list[tuple[int, str]]]:
     try:
-        features, lines = _feature_lines(text)
+        features, lines, crs = _feature_lines(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
     except (ValueError, RecursionError, IndexError) as exc:
         raise DataError(f"{path} is not a GeoJSON FeatureCollection ({exc})") from None
+    to_lonlat = _lonlat_of(crs, path)
     problems = _Problems()
     rows: list[tuple[int, str, dict[str, str]]] = []
     found: list[tuple[int, str]] = []
@@ -997,8 +1019,11 @@ def _geojson_rows(text: str, path: Path) -> tuple[list[tuple[int, str, dict[str,
         position = None
         if isinstance(geometry, dict) and geometry.get("type") == "Point" and isinstance(coords, list):
             numbers = [_number(v) for v in coords]
-            if len(numbers) in (2, 3) and None not in numbers:
-                position = numbers[0], numbers[1]
+            given = [n for n in numbers if n is not None]
+            if len(numbers) in (2, 3) and len(given) == len(numbers):
+                position = given[0], given[1]
+                if to_lonlat is not None and math.isfinite(given[0]) and math.isfinite(given[1]):
+                    position = to_lonlat(given[0], given[1])
         if position is None:
             problems.add(where, "geometry", "must be a Point with coordinates [lon, lat]")
         properties = feature.get("properties")
