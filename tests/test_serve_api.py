@@ -445,6 +445,30 @@ def test_missing_or_unknown_parameters_are_400(client):
         assert "is empty" in error_of(client.get(path, params={**params, name: ""}), 400, name)
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "name"),
+    [
+        ("/api/route", ROUTE, "scenario"),  # once the route on the network without any scenario
+        ("/api/route", ROUTE, "format"),
+        ("/api/scenarios/red-sea-2024/compare", ROUTE, "on"),  # once every change of the scenario
+        ("/api/route", {**ROUTE, "by": "generalized"}, "cargo_value_usd"),  # once the default price
+        ("/api/compare", ROUTE, "holding_rate_per_day"),
+        ("/api/compare", ROUTE, "co2_price_usd_per_t"),
+        ("/api/places", {"q": "umm"}, "mode"),
+        ("/api/places", {"q": "umm"}, "country"),  # as /api/reach refuses it
+    ],
+)
+def test_a_parameter_sent_empty_is_refused_not_taken_as_left_out(client, path, params, name):
+    # The CLI refuses `--scenario ""` or `--on ""`; an empty value in a request is as likely a
+    # mistake of the client (a variable never filled), never silently the answer without it.
+    assert "empty" in error_of(client.get(path, params={**params, name: ""}), 400, name)
+    if path == "/api/route":
+        body = {"origins": ["chongqing"], "destinations": ["umm qasr"], name: ""}
+        if name == "cargo_value_usd":
+            body["by"] = "generalized"
+        error_of(client.post("/api/matrix", json=body), 400, name)  # a JSON body alike
+
+
 @pytest.mark.parametrize("field", ["origin", "destination", "via", "avoid"])
 def test_an_unknown_place_is_404_beside_its_field_in_the_cli_words(client, run, field):
     params = {**ROUTE, field: "atlantis"}

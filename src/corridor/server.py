@@ -163,8 +163,10 @@ def _problem_field(exc: DataError) -> str | None:
 # How often a repeatable filter may be given: a route through hundreds of vias is no request a
 # planner makes, and each via is a search of its own.
 MAX_REPEATS = {"via": 10, "avoid": 50, "allow": 20}
-# Parameters that may be left out but not sent empty (an empty `modes` would allow every mode).
-NOT_EMPTY = frozenset({"modes", "by", "teu", "width", "alternatives", "limit", "top", "sort", "rank"})
+# Parameters that may be left out but not sent empty (an empty `modes` would allow every mode, an
+# empty `scenario` route on the network without it, an empty price take the default price).
+NOT_EMPTY = frozenset({"modes", "by", "teu", "width", "alternatives", "limit", "top", "sort", "rank", "format", "mode",
+                       "scenario", "on", "cargo_value_usd", "holding_rate_per_day", "co2_price_usd_per_t"})  # fmt: skip
 # Repeatable filters whose empty values are kept for `query.check_filters` to refuse, as the CLI does.
 CHECKED_WHEN_EMPTY = frozenset({"via", "avoid", "allow"})
 # Parameters that hold a comma-separated list: a JSON body may give them as a list.
@@ -891,8 +893,11 @@ def matrix_api(service: Service, params: Params) -> Reply:
 
 
 def places_api(service: Service, params: Params) -> Reply:
+    from .query import check_filters
+
     q = _required(params, "q")
     limit = min(params.get("limit", 10), MAX_PLACES)
+    check_filters(country=next(iter(params.values.get("country", [])), None))  # as reach: an empty one is refused
     country, mode = params.text("country"), params.get("mode")
     network = service.network
     if country:
