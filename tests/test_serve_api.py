@@ -855,6 +855,29 @@ def test_openapi_says_what_a_path_names_and_what_a_post_may_answer(client):
         assert str(refused.status_code) in paths["/api/matrix"]["post"]["responses"]
 
 
+def test_openapi_marks_required_exactly_the_parameters_the_server_requires(client):
+    # A client generated from the document must not leave out origins, destinations or to, which
+    # the server refuses to go without; nor be told that any other parameter is needed.
+    paths = client.get("/api/openapi.json").json()["paths"]
+    given = {"origin": "chongqing", "destination": "umm qasr", "q": "umm", "origins": "chongqing",
+             "destinations": "umm qasr", "to": "umm qasr"}  # fmt: skip
+    for endpoint in ENDPOINTS:
+        url = endpoint.path.replace("{name}", "red-sea-2024" if "scenarios" in endpoint.path else "IQUQR")
+        query = [p for p in paths[endpoint.path]["get"]["parameters"] if p["in"] == "query"]
+        required = {p["name"] for p in query if p["required"]}
+        params = {name: given[name] for name in required}
+        assert client.get(url, params=params).status_code == 200, (endpoint.path, params)
+        for name in required:
+            left_out = {k: v for k, v in params.items() if k != name}
+            error_of(client.get(url, params=left_out), 400, name)
+    body = paths["/api/matrix"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert sorted(body["required"]) == ["destinations", "origins"]
+    # Each answer the server gives is one the document lists: a matrix from a place no route can
+    # use is a 422, as a route from it is; an edit the dataset cannot take a 409.
+    assert "422" in paths["/api/matrix"]["get"]["responses"]
+    assert {"409", "503"} <= set(paths["/api/ports"]["post"]["responses"])
+
+
 # --------------------------------------------------------------------------- edits
 
 

@@ -1597,6 +1597,10 @@ class _Guard:
         return None
 
 
+# The parameters an endpoint answers nothing without (each refused when missing, as its own 400).
+REQUIRED_PARAMS = frozenset({"origin", "destination", "q", "origins", "destinations", "to"})
+
+
 def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
     """Return the OpenAPI document of the API, from the same tables the requests are checked against."""
     error = {"$ref": "#/components/schemas/Error"}
@@ -1624,7 +1628,7 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                 "description": "an unknown place or scenario",
                 "content": {"application/json": {"schema": error}},
             }
-        if "origin" in endpoint.params:
+        if any(p in endpoint.params for p in ("origin", "origins")):  # a place no route can use is a 422 too
             out["422"] = {
                 "description": "no route: the error names the constraint that blocks it",
                 "content": {"application/json": {"schema": error}},
@@ -1650,9 +1654,7 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
             )
         for param in known.values():
             schema = {"type": "array", "items": param.schema} if param.repeat else param.schema
-            required = param.name in ("origin", "q") or (
-                param.name == "destination" and "destination" in endpoint.params and endpoint.handler is not reach_api
-            )
+            required = param.name in REQUIRED_PARAMS
             parameters.append(
                 {
                     "name": param.name,
@@ -1675,6 +1677,7 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                         "application/json": {
                             "schema": {
                                 "type": "object",
+                                "required": [p.name for p in known.values() if p.name in REQUIRED_PARAMS],
                                 "properties": {
                                     p.name: ({"type": "array", "items": p.schema} if p.repeat else p.schema)
                                     for p in known.values()
@@ -1716,8 +1719,16 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                     "content": {"application/json": {"schema": error}},
                 },
                 "403": {"description": "the server was started without --allow-edits"},
+                "409": {
+                    "description": "the dataset cannot take it (its lock, a file not writable): nothing is written",
+                    "content": {"application/json": {"schema": error}},
+                },
                 "413": {"description": "the body is too large"},
                 "415": {"description": "the body is not JSON"},
+                "503": {
+                    "description": "this server's other edits kept it waiting past the time limit: nothing is written",
+                    "content": {"application/json": {"schema": error}},
+                },
             },
         }
     }
