@@ -766,6 +766,16 @@ def test_a_foreign_host_header_is_refused(network):
         error_of(local.get("/api/meta/", headers=twice, follow_redirects=False), 400, None)
 
 
+def test_a_path_with_a_slash_too_many_is_a_404_never_a_redirect_to_the_host_sent(network):
+    # Served on every interface (--host 0.0.0.0), any Host header is answered: a redirect built
+    # from it (Location: http://attacker.example/api/meta) would send the client elsewhere.
+    with TestClient(create_app(Settings(allowed_hosts=None), network=network)) as anywhere:
+        for path in ("/api/meta/", "/api/scenarios/", "/static/app.js/", "/api/route/"):
+            answer = anywhere.get(path, headers={"host": "attacker.example"}, follow_redirects=False)
+            error_of(answer, 404, None)
+            assert "location" not in answer.headers
+
+
 def test_cors_only_for_the_named_origin(network):
     with TestClient(create_app(Settings(cors="https://tms.example"), network=network)) as shared:
         allowed = shared.get("/api/places", params={"q": "umm"}, headers={"origin": "https://tms.example"})

@@ -1834,6 +1834,9 @@ def create_app(settings: Settings | None = None, *, network: Network | None = No
         lifespan=lifespan,
         exception_handlers={404: not_found, 405: not_allowed, Exception: crashed},
     )
+    # A path with a slash too many is a page that does not exist, as any other: not a redirect
+    # whose Location is built from the request's Host header (any host, when --host allows them).
+    app.router.redirect_slashes = False
     app.state.service = service
     return app
 
