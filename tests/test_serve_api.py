@@ -445,6 +445,30 @@ def test_missing_or_unknown_parameters_are_400(client):
         assert "is empty" in error_of(client.get(path, params={**params, name: ""}), 400, name)
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "name"),
+    [
+        ("/api/route", ROUTE, "scenario"),  # once the route on the network without any scenario
+        ("/api/route", ROUTE, "format"),
+        ("/api/scenarios/red-sea-2024/compare", ROUTE, "on"),  # once every change of the scenario
+        ("/api/route", {**ROUTE, "by": "generalized"}, "cargo_value_usd"),  # once the default price
+        ("/api/compare", ROUTE, "holding_rate_per_day"),
+        ("/api/compare", ROUTE, "co2_price_usd_per_t"),
+        ("/api/places", {"q": "umm"}, "mode"),
+        ("/api/places", {"q": "umm"}, "country"),  # as /api/reach refuses it
+    ],
+)
+def test_a_parameter_sent_empty_is_refused_not_taken_as_left_out(client, path, params, name):
+    # The CLI refuses `--scenario ""` or `--on ""`; an empty value in a request is as likely a
+    # mistake of the client (a variable never filled), never silently the answer without it.
+    assert "empty" in error_of(client.get(path, params={**params, name: ""}), 400, name)
+    if path == "/api/route":
+        body = {"origins": ["chongqing"], "destinations": ["umm qasr"], name: ""}
+        if name == "cargo_value_usd":
+            body["by"] = "generalized"
+        error_of(client.post("/api/matrix", json=body), 400, name)  # a JSON body alike
+
+
 @pytest.mark.parametrize("field", ["origin", "destination", "via", "avoid"])
 def test_an_unknown_place_is_404_beside_its_field_in_the_cli_words(client, run, field):
     params = {**ROUTE, field: "atlantis"}
@@ -742,6 +766,16 @@ def test_a_foreign_host_header_is_refused(network):
         error_of(local.get("/api/meta/", headers=twice, follow_redirects=False), 400, None)
 
 
+def test_a_path_with_a_slash_too_many_is_a_404_never_a_redirect_to_the_host_sent(network):
+    # Served on every interface (--host 0.0.0.0), any Host header is answered: a redirect built
+    # from it (Location: http://attacker.example/api/meta) would send the client elsewhere.
+    with TestClient(create_app(Settings(allowed_hosts=None), network=network)) as anywhere:
+        for path in ("/api/meta/", "/api/scenarios/", "/static/app.js/", "/api/route/"):
+            answer = anywhere.get(path, headers={"host": "attacker.example"}, follow_redirects=False)
+            error_of(answer, 404, None)
+            assert "location" not in answer.headers
+
+
 def test_cors_only_for_the_named_origin(network):
     with TestClient(create_app(Settings(cors="https://tms.example"), network=network)) as shared:
         allowed = shared.get("/api/places", params={"q": "umm"}, headers={"origin": "https://tms.example"})
@@ -829,6 +863,29 @@ def test_openapi_says_what_a_path_names_and_what_a_post_may_answer(client):
         refused = client.post("/api/matrix", content=content, headers={"content-type": kind})
         assert refused.status_code in (413, 415)
         assert str(refused.status_code) in paths["/api/matrix"]["post"]["responses"]
+
+
+def test_openapi_marks_required_exactly_the_parameters_the_server_requires(client):
+    # A client generated from the document must not leave out origins, destinations or to, which
+    # the server refuses to go without; nor be told that any other parameter is needed.
+    paths = client.get("/api/openapi.json").json()["paths"]
+    given = {"origin": "chongqing", "destination": "umm qasr", "q": "umm", "origins": "chongqing",
+             "destinations": "umm qasr", "to": "umm qasr"}  # fmt: skip
+    for endpoint in ENDPOINTS:
+        url = endpoint.path.replace("{name}", "red-sea-2024" if "scenarios" in endpoint.path else "IQUQR")
+        query = [p for p in paths[endpoint.path]["get"]["parameters"] if p["in"] == "query"]
+        required = {p["name"] for p in query if p["required"]}
+        params = {name: given[name] for name in required}
+        assert client.get(url, params=params).status_code == 200, (endpoint.path, params)
+        for name in required:
+            left_out = {k: v for k, v in params.items() if k != name}
+            error_of(client.get(url, params=left_out), 400, name)
+    body = paths["/api/matrix"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert sorted(body["required"]) == ["destinations", "origins"]
+    # Each answer the server gives is one the document lists: a matrix from a place no route can
+    # use is a 422, as a route from it is; an edit the dataset cannot take a 409.
+    assert "422" in paths["/api/matrix"]["get"]["responses"]
+    assert {"409", "503"} <= set(paths["/api/ports"]["post"]["responses"])
 
 
 # --------------------------------------------------------------------------- edits

@@ -163,8 +163,10 @@ def _problem_field(exc: DataError) -> str | None:
 # How often a repeatable filter may be given: a route through hundreds of vias is no request a
 # planner makes, and each via is a search of its own.
 MAX_REPEATS = {"via": 10, "avoid": 50, "allow": 20}
-# Parameters that may be left out but not sent empty (an empty `modes` would allow every mode).
-NOT_EMPTY = frozenset({"modes", "by", "teu", "width", "alternatives", "limit", "top", "sort", "rank"})
+# Parameters that may be left out but not sent empty (an empty `modes` would allow every mode, an
+# empty `scenario` route on the network without it, an empty price take the default price).
+NOT_EMPTY = frozenset({"modes", "by", "teu", "width", "alternatives", "limit", "top", "sort", "rank", "format", "mode",
+                       "scenario", "on", "cargo_value_usd", "holding_rate_per_day", "co2_price_usd_per_t"})  # fmt: skip
 # Repeatable filters whose empty values are kept for `query.check_filters` to refuse, as the CLI does.
 CHECKED_WHEN_EMPTY = frozenset({"via", "avoid", "allow"})
 # Parameters that hold a comma-separated list: a JSON body may give them as a list.
@@ -891,8 +893,11 @@ def matrix_api(service: Service, params: Params) -> Reply:
 
 
 def places_api(service: Service, params: Params) -> Reply:
+    from .query import check_filters
+
     q = _required(params, "q")
     limit = min(params.get("limit", 10), MAX_PLACES)
+    check_filters(country=next(iter(params.values.get("country", [])), None))  # as reach: an empty one is refused
     country, mode = params.text("country"), params.get("mode")
     network = service.network
     if country:
@@ -1592,6 +1597,10 @@ class _Guard:
         return None
 
 
+# The parameters an endpoint answers nothing without (each refused when missing, as its own 400).
+REQUIRED_PARAMS = frozenset({"origin", "destination", "q", "origins", "destinations", "to"})
+
+
 def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
     """Return the OpenAPI document of the API, from the same tables the requests are checked against."""
     error = {"$ref": "#/components/schemas/Error"}
@@ -1619,7 +1628,7 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                 "description": "an unknown place or scenario",
                 "content": {"application/json": {"schema": error}},
             }
-        if "origin" in endpoint.params:
+        if any(p in endpoint.params for p in ("origin", "origins")):  # a place no route can use is a 422 too
             out["422"] = {
                 "description": "no route: the error names the constraint that blocks it",
                 "content": {"application/json": {"schema": error}},
@@ -1645,9 +1654,7 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
             )
         for param in known.values():
             schema = {"type": "array", "items": param.schema} if param.repeat else param.schema
-            required = param.name in ("origin", "q") or (
-                param.name == "destination" and "destination" in endpoint.params and endpoint.handler is not reach_api
-            )
+            required = param.name in REQUIRED_PARAMS
             parameters.append(
                 {
                     "name": param.name,
@@ -1670,6 +1677,7 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                         "application/json": {
                             "schema": {
                                 "type": "object",
+                                "required": [p.name for p in known.values() if p.name in REQUIRED_PARAMS],
                                 "properties": {
                                     p.name: ({"type": "array", "items": p.schema} if p.repeat else p.schema)
                                     for p in known.values()
@@ -1711,8 +1719,16 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                     "content": {"application/json": {"schema": error}},
                 },
                 "403": {"description": "the server was started without --allow-edits"},
+                "409": {
+                    "description": "the dataset cannot take it (its lock, a file not writable): nothing is written",
+                    "content": {"application/json": {"schema": error}},
+                },
                 "413": {"description": "the body is too large"},
                 "415": {"description": "the body is not JSON"},
+                "503": {
+                    "description": "this server's other edits kept it waiting past the time limit: nothing is written",
+                    "content": {"application/json": {"schema": error}},
+                },
             },
         }
     }
@@ -1818,6 +1834,9 @@ def create_app(settings: Settings | None = None, *, network: Network | None = No
         lifespan=lifespan,
         exception_handlers={404: not_found, 405: not_allowed, Exception: crashed},
     )
+    # A path with a slash too many is a page that does not exist, as any other: not a redirect
+    # whose Location is built from the request's Host header (any host, when --host allows them).
+    app.router.redirect_slashes = False
     app.state.service = service
     return app
 
