@@ -25,7 +25,16 @@ from corridor.datasets import (
     read_links,
     read_places,
 )
-from corridor.editing import UNSOURCED, add_link, add_place, import_places, init_dataset, locked, write_atomic
+from corridor.editing import (
+    UNSOURCED,
+    add_link,
+    add_place,
+    edit_place,
+    import_places,
+    init_dataset,
+    locked,
+    write_atomic,
+)
 from corridor.errors import DataError, WriteError
 from corridor.network import load_network
 
@@ -239,6 +248,14 @@ def test_aliases_area_and_status_are_written(tiny):
     assert (place.area, place.status, place.country, place.notes) == ("Charlie City", "planned", "CN", "opens 2027")
     with pytest.raises(DataError, match="separates aliases"):
         add_place(tiny, place_id="CNX2", name="X", country="CN", lat=1, lon=1, modes=["road"], aliases=["a;b"])
+
+
+def test_a_mode_given_twice_is_written_once(tiny):
+    # The API's {"modes": ["road"] * 1000} wrote "road" a thousand times into places.csv.
+    add_place(tiny, place_id="CNCCF", name="Charlie Far", country="CN", lat=1.5, lon=1.4, modes=["road"] * 1000)
+    assert ",1.5,1.4,dry_port,road,operational," in (tiny / "ports" / "places.csv").read_text(encoding="utf-8")
+    edit_place(tiny, "CNCCF", modes="rail;road;RAIL")
+    assert read_places(tiny / "ports" / "places.csv")["CNCCF"].modes == ("rail", "road")
 
 
 def wpi_dataset(root: Path) -> Path:

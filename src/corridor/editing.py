@@ -238,8 +238,9 @@ def _cell(value: object) -> str:
 
 
 def _modes_list(modes: Sequence[str] | str) -> list[str]:
+    """The modes given, each once ("road,road" is road: the table keeps no repeats)."""
     items = re.split(r"[,;]", modes) if isinstance(modes, str) else list(modes)
-    return [str(m).strip().lower() for m in items if str(m).strip()]
+    return list(dict.fromkeys(str(m).strip().lower() for m in items if str(m).strip()))
 
 
 def place_row(
