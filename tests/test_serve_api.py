@@ -647,6 +647,34 @@ def test_a_search_past_the_time_limit_keeps_its_slot_until_it_ends(network, held
             time.sleep(0.5)
 
 
+def test_an_abandoned_trade_offs_search_stops_at_its_next_check(network, held_searches, monkeypatch):
+    # Answered 503, a trade-offs search ran on to its end (about a minute for some, with vias),
+    # holding the slot; it now stops within CHECK_EVERY labels. Held until the 503 is answered,
+    # so that it starts abandoned however fast the machine.
+    import queue
+
+    import corridor.pareto
+
+    ended: queue.Queue[str] = queue.Queue()
+    search = corridor.pareto.pareto_paths
+
+    def watched(*args, **kwargs):
+        try:
+            found = search(*args, **kwargs)
+        except BaseException as exc:
+            ended.put(type(exc).__name__)
+            raise
+        ended.put("answered")
+        return found
+
+    monkeypatch.setattr(corridor.pareto, "pareto_paths", watched)
+    with TestClient(create_app(Settings(time_limit_s=1.0, threads=1), network=network)) as hurried:
+        error_of(hurried.get("/api/pareto", params={"origin": "chongqing", "destination": "rotterdam"}), 503, None)
+        held_searches.set()
+        assert ended.get(timeout=120) == "Cancelled"
+        assert hurried.get("/api/route", params=ROUTE).status_code == 200
+
+
 def test_type_ahead_answers_while_more_searches_wait_than_there_are_threads(network, held_searches):
     # Fifty searches wait for the server's one slot (each held until released below): more than
     # the worker threads a process has. The type-ahead, which searches nothing, answers all the

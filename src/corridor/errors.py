@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class CorridorError(Exception):
     """Base class: a problem with the request or the data the user can act on."""
@@ -71,3 +75,29 @@ class UsageError(CorridorError, ValueError):
         if name and text.startswith(name) and name not in ("origin", "destination"):
             return f"--{name.replace('_', '-')}{text[len(name) :]}"
         return text
+
+
+class Cancelled(Exception):
+    """A search stopped because whoever asked for it no longer waits (`cancel_when`)."""
+
+
+_waiting = threading.local()
+
+
+@contextmanager
+def cancel_when(event: threading.Event) -> Iterator[None]:
+    """Stop this thread's long searches at their next `check_cancelled` once `event` is set: a web
+    request answered past its time limit frees its search slot instead of running on for a minute."""
+    before = getattr(_waiting, "event", None)
+    _waiting.event = event
+    try:
+        yield
+    finally:
+        _waiting.event = before
+
+
+def check_cancelled() -> None:
+    """Raise Cancelled if this thread's search was given up (see `cancel_when`)."""
+    event = getattr(_waiting, "event", None)
+    if event is not None and event.is_set():
+        raise Cancelled

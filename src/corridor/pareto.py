@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from .engine import INF
-from .errors import CorridorError, NoRouteError, UsageError
+from .errors import CorridorError, NoRouteError, UsageError, check_cancelled
 from .graph import Kind
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 OBJECTIVES: tuple[str, ...] = ("cost_usd", "time_h", "co2_kg")
 MAX_LABELS_PER_NODE = 64
 MAX_LABELS = 1_000_000
+# A search given up by its caller (a web request past its time limit) stops at its next check.
+CHECK_EVERY = 4096
 EPSILONS: tuple[float, ...] = (0.0, 0.01, 0.05)
 OPTIMIZED_FOR = "pareto"
 _T = TypeVar("_T")
@@ -188,7 +190,11 @@ def pareto_paths(
     heapq.heapify(heap)
     settled = 0
     width = last + 2  # the stages, then the last stage cleared
+    popped = 0
     while heap:
+        popped += 1
+        if not popped % CHECK_EVERY:
+            check_cancelled()
         vector, label = heapq.heappop(heap)
         key = where[label]
         node, stage = divmod(key, width)

@@ -51,7 +51,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import __version__, io
 from ._table import fixed_width
 from ._text import printable
-from .errors import CorridorError, DataError, NoMatchError, NoRouteError, PlaceError, UsageError, WriteError
+from .errors import (
+    CorridorError,
+    DataError,
+    NoMatchError,
+    NoRouteError,
+    PlaceError,
+    UsageError,
+    WriteError,
+    cancel_when,
+)
 from .gazetteer import country_code
 from .network import Network, load_network
 from .registry import BY, MAX_TEU, MODE_NAMES
@@ -1421,9 +1430,10 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
     """Run a handler in a worker thread under the time limit; turn what it raises into the API's errors.
 
     A search holds one of the service's slots (`Service.gate`) in its thread until it ends: a
-    request answered 503 past the time limit leaves its search running to the end, and the slot
-    with it, so abandoned searches cannot pile up. A search that has waited past the limit for a
-    slot does not start. `light` requests (type-ahead, the page's metadata) take no slot and no
+    request answered 503 past the time limit leaves its search running, and the slot with it, so
+    abandoned searches cannot pile up; a trade-offs search, the one that can run for a minute,
+    stops at its next check (`errors.cancel_when`) and frees the slot. A search that has waited
+    past the limit for a slot does not start. `light` requests (type-ahead, the page's metadata) take no slot and no
     thread of the searches' own (`Service.searches`), so they do not queue behind searches.
 
     A `write` (an edit) is never answered 503 once it has begun: it may wait for the dataset's
@@ -1434,7 +1444,7 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
     abandoned = threading.Event()
 
     def gated() -> Reply:
-        with service.gate:
+        with service.gate, cancel_when(abandoned):  # a long trade-offs search stops once abandoned
             if abandoned.is_set():
                 raise TimeoutError
             return call()
