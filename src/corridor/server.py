@@ -1433,8 +1433,9 @@ async def _run(service: Service, call: Callable[[], Reply], *, light: bool = Fal
     request answered 503 past the time limit leaves its search running, and the slot with it, so
     abandoned searches cannot pile up; a trade-offs search, the one that can run for a minute,
     stops at its next check (`errors.cancel_when`) and frees the slot. A search that has waited
-    past the limit for a slot does not start. `light` requests (type-ahead, the page's metadata) take no slot and no
-    thread of the searches' own (`Service.searches`), so they do not queue behind searches.
+    past the limit for a slot does not start. `light` requests (type-ahead, the page's metadata)
+    take no slot and no thread of the searches' own (`Service.searches`), so they do not queue
+    behind searches.
 
     A `write` (an edit) is never answered 503 once it has begun: it may wait for the dataset's
     lock while another command writes, and a 503 while it went on to write would say it failed.
