@@ -203,11 +203,19 @@ def _table_lines(text: str) -> dict[str, list[int]]:
     return lines
 
 
+@functools.lru_cache(maxsize=1)
+def _lines(text: str) -> tuple[str, ...]:
+    """Return a file's lines, split once for all its problems: splitting it again for each made a
+    file of 1 MB with a problem in each of its tables take minutes to report them."""
+    return tuple(text.splitlines())
+
+
 def _key_line(text: str, key: str, after: int = 0) -> int:
     """Return the line of the first `key =` at or after a line (0 when not found)."""
     pattern = re.compile(rf"\s*{re.escape(key)}\s*=")
-    for number, line in enumerate(text.splitlines(), 1):
-        if number >= after and pattern.match(line):
+    lines = _lines(text)
+    for number in range(max(after, 1), len(lines) + 1):
+        if pattern.match(lines[number - 1]):
             return number
     return after
 
