@@ -129,9 +129,12 @@ def test_scenario_list_show_compare(run):
     data = run("scenario", "compare", "Chongqing", "Rotterdam", "--scenario", "red-sea-2024", "--by", "time",
                "--modes", "river,sea", "--format", "json").json()  # fmt: skip
     assert data["delta"]["time_h"] > 0
-    assert data["delta"]["time_h"] == pytest.approx(
-        data["scenario_route"]["totals"]["time_h"] - data["base"]["totals"]["time_h"], abs=0.2
-    )
+    # Each change is the difference of the totals beside it, rounded as they are (0.1 km, 0.1 h,
+    # a cent, 0.1 kg): it was the exact routes' difference to 2 decimals (distance 6,128.27 km
+    # against totals 6,128.2 km apart).
+    for metric, decimals in (("distance_km", 1), ("time_h", 1), ("cost_usd", 2), ("co2_kg", 1)):
+        change = data["scenario_route"]["totals"][metric] - data["base"]["totals"][metric]
+        assert data["delta"][metric] == round(change, decimals), metric
     text = run("scenario", "compare", "Chongqing", "Rotterdam", "--scenario", "red-sea-2024")
     assert text.code == 0 and "change" in text.out and "red-sea-2024" in text.out
     assert run("scenario", "compare", "Chongqing", "Rotterdam").code == 2  # --scenario is required

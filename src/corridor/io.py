@@ -910,7 +910,9 @@ def scenario_compare_dict(
     data["scenario_route"] = route_dict(disruption.network, after) if after is not None else None
     data["time_spread_h"] = round(disruption.route_spread_h(after) if after is not None else 0.0, 1)
     if after is not None:
-        data["delta"] = {m: round(getattr(after, m) - getattr(before, m), 2) for m in METRICS}
+        # The change between the totals printed beside it, so that it is their difference to the last digit.
+        totals = data["base"]["totals"], data["scenario_route"]["totals"]
+        data["delta"] = {m: _round(m, totals[1][m] - totals[0][m]) for m in METRICS}
         data["delta"]["generalized_usd"] = round(prices.route(after) - prices.route(before), 2)
     else:
         data["delta"] = None

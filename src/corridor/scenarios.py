@@ -203,11 +203,19 @@ def _table_lines(text: str) -> dict[str, list[int]]:
     return lines
 
 
+@functools.lru_cache(maxsize=1)
+def _lines(text: str) -> tuple[str, ...]:
+    """Return a file's lines, split once for all its problems: splitting it again for each made a
+    file of 1 MB with a problem in each of its tables take minutes to report them."""
+    return tuple(text.splitlines())
+
+
 def _key_line(text: str, key: str, after: int = 0) -> int:
     """Return the line of the first `key =` at or after a line (0 when not found)."""
     pattern = re.compile(rf"\s*{re.escape(key)}\s*=")
-    for number, line in enumerate(text.splitlines(), 1):
-        if number >= after and pattern.match(line):
+    lines = _lines(text)
+    for number in range(max(after, 1), len(lines) + 1):
+        if pattern.match(lines[number - 1]):
             return number
     return after
 
@@ -657,10 +665,32 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | str | 
         """The sea services' links through a change's passages (each goes through once)."""
         codes = {c for name in change.passages for c in core.passage_codes(PASSAGES[name])}
         codes -= {core.passages.index(PASSAGES[name]) for name in change.passages if PASSAGES[name] in core.passages}
-        return [e for e in range(m) if core.passage[e] in codes]
+        return [e for code in codes for e in edges_by("passage").get(code, ())]
 
     def place_node_set(pids: Iterable[str]) -> set[int]:
         return {n for pid in pids for n in core.place_nodes(pid)}
+
+    def entering(nodes: Iterable[int]) -> list[int]:
+        return [core.redges[i] for n in nodes for i in range(core.rindptr[n], core.rindptr[n + 1])]
+
+    # Each change looks its edges up in these, built once: a scan of every edge per change made a
+    # scenario of a few thousand changes take minutes.
+    @functools.cache
+    def edges_by(array_name: str) -> dict[int, list[int]]:
+        """The edges of each value of one of the graph's edge arrays (passage, link)."""
+        out: dict[int, list[int]] = {}
+        for e, value in enumerate(getattr(core, array_name)):
+            out.setdefault(value, []).append(e)
+        return out
+
+    @functools.cache
+    def mode_edges(mc: int, closing: bool) -> list[int]:
+        if closing:
+            return [
+                e for e in range(m)
+                if core.mode[e] == mc or core.node_mode[core.tail[e]] == mc or core.node_mode[core.head[e]] == mc
+            ]  # fmt: skip
+        return [e for e in range(m) if core.role[e] in board_roles and core.node_mode[core.head[e]] == mc]
 
     @functools.cache
     def crossings(code: int) -> dict[int, float]:
@@ -672,7 +702,7 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | str | 
         shares: dict[int, float] = {}
         for code in passage_codes(change):
             if closing:
-                shares.update((e, 1.0) for e in range(m) if core.passage[e] == code)
+                shares.update((e, 1.0) for e in edges_by("passage").get(code, ()))
             else:
                 for e, share in crossings(code).items():
                     shares[e] = shares.get(e, 0.0) + share
@@ -682,21 +712,14 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | str | 
             nodes = place_node_set(pids)
             if closing:
                 closed_places.update(pids)
-                edges += [e for e in range(m) if core.tail[e] in nodes or core.head[e] in nodes]
+                edges += [e for n in nodes for e in core.out_edges(n)] + entering(nodes)
             else:
-                arrivals = {n for n in nodes if core.node_kind[n] == Kind.ARRIVE}
-                edges += [e for e in range(m) if core.head[e] in arrivals and core.role[e] in arrive_roles]
+                arrivals = [n for n in nodes if core.node_kind[n] == Kind.ARRIVE]
+                edges += [e for e in entering(arrivals) if core.role[e] in arrive_roles]
         for code in links(change):
-            edges += [e for e in range(m) if core.link[e] == code]
+            edges += edges_by("link").get(code, [])
         for mode in sorted(graph_modes(change.modes)):  # `sea` is mainline ships and feeders, as in --modes
-            mc = MODE_CODE[mode]
-            if closing:
-                edges += [
-                    e for e in range(m)
-                    if core.mode[e] == mc or core.node_mode[core.tail[e]] == mc or core.node_mode[core.head[e]] == mc
-                ]  # fmt: skip
-            else:
-                edges += [e for e in range(m) if core.role[e] in board_roles and core.node_mode[core.head[e]] == mc]
+            edges += mode_edges(MODE_CODE[mode], closing)
         shares.update((e, 1.0) for e in edges if e not in shares)
         return shares
 
