@@ -14,6 +14,8 @@ What must hold:
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -91,6 +93,9 @@ def test_generalized_on_reach_and_matrix(run):
     rows = run("reach", "Chongqing", "--by", "generalized", "--format", "json", "--limit", "20").json()
     values = [r["generalized_usd"] for r in rows]
     assert values == sorted(values)
+    # The CSV of the same reach has the column too (it was left out), with the same figures.
+    table = run("reach", "Chongqing", "--by", "generalized", "--format", "csv", "--limit", "20").out
+    assert [float(r["generalized_usd"]) for r in csv.DictReader(io.StringIO(table))] == values
     out = run("matrix", "Chongqing", "--to", "Singapore", "--by", "generalized", "--format", "json").json()
     assert out[0]["destination_id"] == "SGSIN"
 

@@ -678,6 +678,7 @@ def cmd_reach(args: argparse.Namespace) -> str:
         return _emit(args, out_path, io.dumps(rows))
     if args.format == "csv":
         columns = ["id", "name", "country", "distance_km", "time_h", "cost_usd", "co2_kg"]
+        columns += ["generalized_usd"] if prices is not None else []  # as the JSON has it
         return _emit(args, out_path, io.to_csv(rows, columns).rstrip("\n"))
     if out_path is not None:
         args.all = True  # a file gets every row
@@ -1371,7 +1372,7 @@ def _reach_by_country(args: argparse.Namespace, network, rows: list[dict]) -> st
         return METRICS[metric].text(value) if metric in METRICS else f"${value:,.0f}"
 
     body = [[r["country"], r["name"], str(r["places"]), *(fmt(r[c]) for c in columns[3:])] for r in table]
-    head = f"Reach from {args.origin} by country ({len(rows)} places)"
+    head = f"Reach from {args.origin} by country ({len(rows):,} places)"
     return (
         head
         + "\n"
