@@ -901,7 +901,7 @@ def test_a_file_format_the_system_will_not_take_is_one_line(site, run, out, fmt)
     before = state()
     out = out.replace("FMT", fmt)
     refused(run("route", "CNAAA", "CNBBB", "--format", fmt, "--out", out, "--data", str(root)), 1,
-            f"cannot write {out}: ", "it is unchanged")  # fmt: skip
+            f"cannot write {out}: ", "nothing was written")  # fmt: skip
     assert state() == before
 
 
@@ -921,8 +921,11 @@ def test_a_file_format_cut_off_by_the_file_size_limit_is_one_line_and_leaves_not
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, preexec_fn=limit)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     (line,) = problems(done.stderr)
-    assert line.startswith(f"corridor: cannot write {out}: ") and line.endswith("it is unchanged")
+    assert line.startswith(f"corridor: cannot write {out}: ") and line.endswith("nothing was written")
     assert list(out.parent.iterdir()) == []
+    out.write_bytes(b"before")  # and a file that was there is said to be unchanged, as it is
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, preexec_fn=limit)
+    assert problems(done.stderr)[0].endswith("it is unchanged") and out.read_bytes() == b"before"
 
 
 SCENARIO = 'name = "slow"\ntitle = "Slow"\n\n[[delay]]\nplaces = ["CNBBB"]\nhours = 5\nsource = "estimate"\n'

@@ -207,7 +207,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int | None 
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}; it is unchanged") from None
+        kept = "it is unchanged" if status is not None else "nothing was written"  # a new file is not made
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}; {kept}") from None
     finally:
         if tmp is not None:  # also on SIGTERM, which the CLI turns into an exception
             with contextlib.suppress(OSError):

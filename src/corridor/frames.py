@@ -312,6 +312,7 @@ def write_frame(frame: Any, path: str | Path, fmt: str, *, layer: str = "corrido
         except ImportError:
             raise DataError("GeoParquet needs pyarrow: pip install pyarrow") from None
     failures = _write_failures(fmt)
+    kept = "it is unchanged" if os.path.lexists(target) else "nothing was written"
     staging = None
     try:
         staging = _staging_dir(target)
@@ -319,7 +320,7 @@ def write_frame(frame: Any, path: str | Path, fmt: str, *, layer: str = "corrido
         _write_file(frame, written, fmt, layer)
         os.replace(written, target)
     except failures as exc:
-        raise WriteError(f"cannot write {path}: {_reason(exc)}; it is unchanged") from None
+        raise WriteError(f"cannot write {path}: {_reason(exc)}; {kept}") from None
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
