@@ -491,6 +491,31 @@ def test_matrix_gives_a_destination_that_is_its_origin_totals_of_0_not_no_route(
     assert next(r for r in rows if r.startswith("Alpha,CNCCC,")).split(",")[3] not in ("", "0.0")
 
 
+def test_matrix_gives_a_place_no_route_can_use_empty_totals_and_says_why(run, tiny, network):
+    # A matrix of many places stopped at the first that no route can use (planned, or a port
+    # that cannot reach the sea lanes: 86 of the World Port Index), with no table at all.
+    result = run("matrix", "Alpha", "Planned Port", "--to", "Bravo Port", "--to", "CNPPP", "--data", str(tiny))
+    assert result.code == 0, result.err
+    rows = result.out.splitlines()[1:]
+    assert rows[1:] == [
+        "Alpha,CNPPP,CNPPP,,,,",
+        "Planned Port,Bravo Port,CNBBB,,,,",
+        "Planned Port,CNPPP,CNPPP,0.0,0.0,0.0,0.0",
+    ]
+    assert rows[0].startswith("Alpha,Bravo Port,CNBBB,") and rows[0].split(",")[3] not in ("", "0.0")
+    # One place, though named twice (its name and its id).
+    note = "corridor: note: a place no route can use has empty totals: Planned Port (CNPPP) is planned, not operational"
+    assert result.err.strip().splitlines() == [note]
+    # The same from the library, on the Dask-ready path too, and on the bundled world ports.
+    from corridor import routing
+    from corridor.distributed import matrix as swept
+
+    for found in (routing.matrix(network, ["Chongqing", "AQMCM"], ["Singapore", "ROBRA"]),
+                  swept(network, ["Chongqing", "AQMCM"], ["Singapore", "ROBRA"], by="time")):  # fmt: skip
+        assert found[0][0] is not None and [found[0][1], *found[1]] == [None, None, None]
+        assert found.destination_ids == ["SGSIN", "ROBRA"] and set(found.unroutable) == {"Mcmurdo Station", "Braila"}
+
+
 def test_matrix_refuses_bad_input_in_one_line(run, tiny, tmp_path):
     assert_one_line_error(run("matrix", "--to", "Bravo Port", "--data", str(tiny)), 2)
     assert_one_line_error(run("matrix", "Alpha", "--data", str(tiny)), 2)

@@ -910,10 +910,12 @@ def test_openapi_marks_required_exactly_the_parameters_the_server_requires(clien
             error_of(client.get(url, params=left_out), 400, name)
     body = paths["/api/matrix"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert sorted(body["required"]) == ["destinations", "origins"]
-    # Each answer the server gives is one the document lists: a matrix from a place no route can
-    # use is a 422, as a route from it is; an edit the dataset cannot take a 409.
-    assert "422" in paths["/api/matrix"]["get"]["responses"]
+    # Each answer the server gives is one the document lists: an edit the dataset cannot take is a
+    # 409. A matrix is no 422: a place no route can use has empty totals, as in the CLI's matrix.
+    assert "422" not in paths["/api/matrix"]["get"]["responses"]
     assert {"409", "503"} <= set(paths["/api/ports"]["post"]["responses"])
+    rows = client.get("/api/matrix", params={"origins": "ROBRA", "destinations": "umm qasr"}).json()
+    assert [(r["origin"], r["destination_id"], r["distance_km"]) for r in rows] == [("ROBRA", "IQUQR", None)]
 
 
 # --------------------------------------------------------------------------- edits

@@ -875,6 +875,13 @@ def cmd_matrix(args: argparse.Namespace) -> str:
             network, origins, destinations, by=args.by, modes=args.modes, avoid=args.avoid, allow=args.allow,
             teu=args.teu, progress=_progress("matrix"),
         )  # fmt: skip
+    if rows.unroutable:  # their totals are empty, as those of pairs no route joins
+        count, why = len(rows.unroutable), next(iter(rows.unroutable.values()))
+        if count == 1:
+            log.warning("note: a place no route can use has empty totals: %s", why)
+        else:
+            log.warning("note: %s places no route can use have empty totals: %s; and %s more", f"{count:,}", why,
+                        f"{count - 1:,}")  # fmt: skip
     if args.format in FILE_FORMATS:
 
         def frame():

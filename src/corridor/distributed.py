@@ -258,20 +258,20 @@ def matrix(
     `by` may also be "generalized" (with `prices`); `run` is where the rows are computed
     (`Serial()` by default, or a `Dask` runner entered with `with`).
     """
-    from dataclasses import replace
 
     from .objectives import GENERALIZED, masks, objective_name, weight
-    from .query import check_network, make_query, places, resolve
-    from .routing import _by_territory, matrix_of, onwards
+    from .query import check_network, make_query, places
+    from .routing import _by_territory, matrix_of, matrix_places, onwards
 
     check_network(network)
     base = make_query("", modes=modes, avoid=avoid, allow=allow, teu=teu)
     origins, destinations = places(origins, "origins"), places(destinations, "destinations")
-    ends = [resolve(network, d, "destinations") for d in destinations]
+    found = matrix_places(network, base, origins, destinations)
+    ends, plans = found.ends, found.plans
     core = network.core
     columns = tuple(tuple((pid, core.destination(pid)) for pid in end.place_ids) for end in ends)
-    plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
-    edge_ok, node_ok = masks(plans[0]) if plans else (b"", None)
+    usable = [plan for plan in plans if plan is not None]
+    edge_ok, node_ok = masks(usable[0]) if usable else (b"", None)
     weighed = weight(network, by, prices)
     onward: dict[str, Onward] = {}
     if objective_name(by) in ("time_h", "cost_usd", GENERALIZED):  # what customs weigh on
@@ -280,13 +280,11 @@ def matrix(
         ways = onwards(network, nodes, lambda home: _weight_on(home, weighed, by, prices), edge_ok)
         onward = {way.territory: way for way in ways}
     sweep = MatrixSweep(core, weighed, edge_ok, node_ok, columns, teu, onward)
+    # A place no route can use searches from nowhere: its row is empty (`routing.matrix_places`).
+    starts = [plan.start.place_ids if plan is not None else () for plan in plans]
     rows: list[Row] = [
-        (
-            tuple(core.origin(pid) for pid in plan.start.place_ids),
-            frozenset(plan.start.place_ids),
-            network.country_of(plan.start.place_ids),
-        )
-        for plan in plans
+        (tuple(core.origin(pid) for pid in ids), frozenset(ids), network.country_of(ids) if ids else None)
+        for ids in starts
     ]
     run = check_run(run)
     check_progress(progress)
@@ -294,19 +292,19 @@ def matrix(
     # A destination in its origin's own country is reached as `route` reaches it: without customs,
     # on that country's domestic network (one more sweep per such country).
     by_country: dict[str, list[int]] = {}
-    for i, plan in enumerate(plans):
-        if (country := network.country_of(plan.start.place_ids)) is not None:
+    for i, ids in enumerate(starts):
+        if ids and (country := network.country_of(ids)) is not None:
             by_country.setdefault(country, []).append(i)
     for country, members in sorted(by_country.items()):
         home = network.domestic(country)
-        inside = [j for j, end in enumerate(ends) if network.country_of(end.place_ids) == country]
+        inside = [j for j, end in enumerate(ends) if end.place_ids and network.country_of(end.place_ids) == country]
         if home is network or not inside:
             continue
         home_sweep = MatrixSweep(home.core, weight(home, by, prices), edge_ok, node_ok, columns, teu)
         for i, row in zip(members, run.map(matrix_rows, home_sweep, [rows[i] for i in members]), strict=True):
-            found = _cells(home_sweep, row)
+            at_home = _cells(home_sweep, row)
             for j in inside:
-                cells[i][j] = found[j]
+                cells[i][j] = at_home[j]
     # A generalised cost is not one of the route's totals: the matrix names no metric to show.
     shown = "" if by == "generalized" else make_query("", by=by).metric.name
-    return matrix_of(network, cells, plans, origins, destinations, ends, shown)
+    return matrix_of(network, cells, found, origins, destinations, shown)

@@ -8,7 +8,7 @@ None. Both keep the network and the query they came from, so `.to_dataframe()` a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._text import plain_number
@@ -96,7 +96,8 @@ class Matrix(list):
     def __init__(self, rows: Iterable[list[Reached | None]] = (), *, network: Network | None = None,
                  origins: Sequence[str] = (), destinations: Sequence[str] = (), by: str = "",
                  origin_points: Sequence[tuple[float, float]] = (),
-                 destination_ids: Sequence[str | None] = ()) -> None:  # fmt: skip
+                 destination_ids: Sequence[str | None] = (),
+                 unroutable: Mapping[str, str] | None = None) -> None:  # fmt: skip
         super().__init__(rows)
         self.network = network
         self.origins = [str(o) for o in origins]
@@ -106,6 +107,8 @@ class Matrix(list):
         self.destination_ids: list[str | None] = list(destination_ids) or [None] * len(self.destinations)
         self.by = by
         self.origin_points = list(origin_points)
+        # The names of the places no route can use, each with why: their rows or columns are empty.
+        self.unroutable: dict[str, str] = dict(unroutable or {})
 
     def to_dataframe(self) -> pd.DataFrame:
         """Return one row per origin and destination (long format), NaN totals where there is no route."""

@@ -1098,7 +1098,9 @@ def matrix(
 
     Row i, column j holds the best route's totals from origins[i] to destinations[j], or None
     where no route exists (or the two are the same place: there is no route to take, and the
-    table `corridor matrix` prints gives such a pair totals of 0). One search per origin serves every
+    table `corridor matrix` prints gives such a pair totals of 0). A place no route can use
+    (planned, or cut off from the sea lanes) has an empty row or column, and why in the result's
+    `unroutable`; an unknown name is refused. One search per origin serves every
     destination and stops once they are all settled; an area destination takes its best member.
     `progress`, if given, is called with (origins done, origins) after each origin. The result
     is a list of rows with `.to_dataframe()` (long format) and `.to_geodataframe()`.
@@ -1109,22 +1111,25 @@ def matrix(
     check_progress(progress)
     base = make_query("", by=by, modes=modes, avoid=avoid, allow=allow, teu=teu)
     origins, destinations = places(origins, "origins"), places(destinations, "destinations")
-    ends = [resolve(network, d, "destinations") for d in destinations]
+    found = matrix_places(network, base, origins, destinations)
+    ends, plans = found.ends, found.plans
     core = network.core
     columns = [[(pid, core.destination(pid)) for pid in end.place_ids] for end in ends]
     targets = sorted({node for column in columns for _, node in column})
-    plans = [replace(base, origin=origin).plan(network, destination=False) for origin in origins]
+    usable = [plan for plan in plans if plan is not None]
 
     # A destination in its origin's own country is reached as `route` reaches it: without customs
     # (an area destination counts when all its places are in that country, as `route` decides).
     column_country = [network.country_of(pid for pid, _ in column) for column in columns]
     inside_of: dict[str | None, list[int]] = {None: []}
-    masks = _masks(plans[0], plans[0].rules, plans[0].avoided, Bans()) if plans else (b"", None)
+    masks = _masks(usable[0], usable[0].rules, usable[0].avoided, Bans()) if usable else (b"", None)
     # The destinations by territory that cargo cleared in by land may sail on in (`_go_on`).
     abroad_of = _by_territory(network, targets) if base.metric.name in CLEARED_METRICS else None
     local = threading.local()  # each thread's searches reuse one set of arrays
 
-    def row(plan: Plan) -> list[Reached | None]:
+    def row(plan: Plan | None) -> list[Reached | None]:
+        if plan is None:  # a place no route can use (`matrix_places`)
+            return [None] * len(columns)
         country = network.country_of(plan.start.place_ids)
         if country not in inside_of:  # computed once per country (threads may race: same value)
             inside_of[country] = sorted(
@@ -1154,24 +1159,70 @@ def matrix(
             rows.append(cells)
             if progress is not None:
                 progress(done, len(plans))
-    return matrix_of(network, rows, plans, origins, destinations, ends, base.metric.name)
+    return matrix_of(network, rows, found, origins, destinations, base.metric.name)
+
+
+@dataclass(frozen=True)
+class MatrixPlaces:
+    """A matrix's origins and destinations resolved (`matrix_places`)."""
+
+    plans: list[Plan | None]  # per origin; None for a place no route can use
+    ends: list[Target]  # per destination; no places for one no route can use
+    named: list[str | None]  # the place each destination names (None for an area)
+    points: list[tuple[float, float]]  # where each origin is
+    unroutable: dict[str, str]  # the name of each place no route can use, and why
+
+
+def matrix_places(network: Network, base: Query, origins: Sequence, destinations: Sequence) -> MatrixPlaces:
+    """Resolve a matrix's places. A place the network knows but no route can use (planned, or a
+    port that cannot reach the sea lanes) keeps its row or column, empty as a pair no route joins
+    is, and says why in `unroutable`: a matrix of the world's ports is not refused for one of
+    them. An unknown name is refused, as `route` refuses it."""
+    unroutable: dict[str, str] = {}
+
+    def kept(text, exc: NoRouteError) -> Target:
+        named = text if isinstance(text, Target) else network.gazetteer.resolve(text)
+        unroutable.setdefault(named.label, str(exc))
+        return named
+
+    plans: list[Plan | None] = []
+    points = []
+    for origin in origins:
+        try:
+            plan = replace(base, origin=origin).plan(network, destination=False)
+        except NoRouteError as exc:
+            plans.append(None)
+            points.append(_centre(network, kept(origin, exc).place_ids))
+            continue
+        plans.append(plan)
+        points.append(_centre(network, plan.start.place_ids))
+    ends, named = [], []
+    for destination in destinations:
+        try:
+            end = resolve(network, destination, "destinations")
+        except NoRouteError as exc:
+            target = kept(destination, exc)
+            ends.append(Target(target.label, (), target.area))
+            named.append(named_place(target))
+            continue
+        ends.append(end)
+        named.append(named_place(end))
+    return MatrixPlaces(plans, ends, named, points, unroutable)
 
 
 def matrix_of(
     network: Network,
     rows: list[list[Reached | None]],
-    plans: Sequence[Plan],
+    found: MatrixPlaces,
     origins: Sequence[str | Target],
     destinations: Sequence[str | Target],
-    ends: Sequence[Target],
     by: str,
 ) -> Matrix:
-    """Return a matrix's rows as a `Matrix` that knows where its origins are and which place each
-    destination names."""
-    points = [_centre(network, plan.start.place_ids) for plan in plans]
+    """Return a matrix's rows as a `Matrix` that knows where its origins are, which place each
+    destination names and which places no route can use."""
     return Matrix(rows, network=network, origins=[_name(o) for o in origins], destinations=[_name(d) for d in
-                  destinations], by=by, origin_points=points,
-                  destination_ids=[named_place(end) for end in ends])  # fmt: skip
+                  destinations], by=by, origin_points=found.points, destination_ids=found.named,
+                  unroutable=found.unroutable)  # fmt: skip
 
 
 def named_place(target: Target) -> str | None:

@@ -576,7 +576,8 @@ def _finite(items: Iterable, teu: float) -> None:
 def _known_places(network: Network, **fields: str | Sequence[str] | None) -> None:
     """Resolve each place a request names, so that an unknown one is blamed on its own field.
 
-    An unknown or ambiguous name is a 404, a place no route can use (planned, cut off) a 422.
+    An unknown or ambiguous name is a 404, a place no route can use (planned, cut off) a 422,
+    but for a matrix, which gives it empty totals (`routing.matrix_places`).
     """
     from .query import avoided_place, resolve
     from .sealanes import passage_name
@@ -597,6 +598,8 @@ def _known_places(network: Network, **fields: str | Sequence[str] | None) -> Non
                     message += f" (give each place as its own {parameter}= parameter, not a list with commas)"
                 raise ApiError(404, message, parameter) from None
             except NoRouteError as exc:
+                if parameter in ("origins", "destinations"):  # a matrix gives it empty totals
+                    continue
                 raise ApiError(422, str(exc), parameter) from None
 
 
@@ -1639,7 +1642,7 @@ def _openapi(service: Service, table: Mapping[str, Param]) -> dict:
                 "description": "an unknown place or scenario",
                 "content": {"application/json": {"schema": error}},
             }
-        if any(p in endpoint.params for p in ("origin", "origins")):  # a place no route can use is a 422 too
+        if "origin" in endpoint.params:  # a matrix gives a place no route can use empty totals instead
             out["422"] = {
                 "description": "no route: the error names the constraint that blocks it",
                 "content": {"application/json": {"schema": error}},
