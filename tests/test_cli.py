@@ -514,6 +514,8 @@ def test_matrix_gives_a_place_no_route_can_use_empty_totals_and_says_why(run, ti
                   swept(network, ["Chongqing", "AQMCM"], ["Singapore", "ROBRA"], by="time")):  # fmt: skip
         assert found[0][0] is not None and [found[0][1], *found[1]] == [None, None, None]
         assert found.destination_ids == ["SGSIN", "ROBRA"] and set(found.unroutable) == {"Mcmurdo Station", "Braila"}
+    # Every origin such a place: nothing to search from (the sweep once failed on its empty masks).
+    assert routing.matrix(network, ["AQMCM"], ["Singapore"]) == [[None]] == swept(network, ["AQMCM"], ["SGSIN"])
 
 
 def test_matrix_refuses_bad_input_in_one_line(run, tiny, tmp_path):

@@ -271,7 +271,11 @@ def matrix(
     core = network.core
     columns = tuple(tuple((pid, core.destination(pid)) for pid in end.place_ids) for end in ends)
     usable = [plan for plan in plans if plan is not None]
-    edge_ok, node_ok = masks(usable[0]) if usable else (b"", None)
+    # A generalised cost is not one of the route's totals: the matrix names no metric to show.
+    shown = "" if by == "generalized" else make_query("", by=by).metric.name
+    if not usable:  # every origin is a place no route can use: nothing to search from
+        return matrix_of(network, [[None] * len(ends) for _ in plans], found, origins, destinations, shown)
+    edge_ok, node_ok = masks(usable[0])
     weighed = weight(network, by, prices)
     onward: dict[str, Onward] = {}
     if objective_name(by) in ("time_h", "cost_usd", GENERALIZED):  # what customs weigh on
@@ -305,6 +309,4 @@ def matrix(
             at_home = _cells(home_sweep, row)
             for j in inside:
                 cells[i][j] = at_home[j]
-    # A generalised cost is not one of the route's totals: the matrix names no metric to show.
-    shown = "" if by == "generalized" else make_query("", by=by).metric.name
     return matrix_of(network, cells, found, origins, destinations, shown)

@@ -1117,12 +1117,16 @@ def matrix(
     columns = [[(pid, core.destination(pid)) for pid in end.place_ids] for end in ends]
     targets = sorted({node for column in columns for _, node in column})
     usable = [plan for plan in plans if plan is not None]
+    if not usable:  # every origin is a place no route can use: nothing to search from
+        if progress is not None:
+            progress(len(plans), len(plans))
+        return matrix_of(network, [[None] * len(ends) for _ in plans], found, origins, destinations, base.metric.name)
 
     # A destination in its origin's own country is reached as `route` reaches it: without customs
     # (an area destination counts when all its places are in that country, as `route` decides).
     column_country = [network.country_of(pid for pid, _ in column) for column in columns]
     inside_of: dict[str | None, list[int]] = {None: []}
-    masks = _masks(usable[0], usable[0].rules, usable[0].avoided, Bans()) if usable else (b"", None)
+    masks = _masks(usable[0], usable[0].rules, usable[0].avoided, Bans())
     # The destinations by territory that cargo cleared in by land may sail on in (`_go_on`).
     abroad_of = _by_territory(network, targets) if base.metric.name in CLEARED_METRICS else None
     local = threading.local()  # each thread's searches reuse one set of arrays
