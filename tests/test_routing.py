@@ -307,8 +307,8 @@ def test_a_target_is_checked_as_a_name_is(net):
     planned = next(pid for pid in net.places if not net.routable(pid))
     with pytest.raises(NoRouteError, match="planned, not operational"):
         find_routes(net, Target("x", (planned,)), "Bravo Port")
-    with pytest.raises(NoRouteError, match="planned, not operational"):
-        matrix(net, ["Alpha"], [Target("x", (planned,))])
+    found = matrix(net, ["Alpha"], [Target("x", (planned,))])  # a matrix keeps it, with empty totals
+    assert found == [[None]] and "planned, not operational" in found.unroutable["x"]
     for place_ids, says in (((), "names no place"), (("NOPE",), "does not have: NOPE")):
         with pytest.raises(PlaceError, match=says):
             reach(net, Target("x", place_ids))
