@@ -486,6 +486,10 @@ def test_import_geojson_with_a_legacy_crs_member_is_reprojected(tiny, tmp_path, 
     source.write_text(json.dumps(document), encoding="utf-8")
     result, _ = refused_import(run, tiny, source)
     assert "crs: 'EPSG:99999' is no CRS pyproj knows" in result.err
+    document["crs"] = {"type": "name", "properties": "EPSG:3857"}  # not an object: refused, no traceback
+    source.write_text(json.dumps(document), encoding="utf-8")
+    result, _ = refused_import(run, tiny, source)
+    assert "crs: name the CRS as" in result.err
 
 
 def refused_import(run, tiny, source):

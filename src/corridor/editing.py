@@ -319,6 +319,11 @@ class _Current:
     def place(self, pid: str) -> Place:
         return self.full.get(pid) or self.world[pid]
 
+    def has_id(self, pid: str) -> bool:
+        """Whether a place has exactly this id (the loader matches a link's `passes` so)."""
+        entry = self.ids.get(pid.upper())
+        return (entry is not None and entry[0] == pid) or pid in self.world
+
     def ids_in_names(
         self, place: Place, *, also: dict[str, str] | None = None, name: bool = True
     ) -> list[tuple[str, str]]:
@@ -958,9 +963,10 @@ def _feature_lines(text: str) -> tuple[list[object], list[int], object]:
 def _lonlat_of(crs: object, path: Path):
     """Return a function taking a GeoJSON file's Point coordinates to lon/lat, from its `crs`
     member (GeoJSON before RFC 7946 could name one; RFC 7946 positions are lon/lat, WGS 84)."""
-    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" else None
     if crs is None:
         return None
+    given = crs.get("properties") if isinstance(crs, dict) and crs.get("type") == "name" else None
+    name = given.get("name") if isinstance(given, dict) else None
     if not isinstance(name, str) or not name.strip():
         raise DataError(f'{path}: crs: name the CRS as {{"type": "name", "properties": {{"name": ...}}}}')
     from pyproj import CRS, Transformer
@@ -1159,9 +1165,7 @@ def _link_problems(
         problems += link_speed_problems(link, a, b, parameters, where=where)
         domestic = cleared_inside_one_country(link, a, b, where=where)
         problems += [domestic] if domestic else []
-        if link.passes:
-            known = {entry[0] for entry in current.ids.values()} | current.world.keys()
-            problems += [f"{where}passes: unknown place {pid!r}" for pid in link.passes if pid not in known]
+        problems += [f"{where}passes: unknown place {pid!r}" for pid in link.passes if not current.has_id(pid)]
     return link, problems
 
 
