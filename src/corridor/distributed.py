@@ -258,7 +258,6 @@ def matrix(
     `by` may also be "generalized" (with `prices`); `run` is where the rows are computed
     (`Serial()` by default, or a `Dask` runner entered with `with`).
     """
-
     from .objectives import GENERALIZED, masks, objective_name, weight
     from .query import check_network, make_query, places
     from .routing import _by_territory, matrix_of, matrix_places, onwards

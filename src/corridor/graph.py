@@ -323,6 +323,10 @@ class Graph:
     def out_edges(self, n: int) -> range:
         return range(self.indptr[n], self.indptr[n + 1])
 
+    def in_edges(self, n: int) -> Sequence[int]:
+        """Return the numbers of the edges entering node n."""
+        return self.redges[self.rindptr[n] : self.rindptr[n + 1]]
+
     def edges_with_role(self, role: Role) -> list[int]:
         """Return the numbers of every edge with a role (cached)."""
         code = ROLE_CODE[role]
@@ -704,7 +708,7 @@ def _mode_node_problems(graph: Graph) -> Iterator[str]:
         transit = node in graph.transit
         if transit and any(graph.role[e] == alight for e in graph.out_edges(node)):
             yield f"transit node {node} ({_describe(graph, node)}) has an edge to a destination"
-        if any(graph.role[e] == board for e in graph.redges[graph.rindptr[node] : graph.rindptr[node + 1]]):
+        if any(graph.role[e] == board for e in graph.in_edges(node)):
             layer = "transit" if transit else "inbound"
             yield f"{layer} node {node} ({_describe(graph, node)}) has an edge from an origin"
 

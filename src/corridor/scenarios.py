@@ -670,9 +670,6 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | str | 
     def place_node_set(pids: Iterable[str]) -> set[int]:
         return {n for pid in pids for n in core.place_nodes(pid)}
 
-    def entering(nodes: Iterable[int]) -> list[int]:
-        return [core.redges[i] for n in nodes for i in range(core.rindptr[n], core.rindptr[n + 1])]
-
     # Each change looks its edges up in these, built once: a scan of every edge per change made a
     # scenario of a few thousand changes take minutes.
     @functools.cache
@@ -712,10 +709,10 @@ def apply_scenario(network: Network, scenario: Scenario, *, on: dt.date | str | 
             nodes = place_node_set(pids)
             if closing:
                 closed_places.update(pids)
-                edges += [e for n in nodes for e in core.out_edges(n)] + entering(nodes)
+                edges += [e for n in nodes for e in (*core.out_edges(n), *core.in_edges(n))]
             else:
                 arrivals = [n for n in nodes if core.node_kind[n] == Kind.ARRIVE]
-                edges += [e for e in entering(arrivals) if core.role[e] in arrive_roles]
+                edges += [e for n in arrivals for e in core.in_edges(n) if core.role[e] in arrive_roles]
         for code in links(change):
             edges += edges_by("link").get(code, [])
         for mode in sorted(graph_modes(change.modes)):  # `sea` is mainline ships and feeders, as in --modes
